@@ -1,0 +1,41 @@
+// C: a linear capacitor. `Cname n+ n- value [ic=v]`. q = C (v+ - v-) on n+, -q on n-.
+// `ic=` is accepted for compatibility; use `.ic` on the node (it is applied with `uic`).
+#include "devices/capacitor.hpp"
+
+#include <cmath>
+
+namespace picospice {
+
+void CapacitorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
+  double c = 0, m = 1;
+  bool have = false;
+  for (const auto& arg : card.args) {
+    if (arg.is_number && arg.key.empty() && !have) { c = arg.value; have = true; }
+    else if (arg.key == "c" || arg.key == "capacitance") { c = arg.value; have = true; }
+    else if (arg.key == "m") m = arg.value;
+    else if (arg.key == "ic") {}
+    else card.fail(arg, "unexpected argument for capacitor " + card.name);
+  }
+  if (!have) card.fail("capacitor " + card.name + " needs a value");
+  if (!std::isfinite(c) || c < 0) card.fail("capacitor " + card.name + " must be finite and non-negative");
+  names_.push_back(card.name);
+  a_.push_back(card.nodes[0]);
+  b_.push_back(card.nodes[1]);
+  capacitance_.push_back(c * m);
+  slots_.emplace_back();
+}
+
+void CapacitorGroup::bind_slots(SlotBinder& binder) {
+  for (std::size_t i = 0; i < size(); ++i) slots_[i].bind(binder, a_[i], b_[i]);
+}
+
+void CapacitorGroup::evaluate(EvalRequest& r) {
+  if (!r.want_reactive) return;
+  for (std::size_t i = 0; i < a_.size(); ++i) {
+    const double c = capacitance_[i];
+    r.add_charge(a_[i], b_[i], c * (r.x[a_[i]] - r.x[b_[i]]));
+    slots_[i].add(r.jac, r.reactive_scale * c);
+  }
+}
+
+}  // namespace picospice

@@ -1,0 +1,29 @@
+#pragma once
+#include "devices/device.hpp"
+#include "devices/waveforms.hpp"
+
+namespace picospice {
+
+// I: an independent current source; no unknowns of its own and no Jacobian entries.
+class CurrentSourceGroup final : public DeviceGroup {
+ public:
+  std::string_view type_name() const override { return "isource"; }
+  std::size_t size() const override { return names_.size(); }
+  std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<CurrentSourceGroup>(*this); }
+  void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
+  void bind_slots(SlotBinder& binder) override {}
+  void evaluate(EvalRequest& request) override;
+  void list_dc_connections(std::vector<DcConnection>& out) const override {}  // no DC path
+  void list_breakpoints(double tstop, std::vector<double>& out) const override;
+  bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
+  // The transient's tstep, for PULSE edges and EXP time constants left unset (ngspice default).
+  void set_default_edge(double edge);
+  void set_transient_defaults(double tstep) override { set_default_edge(tstep); }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<Index> pos_, neg_;
+  std::vector<SourceArgs> sources_;
+};
+
+}  // namespace picospice

@@ -1,0 +1,194 @@
+// The device interface. Read this file whole before writing a device.
+//
+// A device type is a DeviceGroup: it owns every instance of that type and evaluates them all in
+// one call (one virtual call per group per Newton iteration, a tight loop inside).
+//
+// Residual form (DESIGN.md section 2). For every unknown row i the circuit equation is
+//     F_i(x) = f_i(x) + d/dt q_i(x) = 0
+// where f are resistive currents *leaving* a node (or the residual of a branch equation) and q are
+// charges (or fluxes). A device adds its contributions to f and q and the Newton matrix
+//     J = df/dx + a0 * dq/dx        (a0 = EvalRequest::reactive_scale, 0 at DC)
+// into pre-bound slots of the frozen sparsity pattern.
+//
+// Unknown index 0 is ground: x[0] == 0 always, rows f[0], q[0] are a write-only dummy, and every
+// matrix entry in ground's row or column binds to a dummy slot. Devices therefore stamp without
+// branches on ground.
+//
+// Lifecycle of a group (all driven by the elaborator and the System):
+//   1. add_instance(card, builder)  once per element line; may ask the builder for branch unknowns
+//   2. link(builder)                resolve references to other instances (F and H sources)
+//   3. bind_slots(binder)           called twice: once to declare entries, once to get slots
+//   4. set_temperature(kelvin)      before analyses and whenever temperature changes
+//   5. evaluate(request)            every Newton iteration
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/errors.hpp"
+#include "engine/options.hpp"
+
+namespace picospice {
+
+using Index = int;  // unknown index; 0 is ground
+
+// A `.model` card after parameter evaluation. Names are lower case.
+struct ModelCard {
+  std::string name;
+  std::string type;                        // "d", "nmos", "pmos", ...
+  std::map<std::string, double> params;    // numeric parameters, lower-case keys
+  std::map<std::string, std::string> words;  // non-numeric parameters (e.g. level=ekv)
+  SourceLocation location;
+
+  double get(const std::string& key, double fallback) const {
+    auto it = params.find(key);
+    return it == params.end() ? fallback : it->second;
+  }
+  bool has(const std::string& key) const { return params.count(key) != 0; }
+};
+
+// One argument of an element line after the nodes, with parentheses and commas removed.
+// `V1 a 0 DC 1.8 PULSE(0 1.8 1n 1n 1n 5n 10n) r=0` gives
+//   {word "dc"}, {1.8}, {word "pulse"}, {0}, {1.8}, ..., {key "r", 0}.
+// Numbers are already evaluated (engineering suffixes, {expressions}, parameters).
+struct ElementArg {
+  std::string word;   // lower-case word when !is_number and key is empty
+  std::string key;    // non-empty for key=value
+  double value = 0.0; // the number, or the value of key=value
+  bool is_number = false;
+  SourceLocation location;
+};
+
+// What the elaborator hands a group to build one instance.
+struct ElementCard {
+  std::string name;                     // hierarchical, lower case: "x1.x2.r3"
+  std::vector<Index> nodes;             // terminal unknowns, 0 = ground
+  std::vector<std::string> node_names;  // hierarchical node names, for messages
+  std::vector<ElementArg> args;         // everything after the nodes (and after the model name)
+  const ModelCard* model = nullptr;     // for elements that take a model (D, M)
+  SourceLocation location;
+
+  // Helpers for device parsers; they throw NetlistError at the argument's location.
+  [[noreturn]] void fail(const std::string& message) const { throw NetlistError(location, message); }
+  [[noreturn]] void fail(const ElementArg& arg, const std::string& message) const {
+    throw NetlistError(arg.location.line ? arg.location : location, message);
+  }
+};
+
+// Services the elaborator offers devices while building the circuit.
+class CircuitBuilder {
+ public:
+  virtual ~CircuitBuilder() = default;
+  // A new current unknown owned by `instance` (V sources, inductors, E and H sources).
+  virtual Index add_branch(const std::string& instance) = 0;
+  // The branch unknown of another instance, for F and H sources; throws if there is none.
+  virtual Index branch_of(const std::string& instance, const SourceLocation& where) const = 0;
+  // The full hierarchical name of an instance referenced from inside `referrer`'s scope.
+  // (`F1 a b vsense 2` inside x1 refers to x1.vsense.)
+  virtual std::string scoped_name(const std::string& referrer, const std::string& local) const = 0;
+  virtual const SimOptions& options() const = 0;
+  // A new voltage unknown private to `instance` (a diode's node between its junction and its
+  // series resistance), named e.g. "d1#internal". Not pure so that builders written before it
+  // existed still compile; the elaborator's builder must override it.
+  virtual Index add_internal_node(const std::string& name) {
+    throw std::logic_error("this CircuitBuilder cannot add internal node " + name);
+  }
+};
+
+// Binds (row, column) matrix entries to slots of the frozen pattern. bind_slots is called twice
+// with the same code path: first in declare mode (the returned slot is meaningless), then in
+// resolve mode. Entries touching ground return the dummy slot.
+class SlotBinder {
+ public:
+  virtual ~SlotBinder() = default;
+  virtual int slot(Index row, Index column) = 0;
+};
+
+// One Newton evaluation. Inputs first, then where to load.
+struct EvalRequest {
+  const double* x = nullptr;      // unknowns, x[0] == 0
+  double time = 0.0;              // s; 0 at the operating point
+  double source_scale = 1.0;      // independent sources are multiplied by this (source stepping)
+  double reactive_scale = 0.0;    // a0 of the integration formula; 0 at DC
+  bool want_reactive = false;     // load q and dq/dx (transient); at DC they may be skipped
+  bool limit = true;              // apply junction voltage limiting against the stored state
+  bool cold_start = false;        // first iteration without a previous solution: use safe voltages
+  double gmin = 1e-18;            // S, minimum conductance to keep across nonlinear junctions
+
+  double* f = nullptr;            // resistive residual per row
+  double* f_abs = nullptr;        // sum of |each contribution| per row: the scale of KCL tolerance
+  double* q = nullptr;            // charge per row (only when want_reactive)
+  double* jac = nullptr;          // Newton matrix values, by slot
+
+  int limited = 0;                // devices increment when they limited a voltage this iteration
+
+  // Convenience for the common two-terminal current i(v) leaving `a`, entering `b`.
+  void add_current(Index a, Index b, double i) {
+    f[a] += i; f[b] -= i;
+    double m = i < 0 ? -i : i;
+    f_abs[a] += m; f_abs[b] += m;
+  }
+  void add_charge(Index a, Index b, double charge) { q[a] += charge; q[b] -= charge; }
+};
+
+// The four slots of a conductance between nodes a and b, in the order aa, ab, ba, bb.
+struct PairSlots {
+  int aa = 0, ab = 0, ba = 0, bb = 0;
+  void bind(SlotBinder& binder, Index a, Index b) {
+    aa = binder.slot(a, a); ab = binder.slot(a, b); ba = binder.slot(b, a); bb = binder.slot(b, b);
+  }
+  void add(double* jac, double g) const { jac[aa] += g; jac[ab] -= g; jac[ba] -= g; jac[bb] += g; }
+};
+
+// How an instance connects nodes at DC, for the floating-node and source-loop checks.
+struct DcConnection {
+  enum class Kind { Conducts, DefinesVoltage };
+  std::string instance;
+  Index a = 0, b = 0;
+  Kind kind = Kind::Conducts;
+};
+
+class DeviceGroup {
+ public:
+  virtual ~DeviceGroup() = default;
+  virtual std::string_view type_name() const = 0;
+  virtual std::size_t size() const = 0;
+  virtual std::unique_ptr<DeviceGroup> clone() const = 0;  // a copy for another worker thread
+
+  virtual void add_instance(const ElementCard& card, CircuitBuilder& builder) = 0;
+  virtual void link(CircuitBuilder& builder) {}
+  virtual void bind_slots(SlotBinder& binder) = 0;
+  virtual void set_temperature(double kelvin) {}
+  virtual void evaluate(EvalRequest& request) = 0;
+
+  virtual void list_dc_connections(std::vector<DcConnection>& out) const = 0;
+  // Times in (0, tstop] where a source has a corner; the transient lands on them.
+  virtual void list_breakpoints(double tstop, std::vector<double>& out) const {}
+  // Change one instance parameter (a source's "dc" value, a MOSFET's "dvto"); false if unknown.
+  virtual bool set_instance_param(std::string_view instance, std::string_view param, double value) {
+    return false;
+  }
+  // Forget limiting history (before a new operating point solve).
+  virtual void reset_state() {}
+  // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
+  virtual void set_transient_defaults(double tstep) {}
+};
+
+// Builds an empty group for an element letter (and, for elements with a model, its model card).
+// The registry lists every device type; see devices/registry.cpp.
+struct DeviceKind {
+  char letter;                 // 'r', 'c', 'v', ...
+  int pins;                    // number of nodes on the element line
+  bool takes_model;            // the first argument after the nodes names a .model
+  std::vector<std::string> model_types;  // accepted model types (for takes_model)
+  std::string group_name;      // one group per name in a circuit
+  std::unique_ptr<DeviceGroup> (*make)();
+};
+
+const std::vector<DeviceKind>& device_registry();
+// The kind for an element letter and (if it takes one) model type; nullptr if none.
+const DeviceKind* find_device_kind(char letter, const ModelCard* model);
+
+}  // namespace picospice

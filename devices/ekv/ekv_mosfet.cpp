@@ -1,0 +1,220 @@
+// The EKV MOSFET device group: element parsing, slot binding, limiting and loading.
+// The model equations live in ekv_evaluation.cpp; the limiting rule in ekv_limiting.hpp.
+#include "devices/ekv/ekv_mosfet.hpp"
+
+#include <cmath>
+
+namespace picospice {
+
+using ekv::kBulk;
+using ekv::kDrain;
+using ekv::kGate;
+using ekv::kSource;
+
+namespace {
+
+constexpr const char* kAcceptedArgs = "w, l, m, dvto, dkp, noise";
+
+void check_dkp(double dkp, const std::string& what) {
+  if (!std::isfinite(dkp) || dkp <= -1.0)
+    throw SimulationError(what + ": DKP must be finite and greater than -1 (KP*(1+DKP) > 0), got " +
+                          std::to_string(dkp));
+}
+
+}  // namespace
+
+std::size_t EkvMosfetGroup::model_index(const ModelCard& card, double default_tnom_celsius) {
+  ekv::EkvModelParams parsed = ekv::parse_ekv_model(card, default_tnom_celsius);
+  for (std::size_t k = 0; k < models_.size(); ++k)
+    if (models_[k] == parsed) return k;
+  models_.push_back(parsed);
+  model_at_temperature_.push_back(ekv::ekv_at_temperature(parsed, kelvin_));
+  return models_.size() - 1;
+}
+
+void EkvMosfetGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
+  if (!card.model) card.fail("MOSFET " + card.name + " needs a .model name after its four nodes");
+  if (card.nodes.size() != 4) card.fail("MOSFET " + card.name + " needs four nodes: drain gate source bulk");
+  double w = 0, l = 0, m = 1, dvto = 0, dkp = 0;
+  bool have_w = false, have_l = false;
+  for (const auto& arg : card.args) {
+    if (arg.key.empty())
+      card.fail(arg, "unexpected argument '" + (arg.is_number ? std::to_string(arg.value) : arg.word) +
+                         "' for MOSFET " + card.name + "; give key=value pairs (" + kAcceptedArgs + ")");
+    if (!std::isfinite(arg.value)) card.fail(arg, "MOSFET " + card.name + ": " + arg.key + " must be finite");
+    if (arg.key == "w") { w = arg.value; have_w = true; }
+    else if (arg.key == "l") { l = arg.value; have_l = true; }
+    else if (arg.key == "m") m = arg.value;
+    else if (arg.key == "dvto") dvto = arg.value;
+    else if (arg.key == "dkp") dkp = arg.value;
+    else if (arg.key == "noise") {}  // noise on/off: read by the noise analysis, not here
+    else card.fail(arg, "unknown parameter '" + arg.key + "' for MOSFET " + card.name + "; accepted: " + kAcceptedArgs);
+  }
+  if (!have_w || !have_l) card.fail("MOSFET " + card.name + " needs W= and L= (in meters, e.g. W=1u L=2u)");
+  if (!(w > 0)) card.fail("MOSFET " + card.name + ": W must be positive, got " + std::to_string(w));
+  if (!(l > 0)) card.fail("MOSFET " + card.name + ": L must be positive, got " + std::to_string(l));
+  if (!(m > 0)) card.fail("MOSFET " + card.name + ": M must be positive, got " + std::to_string(m));
+  if (!(dkp > -1.0)) card.fail("MOSFET " + card.name + ": DKP must be greater than -1");
+
+  kelvin_ = builder.options().temp + physics::zero_celsius;
+  for (std::size_t k = 0; k < models_.size(); ++k) model_at_temperature_[k] = ekv::ekv_at_temperature(models_[k], kelvin_);
+  model_of_.push_back(model_index(*card.model, builder.options().tnom));
+
+  index_of_[card.name] = names_.size();
+  names_.push_back(card.name);
+  drain_.push_back(card.nodes[0]);
+  gate_.push_back(card.nodes[1]);
+  source_.push_back(card.nodes[2]);
+  bulk_.push_back(card.nodes[3]);
+  w_.push_back(w);
+  l_.push_back(l);
+  m_.push_back(m);
+  dvto_.push_back(dvto);
+  dkp_.push_back(dkp);
+  conductance_slots_.emplace_back();
+  capacitance_slots_.emplace_back();
+  last_bias_.emplace_back();
+  has_last_bias_.push_back(0);
+}
+
+void EkvMosfetGroup::bind_slots(SlotBinder& binder) {
+  for (std::size_t i = 0; i < size(); ++i) {
+    const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
+    for (int c = 0; c < 4; ++c) {
+      conductance_slots_[i][c] = binder.slot(node[kDrain], node[c]);
+      conductance_slots_[i][4 + c] = binder.slot(node[kSource], node[c]);
+    }
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) capacitance_slots_[i][4 * r + c] = binder.slot(node[r], node[c]);
+  }
+}
+
+void EkvMosfetGroup::set_temperature(double kelvin) {
+  kelvin_ = kelvin;
+  for (std::size_t k = 0; k < models_.size(); ++k) model_at_temperature_[k] = ekv::ekv_at_temperature(models_[k], kelvin);
+}
+
+ekv::EkvInstanceParams EkvMosfetGroup::instance_params(std::size_t i) const {
+  return {w_[i], l_[i], m_[i], dvto_[i], dkp_[i]};
+}
+
+EkvMismatchSigma EkvMosfetGroup::mismatch_sigma(std::size_t i) const {
+  const auto& model = instance_model(i);
+  const double root_area = std::sqrt(w_[i] * l_[i] * m_[i]);
+  return {model.avto / root_area, model.akp / root_area};
+}
+
+ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double* x, bool want_charges) const {
+  const ekv::EkvTerminalVoltages v{x[drain_[i]], x[gate_[i]], x[source_[i]], x[bulk_[i]]};
+  const std::size_t k = model_of_[i];
+  return ekv::evaluate_ekv(models_[k], model_at_temperature_[k], instance_params(i), v, want_charges);
+}
+
+void EkvMosfetGroup::evaluate(EvalRequest& r) {
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    const std::size_t k = model_of_[i];
+    const ekv::EkvModelParams& model = models_[k];
+    const ekv::EkvTemperatureParams& temperature = model_at_temperature_[k];
+    const ekv::EkvInstanceParams instance = instance_params(i);
+    const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
+    const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
+    const double p = model.polarity;
+
+    // Limit the step against the last evaluated bias; evaluate at the limited voltages v.
+    ekv::BulkReferredBias bias{p * (x[kGate] - x[kBulk]), p * (x[kSource] - x[kBulk]), p * (x[kDrain] - x[kBulk])};
+    bool limited = false;
+    if (r.limit && !r.cold_start && has_last_bias_[i])
+      limited = ekv::limit_forward_rise(model, temperature.thermal_voltage, ekv::ekv_instance_threshold(temperature, instance),
+                                        last_bias_[i], bias);
+    last_bias_[i] = bias;
+    has_last_bias_[i] = 1;
+    ekv::EkvTerminalVoltages v{x[kDrain], x[kGate], x[kSource], x[kBulk]};
+    if (limited) {
+      v = {x[kBulk] + p * bias.vd, x[kBulk] + p * bias.vg, x[kBulk] + p * bias.vs, x[kBulk]};
+      ++r.limited;
+    }
+    const double delta[4] = {x[kDrain] - v.d, x[kGate] - v.g, x[kSource] - v.s, 0.0};
+
+    const ekv::EkvEvaluation e = ekv::evaluate_ekv(model, temperature, instance, v, r.want_reactive);
+
+    // Residual-consistent loading: i(v) + J (x - v), which is i(x) when nothing was limited.
+    double id = e.id;
+    for (int c = 0; c < 4; ++c) id += e.did[c] * delta[c];
+    const double vds = x[kDrain] - x[kSource];
+    r.add_current(node[kDrain], node[kSource], id + r.gmin * vds);
+    const auto& gs = conductance_slots_[i];
+    for (int c = 0; c < 4; ++c) {
+      r.jac[gs[c]] += e.did[c];
+      r.jac[gs[4 + c]] -= e.did[c];
+    }
+    r.jac[gs[kDrain]] += r.gmin;
+    r.jac[gs[kSource]] -= r.gmin;
+    r.jac[gs[4 + kDrain]] -= r.gmin;
+    r.jac[gs[4 + kSource]] += r.gmin;
+
+    if (!r.want_reactive) continue;
+    const auto& cs = capacitance_slots_[i];
+    for (int row = 0; row < 4; ++row) {
+      double charge = e.charge[row];
+      for (int c = 0; c < 4; ++c) {
+        charge += e.capacitance[row][c] * delta[c];
+        r.jac[cs[4 * row + c]] += r.reactive_scale * e.capacitance[row][c];
+      }
+      r.q[node[row]] += charge;
+    }
+  }
+}
+
+void EkvMosfetGroup::list_dc_connections(std::vector<DcConnection>& out) const {
+  for (std::size_t i = 0; i < size(); ++i) {
+    out.push_back({names_[i], drain_[i], source_[i], DcConnection::Kind::Conducts});
+    out.push_back({names_[i], drain_[i], bulk_[i], DcConnection::Kind::Conducts});
+    out.push_back({names_[i], source_[i], bulk_[i], DcConnection::Kind::Conducts});
+  }
+}
+
+bool EkvMosfetGroup::set_instance_param(std::string_view instance, std::string_view param, double value) {
+  auto it = index_of_.find(std::string(instance));
+  if (it == index_of_.end()) return false;
+  const std::size_t i = it->second;
+  if (param == "dvto") {
+    if (!std::isfinite(value)) throw SimulationError(names_[i] + ": DVTO must be finite");
+    dvto_[i] = value;
+    return true;
+  }
+  if (param == "dkp") {
+    check_dkp(value, names_[i]);
+    dkp_[i] = value;
+    return true;
+  }
+  return false;
+}
+
+void EkvMosfetGroup::reset_state() {
+  for (auto& has : has_last_bias_) has = 0;
+}
+
+std::vector<EkvOpRow> EkvMosfetGroup::op_report(const double* x) const {
+  std::vector<EkvOpRow> rows;
+  rows.reserve(size());
+  for (std::size_t i = 0; i < size(); ++i) {
+    const ekv::EkvEvaluation e = evaluate_instance(i, x, false);
+    EkvOpRow row;
+    row.name = names_[i];
+    row.model = instance_model(i).name;
+    row.id = e.id;
+    row.vgs = x[gate_[i]] - x[source_[i]];
+    row.vds = x[drain_[i]] - x[source_[i]];
+    row.vp = e.vp;
+    row.gm = e.gm;
+    row.gms = e.gms;
+    row.gds = e.gds;
+    row.inversion_coefficient = e.inversion_coefficient;
+    row.region = e.region;
+    row.saturated = e.saturated;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace picospice

@@ -1,0 +1,83 @@
+// M: the EKV MOSFET device group (level=ekv models).
+//   Mname d g s b MODEL W=.. L=.. [M=1] [DVTO=0] [DKP=0] [noise=0|1]
+// The drain current leaves node d and enters node s through the device; a gmin conductance
+// (EvalRequest::gmin) sits across d-s. Terminal charges load q when the request wants reactive
+// terms. Instances are stored as structure-of-arrays; model parameters are copied out of the card.
+#pragma once
+#include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "devices/device.hpp"
+#include "devices/ekv/ekv_evaluation.hpp"
+#include "devices/ekv/ekv_limiting.hpp"
+#include "devices/ekv/ekv_params.hpp"
+
+namespace picospice {
+
+// One row of the `.op` report. Voltages and current are actual (PMOS negative when conducting);
+// vp is NMOS-referred and bulk-referred, gm/gms/gds are dId/dVG, -dId/dVS, dId/dVD.
+struct EkvOpRow {
+  std::string name;
+  std::string model;
+  double id = 0.0, vgs = 0.0, vds = 0.0, vp = 0.0;
+  double gm = 0.0, gms = 0.0, gds = 0.0;
+  double inversion_coefficient = 0.0;
+  ekv::EkvRegion region = ekv::EkvRegion::Weak;
+  bool saturated = false;
+};
+
+// Pelgrom mismatch spreads of one instance (DESIGN.md section 3).
+struct EkvMismatchSigma {
+  double dvto = 0.0;  // V, AVTO/sqrt(W L M)
+  double dkp = 0.0;   // relative, AKP/sqrt(W L M)
+};
+
+class EkvMosfetGroup final : public DeviceGroup {
+ public:
+  std::string_view type_name() const override { return "ekv_mosfet"; }
+  std::size_t size() const override { return names_.size(); }
+  std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<EkvMosfetGroup>(*this); }
+
+  void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
+  void bind_slots(SlotBinder& binder) override;
+  void set_temperature(double kelvin) override;
+  void evaluate(EvalRequest& request) override;
+  void list_dc_connections(std::vector<DcConnection>& out) const override;
+  // "dvto" (V) or "dkp" (relative); false for an unknown instance or parameter.
+  bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
+  void reset_state() override;
+
+  std::vector<EkvOpRow> op_report(const double* x) const;
+
+  // For Monte Carlo drivers and reports.
+  const std::string& instance_name(std::size_t i) const { return names_[i]; }
+  const ekv::EkvModelParams& instance_model(std::size_t i) const { return models_[model_of_[i]]; }
+  ekv::EkvInstanceParams instance_params(std::size_t i) const;
+  EkvMismatchSigma mismatch_sigma(std::size_t i) const;
+  // The full evaluation of instance i at the unknowns x (no limiting), e.g. for reports and tests.
+  ekv::EkvEvaluation evaluate_instance(std::size_t i, const double* x, bool want_charges = true) const;
+
+ private:
+  std::size_t model_index(const ModelCard& card, double default_tnom_celsius);
+
+  // Models (one entry per distinct .model used) and their temperature-scaled parameters.
+  std::vector<ekv::EkvModelParams> models_;
+  std::vector<ekv::EkvTemperatureParams> model_at_temperature_;
+  double kelvin_ = 300.15;
+
+  // Instances, structure-of-arrays.
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::size_t> index_of_;
+  std::vector<std::size_t> model_of_;
+  std::vector<Index> drain_, gate_, source_, bulk_;
+  std::vector<double> w_, l_, m_, dvto_, dkp_;
+  std::vector<std::array<int, 8>> conductance_slots_;   // rows d, s x columns d, g, s, b
+  std::vector<std::array<int, 16>> capacitance_slots_;  // rows d, g, s, b x columns d, g, s, b
+  // Limiting history: the last bias actually evaluated (NMOS-referred, bulk-referred).
+  std::vector<ekv::BulkReferredBias> last_bias_;
+  std::vector<char> has_last_bias_;
+};
+
+}  // namespace picospice

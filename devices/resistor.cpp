@@ -1,0 +1,47 @@
+// R: a linear resistor. `Rname n+ n- value` or `Rname n+ n- r=value`.
+// f: i = (v+ - v-)/R leaves n+ and enters n-.
+#include "devices/resistor.hpp"
+
+#include <cmath>
+
+namespace picospice {
+
+void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
+  double r = 0;
+  bool have = false;
+  for (const auto& arg : card.args) {
+    if (arg.is_number && arg.key.empty() && !have) { r = arg.value; have = true; }
+    else if (arg.key == "r" || arg.key == "resistance") { r = arg.value; have = true; }
+    else if (arg.key == "m") {}  // parallel multiplier handled below
+    else if (arg.key == "noise" || arg.key == "tc1" || arg.key == "tc2") {}
+    else card.fail(arg, "unexpected argument for resistor " + card.name);
+  }
+  double m = 1;
+  for (const auto& arg : card.args) if (arg.key == "m") m = arg.value;
+  if (!have) card.fail("resistor " + card.name + " needs a value");
+  if (!(r != 0) || !std::isfinite(r)) card.fail("resistor " + card.name + " must have a finite, non-zero value");
+  names_.push_back(card.name);
+  a_.push_back(card.nodes[0]);
+  b_.push_back(card.nodes[1]);
+  conductance_.push_back(m / r);
+  slots_.emplace_back();
+}
+
+void ResistorGroup::bind_slots(SlotBinder& binder) {
+  for (std::size_t i = 0; i < size(); ++i) slots_[i].bind(binder, a_[i], b_[i]);
+}
+
+void ResistorGroup::evaluate(EvalRequest& r) {
+  for (std::size_t i = 0; i < a_.size(); ++i) {
+    const double g = conductance_[i];
+    r.add_current(a_[i], b_[i], g * (r.x[a_[i]] - r.x[b_[i]]));
+    slots_[i].add(r.jac, g);
+  }
+}
+
+void ResistorGroup::list_dc_connections(std::vector<DcConnection>& out) const {
+  for (std::size_t i = 0; i < size(); ++i)
+    out.push_back({names_[i], a_[i], b_[i], DcConnection::Kind::Conducts});
+}
+
+}  // namespace picospice

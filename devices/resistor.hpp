@@ -1,0 +1,24 @@
+#pragma once
+#include "devices/device.hpp"
+
+namespace picospice {
+
+class ResistorGroup final : public DeviceGroup {
+ public:
+  std::string_view type_name() const override { return "resistor"; }
+  std::size_t size() const override { return names_.size(); }
+  std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<ResistorGroup>(*this); }
+  void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
+  void bind_slots(SlotBinder& binder) override;
+  void evaluate(EvalRequest& request) override;
+  void list_dc_connections(std::vector<DcConnection>& out) const override;
+  double conductance(std::size_t i) const { return conductance_[i]; }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<Index> a_, b_;
+  std::vector<double> conductance_;
+  std::vector<PairSlots> slots_;
+};
+
+}  // namespace picospice

@@ -1,0 +1,69 @@
+// V: `Vname n+ n- [DC] v [PULSE|PWL|SIN|EXP ...] [AC ...]`.
+// The branch current i is the current flowing into n+ and through the source to n- (ngspice's
+// i(vname) sign), so it leaves node n+ in the residual. The branch row is the constraint
+//     v(n+) - v(n-) - source_scale * V(t) = 0.
+#include "devices/voltage_source.hpp"
+
+#include <cmath>
+
+namespace picospice {
+
+void VoltageSourceGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
+  SourceArgs source = parse_source_args(card, /*allow_multiplier=*/false);
+  names_.push_back(card.name);
+  pos_.push_back(card.nodes[0]);
+  neg_.push_back(card.nodes[1]);
+  branch_.push_back(builder.add_branch(card.name));
+  sources_.push_back(std::move(source));
+  slots_.emplace_back();
+}
+
+void VoltageSourceGroup::bind_slots(SlotBinder& binder) {
+  for (std::size_t i = 0; i < size(); ++i) {
+    slots_[i].pos_branch = binder.slot(pos_[i], branch_[i]);
+    slots_[i].neg_branch = binder.slot(neg_[i], branch_[i]);
+    slots_[i].branch_pos = binder.slot(branch_[i], pos_[i]);
+    slots_[i].branch_neg = binder.slot(branch_[i], neg_[i]);
+  }
+}
+
+void VoltageSourceGroup::evaluate(EvalRequest& r) {
+  const bool transient = r.want_reactive || r.time > 0;
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    const Index p = pos_[i], n = neg_[i], k = branch_[i];
+    const double current = r.x[k];
+    r.add_current(p, n, current);
+    const double target = r.source_scale * sources_[i].value_at(r.time, transient);
+    r.f[k] += r.x[p] - r.x[n] - target;
+    r.f_abs[k] += std::fabs(r.x[p]) + std::fabs(r.x[n]) + std::fabs(target);
+    const Slots& s = slots_[i];
+    r.jac[s.pos_branch] += 1.0;
+    r.jac[s.neg_branch] -= 1.0;
+    r.jac[s.branch_pos] += 1.0;
+    r.jac[s.branch_neg] -= 1.0;
+  }
+}
+
+void VoltageSourceGroup::list_dc_connections(std::vector<DcConnection>& out) const {
+  for (std::size_t i = 0; i < size(); ++i)
+    out.push_back({names_[i], pos_[i], neg_[i], DcConnection::Kind::DefinesVoltage});
+}
+
+void VoltageSourceGroup::list_breakpoints(double tstop, std::vector<double>& out) const {
+  for (const auto& source : sources_)
+    if (source.has_waveform) source.waveform.breakpoints(tstop, out);
+}
+
+bool VoltageSourceGroup::set_instance_param(std::string_view instance, std::string_view param,
+                                            double value) {
+  if (param != "dc") return false;
+  for (std::size_t i = 0; i < size(); ++i)
+    if (names_[i] == instance) { sources_[i].set_dc(value); return true; }
+  return false;
+}
+
+void VoltageSourceGroup::set_default_edge(double edge) {
+  for (auto& source : sources_) source.waveform.set_default_edge(edge);
+}
+
+}  // namespace picospice

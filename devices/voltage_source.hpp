@@ -1,0 +1,32 @@
+#pragma once
+#include "devices/device.hpp"
+#include "devices/waveforms.hpp"
+
+namespace picospice {
+
+// V: an independent voltage source with one branch-current unknown.
+class VoltageSourceGroup final : public DeviceGroup {
+ public:
+  std::string_view type_name() const override { return "vsource"; }
+  std::size_t size() const override { return names_.size(); }
+  std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<VoltageSourceGroup>(*this); }
+  void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
+  void bind_slots(SlotBinder& binder) override;
+  void evaluate(EvalRequest& request) override;
+  void list_dc_connections(std::vector<DcConnection>& out) const override;
+  void list_breakpoints(double tstop, std::vector<double>& out) const override;
+  bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
+  // The transient's tstep, for PULSE edges and EXP time constants left unset (ngspice default).
+  void set_default_edge(double edge);
+  void set_transient_defaults(double tstep) override { set_default_edge(tstep); }
+  Index branch(std::size_t i) const { return branch_[i]; }
+
+ private:
+  struct Slots { int pos_branch = 0, neg_branch = 0, branch_pos = 0, branch_neg = 0; };
+  std::vector<std::string> names_;
+  std::vector<Index> pos_, neg_, branch_;
+  std::vector<SourceArgs> sources_;
+  std::vector<Slots> slots_;
+};
+
+}  // namespace picospice

@@ -1,0 +1,348 @@
+// Independent source time functions. Formulas follow the ngspice manual (section "Independent
+// Sources for Voltage or Current"); only the tstep/tstop-dependent defaults differ, see below.
+#include "devices/waveforms.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace picospice {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kPi = 3.14159265358979323846;
+
+bool given(double v) { return !std::isnan(v); }
+
+const char* shape_word(Waveform::Shape shape) {
+  switch (shape) {
+    case Waveform::Shape::Pulse: return "PULSE";
+    case Waveform::Shape::Pwl: return "PWL";
+    case Waveform::Shape::Sin: return "SIN";
+    case Waveform::Shape::Exp: return "EXP";
+    default: return "DC";
+  }
+}
+
+// Reads the positional numbers of PULSE/SIN/EXP into out[], NaN for those not written.
+void read_positional(Waveform::Shape shape, const ElementArg& word, const std::vector<ElementArg>& args,
+                     const ElementCard& card, int required, int maximum, double* out) {
+  for (int i = 0; i < 8; ++i) out[i] = kNaN;
+  int count = 0;
+  for (const auto& arg : args) {
+    if (!arg.is_number || !arg.key.empty())
+      card.fail(arg, std::string(shape_word(shape)) + " of " + card.name + " takes only numbers");
+    if (count == maximum)
+      card.fail(arg, std::string(shape_word(shape)) + " of " + card.name + " takes at most " +
+                         std::to_string(maximum) + " values");
+    if (!std::isfinite(arg.value))
+      card.fail(arg, std::string(shape_word(shape)) + " of " + card.name + " has a non-finite value");
+    out[count++] = arg.value;
+  }
+  if (count < required)
+    card.fail(args.empty() ? word : args.back(),
+              std::string(shape_word(shape)) + " of " + card.name + " needs at least " +
+                  std::to_string(required) + " values, got " + std::to_string(count));
+}
+
+}  // namespace
+
+Waveform Waveform::constant(double value) {
+  Waveform w;
+  w.shape_ = Shape::Constant;
+  w.given_[0] = w.p_[0] = value;
+  return w;
+}
+
+Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<ElementArg>& args,
+                         const ElementCard& card, double default_edge) {
+  Waveform w;
+  w.shape_ = shape;
+  w.default_edge_ = default_edge;
+  const std::string what = std::string(shape_word(shape)) + " of " + card.name;
+  auto nonnegative = [&](int index, const char* name) {
+    if (given(w.given_[index]) && w.given_[index] < 0)
+      card.fail(args[index], what + ": " + name + " must not be negative");
+  };
+  switch (shape) {
+    case Shape::Constant:
+      read_positional(shape, word, args, card, 1, 1, w.given_);
+      break;
+    case Shape::Pulse:  // v1 v2 td tr tf pw per np
+      read_positional(shape, word, args, card, 2, 8, w.given_);
+      nonnegative(3, "rise time");
+      nonnegative(4, "fall time");
+      nonnegative(5, "pulse width");
+      nonnegative(6, "period");
+      nonnegative(7, "pulse count");
+      break;
+    case Shape::Sin:  // vo va freq td theta phase
+      read_positional(shape, word, args, card, 2, 6, w.given_);
+      // ngspice defaults the frequency to 1/tstop, which is unknown while reading the netlist.
+      if (!given(w.given_[2])) card.fail(args.back(), what + " needs a frequency (third value)");
+      nonnegative(2, "frequency");
+      break;
+    case Shape::Exp:  // v1 v2 td1 tau1 td2 tau2
+      read_positional(shape, word, args, card, 2, 6, w.given_);
+      nonnegative(3, "tau1");
+      nonnegative(5, "tau2");
+      break;
+    case Shape::Pwl: {
+      double delay = 0, repeat_time = kNaN;
+      const ElementArg* repeat_arg = nullptr;
+      std::vector<double> numbers;
+      const ElementArg* last_number = &word;
+      for (const auto& arg : args) {
+        if (arg.key == "td") delay = arg.value;
+        else if (arg.key == "r") { repeat_time = arg.value; repeat_arg = &arg; }
+        else if (arg.is_number && arg.key.empty()) { numbers.push_back(arg.value); last_number = &arg; }
+        else card.fail(arg, what + ": unexpected argument (expected time-value pairs, r= or td=)");
+      }
+      if (numbers.empty()) card.fail(word, what + " needs time-value pairs");
+      if (numbers.size() % 2 != 0)
+        card.fail(*last_number, what + " has an odd number of values; it needs time-value pairs");
+      for (std::size_t i = 0; i < numbers.size(); ++i)
+        if (!std::isfinite(numbers[i])) card.fail(*last_number, what + " has a non-finite value");
+      for (std::size_t i = 0; i < numbers.size(); i += 2) {
+        if (i > 0 && !(numbers[i] > numbers[i - 2])) {
+          // Find the argument of this time to point at it.
+          std::size_t seen = 0;
+          for (const auto& arg : args)
+            if (arg.is_number && arg.key.empty() && seen++ == i)
+              card.fail(arg, what + ": times must increase strictly (" + std::to_string(numbers[i]) +
+                                 " after " + std::to_string(numbers[i - 2]) + ")");
+        }
+        w.pwl_time_.push_back(numbers[i] + delay);
+        w.pwl_value_.push_back(numbers[i + 1]);
+      }
+      if (given(repeat_time)) {
+        // r= names the point the repetition restarts from; it must be one of the times, and not
+        // the last one (the repeated part would be empty).
+        for (std::size_t i = 0; i < numbers.size(); i += 2) {
+          const double tol = 1e-12 * std::max(1.0, std::fabs(numbers[i]));
+          if (std::fabs(numbers[i] - repeat_time) <= tol) w.pwl_repeat_from_ = static_cast<int>(i / 2);
+        }
+        if (w.pwl_repeat_from_ < 0)
+          card.fail(*repeat_arg, what + ": r=" + std::to_string(repeat_time) + " is not one of its times");
+        if (w.pwl_repeat_from_ == static_cast<int>(w.pwl_time_.size()) - 1)
+          card.fail(*repeat_arg, what + ": r= must name a time before the last point");
+      }
+      break;
+    }
+  }
+  w.resolve_edges();
+  return w;
+}
+
+void Waveform::set_default_edge(double edge) {
+  default_edge_ = edge;
+  resolve_edges();
+}
+
+// Turns the written values into the ones evaluation uses. ngspice's defaults that depend on the
+// analysis (tstep for PULSE tr/tf and EXP taus, tstop for PULSE pw/per) become default_edge_ and
+// "forever": a pulse without a period happens once, one without a width stays high.
+void Waveform::resolve_edges() {
+  auto or_value = [&](int i, double fallback) { return given(given_[i]) ? given_[i] : fallback; };
+  auto edge = [&](int i) { return given(given_[i]) && given_[i] > 0 ? given_[i] : default_edge_; };
+  switch (shape_) {
+    case Shape::Constant: p_[0] = given_[0]; break;
+    case Shape::Pulse:
+      p_[0] = given_[0];
+      p_[1] = given_[1];
+      p_[2] = or_value(2, 0.0);
+      p_[3] = edge(3);
+      p_[4] = edge(4);
+      p_[5] = or_value(5, kInf);
+      p_[6] = given(given_[6]) && given_[6] > 0 ? given_[6] : kInf;
+      p_[7] = given(given_[7]) && given_[7] > 0 ? std::floor(given_[7]) : kInf;
+      break;
+    case Shape::Sin:
+      for (int i = 0; i < 6; ++i) p_[i] = or_value(i, 0.0);
+      break;
+    case Shape::Exp:
+      p_[0] = given_[0];
+      p_[1] = given_[1];
+      p_[2] = or_value(2, 0.0);
+      p_[3] = edge(3);
+      p_[4] = or_value(4, p_[2] + default_edge_);
+      p_[5] = edge(5);
+      break;
+    case Shape::Pwl: break;
+  }
+}
+
+double Waveform::value(double t) const {
+  switch (shape_) {
+    case Shape::Constant: return p_[0];
+    case Shape::Pulse: return pulse(t);
+    case Shape::Pwl: return pwl(t);
+    case Shape::Sin: return sine(t);
+    case Shape::Exp: return exponential(t);
+  }
+  return 0.0;
+}
+
+// PULSE(v1 v2 td tr tf pw per np): v1 until td, a linear rise over tr, v2 for pw, a linear fall
+// over tf, v1 until the period ends; repeated every per, np times when np is given.
+double Waveform::pulse(double t) const {
+  const double v1 = p_[0], v2 = p_[1], td = p_[2], tr = p_[3], tf = p_[4], pw = p_[5], per = p_[6],
+               np = p_[7];
+  if (t <= td) return v1;
+  double local = t - td;
+  if (std::isfinite(per)) {
+    const double period_index = std::floor(local / per);
+    if (period_index >= np) return v1;
+    local -= period_index * per;
+  }
+  if (local < tr) return v1 + (v2 - v1) * (local / tr);
+  local -= tr;
+  if (local <= pw) return v2;
+  local -= pw;
+  if (local < tf) return v2 + (v1 - v2) * (local / tf);
+  return v1;
+}
+
+// PWL: the first value before the first point, the last one after the last point; with r= the
+// part from point r to the end repeats forever after the last point.
+double Waveform::pwl(double t) const {
+  const double first = pwl_time_.front(), last = pwl_time_.back();
+  if (t <= first) return pwl_value_.front();
+  if (t > last) {
+    if (pwl_repeat_from_ < 0) return pwl_value_.back();
+    const double start = pwl_time_[pwl_repeat_from_];
+    const double period = last - start;
+    t = start + std::fmod(t - last, period);
+  }
+  return pwl_in_first_pass(t);
+}
+
+double Waveform::pwl_in_first_pass(double t) const {
+  const std::size_t segments = pwl_time_.size() - 1;
+  if (segments == 0) return pwl_value_.front();
+  std::size_t k = std::min(pwl_cursor_, segments - 1);
+  // The transient advances a little each step: try the remembered segment and its successor
+  // before searching.
+  if (!(pwl_time_[k] <= t && t <= pwl_time_[k + 1])) {
+    if (k + 2 <= segments && pwl_time_[k + 1] <= t && t <= pwl_time_[k + 2]) {
+      ++k;
+    } else {
+      auto it = std::upper_bound(pwl_time_.begin(), pwl_time_.end(), t);
+      const std::size_t upper = static_cast<std::size_t>(it - pwl_time_.begin());
+      k = std::clamp<std::size_t>(upper == 0 ? 0 : upper - 1, 0, segments - 1);
+    }
+  }
+  pwl_cursor_ = k;
+  const double t0 = pwl_time_[k], t1 = pwl_time_[k + 1];
+  const double v0 = pwl_value_[k], v1 = pwl_value_[k + 1];
+  return v0 + (v1 - v0) * ((t - t0) / (t1 - t0));
+}
+
+// SIN(vo va freq td theta phase): vo + va*exp(-theta*(t-td))*sin(2*pi*freq*(t-td) + phase) after
+// td (phase in degrees), and the t = td value before.
+double Waveform::sine(double t) const {
+  const double vo = p_[0], va = p_[1], freq = p_[2], td = p_[3], theta = p_[4];
+  const double phase = p_[5] * kPi / 180.0;
+  if (t <= td) return vo + va * std::sin(phase);
+  const double local = t - td;
+  return vo + va * std::exp(-theta * local) * std::sin(2.0 * kPi * freq * local + phase);
+}
+
+// EXP(v1 v2 td1 tau1 td2 tau2): v1 until td1, an exponential approach to v2 with tau1, and from
+// td2 an exponential return towards v1 with tau2 superposed.
+double Waveform::exponential(double t) const {
+  const double v1 = p_[0], v2 = p_[1], td1 = p_[2], tau1 = p_[3], td2 = p_[4], tau2 = p_[5];
+  double v = v1;
+  if (t > td1) v += (v2 - v1) * (1.0 - std::exp(-(t - td1) / tau1));
+  if (t > td2) v += (v1 - v2) * (1.0 - std::exp(-(t - td2) / tau2));
+  return v;
+}
+
+void Waveform::breakpoints(double tstop, std::vector<double>& out) const {
+  auto add = [&](double t) { if (t > 0 && t <= tstop) out.push_back(t); };
+  switch (shape_) {
+    case Shape::Constant: break;
+    case Shape::Pulse: {
+      const double td = p_[2], tr = p_[3], tf = p_[4], pw = p_[5], per = p_[6], np = p_[7];
+      for (double k = 0; k < np; k += 1.0) {
+        const double start = td + (std::isfinite(per) ? k * per : 0.0);
+        if (start > tstop) break;
+        add(start);
+        add(start + tr);
+        if (std::isfinite(pw)) {
+          add(start + tr + pw);
+          add(start + tr + pw + tf);
+        }
+        if (!std::isfinite(per)) break;
+      }
+      break;
+    }
+    case Shape::Pwl: {
+      for (double t : pwl_time_) add(t);
+      if (pwl_repeat_from_ < 0) break;
+      const double period = pwl_time_.back() - pwl_time_[pwl_repeat_from_];
+      for (double shift = period;; shift += period) {
+        const double first_repeated = pwl_time_[pwl_repeat_from_ + 1] + shift;
+        if (first_repeated > tstop) break;
+        for (std::size_t i = pwl_repeat_from_ + 1; i < pwl_time_.size(); ++i) add(pwl_time_[i] + shift);
+      }
+      break;
+    }
+    case Shape::Sin: add(p_[3]); break;
+    case Shape::Exp: add(p_[2]); add(p_[4]); break;
+  }
+}
+
+SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, double default_edge) {
+  SourceArgs out;
+  const auto& args = card.args;
+  auto shape_of = [](const std::string& word, Waveform::Shape& shape) {
+    if (word == "pulse") shape = Waveform::Shape::Pulse;
+    else if (word == "pwl") shape = Waveform::Shape::Pwl;
+    else if (word == "sin") shape = Waveform::Shape::Sin;
+    else if (word == "exp") shape = Waveform::Shape::Exp;
+    else return false;
+    return true;
+  };
+  auto is_plain_number = [](const ElementArg& a) { return a.is_number && a.key.empty(); };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const ElementArg& arg = args[i];
+    Waveform::Shape shape = Waveform::Shape::Constant;
+    if (is_plain_number(arg)) {
+      if (out.dc || out.has_waveform) card.fail(arg, "unexpected number in source " + card.name);
+      out.dc = arg.value;
+    } else if (arg.key == "dc") {
+      out.dc = arg.value;
+    } else if (arg.key == "m" && allow_multiplier) {
+      out.multiplier = arg.value;
+    } else if (!arg.key.empty()) {
+      card.fail(arg, "unexpected parameter " + arg.key + "= for source " + card.name);
+    } else if (arg.word == "dc") {
+      if (i + 1 >= args.size() || !is_plain_number(args[i + 1]))
+        card.fail(arg, "DC of source " + card.name + " needs a value");
+      if (out.dc) card.fail(arg, "source " + card.name + " has two DC values");
+      out.dc = args[++i].value;
+    } else if (arg.word == "ac" || arg.word == "distof1" || arg.word == "distof2") {
+      // Small-signal specifications: picospice has no AC analysis, so they are read and ignored.
+      for (int k = 0; k < 2 && i + 1 < args.size() && is_plain_number(args[i + 1]); ++k) ++i;
+    } else if (shape_of(arg.word, shape)) {
+      if (out.has_waveform) card.fail(arg, "source " + card.name + " has two transient functions");
+      std::vector<ElementArg> values;
+      while (i + 1 < args.size() &&
+             (is_plain_number(args[i + 1]) ||
+              (shape == Waveform::Shape::Pwl && (args[i + 1].key == "r" || args[i + 1].key == "td"))))
+        values.push_back(args[++i]);
+      out.waveform = Waveform::parse(shape, arg, values, card, default_edge);
+      out.has_waveform = true;
+    } else {
+      card.fail(arg, "unknown source function or keyword '" + arg.word + "' for " + card.name +
+                         " (expected DC, PULSE, PWL, SIN, EXP or AC)");
+    }
+  }
+  if (!out.has_waveform) out.waveform = Waveform::constant(out.dc.value_or(0.0));
+  return out;
+}
+
+}  // namespace picospice

@@ -1,0 +1,117 @@
+#include "engine/analyses/dc_sweep.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "engine/analyses/operating_point.hpp"
+#include "engine/analyses/output_selection.hpp"
+
+namespace picospice {
+
+std::vector<double> sweep_values(const DcSweep& sweep) {
+  const double span = sweep.stop - sweep.start;
+  if (sweep.step == 0 || (span != 0 && (span > 0) != (sweep.step > 0)))
+    throw SimulationError(fmt::format(".dc {}: step {} does not lead from {} to {}", sweep.name,
+                                      sweep.step, sweep.start, sweep.stop));
+  const long count = static_cast<long>(std::floor(span / sweep.step + 1e-9)) + 1;
+  if (count > 100'000'000) throw SimulationError(fmt::format(".dc {}: too many points", sweep.name));
+  std::vector<double> values;
+  values.reserve(count);
+  for (long k = 0; k < count; ++k) values.push_back(sweep.start + k * sweep.step);
+  return values;
+}
+
+namespace {
+
+std::string scale_name(const Circuit& circuit, const DcSweep& sweep) {
+  switch (sweep.kind) {
+    case DcSweep::Kind::Temperature: return "temp-sweep";
+    case DcSweep::Kind::Param: return sweep.name + "-sweep";
+    case DcSweep::Kind::Source:
+      return circuit.find_output("i(" + sweep.name + ")") > 0 ? "v-sweep" : "i-sweep";
+  }
+  return "sweep";
+}
+
+// The circuit being swept. Parameter sweeps rebuild it (parameters flow through expressions
+// into any device), keeping the unknown vector as the continuation guess.
+class SweptCircuit {
+ public:
+  explicit SweptCircuit(Circuit& original) : original_(original), system_(std::make_unique<System>(original)) {}
+  System& system() { return *system_; }
+  Circuit& circuit() { return system_->circuit(); }
+
+  void set(const DcSweep& sweep, double value) {
+    switch (sweep.kind) {
+      case DcSweep::Kind::Source:
+        if (!circuit().set_instance_param(sweep.name, "dc", value))
+          throw SimulationError(fmt::format(".dc: '{}' is not an independent source", sweep.name));
+        break;
+      case DcSweep::Kind::Temperature: circuit().set_temperature(value); break;
+      case DcSweep::Kind::Param: {
+        if (!original_.reelaborate)
+          throw SimulationError(".dc: this circuit cannot sweep parameters (no netlist to rebuild)");
+        overrides_[sweep.name] = value;
+        rebuilt_ = original_.reelaborate(overrides_);
+        system_ = std::make_unique<System>(*rebuilt_);
+        for (auto& [s, v] : applied_) set(*s, v);  // re-apply source/temperature values
+        break;
+      }
+    }
+    if (sweep.kind != DcSweep::Kind::Param) applied_[&sweep] = value;
+  }
+
+ private:
+  Circuit& original_;
+  std::unique_ptr<Circuit> rebuilt_;
+  std::unique_ptr<System> system_;
+  ParamOverrides overrides_;
+  std::map<const DcSweep*, double> applied_;
+};
+
+}  // namespace
+
+Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec, const std::function<void(double)>& progress) {
+  if (spec.sweeps.empty()) throw SimulationError(".dc needs a sweep");
+  const DcSweep& inner = spec.sweeps[0];
+  std::vector<double> inner_values = sweep_values(inner);
+  if (spec.round_trip)
+    for (long k = static_cast<long>(inner_values.size()) - 2; k >= 0; --k)
+      inner_values.push_back(inner_values[k]);
+  const DcSweep* outer = spec.sweeps.size() > 1 ? &spec.sweeps[1] : nullptr;
+  const std::vector<double> outer_values = outer ? sweep_values(*outer) : std::vector<double>{0.0};
+
+  SweptCircuit swept(circuit);
+  const auto columns = select_outputs(circuit);
+  Plot plot = make_plot(circuit, "DC transfer characteristic", "dc", scale_name(circuit, inner),
+                        inner.kind == DcSweep::Kind::Temperature ? "temperature"
+                        : scale_name(circuit, inner) == "i-sweep" ? "current" : "voltage",
+                        columns);
+  if (outer) plot.signals.push_back({scale_name(circuit, *outer), "voltage", {}});
+
+  std::vector<double> x(circuit.size() + 1, 0.0);
+  for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
+  bool have_solution = false;
+  const double total = static_cast<double>(inner_values.size() * outer_values.size());
+  double done = 0;
+  for (double outer_value : outer_values) {
+    if (outer) swept.set(*outer, outer_value);
+    for (double value : inner_values) {
+      swept.set(inner, value);
+      OperatingPointSettings settings;
+      settings.cold_start = !have_solution;
+      settings.context = fmt::format(".dc at {} = {:.6g}{}", inner.name, value,
+                                     outer ? fmt::format(", {} = {:.6g}", outer->name, outer_value) : "");
+      x.resize(swept.system().size() + 1, 0.0);
+      solve_operating_point(swept.system(), x, settings);
+      have_solution = true;
+      append_point(plot, value, columns, x);
+      if (outer) plot.signals.back().values.push_back(outer_value);
+      if (progress) progress(++done / total);
+    }
+  }
+  return plot;
+}
+
+}  // namespace picospice

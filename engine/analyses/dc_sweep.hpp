@@ -1,0 +1,20 @@
+// `.dc`: sweep an independent source's DC value, the temperature, or a `.param`, optionally with
+// a second (outer) sweep. Each point starts from the previous point's solution, so a bistable
+// circuit swept up and then down shows its hysteresis; `updown` after the sweep values (a
+// picospice extension) runs the inner sweep there and back in one analysis.
+#pragma once
+#include <functional>
+#include <memory>
+
+#include "engine/plot.hpp"
+#include "engine/system.hpp"
+
+namespace picospice {
+
+Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec,
+                  const std::function<void(double)>& progress = {});
+
+// The values a sweep visits: start, start+step, ... up to stop (inclusive within rounding).
+std::vector<double> sweep_values(const DcSweep& sweep);
+
+}  // namespace picospice

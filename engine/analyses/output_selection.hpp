@@ -1,0 +1,30 @@
+// Which unknowns an analysis writes, in order: everything (nodes, then branch currents), or what
+// `.save` lists.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/circuit.hpp"
+#include "engine/plot.hpp"
+
+namespace picospice {
+
+struct OutputColumn {
+  std::string name;  // "v(out)", "i(v1)"
+  std::string type;  // "voltage", "current"
+  Index unknown = 0;
+};
+
+// Throws SimulationError for a `.save` name that matches nothing.
+std::vector<OutputColumn> select_outputs(const Circuit& circuit);
+
+// A plot whose signals[0] is the scale, followed by one empty signal per column.
+Plot make_plot(const Circuit& circuit, const std::string& name, const std::string& analysis,
+               const std::string& scale_name, const std::string& scale_type,
+               const std::vector<OutputColumn>& columns);
+
+// Appends one point: the scale value and each column's unknown from x.
+void append_point(Plot& plot, double scale, const std::vector<OutputColumn>& columns,
+                  const std::vector<double>& x);
+
+}  // namespace picospice

@@ -1,0 +1,93 @@
+// The flat circuit: what elaboration produces and every analysis consumes.
+// Unknowns are node voltages and branch currents; index 0 is ground.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "devices/device.hpp"
+#include "engine/options.hpp"
+
+namespace picospice {
+
+enum class UnknownKind { Voltage, Current };
+
+struct Unknown {
+  std::string name;  // node: hierarchical node name ("x1.out"); branch: instance name ("v1")
+  UnknownKind kind = UnknownKind::Voltage;
+  // The output name as ngspice writes it: v(x1.out) or i(v1).
+  std::string output_name() const {
+    return (kind == UnknownKind::Voltage ? "v(" : "i(") + name + ")";
+  }
+};
+
+struct OpSpec {};
+
+struct DcSweep {
+  enum class Kind { Source, Temperature, Param };
+  Kind kind = Kind::Source;
+  std::string name;  // source instance (hierarchical, lower case), or parameter name
+  double start = 0, stop = 0, step = 0;  // step may be negative to sweep down
+};
+
+struct DcSpec {
+  std::vector<DcSweep> sweeps;   // sweeps[0] is the inner (fast) sweep; an optional sweeps[1] outer
+  bool round_trip = false;       // `.dc ... updown`: sweep start->stop, then back to start
+};
+
+struct TranSpec {
+  double tstep = 0, tstop = 0, tstart = 0, tmax = 0;  // tmax 0: min(tstep, (tstop-tstart)/50)
+  bool uic = false;
+};
+
+using AnalysisSpec = std::variant<OpSpec, DcSpec, TranSpec>;
+
+// A `.measure` line, kept as tokens; engine/analyses/measure parses and evaluates it.
+struct MeasureSpec {
+  std::string analysis;              // "tran" or "dc"
+  std::string name;
+  std::vector<std::string> tokens;   // lower case, after the name; `a=b` split to "a", "=", "b"
+  SourceLocation location;
+};
+
+// `.ic v(n)=value` and `.nodeset v(n)=value`.
+struct NodeValue {
+  Index node = 0;
+  double value = 0;
+  SourceLocation location;
+};
+
+using ParamOverrides = std::map<std::string, double>;
+
+struct Circuit {
+  std::string title;
+  std::string source_file;
+  std::vector<Unknown> unknowns{Unknown{"0", UnknownKind::Voltage}};
+  std::vector<std::unique_ptr<DeviceGroup>> groups;
+  // For messages: the instances with a terminal on each unknown (nodes only).
+  std::vector<std::vector<std::string>> instances_at;
+  SimOptions options;
+  std::vector<AnalysisSpec> analyses;
+  std::vector<MeasureSpec> measures;
+  std::vector<NodeValue> initial_conditions, nodesets;
+  std::vector<std::string> saves;  // output names from .save; empty means everything
+  // `.options` names picospice does not know (yet): kept for later stages, warned about once.
+  std::map<std::string, std::string> extra_options;
+  // Rebuild the same netlist with some `.param` values overridden (for `.dc` parameter sweeps).
+  std::function<std::unique_ptr<Circuit>(const ParamOverrides&)> reelaborate;
+
+  int size() const { return static_cast<int>(unknowns.size()) - 1; }  // without ground
+  // The unknown of an output name ("v(out)", "out", "i(v1)"); -1 if none.
+  Index find_output(const std::string& name) const;
+  // The unknown of a node name; -1 if none.
+  Index find_node(const std::string& name) const;
+  DeviceGroup* find_group(std::string_view type_name) const;
+  // Set one instance parameter wherever the instance lives; false if no group knows it.
+  bool set_instance_param(std::string_view instance, std::string_view param, double value);
+  void set_temperature(double celsius);
+};
+
+}  // namespace picospice

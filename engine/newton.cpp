@@ -1,0 +1,80 @@
+#include "engine/newton.hpp"
+
+#include <cmath>
+
+namespace picospice {
+
+NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonProblem& problem) {
+  const SimOptions& opt = system.circuit().options;
+  const int n = system.size();
+  NewtonOutcome outcome;
+  std::vector<double> rhs(n + 1, 0.0);
+  bool update_small = false;
+  EvalPoint point = problem.point;
+
+  for (int iteration = 0; iteration < problem.max_iterations; ++iteration) {
+    outcome.iterations = iteration + 1;
+    const int limited = system.evaluate(x.data(), point);
+    point.cold_start = false;
+    const auto& f = system.f();
+    const auto& f_abs = system.f_abs();
+    const auto& q = system.q();
+    const double a0 = point.reactive_scale;
+
+    // Residual F into rhs (negated below), with homotopy and transient terms.
+    bool residual_small = true;
+    for (Index i = 1; i <= n; ++i) {
+      double F = f[i];
+      double scale = f_abs[i];
+      if (problem.history) {
+        const double reactive = a0 * q[i] + problem.history[i];
+        F += reactive;
+        scale += std::fabs(reactive);
+      }
+      if (problem.gshunt > 0 && system.is_node(i)) {
+        F += problem.gshunt * x[i];
+        system.add_to_diagonal(i, problem.gshunt);
+      }
+      const double tol = opt.reltol * scale + (system.is_node(i) ? opt.abstol : opt.vntol);
+      if (!(std::fabs(F) <= tol)) residual_small = false;
+      rhs[i] = -F;
+    }
+    if (problem.forced) {
+      for (const auto& held : *problem.forced) {
+        if (held.node <= 0) continue;
+        const double F = problem.forcing_conductance * (x[held.node] - held.value);
+        rhs[held.node] -= F;
+        system.add_to_diagonal(held.node, problem.forcing_conductance);
+        if (std::fabs(F) > opt.abstol) residual_small = false;
+      }
+    }
+    if (iteration > 0 && update_small && residual_small && limited == 0) {
+      outcome.converged = true;
+      return outcome;
+    }
+
+    if (!system.factor()) {
+      outcome.singular = true;
+      outcome.worst = system.singular_unknown();
+      return outcome;
+    }
+    system.solve(rhs);
+
+    update_small = true;
+    outcome.worst_ratio = 0;
+    for (Index i = 1; i <= n; ++i) {
+      const double dx = rhs[i];
+      const double next = x[i] + dx;
+      const double tol = opt.reltol * std::fmax(std::fabs(x[i]), std::fabs(next)) +
+                         (system.is_node(i) ? opt.vntol : opt.abstol);
+      const double ratio = std::fabs(dx) / tol;
+      if (!(ratio <= outcome.worst_ratio)) { outcome.worst_ratio = ratio; outcome.worst = i; }
+      if (!(ratio <= 1.0)) update_small = false;
+      x[i] = next;
+    }
+    if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
+  }
+  return outcome;
+}
+
+}  // namespace picospice

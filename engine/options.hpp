@@ -1,0 +1,37 @@
+// Simulator options: the `.options` card and command-line overrides travel in this struct.
+// Defaults fit picoamp circuits (DESIGN.md section 2): classic SPICE uses abstol 1e-12 A, which is
+// as large as the signals picospice is built for.
+#pragma once
+#include <string>
+
+namespace picospice {
+
+enum class IntegrationMethod { BackwardEuler, Trapezoidal, Gear2 };
+
+struct SimOptions {
+  double reltol = 1e-3;     // relative tolerance on updates, residuals and charges
+  double abstol = 1e-15;    // A: absolute current (KCL residual) tolerance
+  double vntol = 1e-7;      // V: absolute voltage update tolerance
+  double chgtol = 1e-18;    // C: absolute charge tolerance for truncation error (abstol * 1 ms)
+  double gmin = 1e-18;      // S: minimum conductance devices keep across junctions/channels
+  double trtol = 7.0;       // truncation error overestimate factor, as in SPICE
+  IntegrationMethod method = IntegrationMethod::Trapezoidal;
+  int maxord = 2;           // 1 forces backward Euler
+  int itl1 = 200;           // Newton iterations per DC operating point attempt
+  int itl4 = 30;            // Newton iterations per transient time point
+  double temp = 27.0;       // C: circuit temperature
+  double tnom = 27.0;       // C: default model reference temperature
+  bool gmin_stepping = true;
+  bool source_stepping = true;
+  double max_gmin = 1e-2;   // S: first value of the gmin homotopy (it ends at 0)
+};
+
+// Physical constants (CODATA 2018 exact SI values).
+namespace physics {
+constexpr double boltzmann = 1.380649e-23;      // J/K
+constexpr double charge = 1.602176634e-19;      // C
+constexpr double zero_celsius = 273.15;         // K
+inline double thermal_voltage(double kelvin) { return boltzmann * kelvin / charge; }
+}  // namespace physics
+
+}  // namespace picospice

@@ -1,0 +1,16 @@
+// Result files appear only once complete: a reader (a plotting tool, a regression script, a
+// second picospice run) never sees half a file, even if the simulator is killed mid-write.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <ostream>
+
+namespace picospice {
+
+// Calls write(stream) on `<path>.tmp.<pid>`, then renames it over `path`. Throws
+// std::runtime_error naming the path if the file cannot be opened, written or renamed; the
+// temporary file is removed on failure.
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(std::ostream&)>& write);
+
+}  // namespace picospice

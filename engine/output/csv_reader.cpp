@@ -1,0 +1,119 @@
+#include "engine/output/csv_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+namespace picospice {
+namespace {
+
+// Splits one CSV line, honouring RFC 4180 quotes ("a,b" and "" for a quote).
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+std::string trim(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(" \t\r") - begin + 1);
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string type_from_name(const std::string& name) {
+  if (name == "time") return "time";
+  if (name == "frequency") return "frequency";
+  if (name == "temp-sweep") return "temperature";
+  if (name.starts_with("i(") || name == "i-sweep") return "current";
+  return "voltage";
+}
+
+}  // namespace
+
+Plot read_csv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open CSV file " + path.string());
+  auto fail = [&](int line, const std::string& message) {
+    throw std::runtime_error(fmt::format("{}:{}: error: {}", path.string(), line, message));
+  };
+
+  Plot plot;
+  std::string line;
+  int line_number = 0;
+  bool have_header = false;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (trim(line).empty()) continue;
+    auto fields = split_csv_line(line);
+    if (!have_header) {
+      for (auto& field : fields) {
+        std::string name = trim(field);
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name.empty()) fail(line_number, "empty signal name in the header row");
+        plot.signals.push_back(Signal{name, type_from_name(name), {}});
+      }
+      have_header = true;
+      continue;
+    }
+    if (fields.size() != plot.signals.size())
+      fail(line_number, fmt::format("expected {} fields as in the header, found {}",
+                                    plot.signals.size(), fields.size()));
+    for (std::size_t s = 0; s < fields.size(); ++s) {
+      std::string text = trim(fields[s]);
+      char* end = nullptr;
+      double value = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0')
+        fail(line_number, fmt::format("expected a number for {}, found '{}'",
+                                      plot.signals[s].name, text));
+      plot.signals[s].values.push_back(value);
+    }
+  }
+  if (!have_header) fail(line_number, "empty file (expected a header row of signal names)");
+
+  const std::string& scale = plot.signals[0].name;
+  if (scale == "time") {
+    plot.analysis = "tran";
+    plot.name = "Transient Analysis";
+  } else if (ends_with(scale, "-sweep")) {
+    plot.analysis = "dc";
+    plot.name = "DC transfer characteristic";
+  } else if (scale == "frequency") {
+    plot.analysis = "ac";
+    plot.name = "AC Analysis";
+  } else {
+    plot.analysis = "op";
+    plot.name = "Operating Point";
+  }
+  return plot;
+}
+
+}  // namespace picospice

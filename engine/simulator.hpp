@@ -1,0 +1,25 @@
+// Runs every analysis of a circuit in netlist order, one Plot each. This is the whole engine as
+// the command line and the tests see it:
+//   auto circuit = elaborate_file("rc.cir");
+//   auto plots = run_analyses(*circuit);
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/circuit.hpp"
+#include "engine/plot.hpp"
+
+namespace picospice {
+
+struct RunSettings {
+  // Called with (analysis label, fraction done) during long analyses.
+  std::function<void(const std::string&, double)> progress;
+};
+
+std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings = {});
+
+// The operating point alone, as a one-point plot of every unknown.
+Plot run_operating_point(Circuit& circuit);
+
+}  // namespace picospice

@@ -1,0 +1,59 @@
+#include "engine/system.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/topology_check.hpp"
+
+namespace picospice {
+
+System::System(Circuit& circuit) : circuit_(circuit), gmin_(circuit.options.gmin) {
+  check_topology(circuit);
+  PatternBuilder builder(circuit.size());
+  for (auto& group : circuit.groups) group->bind_slots(builder);
+  pattern_ = std::make_unique<SparsityPattern>(builder);
+  for (auto& group : circuit.groups) group->bind_slots(*pattern_);
+  klu_ = std::make_unique<KluSolver>(*pattern_);
+  const std::size_t rows = circuit.size() + 1;
+  f_.assign(rows, 0.0);
+  f_abs_.assign(rows, 0.0);
+  q_.assign(rows, 0.0);
+  jac_.assign(pattern_->nnz() + 1, 0.0);
+  circuit.set_temperature(circuit.options.temp);
+}
+
+int System::evaluate(const double* x, const EvalPoint& point) {
+  std::fill(f_.begin(), f_.end(), 0.0);
+  std::fill(f_abs_.begin(), f_abs_.end(), 0.0);
+  std::fill(jac_.begin(), jac_.end(), 0.0);
+  if (point.want_reactive) std::fill(q_.begin(), q_.end(), 0.0);
+  EvalRequest request;
+  request.x = x;
+  request.time = point.time;
+  request.source_scale = point.source_scale;
+  request.reactive_scale = point.reactive_scale;
+  request.want_reactive = point.want_reactive;
+  request.limit = point.limit;
+  request.cold_start = point.cold_start;
+  request.gmin = gmin_;
+  request.f = f_.data();
+  request.f_abs = f_abs_.data();
+  request.q = q_.data();
+  request.jac = jac_.data();
+  for (auto& group : circuit_.groups) group->evaluate(request);
+  return request.limited;
+}
+
+std::string System::describe(Index unknown) const {
+  if (unknown <= 0 || unknown > size()) return "an unknown";
+  const Unknown& u = circuit_.unknowns[unknown];
+  if (u.kind == UnknownKind::Current) return fmt::format("the branch current of '{}'", u.name);
+  std::string touching;
+  if (unknown < static_cast<Index>(circuit_.instances_at.size()))
+    for (const auto& inst : circuit_.instances_at[unknown])
+      touching += (touching.empty() ? "" : ", ") + inst;
+  return fmt::format("node '{}'{}", u.name, touching.empty() ? "" : " (devices: " + touching + ")");
+}
+
+}  // namespace picospice

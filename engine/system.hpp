@@ -1,0 +1,63 @@
+// The numeric system of one circuit: frozen sparsity pattern, KLU factorization, and the vectors
+// devices load into. Built once per topology; analyses reuse it for every Newton iteration.
+//
+//   System sys(circuit);                  // checks topology, binds slots, klu_analyze
+//   sys.evaluate(x, point);               // f, f_abs, q and J at x
+//   sys.factor(); sys.solve(rhs);         // J^-1 rhs, in place
+//
+// Vectors are indexed by unknown (0 = ground dummy), so they have size() + 1 elements.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "engine/circuit.hpp"
+#include "engine/klu_solver.hpp"
+#include "engine/sparsity_pattern.hpp"
+
+namespace picospice {
+
+// Where and how to evaluate the devices; see EvalRequest for each field's meaning.
+struct EvalPoint {
+  double time = 0.0;
+  double source_scale = 1.0;
+  double reactive_scale = 0.0;
+  bool want_reactive = false;
+  bool limit = true;
+  bool cold_start = false;
+};
+
+class System {
+ public:
+  explicit System(Circuit& circuit);
+  int size() const { return circuit_.size(); }
+  Circuit& circuit() { return circuit_; }
+  const Circuit& circuit() const { return circuit_; }
+  const SparsityPattern& pattern() const { return *pattern_; }
+  bool is_node(Index unknown) const { return circuit_.unknowns[unknown].kind == UnknownKind::Voltage; }
+
+  // Loads all devices at x. Returns the number of limited junctions.
+  int evaluate(const double* x, const EvalPoint& point);
+  const std::vector<double>& f() const { return f_; }
+  const std::vector<double>& f_abs() const { return f_abs_; }
+  const std::vector<double>& q() const { return q_; }
+  std::vector<double>& jacobian() { return jac_; }
+  // Add g to every diagonal entry of J (gmin-stepping homotopy, .ic forcing).
+  void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
+
+  bool factor() { return klu_->factor(jac_.data()); }
+  // Solve J y = rhs in place; rhs is indexed by unknown (rhs[0] is ignored and left 0).
+  void solve(std::vector<double>& rhs) { klu_->solve(rhs.data() + 1); rhs[0] = 0; }
+  // The unknown (1-based) KLU reported as singular.
+  Index singular_unknown() const { return klu_->singular_column() + 1; }
+  // "node 'x' (connected to m1, m2)" or "branch current of 'v1'", for messages.
+  std::string describe(Index unknown) const;
+
+ private:
+  Circuit& circuit_;
+  std::unique_ptr<SparsityPattern> pattern_;
+  std::unique_ptr<KluSolver> klu_;
+  std::vector<double> f_, f_abs_, q_, jac_;
+  double gmin_;
+};
+
+}  // namespace picospice

@@ -1,0 +1,368 @@
+#include "netlists/parser/parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace picospice {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// ExpressionText
+
+ExpressionText ExpressionText::from_tokens(const Token* begin, const Token* end) {
+  ExpressionText result;
+  for (const Token* t = begin; t != end; ++t) {
+    if (t != begin && t->space_before) result.text += ' ';
+    if (t->kind == TokenKind::Expression) {
+      result.pieces.push_back({result.text.size(), t->location});
+      result.text += '(';
+      result.pieces.push_back({result.text.size(), t->text_location()});
+      result.text += t->text;
+      result.text += ')';
+    } else {
+      result.pieces.push_back({result.text.size(), t->text_location()});
+      result.text += t->text;
+    }
+  }
+  return result;
+}
+
+SourceLocation ExpressionText::location_of(std::size_t offset) const {
+  if (pieces.empty()) return {};
+  auto it = std::upper_bound(pieces.begin(), pieces.end(), offset,
+                             [](std::size_t value, const Piece& p) { return value < p.offset; });
+  if (it != pieces.begin()) --it;
+  SourceLocation at = it->location;
+  at.column += static_cast<int>(offset - std::min(offset, it->offset));
+  return at;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignments
+
+static bool is_identifier(std::string_view text) {
+  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_'))
+    return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* end) {
+  std::vector<ParamAssignment> result;
+  const Token* t = begin;
+  while (t != end) {
+    if (t->is(TokenKind::Comma)) { ++t; continue; }
+    if (!t->is(TokenKind::Word) || t + 1 == end || !(t + 1)->is(TokenKind::Equals))
+      throw NetlistError(t->location, "expected 'name=value', found '" + t->raw + "'");
+    ParamAssignment assignment;
+    assignment.name = t->text;
+    assignment.location = t->location;
+    const Token* equals = t + 1;
+    const Token* value_begin = equals + 1;
+    const Token* v = value_begin;
+    int depth = 0;
+    for (; v != end; ++v) {
+      if (depth == 0) {
+        if (v->is(TokenKind::Comma)) break;
+        if (v != value_begin && v->is(TokenKind::Word) && v + 1 != end &&
+            (v + 1)->is(TokenKind::Equals))
+          break;
+      }
+      if (v->is(TokenKind::LeftParen)) ++depth;
+      if (v->is(TokenKind::RightParen) && --depth < 0)
+        throw NetlistError(v->location, "unbalanced ')' in the value of '" + assignment.name + "'");
+    }
+    if (v == value_begin)
+      throw NetlistError(equals->location, "expected a value after '" + assignment.name + "='");
+    assignment.value = ExpressionText::from_tokens(value_begin, v);
+    if (v - value_begin == 1 && value_begin->is(TokenKind::Word) && is_identifier(value_begin->text))
+      assignment.word = value_begin->text;
+    result.push_back(std::move(assignment));
+    t = v;
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+void warn_to_stderr(const std::string& line) { std::cerr << line << '\n'; }
+
+namespace {
+
+// Directives that only make sense at the top level (they describe the whole simulation).
+bool is_top_level_directive(const std::string& keyword) {
+  static const char* const names[] = {".op", ".dc", ".tran", ".options", ".option", ".opt",
+                                      ".temp", ".ic", ".nodeset", ".save", ".measure", ".meas"};
+  return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
+}
+
+bool is_ignored_directive(const std::string& keyword) {
+  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".ac", ".noise", ".four"};
+  return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
+}
+
+std::string read_file(const fs::path& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::ostringstream text;
+  if (ok) text << in.rdbuf();
+  return text.str();
+}
+
+// One file (or library section) being read; identity compares, display is for messages.
+struct IncludeLink {
+  std::string identity;
+  std::string display;
+};
+
+class Parser {
+ public:
+  explicit Parser(const WarningSink& warn) : warn_(warn) {}
+
+  Netlist parse(std::string_view text, const std::string& file_name) {
+    netlist_.file = file_name;
+    LexedText lexed = lex_netlist(text, file_name, true);
+    netlist_.title = lexed.title;
+    include_chain_.push_back({identity(file_name, ""), file_name});
+    process(lexed.lines);
+    if (!open_.empty()) {
+      const SubcircuitDefinition* open = open_.back();
+      throw NetlistError(open->location, "'.subckt " + open->name +
+                                             "' is not closed: expected '.ends' before the end of the netlist");
+    }
+    return std::move(netlist_);
+  }
+
+ private:
+  Body& current_body() { return open_.empty() ? netlist_.top : open_.back()->body; }
+
+  void warn(const SourceLocation& at, const std::string& message) {
+    if (warn_) warn_(at.str() + ": warning: " + message);
+  }
+
+  static std::string display_key(const std::string& path, const std::string& section) {
+    return section.empty() ? path : path + " (section " + section + ")";
+  }
+  // Identifies a file (and library section) however its path was spelled.
+  static std::string identity(const fs::path& path, const std::string& section) {
+    std::error_code error;
+    fs::path canonical = fs::weakly_canonical(path, error);
+    if (error) canonical = path.lexically_normal();
+    return canonical.string() + "\n" + section;
+  }
+
+  // Processes lines until `.end`; returns true when `.end` was seen.
+  bool process(const std::vector<LogicalLine>& lines) {
+    for (const LogicalLine& line : lines) {
+      if (line.keyword() == ".end") return true;
+      process_line(line);
+    }
+    return false;
+  }
+
+  void process_line(const LogicalLine& line) {
+    const std::string& keyword = line.keyword();
+    if (keyword.empty() || keyword[0] != '.') {
+      current_body().elements.push_back(line);
+      return;
+    }
+    if (keyword == ".include" || keyword == ".inc") return include(line);
+    if (keyword == ".lib") return include_library(line);
+    if (keyword == ".endl")
+      throw NetlistError(line.location, "'.endl' outside a library section of a '.lib' file");
+    if (keyword == ".subckt") return open_subcircuit(line);
+    if (keyword == ".ends") return close_subcircuit(line);
+    if (keyword == ".param") {
+      auto assignments = parse_assignments(line.tokens.data() + 1, line.tokens.data() + line.tokens.size());
+      auto& params = current_body().params;
+      params.insert(params.end(), assignments.begin(), assignments.end());
+      return;
+    }
+    if (keyword == ".model") return add_model(line);
+    if (keyword == ".global") {
+      for (std::size_t i = 1; i < line.tokens.size(); ++i)
+        if (line.tokens[i].is(TokenKind::Word)) netlist_.globals.push_back(line.tokens[i].text);
+      return;
+    }
+    if (keyword == ".title") {
+      std::string title;
+      for (std::size_t i = 1; i < line.tokens.size(); ++i)
+        title += (i > 1 && line.tokens[i].space_before ? " " : "") + line.tokens[i].raw;
+      netlist_.title = title;
+      return;
+    }
+    if (keyword == ".control") {
+      warn(line.location, "skipping '.control' ... '.endc' block (picospice runs the analyses "
+                          "given as dot-commands)");
+      return;
+    }
+    if (is_ignored_directive(keyword)) {
+      warn(line.location, "ignoring '" + keyword + "' (not supported by picospice)");
+      return;
+    }
+    if (!open_.empty() && is_top_level_directive(keyword))
+      throw NetlistError(line.location, "'" + keyword + "' is not allowed inside '.subckt " +
+                                            open_.back()->name + "' (expected '.ends' first)");
+    if (!open_.empty())
+      throw NetlistError(line.location, "unknown directive '" + keyword + "'");
+    current_body().directives.push_back(line);
+  }
+
+  // The path named by a token, relative to the directory of the file that names it.
+  static fs::path resolve(const Token& token) {
+    fs::path path(token.raw);
+    if (path.is_relative()) path = fs::path(token.location.file).parent_path() / path;
+    return path.lexically_normal();
+  }
+
+  std::vector<LogicalLine> load(const Token& path_token, const fs::path& path,
+                                const IncludeLink& link) {
+    for (const auto& open : include_chain_) {
+      if (open.identity != link.identity) continue;
+      std::string chain;
+      for (const auto& each : include_chain_) chain += each.display + " -> ";
+      throw NetlistError(path_token.location, "include loop: " + chain + link.display);
+    }
+    bool ok = false;
+    const std::string text = read_file(path, ok);
+    if (!ok)
+      throw NetlistError(path_token.location, "cannot open include file '" + path_token.raw +
+                                                  "' (looked for '" + path.string() + "')");
+    return lex_netlist(text, path.string(), false).lines;
+  }
+
+  static const Token& path_token(const LogicalLine& line, const char* usage) {
+    if (line.tokens.size() < 2 || line.tokens[1].is(TokenKind::Equals) ||
+        line.tokens[1].is(TokenKind::LeftParen))
+      throw NetlistError(line.location, std::string("expected a file name: ") + usage);
+    return line.tokens[1];
+  }
+
+  void include(const LogicalLine& line) {
+    const Token& token = path_token(line, ".include \"file\"");
+    const fs::path path = resolve(token);
+    const IncludeLink link{identity(path, ""), path.string()};
+    auto lines = load(token, path, link);
+    include_chain_.push_back(link);
+    process(lines);  // `.end` inside an include only ends that file
+    include_chain_.pop_back();
+  }
+
+  void include_library(const LogicalLine& line) {
+    if (line.tokens.size() != 3)
+      throw NetlistError(line.location,
+                         "expected '.lib file section' (a '.lib section' block belongs in a library file)");
+    const Token& token = path_token(line, ".lib file section");
+    const Token& section_token = line.tokens[2];
+    const std::string section = section_token.text;
+    const fs::path path = resolve(token);
+    const IncludeLink link{identity(path, section), display_key(path.string(), section)};
+    auto lines = load(token, path, link);
+
+    std::vector<LogicalLine> selected;
+    bool found = false, inside = false;
+    for (auto& l : lines) {
+      if (!inside && l.keyword() == ".lib" && l.tokens.size() == 2 && l.tokens[1].text == section) {
+        inside = found = true;
+      } else if (inside && l.keyword() == ".endl") {
+        inside = false;
+      } else if (inside) {
+        selected.push_back(std::move(l));
+      }
+    }
+    if (!found)
+      throw NetlistError(section_token.location,
+                         "library '" + path.string() + "' has no section '" + section + "'");
+    include_chain_.push_back(link);
+    process(selected);
+    include_chain_.pop_back();
+  }
+
+  void open_subcircuit(const LogicalLine& line) {
+    const auto& tokens = line.tokens;
+    if (tokens.size() < 2 || !tokens[1].is(TokenKind::Word))
+      throw NetlistError(line.location, "expected '.subckt name pin1 pin2 ... [params: k=v ...]'");
+    auto definition = std::make_unique<SubcircuitDefinition>();
+    definition->name = tokens[1].text;
+    definition->location = line.location;
+    std::size_t i = 2;
+    for (; i < tokens.size(); ++i) {
+      const Token& t = tokens[i];
+      if (t.is_word("params:")) { ++i; break; }
+      if (i + 1 < tokens.size() && tokens[i + 1].is(TokenKind::Equals)) break;
+      if (t.is(TokenKind::LeftParen) || t.is(TokenKind::RightParen) || t.is(TokenKind::Comma)) continue;
+      if (!t.is(TokenKind::Word))
+        throw NetlistError(t.location, "expected a pin name on the '.subckt' line, found '" + t.raw + "'");
+      definition->pins.push_back(t);
+    }
+    definition->defaults = parse_assignments(tokens.data() + i, tokens.data() + tokens.size());
+    for (const auto& existing : current_body().subcircuits)
+      if (existing->name == definition->name)
+        throw NetlistError(line.location, "subcircuit '" + definition->name +
+                                              "' is already defined at " + existing->location.str());
+    SubcircuitDefinition* raw = definition.get();
+    current_body().subcircuits.push_back(std::move(definition));
+    open_.push_back(raw);
+  }
+
+  void close_subcircuit(const LogicalLine& line) {
+    if (open_.empty()) throw NetlistError(line.location, "'.ends' without a matching '.subckt'");
+    if (line.tokens.size() > 1 && line.tokens[1].text != open_.back()->name)
+      throw NetlistError(line.tokens[1].location, "'.ends " + line.tokens[1].text + "' closes '.subckt " +
+                                                      open_.back()->name + "' (expected '.ends " +
+                                                      open_.back()->name + "')");
+    open_.pop_back();
+  }
+
+  void add_model(const LogicalLine& line) {
+    const auto& tokens = line.tokens;
+    if (tokens.size() < 3 || !tokens[1].is(TokenKind::Word) || !tokens[2].is(TokenKind::Word))
+      throw NetlistError(line.location, "expected '.model name type (param=value ...)'");
+    ModelDefinition model;
+    model.name = tokens[1].text;
+    model.type = tokens[2].text;
+    model.location = line.location;
+    const Token* begin = tokens.data() + 3;
+    const Token* end = tokens.data() + tokens.size();
+    if (begin != end && begin->is(TokenKind::LeftParen)) {
+      if (!(end - 1)->is(TokenKind::RightParen))
+        throw NetlistError((end - 1)->location, "expected ')' at the end of '.model " + model.name + "'");
+      ++begin;
+      --end;
+    }
+    model.params = parse_assignments(begin, end);
+    auto& models = current_body().models;
+    for (const auto& existing : models)
+      if (existing.name == model.name)
+        throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
+                                              existing.location.str());
+    models.push_back(std::move(model));
+  }
+
+  const WarningSink& warn_;
+  Netlist netlist_;
+  std::vector<SubcircuitDefinition*> open_;  // innermost last
+  std::vector<IncludeLink> include_chain_;   // files being read, outermost first
+};
+
+}  // namespace
+
+Netlist parse_netlist_text(std::string_view text, const std::string& file_name, const WarningSink& warn) {
+  return Parser(warn).parse(text, file_name);
+}
+
+Netlist parse_netlist_file(const std::string& path, const WarningSink& warn) {
+  bool ok = false;
+  const std::string text = read_file(path, ok);
+  if (!ok) throw NetlistError(SourceLocation{}, "cannot open netlist '" + path + "'");
+  return parse_netlist_text(text, path, warn);
+}
+
+}  // namespace picospice

@@ -1,0 +1,93 @@
+// Netlist parser: logical lines -> a syntax tree (Netlist).
+//
+// The parser handles structure only: `.include` / `.lib` (expanded in place, paths relative to the
+// including file), `.subckt` ... `.ends` blocks (nested definitions allowed), `.param`, `.model`,
+// `.global`, `.title`, `.end`. It skips `.control` blocks and ignores output and small-signal
+// directives with a warning. Element lines and the remaining directives (`.op`, `.dc`, `.tran`,
+// `.options`, ...) are kept as token lines for the elaborator, which gives them meaning.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netlists/parser/lexer.hpp"
+
+namespace picospice {
+
+// Tokens joined back into the text of one expression, remembering where each piece came from so
+// an ExpressionError offset becomes a file:line:column.
+struct ExpressionText {
+  std::string text;
+  struct Piece {
+    std::size_t offset;
+    SourceLocation location;
+  };
+  std::vector<Piece> pieces;
+
+  // Joins tokens [begin, end); `{a}` tokens become `(a)`; whitespace between tokens is kept as one
+  // space, so a glued `2*(a+b)` reads back as written.
+  static ExpressionText from_tokens(const Token* begin, const Token* end);
+  SourceLocation location_of(std::size_t offset) const;
+  SourceLocation location() const { return pieces.empty() ? SourceLocation{} : pieces[0].location; }
+};
+
+// `name=value` on a .param, .subckt, X or .model line.
+struct ParamAssignment {
+  std::string name;
+  ExpressionText value;
+  // The value when it is a single bare identifier (`level=ekv`): a word unless it names a parameter.
+  std::string word;
+  SourceLocation location;  // of the name
+};
+
+struct ModelDefinition {
+  std::string name;
+  std::string type;
+  std::vector<ParamAssignment> params;
+  SourceLocation location;
+};
+
+struct SubcircuitDefinition;
+
+// The contents of the top level or of one `.subckt`, in file order within each kind.
+struct Body {
+  std::vector<ParamAssignment> params;
+  std::vector<ModelDefinition> models;
+  std::vector<std::unique_ptr<SubcircuitDefinition>> subcircuits;
+  std::vector<LogicalLine> elements;
+  std::vector<LogicalLine> directives;  // top level only: .op .dc .tran .options .ic ...
+};
+
+struct SubcircuitDefinition {
+  std::string name;
+  std::vector<Token> pins;
+  std::vector<ParamAssignment> defaults;  // from the .subckt line, `params:` optional
+  Body body;
+  SourceLocation location;
+};
+
+struct Netlist {
+  std::string title;
+  std::string file;
+  Body top;
+  std::vector<std::string> globals;  // `.global` node names, unprefixed in every subcircuit
+};
+
+// Receives one formatted warning line ("file:line:col: warning: ...").
+using WarningSink = std::function<void(const std::string&)>;
+// Writes warnings to stderr.
+void warn_to_stderr(const std::string& line);
+
+// Parses a netlist file; throws NetlistError.
+Netlist parse_netlist_file(const std::string& path, const WarningSink& warn = warn_to_stderr);
+// Parses netlist text as if read from `file_name` (includes resolve relative to its directory).
+Netlist parse_netlist_text(std::string_view text, const std::string& file_name,
+                           const WarningSink& warn = warn_to_stderr);
+
+// Reads `name=value` pairs from tokens [begin, end): a value runs until the next `word =` at
+// parenthesis depth 0 or a comma, so `.param a = 2 * (b + 1) c = 3` works.
+std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* end);
+
+}  // namespace picospice

@@ -1,0 +1,13 @@
+// The subcommands of the `picospice` program. Each lives in its own file and adds itself to the
+// CLI11 application, returning the action to run when the user picked it.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace picospice::tools {
+
+using CommandAction = std::function<int()>;
+
+CommandAction add_run_command(CLI::App& app);
+
+}  // namespace picospice::tools

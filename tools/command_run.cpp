@@ -1,0 +1,93 @@
+// `picospice run NETLIST`: every analysis in the netlist, written to one output file.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "engine/analyses/measure.hpp"
+#include "engine/output/csv_writer.hpp"
+#include "engine/output/raw_writer.hpp"
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
+#include "tools/command.hpp"
+#include "tools/progress_bar.hpp"
+
+namespace picospice::tools {
+namespace {
+
+struct RunOptions {
+  std::string netlist;
+  std::string output;
+  std::string format = "raw";
+  bool quiet = false;
+};
+
+void print_operating_point(const Plot& plot) {
+  fmt::print("Operating point:\n");
+  for (const auto& s : plot.signals) {
+    const double v = s.values.empty() ? 0.0 : s.values[0];
+    fmt::print("  {:<28} {:>14.6g} {}\n", s.name, v, s.type == "current" ? "A" : "V");
+  }
+}
+
+int run(const RunOptions& o) {
+  namespace fs = std::filesystem;
+  const auto started = std::chrono::steady_clock::now();
+  auto circuit = elaborate_file(o.netlist);
+  if (circuit->analyses.empty())
+    fmt::print(stderr, "{}: warning: no analysis (.op, .dc or .tran) in the netlist\n", o.netlist);
+
+  ProgressBar bar;
+  RunSettings settings;
+  settings.progress = [&](const std::string& label, double f) { bar.update(label, f); };
+  auto plots = run_analyses(*circuit, settings);
+  bar.finish();
+
+  for (const auto& plot : plots)
+    if (plot.analysis == "op" && !o.quiet) print_operating_point(plot);
+
+  fs::path out = o.output;
+  if (o.output.empty()) out = fs::path(o.netlist).stem().string() + (o.format == "csv" ? ".csv" : ".raw");
+  if (!plots.empty()) {
+    if (o.format == "csv") write_csv(out, plots);
+    else write_raw(out, plots, o.format == "ascii" ? RawFormat::Ascii : RawFormat::Binary);
+  }
+
+  if (!circuit->measures.empty()) {
+    const auto results = evaluate_measures(circuit->measures, plots);
+    for (const auto& r : results) {
+      if (r.ok) fmt::print("{:<20} = {:.9g}\n", r.name, r.value);
+      else fmt::print("{:<20} = failed: {}\n", r.name, r.failure);
+    }
+    fs::path measures = out;
+    measures.replace_extension(".measures.json");
+    write_measures(measures, results);
+  }
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!o.quiet) {
+    std::size_t points = 0;
+    for (const auto& p : plots) points += p.points();
+    fmt::print(stderr, "picospice: {} analyses, {} unknowns, {} points in {:.3f} s -> {}\n",
+               plots.size(), circuit->size(), points, seconds, plots.empty() ? "(nothing written)" : out.string());
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandAction add_run_command(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "Simulate a netlist: every .op, .dc and .tran in it, in order.\n"
+                                        "Writes one plot per analysis to a SPICE raw file (ngspice's "
+                                        "`load` reads it) or CSV, and evaluates .measure lines.");
+  cmd->add_option("netlist", options->netlist, "the netlist (ngspice dialect)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", options->output,
+                  "output file (default: the netlist's name with .raw or .csv, in the current directory)");
+  cmd->add_option("--format", options->format, "raw (binary, default), ascii (raw), or csv")
+      ->check(CLI::IsMember({"raw", "ascii", "csv"}));
+  cmd->add_flag("-q,--quiet", options->quiet, "print only measures and errors");
+  return [options] { return run(*options); };
+}
+
+}  // namespace picospice::tools

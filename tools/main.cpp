@@ -1,0 +1,42 @@
+// picospice: the command line. Each subcommand lives in tools/command_*.cpp.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <map>
+
+#include "engine/errors.hpp"
+#include "tools/command.hpp"
+
+int main(int argc, char** argv) {
+  using namespace picospice;
+  CLI::App app{
+      "picospice " PICOSPICE_VERSION
+      ": a transistor-level circuit simulator for picoamp analog circuits.\n"
+      "Netlists use the ngspice dialect. Run `picospice COMMAND --help` for each command."};
+  app.set_version_flag("--version", std::string("picospice ") + PICOSPICE_VERSION);
+  app.require_subcommand(1);
+  std::map<CLI::App*, tools::CommandAction> actions;
+  auto add = [&](tools::CommandAction action) { actions[app.get_subcommands({}).back()] = std::move(action); };
+  add(tools::add_run_command(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [sub, action] : actions)
+      if (sub->parsed()) return action();
+  } catch (const NetlistError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return 1;
+  } catch (const SimulationError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

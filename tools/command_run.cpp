@@ -65,6 +65,7 @@ int run(const RunOptions& o) {
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fflush(stdout);
   if (!o.quiet) {
     std::size_t points = 0;
     for (const auto& p : plots) points += p.points();

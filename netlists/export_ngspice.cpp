@@ -1,0 +1,352 @@
+// Translates a parsed picospice netlist into ngspice 39 text; see export_ngspice.hpp for the rules.
+#include "netlists/export_ngspice.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "devices/ekv/ekv_mosfet.hpp"
+#include "engine/output/atomic_file.hpp"
+#include "netlists/ekv_ngspice_subcircuit.hpp"
+#include "netlists/elaborate.hpp"
+#include "netlists/parser/parser.hpp"
+
+namespace picospice {
+
+namespace {
+
+std::string number(double v) { return fmt::format("{:.17g}", v); }
+
+bool is_separator(const Token& t) {
+  return t.is(TokenKind::LeftParen) || t.is(TokenKind::RightParen) || t.is(TokenKind::Comma);
+}
+
+// One token as ngspice reads it: expressions in braces, strings in quotes, words as written.
+std::string token_text(const Token& t) {
+  switch (t.kind) {
+    case TokenKind::Expression: return "{" + t.raw + "}";
+    case TokenKind::String: return "\"" + t.raw + "\"";
+    case TokenKind::Equals: return "=";
+    case TokenKind::LeftParen: return "(";
+    case TokenKind::RightParen: return ")";
+    case TokenKind::Comma: return ",";
+    case TokenKind::Word: return t.raw;
+  }
+  return t.raw;
+}
+
+std::string tokens_text(const std::vector<Token>& tokens, std::size_t begin, std::size_t end) {
+  std::string text;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (i > begin && tokens[i].space_before) text += ' ';
+    text += token_text(tokens[i]);
+  }
+  return text;
+}
+
+std::string line_text(const LogicalLine& line) { return tokens_text(line.tokens, 0, line.tokens.size()); }
+
+// A value ngspice reads as a number literal (with SPICE suffixes) stays bare; anything else (an
+// expression or a parameter name) goes in braces so numparam evaluates it.
+std::string value_text(const ParamAssignment& a) {
+  const std::string& text = a.value.text;
+  const bool literal = !text.empty() && text.find_first_of(" ()*/+") == std::string::npos &&
+                       (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.' ||
+                        ((text[0] == '-' || text[0] == '+') && text.size() > 1));
+  if (!a.word.empty() && a.word == text) return literal ? text : "{" + text + "}";
+  return literal ? text : "{" + text + "}";
+}
+
+std::string assignments_text(const std::vector<ParamAssignment>& assignments) {
+  std::string text;
+  for (const auto& a : assignments) text += (text.empty() ? "" : " ") + a.name + "=" + value_text(a);
+  return text;
+}
+
+bool is_ekv_model(const ModelDefinition& model) {
+  if (model.type != "nmos" && model.type != "pmos") return false;
+  for (const auto& p : model.params)
+    if (p.name == "level" && p.word == "ekv") return true;
+  return false;
+}
+
+// The options ngspice 39 understands with the same meaning; others are dropped with a comment.
+bool ngspice_knows_option(const std::string& name) {
+  static const std::set<std::string> known = {
+      "reltol", "abstol", "vntol",  "chgtol",   "gmin",     "trtol",   "itl1",   "itl2",
+      "itl4",   "itl5",   "itl6",   "temp",     "tnom",     "maxord",  "method", "pivtol",
+      "pivrel", "rshunt", "cshunt", "gminsteps", "srcsteps", "noopiter", "klu",   "sparse",
+      "xmu",    "savecurrents", "interp", "maxstep"};
+  return known.count(name) != 0;
+}
+
+class NgspiceExporter {
+ public:
+  NgspiceExporter(const std::string& path, const NgspiceExportOptions& options) : path_(path), options_(options) {}
+
+  std::string run() {
+    // Elaborate first: it validates the netlist exactly as `picospice run` would, and gives the
+    // evaluated EKV model cards and the temperature.
+    circuit_ = elaborate_file(path_);
+    netlist_ = parse_netlist_file(path_, WarningSink{});  // elaboration already warned
+    collect_ekv_models();
+
+    std::string body;
+    write_body(netlist_.top, nullptr, body);
+    std::string directives;
+    write_directives(directives);
+
+    std::string out;
+    out += (netlist_.title.empty() ? std::string("picospice export") : netlist_.title) + "\n";
+    out += header();
+    if (!netlist_.globals.empty()) {
+      out += ".global";
+      for (const auto& g : netlist_.globals) out += " " + g;
+      out += "\n";
+    }
+    out += body;
+    for (const auto& [name, model] : ekv_models_) out += "\n" + ekv_ngspice_subcircuit(model, kelvin());
+    out += "\n" + directives;
+    if (options_.reference_options) out += ngspice_reference_options_line() + "\n";
+    out += ".end\n";
+    return out;
+  }
+
+ private:
+  double kelvin() const { return circuit_->options.temp + physics::zero_celsius; }
+
+  void collect_ekv_models() {
+    auto* group = dynamic_cast<const EkvMosfetGroup*>(circuit_->find_group("ekv_mosfet"));
+    if (!group) return;
+    for (std::size_t i = 0; i < group->size(); ++i) {
+      const ekv::EkvModelParams& model = group->instance_model(i);
+      auto [it, inserted] = ekv_models_.emplace(model.name, model);
+      if (!inserted && !(it->second == model))
+        throw NetlistError(SourceLocation{path_, 0, 0},
+                           "EKV model '" + model.name + "' takes different values in different subcircuit "
+                           "instances (its parameters depend on subcircuit parameters); export-ngspice writes one "
+                           "subcircuit per model name and cannot represent that");
+    }
+  }
+
+  std::string header() const {
+    std::string h;
+    h += fmt::format("* Exported by picospice {} export-ngspice from {} for ngspice 39.\n", PICOSPICE_VERSION, path_);
+    if (ekv_models_.empty()) {
+      h += "* No EKV MOSFETs: the circuit is written as given; nothing is approximated.\n";
+    } else {
+      h += "* Each EKV MOSFET is an instance of a behavioral subcircuit ekv_<model> (B source).\n";
+      h += "* EXACT: the drain current (same equations as picospice devices/ekv, overflow-safe softplus),\n";
+      h += "*        per-instance W, L, M, DVTO, DKP, and the overlap capacitances (CGSO, CGDO, CGBO).\n";
+      h += fmt::format("* FROZEN: temperature {} C (UT, VTO(T), KP(T) are numbers in each subcircuit);\n",
+                       number(circuit_->options.temp));
+      h += "*         a .dc temp sweep or .temp change does not reach the MOSFETs.\n";
+      h += "* APPROXIMATED: the intrinsic (COX) charge is three fixed capacitors Cgs, Cgd, Cgb per device,\n";
+      h += "*         the charge-based capacitance matrix's gate row at weak-inversion saturation\n";
+      h += "*         (IC = 0.01, VDS = 0.5 V); drain/source-bulk intrinsic capacitance is left out.\n";
+      h += "*         Transients agree only as far as these are small against the circuit's capacitors.\n";
+    }
+    for (const auto& note : notes_) h += "* " + note + "\n";
+    if (options_.shunt) h += fmt::format("* --shunt: a {} ohm resistor from every node to ground (DESIGN.md 4).\n", number(options_.shunt_ohms));
+    if (options_.reference_options) h += "* --reference-options: tight tolerances appended at the end.\n";
+    return h;
+  }
+
+  // ----- bodies
+
+  void write_body(const Body& body, const SubcircuitDefinition* definition, std::string& out) {
+    for (const auto& p : body.params) out += ".param " + p.name + "=" + value_text(p) + "\n";
+    for (const auto& model : body.models) {
+      if (is_ekv_model(model)) {
+        out += "* .model " + model.name + " (level=ekv) is the subcircuit " + ekv_subcircuit_name(model.name) + "\n";
+        continue;
+      }
+      out += ".model " + model.name + " " + model.type + " (" + assignments_text(model.params) + ")\n";
+    }
+    for (const auto& sub : body.subcircuits) {
+      out += "\n.subckt " + sub->name;
+      for (const auto& pin : sub->pins) out += " " + pin.raw;
+      if (!sub->defaults.empty()) out += " params: " + assignments_text(sub->defaults);
+      out += "\n";
+      write_body(sub->body, sub.get(), out);
+      out += ".ends " + sub->name + "\n";
+    }
+    std::set<std::string> nodes;
+    for (const auto& element : body.elements) {
+      out += element_text(element) + "\n";
+      collect_nodes(element, nodes);
+    }
+    if (options_.shunt) write_shunts(nodes, definition, out);
+  }
+
+  std::string element_text(const LogicalLine& line) {
+    if (line.keyword()[0] != 'm') return line_text(line);
+    const auto& tokens = line.tokens;
+    if (tokens.size() < 6) throw NetlistError(line.location, "MOSFET " + tokens[0].text + " needs d g s b MODEL");
+    const std::string& model = tokens[5].text;
+    if (!ekv_models_.count(model))
+      throw NetlistError(tokens[5].location, "MOSFET " + tokens[0].text + ": model '" + model +
+                                                 "' is not an EKV model used by any instance; export-ngspice "
+                                                 "only translates EKV MOSFETs of instantiated subcircuits");
+    std::string text = "x" + tokens[0].raw;
+    for (std::size_t i = 1; i <= 4; ++i) text += " " + tokens[i].raw;
+    text += " " + ekv_subcircuit_name(model);
+    for (const auto& a : parse_assignments(tokens.data() + 6, tokens.data() + tokens.size())) {
+      if (a.name == "noise") continue;  // picospice noise switch; ngspice runs no noise here
+      text += " " + a.name + "=" + value_text(a);
+    }
+    return text;
+  }
+
+  // The node tokens of an element line: the registry's pin count, or for X everything up to the
+  // subcircuit name.
+  void collect_nodes(const LogicalLine& line, std::set<std::string>& nodes) const {
+    std::vector<const Token*> words;
+    for (std::size_t i = 1; i < line.tokens.size(); ++i) {
+      if (is_separator(line.tokens[i])) continue;
+      if (line.tokens[i].is(TokenKind::Equals) || line.tokens[i].is_word("params:")) {
+        if (!words.empty() && line.tokens[i].is(TokenKind::Equals)) words.pop_back();
+        break;
+      }
+      if (!line.tokens[i].is(TokenKind::Word)) break;
+      words.push_back(&line.tokens[i]);
+    }
+    const char letter = line.keyword()[0];
+    std::size_t count = 0;
+    if (letter == 'x') count = words.empty() ? 0 : words.size() - 1;
+    else if (letter == 'e' || letter == 'g' || letter == 'm') count = 4;
+    else count = 2;
+    for (std::size_t k = 0; k < std::min(count, words.size()); ++k) nodes.insert(words[k]->text);
+  }
+
+  void write_shunts(const std::set<std::string>& nodes, const SubcircuitDefinition* definition, std::string& out) {
+    std::set<std::string> skip = {"0", "gnd"};
+    skip.insert(netlist_.globals.begin(), netlist_.globals.end());
+    if (definition) {
+      for (const auto& pin : definition->pins) skip.insert(pin.text);  // shunted where they are driven
+    } else {
+      // Globals are shunted once, at the top.
+      for (const auto& g : netlist_.globals) skip.erase(g);
+      for (const auto& g : netlist_.globals) if (!nodes.count(g)) out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, g, number(options_.shunt_ohms));
+      skip.insert(netlist_.globals.begin(), netlist_.globals.end());
+    }
+    for (const auto& n : nodes)
+      if (!skip.count(n)) out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, n, number(options_.shunt_ohms));
+    if (!definition)
+      for (const auto& g : netlist_.globals)
+        if (nodes.count(g)) out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, g, number(options_.shunt_ohms));
+  }
+
+  // ----- directives
+
+  void write_directives(std::string& out) {
+    std::size_t analysis = 0;  // index into circuit_->analyses, which follow directive order
+    for (const auto& line : netlist_.top.directives) {
+      const std::string& k = line.keyword();
+      if (k == ".options" || k == ".option" || k == ".opt") {
+        out += options_text(line);
+      } else if (k == ".dc") {
+        out += dc_text(line, std::get<DcSpec>(circuit_->analyses.at(analysis++)));
+      } else {
+        if (k == ".op" || k == ".tran") ++analysis;
+        out += line_text(line) + "\n";
+      }
+    }
+  }
+
+  std::string options_text(const LogicalLine& line) {
+    const auto& tokens = line.tokens;
+    std::string kept, dropped;
+    for (std::size_t i = 1; i < tokens.size();) {
+      if (is_separator(tokens[i])) { ++i; continue; }
+      const std::string name = tokens[i].text;
+      std::size_t end = i + 1;
+      std::string value;
+      if (end < tokens.size() && tokens[end].is(TokenKind::Equals)) {
+        std::size_t v = end + 1;
+        end = v + 1;
+        while (end < tokens.size() && !tokens[end].space_before) ++end;
+        value = tokens_text(tokens, v, std::min(end, tokens.size()));
+      }
+      i = end;
+      if (name == "method" && (value == "euler" || value == "be")) {
+        kept += " method=gear maxord=1";
+      } else if (ngspice_knows_option(name)) {
+        kept += " " + name + (value.empty() ? "" : "=" + value);
+      } else {
+        dropped += " " + name + (value.empty() ? "" : "=" + value);
+      }
+    }
+    std::string out;
+    if (!dropped.empty()) {
+      out += "* picospice-only options dropped:" + dropped + "\n";
+      notes_.push_back("Dropped picospice-only .options:" + dropped);
+    }
+    if (!kept.empty()) out += ".options" + kept + "\n";
+    return out;
+  }
+
+  std::string dc_text(const LogicalLine& line, const DcSpec& spec) {
+    for (const auto& sweep : spec.sweeps) {
+      if (sweep.kind == DcSweep::Kind::Param)
+        throw NetlistError(line.location, "'.dc' over the parameter '" + sweep.name +
+                                              "' cannot be written for ngspice 39 (it sweeps sources, "
+                                              "resistors and temp only); sweep a source instead");
+      if (sweep.kind == DcSweep::Kind::Temperature && !ekv_models_.empty())
+        throw NetlistError(line.location, "'.dc temp' in a circuit with EKV MOSFETs: their temperature is frozen "
+                                          "at export, so ngspice would not sweep it; export one netlist per temperature");
+    }
+    if (!spec.round_trip) return line_text(line) + "\n";
+    if (spec.sweeps.size() > 1)
+      throw NetlistError(line.location, "'.dc ... updown' with a nested (second) sweep has no ngspice 39 "
+                                        "equivalent; split it into one '.dc' per outer value");
+    const DcSweep& s = spec.sweeps[0];
+    const std::vector<double> values = sweep_points(s);
+    std::string out = fmt::format("* {} -> up, then down (picospice's single plot = these two plots)\n", line_text(line));
+    out += fmt::format(".dc {} {} {} {}\n", s.name, number(s.start), number(s.stop), number(s.step));
+    if (values.size() > 1)
+      out += fmt::format(".dc {} {} {} {}\n", s.name, number(values[values.size() - 2]), number(s.start), number(-s.step));
+    notes_.push_back(fmt::format("Translated '{}' (line {}) into two .dc lines.", line_text(line), line.location.line));
+    return out;
+  }
+
+  // The same points engine/analyses/dc_sweep.cpp visits (floor(span/step + 1e-9) + 1 of them).
+  static std::vector<double> sweep_points(const DcSweep& s) {
+    const long count = static_cast<long>(std::floor((s.stop - s.start) / s.step + 1e-9)) + 1;
+    std::vector<double> values;
+    for (long k = 0; k < count; ++k) values.push_back(s.start + k * s.step);
+    return values;
+  }
+
+  std::string path_;
+  NgspiceExportOptions options_;
+  std::unique_ptr<Circuit> circuit_;
+  Netlist netlist_;
+  std::map<std::string, ekv::EkvModelParams> ekv_models_;
+  std::vector<std::string> notes_;
+  int shunts_ = 0;
+};
+
+}  // namespace
+
+std::string ngspice_reference_options_line() {
+  // DESIGN.md section 4; gmin is picospice's own default (1e-18 S), so the junction leak ngspice
+  // adds across diodes is the one picospice adds, not a 1 pA/V one.
+  return ".options reltol=1e-4 abstol=1e-17 chgtol=1e-21 gmin=1e-18";
+}
+
+std::string export_ngspice(const std::string& netlist_path, const NgspiceExportOptions& options) {
+  return NgspiceExporter(netlist_path, options).run();
+}
+
+void export_ngspice_file(const std::string& netlist_path, const std::filesystem::path& output,
+                         const NgspiceExportOptions& options) {
+  const std::string text = export_ngspice(netlist_path, options);
+  write_file_atomically(output, [&](std::ostream& out) { out << text; });
+}
+
+}  // namespace picospice

@@ -5,6 +5,7 @@ namespace picospice {
 
 class CapacitorGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "capacitor"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<CapacitorGroup>(*this); }

@@ -13,6 +13,7 @@ namespace picospice {
 
 class VcvsGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "vcvs"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<VcvsGroup>(*this); }
@@ -31,6 +32,7 @@ class VcvsGroup final : public DeviceGroup {
 
 class VccsGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "vccs"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<VccsGroup>(*this); }
@@ -49,6 +51,7 @@ class VccsGroup final : public DeviceGroup {
 
 class CccsGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "cccs"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<CccsGroup>(*this); }
@@ -69,6 +72,7 @@ class CccsGroup final : public DeviceGroup {
 
 class CcvsGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "ccvs"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<CcvsGroup>(*this); }

@@ -7,6 +7,7 @@ namespace picospice {
 // I: an independent current source; no unknowns of its own and no Jacobian entries.
 class CurrentSourceGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "isource"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<CurrentSourceGroup>(*this); }

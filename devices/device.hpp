@@ -164,6 +164,9 @@ class DeviceGroup {
   virtual void evaluate(EvalRequest& request) = 0;
 
   virtual void list_dc_connections(std::vector<DcConnection>& out) const = 0;
+  // True when f and q are linear in x (and do not limit): a circuit made only of such groups
+  // needs one Newton solve per point.
+  virtual bool is_linear() const { return false; }
   // Times in (0, tstop] where a source has a corner; the transient lands on them.
   virtual void list_breakpoints(double tstop, std::vector<double>& out) const {}
   // Change one instance parameter (a source's "dc" value, a MOSFET's "dvto"); false if unknown.

@@ -6,6 +6,7 @@ namespace picospice {
 // L: a linear inductor with its current as a branch unknown.
 class InductorGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "inductor"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<InductorGroup>(*this); }

@@ -7,6 +7,7 @@ namespace picospice {
 // V: an independent voltage source with one branch-current unknown.
 class VoltageSourceGroup final : public DeviceGroup {
  public:
+  bool is_linear() const override { return true; }
   std::string_view type_name() const override { return "vsource"; }
   std::size_t size() const override { return names_.size(); }
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<VoltageSourceGroup>(*this); }

@@ -74,9 +74,9 @@ double Integrator::truncation_ratio(const std::vector<double>& q1,
     const double current_tol =
         (options.reltol * std::fmax(std::fabs(qdot1), std::fabs(qdot_[i])) + options.abstol) * h_;
     const double tol = options.trtol * std::fmax(charge_tol, current_tol);
-    worst = std::fmin(worst, std::pow(tol / error, 1.0 / (k + 1)));
+    worst = std::fmin(worst, tol / error);
   }
-  return worst;
+  return std::isfinite(worst) ? std::pow(worst, 1.0 / (k + 1)) : worst;
 }
 
 void Integrator::accept(double t1, const std::vector<double>& q1) {

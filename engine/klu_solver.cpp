@@ -1,5 +1,6 @@
 #include "engine/klu_solver.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace picospice {
@@ -25,6 +26,13 @@ KluSolver::~KluSolver() {
 bool KluSolver::factor(const double* values) {
   if (pattern_.size() == 0) return true;
   auto* a = const_cast<double*>(values);
+  const std::size_t nnz = row_index_.size();
+  // Linear circuits at a fixed step reload the same matrix: keep the factorization. The compare
+  // stops at the first differing value, so nonlinear circuits pay almost nothing for it.
+  if (numeric_ && factored_values_.size() == nnz &&
+      std::equal(values, values + nnz, factored_values_.begin()))
+    return true;
+  factored_values_.assign(values, values + nnz);
   if (numeric_) {
     if (klu_refactor(column_start_.data(), row_index_.data(), a, symbolic_, numeric_, &common_)) {
       ++refactors_;
@@ -37,7 +45,10 @@ bool KluSolver::factor(const double* values) {
   }
   numeric_ = klu_factor(column_start_.data(), row_index_.data(), a, symbolic_, &common_);
   ++full_factors_;
-  if (numeric_ == nullptr || common_.status != KLU_OK) return false;
+  if (numeric_ == nullptr || common_.status != KLU_OK) {
+    factored_values_.clear();
+    return false;
+  }
   klu_rcond(symbolic_, numeric_, &common_);
   full_factor_rcond_ = common_.rcond;
   return true;

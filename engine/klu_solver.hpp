@@ -33,6 +33,7 @@ class KluSolver {
   klu_symbolic* symbolic_ = nullptr;
   klu_numeric* numeric_ = nullptr;
   std::vector<int> column_start_, row_index_;  // KLU wants non-const int arrays
+  std::vector<double> factored_values_;        // the values of the current factorization
   int refactors_ = 0, full_factors_ = 0;
   double full_factor_rcond_ = 0.0;
   static constexpr double kRcondDropAllowed = 1e-4;

@@ -73,6 +73,15 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       x[i] = next;
     }
     if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
+    if (system.is_linear()) {
+      // One exact solve of a linear system is the answer; evaluate once more so that f and q
+      // (which the integrator and the caller read) belong to the new x.
+      EvalPoint final_point = point;
+      final_point.limit = false;
+      system.evaluate(x.data(), final_point);
+      outcome.converged = true;
+      return outcome;
+    }
   }
   return outcome;
 }

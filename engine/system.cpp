@@ -10,6 +10,7 @@ namespace picospice {
 
 System::System(Circuit& circuit) : circuit_(circuit), gmin_(circuit.options.gmin) {
   check_topology(circuit);
+  for (const auto& group : circuit.groups) linear_ = linear_ && group->is_linear();
   PatternBuilder builder(circuit.size());
   for (auto& group : circuit.groups) group->bind_slots(builder);
   pattern_ = std::make_unique<SparsityPattern>(builder);

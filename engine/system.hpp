@@ -33,6 +33,7 @@ class System {
   Circuit& circuit() { return circuit_; }
   const Circuit& circuit() const { return circuit_; }
   const SparsityPattern& pattern() const { return *pattern_; }
+  bool is_linear() const { return linear_; }
   bool is_node(Index unknown) const { return circuit_.unknowns[unknown].kind == UnknownKind::Voltage; }
 
   // Loads all devices at x. Returns the number of limited junctions.
@@ -58,6 +59,7 @@ class System {
   std::unique_ptr<KluSolver> klu_;
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
+  bool linear_ = true;
 };
 
 }  // namespace picospice

@@ -74,25 +74,25 @@ std::string ekv_ngspice_subcircuit(const ekv::EkvModelParams& model, double kelv
   // Pinch-off voltage and slope factor (ekv_pinch_off). The instance threshold is VTO(T) + DVTO.
   std::string vp, slope;
   if (model.constant_slope()) {
-    vp = fmt::format("(({}-{{{}+dvto}})/{})", vg, number(t.vto_nmos_referred), number(model.slope_factor));
+    vp = fmt::format("(({}-({}+dvto))/{})", vg, number(t.vto_nmos_referred), number(model.slope_factor));
     slope = number(model.slope_factor);
   } else if (model.gamma > 0) {
     // VG' = VG - VTO + PHI + GAMMA sqrt(PHI); sqrt(VP+PHI) = VG'/(sqrt(VG'+GAMMA^2/4)+GAMMA/2)
     // for VG' > 0 and 0 otherwise: max(VG',0) gives both branches in one expression.
     const double offset = t.vto_nmos_referred - model.phi - model.gamma * std::sqrt(model.phi);
-    const std::string positive = fmt::format("max({}-{{{}+dvto}},0)", vg, number(offset));
+    const std::string positive = fmt::format("max({}-({}+dvto),0)", vg, number(offset));
     const std::string root = fmt::format("({0}/(sqrt({0}+{1})+{2}))", positive, number(0.25 * model.gamma * model.gamma),
                                          number(0.5 * model.gamma));
     vp = fmt::format("({0}*{0}-{1})", root, number(model.phi));
     slope = fmt::format("(1+{}/sqrt({}*{}+{}))", number(0.5 * model.gamma), root, root, number(4.0 * ut));
   } else {
     // GAMMA = 0: sqrt(VP+PHI) = sqrt(VG'), VP = max(VG - VTO + PHI, 0) - PHI, n = 1.
-    vp = fmt::format("(max({}-{{{}+dvto}},0)-{})", vg, number(t.vto_nmos_referred - model.phi), number(model.phi));
+    vp = fmt::format("(max({}-({}+dvto),0)-{})", vg, number(t.vto_nmos_referred - model.phi), number(model.phi));
     slope = "1";
   }
 
   // Ispec = 2 n KP(T)(1+DKP)(W/L) M UT^2, then the mobility factor.
-  std::string prefactor = fmt::format("{{{}*(1+dkp)*w/l*m}}*{}", number(2.0 * t.kp * ut * ut), slope);
+  std::string prefactor = fmt::format("({}*(1+dkp)*w/l*m)*{}", number(2.0 * t.kp * ut * ut), slope);
   if (model.theta > 0)
     prefactor += fmt::format("/(1+{}*0.5*({}+sqrt({}*{}+{})))", number(model.theta), vp, vp, vp, number(16.0 * ut * ut));
 
@@ -103,7 +103,7 @@ std::string ekv_ngspice_subcircuit(const ekv::EkvModelParams& model, double kelv
   if (model.ucrit > 0) {
     // 1/(1 + lambda_c |qs - qd|), q = i/(sqrt(1/4 + i) + 1/2), lambda_c = 2 UT/(UCRIT L).
     auto charge = [](const std::string& i) { return fmt::format("({0}/(sqrt(0.25+{0})+0.5))", i); };
-    prefactor += fmt::format("/(1+{{{}/l}}*abs({}-{}))", number(2.0 * ut / model.ucrit), charge(forward), charge(reverse));
+    prefactor += fmt::format("/(1+({}/l)*abs({}-{}))", number(2.0 * ut / model.ucrit), charge(forward), charge(reverse));
   }
   if (model.lambda > 0) {
     // 1 + LAMBDA VDS^2/sqrt(VDS^2 + UT^2): VDS^2 is the same NMOS- or PMOS-referred.

@@ -223,22 +223,16 @@ class NgspiceExporter {
     for (std::size_t k = 0; k < std::min(count, words.size()); ++k) nodes.insert(words[k]->text);
   }
 
-  void write_shunts(const std::set<std::string>& nodes, const SubcircuitDefinition* definition, std::string& out) {
-    std::set<std::string> skip = {"0", "gnd"};
-    skip.insert(netlist_.globals.begin(), netlist_.globals.end());
-    if (definition) {
-      for (const auto& pin : definition->pins) skip.insert(pin.text);  // shunted where they are driven
-    } else {
-      // Globals are shunted once, at the top.
-      for (const auto& g : netlist_.globals) skip.erase(g);
-      for (const auto& g : netlist_.globals) if (!nodes.count(g)) out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, g, number(options_.shunt_ohms));
-      skip.insert(netlist_.globals.begin(), netlist_.globals.end());
-    }
+  // Inside a subcircuit, pins are shunted where they are driven (the caller) and globals at the
+  // top, so each node gets exactly one shunt.
+  void write_shunts(std::set<std::string> nodes, const SubcircuitDefinition* definition, std::string& out) {
+    nodes.erase("0");
+    nodes.erase("gnd");
+    for (const auto& g : netlist_.globals) definition ? (void)nodes.erase(g) : (void)nodes.insert(g);
+    if (definition)
+      for (const auto& pin : definition->pins) nodes.erase(pin.text);
     for (const auto& n : nodes)
-      if (!skip.count(n)) out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, n, number(options_.shunt_ohms));
-    if (!definition)
-      for (const auto& g : netlist_.globals)
-        if (nodes.count(g)) out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, g, number(options_.shunt_ohms));
+      out += fmt::format("Rpicospice_shunt_{} {} 0 {}\n", ++shunts_, n, number(options_.shunt_ohms));
   }
 
   // ----- directives

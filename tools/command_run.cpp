@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/analyses/measure.hpp"
+#include "engine/analyses/op_report.hpp"
 #include "engine/output/csv_writer.hpp"
 #include "engine/output/raw_writer.hpp"
 #include "engine/simulator.hpp"
@@ -22,12 +23,21 @@ struct RunOptions {
   bool quiet = false;
 };
 
-void print_operating_point(const Plot& plot) {
+void print_operating_point(const Circuit& circuit, const Plot& plot) {
   fmt::print("Operating point:\n");
   for (const auto& s : plot.signals) {
     const double v = s.values.empty() ? 0.0 : s.values[0];
     fmt::print("  {:<28} {:>14.6g} {}\n", s.name, v, s.type == "current" ? "A" : "V");
   }
+  // EKV MOSFETs: one row each; IC = id/Ispec (max of forward, reverse), vp NMOS-referred.
+  const std::vector<EkvOpRow> rows = mosfet_operating_point(circuit, plot);
+  if (rows.empty()) return;
+  fmt::print("MOSFETs (EKV):\n  {:<16} {:<10} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10} {:<9} {}\n", "name",
+             "model", "id (A)", "vgs (V)", "vds (V)", "vp (V)", "gm (S)", "gms (S)", "gds (S)", "IC", "region", "saturated");
+  for (const auto& r : rows)
+    fmt::print("  {:<16} {:<10} {:>11.4g} {:>9.4f} {:>9.4f} {:>9.4f} {:>10.3g} {:>10.3g} {:>10.3g} {:>10.3g} {:<9} {}\n",
+               r.name, r.model, r.id, r.vgs, r.vds, r.vp, r.gm, r.gms, r.gds, r.inversion_coefficient,
+               ekv::region_name(r.region), r.saturated ? "yes" : "no");
 }
 
 int run(const RunOptions& o) {
@@ -44,7 +54,7 @@ int run(const RunOptions& o) {
   bar.finish();
 
   for (const auto& plot : plots)
-    if (plot.analysis == "op" && !o.quiet) print_operating_point(plot);
+    if (plot.analysis == "op" && !o.quiet) print_operating_point(*circuit, plot);
 
   fs::path out = o.output;
   if (o.output.empty()) out = fs::path(o.netlist).stem().string() + (o.format == "csv" ? ".csv" : ".raw");

@@ -1,0 +1,80 @@
+// The regression metric of engine/analyses/waveform_compare on synthetic data.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "engine/analyses/waveform_compare.hpp"
+
+using namespace picospice;
+
+namespace {
+Plot ramp_plot(const std::vector<double>& t, double offset) {
+  Plot p;
+  p.name = "Transient Analysis";
+  p.analysis = "tran";
+  p.signals.push_back({"time", "time", t});
+  Signal v{"v(out)", "voltage", {}};
+  for (double x : t) v.values.push_back(std::sin(x) + offset);
+  p.signals.push_back(v);
+  return p;
+}
+std::vector<double> grid(int n, double stop) {
+  std::vector<double> t;
+  for (int k = 0; k < n; ++k) t.push_back(stop * k / (n - 1));
+  return t;
+}
+}  // namespace
+
+TEST_CASE("identical waveforms compare to zero", "[compare]") {
+  const Plot p = ramp_plot(grid(101, 10), 0);
+  const auto r = compare_simulations({p}, {p}, CompareSettings{});
+  REQUIRE(r.passed);
+  CHECK(r.plots[0].signals[0].normalized_rms == 0.0);
+}
+
+TEST_CASE("a constant offset gives offset/abstol", "[compare]") {
+  CompareSettings s;
+  s.tolerance = {0.0, 1e-3};
+  const auto r = compare_simulations({ramp_plot(grid(101, 10), 5e-4)}, {ramp_plot(grid(101, 10), 0)}, s);
+  CHECK(r.plots[0].signals[0].normalized_rms == Approx(0.5).epsilon(1e-9));
+  CHECK(r.passed);
+  s.tolerance = {0.0, 1e-4};
+  CHECK_FALSE(compare_simulations({ramp_plot(grid(101, 10), 5e-4)}, {ramp_plot(grid(101, 10), 0)}, s).passed);
+}
+
+TEST_CASE("reference is interpolated onto the test points", "[compare]") {
+  CompareSettings s;
+  s.tolerance = {1e-3, 1e-4};
+  const auto r = compare_simulations({ramp_plot(grid(37, 10), 0)}, {ramp_plot(grid(2001, 10), 0)}, s);
+  CHECK(r.passed);
+  CHECK(r.plots[0].signals[0].points == 37);
+}
+
+TEST_CASE("level crossings and event comparison", "[compare]") {
+  const auto t = grid(2001, 4 * M_PI);
+  Plot test = ramp_plot(t, 0), ref = ramp_plot(t, 0);
+  const auto crossings = level_crossings(t, test.signals[1].values, 0.5);
+  REQUIRE(crossings.size() == 4);  // sin = 0.5 at pi/6, 5pi/6 and again one period later
+  CHECK(crossings[0] == Approx(M_PI / 6).epsilon(1e-4));
+  CHECK(crossings[1] == Approx(5 * M_PI / 6).epsilon(1e-4));
+  for (double& v : ref.signals[1].values) v += 0.0;
+  for (std::size_t k = 0; k < t.size(); ++k) ref.signals[1].values[k] = std::sin(t[k] - 0.01);  // delayed 0.01
+  CompareSettings s;
+  s.events = {{"v(out)", 0.5, 0.02}};
+  s.events_only = true;
+  auto r = compare_simulations({test}, {ref}, s);
+  REQUIRE(r.plots[0].events.size() == 1);
+  CHECK(r.plots[0].events[0].max_difference == Approx(0.01).epsilon(1e-2));
+  CHECK(r.passed);
+  s.events[0].tolerance = 0.005;
+  CHECK_FALSE(compare_simulations({test}, {ref}, s).passed);
+}
+
+TEST_CASE("up-and-down sweeps compare by index on the same grid", "[compare]") {
+  std::vector<double> up_down = {0, 1, 2, 3, 2, 1, 0};
+  Plot p;
+  p.analysis = "dc";
+  p.signals = {{"v-sweep", "voltage", up_down}, {"v(out)", "voltage", {0, 1, 2, 3, 2.5, 1.5, 0.5}}};
+  const auto r = compare_simulations({p}, {p}, CompareSettings{});
+  CHECK(r.passed);
+  CHECK(r.plots[0].signals[0].points == 7);
+}

@@ -9,6 +9,7 @@ namespace picospice::tools {
 using CommandAction = std::function<int()>;
 
 CommandAction add_run_command(CLI::App& app);
+CommandAction add_plot_command(CLI::App& app);
 CommandAction add_export_ngspice_command(CLI::App& app);
 CommandAction add_compare_command(CLI::App& app);
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   std::map<CLI::App*, tools::CommandAction> actions;
   auto add = [&](tools::CommandAction action) { actions[app.get_subcommands({}).back()] = std::move(action); };
   add(tools::add_run_command(app));
+  add(tools::add_plot_command(app));
   add(tools::add_export_ngspice_command(app));
   add(tools::add_compare_command(app));
 

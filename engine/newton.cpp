@@ -14,6 +14,10 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
 
   for (int iteration = 0; iteration < problem.max_iterations; ++iteration) {
     outcome.iterations = iteration + 1;
+    // The first evaluation is at the caller's guess, which becomes each device's limiting
+    // reference; limiting against state left by an earlier (perhaps failed) solve would hold the
+    // iteration back for no reason.
+    point.limit = problem.point.limit && iteration > 0;
     const int limited = system.evaluate(x.data(), point);
     point.cold_start = false;
     const auto& f = system.f();

@@ -12,5 +12,7 @@ CommandAction add_run_command(CLI::App& app);
 CommandAction add_plot_command(CLI::App& app);
 CommandAction add_export_ngspice_command(CLI::App& app);
 CommandAction add_compare_command(CLI::App& app);
+CommandAction add_characterize_command(CLI::App& app);
+CommandAction add_mc_command(CLI::App& app);
 
 }  // namespace picospice::tools

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   add(tools::add_plot_command(app));
   add(tools::add_export_ngspice_command(app));
   add(tools::add_compare_command(app));
+  add(tools::add_characterize_command(app));
+  add(tools::add_mc_command(app));
 
   try {
     app.parse(argc, argv);

@@ -33,8 +33,9 @@ std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> c, std::arr
 }
 
 double bits_to_open_unit(std::uint64_t bits) {
-  // (k + 0.5) / 2^53 for k in [0, 2^53): strictly inside (0, 1), so log() below is finite.
-  return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+  // (k + 0.5) / 2^52 for k in [0, 2^52): strictly inside (0, 1) and exactly representable (with 53
+  // bits, 1 - 2^-54 would round to 1), so log() below is finite.
+  return (static_cast<double>(bits >> 12) + 0.5) * 0x1.0p-52;
 }
 
 namespace {

@@ -22,7 +22,7 @@ namespace picospice::random {
 // One Philox-4x32-10 block: four independent 32-bit words for (key, counter).
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key);
 
-// A uniform double in (0, 1) (never 0 or 1) from 64 random bits; 53 bits are used.
+// A uniform double in (0, 1) (never 0 or 1) from 64 random bits; the top 52 bits are used.
 double bits_to_open_unit(std::uint64_t bits);
 
 // A uniform in (0, 1) at the address.

@@ -1,0 +1,45 @@
+// The Monte Carlo results file: one row per sample, in sample order.
+//
+//   # picospice mc: netlist=mirror.cir fnv1a=0123456789abcdef seed=1 mismatch=... temps=... set=...
+//   sample,seed,status[,temp],<measure 1>,<measure 2>,...
+//   0,1,ok,1.0234e-10,...
+//   1,1,"measure iout: v(out) never crosses 0.9",,...
+//
+// The first line is a fingerprint of everything that determines the draws and the results; the
+// number of runs is not part of it, so `--resume --runs 2000` extends a finished 1000-sample file.
+// Values are written in the shortest form that reads back exactly (std::to_chars), so the file
+// is byte-identical for any --jobs, and a resumed file equals an uninterrupted one.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/monte_carlo/sample_result.hpp"
+
+namespace picospice {
+
+struct ResultsLayout {
+  std::string fingerprint;           // the first line, without its newline
+  std::vector<std::string> columns;  // measure columns
+  bool with_temperature = false;
+  std::uint64_t seed = 0;
+
+  std::string header() const;  // fingerprint line + column line, each ending in '\n'
+  std::string row(const SampleResult& result) const;  // ending in '\n'
+};
+
+// What a partial results file holds: its complete rows, and how many bytes they span (a last line
+// without its newline, from a killed run, is not part of it).
+struct ExistingResults {
+  std::vector<SampleResult> rows;  // samples 0 .. rows.size()-1, in order
+  std::size_t valid_bytes = 0;
+};
+
+// Reads a results file for --resume. Throws std::runtime_error saying what does not match (the
+// fingerprint, the columns, a seed, a sample out of order) so the user never mixes two studies.
+ExistingResults read_existing_results(const std::string& path, const ResultsLayout& layout);
+
+// The shortest decimal text that reads back as exactly v.
+std::string exact_number(double v);
+
+}  // namespace picospice

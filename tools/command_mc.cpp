@@ -1,0 +1,292 @@
+// `picospice mc NETLIST --runs N`: Monte Carlo mismatch sweeps (engine/monte_carlo/).
+//
+// Variation per sample: Pelgrom mismatch of every MOSFET (always), a global process shift
+// (--process-sigma-vt/-kp), the temperature (--temps: sample k runs at temps[k mod count]), and
+// fixed source values (--set). Results: a CSV row per sample in sample order, flushed row by row
+// (the one planned exception to atomic output files), then a statistics table, optional yield
+// (--spec) and histograms (--plot).
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "engine/monte_carlo/counter_rng.hpp"
+#include "engine/monte_carlo/monte_carlo.hpp"
+#include "engine/monte_carlo/results_csv.hpp"
+#include "engine/monte_carlo/sample_netlist.hpp"
+#include "engine/monte_carlo/statistics.hpp"
+#include "netlists/elaborate.hpp"
+#include "netlists/parser/expression.hpp"
+#include "tools/command.hpp"
+#include "tools/mc_histogram_plot.hpp"
+#include "tools/progress_bar.hpp"
+
+namespace picospice::tools {
+namespace {
+
+// The only global mutable state: set by SIGINT/SIGTERM, read by the workers between samples.
+std::atomic<bool> stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag must be safe to set from a signal handler");
+
+extern "C" void request_stop(int) { stop_requested.store(true); }
+
+// Installs the stop handler for the lifetime of the object. SA_RESETHAND: a second Ctrl-C kills
+// the process at once, for a user who does not want to wait for running samples.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+struct McOptions {
+  std::string netlist;
+  std::uint64_t runs = 0;
+  std::uint64_t seed = 1;
+  int jobs = 0;  // 0: one per hardware thread
+  std::string output;
+  bool resume = false;
+  std::string plot_dir;
+  std::optional<std::uint64_t> sample;
+  std::string write_netlist;
+  std::string temps;
+  std::vector<std::string> sets;
+  std::vector<std::string> specs;
+  std::string avto, akp, process_sigma_vt, process_sigma_kp;
+  std::optional<std::uint64_t> stop_after;  // hidden test hook: act as if interrupted
+  bool quiet = false;
+};
+
+double number_option(const std::string& flag, const std::string& text) {
+  double value = 0;
+  if (!try_parse_number(text, value) || !std::isfinite(value))
+    throw std::invalid_argument(fmt::format("{} {}: not a number", flag, text));
+  return value;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+MonteCarloSetup make_setup(const McOptions& o) {
+  MonteCarloSetup setup;
+  setup.seed = o.seed;
+  auto non_negative = [](const std::string& flag, const std::string& text) {
+    const double v = number_option(flag, text);
+    if (v < 0) throw std::invalid_argument(flag + " must not be negative");
+    return v;
+  };
+  if (!o.avto.empty()) setup.mismatch.avto = non_negative("--avto", o.avto);
+  if (!o.akp.empty()) setup.mismatch.akp = non_negative("--akp", o.akp);
+  if (!o.process_sigma_vt.empty()) setup.mismatch.process_sigma_vt = non_negative("--process-sigma-vt", o.process_sigma_vt);
+  if (!o.process_sigma_kp.empty()) setup.mismatch.process_sigma_kp = non_negative("--process-sigma-kp", o.process_sigma_kp);
+  if (!o.temps.empty()) {
+    std::stringstream list(o.temps);
+    std::string item;
+    while (std::getline(list, item, ','))
+      setup.temperatures.push_back(number_option("--temps", item));
+  }
+  for (const auto& s : o.sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw std::invalid_argument("--set " + s + ": expected SOURCE=VALUE, e.g. --set vdd=1.6");
+    setup.sources.push_back({lower(s.substr(0, eq)), number_option("--set " + s.substr(0, eq), s.substr(eq + 1))});
+  }
+  return setup;
+}
+
+// Everything that decides the rows, so --resume refuses a file from another study.
+std::string fingerprint(const McOptions& o, const MonteCarloStudy& study) {
+  std::ifstream in(o.netlist, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto& m = study.setup().mismatch;
+  std::string line = fmt::format("# picospice mc: netlist={} fnv1a={:016x} seed={} avto={} akp={} process_vt={} process_kp={}",
+                                 std::filesystem::path(o.netlist).filename().string(), random::fnv1a64(text.str()),
+                                 o.seed, m.avto ? exact_number(*m.avto) : "model", m.akp ? exact_number(*m.akp) : "model",
+                                 exact_number(m.process_sigma_vt), exact_number(m.process_sigma_kp));
+  if (study.cycles_temperature()) {
+    line += " temps=";
+    for (std::size_t k = 0; k < study.setup().temperatures.size(); ++k)
+      line += (k ? ":" : "") + exact_number(study.setup().temperatures[k]);
+  }
+  for (const auto& s : study.setup().sources) line += fmt::format(" set:{}={}", s.source, exact_number(s.value));
+  return line;
+}
+
+int run_single_sample(const McOptions& o, const MonteCarloStudy& study) {
+  const std::uint64_t k = *o.sample;
+  SampleRunner runner(study);
+  const SampleResult result = runner.run(k);
+  fmt::print("sample {} (seed {}{}): {}\n", k, o.seed,
+             result.temperature ? fmt::format(", temp {} C", *result.temperature) : "", result.status);
+  for (std::size_t c = 0; c < study.columns().size(); ++c)
+    fmt::print("  {:<20} = {}\n", study.columns()[c],
+               result.values[c] ? fmt::format("{:.9g}", *result.values[c]) : std::string("(no value)"));
+  if (!o.write_netlist.empty()) {
+    std::string comment = fmt::format("picospice mc sample {} of {} (seed {}): per-instance DVTO/DKP are this sample's draws", k,
+                                      std::filesystem::path(o.netlist).filename().string(), o.seed);
+    std::string text = write_sample_netlist(o.netlist, study.plan().draw(o.seed, k), comment);
+    // Temperature and --set are part of the sample too: temperature goes in as .options, source
+    // values are noted (the source lines are not rewritten).
+    std::string extra;
+    if (result.temperature) extra += fmt::format(".options temp={}\n", exact_number(*result.temperature));
+    for (const auto& s : study.setup().sources)
+      extra += fmt::format("* note: the sample ran with --set {}={}; edit that source's DC value to match\n", s.source,
+                           exact_number(s.value));
+    if (!extra.empty()) {
+      const auto end = lower(text).rfind("\n.end");
+      text.insert(end == std::string::npos ? text.size() : end + 1, extra);
+    }
+    std::ofstream out(o.write_netlist, std::ios::binary);
+    if (!out || !(out << text) || !out.flush()) throw std::runtime_error("cannot write " + o.write_netlist);
+    fmt::print(stderr, "picospice: wrote sample {} as a plain netlist to {}\n", k, o.write_netlist);
+  }
+  return result.ok() ? 0 : 2;
+}
+
+int run_mc(const McOptions& o) {
+  namespace fs = std::filesystem;
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<SpecLimit> specs;
+  for (const auto& s : o.specs) specs.push_back(parse_spec_limit(s));
+  if (!o.write_netlist.empty() && !o.sample) throw std::invalid_argument("--write-netlist needs --sample K");
+
+  MonteCarloStudy study(elaborate_file(o.netlist), make_setup(o));
+  if (study.plan().size() == 0)
+    fmt::print(stderr, "{}: warning: no EKV MOSFETs, so mismatch varies nothing\n", o.netlist);
+  if (o.sample) return run_single_sample(o, study);
+  if (o.runs == 0) throw std::invalid_argument("--runs N is required (the number of samples), or --sample K");
+  compute_yield(study.columns(), {}, specs);  // an unknown --spec name fails now, not after the sweep
+
+  ResultsLayout layout{fingerprint(o, study), study.columns(), study.cycles_temperature(), o.seed};
+  const std::string output = o.output.empty() ? fs::path(o.netlist).stem().string() + ".mc.csv" : o.output;
+
+  std::vector<SampleResult> results;
+  std::uint64_t first = 0;
+  if (o.resume && fs::exists(output)) {
+    ExistingResults existing = read_existing_results(output, layout);
+    fs::resize_file(output, existing.valid_bytes);  // drop a row a kill cut short
+    results = std::move(existing.rows);
+    first = results.size();
+    if (first > o.runs)
+      throw std::runtime_error(fmt::format("--resume: {} already holds {} samples, more than --runs {}", output, first, o.runs));
+    fmt::print(stderr, "picospice: resuming {} at sample {} of {}\n", output, first, o.runs);
+  }
+  FILE* file = std::fopen(output.c_str(), first > 0 ? "ab" : "wb");
+  if (!file) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
+  std::unique_ptr<FILE, int (*)(FILE*)> closer(file, std::fclose);
+  auto write_text = [&](const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), file) != text.size() || std::fflush(file) != 0)
+      throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
+  };
+  if (first == 0) write_text(layout.header());
+
+  SweepSettings sweep;
+  sweep.first = first;
+  sweep.runs = o.runs;
+  sweep.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  sweep.stop = &stop_requested;
+  sweep.stop_after = o.stop_after;
+  ProgressBar bar;
+  sweep.progress = [&](std::uint64_t done, std::uint64_t total) {
+    bar.update("mc", static_cast<double>(done) / static_cast<double>(total));
+  };
+  SweepOutcome outcome;
+  {
+    StopSignals signals;
+    outcome = run_sweep(study, sweep, [&](const SampleResult& r) {
+      write_text(layout.row(r));
+      results.push_back(r);
+    });
+  }
+  bar.finish();
+  closer.reset();
+
+  if (outcome.interrupted) {
+    fmt::print(stderr,
+               "picospice: interrupted: samples 0..{} of {} are in {} (every finished sample was kept).\n"
+               "Resume with the same command plus --resume:\n  picospice mc {} --runs {} --seed {} -o {} --resume "
+               "[and the same --temps/--set/--avto/--akp/--process-sigma-* options]\n",
+               outcome.next_sample == 0 ? std::string("(none)") : std::to_string(outcome.next_sample - 1), o.runs, output,
+               o.netlist, o.runs, o.seed, output);
+    return 130;
+  }
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::size_t failed = 0;
+  for (const auto& r : results) failed += r.ok() ? 0 : 1;
+  if (!o.quiet) {
+    fmt::print("Monte Carlo: {} samples of {} (seed {}), {} failed\n", results.size(), o.netlist, o.seed, failed);
+    fmt::print("{}", format_statistics_table(summarize(study.columns(), results)));
+  }
+  if (!specs.empty()) {
+    const YieldFigure y = compute_yield(study.columns(), results, specs);
+    std::string limits;
+    for (const auto& s : specs) limits += fmt::format("{}{} in [{:.6g}, {:.6g}]", limits.empty() ? "" : ", ", s.name, s.low, s.high);
+    fmt::print("yield: {:.2f}% ({} of {} samples with {})\n", 100.0 * y.fraction(), y.passed, y.total, limits);
+  }
+  if (!o.plot_dir.empty()) {
+    if (!gnuplot_available()) {
+      fmt::print(stderr, "picospice: --plot skipped: gnuplot is not installed (apt-get install gnuplot-nox)\n");
+    } else {
+      for (const auto& f : plot_histograms(o.plot_dir, study.columns(), results, fs::path(o.netlist).filename().string()))
+        fmt::print(stderr, "picospice: wrote {}\n", f);
+    }
+  }
+  fmt::print(stderr, "picospice: {} samples ({} new) in {:.3f} s with {} jobs: {:.0f} samples/s -> {}\n", results.size(),
+             results.size() - first, seconds, sweep.jobs, static_cast<double>(results.size() - first) / seconds, output);
+  return 0;
+}
+
+}  // namespace
+
+CommandAction add_mc_command(CLI::App& app) {
+  auto o = std::make_shared<McOptions>();
+  auto* cmd = app.add_subcommand(
+      "mc",
+      "Monte Carlo mismatch: run the netlist's analyses once per sample, each MOSFET's DVTO and DKP drawn\n"
+      "from Pelgrom's law (sigma = AVTO/sqrt(W L M), AKP/sqrt(W L M)), and record every .measure.\n"
+      "Draws are a pure function of (seed, sample, instance name): results do not depend on --jobs.\n"
+      "CSV: a fingerprint line, then sample,seed,status[,temp],<measures>; rows in sample order.");
+  cmd->add_option("netlist", o->netlist, "the netlist (with .measure lines)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--runs", o->runs, "number of samples (0 .. N-1)");
+  cmd->add_option("--seed", o->seed, "random seed (default 1)");
+  cmd->add_option("-j,--jobs", o->jobs, "worker threads (default: one per hardware thread)")->check(CLI::Range(1, 1024));
+  cmd->add_option("-o,--output", o->output, "results CSV (default: NETLIST's name with .mc.csv)");
+  cmd->add_flag("--resume", o->resume, "continue an interrupted results file from its first missing sample");
+  cmd->add_option("--plot", o->plot_dir, "write a histogram PNG of each measure into this directory (gnuplot)");
+  cmd->add_option("--sample", o->sample, "re-run only sample K and print its measures");
+  cmd->add_option("--write-netlist", o->write_netlist,
+                  "with --sample: write the netlist with that sample's DVTO/DKP on every MOSFET line");
+  cmd->add_option("--temps", o->temps, "comma-separated temperatures in C; sample k runs at temps[k mod count]");
+  cmd->add_option("--set", o->sets, "SOURCE=VALUE: an independent source's DC value for every sample (repeatable)");
+  cmd->add_option("--spec", o->specs, "NAME:LO:HI limits of a measure; the summary reports the yield (repeatable)");
+  cmd->add_option("--avto", o->avto, "override every model's AVTO (V*m, e.g. 5n for 5 mV*um); also .options mc_avto=");
+  cmd->add_option("--akp", o->akp, "override every model's AKP (m, e.g. 10n for 1 %*um); also .options mc_akp=");
+  cmd->add_option("--process-sigma-vt", o->process_sigma_vt, "sigma (V) of a global VTO shift per sample, one for NMOS, one for PMOS");
+  cmd->add_option("--process-sigma-kp", o->process_sigma_kp, "sigma (relative) of a global KP change per sample, per polarity");
+  cmd->add_option("--stop-after", o->stop_after, "")->group("");  // test hook: the interrupt path after K samples
+  cmd->add_flag("-q,--quiet", o->quiet, "no summary table");
+  return [o] { return run_mc(*o); };
+}
+
+}  // namespace picospice::tools

@@ -182,7 +182,9 @@ bool same_extent(const Plot& a, const Plot& b) {
     return false;
   const auto& x = a.signals[0].values;
   const auto& y = b.signals[0].values;
-  auto close = [](double u, double v) { return std::fabs(u - v) <= 1e-9 * std::max(std::fabs(u), std::fabs(v)) + 1e-300; };
+  // Relative to the sweep's span: ngspice writes a sweep's end at 0 as -6e-24.
+  const double span = std::max(std::fabs(x.back() - x.front()), std::fabs(y.back() - y.front()));
+  auto close = [span](double u, double v) { return std::fabs(u - v) <= 1e-9 * span + 1e-300; };
   return close(x.front(), y.front()) && close(x.back(), y.back());
 }
 
@@ -269,7 +271,7 @@ ComparisonResult compare_simulations(const std::vector<Plot>& test, const std::v
       std::size_t pick = ref.size();
       for (std::size_t j = 0; j < ref.size() && pick == ref.size(); ++j)
         if (!used[j] && same_extent(test[k], ref[j])) pick = j;
-      if (pick == ref.size()) pick = k;
+      if (pick == ref.size()) pick = used[k] ? std::find(used.begin(), used.end(), false) - used.begin() : k;
       if (pick != k) result.notes.push_back(fmt::format("test plot {} pairs with reference plot {} (same scale range)", k + 1, pick + 1));
       used[pick] = true;
       result.plots.push_back(compare_plot(test[k], ref[pick], settings));

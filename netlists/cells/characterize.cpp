@@ -55,10 +55,6 @@ std::string bench_header(const std::string& title, const CellConditions& c) {
       "{}\n"
       ".include {}\n"
       ".temp {}\n"
-      // At a hysteresis jump the DC Newton has to move x by ~1.7 V through exponential devices
-      // from the previous point; that takes more than the default 200 iterations. In the transient
-      // the same jump at one time point can need more than the default 30 (itl4).
-      ".options itl1=1000 itl4=100\n"
       "Vdd vdd 0 {}\n",
       title, cell_library_path(), c.temp_celsius, c.vdd);
 }

@@ -93,7 +93,35 @@ def mirror_array(count, tstop=20e-3):
             "devices": 4 * count + 1}
 
 
+def schmitt9_transient(tstop=100e-3):
+    """The 9-transistor cell's hysteresis loop as a transient: the input ramps 0 -> 540 pA -> 0
+    over tstop. The cell library is inlined so the BSIM3 variant can swap its model cards."""
+    import os
+    lib = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "netlists", "cells", "cells.lib")
+    with open(lib) as f:
+        cells = f.read()
+    ekv_cards = [l for l in cells.splitlines() if l.lower().startswith(".model")]
+    body = """Vdd vdd 0 1.8
+Xbias vdd 0 bthresh bwidth bgain schmitt9_bias ith=350p iw=200p ig=500p
+Xcell in out vdd 0 bthresh bwidth bgain schmitt9
+Iin 0 in PWL(0 0 %g 540p %g 0)
+Vsense out load 0
+Mload load load 0 0 nch W=1u L=4u
+.tran %g %g
+.end
+""" % (tstop / 2, tstop, tstop / 1000, tstop)
+    text = "* schmitt9 hysteresis transient, %g ms triangle input\n" % (tstop * 1e3) + cells + "\n" + body
+    bsim3 = text
+    for card in ekv_cards:
+        bsim3 = bsim3.replace(card, "")
+    bsim3 = bsim3.replace(body, BSIM3_MODELS + body)
+    return {"name": "schmitt9_tran", "netlist": text, "export": True, "bsim3_netlist": bsim3,
+            "compare": ["i(vsense)"], "devices": 16}
+
+
 def all_benchmarks(quick):
     if quick:
-        return [rc_ladder(1000, tstop=1e-3), diode_bridge(), mirror_array(8), ring_oscillator(5, 20e-6)]
-    return [rc_ladder(10000), diode_bridge(), mirror_array(64), ring_oscillator(11, 100e-6)]
+        return [rc_ladder(1000, tstop=1e-3), diode_bridge(), mirror_array(8), ring_oscillator(5, 20e-6),
+                schmitt9_transient(20e-3)]
+    return [rc_ladder(10000), diode_bridge(), mirror_array(64), ring_oscillator(11, 100e-6),
+            schmitt9_transient()]

@@ -28,6 +28,7 @@
 #include "netlists/cells/characterize.hpp"
 #include "netlists/parser/expression.hpp"
 #include "tools/command.hpp"
+#include "tools/gnuplot.hpp"
 #include "tools/progress_bar.hpp"
 
 namespace picospice::tools {
@@ -99,7 +100,6 @@ void write_text(const fs::path& path, const std::string& text) {
   fs::rename(partial, path);
 }
 
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 // Data files and one gnuplot script per plot; returns the PNGs written.
 struct PlotWriter {
@@ -161,7 +161,7 @@ struct PlotWriter {
 
   int render() {
     if (scripts.empty()) return 0;
-    if (!gnuplot_available()) {
+    if (!find_gnuplot()) {
       fmt::print(stderr, "picospice: gnuplot not found: plots skipped (data files are in {})\n", dir.string());
       return 0;
     }

@@ -23,6 +23,7 @@
 #include "netlists/elaborate.hpp"
 #include "netlists/parser/expression.hpp"
 #include "tools/command.hpp"
+#include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"
 #include "tools/progress_bar.hpp"
 
@@ -245,7 +246,7 @@ int run_mc(const McOptions& o) {
     fmt::print("yield: {:.2f}% ({} of {} samples with {})\n", 100.0 * y.fraction(), y.passed, y.total, limits);
   }
   if (!o.plot_dir.empty()) {
-    if (!gnuplot_available()) {
+    if (!find_gnuplot()) {
       fmt::print(stderr, "picospice: --plot skipped: gnuplot is not installed (apt-get install gnuplot-nox)\n");
     } else {
       for (const auto& f : plot_histograms(o.plot_dir, study.columns(), results, fs::path(o.netlist).filename().string()))

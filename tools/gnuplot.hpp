@@ -1,5 +1,5 @@
 // Plots are drawn by gnuplot, run as an external program (Debian package gnuplot-nox).
-// picospice works without it: callers check gnuplot_available() and tell the user plots were
+// picospice works without it: callers check find_gnuplot() and tell the user plots were
 // skipped.
 #pragma once
 #include <filesystem>

@@ -1,5 +1,7 @@
 #include "tools/mc_histogram_plot.hpp"
 
+#include "tools/gnuplot.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -15,15 +17,6 @@
 
 namespace picospice::tools {
 
-bool gnuplot_available() {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':'))
-    if (!dir.empty() && access((std::filesystem::path(dir) / "gnuplot").c_str(), X_OK) == 0) return true;
-  return false;
-}
 
 namespace {
 
@@ -31,13 +24,6 @@ std::string file_safe(const std::string& name) {
   std::string safe;
   for (char c : name) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
   return safe;
-}
-
-// gnuplot string literal in single quotes ('' escapes a quote).
-std::string quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
 }
 
 }  // namespace
@@ -68,15 +54,12 @@ std::vector<std::string> plot_histograms(const std::string& directory, const std
         "set terminal png size 900,560\nset termoption noenhanced\nset output {}\nset title {}\nset xlabel {}\nset ylabel 'samples'\n"
         "set style fill solid 0.6 border -1\nset boxwidth {:.17g} absolute\nunset key\n"
         "set format x '%.3g'\n$data << EOD\n",
-        quoted(file), quoted(fmt::format("{}: {} ({} samples)", title, columns[c], values.size())),
-        quoted(columns[c]), width);
+        gnuplot_quote(file), gnuplot_quote(fmt::format("{}: {} ({} samples)", title, columns[c], values.size())),
+        gnuplot_quote(columns[c]), width);
     for (int b = 0; b < bins; ++b) script += fmt::format("{:.17g} {}\n", low + (b + 0.5) * width, counts[b]);
     script += "EOD\nplot $data using 1:2 with boxes\n";
 
-    FILE* gnuplot = popen("gnuplot", "w");
-    if (!gnuplot) throw std::runtime_error("--plot: cannot start gnuplot");
-    std::fwrite(script.data(), 1, script.size(), gnuplot);
-    if (pclose(gnuplot) != 0) throw std::runtime_error("--plot: gnuplot failed writing " + file);
+    run_gnuplot(script);
     written.push_back(file);
   }
   return written;

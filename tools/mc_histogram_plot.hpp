@@ -7,8 +7,6 @@
 
 namespace picospice::tools {
 
-// True when a `gnuplot` executable is on PATH.
-bool gnuplot_available();
 
 // Writes DIR/<measure>.png for each column with at least one value; returns the files written.
 // Bins: the Freedman-Diaconis width (2 IQR / n^(1/3)), at least 5 and at most 100 bins. Throws

@@ -437,7 +437,10 @@ WindowStatistics window_statistics(const std::vector<double>& x, const std::vect
 
 double evaluate_statistic(const Measurement& m, const Plot& plot, const std::vector<double>& x) {
   if (x.empty()) throw MeasureFailure{"the plot has no points"};
-  const double first = std::min(x.front(), x.back()), last = std::max(x.front(), x.back());
+  // The whole scale by default. Not just front..back: a DC sweep that goes up and back down
+  // (`updown`) starts and ends at the same value.
+  const auto [low, high] = std::minmax_element(x.begin(), x.end());
+  const double first = *low, last = *high;
   const double from = m.from.value_or(first), to = m.to.value_or(last);
   auto y = waveform(plot, m.signal);
   auto s = window_statistics(x, y, from, to);

@@ -293,3 +293,23 @@ TEST_CASE("measure: evaluate_measures names per plot and writes JSON", "[measure
                       std::filesystem::directory_iterator()) == 1);
   std::filesystem::remove_all(directory);
 }
+
+TEST_CASE("measure: statistics over a DC sweep that goes up and back down", "[measure]") {
+  // `.dc ... updown` starts and ends at the same sweep value: the default window is the whole
+  // scale, not front..back.
+  Plot plot;
+  plot.name = "DC transfer characteristic";
+  plot.analysis = "dc";
+  Signal sweep{"i-sweep", "current", {}}, out{"i(vsense)", "current", {}};
+  for (int k = 0; k <= 10; ++k) { sweep.values.push_back(k * 1e-10); out.values.push_back(k >= 7 ? 5e-10 : 0.0); }
+  for (int k = 9; k >= 0; --k) { sweep.values.push_back(k * 1e-10); out.values.push_back(k >= 3 ? 5e-10 : 0.0); }
+  plot.signals = {sweep, out};
+  auto results = evaluate_measures({spec("dc", "high", "max i(vsense)"), spec("dc", "low", "min i(vsense)"),
+                                    spec("dc", "down", "when i(vsense) = 2.5e-10 fall = 1")},
+                                   {plot});
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].ok);
+  CHECK(results[0].value == Approx(5e-10));
+  CHECK(results[1].value == Approx(0.0).margin(1e-30));
+  CHECK(results[2].value == Approx(2.5e-10));
+}

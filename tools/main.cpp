@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   add(tools::add_compare_command(app));
   add(tools::add_characterize_command(app));
   add(tools::add_mc_command(app));
+  add(tools::add_infer_command(app));
+  add(tools::add_lower_command(app));
+  add(tools::add_agree_command(app));
 
   try {
     app.parse(argc, argv);

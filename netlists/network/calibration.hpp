@@ -1,0 +1,52 @@
+// Pre-distortion of the schmitt9 bias currents from a characterization file
+// (`picospice characterize schmitt9 --sweep all -o calib.json`, format documented in
+// tools/command_characterize.cpp), so that the cell's measured switching points and output level
+// land on the software's beta2, beta1 and alpha.
+//
+// The cell is characterized one bias at a time; the lowering needs all three at once. The model
+// used to invert the curves (each piecewise linear in log-log coordinates, extrapolated with the
+// ratio at the nearest end):
+//   up_switch   = U(I_thresh)                       from sweeps.ithresh (the up switch does not
+//                                                   see I_width: the feedback is off while low)
+//   width       = up_switch - down_switch = Wd(I_width) + D(I_thresh) - D(I_ref)
+//       Wd from sweeps.iwidth (up - down at that sweep's fixed I_thresh I_ref), and D, the drift
+//       of the measured width with I_thresh, from sweeps.ithresh (up - down at its fixed
+//       I_width); an additive shift, which the igain sweep's loop confirms to ~3%;
+//   out_high    = H(I_gain)                         from sweeps.igain.
+// So I_thresh = U^-1(beta2), I_width = Wd^-1(delta - D(I_thresh) + D(I_ref)), I_gain = H^-1(alpha).
+// The mirrors are not pre-distorted: the file's mirror tables show ratio errors below 0.2%,
+// well under one step of the width grid.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace picospice::network {
+
+// A measured monotone curve y(x), both positive, sorted by x.
+struct MeasuredCurve {
+  std::vector<std::pair<double, double>> points;
+  double y_at(double x) const;  // interpolated in log-log, extrapolated proportionally
+  double x_for(double y) const;  // the inverse
+};
+
+struct CellCalibration {
+  std::string source;  // the file it came from
+  MeasuredCurve up_switch;          // x = I_thresh
+  MeasuredCurve width;              // x = I_width, at width_reference_ithresh
+  MeasuredCurve width_drift;        // x = I_thresh, y = D: the width at the ithresh sweep's I_width
+  double width_drift_reference = 0; // D at width_reference_ithresh
+  MeasuredCurve out_high;           // x = I_gain
+  double width_reference_ithresh = 0;
+
+  // Bias currents (A) that realise the wanted switching points and level (A).
+  double ithresh_for(double beta2) const;
+  double iwidth_for(double delta, double ithresh) const;
+  double igain_for(double alpha) const;
+};
+
+// Throws std::runtime_error naming the file and the missing or malformed part.
+CellCalibration load_calibration(const std::filesystem::path& path);
+
+}  // namespace picospice::network

@@ -1,0 +1,177 @@
+// The picospice-bmru/1 network format and the software model (netlists/network/).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "netlists/network/inference.hpp"
+#include "netlists/network/network.hpp"
+
+using namespace picospice::network;
+using nlohmann::json;
+
+namespace {
+
+// One unit, one input, identity weights: c = x; beta1 0.3, beta2 0.7; alpha 0.5; two classes.
+json latch_json() {
+  return json::parse(R"({
+    "format": "picospice-bmru/1", "inputs": 1,
+    "layers": [
+      {"type": "bmru", "W_c": [[1.0]], "beta1": [0.3], "delta": [0.4], "alpha": [0.5], "W_p": [[1.0]]},
+      {"type": "readout", "W": [[-1.0], [1.0]], "b": [0.25, -0.25]}
+    ]})");
+}
+
+std::string load_error(const json& j) {
+  try {
+    network_from_json(j);
+  } catch (const NetworkError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::vector<Vector> frames_of(std::initializer_list<double> xs) {
+  std::vector<Vector> f;
+  for (double x : xs) f.push_back({x});
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("network files load with defaults", "[network]") {
+  const Network n = network_from_json(latch_json());
+  CHECK(n.unit_current == 1e-9);
+  CHECK(n.frame == 0.01);
+  CHECK(n.vote_last == 0);
+  REQUIRE(n.layers.size() == 2);
+  const auto& b = std::get<BmruLayer>(n.layers[0]);
+  CHECK(b.b_c == Vector{0.0});
+  CHECK(b.s0 == std::vector<int>{0});
+  CHECK_FALSE(b.skip);
+  CHECK(n.classes() == 2);
+  // Round trip through the writer.
+  CHECK(network_to_json(n)["layers"][0]["beta1"] == json::array({0.3}));
+}
+
+TEST_CASE("malformed network files name the JSON path of the fault", "[network]") {
+  json j = latch_json();
+  j["layers"][0]["W_c"] = json::parse("[[1.0, 2.0]]");
+  CHECK(load_error(j) == "layers[0].W_c: expected Nx1, got 1x2");
+
+  j = json::parse(R"({"format": "picospice-bmru/1", "inputs": 4, "layers": [
+      {"type": "bmru", "W_c": [[1,1,1,1],[1,1,1,1],[1,1,1,1],[1,1,1,1]], "beta1": [0,0,0,0], "delta": [0,0,0,0],
+       "alpha": [1,1,1,1], "W_p": [[1,1,1,1],[1,1,1,1],[1,1,1,1],[1,1,1,1]]},
+      {"type": "bmru", "W_c": [[1,1,1],[1,1,1],[1,1,1],[1,1,1]], "beta1": [0,0,0,0], "delta": [0,0,0,0],
+       "alpha": [1,1,1,1], "W_p": [[1,1,1,1]]},
+      {"type": "readout", "W": [[1]]}]})");
+  CHECK(load_error(j) == "layers[1].W_c: expected Nx4, got 4x3");
+
+  j = latch_json();
+  j["layers"][0]["delta"] = json::array({-0.1});
+  CHECK(load_error(j) == "layers[0].delta[0]: must be >= 0, got -0.1");
+  j = latch_json();
+  j["layers"][0]["alpha"] = json::array({-1});
+  CHECK(load_error(j).rfind("layers[0].alpha[0]: must be >= 0", 0) == 0);
+  j = latch_json();
+  j["layers"][0]["beta1"] = json::array({"x"});
+  CHECK(load_error(j) == "layers[0].beta1[0]: expected a number, got a string");
+  j = latch_json();
+  j["layers"][0]["beta1"] = json::array({std::numeric_limits<double>::infinity()});
+  CHECK(load_error(j) == "layers[0].beta1[0]: not a finite number");
+  j = latch_json();
+  j["layers"][0]["beta1"] = json::array({std::nan("")});
+  CHECK(load_error(j) == "layers[0].beta1[0]: not a finite number");
+  j = latch_json();
+  j["layers"][0]["skip"] = true;
+  j["layers"][0]["W_p"] = json::parse("[[1.0], [1.0]]");
+  j["layers"][1]["W"] = json::parse("[[1.0, 1.0]]");
+  CHECK(load_error(j).rfind("layers[0].skip: a skip connection needs as many outputs", 0) == 0);
+  j = latch_json();
+  j["layers"][0]["type"] = "gru";
+  CHECK(load_error(j).rfind("layers[0].type: unknown layer type gru", 0) == 0);
+  j = latch_json();
+  j.erase("format");
+  CHECK(load_error(j).rfind("format: missing", 0) == 0);
+  j = latch_json();
+  j["format"] = "picospice-bmru/2";
+  CHECK(load_error(j).rfind("format: expected \"picospice-bmru/1\"", 0) == 0);
+  j = latch_json();
+  j["layers"][0]["Wc"] = json::parse("[[1.0]]");
+  CHECK(load_error(j).rfind("layers[0].Wc: unknown key", 0) == 0);
+  j = latch_json();
+  j["layers"][0].erase("W_p");
+  CHECK(load_error(j) == "layers[0].W_p: missing");
+  j = latch_json();
+  j["layers"].erase(1);
+  CHECK(load_error(j) == "layers[0].type: the last layer must be a readout (the logits)");
+}
+
+TEST_CASE("the BMRU update: force low, hold in the band, force high", "[network]") {
+  CHECK(bmru_update(0.2, 0.3, 0.4, 1) == 0);   // below beta1
+  CHECK(bmru_update(0.3, 0.3, 0.4, 1) == 1);   // beta1 itself holds
+  CHECK(bmru_update(0.5, 0.3, 0.4, 0) == 0);   // band holds 0
+  CHECK(bmru_update(0.5, 0.3, 0.4, 1) == 1);   // band holds 1
+  CHECK(bmru_update(0.7, 0.3, 0.4, 0) == 0);   // beta2 itself holds
+  CHECK(bmru_update(0.71, 0.3, 0.4, 0) == 1);  // above beta2
+}
+
+TEST_CASE("inference on a hand-computed latch sequence", "[network]") {
+  const Network n = network_from_json(latch_json());
+  const auto r = infer(n, frames_of({0.1, 0.5, 1.0, 0.5, 0.2, 0.5, 0.9}));
+  std::vector<double> states;
+  for (const auto& s : r.layers[0].state) states.push_back(s[0]);
+  CHECK(states == std::vector<double>{0, 0, 1, 1, 0, 0, 1});
+  CHECK(r.layers[0].h[2][0] == 0.5);
+  CHECK(r.logits[2] == Vector{-0.25, 0.25});
+  CHECK(r.frame_class == std::vector<int>{0, 0, 1, 1, 0, 0, 1});
+  CHECK(r.vote.decision == 0);  // 4 frames against 3
+  CHECK(r.vote.margin == 1);
+}
+
+TEST_CASE("the candidate is a ReLU and s0 starts the hold", "[network]") {
+  json j = latch_json();
+  j["layers"][0]["W_c"] = json::parse("[[-1.0]]");
+  j["layers"][0]["b_c"] = json::array({0.5});
+  j["layers"][0]["s0"] = json::array({1});
+  const Network n = network_from_json(j);
+  const auto r = infer(n, frames_of({0.0, 0.6, 0.0}));
+  CHECK(r.layers[0].candidate[0][0] == 0.5);  // in the band: s0 = 1 held
+  CHECK(r.layers[0].state[0][0] == 1);
+  CHECK(r.layers[0].candidate[1][0] == 0.0);  // max(-0.1, 0)
+  CHECK(r.layers[0].state[1][0] == 0);
+  CHECK(r.layers[0].state[2][0] == 0);        // 0.5 in the band holds 0 now
+}
+
+TEST_CASE("skip connections add the layer input after the ReLU", "[network]") {
+  json j = latch_json();
+  j["layers"][0]["skip"] = true;
+  j["layers"][0]["W_p"] = json::parse("[[-1.0]]");
+  j["layers"][0]["b_p"] = json::array({0.2});
+  const Network n = network_from_json(j);
+  const auto r = infer(n, frames_of({1.0, 0.1}));
+  // Frame 0: h = 0.5, max(-0.5 + 0.2, 0) + 1.0 = 1.0. Frame 1: h = 0, max(0.2, 0) + 0.1 = 0.3.
+  CHECK(r.layers[0].output[0][0] == Approx(1.0));
+  CHECK(r.layers[0].output[1][0] == Approx(0.3));
+}
+
+TEST_CASE("votes: vote_last windows and ties to the lower class", "[network]") {
+  const Vote all = majority_vote({1, 1, 0, 0}, 2, 0);
+  CHECK(all.decision == 0);  // a tie goes to the lower class
+  CHECK(all.margin == 0);
+  CHECK(all.borderline);
+  const Vote last = majority_vote({0, 0, 0, 1, 1}, 2, 2);
+  CHECK(last.first_frame == 3);
+  CHECK(last.decision == 1);
+  CHECK(argmax({0.5, 0.5, 0.1}) == 0);
+
+  json j = latch_json();
+  j["vote_last"] = 2;
+  const auto r = infer(network_from_json(j), frames_of({0.1, 0.1, 0.1, 1.0, 1.0}));
+  CHECK(r.vote.decision == 1);
+}
+
+TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or beta2", "[network]") {
+  CHECK(borderline_candidate(0.305, 0.3, 0.4));       // 0.01 band around beta1
+  CHECK_FALSE(borderline_candidate(0.32, 0.3, 0.4));
+  CHECK(borderline_candidate(2.95, 1.0, 2.0));        // 2% of beta2 = 0.06
+  CHECK_FALSE(borderline_candidate(2.9, 1.0, 2.0));
+}

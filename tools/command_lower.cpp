@@ -1,0 +1,68 @@
+// `picospice lower NET.json --input SEQ.csv -o NET.cir`: a BMRU network and an input sequence as
+// a netlist of cell-library primitives (netlists/network/lowering.hpp), ready for `picospice run`
+// and `picospice export-ngspice`.
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+
+#include "engine/output/atomic_file.hpp"
+#include "netlists/network/calibration.hpp"
+#include "netlists/network/lowering.hpp"
+#include "netlists/network/sequence.hpp"
+#include "tools/command.hpp"
+
+namespace picospice::tools {
+namespace {
+
+using namespace picospice::network;
+
+struct LowerOptions {
+  std::string network, input, output, calibrate, library;
+  int grid = LoweringOptions{}.grid;
+};
+
+int run_lower(const LowerOptions& o) {
+  const Network net = load_network(o.network);
+  const InputSequence seq = read_sequence_csv(o.input, net.inputs);
+  std::optional<CellCalibration> calibration;
+  LoweringOptions options;
+  options.grid = o.grid;
+  options.cell_library = o.library;
+  options.title = o.network;
+  if (!o.calibrate.empty()) {
+    calibration = load_calibration(o.calibrate);
+    options.calibration = &*calibration;
+  }
+  const LoweredNetwork lowered = lower_network(net, seq.frames, options);
+  write_file_atomically(o.output, [&](std::ostream& out) { out << lowered.netlist; });
+  const auto& e = lowered.largest_error;
+  fmt::print(stderr, "picospice lower: {} transistors, {} frames ({} s), largest quantization error {:.4g}{} -> {}\n",
+             lowered.transistors, lowered.frames, lowered.tstop, std::abs(e.effective - e.wanted),
+             e.path.empty() ? "" : " at " + e.path, o.output);
+  return 0;
+}
+
+}  // namespace
+
+CommandAction add_lower_command(CLI::App& app) {
+  auto options = std::make_shared<LowerOptions>();
+  auto* cmd = app.add_subcommand("lower", "Lower a BMRU network (picospice-bmru/1 JSON) and an input sequence to a\n"
+                                          "transistor netlist of cells.lib primitives, with a .tran over all frames.");
+  cmd->add_option("network", options->network, "the network (picospice-bmru/1 JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--input", options->input, "input CSV: one row per frame, one column per input, model units")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", options->output, "the netlist to write")->required();
+  cmd->add_option("--calibrate", options->calibrate,
+                  "characterization file (`picospice characterize schmitt9 --sweep all -o FILE`): pre-distort "
+                  "the cell biases")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--grid", options->grid, "quantize |w| to multiples of 1/N of the unit mirror width (default 32)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--library", options->library, "cell library to .include (default: the source tree's cells.lib)")
+      ->check(CLI::ExistingFile);
+  return [options] { return run_lower(*options); };
+}
+
+}  // namespace picospice::tools

@@ -259,6 +259,21 @@ PlotComparison compare_plot(const Plot& test, const Plot& ref, const CompareSett
   return pc;
 }
 
+// Each plot cut into its monotonic runs of the scale (a sweep that goes up and back down gives two).
+std::vector<Plot> split_at_turning_points(const std::vector<Plot>& plots) {
+  std::vector<Plot> pieces;
+  for (const auto& plot : plots) {
+    if (plot.signals.empty()) { pieces.push_back(plot); continue; }
+    for (auto [begin, end] : monotonic_segments(plot.signals[0].values)) {
+      Plot piece = plot;
+      for (auto& signal : piece.signals)
+        signal.values.assign(signal.values.begin() + begin, signal.values.begin() + end);
+      pieces.push_back(std::move(piece));
+    }
+  }
+  return pieces;
+}
+
 ComparisonResult compare_simulations(const std::vector<Plot>& test, const std::vector<Plot>& ref,
                                      const CompareSettings& settings) {
   ComparisonResult result;
@@ -276,6 +291,11 @@ ComparisonResult compare_simulations(const std::vector<Plot>& test, const std::v
       used[pick] = true;
       result.plots.push_back(compare_plot(test[k], ref[pick], settings));
     }
+  } else if (auto pieces = split_at_turning_points(test); pieces.size() == ref.size() && pieces.size() != test.size()) {
+    // A picospice `.dc ... updown` is one plot; the same sweep in ngspice is two `.dc` plots.
+    result = compare_simulations(pieces, ref, settings);
+    result.notes.insert(result.notes.begin(), "the test's up-and-down sweeps are compared as their monotonic segments");
+    return result;
   } else {
     result.notes.push_back(fmt::format("the test has {} plots and the reference {}: comparing the last plot of each",
                                        test.size(), ref.size()));

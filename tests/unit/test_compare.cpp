@@ -78,3 +78,21 @@ TEST_CASE("up-and-down sweeps compare by index on the same grid", "[compare]") {
   CHECK(r.passed);
   CHECK(r.plots[0].signals[0].points == 7);
 }
+
+TEST_CASE("an up-and-down sweep compares against two reference sweeps in either order", "[compare]") {
+  // picospice writes `.dc ... updown` as one plot; ngspice runs the same as two .dc plots, and
+  // ngspice 39 writes the later .dc first.
+  Plot loop;
+  loop.analysis = "dc";
+  loop.signals = {{"i-sweep", "current", {0, 1, 2, 3, 2, 1, 0}}, {"v(out)", "voltage", {0, 0, 0, 1, 1, 1, 0}}};
+  Plot up, down;
+  up.analysis = down.analysis = "dc";
+  up.signals = {{"i-sweep", "current", {0, 1, 2, 3}}, {"v(out)", "voltage", {0, 0, 0, 1}}};
+  down.signals = {{"i-sweep", "current", {3, 2, 1, 0}}, {"v(out)", "voltage", {1, 1, 1, 0}}};
+  auto r = compare_simulations({loop}, {down, up}, CompareSettings{});
+  CHECK(r.passed);
+  REQUIRE(r.plots.size() == 2);
+  // A reference whose down sweep switched elsewhere must fail.
+  down.signals[1].values = {1, 0, 0, 0};
+  CHECK_FALSE(compare_simulations({loop}, {down, up}, CompareSettings{}).passed);
+}

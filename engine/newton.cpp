@@ -9,6 +9,10 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
   const int n = system.size();
   NewtonOutcome outcome;
   std::vector<double> rhs(n + 1, 0.0);
+  std::vector<double> forcing(n + 1, 0.0);  // `.ic` holding currents; zero on other rows
+  // Rows of held nodes. Their KCL is closed by the holding current, whatever it is (an ideal
+  // source), so only their update is checked: G (x - value) cannot resolve below G * eps * |x|.
+  std::vector<char> held_rows(n + 1, 0);
   bool update_small = false;
   EvalPoint point = problem.point;
 
@@ -25,11 +29,22 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
     const auto& q = system.q();
     const double a0 = point.reactive_scale;
 
+    // `.ic` at the operating point: each held node gets G (x - value), a current like any other
+    // in its KCL row.
+    if (problem.forced) {
+      for (const auto& held : *problem.forced) {
+        if (held.node <= 0) continue;
+        forcing[held.node] = problem.forcing_conductance * (x[held.node] - held.value);
+        system.add_to_diagonal(held.node, problem.forcing_conductance);
+        held_rows[held.node] = 1;
+      }
+    }
+
     // Residual F into rhs (negated below), with homotopy and transient terms.
     bool residual_small = true;
     for (Index i = 1; i <= n; ++i) {
-      double F = f[i];
-      double scale = f_abs[i];
+      double F = f[i] + forcing[i];
+      double scale = f_abs[i] + std::fabs(forcing[i]);
       if (problem.history) {
         const double reactive = a0 * q[i] + problem.history[i];
         F += reactive;
@@ -40,17 +55,8 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
         system.add_to_diagonal(i, problem.gshunt);
       }
       const double tol = opt.reltol * scale + (system.is_node(i) ? opt.abstol : opt.vntol);
-      if (!(std::fabs(F) <= tol)) residual_small = false;
+      if (!(std::fabs(F) <= tol) && !held_rows[i]) residual_small = false;
       rhs[i] = -F;
-    }
-    if (problem.forced) {
-      for (const auto& held : *problem.forced) {
-        if (held.node <= 0) continue;
-        const double F = problem.forcing_conductance * (x[held.node] - held.value);
-        rhs[held.node] -= F;
-        system.add_to_diagonal(held.node, problem.forcing_conductance);
-        if (std::fabs(F) > opt.abstol) residual_small = false;
-      }
     }
     if (iteration > 0 && update_small && residual_small && limited == 0) {
       outcome.converged = true;

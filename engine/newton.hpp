@@ -19,7 +19,9 @@ struct NewtonProblem {
   double gshunt = 0.0;               // homotopy: conductance from every node to ground
   const double* history = nullptr;   // transient: F += a0*q + history (indexed by unknown)
   const std::vector<NodeValue>* forced = nullptr;  // `.ic` at the operating point: held values
-  double forcing_conductance = 1.0;  // S, how hard `forced` nodes are held
+  // S, how hard `forced` nodes are held: a node held against a circuit current I sits I/1e6 V
+  // (1 uV per uA) from its value, negligible for the circuits picospice is built for.
+  double forcing_conductance = 1e6;
 };
 
 struct NewtonOutcome {

@@ -263,3 +263,16 @@ D2 0 x dm
   CHECK(v[up_zero] < -0.3);
   CHECK(v[down_zero] > 0.3);
 }
+
+TEST_CASE("analytic: .ic without uic starts the transient from the held value", "[analytic]") {
+  auto plots = simulate(R"(rc ic
+V1 in 0 0
+R1 in a 1k
+C1 a 0 1u
+.ic v(a)=1
+.tran 10u 3m
+)");
+  const Plot& p = plots[0];
+  CHECK(at(p, "v(a)", 0.0) == Approx(1.0).margin(1e-6));
+  CHECK(at(p, "v(a)", 1e-3) == Approx(std::exp(-1.0)).margin(3e-3));
+}

@@ -130,3 +130,24 @@ M5 c c 0 0 nch W=1u L=1u
   // At 10 pA the diode's reverse term is several percent: the chain gives more than 20 pA.
   CHECK(n1.id(vc, 0, vc) > 20.5e-12);
 }
+
+TEST_CASE("ekv circuits: .ic picks the state of a latch at the operating point", "[ekv-circuit]") {
+  // Without uic, `.ic` holds the node while the operating point is solved, then releases it:
+  // the transient must start, and stay, in the chosen state of the bistable pair.
+  for (const char* initial : {"0", "1.8"}) {
+    const std::string text = std::string("latch\n") +
+        ".model nch nmos level=ekv vto=0.45 kp=300u n=1.35 gamma=0 cox=0\n"
+        ".model pch pmos level=ekv vto=-0.45 kp=70u n=1.35 gamma=0 cox=0\n"
+        "Vdd vdd 0 1.8\n"
+        "Mp1 q qb vdd vdd pch W=1u L=1u\nMn1 q qb 0 0 nch W=1u L=1u\n"
+        "Mp2 qb q vdd vdd pch W=1u L=1u\nMn2 qb q 0 0 nch W=1u L=1u\n"
+        "Cq q 0 10f\nCqb qb 0 10f\n"
+        ".ic v(q)=" + initial + "\n.tran 1n 100n\n";
+    auto circuit = elaborate_text(text, "latch.cir");
+    auto plots = run_analyses(*circuit);
+    const auto& q = plots[0].find("v(q)")->values;
+    const double expected = std::stod(initial);
+    CHECK(q.front() == Approx(expected).margin(1e-3));
+    CHECK(q.back() == Approx(expected).margin(1e-3));
+  }
+}

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -219,9 +220,39 @@ class SampleNetlistWriter {
 
 }  // namespace
 
+namespace {
+
+// The sample netlist is written elsewhere than the original, so `.include` and `.lib` paths that
+// were relative to the original's folder become absolute.
+std::string absolute_include_paths(const std::string& text, const std::filesystem::path& base) {
+  std::istringstream in(text);
+  std::ostringstream out;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string keyword, path;
+    words >> keyword >> path;
+    std::string lower = keyword;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if ((lower == ".include" || lower == ".inc" || lower == ".lib") && !path.empty()) {
+      const bool quoted = path.size() > 1 && (path.front() == '"' || path.front() == '\'');
+      const std::string bare = quoted ? path.substr(1, path.size() - 2) : path;
+      if (std::filesystem::path(bare).is_relative()) {
+        std::string rest;
+        std::getline(words, rest);
+        line = keyword + " \"" + (base / bare).lexically_normal().string() + "\"" + rest;
+      }
+    }
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
 std::string write_sample_netlist(const std::string& netlist_path, const std::vector<MismatchDraw>& draws,
                                  const std::string& comment) {
-  return SampleNetlistWriter(netlist_path, draws).write(comment);
+  const auto base = std::filesystem::absolute(netlist_path).parent_path();
+  return absolute_include_paths(SampleNetlistWriter(netlist_path, draws).write(comment), base);
 }
 
 }  // namespace picospice

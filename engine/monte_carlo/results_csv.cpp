@@ -1,5 +1,7 @@
 #include "engine/monte_carlo/results_csv.hpp"
 
+#include "engine/output/csv_writer.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -17,16 +19,6 @@ std::string exact_number(double v) {
 
 namespace {
 
-// RFC 4180 quoting when the field needs it.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 // Splits one CSV line (no newline) into fields, undoing csv_field's quoting.
 std::vector<std::string> split_csv_line(const std::string& line) {

@@ -8,8 +8,6 @@
 #include "engine/output/atomic_file.hpp"
 
 namespace picospice {
-namespace {
-
 // Names such as "v(a,b)" would split a naive CSV row, so quote per RFC 4180 when needed.
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
@@ -20,8 +18,6 @@ std::string csv_field(const std::string& text) {
   }
   return quoted + "\"";
 }
-
-}  // namespace
 
 std::filesystem::path csv_path_for_plot(const std::filesystem::path& path, std::size_t index) {
   if (index == 0) return path;

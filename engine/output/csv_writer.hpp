@@ -7,6 +7,7 @@
 // Each file is written atomically (via `<file>.tmp.<pid>`).
 #pragma once
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "engine/plot.hpp"
@@ -22,6 +23,9 @@ std::vector<std::filesystem::path> write_csv(const std::filesystem::path& path,
                                              const std::vector<Plot>& plots);
 
 // Writes a single plot to exactly `path`.
+// One CSV field, quoted per RFC 4180 when it holds a comma, quote or line break.
+std::string csv_field(const std::string& text);
+
 void write_csv_plot(const std::filesystem::path& path, const Plot& plot);
 
 }  // namespace picospice

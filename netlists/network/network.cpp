@@ -93,20 +93,22 @@ void check_non_negative(const Vector& v, const std::string& path) {
     if (v[i] < 0) fail(fmt::format("{}[{}]", path, i), fmt::format("must be >= 0, got {}", v[i]));
 }
 
-LinearLayer read_linear(const json& j, const std::string& path, std::size_t in) {
+// `linear` and `readout` layers have the same keys, W and b; only their formulas differ.
+template <class Layer>
+Layer read_weights_and_bias(const json& j, const std::string& path, std::size_t in) {
   check_keys(j, path, {"type", "W", "b"});
-  LinearLayer l;
+  Layer l;
   l.W = read_matrix(required(j, path, "W"), path + ".W", 0, in);
   l.b = optional_vector(j, path, "b", l.W.size());
   return l;
 }
 
+LinearLayer read_linear(const json& j, const std::string& path, std::size_t in) {
+  return read_weights_and_bias<LinearLayer>(j, path, in);
+}
+
 ReadoutLayer read_readout(const json& j, const std::string& path, std::size_t in) {
-  check_keys(j, path, {"type", "W", "b"});
-  ReadoutLayer l;
-  l.W = read_matrix(required(j, path, "W"), path + ".W", 0, in);
-  l.b = optional_vector(j, path, "b", l.W.size());
-  return l;
+  return read_weights_and_bias<ReadoutLayer>(j, path, in);
 }
 
 BmruLayer read_bmru(const json& j, const std::string& path, std::size_t in) {

@@ -119,9 +119,45 @@ Mload load load 0 0 nch W=1u L=4u
             "compare": ["i(vsense)"], "devices": 16}
 
 
+def characterization_sweep(points=50):
+    """A characterization sweep: the schmitt9 DC loop (up and down, 10 pA steps to 3.3 nA) at
+    `points` threshold biases from 100 pA to 3 nA. picospice runs it as one nested `.dc` with
+    `updown`; ngspice, which cannot sweep a .param in .dc, runs the same sweeps from a .control
+    loop with alterparam and reset on the exported netlist (what a user would script)."""
+    import os
+    lib = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "netlists", "cells", "cells.lib")
+    step = (3e-9 - 100e-12) / (points - 1)
+    base = """* schmitt9 characterization sweep: %d threshold biases, a DC loop up and down at each
+.include %s
+.param ith=350p
+Vdd vdd 0 1.8
+Xbias vdd 0 bthresh bwidth bgain schmitt9_bias ith={ith} iw=50p ig=500p
+Xcell in out vdd 0 bthresh bwidth bgain schmitt9
+Iin 0 in 0
+Vsense out load 0
+Mload load load 0 0 nch W=1u L=4u
+.save i(vsense)
+""" % (points, lib)
+    ours = base + ".dc Iin 0 3.3n 10p ith 100p 3n %.12g updown\n.end\n" % step
+    control = """.control
+let k = 0
+while k < %d
+  let ithv = 100e-12 + k * %.12g
+  alterparam ith = $&ithv
+  reset
+  dc iin 0 3.3n 10p
+  dc iin 3.3n 0 -10p
+  let k = k + 1
+end
+.endc
+""" % (points, step)
+    return {"name": "characterize_%d" % points, "netlist": ours, "export_base": base + ".end\n",
+            "ngspice_control": control, "compare": [], "devices": 16}
+
+
 def all_benchmarks(quick):
     if quick:
         return [rc_ladder(1000, tstop=1e-3), diode_bridge(), mirror_array(8), ring_oscillator(5, 20e-6),
-                schmitt9_transient(20e-3)]
+                schmitt9_transient(20e-3), characterization_sweep(5)]
     return [rc_ladder(10000), diode_bridge(), mirror_array(64), ring_oscillator(11, 100e-6),
-            schmitt9_transient()]
+            schmitt9_transient(), characterization_sweep(50)]

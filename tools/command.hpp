@@ -8,6 +8,14 @@ namespace picospice::tools {
 
 using CommandAction = std::function<int()>;
 
+// The two arguments every network command takes: the network file and its input sequence.
+inline void add_network_arguments(CLI::App* cmd, std::string& network, std::string& input) {
+  cmd->add_option("network", network, "the network (picospice-bmru/1 JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--input", input, "input CSV: one row per frame, one column per input, model units")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
 CommandAction add_run_command(CLI::App& app);
 CommandAction add_plot_command(CLI::App& app);
 CommandAction add_export_ngspice_command(CLI::App& app);

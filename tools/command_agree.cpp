@@ -120,10 +120,7 @@ CommandAction add_agree_command(CLI::App& app) {
       "agree", "Lower a BMRU network, simulate it, and compare the circuit with the software model:\n"
                "state agreement (non-borderline unit-frames), decision, candidate error, logit correlation,\n"
                "supply power and energy per inference. Each frame is sampled at 90% of its length.");
-  cmd->add_option("network", options->network, "the network (picospice-bmru/1 JSON)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--input", options->input, "input CSV: one row per frame, one column per input, model units")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_network_arguments(cmd, options->network, options->input);
   cmd->add_option("--calibrate", options->calibrate, "characterization file: pre-distort the cell biases")
       ->check(CLI::ExistingFile);
   cmd->add_option("--grid", options->grid, "quantize |w| to multiples of 1/N of the unit mirror width (default 32)")

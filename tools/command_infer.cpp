@@ -87,10 +87,7 @@ CommandAction add_infer_command(CLI::App& app) {
   auto options = std::make_shared<InferOptions>();
   auto* cmd = app.add_subcommand("infer", "Run the software model of a BMRU network (picospice-bmru/1 JSON) over an\n"
                                           "input sequence: per-frame states, logits and the majority-vote decision.");
-  cmd->add_option("network", options->network, "the network (picospice-bmru/1 JSON)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--input", options->input, "input CSV: one row per frame, one column per input, model units")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_network_arguments(cmd, options->network, options->input);
   cmd->add_option("--format", options->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
   return [options] { return run_infer(*options); };
 }

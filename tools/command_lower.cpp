@@ -49,10 +49,7 @@ CommandAction add_lower_command(CLI::App& app) {
   auto options = std::make_shared<LowerOptions>();
   auto* cmd = app.add_subcommand("lower", "Lower a BMRU network (picospice-bmru/1 JSON) and an input sequence to a\n"
                                           "transistor netlist of cells.lib primitives, with a .tran over all frames.");
-  cmd->add_option("network", options->network, "the network (picospice-bmru/1 JSON)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--input", options->input, "input CSV: one row per frame, one column per input, model units")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_network_arguments(cmd, options->network, options->input);
   cmd->add_option("-o,--output", options->output, "the netlist to write")->required();
   cmd->add_option("--calibrate", options->calibrate,
                   "characterization file (`picospice characterize schmitt9 --sweep all -o FILE`): pre-distort "

@@ -13,7 +13,6 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
   // Rows of held nodes. Their KCL is closed by the holding current, whatever it is (an ideal
   // source), so only their update is checked: G (x - value) cannot resolve below G * eps * |x|.
   std::vector<char> held_rows(n + 1, 0);
-  bool update_small = false;
   EvalPoint point = problem.point;
 
   for (int iteration = 0; iteration < problem.max_iterations; ++iteration) {
@@ -58,11 +57,6 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       if (!(std::fabs(F) <= tol) && !held_rows[i]) residual_small = false;
       rhs[i] = -F;
     }
-    if (iteration > 0 && update_small && residual_small && limited == 0) {
-      outcome.converged = true;
-      return outcome;
-    }
-
     if (!system.factor()) {
       outcome.singular = true;
       outcome.worst = system.singular_unknown();
@@ -70,7 +64,7 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
     }
     system.solve(rhs);
 
-    update_small = true;
+    bool update_small = true;
     outcome.worst_ratio = 0;
     for (Index i = 1; i <= n; ++i) {
       const double dx = rhs[i];
@@ -80,9 +74,18 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       const double ratio = std::fabs(dx) / tol;
       if (!(ratio <= outcome.worst_ratio)) { outcome.worst_ratio = ratio; outcome.worst = i; }
       if (!(ratio <= 1.0)) update_small = false;
-      x[i] = next;
     }
     if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
+    // Converged at the evaluated point: see newton.hpp. The transient keeps it, so that x, f and q
+    // (the integrator's charges) belong together; a DC solve, which reads only x, takes the last
+    // (quadratically smaller) update as well.
+    const bool converged = residual_small && update_small && limited == 0;
+    if (!converged || !problem.history)
+      for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
+    if (converged) {
+      outcome.converged = true;
+      return outcome;
+    }
     if (system.is_linear()) {
       // One exact solve of a linear system is the answer; evaluate once more so that f and q
       // (which the integrator and the caller read) belong to the new x.

@@ -6,6 +6,14 @@
 //  - a small residual: |F_i| <= reltol*(sum of |contributions| to row i) + (abstol for KCL rows,
 //                      vntol for branch equations),
 // with no junction limited in the last iteration.
+//
+// Both are tested at the same evaluated point x_k: its residual F(x_k), and the Newton update
+// dx_k = -J(x_k)^-1 F(x_k) solved from the Jacobian that same evaluation loaded. So the evaluation
+// that shows convergence is also the last one: no extra device evaluation only to look at the
+// residual (a factor-and-solve is far cheaper than an EKV evaluation; callgrind showed ~3.3
+// evaluations per transient step before, when the update of x_{k-1} and the residual at x_k were
+// required). In a transient the converged point is x_k itself, so f and q belong to the returned
+// x; at DC (no history) x_k + dx_k is returned and f, q are those of x_k.
 #pragma once
 #include <vector>
 

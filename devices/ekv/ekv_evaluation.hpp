@@ -60,6 +60,8 @@ struct EkvPinchOff {
 };
 EkvPinchOff ekv_pinch_off(const EkvModelParams& model, double thermal_voltage, double threshold,
                           const BiasDual& vg);
+// VP alone (no derivatives), for voltage limiting.
+double ekv_pinch_off_voltage(const EkvModelParams& model, double thermal_voltage, double threshold, double vg);
 
 // The threshold an instance sees (NMOS-referred): VTO(T) + DVTO.
 inline double ekv_instance_threshold(const EkvTemperatureParams& t, const EkvInstanceParams& inst) {
@@ -67,9 +69,17 @@ inline double ekv_instance_threshold(const EkvTemperatureParams& t, const EkvIns
 }
 
 // The full evaluation. Charges and capacitances are computed only when want_charges.
+// A constant slope factor (N given, the hot path of every cell-library circuit) takes a path
+// with hand-written derivatives; the GAMMA/PHI model carries them as BiasDual (forward mode).
 EkvEvaluation evaluate_ekv(const EkvModelParams& model, const EkvTemperatureParams& temperature,
                            const EkvInstanceParams& instance, const EkvTerminalVoltages& v,
                            bool want_charges = true);
+
+// The forward-mode path for any model, constant slope included: the reference the hand-derived
+// constant-slope path is tested against.
+EkvEvaluation evaluate_ekv_dual(const EkvModelParams& model, const EkvTemperatureParams& temperature,
+                                const EkvInstanceParams& instance, const EkvTerminalVoltages& v,
+                                bool want_charges = true);
 
 // Convenience for tests and one-off use: temperature in kelvin.
 inline EkvEvaluation evaluate_ekv(const EkvModelParams& model, double kelvin, const EkvInstanceParams& instance,

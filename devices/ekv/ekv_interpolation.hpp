@@ -30,10 +30,15 @@ struct InterpolationValue {
   double derivative = 0.0;  // F'(v)
 };
 
+// One exp and one log1p per call (it runs twice per device evaluation, forward and reverse):
+// softplus and the logistic share e = exp(-|v/2|). The values are bit-for-bit those of
+// softplus(v/2) and logistic(v/2) above.
 inline InterpolationValue ekv_interpolation(double v) {
   const double half = 0.5 * v;
-  const double l = softplus(half);
-  return {l * l, l * logistic(half)};
+  const double e = std::exp(-std::fabs(half));  // in (0, 1]: never overflows
+  const double l = (half > 0 ? half : 0.0) + std::log1p(e);
+  const double sigmoid = half >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+  return {l * l, l * sigmoid};
 }
 
 }  // namespace picospice::ekv

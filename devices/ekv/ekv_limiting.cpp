@@ -11,7 +11,7 @@ namespace picospice::ekv {
 namespace {
 
 double forward_argument(const EkvModelParams& model, double ut, double threshold, const BulkReferredBias& b) {
-  const double vp = ekv_pinch_off(model, ut, threshold, BiasDual(b.vg)).vp.value;
+  const double vp = ekv_pinch_off_voltage(model, ut, threshold, b.vg);
   return (vp - std::min(b.vs, b.vd)) / ut;
 }
 

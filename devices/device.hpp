@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/errors.hpp"
+#include "engine/noise/noise_source.hpp"
 #include "engine/options.hpp"
 
 namespace picospice {
@@ -177,6 +178,14 @@ class DeviceGroup {
   virtual void reset_state() {}
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
   virtual void set_transient_defaults(double tstep) {}
+  // Transient noise (engine/noise/, issue 8). Before each transient the engine calls
+  // list_noise_sources once; a noisy group appends one spec per generator of each instance
+  // (only when setup.device_noise, skipping instances with noise=0) and may keep setup.seed for
+  // noise of its own (TRNOISE sources). The engine then asks noise_density(k, x) for the k-th spec
+  // this group appended in that call: the one-sided density at the unknowns x (see
+  // engine/noise/noise_source.hpp). Groups without noise keep both defaults.
+  virtual void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) {}
+  virtual double noise_density(std::size_t source, const double* x) const { return 0.0; }
 };
 
 // Builds an empty group for an element letter (and, for elements with a model, its model card).

@@ -14,6 +14,9 @@
 //   VJ(T) = VJ*r - 3*Vt*ln(r) - Eg(TNOM)*r + Eg(T),  Eg(T) = 1.16 - 7.02e-4*T^2/(T + 1108) (silicon)
 //   CJO(T) = CJO * (1 + M*(4e-4*(T - TNOM) + 1 - VJ(T)/VJ))
 // RS puts an internal node between the series resistance and the junction.
+// Noise (transient, engine/noise/): shot 2q|id| (id without gmin) across the junction, 4kT/RS in
+// the series resistance, and flicker KF*|id|^AF/f with noiseflicker=1 (SPICE2; Antognetti and
+// Massobrio ch. 1). `noise=0` on the instance turns all three off.
 #include "devices/diode.hpp"
 
 #include <algorithm>
@@ -76,6 +79,8 @@ DiodeGroup::Model DiodeGroup::read_model(const ModelCard& card, const SimOptions
   m.eg = card.get("eg", m.eg);
   m.xti = card.get("xti", m.xti);
   m.tnom = card.get("tnom", options.tnom) + physics::zero_celsius;
+  m.kf = card.get("kf", m.kf);
+  m.af = card.get("af", m.af);
   auto fail = [&](const std::string& message) {
     throw NetlistError(card.location, "diode model " + card.name + ": " + message);
   };
@@ -91,6 +96,8 @@ DiodeGroup::Model DiodeGroup::read_model(const ModelCard& card, const SimOptions
   if (m.bv > 0 && !(m.ibv > 0)) fail("ibv must be positive");
   if (!(m.eg > 0)) fail("eg must be positive");
   if (!(m.tnom > 0)) fail("tnom must be above absolute zero");
+  if (!(m.kf >= 0)) fail("kf must not be negative");
+  if (!(m.af > 0)) fail("af must be positive");
   return m;
 }
 
@@ -98,7 +105,7 @@ void DiodeGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) 
   if (!card.model) card.fail("diode " + card.name + " needs a model");
   Model model = read_model(*card.model, builder.options());
   double area = 1, multiplier = 1, dtemp = 0, temp = kNaN;
-  bool off = false, have_area = false;
+  bool off = false, have_area = false, noisy = true;
   for (const auto& arg : card.args) {
     if (arg.is_number && arg.key.empty() && !have_area) { area = arg.value; have_area = true; }
     else if (arg.key == "area") { area = arg.value; have_area = true; }
@@ -106,6 +113,10 @@ void DiodeGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) 
     else if (arg.key == "dtemp") dtemp = arg.value;
     else if (arg.key == "temp") temp = arg.value + physics::zero_celsius;
     else if (arg.key == "ic") {}  // use .ic on the nodes
+    else if (arg.key == "noise") {
+      if (arg.value != 0 && arg.value != 1) card.fail(arg, "noise= of diode " + card.name + " must be 0 or 1");
+      noisy = arg.value != 0;
+    }
     else if (!arg.is_number && arg.key.empty() && arg.word == "off") off = true;
     else card.fail(arg, "unexpected argument for diode " + card.name);
   }
@@ -120,6 +131,7 @@ void DiodeGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) 
   temperature_offset_.push_back(dtemp);
   fixed_temperature_.push_back(temp);
   off_.push_back(off);
+  noisy_.push_back(noisy);
   last_vd_.push_back(0.0);
   slots_.emplace_back();
   const double circuit_kelvin = builder.options().temp + physics::zero_celsius;
@@ -131,6 +143,7 @@ DiodeGroup::Scaled DiodeGroup::scale(const Model& model, double area, double kel
   const double vt = physics::thermal_voltage(kelvin);
   const double ratio = kelvin / model.tnom;
   s.nvt = model.n * vt;
+  s.kelvin = kelvin;
   s.is = area * model.is * std::pow(ratio, model.xti / model.n) *
          std::exp((ratio - 1.0) * model.eg / s.nvt);
   s.ibv = area * model.ibv;
@@ -242,6 +255,35 @@ void DiodeGroup::evaluate(EvalRequest& r) {
       slots_[i].series.add(r.jac, s.series_conductance);
     }
   }
+}
+
+void DiodeGroup::list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) {
+  noise_generators_.clear();
+  if (!setup.device_noise) return;
+  using Spectrum = NoiseSourceSpec::Spectrum;
+  for (std::size_t i = 0; i < size(); ++i) {
+    if (!noisy_[i]) continue;
+    noise_generators_.push_back({i, 0});
+    out.push_back({names_[i], 0, internal_[i], cathode_[i], Spectrum::White, 1.0});
+    if (internal_[i] != anode_[i]) {
+      noise_generators_.push_back({i, 1});
+      out.push_back({names_[i], 1, anode_[i], internal_[i], Spectrum::White, 1.0});
+    }
+    if (setup.flicker && models_[i].kf > 0) {
+      noise_generators_.push_back({i, 2});
+      out.push_back({names_[i], 2, internal_[i], cathode_[i], Spectrum::Flicker, 1.0});
+    }
+  }
+}
+
+double DiodeGroup::noise_density(std::size_t source, const double* x) const {
+  const NoiseGenerator& g = noise_generators_[source];
+  const std::size_t i = g.instance;
+  const Scaled& s = scaled_[i];
+  if (g.kind == 1) return 4.0 * physics::boltzmann * s.kelvin * s.series_conductance;
+  const double id = std::fabs(junction(models_[i], s, x[internal_[i]] - x[cathode_[i]], 0.0).current);
+  if (g.kind == 0) return 2.0 * physics::charge * id;
+  return models_[i].kf * std::pow(id, models_[i].af);
 }
 
 void DiodeGroup::list_dc_connections(std::vector<DcConnection>& out) const {

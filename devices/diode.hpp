@@ -16,6 +16,10 @@ class DiodeGroup final : public DeviceGroup {
   void evaluate(EvalRequest& request) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override;
   void reset_state() override;
+  // Shot noise 2q|I| across the junction, thermal noise 4kT/RS of the series resistance, and with
+  // noiseflicker=1 flicker noise KF*|I|^AF/f (SPICE2's diode noise model).
+  void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) override;
+  double noise_density(std::size_t source, const double* x) const override;
 
   // The `.model` parameters (SI units, temperatures in kelvin).
   struct Model {
@@ -32,6 +36,8 @@ class DiodeGroup final : public DeviceGroup {
     double eg = 1.11;        // eV, energy gap for the IS temperature dependence
     double xti = 3.0;        // IS temperature exponent
     double tnom = 300.15;    // K, temperature the parameters were measured at
+    double kf = 0.0;         // flicker noise coefficient (A^(2-AF))
+    double af = 1.0;         // flicker noise current exponent
   };
   // Values at the device temperature, already multiplied by area * m.
   struct Scaled {
@@ -41,6 +47,7 @@ class DiodeGroup final : public DeviceGroup {
     double vcrit = 0;        // V, where the limiting rule starts
     double vcrit_breakdown = 0;
     double series_conductance = 0;  // S; 0 without RS
+    double kelvin = 300.15;         // K, the device temperature
   };
   // The junction at voltage vd: current and charge with their derivatives.
   struct Junction { double current, conductance, charge, capacitance; };
@@ -60,6 +67,9 @@ class DiodeGroup final : public DeviceGroup {
   std::vector<Scaled> scaled_;
   std::vector<double> last_vd_;        // junction voltage of the previous evaluation (limiting)
   std::vector<Slots> slots_;
+  std::vector<char> noisy_;  // 0 for noise=0
+  struct NoiseGenerator { std::size_t instance; int kind; };  // kind: 0 shot, 1 series R, 2 flicker
+  std::vector<NoiseGenerator> noise_generators_;
 };
 
 }  // namespace picospice

@@ -1,5 +1,6 @@
 // R: a linear resistor. `Rname n+ n- value` or `Rname n+ n- r=value`.
 // f: i = (v+ - v-)/R leaves n+ and enters n-.
+// noise=0 excludes the instance from transient noise (thermal, 4kT/R).
 #include "devices/resistor.hpp"
 
 #include <cmath>
@@ -13,7 +14,9 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
     if (arg.is_number && arg.key.empty() && !have) { r = arg.value; have = true; }
     else if (arg.key == "r" || arg.key == "resistance") { r = arg.value; have = true; }
     else if (arg.key == "m") {}  // parallel multiplier handled below
-    else if (arg.key == "noise" || arg.key == "tc1" || arg.key == "tc2") {}
+    else if (arg.key == "noise") {
+      if (arg.value != 0 && arg.value != 1) card.fail(arg, "noise= of resistor " + card.name + " must be 0 or 1");
+    } else if (arg.key == "tc1" || arg.key == "tc2") {}
     else card.fail(arg, "unexpected argument for resistor " + card.name);
   }
   double m = 1;
@@ -25,6 +28,9 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
   b_.push_back(card.nodes[1]);
   conductance_.push_back(m / r);
   slots_.emplace_back();
+  bool noisy = true;
+  for (const auto& arg : card.args) if (arg.key == "noise") noisy = arg.value != 0;
+  noisy_.push_back(noisy);
 }
 
 void ResistorGroup::bind_slots(SlotBinder& binder) {
@@ -37,6 +43,21 @@ void ResistorGroup::evaluate(EvalRequest& r) {
     r.add_current(a_[i], b_[i], g * (r.x[a_[i]] - r.x[b_[i]]));
     slots_[i].add(r.jac, g);
   }
+}
+
+void ResistorGroup::list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) {
+  noise_instance_.clear();
+  if (!setup.device_noise) return;
+  for (std::size_t i = 0; i < size(); ++i) {
+    if (!noisy_[i]) continue;
+    noise_instance_.push_back(i);
+    out.push_back({names_[i], 0, a_[i], b_[i], NoiseSourceSpec::Spectrum::White, 1.0});
+  }
+}
+
+// m parallel copies have independent noise: m * 4kT/R = 4kT*G.
+double ResistorGroup::noise_density(std::size_t source, const double*) const {
+  return 4.0 * physics::boltzmann * kelvin_ * std::fabs(conductance_[noise_instance_[source]]);
 }
 
 void ResistorGroup::list_dc_connections(std::vector<DcConnection>& out) const {

@@ -14,12 +14,19 @@ class ResistorGroup final : public DeviceGroup {
   void evaluate(EvalRequest& request) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override;
   double conductance(std::size_t i) const { return conductance_[i]; }
+  void set_temperature(double kelvin) override { kelvin_ = kelvin; }
+  // Thermal noise 4kT|G| (Johnson-Nyquist), one white generator per instance without noise=0.
+  void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) override;
+  double noise_density(std::size_t source, const double* x) const override;
 
  private:
   std::vector<std::string> names_;
   std::vector<Index> a_, b_;
   std::vector<double> conductance_;
   std::vector<PairSlots> slots_;
+  std::vector<char> noisy_;                // 0 for noise=0
+  std::vector<std::size_t> noise_instance_;  // instance of each listed noise generator
+  double kelvin_ = 300.15;
 };
 
 }  // namespace picospice

@@ -20,6 +20,10 @@ class VoltageSourceGroup final : public DeviceGroup {
   // The transient's tstep, for PULSE edges and EXP time constants left unset (ngspice default).
   void set_default_edge(double edge);
   void set_transient_defaults(double tstep) override { set_default_edge(tstep); }
+  // TRNOISE/TRRANDOM waveforms take the noise seed; the sources add no device noise of their own.
+  void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>&) override {
+    for (auto& source : sources_) source.waveform.set_noise_seed(setup.seed);
+  }
   Index branch(std::size_t i) const { return branch_[i]; }
 
  private:

@@ -1,10 +1,34 @@
 // Independent source time functions. Formulas follow the ngspice manual (section "Independent
 // Sources for Voltage or Current"); only the tstep/tstop-dependent defaults differ, see below.
+//
+// Transient noise sources (ngspice manual, "Transient noise source" and "Random voltage source"):
+//   TRNOISE(NA NT [NALPHA NAMP [RTSAM RTSCAPT RTSEMT]])
+//     white Gaussian samples of rms NA every NT, linearly interpolated, plus 1/f^NALPHA noise of
+//     amplitude NAMP, added to the source's DC value. Differences from ngspice:
+//      - samples are addressed, not streamed: sample k is unit_normal(noiseseed, hash(instance
+//        name, generator), k) (engine/noise/noise_address.hpp), so they do not depend on the step
+//        control, other sources, or the order of evaluation; ngspice draws from its global
+//        generator (seeded by `set rndseed`), so the actual numbers differ;
+//      - the 1/f part is a sum of single-pole processes (engine/noise/flicker_poles.hpp, 3 per
+//        decade over 8 decades below 1/(2 NT)) instead of ngspice's FFT-filtered block (Kasdin,
+//        Proc. IEEE 83(5), 1995). Its density is set to what Kasdin's filter (1 - z^-1)^(-NALPHA/2)
+//        driven by white noise of rms NAMP gives at low frequency: S(f) = 2 NAMP^2 NT (2 pi f NT)^-NALPHA;
+//      - random telegraph noise (RTSAM != 0) is not supported (an error);
+//      - NT must be positive when NA or NAMP is not zero (an error instead of a default).
+//   TRRANDOM(TYPE TS [TD [PARAM1 [PARAM2]]])
+//     a random value held for TS from TD on, added to the DC value: TYPE 1 uniform in
+//     PARAM2 +- PARAM1 (PARAM1 default 1), 2 Gaussian (sd PARAM1, default 1; mean PARAM2),
+//     3 exponential (mean PARAM1, default 1; offset PARAM2), 4 Poisson (lambda PARAM1, default 1,
+//     at most 700; offset PARAM2). Before TD the noise part is 0 (the DC value alone). Values are
+//     addressed as TRNOISE's (value k at counter k), so again not ngspice's numbers.
 #include "devices/waveforms.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "engine/monte_carlo/counter_rng.hpp"
+#include "engine/noise/noise_address.hpp"
 
 namespace picospice {
 
@@ -22,6 +46,8 @@ const char* shape_word(Waveform::Shape shape) {
     case Waveform::Shape::Pwl: return "PWL";
     case Waveform::Shape::Sin: return "SIN";
     case Waveform::Shape::Exp: return "EXP";
+    case Waveform::Shape::TrNoise: return "TRNOISE";
+    case Waveform::Shape::TrRandom: return "TRRANDOM";
     default: return "DC";
   }
 }
@@ -89,6 +115,34 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
       nonnegative(3, "tau1");
       nonnegative(5, "tau2");
       break;
+    case Shape::TrNoise: {  // NA NT [NALPHA NAMP [RTSAM RTSCAPT RTSEMT]]
+      read_positional(shape, word, args, card, 2, 7, w.given_);
+      auto value = [&](int i) { return given(w.given_[i]) ? w.given_[i] : 0.0; };
+      if (value(4) != 0)
+        card.fail(args[4], what + ": random telegraph noise (RTSAM) is not supported by picospice");
+      const double na = value(0), nt = value(1), alpha = value(2), namp = value(3);
+      if ((na != 0 || namp != 0) && !(nt > 0)) card.fail(args[1], what + ": NT must be positive");
+      if (namp != 0 && !(alpha > 0 && alpha < 2))
+        card.fail(args.size() > 2 ? args[2] : args.back(), what + ": NALPHA must be in (0, 2) when NAMP is given");
+      w.instance_ = card.name;
+      if (namp != 0) {
+        w.flicker_.emplace(nt, alpha, 0.5 / nt);
+        w.flicker_state_.assign(w.flicker_->count(), 0.0);
+      }
+      break;
+    }
+    case Shape::TrRandom: {  // TYPE TS [TD [PARAM1 [PARAM2]]]
+      read_positional(shape, word, args, card, 2, 5, w.given_);
+      const double type = w.given_[0];
+      if (!(type == 1 || type == 2 || type == 3 || type == 4))
+        card.fail(args[0], what + ": TYPE must be 1 (uniform), 2 (Gaussian), 3 (exponential) or 4 (Poisson)");
+      if (!(w.given_[1] > 0)) card.fail(args[1], what + ": TS must be positive");
+      nonnegative(2, "TD");
+      if (type == 4 && given(w.given_[3]) && !(w.given_[3] > 0 && w.given_[3] <= 700))
+        card.fail(args[3], what + ": the Poisson lambda (PARAM1) must be in (0, 700]");
+      w.instance_ = card.name;
+      break;
+    }
     case Shape::Pwl: {
       double delay = 0, repeat_time = kNaN;
       const ElementArg* repeat_arg = nullptr;
@@ -170,6 +224,19 @@ void Waveform::resolve_edges() {
       p_[4] = or_value(4, p_[2] + default_edge_);
       p_[5] = edge(5);
       break;
+    case Shape::TrNoise: {
+      for (int i = 0; i < 4; ++i) p_[i] = or_value(i, 0.0);
+      // The 1/f density at 1 Hz (see the file comment): 2 NAMP^2 NT (2 pi NT)^-NALPHA.
+      p_[4] = flicker_ ? std::sqrt(2 * p_[3] * p_[3] * p_[1] * std::pow(2 * kPi * p_[1], -p_[2])) : 0.0;
+      break;
+    }
+    case Shape::TrRandom:
+      p_[0] = given_[0];
+      p_[1] = given_[1];
+      p_[2] = or_value(2, 0.0);
+      p_[3] = or_value(3, 1.0);
+      p_[4] = or_value(4, 0.0);
+      break;
     case Shape::Pwl: break;
   }
 }
@@ -181,8 +248,78 @@ double Waveform::value(double t) const {
     case Shape::Pwl: return pwl(t);
     case Shape::Sin: return sine(t);
     case Shape::Exp: return exponential(t);
+    case Shape::TrNoise: return trnoise(t);
+    case Shape::TrRandom: return trrandom(t);
   }
   return 0.0;
+}
+
+// The 1/f process of TRNOISE at grid index k, for unit density at 1 Hz. The poles' state is a
+// function of the normals 0..k only; it is cached and advanced forward, and recomputed from 0 in
+// the rare case the transient asks for an earlier index.
+double Waveform::flicker_at(std::int64_t k) const {
+  if (k == flicker_index_) return flicker_sum_;
+  if (k >= 0 && k == flicker_index_ - 1) return flicker_previous_sum_;
+  if (k < flicker_index_) flicker_index_ = -1;
+  const noise::FlickerPoles& poles = *flicker_;
+  while (flicker_index_ < k) {
+    const std::int64_t next = flicker_index_ + 1;
+    double sum = 0.0;
+    for (int j = 0; j < poles.count(); ++j) {
+      const double xi = random::unit_normal(noise_seed_, noise::noise_stream(instance_, 1, 1 + j),
+                                            static_cast<std::uint64_t>(next));
+      flicker_state_[j] = next == 0 ? poles.deviation(j) * xi : poles.rho(j) * flicker_state_[j] + poles.drive(j) * xi;
+      sum += flicker_state_[j];
+    }
+    flicker_previous_sum_ = flicker_index_ >= 0 ? flicker_sum_ : 0.0;
+    flicker_sum_ = sum;
+    flicker_index_ = next;
+  }
+  return flicker_sum_;
+}
+
+double Waveform::trnoise(double t) const {
+  const double na = p_[0], nt = p_[1], flicker_amplitude = p_[4];
+  if (!(nt > 0)) return offset_;
+  const double position = std::max(t, 0.0) / nt;
+  const auto k = static_cast<std::int64_t>(std::floor(position));
+  const double fraction = position - static_cast<double>(k);
+  double value = offset_;
+  if (na != 0) {
+    const std::uint64_t stream = noise::noise_stream(instance_, 0);
+    const double w0 = random::unit_normal(noise_seed_, stream, static_cast<std::uint64_t>(k));
+    const double w1 = random::unit_normal(noise_seed_, stream, static_cast<std::uint64_t>(k + 1));
+    value += na * (w0 + fraction * (w1 - w0));
+  }
+  if (flicker_) {
+    const double f0 = flicker_at(k), f1 = flicker_at(k + 1);
+    value += flicker_amplitude * (f0 + fraction * (f1 - f0));
+  }
+  return value;
+}
+
+double Waveform::trrandom(double t) const {
+  const double ts = p_[1], td = p_[2], p1 = p_[3], p2 = p_[4];
+  if (t < td) return offset_;
+  const auto k = static_cast<std::uint64_t>(std::floor((t - td) / ts));
+  const std::uint64_t stream = noise::noise_stream(instance_, 2);
+  const double u = random::unit_uniform(noise_seed_, stream, k);
+  switch (static_cast<int>(p_[0])) {
+    case 1: return offset_ + p2 + p1 * (2.0 * u - 1.0);
+    case 2: return offset_ + p2 + p1 * random::unit_normal(noise_seed_, stream, k);
+    case 3: return offset_ + p2 - p1 * std::log(u);
+    default: {  // Poisson by inversion of its distribution function
+      double probability = std::exp(-p1), cumulative = probability;
+      int n = 0;
+      while (u > cumulative && n < 100000) {
+        ++n;
+        probability *= p1 / n;
+        cumulative += probability;
+        if (probability == 0.0 && static_cast<double>(n) > p1) break;  // the tail underflowed
+      }
+      return offset_ + p2 + n;
+    }
+  }
 }
 
 // PULSE(v1 v2 td tr tf pw per np): v1 until td, a linear rise over tr, v2 for pw, a linear fall
@@ -292,6 +429,21 @@ void Waveform::breakpoints(double tstop, std::vector<double>& out) const {
     }
     case Shape::Sin: add(p_[3]); break;
     case Shape::Exp: add(p_[2]); add(p_[4]); break;
+    case Shape::TrNoise:  // the corners of the interpolated samples
+      if (p_[1] > 0 && (p_[0] != 0 || flicker_))
+        for (double k = 1;; k += 1.0) {
+          const double t = k * p_[1];
+          if (t > tstop) break;
+          add(t);
+        }
+      break;
+    case Shape::TrRandom:  // where a new value starts
+      for (double k = 0;; k += 1.0) {
+        const double t = p_[2] + k * p_[1];
+        if (t > tstop) break;
+        add(t);
+      }
+      break;
   }
 }
 
@@ -303,6 +455,8 @@ SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, dou
     else if (word == "pwl") shape = Waveform::Shape::Pwl;
     else if (word == "sin") shape = Waveform::Shape::Sin;
     else if (word == "exp") shape = Waveform::Shape::Exp;
+    else if (word == "trnoise") shape = Waveform::Shape::TrNoise;
+    else if (word == "trrandom") shape = Waveform::Shape::TrRandom;
     else return false;
     return true;
   };
@@ -338,10 +492,15 @@ SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, dou
       out.has_waveform = true;
     } else {
       card.fail(arg, "unknown source function or keyword '" + arg.word + "' for " + card.name +
-                         " (expected DC, PULSE, PWL, SIN, EXP or AC)");
+                         " (expected DC, PULSE, PWL, SIN, EXP, TRNOISE, TRRANDOM or AC)");
     }
   }
   if (!out.has_waveform) out.waveform = Waveform::constant(out.dc.value_or(0.0));
+  // Noise functions add to the DC value; operating points see the DC value alone.
+  if (out.waveform.is_noise()) {
+    out.dc = out.dc.value_or(0.0);
+    out.waveform.set_offset(*out.dc);
+  }
   return out;
 }
 

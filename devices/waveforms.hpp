@@ -1,5 +1,7 @@
 // Time functions of independent sources, with ngspice semantics (ngspice manual, section
-// "Independent Sources"): PULSE, PWL (with r= repeat and td= delay), SIN and EXP.
+// "Independent Sources"): PULSE, PWL (with r= repeat and td= delay), SIN and EXP, and the
+// transient-noise functions TRNOISE(NA NT [NALPHA NAMP]) and TRRANDOM(TYPE TS [TD [P1 [P2]]])
+// (see waveforms.cpp for their semantics and how they differ from ngspice).
 //
 // A source line's arguments (`V1 a 0 DC 1.8 PULSE(0 1.8 1n 1n 1n 5n 10n) AC 1`) are read by
 // parse_source_args, which separates the DC value from the transient waveform.
@@ -7,16 +9,19 @@
 // Evaluation allocates nothing: PWL keeps a cursor on the last segment used (the transient moves
 // forward; after a rejected step it may step back, and the lookup falls back to binary search).
 #pragma once
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "devices/device.hpp"
+#include "engine/noise/flicker_poles.hpp"
 
 namespace picospice {
 
 class Waveform {
  public:
-  enum class Shape { Constant, Pulse, Pwl, Sin, Exp };
+  enum class Shape { Constant, Pulse, Pwl, Sin, Exp, TrNoise, TrRandom };
 
   // ngspice defaults an unset PULSE rise/fall time (and EXP time constants) to the transient's
   // tstep, which is not known while a netlist is read. picospice uses this instead; a source
@@ -36,6 +41,11 @@ class Waveform {
   void breakpoints(double tstop, std::vector<double>& out) const;
   // Re-resolves rise/fall times and EXP time constants that were left unset (0) in the netlist.
   void set_default_edge(double edge);
+  // TRNOISE/TRRANDOM: the noise seed (`.options noiseseed`, per Monte Carlo sample) and the
+  // source's DC value, which the noise is added to.
+  bool is_noise() const { return shape_ == Shape::TrNoise || shape_ == Shape::TrRandom; }
+  void set_noise_seed(std::uint64_t seed) { noise_seed_ = seed; flicker_index_ = -1; }
+  void set_offset(double offset) { offset_ = offset; }
 
  private:
   double pulse(double t) const;
@@ -43,6 +53,9 @@ class Waveform {
   double pwl_in_first_pass(double t) const;  // t already mapped into [t0, tlast] by the repeat
   double sine(double t) const;
   double exponential(double t) const;
+  double trnoise(double t) const;
+  double trrandom(double t) const;
+  double flicker_at(std::int64_t k) const;  // TRNOISE 1/f part at grid index k (unit density)
   void resolve_edges();
 
   Shape shape_ = Shape::Constant;
@@ -55,6 +68,16 @@ class Waveform {
   std::vector<double> pwl_time_, pwl_value_;
   int pwl_repeat_from_ = -1;  // index of the point r= names; -1 without repetition
   mutable std::size_t pwl_cursor_ = 0;  // segment [cursor, cursor+1] used last
+  // TRNOISE/TRRANDOM: DC offset, random address (seed, hash of the instance name), and the
+  // TRNOISE 1/f part's poles with a cache of their state at grid index flicker_index_ (and the
+  // sum one index earlier), advanced forward as the transient moves.
+  double offset_ = 0.0;
+  std::uint64_t noise_seed_ = 1;
+  std::string instance_;
+  std::optional<noise::FlickerPoles> flicker_;
+  mutable std::vector<double> flicker_state_;
+  mutable std::int64_t flicker_index_ = -1;
+  mutable double flicker_sum_ = 0.0, flicker_previous_sum_ = 0.0;
 };
 
 // A source line's value description: the DC value (if written) and the transient waveform.
@@ -75,10 +98,11 @@ struct SourceArgs {
   void set_dc(double value) {
     dc = value;
     if (!has_waveform) waveform = Waveform::constant(value);
+    if (waveform.is_noise()) waveform.set_offset(value);
   }
 };
 
-// Parses `[DC] v [PULSE|PWL|SIN|EXP ...] [AC mag [phase]] [m=k]`. `allow_multiplier` accepts m=.
+// Parses `[DC] v [PULSE|PWL|SIN|EXP|TRNOISE|TRRANDOM ...] [AC mag [phase]] [m=k]`. `allow_multiplier` accepts m=.
 SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier,
                              double default_edge = Waveform::kDefaultEdge);
 

@@ -2,11 +2,26 @@
 // Defaults fit picoamp circuits (DESIGN.md section 2): classic SPICE uses abstol 1e-12 A, which is
 // as large as the signals picospice is built for.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace picospice {
 
 enum class IntegrationMethod { BackwardEuler, Trapezoidal, Gear2 };
+
+// `.options trannoise=1 noisefmax=F [noisetstep=T] [noiseseed=N] [noisescale=K]
+//  [noiseinterp=linear|hold] [noiseflicker=0|1]` (engine/noise/, issue 8).
+struct TransientNoiseOptions {
+  bool enabled = false;        // trannoise
+  double fmax = 0.0;           // Hz, noisefmax: the grid step is 1/(2 fmax) ...
+  double tstep = 0.0;          // s, noisetstep: ... unless this is given (> 0)
+  std::uint64_t seed = 1;      // noiseseed
+  double scale = 1.0;          // noisescale: multiplies the amplitude (standard deviation)
+  bool hold = false;           // noiseinterp=hold: samples held; default linear interpolation
+  bool flicker = false;        // noiseflicker
+  // The noise grid step NT, 0 when neither noisefmax nor noisetstep is set.
+  double grid_step() const { return tstep > 0 ? tstep : (fmax > 0 ? 0.5 / fmax : 0.0); }
+};
 
 struct SimOptions {
   double reltol = 1e-3;     // relative tolerance on updates, residuals and charges
@@ -24,6 +39,7 @@ struct SimOptions {
   bool gmin_stepping = true;
   bool source_stepping = true;
   double max_gmin = 1e-2;   // S: first value of the gmin homotopy (it ends at 0)
+  TransientNoiseOptions noise;  // transient device noise (engine/noise/)
 };
 
 // Physical constants (CODATA 2018 exact SI values).

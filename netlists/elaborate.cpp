@@ -559,11 +559,49 @@ class Elaborator final : public CircuitBuilder {
         else
           throw NetlistError(has_value ? tokens[value_begin].location : name.location,
                              "unknown integration method '" + method + "' (expected trap, gear or euler)");
+      } else if (read_noise_option(n, has_value, number, integer, tokens, value_begin, name, o.noise)) {
+        // Also kept as text, so reports and exports can list what the netlist asked for.
+        circuit_->extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
       } else if (n == "nogmin" && !has_value) o.gmin_stepping = false;
       else if (n == "nosrcstep" && !has_value) o.source_stepping = false;
       else circuit_->extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
       i = has_value ? value_end : i + 1;
     }
+  }
+
+  // The transient-noise options (engine/options.hpp, TransientNoiseOptions). False for any other
+  // name. A flag without a value (`trannoise`) means 1.
+  template <class Number, class Integer>
+  static bool read_noise_option(const std::string& n, bool has_value, Number& number, Integer& integer,
+                                const std::vector<Token>& tokens, std::size_t value_begin, const Token& name,
+                                TransientNoiseOptions& noise) {
+    auto flag = [&]() {
+      if (!has_value) return true;
+      const int v = integer(0);
+      if (v > 1) throw NetlistError(tokens[value_begin].location, "option '" + n + "' must be 0 or 1");
+      return v == 1;
+    };
+    if (n == "trannoise") noise.enabled = flag();
+    else if (n == "noiseflicker") noise.flicker = flag();
+    else if (n == "noisefmax") noise.fmax = number(0, false);
+    else if (n == "noisetstep") noise.tstep = number(0, false);
+    else if (n == "noisescale") noise.scale = number(0, true);
+    else if (n == "noiseseed") {
+      const double v = number(0, true);
+      if (v != std::floor(v) || v >= 18446744073709551616.0)
+        throw NetlistError(tokens[value_begin].location, "option 'noiseseed' must be a non-negative integer below 2^64");
+      noise.seed = static_cast<std::uint64_t>(v);
+    } else if (n == "noiseinterp") {
+      const std::string mode = has_value ? tokens[value_begin].text : "";
+      if (mode == "linear") noise.hold = false;
+      else if (mode == "hold") noise.hold = true;
+      else
+        throw NetlistError(has_value ? tokens[value_begin].location : name.location,
+                           "option 'noiseinterp' must be 'linear' or 'hold', found '" + mode + "'");
+    } else {
+      return false;
+    }
+    return true;
   }
 
   // The shortest text that reads back as exactly `v`.

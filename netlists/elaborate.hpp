@@ -10,6 +10,9 @@
 //    back (DcSpec::round_trip). SRC may be a V/I source, `temp`, or a `.param` (`param NAME` too).
 //  - Element arguments may name a parameter bare (`R1 a b rval`) as well as `{rval}`.
 //  - `.options nogmin nosrcstep` turn off gmin and source stepping.
+//  - `.options trannoise=1 noisefmax=F [noisetstep=T] [noiseseed=N] [noisescale=K]
+//    [noiseinterp=linear|hold] [noiseflicker=0|1]` turn on device noise in `.tran`
+//    (engine/noise/transient_noise.hpp); they are also kept in Circuit::extra_options as text.
 #pragma once
 #include <memory>
 #include <string>

@@ -1,6 +1,7 @@
 // `picospice run NETLIST`: every analysis in the netlist, written to one output file.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -71,7 +72,17 @@ int run(const RunOptions& o) {
     }
     fs::path measures = out;
     measures.replace_extension(".measures.json");
-    write_measures(measures, results);
+    // The plots' "Option: name=value" header lines (transient noise seed and grid) go along.
+    std::vector<std::pair<std::string, std::string>> options;
+    for (const auto& plot : plots)
+      for (const auto& note : plot.notes)
+        if (note.rfind("Option: ", 0) == 0 && note.find('=') != std::string::npos) {
+          const std::string text = note.substr(8);
+          const auto eq = text.find('=');
+          std::pair<std::string, std::string> entry{text.substr(0, eq), text.substr(eq + 1)};
+          if (std::find(options.begin(), options.end(), entry) == options.end()) options.push_back(entry);
+        }
+    write_measures(measures, results, options);
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

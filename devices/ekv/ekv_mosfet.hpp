@@ -48,6 +48,10 @@ class EkvMosfetGroup final : public DeviceGroup {
   // "dvto" (V) or "dkp" (relative); false for an unknown instance or parameter.
   bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
   void reset_state() override;
+  // Transient noise: channel thermal noise 4kT*Gn (generator 0, drain to source) and, with
+  // noiseflicker=1 and KF > 0, flicker KF*gm^2/(M W L COX f^AF) (generator 1). See the .cpp.
+  void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) override;
+  double noise_density(std::size_t source, const double* x) const override;
 
   std::vector<EkvOpRow> op_report(const double* x) const;
 
@@ -78,6 +82,10 @@ class EkvMosfetGroup final : public DeviceGroup {
   // Limiting history: the last bias actually evaluated (NMOS-referred, bulk-referred).
   std::vector<ekv::BulkReferredBias> last_bias_;
   std::vector<char> has_last_bias_;
+  // Transient noise: noise=0 instances, and the (instance, kind) of each listed generator.
+  std::vector<char> noisy_;
+  struct NoiseGenerator { std::size_t instance; int kind; };  // kind 0 channel, 1 flicker
+  std::vector<NoiseGenerator> noise_generators_;
 };
 
 }  // namespace picospice

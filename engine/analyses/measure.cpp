@@ -520,7 +520,8 @@ std::vector<MeasureResult> evaluate_measures(const std::vector<MeasureSpec>& spe
   return results;
 }
 
-void write_measures(const std::filesystem::path& path, const std::vector<MeasureResult>& results) {
+void write_measures(const std::filesystem::path& path, const std::vector<MeasureResult>& results,
+                    const std::vector<std::pair<std::string, std::string>>& options) {
   // ordered_json keeps the netlist's order, which is what a reader of the file expects.
   nlohmann::ordered_json document = nlohmann::ordered_json::object();
   nlohmann::ordered_json failures = nlohmann::ordered_json::object();
@@ -533,6 +534,11 @@ void write_measures(const std::filesystem::path& path, const std::vector<Measure
     }
   }
   document["failures"] = failures;
+  if (!options.empty()) {
+    nlohmann::ordered_json listed = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : options) listed[key] = value;
+    document["options"] = listed;
+  }
   write_file_atomically(path, [&](std::ostream& out) { out << document.dump(2) << '\n'; });
 }
 

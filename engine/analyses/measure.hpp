@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/circuit.hpp"
@@ -83,6 +84,9 @@ std::vector<MeasureResult> evaluate_measures(const std::vector<MeasureSpec>& spe
 
 // Writes results as JSON, atomically: {"<name>": value or null, ..., "failures": {"<name>":
 // "<reason>"}}; non-finite values are null. Throws std::runtime_error if it cannot write.
-void write_measures(const std::filesystem::path& path, const std::vector<MeasureResult>& results);
+// `options` (e.g. the transient noise seed and grid step, from the plots' "Option: k=v" notes) go
+// to an "options" object when not empty.
+void write_measures(const std::filesystem::path& path, const std::vector<MeasureResult>& results,
+                    const std::vector<std::pair<std::string, std::string>>& options = {});
 
 }  // namespace picospice

@@ -9,6 +9,7 @@
 #include "engine/analyses/output_selection.hpp"
 #include "engine/integrator.hpp"
 #include "engine/newton.hpp"
+#include "engine/noise/transient_noise.hpp"
 
 namespace picospice {
 namespace {
@@ -29,6 +30,26 @@ std::vector<double> collect_breakpoints(const Circuit& circuit, const TranSpec& 
   return merged;
 }
 
+// Adds the noise injection group to the circuit for the life of a transient and removes it after,
+// also when the transient throws.
+class NoiseInjectionScope {
+ public:
+  NoiseInjectionScope(Circuit& circuit, const TransientNoise& noise) : circuit_(circuit) {
+    if (!noise.active()) return;
+    circuit.groups.push_back(std::make_unique<NoiseInjectionGroup>(noise));
+    added_ = circuit.groups.back().get();
+  }
+  ~NoiseInjectionScope() {
+    if (added_ && !circuit_.groups.empty() && circuit_.groups.back().get() == added_) circuit_.groups.pop_back();
+  }
+  NoiseInjectionScope(const NoiseInjectionScope&) = delete;
+  NoiseInjectionScope& operator=(const NoiseInjectionScope&) = delete;
+
+ private:
+  Circuit& circuit_;
+  DeviceGroup* added_ = nullptr;
+};
+
 }  // namespace
 
 Plot run_transient(System& system, const TranSpec& spec, const std::function<void(double)>& progress,
@@ -39,9 +60,15 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   if (!(spec.tstop > 0) || !(spec.tstep > 0))
     throw SimulationError(".tran needs tstep > 0 and tstop > 0");
   // ngspice's default maximum step: min(tstep, (tstop - tstart)/50).
-  const double tmax = spec.tmax > 0 ? spec.tmax : std::min(spec.tstep, (spec.tstop - spec.tstart) / 50.0);
-  const double hmin = 1e-11 * tmax;
+  double tmax = spec.tmax > 0 ? spec.tmax : std::min(spec.tstep, (spec.tstop - spec.tstart) / 50.0);
   for (auto& group : circuit.groups) group->set_transient_defaults(spec.tstep);
+  // Device noise (engine/noise/transient_noise.hpp): the step never exceeds the noise grid step NT
+  // and lands on every grid time k*NT without restarting the integration order.
+  TransientNoise noise(circuit);
+  const bool noisy = noise.active();
+  const double grid_step = noise.grid_step();
+  if (noisy) tmax = std::min(tmax, grid_step);
+  const double hmin = 1e-11 * tmax;
 
   // Initial condition: the operating point (holding .ic nodes), or .ic values alone with uic.
   std::vector<double> x(n + 1, 0.0);
@@ -57,6 +84,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
 
   const auto columns = select_outputs(circuit);
   Plot plot = make_plot(circuit, "Transient Analysis", "tran", "time", "time", columns);
+  for (auto& note : noise.header_notes()) plot.notes.push_back(std::move(note));
   if (spec.tstart <= 0) append_point(plot, 0.0, columns, x);
 
   EvalPoint charges_at;
@@ -65,6 +93,21 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   system.evaluate(x.data(), charges_at);
   Integrator integrator(opt.method, opt.maxord, n + 1);
   integrator.start(0.0, system.q());
+  TransientStatistics stats;
+  // The first noise samples use the densities at the initial point; from here on the injection
+  // group adds the noise currents to every evaluation.
+  if (noisy) noise.advance(0, x.data());
+  NoiseInjectionScope injection(circuit, noise);
+  std::int64_t grid_index = 0;
+  const double resolution = spec.tstop * 1e-12;  // as collect_breakpoints merges corners
+  const bool record_noise = statistics && statistics->record_noise;
+  auto record = [&] {
+    if (!record_noise) return;
+    for (std::size_t s = 0; s < noise.size(); ++s) stats.noise_samples.push_back(noise.sample_high(s));
+  };
+  if (record_noise)
+    for (std::size_t s = 0; s < noise.size(); ++s) stats.noise_samples.push_back(noise.sample_low(s));
+  record();
 
   const auto breakpoints = collect_breakpoints(circuit, spec);
   std::size_t next_bp = 0;
@@ -73,7 +116,6 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   int order = 1;
   std::vector<double> x_prev = x, x_new(n + 1), q_new(n + 1);
   double h_prev = 0.0;
-  TransientStatistics stats;
   double last_report = -1.0;
 
   NewtonProblem problem;
@@ -82,13 +124,27 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
 
   while (t < spec.tstop * (1 - 1e-13) && next_bp < breakpoints.size()) {
     const double bp = breakpoints[next_bp];
+    // The next place the step must land: the next corner, or the next noise grid time before it.
+    // A grid time within `resolution` of the corner is the corner.
+    double target = bp;
+    bool target_is_corner = true, target_is_grid = false;
+    if (noisy) {
+      const double grid_time = noise.grid_time(grid_index + 1);
+      if (grid_time < bp - resolution) {
+        target = grid_time;
+        target_is_corner = false;
+        target_is_grid = true;
+      } else if (grid_time <= bp + resolution) {
+        target_is_grid = true;
+      }
+    }
     h = std::min(h, tmax);
     bool landing = false;
-    if (t + 1.5 * h >= bp || bp - t <= hmin) {  // land exactly on the corner
-      h = bp - t;
+    if (t + 1.5 * h >= target || target - t <= hmin) {  // land exactly on the corner or grid time
+      h = target - t;
       landing = true;
     }
-    const double t_new = landing ? bp : t + h;
+    const double t_new = landing ? target : t + h;
     integrator.prepare(h, order);
 
     // Predictor: linear extrapolation of the last two accepted points.
@@ -131,7 +187,17 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     if (t >= spec.tstart * (1 - 1e-12)) append_point(plot, t, columns, x);
 
     const double grown = h * std::min(2.0, std::isfinite(ratio) ? 0.9 * ratio : 2.0);
-    if (landing) {
+    if (landing && target_is_grid) {
+      noise.advance(++grid_index, x.data());
+      ++stats.noise_grid_points;
+      record();
+    }
+    if (landing && !target_is_corner) {
+      // A noise grid time: the solution is smooth across it except for a kink in the injected
+      // current, so the integration order and history continue.
+      order = integrator.max_order();
+      h = grown;
+    } else if (landing) {
       // A corner: restart at order 1 from here, with a step well inside the next interval.
       ++next_bp;
       integrator.start(t, q_new);

@@ -3,6 +3,7 @@
 // order 1), and a Newton predictor from the last two points.
 #pragma once
 #include <functional>
+#include <vector>
 
 #include "engine/plot.hpp"
 #include "engine/system.hpp"
@@ -14,6 +15,12 @@ struct TransientStatistics {
   int rejected_truncation = 0;
   int rejected_newton = 0;
   long newton_iterations = 0;
+  // Transient noise, for tests: set record_noise before the call to get every noise sample in
+  // drawing order: the samples at t = 0, then for each grid time the newly drawn one per generator
+  // (engine/noise/transient_noise.hpp).
+  bool record_noise = false;
+  std::vector<double> noise_samples;
+  long noise_grid_points = 0;
 };
 
 // progress(fraction) is called now and then with the fraction of [0, tstop] done.

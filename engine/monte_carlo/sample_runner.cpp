@@ -9,6 +9,7 @@
 #include "engine/analyses/output_selection.hpp"
 #include "engine/analyses/transient.hpp"
 #include "engine/monte_carlo/circuit_clone.hpp"
+#include "engine/noise/transient_noise.hpp"
 
 namespace picospice {
 
@@ -96,6 +97,9 @@ SampleResult SampleRunner::run(std::uint64_t sample) {
     circuit_->set_temperature(temperature);
     for (const auto& s : study_.setup().sources) circuit_->set_instance_param(s.source, "dc", s.value);
     MismatchPlan::apply(*circuit_, study_.plan().draw(study_.setup().seed, sample));
+    // Transient noise: each sample its own seed, from the study's seed and the sample index.
+    circuit_->options.noise.seed =
+        noise::sample_noise_seed(study_.setup().seed, study_.nominal().options.noise.seed, sample);
 
     const std::vector<Plot> plots = run_analyses_reusing_system();
     std::vector<std::string> failures;

@@ -1,17 +1,28 @@
 // `picospice agree NET.json --input SEQ.csv`: lowers a BMRU network, simulates it in-process and
 // reports how closely the circuit follows the software model, and what it costs in power
-// (netlists/network/agreement.hpp).
+// (netlists/network/agreement.hpp). With --mc N it repeats the circuit under transistor mismatch
+// and reports the distribution of each figure (netlists/network/agreement_mc.hpp); with --noise
+// the circuit runs with transient device noise on.
 #include <fmt/format.h>
 
+#include <atomic>
+#include <csignal>
+#include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
+#include "engine/monte_carlo/statistics.hpp"
 #include "netlists/network/agreement.hpp"
+#include "netlists/network/agreement_mc.hpp"
 #include "netlists/network/sequence.hpp"
+#include "netlists/parser/expression.hpp"
 #include "tools/agreement_plot.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
+#include "tools/mc_histogram_plot.hpp"
+#include "tools/progress_bar.hpp"
 
 namespace picospice::tools {
 namespace {
@@ -19,13 +30,51 @@ namespace {
 using json = nlohmann::ordered_json;  // keys in the order written: the first
 using namespace picospice::network;
 
+// Set by SIGINT/SIGTERM during a Monte Carlo run, read by the workers between samples (the same
+// arrangement as `picospice mc`; SA_RESETHAND: a second Ctrl-C kills at once).
+std::atomic<bool> stop_requested{false};
+extern "C" void request_agree_stop(int) { stop_requested.store(true); }
+
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = request_agree_stop;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
 struct AgreeOptions {
   std::string network, input, calibrate, plot_dir, library;
   std::string format = "table";
   int grid = LoweringOptions{}.grid;
-  int mc = 0, jobs = 1;
+  std::uint64_t mc = 0;
   std::uint64_t seed = 1;
+  int jobs = 0;  // 0: one per hardware thread
+  std::string avto, akp;
+  bool noise = false;
+  std::uint64_t noise_seed = 1;
+  std::string noise_scale = "1", noise_fmax;
+  std::optional<std::uint64_t> stop_after;  // hidden test hook: act as if interrupted
 };
+
+double positive_number(const std::string& flag, const std::string& text, bool zero_allowed = false) {
+  double value = 0;
+  if (!try_parse_number(text, value) || !std::isfinite(value) || value < 0 || (value == 0 && !zero_allowed))
+    throw std::invalid_argument(fmt::format("{} {}: expected a {} number", flag, text,
+                                            zero_allowed ? "non-negative" : "positive"));
+  return value;
+}
 
 json report_json(const AgreementReport& r) {
   json per_unit = json::array(), layers = json::array();
@@ -35,6 +84,7 @@ json report_json(const AgreementReport& r) {
   json units = json::array();
   for (const auto& u : r.units)
     units.push_back({{"layer", u.layer}, {"unit", u.unit}, {"agreement", u.agreement}, {"borderline", u.borderline},
+                     {"borderline_dependent", u.dependent}, {"agreement_determined", u.agreement_determined},
                      {"candidate_mae", u.candidate_mae}});
   return json{{"state_agreement", r.state_agreement},
               {"state_agreement_per_unit", per_unit},
@@ -48,6 +98,10 @@ json report_json(const AgreementReport& r) {
               {"transistors", r.transistors},
               // Beyond the stable keys: detail for a reader.
               {"compared_frames", r.compared_frames},
+              {"state_agreement_all", r.state_agreement_all},
+              {"state_agreement_determined", r.state_agreement_determined},
+              {"borderline_dependent_frames", r.borderline_dependent_frames},
+              {"determined_frames", r.determined_frames},
               {"state_agreement_quantized", r.state_agreement_quantized},
               {"software_decision", r.software_decision},
               {"circuit_decision", r.circuit_decision},
@@ -61,13 +115,17 @@ json report_json(const AgreementReport& r) {
 }
 
 void print_table(const AgreementReport& r) {
-  fmt::print("{:<10} {:>9} {:>10} {:>10}\n", "unit", "agree %", "borderline", "cand MAE");
+  fmt::print("{:<10} {:>9} {:>10} {:>9} {:>10}\n", "unit", "agree %", "borderline", "dependent", "cand MAE");
   for (const auto& u : r.units)
-    fmt::print("{:<10} {:>9.1f} {:>10} {:>10.4f}\n", fmt::format("l{}_u{}", u.layer, u.unit), 100 * u.agreement,
-               u.borderline, u.candidate_mae);
+    fmt::print("{:<10} {:>9.1f} {:>10} {:>9} {:>10.4f}\n", fmt::format("l{}_u{}", u.layer, u.unit), 100 * u.agreement,
+               u.borderline, u.dependent, u.candidate_mae);
   fmt::print("\nstate agreement     {:.2f}% of {} non-borderline unit-frames ({} borderline); against the quantized "
              "weights {:.2f}%\n",
              100 * r.state_agreement, r.compared_frames, r.borderline_frames, 100 * r.state_agreement_quantized);
+  fmt::print("  determined frames {:.2f}% of {} (leaving out also {} borderline-dependent: their state follows\n"
+             "                    from an earlier borderline decision); all frames {:.2f}%\n",
+             100 * r.state_agreement_determined, r.determined_frames, r.borderline_dependent_frames,
+             100 * r.state_agreement_all);
   fmt::print("decision            software {}, circuit {}: {}{}\n", r.software_decision, r.circuit_decision,
              r.decision_agreement ? "agree" : "DIFFER", r.borderline_clip ? " (borderline clip)" : "");
   fmt::print("frame classes       {:.1f}% of frames agree\n", 100 * r.frame_class_agreement);
@@ -84,10 +142,183 @@ void print_table(const AgreementReport& r) {
   fmt::print("simulation          {:.2f} s\n", r.simulation_seconds);
 }
 
+// ---- Monte Carlo ----
+
+json statistics_json(const MeasureStatistics& s) {
+  auto number = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  return json{{"mean", number(s.mean)}, {"sigma", number(s.sigma)}, {"min", number(s.min)}, {"p1", number(s.p1)},
+              {"p50", number(s.p50)},   {"p99", number(s.p99)},     {"max", number(s.max)}, {"count", s.count}};
+}
+
+json sample_json(const AgreementSample& s) {
+  if (!s.ok()) return json{{"sample", s.index}, {"status", s.status}};
+  const AgreementReport& r = s.report;
+  json per_unit = json::array();
+  for (const auto& u : r.units) per_unit.push_back(u.agreement);
+  return json{{"sample", s.index},
+              {"status", s.status},
+              {"state_agreement", r.state_agreement},
+              {"state_agreement_all", r.state_agreement_all},
+              {"state_agreement_determined", r.state_agreement_determined},
+              {"decision_agreement", r.decision_agreement},
+              {"circuit_decision", r.circuit_decision},
+              {"frame_class_agreement", r.frame_class_agreement},
+              {"candidate_mae", r.candidate_mae},
+              {"logit_correlation", r.logit_correlation},
+              {"power_total_w", r.power_total_w},
+              {"power_cells_w", r.power_cells_w},
+              {"energy_per_inference_j", r.energy_per_inference_j},
+              {"state_agreement_per_unit", per_unit}};
+}
+
+// The unit with the lowest non-borderline agreement of a sample, as "l0_u3 85.0%".
+std::string weakest_unit(const AgreementReport& r) {
+  const UnitAgreement* worst = nullptr;
+  for (const auto& u : r.units)
+    if (!worst || u.agreement < worst->agreement) worst = &u;
+  return worst ? fmt::format("l{}_u{} {:.1f}%", worst->layer, worst->unit, 100 * worst->agreement) : "-";
+}
+
+struct McSummary {
+  std::vector<MeasureStatistics> statistics;  // one per agreement_mc_columns()
+  std::size_t decisions_agreeing = 0, ok = 0;
+  const MeasureStatistics& of(const std::string& column) const {
+    for (const auto& s : statistics)
+      if (s.name == column) return s;
+    throw std::logic_error("no Monte Carlo column " + column);
+  }
+};
+
+McSummary summarize_mc(const AgreementMcResult& result) {
+  McSummary m;
+  m.statistics = summarize(agreement_mc_columns(), agreement_mc_rows(result));
+  for (const auto& s : result.samples) {
+    if (!s.ok()) continue;
+    ++m.ok;
+    m.decisions_agreeing += s.report.decision_agreement;
+  }
+  return m;
+}
+
+json mc_json(const AgreeOptions& o, const AgreementMcResult& result, const McSummary& m) {
+  json j;
+  j["monte_carlo"] = json{{"samples_requested", result.requested},
+                          {"samples", result.samples.size()},
+                          {"failed", result.failed()},
+                          {"interrupted", result.interrupted},
+                          {"seed", o.seed},
+                          {"mosfets_varied", result.mosfets},
+                          {"noise", o.noise},
+                          {"seconds", result.seconds}};
+  if (o.noise) j["monte_carlo"]["noise_seed"] = o.noise_seed;
+  // The stable keys, each now a distribution over the samples.
+  for (const auto& s : m.statistics) j[s.name] = statistics_json(s);
+  j["decision_agreement_rate"] = m.ok ? json(static_cast<double>(m.decisions_agreeing) / m.ok) : json(nullptr);
+  j["software_decision"] = result.software_decision;
+  j["borderline_clip"] = result.borderline_clip;
+  j["transistors"] = result.transistors;
+  json worst = json::array();
+  for (const AgreementSample* s : worst_samples(result, 5)) worst.push_back(sample_json(*s));
+  j["worst_samples"] = worst;
+  json all = json::array();
+  for (const auto& s : result.samples) all.push_back(sample_json(s));
+  j["per_sample"] = all;
+  return j;
+}
+
+void print_mc_table(const AgreeOptions& o, const AgreementMcResult& result, const McSummary& m) {
+  fmt::print("Monte Carlo agreement: {} of {} samples of {} (seed {}{}), {} failed; mismatch on {} MOSFETs{}\n",
+             result.samples.size(), result.requested, o.network, o.seed, result.interrupted ? ", INTERRUPTED" : "",
+             result.failed(), result.mosfets,
+             o.noise ? fmt::format(", device noise on (noise seed {} mixed with each sample)", o.noise_seed) : "");
+  struct Row {
+    const char* column;
+    const char* label;
+    double scale;
+    const char* unit;
+  };
+  const Row rows[] = {{"state_agreement", "state agreement, non-borderline", 100, "%"},
+                      {"state_agreement_all", "state agreement, all frames", 100, "%"},
+                      {"state_agreement_determined", "state agreement, determined", 100, "%"},
+                      {"frame_class_agreement", "frame class agreement", 100, "%"},
+                      {"candidate_mae", "candidate MAE", 1, "units"},
+                      {"logit_correlation", "logit correlation", 1, ""},
+                      {"power_total_w", "power, total", 1e9, "nW"},
+                      {"power_cells_w", "power, recurrent cells", 1e9, "nW"},
+                      {"energy_per_inference_j", "energy per inference", 1e9, "nJ"}};
+  fmt::print("\n{:<36} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "figure", "mean", "sigma", "min", "median", "max");
+  for (const Row& row : rows) {
+    const MeasureStatistics& s = m.of(row.column);
+    const std::string label = std::string(row.label) + (row.unit[0] ? fmt::format(" ({})", row.unit) : "");
+    if (s.count == 0) {
+      fmt::print("{:<36} {:>10}\n", label, "(no samples)");
+      continue;
+    }
+    fmt::print("{:<36} {:>10.4g} {:>10.3g} {:>10.4g} {:>10.4g} {:>10.4g}\n", label, row.scale * s.mean,
+               row.scale * s.sigma, row.scale * s.min, row.scale * s.p50, row.scale * s.max);
+  }
+  if (m.ok > 0)
+    fmt::print("\ndecision agreement  {} of {} samples ({:.1f}%) take the software's decision {}{}\n",
+               m.decisions_agreeing, m.ok, 100.0 * m.decisions_agreeing / m.ok, result.software_decision,
+               result.borderline_clip ? " (a borderline clip: its vote is won by at most 5% of the frames)" : "");
+  fmt::print("transistors         {}\n\nworst samples (lowest non-borderline state agreement):\n", result.transistors);
+  for (const AgreementSample* s : worst_samples(result, 5)) {
+    if (!s->ok()) {
+      fmt::print("  sample {:<5} {}\n", s->index, s->status);
+      continue;
+    }
+    const AgreementReport& r = s->report;
+    fmt::print("  sample {:<5} {:6.2f}% non-borderline, {:6.2f}% all, {:6.2f}% determined; decision {} ({}); "
+               "power {:.2f} nW; weakest unit {}\n",
+               s->index, 100 * r.state_agreement, 100 * r.state_agreement_all, 100 * r.state_agreement_determined,
+               r.circuit_decision, r.decision_agreement ? "agrees" : "DIFFERS", r.power_total_w * 1e9, weakest_unit(r));
+  }
+  fmt::print("time                {:.2f} s\n", result.seconds);
+}
+
+int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence& seq, const AgreementOptions& options) {
+  AgreementMcSettings settings;
+  settings.agreement = options;
+  settings.samples = o.mc;
+  settings.seed = o.seed;
+  settings.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!o.avto.empty()) settings.mismatch.avto = positive_number("--avto", o.avto, true);
+  if (!o.akp.empty()) settings.mismatch.akp = positive_number("--akp", o.akp, true);
+  settings.stop = &stop_requested;
+  settings.stop_after = o.stop_after;
+  ProgressBar bar;
+  settings.progress = [&](std::uint64_t done, std::uint64_t total) {
+    bar.update("agree --mc", static_cast<double>(done) / static_cast<double>(total));
+  };
+  AgreementMcResult result;
+  {
+    StopSignals signals;
+    result = run_agreement_mc(net, seq.frames, settings);
+  }
+  bar.finish();
+  if (result.mosfets == 0)
+    fmt::print(stderr, "picospice agree: warning: the lowered circuit has no EKV MOSFETs, so mismatch varies nothing\n");
+  const McSummary summary = summarize_mc(result);
+  if (o.format == "json") fmt::print("{}\n", mc_json(o, result, summary).dump(2));
+  else print_mc_table(o, result, summary);
+  if (!o.plot_dir.empty()) {
+    if (!find_gnuplot()) {
+      fmt::print(stderr, "picospice agree: --plot skipped: gnuplot is not installed (apt-get install gnuplot-nox)\n");
+    } else {
+      for (const auto& f : plot_histograms(o.plot_dir, agreement_mc_columns(), agreement_mc_rows(result),
+                                           "agree --mc " + o.network))
+        fmt::print(stderr, "picospice agree: wrote {}\n", f);
+    }
+  }
+  if (result.interrupted) {
+    fmt::print(stderr, "picospice agree: interrupted: the figures above cover the {} finished samples (0..{}) of {}\n",
+               result.samples.size(), result.samples.empty() ? 0 : result.samples.size() - 1, result.requested);
+    return 130;
+  }
+  return 0;
+}
+
 int run_agree(const AgreeOptions& o) {
-  if (o.mc > 0)
-    throw std::runtime_error("agree --mc: not yet implemented (the Monte Carlo engine is still being built); run "
-                             "without --mc for the nominal circuit");
   const Network net = load_network(o.network);
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
@@ -98,7 +329,22 @@ int run_agree(const AgreeOptions& o) {
   if (!o.calibrate.empty()) {
     calibration = load_calibration(o.calibrate);
     options.lowering.calibration = &*calibration;
+    // The check simulates with the default cell library, so it only speaks for that library.
+    if (o.library.empty())
+      if (const auto stale = calibration_staleness(*calibration))
+        fmt::print(stderr, "picospice agree: warning: {}\n", *stale);
   }
+  if (o.noise) {
+    options.noise.enabled = true;
+    options.noise.seed = o.noise_seed;
+    options.noise.scale = positive_number("--noise-scale", o.noise_scale);  // 0: leave out --noise
+    if (!o.noise_fmax.empty()) options.noise.fmax = positive_number("--noise-fmax", o.noise_fmax);
+  } else if (o.noise_scale != "1" || !o.noise_fmax.empty()) {
+    throw std::invalid_argument("--noise-scale and --noise-fmax need --noise");
+  }
+  if (o.mc > 0) return run_agree_mc(o, net, seq, options);
+  if (!o.avto.empty() || !o.akp.empty()) throw std::invalid_argument("--avto and --akp need --mc N");
+
   const AgreementReport report = run_agreement(net, seq.frames, options);
   if (o.format == "json") fmt::print("{}\n", report_json(report).dump(2));
   else print_table(report);
@@ -119,7 +365,9 @@ CommandAction add_agree_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "agree", "Lower a BMRU network, simulate it, and compare the circuit with the software model:\n"
                "state agreement (non-borderline unit-frames), decision, candidate error, logit correlation,\n"
-               "supply power and energy per inference. Each frame is sampled at 90% of its length.");
+               "supply power and energy per inference. Each frame is sampled at 90% of its length.\n"
+               "--mc N repeats the circuit under mismatch (as `picospice mc` draws it) and reports the\n"
+               "distribution of each figure; results depend on --seed, not on --jobs.");
   add_network_arguments(cmd, options->network, options->input);
   cmd->add_option("--calibrate", options->calibrate, "characterization file: pre-distort the cell biases")
       ->check(CLI::ExistingFile);
@@ -128,10 +376,22 @@ CommandAction add_agree_command(CLI::App& app) {
   cmd->add_option("--library", options->library, "cell library (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--format", options->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->add_option("--plot", options->plot_dir, "write states.png and logits.png (gnuplot) into this directory");
-  cmd->add_option("--mc", options->mc, "Monte Carlo runs under mismatch (not yet implemented)");
-  cmd->add_option("--seed", options->seed, "Monte Carlo seed (with --mc)");
-  cmd->add_option("--jobs", options->jobs, "Monte Carlo worker threads (with --mc)");
+  cmd->add_option("--plot", options->plot_dir,
+                  "write plots (gnuplot) into this directory: states.png and logits.png; with --mc a histogram "
+                  "per figure (state_agreement.png, ...)");
+  cmd->add_option("--mc", options->mc, "Monte Carlo samples under mismatch (0, the default: the nominal circuit)");
+  cmd->add_option("--seed", options->seed, "Monte Carlo seed (default 1)");
+  cmd->add_option("-j,--jobs", options->jobs, "Monte Carlo worker threads (default: one per hardware thread)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--avto", options->avto, "with --mc: override every model's AVTO (V*m, e.g. 5n for 5 mV*um)");
+  cmd->add_option("--akp", options->akp, "with --mc: override every model's AKP (m, e.g. 10n for 1 %*um)");
+  cmd->add_flag("--noise", options->noise, "transient device noise on (thermal and shot noise of every device)");
+  cmd->add_option("--noise-seed", options->noise_seed,
+                  "noise seed (default 1); with --mc each sample's seed derives from it, the MC seed and the sample");
+  cmd->add_option("--noise-scale", options->noise_scale, "multiply every noise amplitude by K (default 1)");
+  cmd->add_option("--noise-fmax", options->noise_fmax,
+                  fmt::format("noise bandwidth in Hz (default {:g} per frame: 10k for 10 ms frames)", kNoiseFmaxPerFrame));
+  cmd->add_option("--stop-after", options->stop_after, "")->group("");  // test hook: the interrupt path
   return [options] { return run_agree(*options); };
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/noise/transient_noise.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 
@@ -82,7 +83,8 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   r.transistors = lowered.transistors;
   r.largest_quantization_error = std::abs(lowered.largest_error.effective - lowered.largest_error.wanted);
 
-  int agreeing = 0, agreeing_quantized = 0, compared_quantized = 0;
+  const FrameClasses classes = classify_frames(net, frames);
+  int agreeing = 0, agreeing_quantized = 0, compared_quantized = 0, agreeing_all = 0, agreeing_determined = 0;
   double mae_sum = 0;
   int mae_count = 0;
   for (const UnitProbe& probe : lowered.units) {
@@ -95,6 +97,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     u.unit = probe.unit;
     u.frames = F;
     std::vector<int> sw_states, hw_states;
+    std::vector<FrameClass> unit_classes;
     double unit_mae = 0;
     for (int t = 0; t < F; ++t) {
       const double ts = sample_time(t);
@@ -104,11 +107,17 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
       unit_mae += std::abs(candidate.at(ts) / unit - c);
       sw_states.push_back(s);
       hw_states.push_back(hw);
-      if (borderline_candidate(c, layer.beta1[probe.unit], layer.delta[probe.unit])) {
+      // classify_frames marks borderline frames with the same borderline_candidate() test.
+      const FrameClass kind = classes[probe.layer][t][probe.unit];
+      unit_classes.push_back(kind);
+      u.agreeing_all += hw == s;
+      if (kind == FrameClass::borderline) {
         ++u.borderline;
       } else if (hw == s) {
         ++u.agreeing;
       }
+      if (kind == FrameClass::borderline_dependent) ++u.dependent;
+      else if (kind == FrameClass::determined && hw == s) ++u.agreeing_determined;
       if (!borderline_candidate(swq.candidate[t][probe.unit], layer.beta1[probe.unit], layer.delta[probe.unit])) {
         ++compared_quantized;
         if (hw == (swq.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_quantized;
@@ -116,6 +125,12 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     }
     const int compared = F - u.borderline;
     u.agreement = compared > 0 ? static_cast<double>(u.agreeing) / compared : 1.0;
+    const int determined = compared - u.dependent;
+    u.agreement_determined = determined > 0 ? static_cast<double>(u.agreeing_determined) / determined : 1.0;
+    r.borderline_dependent_frames += u.dependent;
+    r.determined_frames += determined;
+    agreeing_all += u.agreeing_all;
+    agreeing_determined += u.agreeing_determined;
     u.candidate_mae = unit_mae / F;
     mae_sum += unit_mae;
     mae_count += F;
@@ -125,7 +140,12 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     r.units.push_back(u);
     r.software_states.push_back(sw_states);
     r.circuit_states.push_back(hw_states);
+    r.frame_classes.push_back(unit_classes);
   }
+  const int unit_frames = F * static_cast<int>(lowered.units.size());
+  r.state_agreement_all = unit_frames > 0 ? static_cast<double>(agreeing_all) / unit_frames : 1.0;
+  r.state_agreement_determined =
+      r.determined_frames > 0 ? static_cast<double>(agreeing_determined) / r.determined_frames : 1.0;
   r.state_agreement = r.compared_frames > 0 ? static_cast<double>(agreeing) / r.compared_frames : 1.0;
   r.state_agreement_quantized =
       compared_quantized > 0 ? static_cast<double>(agreeing_quantized) / compared_quantized : 1.0;
@@ -168,10 +188,33 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   return r;
 }
 
+std::string agreement_netlist(const LoweredNetwork& lowered, const AgreementOptions& options) {
+  if (!options.noise.enabled) return lowered.netlist;
+  const NoiseOptions& n = options.noise;
+  const double fmax = n.fmax > 0 ? n.fmax : kNoiseFmaxPerFrame / (lowered.tstop / lowered.frames);
+  const std::string line = fmt::format(".options trannoise=1 noisefmax={:.6g} noiseseed={} noisescale={:.6g}\n", fmax,
+                                       n.seed, n.scale);
+  std::string text = lowered.netlist;
+  const auto end = text.rfind("\n.end");
+  text.insert(end == std::string::npos ? text.size() : end + 1, line);
+  return text;
+}
+
+std::uint64_t sample_noise_seed(const NoiseOptions& noise, std::uint64_t mc_seed, std::uint64_t sample) {
+  // The derivation `picospice mc` uses for a netlist's noiseseed (engine/noise).
+  return noise::sample_noise_seed(mc_seed, noise.seed, sample);
+}
+
+void prepare_sample_circuit(Circuit& circuit, const AgreementOptions& options, std::uint64_t mc_seed,
+                            std::uint64_t sample) {
+  if (!options.noise.enabled) return;
+  circuit.options.noise.seed = sample_noise_seed(options.noise, mc_seed, sample);
+}
+
 AgreementReport run_agreement(const Network& net, const std::vector<Vector>& frames, const AgreementOptions& options) {
   const LoweredNetwork lowered = lower_network(net, frames, options.lowering);
   const auto started = std::chrono::steady_clock::now();
-  auto circuit = elaborate_text(lowered.netlist, "<lowered " + options.lowering.title + ">");
+  auto circuit = elaborate_text(agreement_netlist(lowered, options), "<lowered " + options.lowering.title + ">");
   const auto plots = run_analyses(*circuit);
   AgreementReport report = compare_with_software(net, frames, lowered, plots, options);
   report.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

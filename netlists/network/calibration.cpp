@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "netlists/cells/characterize.hpp"
+
 namespace picospice::network {
 namespace {
 
@@ -100,6 +102,16 @@ CellCalibration load_calibration(const std::filesystem::path& path) {
     if (std::isfinite(u) && std::isfinite(d)) width.emplace_back(number(row, "iwidth"), u - d);
     cal.width_reference_ithresh = number(row, "ithresh");
   }
+  {
+    const json& row = sweeps["iwidth"][sweeps["iwidth"].size() / 2];
+    cal.check_row = {number(row, "ithresh"), number(row, "iwidth"), number(row, "igain"), number(row, "up_switch"),
+                     number(row, "down_switch")};
+  }
+  if (doc.contains("conditions") && doc["conditions"].is_object()) {
+    cal.vdd = doc["conditions"].value("vdd", cal.vdd);
+    cal.temp_celsius = doc["conditions"].value("temp", cal.temp_celsius);
+  }
+  cal.library = doc.value("library", "");
   for (const auto& row : sweeps["igain"]) {
     const double h = number(row, "out_high");
     if (std::isfinite(h)) high.emplace_back(number(row, "igain"), h);
@@ -115,6 +127,24 @@ CellCalibration load_calibration(const std::filesystem::path& path) {
   if (cal.up_switch.points.size() < 2 || cal.width.points.size() < 2 || cal.out_high.points.size() < 2)
     throw bad("fewer than two measured points in a sweep");
   return cal;
+}
+
+std::optional<std::string> calibration_staleness(const CellCalibration& cal) {
+  const CellCalibration::Row& row = cal.check_row;
+  if (!(row.ithresh > 0 && row.iwidth > 0 && row.igain > 0 && std::isfinite(row.up_switch) &&
+        std::isfinite(row.down_switch)))
+    return std::nullopt;  // nothing to compare with
+  cells::CharacterizationSettings settings;
+  settings.transient = false;  // the switching points come from the DC loop alone
+  const cells::SchmittFigures now = cells::characterize_schmitt({row.ithresh, row.iwidth, row.igain},
+                                                                {cal.vdd, cal.temp_celsius}, settings);
+  const auto moved = [](double was, double is) { return std::abs(is - was) > std::max(2e-12, 1e-3 * std::abs(was)); };
+  if (!moved(row.up_switch, now.up_switch) && !moved(row.down_switch, now.down_switch)) return std::nullopt;
+  return fmt::format("{}: stale: at I_thresh {:.4g} pA, I_width {:.4g} pA the cell now switches up at {:.2f} pA and "
+                     "down at {:.2f} pA, the file says {:.2f} and {:.2f}; regenerate it with `picospice characterize "
+                     "schmitt9 --sweep all -o {}`",
+                     cal.source, row.ithresh * 1e12, row.iwidth * 1e12, now.up_switch * 1e12, now.down_switch * 1e12,
+                     row.up_switch * 1e12, row.down_switch * 1e12, cal.source);
 }
 
 }  // namespace picospice::network

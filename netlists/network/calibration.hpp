@@ -18,6 +18,7 @@
 // well under one step of the width grid.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,13 @@ struct CellCalibration {
   double width_drift_reference = 0; // D at width_reference_ithresh
   MeasuredCurve out_high;           // x = I_gain
   double width_reference_ithresh = 0;
+  // One measured row of the file (the iwidth sweep's middle point), kept to check the file still
+  // describes the cell (calibration_staleness).
+  struct Row {
+    double ithresh = 0, iwidth = 0, igain = 0, up_switch = 0, down_switch = 0;
+  } check_row;
+  double vdd = 1.8, temp_celsius = 27.0;  // the file's conditions
+  std::string library;                    // the cell library the file characterized
 
   // Bias currents (A) that realise the wanted switching points and level (A).
   double ithresh_for(double beta2) const;
@@ -48,5 +56,14 @@ struct CellCalibration {
 
 // Throws std::runtime_error naming the file and the missing or malformed part.
 CellCalibration load_calibration(const std::filesystem::path& path);
+
+// A calibration file is a snapshot: when the cell library or the simulator changes, its tables no
+// longer describe the cell, and the biases computed from them miss the software's switching
+// points. (Measured: a snapshot taken before a simulator change put every calibrated cell's lower
+// switching point 11-25 pA below beta1 over 295 units of 20 random networks, up to 2.3 times the
+// borderline margin; a fresh file, within 1.8 pA.) This re-simulates the file's check_row with
+// the default cell library (netlists/cells/cells.lib; ~0.05 s) and returns what moved when
+// either switching point differs by more than max(2 pA, 0.1%); nullopt when the file is current.
+std::optional<std::string> calibration_staleness(const CellCalibration& calibration);
 
 }  // namespace picospice::network

@@ -23,14 +23,20 @@ Vector affine(const Matrix& W, const Vector& b, const Vector& x) {
 
 }  // namespace
 
-double bmru_update(double c, double beta1, double delta, double previous_state) {
+double StateStep::operator()(double x) const { return 1.0 / (1.0 + std::exp(-sigmoid_steepness * x)); }
+
+double bmru_update(double c, double beta1, double delta, double previous_state, const StateStep& step) {
   const double beta2 = beta1 + delta;
+  if (!step.exact()) {
+    const double high = step(c - beta2);
+    return high + (1.0 - high) * step(c - beta1) * previous_state;
+  }
   if (c > beta2) return 1.0;
   if (c < beta1) return 0.0;
   return previous_state;
 }
 
-BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state) {
+BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state, const StateStep& state_step) {
   Vector xp(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) xp[i] = relu(x[i]);
   BmruStep step;
@@ -40,7 +46,7 @@ BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previo
   step.h.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     step.candidate[i] = relu(step.candidate[i]);
-    step.state[i] = bmru_update(step.candidate[i], layer.beta1[i], layer.delta[i], previous_state[i]);
+    step.state[i] = bmru_update(step.candidate[i], layer.beta1[i], layer.delta[i], previous_state[i], state_step);
     step.h[i] = layer.alpha[i] * step.state[i];
   }
   step.output = affine(layer.W_p, layer.b_p, step.h);
@@ -90,7 +96,7 @@ bool borderline_candidate(double candidate, double beta1, double delta) {
   return near(beta1) || near(beta2);
 }
 
-InferenceResult infer(const Network& network, const std::vector<Vector>& frames) {
+InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step) {
   InferenceResult result;
   result.layers.resize(network.layers.size());
   // The running state of every BMRU layer, starting from s0.
@@ -106,7 +112,7 @@ InferenceResult infer(const Network& network, const std::vector<Vector>& frames)
       LayerTrace& trace = result.layers[l];
       const Layer& layer = network.layers[l];
       if (const auto* b = std::get_if<BmruLayer>(&layer)) {
-        BmruStep step = bmru_step(*b, signal, states[l]);
+        BmruStep step = bmru_step(*b, signal, states[l], state_step);
         states[l] = step.state;
         trace.candidate.push_back(step.candidate);
         trace.state.push_back(step.state);

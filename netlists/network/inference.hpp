@@ -19,6 +19,19 @@
 
 namespace picospice::network {
 
+// The Heaviside inside the state update. The software model and the circuit use the exact step;
+// only the trainer's gradient check (tests/unit/test_training.cpp) swaps in a steep logistic
+// sigmoid, so that finite differences of the whole network exist and can be compared with the
+// backward pass. Written as one formula, the update is
+//   s = H(c - beta2) + (1 - H(c - beta2)) * H(c - beta1) * s_prev,
+// which is the three-region rule when H is the exact step (H(0) = 0 in the first term and 1 in the
+// second, so both band edges hold, as DESIGN.md's <= says).
+struct StateStep {
+  double sigmoid_steepness = 0;  // 0: the exact step; k > 0: H(x) = 1 / (1 + exp(-k x))
+  bool exact() const { return sigmoid_steepness <= 0; }
+  double operator()(double x) const;  // the smooth H (only meaningful when !exact())
+};
+
 struct BmruStep {
   Vector candidate;  // c, model units
   Vector state;      // s, 0 or 1
@@ -27,9 +40,10 @@ struct BmruStep {
 };
 
 // One frame of a BMRU layer, given the input x and the previous state (0/1 per unit).
-BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state);
+BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state,
+                   const StateStep& step = {});
 // The three-region update for one unit (force low / hold / force high).
-double bmru_update(double candidate, double beta1, double delta, double previous_state);
+double bmru_update(double candidate, double beta1, double delta, double previous_state, const StateStep& step = {});
 Vector linear_step(const LinearLayer& layer, const Vector& x);
 Vector readout_step(const ReadoutLayer& layer, const Vector& y);
 
@@ -55,7 +69,7 @@ struct InferenceResult {
   Vote vote;
 };
 
-InferenceResult infer(const Network& network, const std::vector<Vector>& frames);
+InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& step = {});
 
 // Index of the largest value, the lowest index on ties.
 int argmax(const Vector& values);

@@ -1,0 +1,41 @@
+// The espeak-ng speakers of the keyword-spotting set and their split into held-out groups.
+//
+// A speaker is an (accent, variant) combination: an English language voice of espeak-ng 1.51
+// (`espeak-ng --voices=en`) and a voice variant (`espeak-ng --voices=variant`) that changes pitch
+// range, formants and voicing. Accents: British ("en"; written so because in espeak-ng 1.51 the
+// alias "en-gb" ignores a "+variant" suffix), Received Pronunciation, Scottish, Lancastrian, West
+// Midlands, American and Caribbean English. en-us-nyc is left out: for these words it renders the
+// same samples as en-us. The mbrola voices are left out: they need the separate mbrola program.
+// Variants: the default one, male m1-m7, female f1-f5 and the klatt, klatt2, klatt3 synthesizers.
+//
+// Held-out voices: the combinations are shuffled by the seed and dealt into test, validation and
+// train groups, so no combination of a split appears in another (the requirement is that
+// none in test appears in train).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace picospice::kws {
+
+struct Voice {
+  std::string accent;   // espeak-ng language voice, e.g. "en-gb-x-rp"
+  std::string variant;  // "" (the voice's default) or e.g. "f2"
+  // The espeak-ng -v argument: "en-gb-x-rp+f2", or the accent alone.
+  std::string espeak_name() const { return variant.empty() ? accent : accent + "+" + variant; }
+  bool operator==(const Voice&) const = default;
+};
+
+const std::vector<std::string>& kws_accents();
+const std::vector<std::string>& kws_variants();  // "" first
+std::vector<Voice> all_voices();                 // every accent x variant combination
+
+struct VoiceSplit {
+  std::vector<Voice> train, validation, test;
+};
+
+// Deals the combinations into groups of round(fraction * count) for test and validation (at least
+// one each) and the rest for train, in an order shuffled by `seed` (Fisher-Yates on addressed draws).
+VoiceSplit split_voices(std::uint64_t seed, double validation_fraction, double test_fraction);
+
+}  // namespace picospice::kws

@@ -1,0 +1,258 @@
+// The keyword-spotting dataset pieces (netlists/network/kws/): MFCC against an independent
+// reference, WAV round trip, resampling, the input encoding, held-out voices, and reproducible
+// synthesis with espeak-ng.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <numbers>
+#include <set>
+#include <sstream>
+
+#include "netlists/network/kws/clip_recipe.hpp"
+#include "netlists/network/kws/espeak.hpp"
+#include "netlists/network/kws/input_encoding.hpp"
+#include "netlists/network/kws/kws_dataset.hpp"
+#include "netlists/network/kws/mfcc.hpp"
+#include "netlists/network/kws/resample.hpp"
+#include "netlists/network/kws/voices.hpp"
+#include "netlists/network/kws/wav.hpp"
+
+using namespace picospice::kws;
+
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+// A deterministic test signal: two tones and a little LCG noise.
+std::vector<double> test_signal(std::size_t n, int rate) {
+  std::vector<double> x(n);
+  std::uint32_t lcg = 12345;
+  for (std::size_t i = 0; i < n; ++i) {
+    lcg = lcg * 1664525u + 1013904223u;
+    const double t = double(i) / rate;
+    x[i] = 0.3 * std::sin(2 * kPi * 440 * t) + 0.1 * std::sin(2 * kPi * 2500 * t + 0.3) +
+           0.01 * (double(lcg >> 8) / double(1 << 24) - 0.5);
+  }
+  return x;
+}
+
+// The reference MFCC of one frame, written out from the equations with a direct O(N^2) DFT and its
+// own filterbank, independently of mfcc.cpp (sharing no code with it).
+std::vector<double> reference_mfcc_frame(const std::vector<double>& x, int t, std::vector<double>* log_mel_out = nullptr) {
+  const int N = 400, hop = 160, nfft = 512, filters = 40, rate = 16000, coefficients = 13;
+  const long n = long(x.size());
+  std::vector<double> frame(nfft, 0.0);
+  for (int i = 0; i < N; ++i) {
+    long j = long(t) * hop - N / 2 + i;
+    if (j < 0) j = -j;
+    if (j >= n) j = 2 * (n - 1) - j;
+    frame[i] = x[j] * (0.54 - 0.46 * std::cos(2 * kPi * i / N));
+  }
+  std::vector<double> power(nfft / 2 + 1);
+  for (int k = 0; k <= nfft / 2; ++k) {
+    double re = 0, im = 0;
+    for (int i = 0; i < nfft; ++i) {
+      re += frame[i] * std::cos(2 * kPi * k * i / nfft);
+      im -= frame[i] * std::sin(2 * kPi * k * i / nfft);
+    }
+    power[k] = re * re + im * im;
+  }
+  auto mel = [](double f) { return 2595 * std::log10(1 + f / 700); };
+  auto hz = [](double m) { return 700 * (std::pow(10, m / 2595) - 1); };
+  std::vector<double> log_mel(filters);
+  for (int m = 0; m < filters; ++m) {
+    const double lo = hz(mel(20) + (mel(8000) - mel(20)) * m / (filters + 1));
+    const double mid = hz(mel(20) + (mel(8000) - mel(20)) * (m + 1) / (filters + 1));
+    const double hi = hz(mel(20) + (mel(8000) - mel(20)) * (m + 2) / (filters + 1));
+    double e = 0;
+    for (int k = 0; k <= nfft / 2; ++k) {
+      const double f = double(k) * rate / nfft;
+      double w = 0;
+      if (f > lo && f <= mid) w = (f - lo) / (mid - lo);
+      else if (f > mid && f < hi) w = (hi - f) / (hi - mid);
+      e += w * power[k];
+    }
+    log_mel[m] = std::log(std::max(e, 1e-10));
+  }
+  if (log_mel_out) *log_mel_out = log_mel;
+  std::vector<double> c(coefficients);
+  for (int q = 0; q < coefficients; ++q) {
+    double s = 0;
+    for (int m = 0; m < filters; ++m) s += log_mel[m] * std::cos(kPi * q * (2 * m + 1) / (2.0 * filters));
+    c[q] = s * (q == 0 ? std::sqrt(1.0 / filters) : std::sqrt(2.0 / filters));
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("MFCC: 101 frames per second and the direct-DFT reference", "[kws]") {
+  const auto x = test_signal(16000, 16000);
+  MfccExtractor mfcc;
+  const auto features = mfcc.compute(x);
+  REQUIRE(features.size() == 101);
+  REQUIRE(features[0].size() == 13);
+  for (int t : {0, 1, 37, 100}) {  // both padded edges and the middle
+    const auto reference = reference_mfcc_frame(x, t);
+    for (int q = 0; q < 13; ++q) {
+      INFO("frame " << t << " coefficient " << q);
+      CHECK(features[t][q] == Approx(reference[q]).margin(1e-9).epsilon(1e-9));
+    }
+  }
+}
+
+TEST_CASE("MFCC: a pure tone's energy lands in the mel band centred on it", "[kws]") {
+  MfccExtractor mfcc;
+  const auto centre = [](int m) {  // centre of filter m, Hz
+    return mel_to_hz(hz_to_mel(20) + (hz_to_mel(8000) - hz_to_mel(20)) * (m + 1) / 41.0);
+  };
+  for (double f : {300.0, 1000.0, 3000.0, 6000.0}) {
+    std::vector<double> x(16000);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5 * std::sin(2 * kPi * f * double(i) / 16000);
+    const auto log_mel = mfcc.log_mel_energies(x);
+    const auto& middle = log_mel[50];
+    const int loudest = int(std::max_element(middle.begin(), middle.end()) - middle.begin());
+    // The loudest filter is one of the two whose centres bracket the tone.
+    int below = 0;
+    while (below + 1 < 40 && centre(below + 1) <= f) ++below;
+    INFO("tone " << f << " Hz, loudest filter " << loudest << " centred at " << centre(loudest) << " Hz");
+    CHECK((loudest == below || loudest == below + 1));
+    // And it stands far above the filters away from the tone (the window's sidelobes are > 40 dB down).
+    CHECK(middle[loudest] - middle[(loudest + 20) % 40] > std::log(1e4));
+  }
+  CHECK_THROWS_AS(mfcc.compute(std::vector<double>(150, 0.0)), std::invalid_argument);
+}
+
+TEST_CASE("WAV: 16-bit round trip and the streamed espeak-ng header", "[kws]") {
+  Audio audio{16000, test_signal(1234, 16000)};
+  const auto path = std::filesystem::temp_directory_path() / "picospice_test_kws_roundtrip.wav";
+  write_wav16(audio, path);
+  const Audio back = read_wav(path);
+  std::filesystem::remove(path);
+  REQUIRE(back.sample_rate == 16000);
+  REQUIRE(back.samples.size() == audio.samples.size());
+  for (std::size_t i = 0; i < audio.samples.size(); ++i) REQUIRE(std::abs(back.samples[i] - audio.samples[i]) <= 0.5 / 32768 + 1e-12);
+
+  // espeak-ng --stdout writes a placeholder data size: the reader stops at the end of the bytes.
+  auto bytes = encode_wav16(audio);
+  for (int i = 0; i < 4; ++i) bytes[40 + i] = i == 3 ? 0x7f : 0xf0;
+  CHECK(parse_wav(bytes, "streamed").samples.size() == audio.samples.size());
+
+  std::vector<std::uint8_t> junk(50, 'x');
+  CHECK_THROWS_WITH(parse_wav(junk, "junk.wav"), Catch::Contains("junk.wav") && Catch::Contains("not a WAV"));
+  bytes[20] = 2;  // format tag 2 (ADPCM)
+  CHECK_THROWS_WITH(parse_wav(bytes, "adpcm.wav"), Catch::Contains("unsupported sample format"));
+}
+
+TEST_CASE("Resampling 22050 Hz to 16 kHz keeps a tone and removes what 16 kHz cannot hold", "[kws]") {
+  const int from = 22050, to = 16000;
+  std::vector<double> tone(from), alias(from);
+  for (int i = 0; i < from; ++i) {
+    tone[i] = std::sin(2 * kPi * 1000 * i / from);
+    alias[i] = std::sin(2 * kPi * 10000 * i / from);  // above 8 kHz: must not fold down to 6 kHz
+  }
+  const auto out = resample(tone, from, to);
+  REQUIRE(out.size() == 16000);
+  double worst = 0;
+  for (int i = 200; i < 15800; ++i) worst = std::max(worst, std::abs(out[i] - std::sin(2 * kPi * 1000 * i / to)));
+  CHECK(worst < 1e-3);
+  const auto folded = resample(alias, from, to);
+  double rms = 0;
+  for (int i = 200; i < 15800; ++i) rms += folded[i] * folded[i];
+  CHECK(std::sqrt(rms / 15600) < 1e-3);
+}
+
+TEST_CASE("Input encoding: z-score from training statistics, offset, clipped at zero", "[kws]") {
+  std::vector<std::vector<std::vector<double>>> clips = {{{1.0, 10.0}, {3.0, 10.0}}, {{5.0, 10.0}, {7.0, 10.0}}};
+  const InputEncoding e = fit_encoding(clips, 2.0, 0.25);
+  CHECK(e.means[0] == Approx(4.0));
+  CHECK(e.stds[0] == Approx(std::sqrt(5.0)));
+  CHECK(e.stds[1] == 1.0);  // no spread: std 1, not a division by zero
+  const auto x = e.encode({{4.0, 10.0}, {4.0 + 2 * std::sqrt(5.0), 10.0}, {-100.0, 10.0}});
+  CHECK(x[0][0] == Approx(0.5));
+  CHECK(x[1][0] == Approx(1.0));
+  CHECK(x[2][0] == 0.0);
+  CHECK(x[0][1] == Approx(0.5));
+  const InputEncoding back = encoding_from_json(nlohmann::json{{"encoding", encoding_to_json(e)}}, "test");
+  CHECK(back.means == e.means);
+  CHECK(back.stds == e.stds);
+  CHECK_THROWS_WITH(encoding_from_json(nlohmann::json::object(), "enc.json"), Catch::Contains("enc.json"));
+}
+
+TEST_CASE("Held-out voices: every (accent, variant) combination belongs to exactly one split", "[kws]") {
+  const auto all = all_voices();
+  REQUIRE(all.size() == kws_accents().size() * kws_variants().size());
+  for (std::uint64_t seed : {1u, 2u, 99u}) {
+    const VoiceSplit split = split_voices(seed, 0.15, 0.15);
+    std::set<std::string> train, validation, test;
+    for (const auto& v : split.train) train.insert(v.espeak_name());
+    for (const auto& v : split.validation) validation.insert(v.espeak_name());
+    for (const auto& v : split.test) test.insert(v.espeak_name());
+    CHECK(train.size() + validation.size() + test.size() == all.size());
+    for (const auto& name : test) CHECK(train.count(name) == 0);
+    for (const auto& name : test) CHECK(validation.count(name) == 0);
+    for (const auto& name : validation) CHECK(train.count(name) == 0);
+    CHECK(test.size() >= 10);
+    // A recipe for a split only ever draws that split's voices.
+    for (std::size_t i = 0; i < 200; ++i) {
+      const ClipRecipe r = draw_clip_recipe(seed, "test", i, 1, split.test);
+      CHECK(test.count(r.voice.espeak_name()) == 1);
+    }
+  }
+  CHECK(split_voices(1, 0.15, 0.15).test != split_voices(2, 0.15, 0.15).test);
+}
+
+TEST_CASE("kws dataset: reproducible for a seed, balanced, held-out voices, valid inputs", "[kws]") {
+  if (!espeak_available()) {
+    WARN("espeak-ng is not installed (Debian package espeak-ng): skipping the kws synthesis check");
+    return;
+  }
+  KwsDatasetOptions o;
+  o.clips = 8;  // 4 train, 2 validation, 2 test: espeak-ng runs 8 times per build
+  o.seed = 7;
+  o.jobs = 2;
+  const auto a = build_kws_dataset(o);
+  o.jobs = 1;  // the thread count must not matter
+  const auto b = build_kws_dataset(o);
+  REQUIRE(a.train.size() + a.validation.size() + a.test.size() == 8);
+  const std::vector<picospice::training::Clip>* sa[3] = {&a.train, &a.validation, &a.test};
+  const std::vector<picospice::training::Clip>* sb[3] = {&b.train, &b.validation, &b.test};
+  for (int s = 0; s < 3; ++s) {
+    REQUIRE(sa[s]->size() == sb[s]->size());
+    int yes = 0;
+    for (std::size_t i = 0; i < sa[s]->size(); ++i) {
+      const auto& ca = (*sa[s])[i];
+      CHECK(ca.id == (*sb[s])[i].id);
+      CHECK(ca.frames == (*sb[s])[i].frames);  // bit for bit
+      REQUIRE(ca.frames.size() == 101);
+      for (const auto& f : ca.frames) {
+        REQUIRE(f.size() == 13);
+        for (double x : f) REQUIRE((std::isfinite(x) && x >= 0));
+      }
+      yes += ca.label;
+    }
+    CHECK(2 * yes == int(sa[s]->size()));
+  }
+  // Each clip's speaker (the third field of its id) is one of its split's held-out voices.
+  const char* names[3] = {"train", "validation", "test"};
+  for (int s = 0; s < 3; ++s) {
+    std::set<std::string> voices;
+    for (const auto& v : a.provenance["voices"][names[s]]) voices.insert(v.get<std::string>());
+    for (const auto& clip : *sa[s]) {
+      std::vector<std::string> fields;
+      std::stringstream ss(clip.id);
+      for (std::string f; std::getline(ss, f, '_');) fields.push_back(f);
+      if (fields.at(1) == "silence") continue;
+      CHECK(voices.count(fields.at(2)) == 1);
+    }
+  }
+  // Another seed gives other clips.
+  o.seed = 8;
+  o.clips = 6;
+  const auto c = build_kws_dataset(o);
+  CHECK(c.train[0].frames != a.train[0].frames);
+  // The stored encoding reproduces the stored inputs from the features.
+  const InputEncoding e = encoding_from_json(a.provenance, "provenance");
+  CHECK(e.means.size() == 13);
+}

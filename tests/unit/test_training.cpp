@@ -1,0 +1,308 @@
+// The BMRU trainer (netlists/network/training/): datasets, the BPTT gradient, determinism,
+// checkpoint/resume, hardware-aware quantization, and a tiny training run with an accuracy floor.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "engine/monte_carlo/counter_rng.hpp"
+#include "netlists/network/lowering.hpp"
+#include "netlists/network/training/bptt.hpp"
+#include "netlists/network/training/dataset.hpp"
+#include "netlists/network/training/digits.hpp"
+#include "netlists/network/training/hardware_aware.hpp"
+#include "netlists/network/training/model.hpp"
+#include "netlists/network/training/trainer.hpp"
+
+using namespace picospice::training;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path scratch_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("picospice_test_training_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A task that needs memory: class k pulses input k in frames 0..2, then every input carries only
+// low noise for frames 3..11. A frame after the pulse can only be classified by a unit that
+// latched during it, so the vote over all 12 frames needs the hold. Chance is 1/3.
+std::vector<Clip> pulse_clips(int count, std::uint64_t seed, const std::string& prefix) {
+  std::vector<Clip> clips;
+  for (int c = 0; c < count; ++c) {
+    Clip clip{prefix + std::to_string(c), c % 3, {}};
+    for (int t = 0; t < 12; ++t) {
+      std::vector<double> x(3);
+      for (int k = 0; k < 3; ++k) {
+        const double noise = 0.25 * picospice::random::unit_uniform(seed, c, t * 3 + k);
+        x[k] = (t < 3 && k == clip.label) ? 0.8 + noise : noise;
+      }
+      clip.frames.push_back(x);
+    }
+    clips.push_back(clip);
+  }
+  return clips;
+}
+
+Dataset pulse_dataset() {
+  Dataset d;
+  d.name = "pulse";
+  d.inputs = 3;
+  d.classes = 3;
+  d.class_names = {"a", "b", "c"};
+  d.train = pulse_clips(120, 1, "train");
+  d.validation = pulse_clips(30, 2, "val");
+  d.test = pulse_clips(60, 3, "test");
+  return d;
+}
+
+std::string dataset_error(const fs::path& dir) {
+  try {
+    load_dataset(dir);
+  } catch (const DatasetError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+const char* kTinyJson = R"({"format": "picospice-dataset/1", "name": "tiny", "inputs": 2, "classes": 2,
+  "splits": {"train": "train.csv", "validation": "validation.csv", "test": "test.csv"}})";
+const char* kHeader = "clip,frame,label,x0,x1\n";
+
+}  // namespace
+
+TEST_CASE("datasets round-trip through save and load", "[training]") {
+  const fs::path dir = scratch_dir("roundtrip");
+  Dataset d = pulse_dataset();
+  d.train[0].frames[1][2] = 0.1 + 1e-16 * 3;  // a number that needs all 17 digits
+  d.provenance = {{"generator", "test"}, {"seed", 7}};
+  save_dataset(d, dir);
+  const Dataset back = load_dataset(dir / "dataset.json");
+  CHECK(back.name == d.name);
+  CHECK(back.inputs == 3);
+  CHECK(back.classes == 3);
+  CHECK(back.class_names == d.class_names);
+  CHECK(back.provenance == d.provenance);
+  REQUIRE(back.train.size() == d.train.size());
+  REQUIRE(back.test.size() == d.test.size());
+  for (std::size_t i = 0; i < d.train.size(); ++i) {
+    CHECK(back.train[i].id == d.train[i].id);
+    CHECK(back.train[i].label == d.train[i].label);
+    CHECK(back.train[i].frames == d.train[i].frames);  // bit-identical numbers
+  }
+  CHECK(load_dataset(dir).validation.size() == 30);  // the directory works as well as the file
+  fs::remove_all(dir);
+}
+
+TEST_CASE("malformed datasets are errors naming the file, line and fault", "[training]") {
+  const fs::path dir = scratch_dir("malformed");
+  const auto with_train = [&](const std::string& train) {
+    write_text(dir / "dataset.json", kTinyJson);
+    write_text(dir / "train.csv", train);
+    write_text(dir / "validation.csv", kHeader);
+    write_text(dir / "test.csv", kHeader);
+    return dataset_error(dir);
+  };
+  CHECK(with_train(std::string(kHeader) + "a,0,0,0.1,0.2\na,1,0,0.3,0.4\nb,0,1,0,0\n") == "(no error)");
+  CHECK_THAT(with_train("clip,frame,label,x0\n"), Catch::Contains("train.csv:1") && Catch::Contains("header"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,2,0.1,0.2\n"),
+             Catch::Contains("train.csv:2") && Catch::Contains("label 2 is out of range"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,0,0.1,0.2\na,2,0,0.1,0.2\n"),
+             Catch::Contains("train.csv:3") && Catch::Contains("frame 1 was expected"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,1,0,0.1,0.2\n"), Catch::Contains("starts at frame 1"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,0,0.1,-0.2\n"),
+             Catch::Contains("train.csv:2") && Catch::Contains("negative input"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,0,0.1,nan\n"), Catch::Contains("not a finite number"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,0,0.1,0.2\na,1,1,0.1,0.2\n"),
+             Catch::Contains("differs from its frame 0's label"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,0,0,0\nb,0,0,0,0\na,0,0,0,0\n"),
+             Catch::Contains("train.csv:4") && Catch::Contains("appears again"));
+  CHECK_THAT(with_train(std::string(kHeader) + "a,0,0,0.1\n"), Catch::Contains("expected 5 fields"));
+
+  write_text(dir / "dataset.json", R"({"format": "picospice-dataset/2", "inputs": 2, "classes": 2, "splits": {}})");
+  CHECK_THAT(dataset_error(dir), Catch::Contains("dataset.json") && Catch::Contains("format"));
+  write_text(dir / "dataset.json", R"({"format": "picospice-dataset/1", "inputs": 2, "classes": 2,
+    "splits": {"train": "train.csv", "validation": "validation.csv"}})");
+  CHECK_THAT(dataset_error(dir), Catch::Contains("splits.test: missing"));
+  write_text(dir / "dataset.json", R"({"format": "picospice-dataset/1", "input": 2})");
+  CHECK_THAT(dataset_error(dir), Catch::Contains("input: unknown key"));
+  write_text(dir / "dataset.json", "{\"format\": ");
+  CHECK_THAT(dataset_error(dir), Catch::Contains("not valid JSON"));
+  CHECK_THAT(dataset_error(dir / "nowhere"), Catch::Contains("no such dataset"));
+
+  Dataset bad = pulse_dataset();
+  bad.train[3].frames[2].pop_back();
+  CHECK_THROWS_WITH(save_dataset(bad, dir / "out"), Catch::Contains("frame 2 has 2 values, expected 3"));
+  bad = pulse_dataset();
+  bad.train[0].id = "a,b";
+  CHECK_THROWS_AS(save_dataset(bad, dir / "out"), DatasetError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the digits task reads sklearn's file into a fixed split", "[training]") {
+  if (find_digits_file().empty()) {
+    WARN("digits.csv.gz not found (install python3-sklearn): skipped");
+    return;
+  }
+  const Dataset d = load_digits();
+  CHECK(d.inputs == 8);
+  CHECK(d.classes == 10);
+  CHECK(d.train.size() == 1258);
+  CHECK(d.validation.size() == 270);
+  CHECK(d.test.size() == 269);
+  for (const auto* split : {&d.train, &d.validation, &d.test})
+    for (const Clip& c : *split) {
+      REQUIRE(c.frames.size() == 8);
+      for (const auto& f : c.frames)
+        for (double v : f) REQUIRE((v >= 0 && v <= 1));
+    }
+  // The split is a fixed function of the file: loading twice gives the same clips in the same order.
+  const Dataset again = load_digits();
+  CHECK(again.test.front().id == d.test.front().id);
+  CHECK(again.train.back().frames == d.train.back().frames);
+  // Every image is in exactly one split.
+  std::set<std::string> ids;
+  for (const auto* split : {&d.train, &d.validation, &d.test})
+    for (const Clip& c : *split) ids.insert(c.id);
+  CHECK(ids.size() == 1797);
+  CHECK_THROWS_WITH(load_digits("/nonexistent/digits.csv.gz"), Catch::Contains("no digits.csv.gz"));
+}
+
+TEST_CASE("the BPTT gradient equals finite differences of the smooth-step network", "[training]") {
+  // In smooth mode the forward pass (network::infer) uses H = a steep logistic and the backward
+  // pass its true derivative, so the two must agree to finite-difference accuracy. The same
+  // backward code runs in training with the exact step and the surrogate.
+  // Two shapes: BMRU layers only with the loss on every frame; and a linear layer in front with the
+  // loss on the voted frames only.
+  const bool with_front = GENERATE(false, true);
+  const ModelLayout layout(ModelShape{3, 3, 2, 4, with_front ? 5 : 0});
+  const int vote_last = with_front ? 2 : 0;
+  Eigen::VectorXd theta = initial_theta(layout, 5);
+  // Spread the thresholds so that units sit in all three regions over the clip.
+  for (int i = 0; i < layout.size(); ++i) theta[i] += 0.3 * picospice::random::unit_normal(9, 1, i);
+  const Clip clip = pulse_clips(2, 4, "g")[1];
+  BackwardOptions options;
+  options.step.sigmoid_steepness = 12.0;
+  options.loss_on_voted_frames = with_front;
+
+  const auto loss_at = [&](const Eigen::VectorXd& th) {
+    const Realized r = realize(layout, th);
+    return clip_outcome(to_network(layout, r.values, vote_last), clip, options.step, with_front).loss;
+  };
+  const Realized r = realize(layout, theta);
+  Eigen::VectorXd gradient = Eigen::VectorXd::Zero(layout.size());
+  clip_gradient(layout, r.values, to_network(layout, r.values, vote_last), clip, options, 1.0, gradient);
+  gradient = gradient.cwiseProduct(r.derivative);
+
+  int compared = 0, nonzero = 0;
+  double worst = 0;
+  for (int i = 0; i < layout.size(); ++i) {
+    const double h = 1e-6;
+    Eigen::VectorXd plus = theta, minus = theta;
+    plus[i] += h;
+    minus[i] -= h;
+    const double numeric = (loss_at(plus) - loss_at(minus)) / (2 * h);
+    const double error = std::abs(numeric - gradient[i]) / std::max(1e-4, std::abs(numeric));
+    worst = std::max(worst, error);
+    ++compared;
+    nonzero += std::abs(numeric) > 1e-4;
+  }
+  INFO("linear layer in front: " << with_front << "; worst relative error " << worst);
+  CHECK(worst < 1e-4);
+  CHECK(nonzero > compared / 5);  // the check covered real gradients, not only zeros
+}
+
+TEST_CASE("the surrogate is 1/(1+(pi a x)^2)", "[training]") {
+  CHECK(surrogate_derivative(0, 2) == 1.0);
+  CHECK(surrogate_derivative(1.0 / M_PI, 1) == Approx(0.5));
+  CHECK(surrogate_derivative(0.5 / M_PI, 2) == Approx(0.5));
+}
+
+TEST_CASE("hardware-aware quantization matches the lowering's grid", "[training]") {
+  CHECK(quantize_weight(0.51, 32) == 16.0 / 32);
+  CHECK(quantize_weight(-0.01, 32) == 0.0);
+  CHECK(quantize_weight(-1.3, 8) == -10.0 / 8);
+  const MismatchSigmas s = mismatch_sigmas_from_cells();
+  // Pelgrom with AVTO 5 mV um on 1u x 4u and 2u x 4u pairs: a few to ~15 percent.
+  CHECK(s.gain == Approx(0.072).epsilon(0.05));
+  CHECK(s.threshold > s.gain);
+  CHECK(s.weight > 0.08);
+  CHECK(s.weight < 0.15);
+
+  TrainOptions o;
+  o.hardware.enabled = true;
+  const ModelLayout layout(ModelShape{3, 3, 1, 4});
+  const auto net = network_for(layout, initial_theta(layout, 1), o);
+  std::vector<std::vector<double>> frames(3, std::vector<double>(3, 0.5));
+  const auto lowered = picospice::network::lower_network(net, frames);
+  CHECK(lowered.largest_error.effective == lowered.largest_error.wanted);  // already on the grid
+}
+
+TEST_CASE("training is deterministic for a seed and resumes exactly", "[training]") {
+  const Dataset d = pulse_dataset();
+  TrainOptions o;
+  o.layers = 1;
+  o.units = 4;
+  o.epochs = 4;
+  o.batch = 16;
+  o.learning_rate = 0.03;
+  o.hardware.enabled = true;  // exercises the noise draws too
+  const auto json_of = [](const TrainResult& r) { return picospice::network::network_to_json(r.network).dump(); };
+
+  const std::string first = json_of(train(d, o));
+  o.threads = 1;
+  CHECK(json_of(train(d, o)) == first);  // thread count does not matter
+  o.threads = 2;
+  o.seed = 1;
+  CHECK(json_of(train(d, o)) != first);  // the seed does
+  o.seed = 0;
+
+  // Stop after epoch 2 (as Ctrl-C would), then resume from the checkpoint.
+  const fs::path dir = scratch_dir("resume");
+  o.checkpoint = (dir / "run.checkpoint").string();
+  std::atomic<bool> stop{false};
+  TrainCallbacks callbacks;
+  callbacks.epoch_done = [&](const EpochReport& r) {
+    if (r.epoch == 2) stop = true;
+  };
+  const TrainResult stopped = train(d, o, callbacks, &stop);
+  CHECK(stopped.interrupted);
+  CHECK(stopped.epochs_done == 2);
+  o.resume = true;
+  const TrainResult resumed = train(d, o);
+  CHECK(resumed.epochs_done == 4);
+  CHECK(json_of(resumed) == first);
+
+  o.units = 5;  // a checkpoint made with other settings is refused
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("other settings") && Catch::Contains("units"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a tiny training run learns a task that needs the hold", "[training]") {
+  const Dataset d = pulse_dataset();
+  TrainOptions o;
+  o.layers = 1;
+  o.units = 8;
+  o.epochs = 15;
+  o.batch = 16;
+  o.learning_rate = 0.03;
+  const TrainResult r = train(d, o);
+  const SplitScore test = evaluate(r.network, d.test);
+  INFO("test vote accuracy " << test.vote_accuracy << ", frame accuracy " << test.frame_accuracy);
+  CHECK(test.vote_accuracy >= 0.9);    // chance: 1/3
+  CHECK(test.frame_accuracy >= 0.9);  // frames 3..11 (75% of them) are right only through the latch
+  // The result is a valid network file.
+  const auto reread = picospice::network::network_from_json(picospice::network::network_to_json(r.network));
+  CHECK(reread.layers.size() == 2);
+}

@@ -1,0 +1,216 @@
+// `picospice train`: trains a BMRU network (netlists/network/training/trainer.hpp) on the digits
+// task, the synthesized keyword-spotting set, or a user's own picospice-dataset/1 directory, and
+// writes a picospice-bmru/1 network that `infer`, `lower` and `agree` read.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "engine/output/atomic_file.hpp"
+#include "netlists/network/training/digits.hpp"
+#include "netlists/network/training/trainer.hpp"
+#include "tools/command.hpp"
+#include "tools/progress_bar.hpp"
+
+namespace picospice::tools {
+namespace {
+
+using namespace picospice::training;
+
+// Where `--task kws` looks without --data (relative to the working directory; DATASET.md).
+constexpr const char* kKwsDefaultDir = "data/kws";
+
+// Set by SIGINT/SIGTERM, read by the trainer between minibatches.
+std::atomic<bool> stop_training{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag must be safe to set from a signal handler");
+extern "C" void request_training_stop(int) { stop_training.store(true); }
+
+// Installs the handler for the run; SA_RESETHAND: a second Ctrl-C kills at once.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    struct sigaction action {};
+    action.sa_handler = request_training_stop;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignal() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+struct TrainCommandOptions {
+  std::string task;
+  std::string data;
+  std::string output;
+  double sigma = -1;  // < 0: from the cell library's mismatch
+  bool quiet = false;
+  TrainOptions train;
+};
+
+Dataset load_task(const TrainCommandOptions& o) {
+  if (o.task == "digits") return load_digits(o.data);
+  if (o.task == "kws") {
+    const std::filesystem::path dir = o.data.empty() ? kKwsDefaultDir : o.data;
+    if (!std::filesystem::exists(dir / "dataset.json"))
+      throw std::runtime_error(fmt::format("{}: no keyword-spotting dataset there; synthesize it first with "
+                                           "`picospice dataset kws -o {}`", (dir / "dataset.json").string(),
+                                           dir.string()));
+    return load_dataset(dir);
+  }
+  if (!o.data.empty()) throw std::runtime_error("--data applies to --task digits and kws; for a dataset of your own "
+                                                "give its directory (or dataset.json) as --task");
+  return load_dataset(o.task);
+}
+
+std::string percent(double fraction) { return fmt::format("{:5.1f}%", 100 * fraction); }
+
+int run_train(TrainCommandOptions& o) {
+  const auto started = std::chrono::steady_clock::now();
+  const Dataset data = load_task(o);
+  TrainOptions& t = o.train;
+  if (o.sigma >= 0) t.hardware.sigmas = uniform_sigmas(o.sigma);
+  if (t.checkpoint.empty()) t.checkpoint = o.output + ".checkpoint";
+  if (t.resume && !std::filesystem::exists(t.checkpoint))
+    throw std::runtime_error(t.checkpoint + ": no checkpoint to resume from");
+
+  fmt::print("task {}: {} inputs, {} classes; {} / {} / {} clips (train / validation / test)\n",
+             data.name.empty() ? o.task : data.name, data.inputs, data.classes, data.train.size(),
+             data.validation.size(), data.test.size());
+  fmt::print("network: {}{} BMRU layer{} of {} units, readout of {}; vote over {}; seed {}{}\n",
+             t.linear > 0 ? fmt::format("linear layer of {}, ", t.linear) : std::string(), t.layers,
+             t.layers > 1 ? "s" : "", t.units, data.classes,
+             t.vote_last > 0 ? fmt::format("the last {} frames", t.vote_last) : std::string("all frames"), t.seed,
+             t.resume ? fmt::format("; resuming from {}", t.checkpoint) : "");
+  if (t.hardware.enabled) {
+    const auto& s = t.hardware.sigmas;
+    fmt::print("hardware-aware: weights on the 1/{} mirror grid; mismatch noise sigma weight {:.1f}%, bias {:.1f}%, "
+               "threshold {:.1f}%, gain {:.1f}%\n",
+               t.hardware.grid, 100 * s.weight, 100 * s.bias, 100 * s.threshold, 100 * s.gain);
+  }
+  fmt::print("{:>6}  {:>7}  {:>8} {:>7} {:>7}  {:>8} {:>7} {:>7}  {:>6}\n", "epoch", "lr", "loss", "frame", "vote",
+             "val loss", "frame", "vote", "time");
+
+  ProgressBar bar;
+  TrainCallbacks callbacks;
+  callbacks.progress = [&](double fraction, const std::string& s) { bar.update(s, fraction); };
+  callbacks.epoch_done = [&](const EpochReport& r) {
+    bar.finish();
+    fmt::print("{:>6}  {:7.1e}  {:8.4f} {} {}  {:8.4f} {} {}  {:5.1f}s{}\n", r.epoch, r.learning_rate, r.train.loss,
+               percent(r.train.frame_accuracy), percent(r.train.vote_accuracy), r.validation.loss,
+               percent(r.validation.frame_accuracy), percent(r.validation.vote_accuracy), r.seconds,
+               r.best ? "  best" : "");
+    std::fflush(stdout);
+  };
+  stop_training.store(false);
+  TrainResult result;
+  {
+    StopOnSignal signals;
+    result = train(data, t, callbacks, &stop_training);
+  }
+  bar.finish();
+  if (result.interrupted) {
+    if (result.epochs_done == 0) {
+      fmt::print(stderr, "interrupted before the first epoch finished: nothing written\n");
+      return 130;
+    }
+    fmt::print(stderr, "interrupted: keeping the {} finished epoch{} (checkpoint {}; continue with --resume)\n",
+               result.epochs_done, result.epochs_done > 1 ? "s" : "", t.checkpoint);
+  }
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const SplitScore validation = evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames);
+  const SplitScore test = evaluate(result.network, data.test, t.threads, t.loss_on_voted_frames);
+  write_file_atomically(o.output, [&](std::ostream& out) { out << network::network_to_json(result.network).dump(2) << '\n'; });
+  fmt::print("best epoch {} of {}: validation frame {} vote {}\n", result.best_epoch, result.epochs_done,
+             percent(validation.frame_accuracy), percent(validation.vote_accuracy));
+  if (test.clips > 0)
+    fmt::print("test ({} clips): frame accuracy {}, vote accuracy {}\n", test.clips, percent(test.frame_accuracy),
+               percent(test.vote_accuracy));
+  fmt::print("wrote {} ({:.1f} s)\n", o.output, seconds);
+  return result.interrupted ? 130 : 0;
+}
+
+}  // namespace
+
+CommandAction add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainCommandOptions>();
+  auto* cmd = app.add_subcommand(
+      "train",
+      "Train a BMRU network and write it as picospice-bmru/1 JSON (for infer, lower, agree).\n"
+      "\n"
+      "The network: --layers BMRU layers of --units units, then a linear readout. Each frame, each\n"
+      "unit's candidate c = max(W_c x + b_c, 0) sets its state high above beta1 + delta, low below\n"
+      "beta1, and holds in between; the unit outputs alpha * state. The readout's argmax is the\n"
+      "frame's class; the clip's decision is the majority vote over frames (or the last --vote-last).\n"
+      "\n"
+      "Training: backpropagation through time with the exact step forward and the surrogate\n"
+      "dH/dx = 1/(1+(pi a x)^2) backward; cross-entropy on every frame (or, with\n"
+      "--loss-on-voted-frames, on the frames the vote counts); AdamW with gradient\n"
+      "clipping and a cosine learning-rate schedule over minibatches split across two threads.\n"
+      "Deterministic for a --seed. After every epoch the validation split is scored, the best epoch\n"
+      "is kept, and a checkpoint is written; Ctrl-C stops after the current minibatch and keeps the\n"
+      "finished epochs (--resume continues the run).\n"
+      "\n"
+      "Tasks:\n"
+      "  digits  8x8 handwritten digits from Debian's python3-sklearn (8 frames of 8 pixel currents).\n"
+      "  kws     the keyword-spotting set of `picospice dataset kws -o DIR` (--data DIR, default data/kws).\n"
+      "  FILE    your own data: a picospice-dataset/1 directory or its dataset.json\n"
+      "          (format: netlists/network/DATASET.md).\n"
+      "\n"
+      "Examples:\n"
+      "  picospice train --task digits --layers 1 --units 32 --linear 64 --vote-last 3 --loss-on-voted-frames \\\n"
+      "      --epochs 100 --batch 16 --lr 0.03 --weight-decay 0.05 -o digits.json\n"
+      "  picospice train --task kws --layers 2 --units 4 --hardware-aware -o kws_2x4.json\n"
+      "  picospice infer kws_2x4.json --input clip.csv");
+  cmd->add_option("--task", o->task, "digits, kws, or a dataset directory / dataset.json")->required();
+  cmd->add_option("--data", o->data, "digits: digits.csv.gz or its directory; kws: the dataset directory (default data/kws)");
+  cmd->add_option("--layers", o->train.layers, "number of BMRU layers")->required()->check(CLI::Range(1, 16));
+  cmd->add_option("--units", o->train.units, "units (states) per BMRU layer")->required()->check(CLI::Range(1, 4096));
+  cmd->add_option("--linear", o->train.linear,
+                  "width of a trainable linear ReLU layer y = max(W x + b, 0) before the BMRU layers\n"
+                  "(stateless neurons, not counted in --units; 0: none)")
+      ->capture_default_str()->check(CLI::Range(0, 4096));
+  cmd->add_option("--epochs", o->train.epochs, "passes over the training split")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", o->train.seed, "seed of every random choice (initialization, shuffles, noise)")->capture_default_str();
+  cmd->add_option("--batch", o->train.batch, "clips per minibatch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", o->train.learning_rate, "initial learning rate (cosine schedule down to --lr-final)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--lr-final", o->train.final_learning_rate, "learning rate at the last step")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--weight-decay", o->train.adamw.weight_decay, "AdamW's decoupled weight decay (on the weights)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--clip-norm", o->train.adamw.clip_norm, "largest gradient norm (0: no clipping)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--surrogate-a", o->train.surrogate_a, "sharpness a of the surrogate derivative 1/(1+(pi a x)^2)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--vote-last", o->train.vote_last, "decide by majority over the last K frames (0: all); saved in the network")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--loss-on-voted-frames", o->train.loss_on_voted_frames,
+                "with --vote-last K: the cross-entropy covers only the last K frames, the ones the vote counts\n"
+                "(default: every frame)");
+  cmd->add_flag("--hardware-aware", o->train.hardware.enabled,
+                "train with weights on the lowering's mirror grid (straight-through gradient) and multiplicative\n"
+                "mismatch noise on every parameter, sigma from the cell library's Pelgrom coefficients");
+  cmd->add_option("--sigma", o->sigma, "with --hardware-aware: one relative noise sigma for every parameter instead")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--grid", o->train.hardware.grid, "with --hardware-aware: the mirror grid (as `lower --grid`)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--checkpoint", o->train.checkpoint, "checkpoint file (default: OUTPUT.checkpoint)");
+  cmd->add_flag("--resume", o->train.resume, "continue from the checkpoint (same settings required)");
+  cmd->add_option("--threads", o->train.threads, "threads (1 or 2; the result does not depend on it)")
+      ->capture_default_str()->check(CLI::Range(1, 2));
+  cmd->add_option("-o,--output", o->output, "the trained network (picospice-bmru/1 JSON)")->required();
+  return [o] { return run_train(*o); };
+}
+
+}  // namespace picospice::tools

@@ -25,5 +25,9 @@ CommandAction add_mc_command(CLI::App& app);
 CommandAction add_infer_command(CLI::App& app);
 CommandAction add_lower_command(CLI::App& app);
 CommandAction add_agree_command(CLI::App& app);
+CommandAction add_noise_experiment_command(CLI::App& app);
+CommandAction add_train_command(CLI::App& app);
+CommandAction add_dataset_command(CLI::App& app);
+CommandAction add_demo_command(CLI::App& app);
 
 }  // namespace picospice::tools

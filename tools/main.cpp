@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   add(tools::add_infer_command(app));
   add(tools::add_lower_command(app));
   add(tools::add_agree_command(app));
+  add(tools::add_noise_experiment_command(app));
+  add(tools::add_train_command(app));
+  add(tools::add_dataset_command(app));
+  add(tools::add_demo_command(app));
 
   try {
     app.parse(argc, argv);

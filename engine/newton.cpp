@@ -76,12 +76,13 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       if (!(ratio <= 1.0)) update_small = false;
     }
     if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
-    // Converged at the evaluated point: see newton.hpp. The transient keeps it, so that x, f and q
-    // (the integrator's charges) belong together; a DC solve, which reads only x, takes the last
-    // (quadratically smaller) update as well.
+    // Converged at the evaluated point: see newton.hpp. The last (quadratically smaller) update is
+    // applied in every analysis, as SPICE does: f and q then belong to the previous iterate, an
+    // error of C * dx in the stored charges, within the charge tolerance. Keeping the unupdated
+    // iterate instead would leave a source-driven node up to reltol * |V| away from its source
+    // (measured: 87 uV on a 0.5 V + 1 mV sine next to a diode), which users see as a wrong value.
     const bool converged = residual_small && update_small && limited == 0;
-    if (!converged || !problem.history)
-      for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
+    for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
     if (converged) {
       outcome.converged = true;
       return outcome;

@@ -12,8 +12,8 @@
 // that shows convergence is also the last one: no extra device evaluation only to look at the
 // residual (a factor-and-solve is far cheaper than an EKV evaluation; callgrind showed ~3.3
 // evaluations per transient step before, when the update of x_{k-1} and the residual at x_k were
-// required). In a transient the converged point is x_k itself, so f and q belong to the returned
-// x; at DC (no history) x_k + dx_k is returned and f, q are those of x_k.
+// required). x_k + dx_k is returned in every analysis (as SPICE does); f and q are those of x_k,
+// an error of C * dx_k in the stored charges, within tolerance.
 #pragma once
 #include <vector>
 

@@ -117,6 +117,25 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   std::vector<double> x_prev = x, x_new(n + 1), q_new(n + 1);
   double h_prev = 0.0;
   double last_report = -1.0;
+  // After a rejected step the reduced step must not be stretched back onto the landing target:
+  // with the 1.5x stretch a truncation rejection with ratio in [0.74, 0.9) shrinks h to 0.67-0.81 of
+  // the distance, the stretch restored the identical rejected step, and the loop never ended
+  // (frequent with device noise, whose grid puts a landing target every NT).
+  bool after_rejection = false;
+  // A transient that cannot advance fails instead of spinning: too many rejections in a row, or
+  // too many steps in a row forced through at the step floor hmin.
+  constexpr int max_consecutive_rejections = 400;
+  constexpr int max_consecutive_floor_steps = 1000;
+  int consecutive_rejections = 0, consecutive_floor_steps = 0;
+  auto check_stuck = [&](const char* why) {
+    if (consecutive_rejections <= max_consecutive_rejections &&
+        consecutive_floor_steps <= max_consecutive_floor_steps)
+      return;
+    throw SimulationError(fmt::format(
+        "transient: cannot advance at t = {:.9g} s (step {:.3g} s, floor {:.3g} s): {} "
+        "({} rejected steps in a row, {} steps in a row at the floor)",
+        t, h, hmin, why, consecutive_rejections, consecutive_floor_steps));
+  };
 
   NewtonProblem problem;
   problem.max_iterations = opt.itl4;
@@ -140,7 +159,8 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     }
     h = std::min(h, tmax);
     bool landing = false;
-    if (t + 1.5 * h >= target || target - t <= hmin) {  // land exactly on the corner or grid time
+    const double stretch = after_rejection ? 1.0 : 1.5;
+    if (t + stretch * h >= target || target - t <= hmin) {  // land exactly on the corner or grid time
       h = target - t;
       landing = true;
     }
@@ -159,6 +179,8 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     stats.newton_iterations += outcome.iterations;
     if (!outcome.converged) {
       ++stats.rejected_newton;
+      ++consecutive_rejections;
+      after_rejection = true;
       h /= 8.0;
       order = 1;
       if (h < hmin)
@@ -166,16 +188,24 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
             "transient: time step too small at t = {:.6g} s (step {:.3g} s): Newton {} at {}",
             t, h * 8.0, outcome.singular ? "hit a singular matrix" : "did not converge",
             system.describe(outcome.worst)));
+      check_stuck("Newton keeps failing");
       continue;
     }
     q_new = system.q();
     const double ratio = integrator.truncation_ratio(q_new, opt);
     if (ratio < 0.9 && h > hmin) {
       ++stats.rejected_truncation;
+      ++consecutive_rejections;
+      after_rejection = true;
       h = std::max(h * std::max(0.9 * ratio, 0.1), hmin * 0.999);
       order = 1;
+      check_stuck("the truncation error test keeps rejecting");
       continue;
     }
+    consecutive_rejections = 0;
+    after_rejection = false;
+    consecutive_floor_steps = ratio < 0.9 ? consecutive_floor_steps + 1 : 0;  // forced through at hmin
+    check_stuck("the truncation error needs steps below the floor");
 
     // Accept.
     integrator.accept(t_new, q_new);

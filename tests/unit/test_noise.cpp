@@ -578,3 +578,74 @@ TEST_CASE("noise: TRNOISE 1/f part has the Allan variance of S = 2 NAMP^2 NT (2 
     CHECK(std::fabs(allan / (2 * std::log(2.0) * K) - 1) < 4 * rel_sd + 0.03);
   }
 }
+
+namespace {
+// netlists/examples/noise/schmitt9_flip.cir with its noise options, method and .tran replaced.
+// Before the fix, landing on the noise grid after a truncation rejection (ratio in [0.74, 0.9))
+// stretched the reduced step back to the same rejected step forever: this circuit at noisescale 16,
+// linear interpolation, stalled at 2.5 ms under trap, gear and euler.
+std::string schmitt_flip(const std::string& noise_options, const std::string& method) {
+  const std::string source = std::string(PICOSPICE_TEST_DATA) + "/../netlists/";
+  std::string text = fmt::format(R"(schmitt9 held low, noise stepping regression
+.include {}cells/cells.lib
+.temp 27
+Vdd vdd 0 1.8
+Vprobe ph 0 0.3
+.options itl1=1000 itl4=100 method={}
+.options {}
+Xbias vdd 0 bthresh bwidth bgain schmitt9_bias ith=3.5e-10 iw=2e-10 ig=5e-10
+Iref ref 0 3.19028676e-10
+Xw ref win vdd pmirror
+Vin win in 0
+Xcell in out vdd 0 bthresh bwidth bgain schmitt9
+Vsense out load 0
+Mload load load 0 0 nch W=1u L=4u
+Mpin pind in 0 0 nch W=1u L=4u noise=0
+Vpin ph pind 0
+Mpout poutd load 0 0 nch W=1u L=4u noise=0
+Vpout ph poutd 0
+.ic v(xcell.x)=1.8
+.tran 1e-05 3m 0 1e-05
+.end
+)",
+                                 source, method, noise_options);
+  return text;
+}
+
+double final_value(const Plot& plot, const std::string& name) {
+  const Signal* s = plot.find(name);
+  REQUIRE(s != nullptr);
+  REQUIRE(!s->values.empty());
+  return s->values.back();
+}
+}  // namespace
+
+TEST_CASE("noise: a strongly noisy transient lands on the grid and finishes", "[noise]") {
+  for (const char* method : {"trap", "gear", "euler"}) {
+    for (const char* interp : {"linear", "hold"}) {
+      INFO(method << " " << interp);
+      const auto run = run_tran(schmitt_flip(
+          fmt::format("trannoise=1 noisefmax=50000 noiseseed=477367885900960 noisescale=16 noiseinterp={}", interp),
+          method));
+      const Signal* time = run.plot.find("time");
+      REQUIRE(time != nullptr);
+      CHECK(time->values.back() == Approx(3e-3).epsilon(1e-12));
+      // Every grid time 10 us apart up to 3 ms was landed on, and the step count stays modest.
+      CHECK(run.stats.noise_grid_points == 300);
+      CHECK(run.stats.accepted < 5000);
+    }
+  }
+}
+
+TEST_CASE("noise: noisescale=0 finishes and matches the noise-free run", "[noise]") {
+  const auto quiet = run_tran(schmitt_flip("trannoise=0", "trap"));
+  const auto zero = run_tran(schmitt_flip("trannoise=1 noisefmax=50000 noiseseed=3 noisescale=0", "trap"));
+  CHECK(zero.stats.noise_grid_points == 300);
+  for (const char* node : {"v(out)", "v(in)", "v(xcell.x)", "v(load)"}) {
+    INFO(node);
+    const double a = final_value(quiet.plot, node), b = final_value(zero.plot, node);
+    // Only the step sequence differs (the noisy run's step is capped at NT = 10 us): the
+    // truncation-error tolerance bounds the difference.
+    CHECK(std::fabs(a - b) <= 1e-3 * std::fabs(a) + 1e-6);
+  }
+}

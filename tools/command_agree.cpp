@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,36 +22,13 @@
 #include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"
 #include "tools/progress_bar.hpp"
+#include "tools/stop_on_signal.hpp"
 
 namespace picospice::tools {
 namespace {
 
 using json = nlohmann::ordered_json;  // keys in the order written: the first
 using namespace picospice::network;
-
-// Set by SIGINT/SIGTERM during a Monte Carlo run, read by the workers between samples (the same
-// arrangement as `picospice mc`; SA_RESETHAND: a second Ctrl-C kills at once).
-std::atomic<bool> stop_requested{false};
-extern "C" void request_agree_stop(int) { stop_requested.store(true); }
-
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = request_agree_stop;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 struct AgreeOptions {
   std::string network, input, calibrate, plot_dir, library;
@@ -284,7 +260,7 @@ int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence&
   settings.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!o.avto.empty()) settings.mismatch.avto = positive_number("--avto", o.avto, true);
   if (!o.akp.empty()) settings.mismatch.akp = positive_number("--akp", o.akp, true);
-  settings.stop = &stop_requested;
+  settings.stop = &stop_requested();
   settings.stop_after = o.stop_after;
   ProgressBar bar;
   settings.progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -292,7 +268,7 @@ int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence&
   };
   AgreementMcResult result;
   {
-    StopSignals signals;
+    StopOnSignal signals;
     result = run_agreement_mc(net, seq.frames, settings);
   }
   bar.finish();

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,36 +25,10 @@
 #include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"
 #include "tools/progress_bar.hpp"
+#include "tools/stop_on_signal.hpp"
 
 namespace picospice::tools {
 namespace {
-
-// The only global mutable state: set by SIGINT/SIGTERM, read by the workers between samples.
-std::atomic<bool> stop_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag must be safe to set from a signal handler");
-
-extern "C" void request_stop(int) { stop_requested.store(true); }
-
-// Installs the stop handler for the lifetime of the object. SA_RESETHAND: a second Ctrl-C kills
-// the process at once, for a user who does not want to wait for running samples.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = request_stop;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 struct McOptions {
   std::string netlist;
@@ -205,7 +178,7 @@ int run_mc(const McOptions& o) {
   sweep.first = first;
   sweep.runs = o.runs;
   sweep.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  sweep.stop = &stop_requested;
+  sweep.stop = &stop_requested();
   sweep.stop_after = o.stop_after;
   ProgressBar bar;
   sweep.progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -213,7 +186,7 @@ int run_mc(const McOptions& o) {
   };
   SweepOutcome outcome;
   {
-    StopSignals signals;
+    StopOnSignal signals;
     outcome = run_sweep(study, sweep, [&](const SampleResult& r) {
       write_text(layout.row(r));
       results.push_back(r);

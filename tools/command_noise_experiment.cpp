@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +30,7 @@
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/progress_bar.hpp"
+#include "tools/stop_on_signal.hpp"
 
 namespace picospice::tools {
 namespace {
@@ -38,30 +38,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 using cells::NoiseExperimentSettings;
-
-// Set by SIGINT/SIGTERM, read by the workers between tasks.
-std::atomic<bool> stop_requested{false};
-extern "C" void request_noise_experiment_stop(int) { stop_requested.store(true); }
-
-// The handler lives as long as the object; a second Ctrl-C kills at once (SA_RESETHAND).
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    struct sigaction action {};
-    action.sa_handler = request_noise_experiment_stop;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 struct Options {
   std::string output = "noise_experiment";
@@ -411,10 +387,9 @@ int run_experiment(const Options& o) {
   std::atomic<bool> interrupted{false};
   std::exception_ptr write_error;
   ProgressBar bar;
-  stop_requested = false;
   auto worker = [&] {
     for (;;) {
-      if (stop_requested.load()) { interrupted = true; return; }
+      if (stop_requested().load()) { interrupted = true; return; }
       const std::size_t k = next.fetch_add(1);
       if (k >= pending.size()) return;
       if (o.stop_after && k >= static_cast<std::size_t>(*o.stop_after)) { interrupted = true; return; }

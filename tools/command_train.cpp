@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +13,7 @@
 #include "netlists/network/training/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/progress_bar.hpp"
+#include "tools/stop_on_signal.hpp"
 
 namespace picospice::tools {
 namespace {
@@ -22,31 +22,6 @@ using namespace picospice::training;
 
 // Where `--task kws` looks without --data (relative to the working directory; DATASET.md).
 constexpr const char* kKwsDefaultDir = "data/kws";
-
-// Set by SIGINT/SIGTERM, read by the trainer between minibatches.
-std::atomic<bool> stop_training{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag must be safe to set from a signal handler");
-extern "C" void request_training_stop(int) { stop_training.store(true); }
-
-// Installs the handler for the run; SA_RESETHAND: a second Ctrl-C kills at once.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    struct sigaction action {};
-    action.sa_handler = request_training_stop;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 struct TrainCommandOptions {
   std::string task;
@@ -111,11 +86,10 @@ int run_train(TrainCommandOptions& o) {
                r.best ? "  best" : "");
     std::fflush(stdout);
   };
-  stop_training.store(false);
   TrainResult result;
   {
     StopOnSignal signals;
-    result = train(data, t, callbacks, &stop_training);
+    result = train(data, t, callbacks, &stop_requested());
   }
   bar.finish();
   if (result.interrupted) {

@@ -14,16 +14,13 @@
 #include "netlists/ekv_ngspice_subcircuit.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/parser/parser.hpp"
+#include "netlists/parser/token_text.hpp"
 
 namespace picospice {
 
 namespace {
 
 std::string number(double v) { return fmt::format("{:.17g}", v); }
-
-bool is_separator(const Token& t) {
-  return t.is(TokenKind::LeftParen) || t.is(TokenKind::RightParen) || t.is(TokenKind::Comma);
-}
 
 // One token as ngspice reads it: expressions in braces, strings in quotes, words as written.
 std::string token_text(const Token& t) {

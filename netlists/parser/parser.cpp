@@ -1,4 +1,5 @@
 #include "netlists/parser/parser.hpp"
+#include "netlists/parser/token_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -44,14 +45,6 @@ SourceLocation ExpressionText::location_of(std::size_t offset) const {
 
 // ---------------------------------------------------------------------------------------------
 // Assignments
-
-static bool is_identifier(std::string_view text) {
-  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_'))
-    return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
 
 std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* end) {
   std::vector<ParamAssignment> result;

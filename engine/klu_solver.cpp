@@ -30,16 +30,20 @@ bool KluSolver::factor(const double* values) {
   // Linear circuits at a fixed step reload the same matrix: keep the factorization. The compare
   // stops at the first differing value, so nonlinear circuits pay almost nothing for it.
   if (numeric_ && factored_values_.size() == nnz &&
-      std::equal(values, values + nnz, factored_values_.begin()))
+      std::equal(values, values + nnz, factored_values_.begin())) {
+    ++reused_;
     return true;
+  }
   factored_values_.assign(values, values + nnz);
   if (numeric_) {
     if (klu_refactor(column_start_.data(), row_index_.data(), a, symbolic_, numeric_, &common_)) {
-      ++refactors_;
       klu_rcond(symbolic_, numeric_, &common_);
       // Picoamp circuits are legitimately badly scaled (1e-18 S next to 1 S), so compare against
       // the estimate of the last full factorization instead of an absolute threshold.
-      if (common_.rcond > full_factor_rcond_ * kRcondDropAllowed) return true;
+      if (common_.rcond > full_factor_rcond_ * kRcondDropAllowed) {
+        ++refactors_;  // a refactor redone as a full factorization counts as the latter only
+        return true;
+      }
     }
     klu_free_numeric(&numeric_, &common_);
   }
@@ -52,6 +56,15 @@ bool KluSolver::factor(const double* values) {
   klu_rcond(symbolic_, numeric_, &common_);
   full_factor_rcond_ = common_.rcond;
   return true;
+}
+
+long KluSolver::lu_nonzeros() const {
+  return numeric_ ? static_cast<long>(numeric_->lnz) + numeric_->unz : 0;
+}
+
+double KluSolver::factor_flops() {
+  if (!numeric_ || !klu_flops(symbolic_, numeric_, &common_)) return 0.0;
+  return common_.flops;
 }
 
 void KluSolver::solve(double* rhs) {

@@ -24,8 +24,14 @@ class KluSolver {
   // Solve in place: rhs becomes the solution.
   void solve(double* rhs);
   int singular_column() const { return common_.singular_col; }
+  // Each factor() call counts once: kept refactor, full factorization (a refactor whose pivots
+  // degraded is redone in full and counted as that), or reuse of an unchanged matrix.
   int refactor_count() const { return refactors_; }
   int full_factor_count() const { return full_factors_; }
+  int reused_count() const { return reused_; }
+  // Nonzeros of L + U and KLU's operation count of the current factorization (0 before any).
+  long lu_nonzeros() const;
+  double factor_flops();
 
  private:
   const SparsityPattern& pattern_;
@@ -34,7 +40,7 @@ class KluSolver {
   klu_numeric* numeric_ = nullptr;
   std::vector<int> column_start_, row_index_;  // KLU wants non-const int arrays
   std::vector<double> factored_values_;        // the values of the current factorization
-  int refactors_ = 0, full_factors_ = 0;
+  int refactors_ = 0, full_factors_ = 0, reused_ = 0;
   double full_factor_rcond_ = 0.0;
   static constexpr double kRcondDropAllowed = 1e-4;
 };

@@ -1,5 +1,7 @@
 #include "engine/simulator.hpp"
 
+#include <chrono>
+
 #include "engine/analyses/dc_sweep.hpp"
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
@@ -7,13 +9,25 @@
 
 namespace picospice {
 
-Plot run_operating_point(Circuit& circuit) {
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics) {
   System system(circuit);
   std::vector<double> x(circuit.size() + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
   OperatingPointSettings settings;
   if (!circuit.initial_conditions.empty()) settings.forced = &circuit.initial_conditions;
-  solve_operating_point(system, x, settings);
+  const OperatingPointReport report = solve_operating_point(system, x, settings);
+  if (statistics) {
+    statistics->newton_iterations += report.newton_iterations;
+    statistics->gmin_stepping = report.used_gmin_stepping;
+    statistics->source_stepping = report.used_source_stepping;
+    statistics->solver.add(system.statistics());
+  }
   const auto columns = select_outputs(circuit);
   Plot plot = make_plot(circuit, "Operating Point", "op", "", "", columns);
   append_point(plot, 0.0, columns, x);
@@ -23,18 +37,34 @@ Plot run_operating_point(Circuit& circuit) {
 std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings) {
   std::vector<Plot> plots;
   for (const auto& analysis : circuit.analyses) {
+    const auto start = std::chrono::steady_clock::now();
+    AnalysisStatistics stats;
     if (std::holds_alternative<OpSpec>(analysis)) {
-      plots.push_back(run_operating_point(circuit));
+      stats.analysis = "op";
+      plots.push_back(run_operating_point(circuit, &stats));
     } else if (const auto* dc = std::get_if<DcSpec>(&analysis)) {
+      stats.analysis = "dc";
       std::function<void(double)> progress;
       if (settings.progress) progress = [&](double f) { settings.progress("dc", f); };
-      plots.push_back(run_dc_sweep(circuit, *dc, progress));
+      plots.push_back(run_dc_sweep(circuit, *dc, progress, &stats));
     } else if (const auto* tran = std::get_if<TranSpec>(&analysis)) {
+      stats.analysis = "tran";
       std::function<void(double)> progress;
       if (settings.progress) progress = [&](double f) { settings.progress("tran", f); };
       System system(circuit);
-      plots.push_back(run_transient(system, *tran, progress));
+      TransientStatistics tran_stats;
+      plots.push_back(run_transient(system, *tran, progress, &tran_stats));
+      stats.newton_iterations = tran_stats.op_newton_iterations + tran_stats.newton_iterations;
+      stats.accepted_steps = tran_stats.accepted;
+      stats.rejected_truncation = tran_stats.rejected_truncation;
+      stats.rejected_newton = tran_stats.rejected_newton;
+      stats.gmin_stepping = tran_stats.op_gmin_stepping;
+      stats.source_stepping = tran_stats.op_source_stepping;
+      stats.solver = system.statistics();
     }
+    stats.points = static_cast<long>(plots.back().points());
+    stats.seconds = seconds_since(start);
+    if (settings.statistics) settings.statistics->push_back(std::move(stats));
   }
   return plots;
 }

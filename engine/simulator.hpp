@@ -9,17 +9,21 @@
 
 #include "engine/circuit.hpp"
 #include "engine/plot.hpp"
+#include "engine/solver_statistics.hpp"
 
 namespace picospice {
 
 struct RunSettings {
   // Called with (analysis label, fraction done) during long analyses.
   std::function<void(const std::string&, double)> progress;
+  // When set, one entry per analysis is appended: Newton iterations, steps, device evaluations,
+  // factorizations and where the time went (`picospice run --stats`).
+  std::vector<AnalysisStatistics>* statistics = nullptr;
 };
 
 std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings = {});
 
 // The operating point alone, as a one-point plot of every unknown.
-Plot run_operating_point(Circuit& circuit);
+Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics = nullptr);
 
 }  // namespace picospice

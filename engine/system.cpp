@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "engine/topology_check.hpp"
 
@@ -24,7 +25,14 @@ System::System(Circuit& circuit) : circuit_(circuit), gmin_(circuit.options.gmin
   circuit.set_temperature(circuit.options.temp);
 }
 
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
 int System::evaluate(const double* x, const EvalPoint& point) {
+  const auto start = std::chrono::steady_clock::now();
   std::fill(f_.begin(), f_.end(), 0.0);
   std::fill(f_abs_.begin(), f_abs_.end(), 0.0);
   std::fill(jac_.begin(), jac_.end(), 0.0);
@@ -43,7 +51,35 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   request.q = q_.data();
   request.jac = jac_.data();
   for (auto& group : circuit_.groups) group->evaluate(request);
+  ++stats_.evaluations;
+  stats_.evaluate_seconds += seconds_since(start);
   return request.limited;
+}
+
+bool System::factor() {
+  const auto start = std::chrono::steady_clock::now();
+  const bool ok = klu_->factor(jac_.data());
+  stats_.factor_seconds += seconds_since(start);
+  return ok;
+}
+
+void System::solve(std::vector<double>& rhs) {
+  const auto start = std::chrono::steady_clock::now();
+  klu_->solve(rhs.data() + 1);
+  rhs[0] = 0;
+  ++stats_.solves;
+  stats_.solve_seconds += seconds_since(start);
+}
+
+SolverStatistics System::statistics() const {
+  SolverStatistics s = stats_;
+  s.refactors = klu_->refactor_count();
+  s.full_factors = klu_->full_factor_count();
+  s.reused_factors = klu_->reused_count();
+  s.matrix_nonzeros = static_cast<long>(pattern_->nnz());
+  s.lu_nonzeros = klu_->lu_nonzeros();
+  s.refactor_flops = klu_->factor_flops();
+  return s;
 }
 
 std::string System::describe(Index unknown) const {

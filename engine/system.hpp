@@ -12,6 +12,7 @@
 
 #include "engine/circuit.hpp"
 #include "engine/klu_solver.hpp"
+#include "engine/solver_statistics.hpp"
 #include "engine/sparsity_pattern.hpp"
 
 namespace picospice {
@@ -45,13 +46,16 @@ class System {
   // Add g to every diagonal entry of J (gmin-stepping homotopy, .ic forcing).
   void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
 
-  bool factor() { return klu_->factor(jac_.data()); }
+  bool factor();
   // Solve J y = rhs in place; rhs is indexed by unknown (rhs[0] is ignored and left 0).
-  void solve(std::vector<double>& rhs) { klu_->solve(rhs.data() + 1); rhs[0] = 0; }
+  void solve(std::vector<double>& rhs);
   // The unknown (1-based) KLU reported as singular.
   Index singular_unknown() const { return klu_->singular_column() + 1; }
   // "node 'x' (connected to m1, m2)" or "branch current of 'v1'", for messages.
   std::string describe(Index unknown) const;
+
+  // Counts and times since construction (engine/solver_statistics.hpp).
+  SolverStatistics statistics() const;
 
  private:
   Circuit& circuit_;
@@ -60,6 +64,7 @@ class System {
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
   bool linear_ = true;
+  SolverStatistics stats_;
 };
 
 }  // namespace picospice

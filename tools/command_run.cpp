@@ -22,6 +22,7 @@ struct RunOptions {
   std::string output;
   std::string format = "raw";
   bool quiet = false;
+  bool stats = false;
 };
 
 void print_operating_point(const Circuit& circuit, const Plot& plot) {
@@ -41,6 +42,39 @@ void print_operating_point(const Circuit& circuit, const Plot& plot) {
                ekv::region_name(r.region), r.saturated ? "yes" : "no");
 }
 
+std::string share(double part, double whole) {
+  return whole > 0 ? fmt::format("{:.0f}%", 100.0 * part / whole) : "-";
+}
+
+// `--stats`: what each analysis cost and where its time went, like ngspice's `rusage` and
+// Spectre's end-of-run summary. Enough to tell a hard operating point (homotopy, many Newton
+// iterations), a stiff transient (rejections) and a matrix that fills in (L+U against A).
+void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatistics>& all) {
+  fmt::print("Statistics:\n  {:<8} {:>8} {:>9} {:>9} {:>15} {:<14} {:>10}\n", "analysis", "points", "Newton",
+             "accepted", "rejected LTE/NR", "homotopy", "time (s)");
+  for (const auto& s : all) {
+    const std::string homotopy = s.gmin_stepping && s.source_stepping ? "gmin, source"
+                                 : s.gmin_stepping                    ? "gmin"
+                                 : s.source_stepping                  ? "source"
+                                                                      : "none";
+    const bool tran = s.analysis == "tran";
+    fmt::print("  {:<8} {:>8} {:>9} {:>9} {:>15} {:<14} {:>10.3f}\n", s.analysis, s.points, s.newton_iterations,
+               tran ? fmt::format("{}", s.accepted_steps) : "-",
+               tran ? fmt::format("{} / {}", s.rejected_truncation, s.rejected_newton) : "-", homotopy, s.seconds);
+    const SolverStatistics& v = s.solver;
+    const long factorizations = v.refactors + v.full_factors;
+    fmt::print("    device evaluations {} ({:.3f} s, {}, {:.3g} ms each)\n", v.evaluations, v.evaluate_seconds,
+               share(v.evaluate_seconds, s.seconds), v.evaluations ? 1e3 * v.evaluate_seconds / v.evaluations : 0.0);
+    fmt::print("    LU factorizations {} ({} refactor, {} full; {} unchanged matrices reused) ({:.3f} s, {}); "
+               "solves {} ({:.3f} s, {})\n",
+               factorizations, v.refactors, v.full_factors, v.reused_factors, v.factor_seconds,
+               share(v.factor_seconds, s.seconds), v.solves, v.solve_seconds, share(v.solve_seconds, s.seconds));
+    fmt::print("    matrix {} unknowns, {} nonzeros; L+U {} nonzeros (fill {:.2f}x), {:.3g} flop per factorization\n",
+               circuit.size(), v.matrix_nonzeros, v.lu_nonzeros,
+               v.matrix_nonzeros ? static_cast<double>(v.lu_nonzeros) / v.matrix_nonzeros : 0.0, v.refactor_flops);
+  }
+}
+
 int run(const RunOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
@@ -51,6 +85,8 @@ int run(const RunOptions& o) {
   ProgressBar bar;
   RunSettings settings;
   settings.progress = [&](const std::string& label, double f) { bar.update(label, f); };
+  std::vector<AnalysisStatistics> statistics;
+  if (o.stats) settings.statistics = &statistics;
   auto plots = run_analyses(*circuit, settings);
   bar.finish();
 
@@ -85,6 +121,8 @@ int run(const RunOptions& o) {
     write_measures(measures, results, options);
   }
 
+  if (o.stats) print_statistics(*circuit, statistics);
+
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fflush(stdout);
   if (!o.quiet) {
@@ -109,6 +147,9 @@ CommandAction add_run_command(CLI::App& app) {
   cmd->add_option("--format", options->format, "raw (binary, default), ascii (raw), or csv")
       ->check(CLI::IsMember({"raw", "ascii", "csv"}));
   cmd->add_flag("-q,--quiet", options->quiet, "print only measures and errors");
+  cmd->add_flag("--stats", options->stats,
+                "after the run, print per analysis: Newton iterations, accepted and rejected steps, homotopy used, "
+                "device evaluations, LU factorizations and solves with their share of the time, and the LU fill-in");
   return [options] { return run(*options); };
 }
 

@@ -40,6 +40,12 @@ class SweptCircuit {
  public:
   explicit SweptCircuit(Circuit& original) : original_(original), system_(std::make_unique<System>(original)) {}
   System& system() { return *system_; }
+  // The solver statistics of every system this sweep has used.
+  SolverStatistics statistics() const {
+    SolverStatistics s = retired_;
+    s.add(system_->statistics());
+    return s;
+  }
   Circuit& circuit() { return system_->circuit(); }
 
   void set(const DcSweep& sweep, double value) {
@@ -54,6 +60,7 @@ class SweptCircuit {
           throw SimulationError(".dc: this circuit cannot sweep parameters (no netlist to rebuild)");
         overrides_[sweep.name] = value;
         rebuilt_ = original_.reelaborate(overrides_);
+        retired_.add(system_->statistics());
         system_ = std::make_unique<System>(*rebuilt_);
         for (auto& [s, v] : applied_) set(*s, v);  // re-apply source/temperature values
         break;
@@ -66,13 +73,15 @@ class SweptCircuit {
   Circuit& original_;
   std::unique_ptr<Circuit> rebuilt_;
   std::unique_ptr<System> system_;
+  SolverStatistics retired_;  // of systems replaced by a parameter rebuild
   ParamOverrides overrides_;
   std::map<const DcSweep*, double> applied_;
 };
 
 }  // namespace
 
-Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec, const std::function<void(double)>& progress) {
+Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec, const std::function<void(double)>& progress,
+                  AnalysisStatistics* statistics) {
   if (spec.sweeps.empty()) throw SimulationError(".dc needs a sweep");
   const DcSweep& inner = spec.sweeps[0];
   std::vector<double> inner_values = sweep_values(inner);
@@ -104,13 +113,19 @@ Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec, const std::function<void
       settings.context = fmt::format(".dc at {} = {:.6g}{}", inner.name, value,
                                      outer ? fmt::format(", {} = {:.6g}", outer->name, outer_value) : "");
       x.resize(swept.system().size() + 1, 0.0);
-      solve_operating_point(swept.system(), x, settings);
+      const OperatingPointReport report = solve_operating_point(swept.system(), x, settings);
+      if (statistics) {
+        statistics->newton_iterations += report.newton_iterations;
+        statistics->gmin_stepping = statistics->gmin_stepping || report.used_gmin_stepping;
+        statistics->source_stepping = statistics->source_stepping || report.used_source_stepping;
+      }
       have_solution = true;
       append_point(plot, value, columns, x);
       if (outer) plot.signals.back().values.push_back(outer_value);
       if (progress) progress(++done / total);
     }
   }
+  if (statistics) statistics->solver.add(swept.statistics());
   return plot;
 }
 

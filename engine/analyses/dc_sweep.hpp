@@ -7,12 +7,15 @@
 #include <memory>
 
 #include "engine/plot.hpp"
+#include "engine/solver_statistics.hpp"
 #include "engine/system.hpp"
 
 namespace picospice {
 
+// With `statistics`, the Newton and solver counts of the whole sweep are added to it.
 Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec,
-                  const std::function<void(double)>& progress = {});
+                  const std::function<void(double)>& progress = {},
+                  AnalysisStatistics* statistics = nullptr);
 
 // The values a sweep visits: start, start+step, ... up to stop (inclusive within rounding).
 std::vector<double> sweep_values(const DcSweep& sweep);

@@ -73,13 +73,15 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   // Initial condition: the operating point (holding .ic nodes), or .ic values alone with uic.
   std::vector<double> x(n + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
+  OperatingPointReport initial_op;
   if (spec.uic) {
     for (const auto& ic : circuit.initial_conditions) x[ic.node] = ic.value;
   } else {
     OperatingPointSettings op;
     op.context = "transient initial operating point";
     if (!circuit.initial_conditions.empty()) op.forced = &circuit.initial_conditions;
-    solve_operating_point(system, x, op);
+    const OperatingPointReport report = solve_operating_point(system, x, op);
+    initial_op = report;
   }
 
   const auto columns = select_outputs(circuit);
@@ -94,6 +96,9 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   Integrator integrator(opt.method, opt.maxord, n + 1);
   integrator.start(0.0, system.q());
   TransientStatistics stats;
+  stats.op_newton_iterations = initial_op.newton_iterations;
+  stats.op_gmin_stepping = initial_op.used_gmin_stepping;
+  stats.op_source_stepping = initial_op.used_source_stepping;
   // The first noise samples use the densities at the initial point; from here on the injection
   // group adds the noise currents to every evaluation.
   if (noisy) noise.advance(0, x.data());

@@ -1,0 +1,51 @@
+// What the numeric core did during one analysis, for `picospice run --stats` and the benchmarks:
+// how often the devices were evaluated and the matrix factored, the time each took, and how
+// much the LU factors filled in. The timers cost two clock reads per call (tens of ns against
+// microseconds to milliseconds of work), so they are always on.
+#pragma once
+#include <string>
+
+namespace picospice {
+
+struct SolverStatistics {
+  long evaluations = 0;        // device loads (every Newton iteration, plus charge evaluations)
+  double evaluate_seconds = 0;
+  long refactors = 0;          // numeric refactorizations with the previous pivot order
+  long full_factors = 0;       // full factorizations (first, or after the pivots degraded)
+  long reused_factors = 0;     // the matrix had not changed: the factorization was kept
+  double factor_seconds = 0;
+  long solves = 0;
+  double solve_seconds = 0;
+  long matrix_nonzeros = 0;    // of the MNA Jacobian
+  long lu_nonzeros = 0;        // of L + U, last factorization (fill-in = lu / matrix)
+  double refactor_flops = 0;   // floating-point operations of one factorization (KLU's count)
+
+  void add(const SolverStatistics& o) {
+    evaluations += o.evaluations;
+    evaluate_seconds += o.evaluate_seconds;
+    refactors += o.refactors;
+    full_factors += o.full_factors;
+    reused_factors += o.reused_factors;
+    factor_seconds += o.factor_seconds;
+    solves += o.solves;
+    solve_seconds += o.solve_seconds;
+    if (o.matrix_nonzeros > matrix_nonzeros) {  // a rebuilt (parameter-swept) system: keep the largest
+      matrix_nonzeros = o.matrix_nonzeros;
+      lu_nonzeros = o.lu_nonzeros;
+      refactor_flops = o.refactor_flops;
+    }
+  }
+};
+
+// One analysis of `run_analyses`, as the run command reports it.
+struct AnalysisStatistics {
+  std::string analysis;        // "op", "dc" or "tran"
+  long points = 0;
+  long newton_iterations = 0;  // all of them, the operating points' included
+  long accepted_steps = 0, rejected_truncation = 0, rejected_newton = 0;  // transient only
+  bool gmin_stepping = false, source_stepping = false;  // an operating point needed homotopy
+  double seconds = 0;
+  SolverStatistics solver;
+};
+
+}  // namespace picospice

@@ -1,0 +1,70 @@
+// `picospice run --stats`: the counts the engine reports must add up. Every Newton iteration
+// factors the matrix exactly once (refactor, full factorization, or the kept factorization of an
+// unchanged matrix), every accepted transient step is a plot point, and a circuit that needs
+// homotopy says so.
+#include <catch2/catch.hpp>
+
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
+
+using namespace picospice;
+
+namespace {
+std::vector<AnalysisStatistics> statistics_of(const std::string& netlist) {
+  auto circuit = elaborate_text(netlist);
+  std::vector<AnalysisStatistics> stats;
+  RunSettings settings;
+  settings.statistics = &stats;
+  const auto plots = run_analyses(*circuit, settings);
+  REQUIRE(stats.size() == plots.size());
+  for (std::size_t i = 0; i < plots.size(); ++i) CHECK(stats[i].points == static_cast<long>(plots[i].points()));
+  return stats;
+}
+}  // namespace
+
+TEST_CASE("run statistics: every Newton iteration factors once; steps are points", "[stats]") {
+  const auto stats = statistics_of(
+      "diode rc\n"
+      "V1 in 0 PULSE(0 1 1u 1u 1u 20u 50u)\n"
+      "R1 in a 1k\nD1 a b dmod\nC1 b 0 10n\nR2 b 0 10k\n"
+      ".model dmod d is=1e-14\n"
+      ".op\n.dc V1 0 1 0.05\n.tran 1u 100u\n.end\n");
+  REQUIRE(stats.size() == 3);
+  CHECK(stats[0].analysis == "op");
+  CHECK(stats[1].analysis == "dc");
+  CHECK(stats[2].analysis == "tran");
+  CHECK(stats[1].points == 21);
+  for (const auto& s : stats) {
+    INFO(s.analysis);
+    const SolverStatistics& v = s.solver;
+    CHECK(s.newton_iterations > 0);
+    CHECK(v.refactors + v.full_factors + v.reused_factors == s.newton_iterations);
+    CHECK(v.full_factors >= 1);
+    CHECK(v.solves == s.newton_iterations);
+    CHECK(v.evaluations >= s.newton_iterations);
+    CHECK(v.matrix_nonzeros > 0);
+    CHECK(v.lu_nonzeros >= v.matrix_nonzeros / 2);  // L and U share the diagonal count once each
+    CHECK(v.refactor_flops > 0);
+    CHECK(v.evaluate_seconds + v.factor_seconds + v.solve_seconds <= s.seconds * 1.01 + 1e-4);
+  }
+  const AnalysisStatistics& tran = stats[2];
+  CHECK(tran.accepted_steps + 1 == tran.points);  // the initial point is not a step
+  CHECK(tran.newton_iterations >= tran.accepted_steps);
+  CHECK_FALSE(tran.gmin_stepping);
+}
+
+TEST_CASE("run statistics: an operating point that needs gmin stepping reports it", "[stats]") {
+  // A diode forward-biased from 5 V needs 5 Newton iterations from zero; with itl1=4 plain Newton
+  // runs out and gmin stepping (each stage starting from the last) finishes the job.
+  const std::string netlist = "diode\nV1 in 0 5\nR1 in a 100\nD1 a 0 dmod\n.model dmod d is=1e-14\n.op\n";
+  const auto plain = statistics_of(netlist + ".end\n");
+  const auto stepped = statistics_of(netlist + ".options itl1=4\n.end\n");
+  REQUIRE(plain.size() == 1);
+  REQUIRE(stepped.size() == 1);
+  CHECK_FALSE(plain[0].gmin_stepping);
+  CHECK(stepped[0].gmin_stepping);
+  CHECK_FALSE(stepped[0].source_stepping);
+  CHECK(stepped[0].newton_iterations > plain[0].newton_iterations);
+  CHECK(stepped[0].solver.refactors + stepped[0].solver.full_factors + stepped[0].solver.reused_factors ==
+        stepped[0].newton_iterations);
+}

@@ -18,6 +18,7 @@
 #include "netlists/network/sequence.hpp"
 #include "netlists/parser/expression.hpp"
 #include "tools/agreement_plot.hpp"
+#include "tools/area_option.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"
@@ -33,6 +34,8 @@ using namespace picospice::network;
 struct AgreeOptions {
   std::string network, input, calibrate, plot_dir, library;
   std::string format = "table";
+  std::string area = "1";
+  bool no_blanking = false;
   int grid = LoweringOptions{}.grid;
   std::uint64_t mc = 0;
   std::uint64_t seed = 1;
@@ -300,6 +303,8 @@ int run_agree(const AgreeOptions& o) {
   std::optional<CellCalibration> calibration;
   AgreementOptions options;
   options.lowering.grid = o.grid;
+  options.lowering.area = parse_area_factor(o.area);
+  options.lowering.frame_blanking = !o.no_blanking;
   options.lowering.cell_library = o.library;
   options.lowering.title = o.network;
   if (!o.calibrate.empty()) {
@@ -351,6 +356,8 @@ CommandAction add_agree_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--library", options->library, "cell library (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
+  add_area_option(cmd, options->area);
+  add_no_blanking_flag(cmd, options->no_blanking);
   cmd->add_option("--format", options->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("--plot", options->plot_dir,
                   "write plots (gnuplot) into this directory: states.png and logits.png; with --mc a histogram "

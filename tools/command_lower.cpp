@@ -10,6 +10,7 @@
 #include "netlists/network/calibration.hpp"
 #include "netlists/network/lowering.hpp"
 #include "netlists/network/sequence.hpp"
+#include "tools/area_option.hpp"
 #include "tools/command.hpp"
 
 namespace picospice::tools {
@@ -19,6 +20,8 @@ using namespace picospice::network;
 
 struct LowerOptions {
   std::string network, input, output, calibrate, library;
+  std::string area = "1";
+  bool no_blanking = false;
   int grid = LoweringOptions{}.grid;
 };
 
@@ -28,6 +31,8 @@ int run_lower(const LowerOptions& o) {
   std::optional<CellCalibration> calibration;
   LoweringOptions options;
   options.grid = o.grid;
+  options.area = parse_area_factor(o.area);
+  options.frame_blanking = !o.no_blanking;
   options.cell_library = o.library;
   options.title = o.network;
   if (!o.calibrate.empty()) {
@@ -59,6 +64,8 @@ CommandAction add_lower_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--library", options->library, "cell library to .include (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
+  add_area_option(cmd, options->area);
+  add_no_blanking_flag(cmd, options->no_blanking);
   return [options] { return run_lower(*options); };
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "netlists/cells/characterize.hpp"
+#include "netlists/network/frame_blanking.hpp"
 
 namespace picospice::network {
 namespace {
@@ -19,6 +20,9 @@ namespace {
 // weight of 1 copies at, so a mirror of ratio |w| has an output |w| times as wide.
 constexpr double kNmosUnitWidth = 1e-6;
 constexpr double kPmosUnitWidth = 2e-6;
+constexpr double kMirrorLength = 4e-6;
+// The preset switches (see preset_sources()).
+constexpr double kPresetWidth = 0.5e-6, kPresetLength = 10e-6;
 // The initial-state preset window of the first BMRU layer, as a fraction of frame 0, and the
 // delay of each further layer's release (see preset_sources()).
 constexpr double kPresetFraction = 0.05;
@@ -120,7 +124,7 @@ double sourcing_path_gain(const CellLibrary& lib, double unit_current, double vd
     const double slope = card.count("n") ? card.at("n") : 1.35;
     const double vto = std::abs(card.count("vto") ? card.at("vto") : 0.45);
     const double kp = card.count("kp") ? card.at("kp") : 1e-4;
-    const double ispec = 2 * slope * kp * (width / 4e-6) * ut * ut;
+    const double ispec = 2 * slope * kp * (width / kMirrorLength) * ut * ut;
     return vto + slope * ut * std::log(unit_current / ispec);
   };
   const auto lambda = [](const std::map<std::string, double>& card) {
@@ -134,6 +138,20 @@ double sourcing_path_gain(const CellLibrary& lib, double unit_current, double vd
 }
 
 std::string si(double v) { return fmt::format("{:.6g}", v); }
+
+// A PWL source line, `prefix` then the (time, value) points, wrapped with `+` continuations.
+std::string pwl_line(const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
+  std::string line = prefix + " PWL(", text;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const std::string pair = si(points[i].first) + " " + si(points[i].second) + (i + 1 < points.size() ? " " : ")");
+    if (line.size() + pair.size() > 100) {
+      text += line + "\n";
+      line = "+ ";
+    }
+    line += pair;
+  }
+  return text + line;
+}
 std::string microns(double metres) { return fmt::format("{:.6g}u", metres * 1e6); }
 
 // One destination of a signal's fan-out.
@@ -178,10 +196,11 @@ std::vector<int> mirror_groups(std::size_t n) {
 }
 
 // Emits the mirrors that copy one signal (current into `input`) to `outputs` at the given ratios.
-// NMOS outputs sink from their destinations, PMOS outputs source into them.
+// NMOS outputs sink from their destinations, PMOS outputs source into them. `size` multiplies
+// every W and L (the device-area option: sqrt(area)), so the ratios stay.
 void emit_mirror(NetlistText& out, const std::string& label, const std::string& input,
-                 const std::vector<FanoutEdge>& outputs, bool pmos, const std::string& supply) {
-  const double unit = pmos ? kPmosUnitWidth : kNmosUnitWidth;
+                 const std::vector<FanoutEdge>& outputs, bool pmos, const std::string& supply, double size) {
+  const double unit = (pmos ? kPmosUnitWidth : kNmosUnitWidth) * size;
   const auto groups = mirror_groups(outputs.size());
   // Parallel diodes share the input current in proportion to width: each gets 1/k of the unit
   // width so that the total stays the unit and every output keeps ratio |w|.
@@ -197,6 +216,7 @@ void emit_mirror(NetlistText& out, const std::string& label, const std::string& 
       params += fmt::format(" wo{}={}", n == 1 ? "" : std::to_string(k + 1),
                             microns(std::abs(outputs[next].weight) * unit));
     }
+    if (size != 1) params += " l=" + microns(kMirrorLength * size);
     nodes.push_back(pmos ? supply : "0");
     out.instance(fmt::format("{}_{}{}", pmos ? "pm" : "nm", label, groups.size() > 1 ? "_" + std::to_string(g) : ""),
                  nodes, cell, params);
@@ -207,7 +227,7 @@ void emit_mirror(NetlistText& out, const std::string& label, const std::string& 
 class Lowering {
  public:
   Lowering(const Network& net, const LoweringOptions& options, const CellLibrary& library, double copy_trim)
-      : net_(net), options_(options), body_(library), copy_trim_(copy_trim) {}
+      : net_(net), options_(options), body_(library), copy_trim_(copy_trim), size_(std::sqrt(options.area)) {}
 
   LoweredNetwork run(const std::vector<Vector>& frames);
 
@@ -229,7 +249,14 @@ class Lowering {
   void bias(const std::string& node, double b, const std::string& supply) {
     if (b == 0) return;
     const std::string cell = b > 0 ? "isource" : "isink";
-    body_.instance("b_" + node, {node, supply, "0"}, cell, "i=" + si(std::abs(b) * net_.unit_current));
+    body_.instance("b_" + node, {node, supply, "0"}, cell, "i=" + si(std::abs(b) * net_.unit_current) + size_params(b > 0));
+  }
+  // The w and l of an isource (PMOS) / isink or relu (NMOS) at the device-area option; empty at
+  // area 1, where the library's defaults (2u or 1u by 4u) apply.
+  std::string size_params(bool pmos) const {
+    if (size_ == 1) return "";
+    return fmt::format(" w={} l={}", microns((pmos ? kPmosUnitWidth : kNmosUnitWidth) * size_),
+                       microns(kMirrorLength * size_));
   }
   // Emits the fan-out of every signal a layer consumes; a signal nobody reads gets a ReLU diode
   // as its load, since the current pushed into it must go somewhere.
@@ -237,6 +264,12 @@ class Lowering {
   void lower_bmru(int index, BmruLayer& layer, const std::string& path);
   void emit_inputs(const std::vector<Vector>& frames);
   void preset_sources();
+  void blanking_sources();
+  const LayerBlanking& blanking_of(int layer) const {
+    for (const auto& b : blanking_)
+      if (b.layer == layer) return b;
+    throw std::logic_error("lowering: no blanking planned for a BMRU layer");
+  }
   std::string header(int frames) const;
 
   const Network& net_;
@@ -246,6 +279,8 @@ class Lowering {
   std::map<std::string, std::vector<FanoutEdge>> fanout_;
   std::vector<std::string> signals_;  // the current layer's input signal nodes
   double copy_trim_ = 1.0;            // gain the ratio-1 copies compensate (1: none)
+  double size_ = 1.0;                 // every W and L times this: sqrt(options_.area)
+  std::vector<LayerBlanking> blanking_;  // per BMRU layer (frame_blanking.hpp)
 };
 
 void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::string& supply) {
@@ -254,7 +289,7 @@ void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::
     std::vector<FanoutEdge> sinks, sources;
     for (const auto& e : edges) (e.weight < 0 ? sinks : sources).push_back(e);
     if (edges.empty()) {
-      body_.instance("relu_" + s, {s, "0"}, "relu");
+      body_.instance("relu_" + s, {s, "0"}, "relu", size_params(false));
       continue;
     }
     std::string targets;
@@ -263,8 +298,8 @@ void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::
     // The ratio-1 copy into the PMOS diode; with a calibration it is trimmed (off the weight grid:
     // it is a fixed part of the design) by the sourcing path's predicted gain.
     if (!sources.empty()) sinks.push_back({s + "_p", 1.0 / copy_trim_});
-    emit_mirror(body_, s, s, sinks, false, supply);
-    if (!sources.empty()) emit_mirror(body_, s, s + "_p", sources, true, supply);
+    emit_mirror(body_, s, s, sinks, false, supply, size_);
+    if (!sources.empty()) emit_mirror(body_, s, s + "_p", sources, true, supply, size_);
   }
 }
 
@@ -293,18 +328,27 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     body_.comment(fmt::format("unit {}: beta1 {:g} delta {:g} alpha {:g} s0 {} -> ith {} iw {} ig {}{}", u,
                               layer.beta1[u], layer.delta[u], layer.alpha[u], layer.s0[u], si(ith), si(iw), si(ig),
                               options_.calibration ? " (calibrated)" : ""));
+    const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
     body_.instance("bias_" + id, {cells, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
-                   fmt::format("ith={} iw={} ig={}", si(ith), si(iw), si(ig)));
+                   fmt::format("ith={} iw={} ig={}{}", si(ith), si(iw), si(ig), area));
     body_.line(fmt::format("vcand_{0} l{1}_c{2} {0}_in 0", id, L, u));
     body_.instance("cell_" + id, {id + "_in", id + "_out", cells, "0", id + "_bt", id + "_bw", id + "_bg"},
-                   "schmitt9");
+                   "schmitt9", area.empty() ? "" : area.substr(1));
+    if (options_.frame_blanking) {
+      const UnitBlanking& blank = blanking_of(L).units[u];
+      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), "0"}, "schmitt9_blank",
+                     fmt::format("wt={} ww={} l={}", microns(blank.threshold * kNmosUnitWidth * size_),
+                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+    }
     h[u] = fmt::format("l{}_h{}", L, u);
     body_.line(fmt::format("vout_{0} {0}_out {1} 0", id, h[u]));
     // The initial state: a switch forces the summing node high (s0 = 1) or to ground (s0 = 0)
     // during the preset window, then lets go (see preset_sources()).
+    const std::string switch_size =
+        fmt::format("W={} L={}", microns(kPresetWidth * size_), microns(kPresetLength * size_));
     if (layer.s0[u])
-      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch W=0.5u L=10u", id, L, u, L, cells, cells));
-    else body_.line(fmt::format("mreset_{} l{}_c{} preset_reset_l{} 0 0 nch W=0.5u L=10u", id, L, u, L));
+      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, cells, cells, switch_size));
+    else body_.line(fmt::format("mreset_{} l{}_c{} preset_reset_l{} 0 0 nch {}", id, L, u, L, switch_size));
     body_.add_transistors(1);
     result_.units.push_back({L, static_cast<int>(u), "i(vcand_" + id + ")", "i(vout_" + id + ")", layer.alpha[u]});
   }
@@ -355,30 +399,39 @@ void Lowering::preset_sources() {
   }
 }
 
+// One blanking reference per BMRU layer: the clocked I_b into an NMOS diode whose gate line drives
+// the layer's schmitt9_blank outputs (frame_blanking.hpp). Its current comes from the layer's
+// cell supply, so the blanking shows in the cells' power.
+void Lowering::blanking_sources() {
+  const double edge = net_.frame * options_.rise_fraction;
+  for (const auto& b : blanking_) {
+    body_.comment(fmt::format("layer {} blanking: I_b {} A from {:g}% of a frame before each frame (from frame 1) "
+                              "to {:g}% into it, then off over {:g}%; per cell T/W (units):", b.layer, si(b.current),
+                              100 * kBlankLead, 100 * b.release, 100 * kBlankRamp));
+    std::string sizes;
+    for (std::size_t u = 0; u < b.units.size(); ++u)
+      sizes += fmt::format("{}u{} {:.3g}/{:.3g}", sizes.empty() ? "" : ", ", u, b.units[u].threshold, b.units[u].width);
+    body_.comment("  " + sizes);
+    body_.line(pwl_line(fmt::format("iblank_l{0} vdd_l{0}_cells blank_l{0}", b.layer),
+                        blanking_waveform(b, net_.frame, result_.frames, edge)));
+    body_.line(fmt::format("mblank_l{0} blank_l{0} blank_l{0} 0 0 nch W={1} L={2}", b.layer,
+                           microns(kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+    body_.add_transistors(1);
+  }
+}
+
 void Lowering::emit_inputs(const std::vector<Vector>& frames) {
   const double T = net_.frame, rise = net_.frame * options_.rise_fraction;
   body_.comment(fmt::format("inputs: one PWL current per feature, from ground into in<k>, stepping every {} s "
                             "with {} s edges", si(T), si(rise)));
   for (int k = 0; k < net_.inputs; ++k) {
-    std::vector<std::string> points{"0", si(frames[0][k] * net_.unit_current)};
+    std::vector<std::pair<double, double>> points{{0.0, frames[0][k] * net_.unit_current}};
     for (std::size_t t = 1; t < frames.size(); ++t) {
       if (frames[t][k] == frames[t - 1][k]) continue;
-      points.push_back(si(t * T));
-      points.push_back(si(frames[t - 1][k] * net_.unit_current));
-      points.push_back(si(t * T + rise));
-      points.push_back(si(frames[t][k] * net_.unit_current));
+      points.push_back({t * T, frames[t - 1][k] * net_.unit_current});
+      points.push_back({t * T + rise, frames[t][k] * net_.unit_current});
     }
-    std::string line = fmt::format("iin_{} 0 in{} PWL(", k, k);
-    std::string text;
-    for (std::size_t i = 0; i < points.size(); i += 2) {
-      const std::string pair = points[i] + " " + points[i + 1] + (i + 2 < points.size() ? " " : ")");
-      if (line.size() + pair.size() > 100) {
-        text += line + "\n";
-        line = "+ ";
-      }
-      line += pair;
-    }
-    body_.line(text + line);
+    body_.line(pwl_line(fmt::format("iin_{} 0 in{}", k, k), points));
   }
 }
 
@@ -401,11 +454,17 @@ std::string Lowering::header(int frames) const {
   h += fmt::format("* network: {} inputs -> {}; unit current {} A; {} frames of {} s; VDD {} V\n", net_.inputs,
                    layers, si(net_.unit_current), frames, si(net_.frame), si(options_.vdd));
   h += fmt::format("* transistors: {}\n", body_.transistors());
+  if (options_.area == 1)
+    h += "* device area: 1 (--area K would multiply every W and L by sqrt(K))\n";
+  else
+    h += fmt::format("* device area: {} (every transistor's W and L times sqrt({}) = {:.6g}: W/L and currents as at area 1, "
+                     "gate area and capacitance {}x, mismatch sigma /{:.6g})\n",
+                     si(options_.area), si(options_.area), size_, si(options_.area), size_);
   const auto& e = result_.largest_error;
   h += fmt::format("* weights: |w| quantized to multiples of 1/{} of the unit mirror width (NMOS {}, PMOS {}, "
-                   "L 4u); {} of {} weights quantize to 0 and are omitted\n",
-                   options_.grid, microns(kNmosUnitWidth), microns(kPmosUnitWidth), result_.omitted_weights,
-                   result_.weights.size());
+                   "L {}); {} of {} weights quantize to 0 and are omitted\n",
+                   options_.grid, microns(kNmosUnitWidth * size_), microns(kPmosUnitWidth * size_),
+                   microns(kMirrorLength * size_), result_.omitted_weights, result_.weights.size());
   if (e.path.empty() || e.effective == e.wanted) h += "* largest quantization error: 0 (every weight is on the grid)\n";
   else
     h += fmt::format("* largest quantization error: {:.4g} ({}: {:.6g} -> {:.6g})\n", std::abs(e.effective - e.wanted),
@@ -413,6 +472,14 @@ std::string Lowering::header(int frames) const {
   h += fmt::format("* schmitt9 biases: {}\n", options_.calibration
                                                   ? "pre-distorted with the calibration " + options_.calibration->source
                                                   : "ith = beta2, iw = delta, ig = alpha (uncalibrated)");
+  if (!options_.frame_blanking) h += "* frame blanking: off (the cells follow their candidates continuously)\n";
+  if (!blanking_.empty()) {
+    h += "* frame blanking (frame_blanking.hpp): each BMRU layer's cells hold their state until its release, then\n"
+         "*   decide on the settled candidate; I_b and release per layer:";
+    for (const auto& b : blanking_) h += fmt::format(" l{} {} A at {:g}%", b.layer, si(b.current), 100 * b.release);
+    h += "\n*   (per-cell band widening T/W in the layer's blanking comment)";
+    h += "\n";
+  }
   if (copy_trim_ != 1.0)
     h += fmt::format("* sourcing copies: ratio 1/{:.4f}, compensating the predicted channel-length modulation of the "
                      "copy + PMOS path\n", copy_trim_);
@@ -451,6 +518,9 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   }
   body_.blank();
   preset_sources();
+  body_.blank();
+  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames);
+  blanking_sources();
   body_.blank();
   emit_inputs(frames);
   for (int k = 0; k < net_.inputs; ++k) signals_.push_back(fmt::format("in{}", k));
@@ -507,13 +577,15 @@ LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& 
                              const LoweringOptions& options) {
   if (frames.empty()) throw NetworkError("lower: the input sequence has no frames");
   if (options.grid < 1) throw NetworkError("lower: the weight grid must be at least 1");
+  if (!(options.area > 0) || !std::isfinite(options.area))
+    throw NetworkError(fmt::format("lower: the device area factor must be a positive number, got {}", options.area));
   for (const auto& f : frames)
     if (f.size() != static_cast<std::size_t>(network.inputs))
       throw NetworkError("lower: a frame's width differs from the network's inputs");
   const std::string path = options.cell_library.empty() ? cells::cell_library_path() : options.cell_library;
   const CellLibrary library = read_cell_library(path);
   for (const auto& [name, pins] : std::vector<std::pair<std::string, int>>{
-           {"schmitt9", 7}, {"schmitt9_bias", 5}, {"nmirror", 3}, {"nmirror2", 4}, {"nmirror4", 6}, {"pmirror", 3},
+           {"schmitt9", 7}, {"schmitt9_bias", 5}, {"schmitt9_blank", 4}, {"nmirror", 3}, {"nmirror2", 4}, {"nmirror4", 6}, {"pmirror", 3},
            {"pmirror2", 4}, {"pmirror4", 6}, {"relu", 2}, {"isource", 3}, {"isink", 3}})
     library.require(name, pins);
   const double copy_trim = options.calibration ? sourcing_path_gain(library, network.unit_current, options.vdd) : 1.0;

@@ -25,6 +25,12 @@
 //                 formula, including the copies of its input); vdd_l{L}_cells feeds its schmitt9
 //                 cells and their bias references. Input sources draw no supply power (they stand
 //                 for the front end and sit between ground and the input node).
+//   blanking      per BMRU layer a clocked reference I_b (iblank_l{L} into diode mblank_l{L}) and
+//                 per cell a schmitt9_blank that widens its band by I_b from just before each frame
+//                 to the layer's release: the cells decide once per frame, on settled candidates
+//                 (frame_blanking.hpp). Counted in the transistors (2 per cell, 1 per layer).
+//   device area   LoweringOptions::area = K multiplies every W and L (mirrors, biases, ReLU diodes,
+//                 the cells through schmitt9's `area` parameter, the preset switches) by sqrt(K).
 //   state         v(xcell_l{L}_u{u}.x) is the cell's inverted state (low = 1); the agreement
 //                 reads the state from i(vout_...) > alpha/2 instead.
 //   initial state early in frame 0 a switch per cell (mset_l{L}_u{u}, PMOS, for s0 = 1;
@@ -48,6 +54,13 @@ struct LoweringOptions {
   double vdd = 1.8;
   double readout_voltage = 0.9;     // the logit nodes: mid-rail, so both mirror kinds stay saturated
   double rise_fraction = 1e-3;      // input edge time as a fraction of the frame
+  // Device-area factor K (> 0): every transistor's W and L times sqrt(K). W/L, so every current,
+  // ratio and switching point, stays; gate area and intrinsic capacitance grow K-fold (slower
+  // settling), Pelgrom mismatch sigma falls as 1/sqrt(K).
+  double area = 1.0;
+  // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
+  // continuously and can be upset by the transients between frames (for experiments).
+  bool frame_blanking = true;
 };
 
 struct UnitProbe {

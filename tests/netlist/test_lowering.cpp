@@ -2,10 +2,14 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
+
+#include "devices/ekv/ekv_mosfet.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/network/agreement.hpp"
 #include "netlists/network/calibration.hpp"
+#include "netlists/network/frame_blanking.hpp"
 #include "netlists/network/lowering.hpp"
 #include "netlists/network/sequence.hpp"
 
@@ -17,16 +21,30 @@ namespace {
 const std::string kExamples = std::string(PICOSPICE_SOURCE_DIR) + "/netlists/examples/";
 const std::string kData = std::string(PICOSPICE_TEST_DATA) + "/netlist/network/";
 
+// Every EKV MOSFET of an elaborated netlist: instance name -> (W, L).
+std::map<std::string, std::pair<double, double>> mosfet_sizes(const std::string& netlist) {
+  const auto circuit = elaborate_text(netlist, "sizes.cir");
+  std::map<std::string, std::pair<double, double>> sizes;
+  for (const auto& group : circuit->groups)
+    if (const auto* mosfets = dynamic_cast<const EkvMosfetGroup*>(group.get()))
+      for (std::size_t i = 0; i < mosfets->size(); ++i) {
+        const auto p = mosfets->instance_params(i);
+        sizes[mosfets->instance_name(i)] = {p.w, p.l};
+      }
+  return sizes;
+}
+
 }  // namespace
 
 TEST_CASE("the lowered latch elaborates, with its transistors counted", "[lowering]") {
   const Network net = load_network(kExamples + "latch1.json");
   const auto seq = read_sequence_csv(kExamples + "latch1.csv", 1);
   const LoweredNetwork lowered = lower_network(net, seq.frames);
-  // schmitt9 9 + schmitt9_bias 3 + preset switch 1 + input copy and PMOS mirror 4 + h copy and
-  // PMOS mirror 4 + y fan-out (nmirror2 3 + pmirror 2) + readout isource 2 + isink 2.
-  CHECK(lowered.transistors == 30);
-  CHECK(lowered.netlist.find("* transistors: 30") != std::string::npos);
+  // schmitt9 9 + schmitt9_bias 3 + schmitt9_blank 2 + the layer's blanking diode 1 + preset
+  // switch 1 + input copy and PMOS mirror 4 + h copy and PMOS mirror 4 + y fan-out (nmirror2 3 +
+  // pmirror 2) + readout isource 2 + isink 2.
+  CHECK(lowered.transistors == 33);
+  CHECK(lowered.netlist.find("* transistors: 33") != std::string::npos);
   CHECK(lowered.units.size() == 1);
   CHECK(lowered.units[0].candidate == "i(vcand_l0_u0)");
   CHECK(lowered.logits == std::vector<std::string>{"i(vlogit_0)", "i(vlogit_1)"});
@@ -96,4 +114,76 @@ TEST_CASE("agreement: a random 5-unit network, with and without calibration", "[
   CHECK(calibrated.state_agreement >= 0.99);
   CHECK(calibrated.candidate_mae < uncalibrated.candidate_mae);
   CHECK(calibrated.decision_agreement);
+}
+
+TEST_CASE("device area K: every W and L times sqrt(K), the same states", "[lowering]") {
+  const Network net = load_network(kExamples + "latch1.json");
+  const auto seq = read_sequence_csv(kExamples + "latch1.csv", 1);
+  AgreementOptions plain, large;
+  large.lowering.area = 4;
+  const LoweredNetwork one = lower_network(net, seq.frames, plain.lowering);
+  const LoweredNetwork four = lower_network(net, seq.frames, large.lowering);
+  CHECK(one.netlist.find("* device area: 1 ") != std::string::npos);
+  CHECK(four.netlist.find("* device area: 4 (every transistor's W and L times sqrt(4) = 2") != std::string::npos);
+  CHECK(four.transistors == one.transistors);
+  // Every transistor, inside the cells and bias references as well as the mirrors, bias sources
+  // and preset switch, has its W and L doubled.
+  const auto sizes_one = mosfet_sizes(one.netlist), sizes_four = mosfet_sizes(four.netlist);
+  CHECK(static_cast<int>(sizes_one.size()) == one.transistors);
+  REQUIRE(sizes_four.size() == sizes_one.size());
+  for (const auto& [name, size] : sizes_one) {
+    INFO(name);
+    REQUIRE(sizes_four.count(name) == 1);
+    CHECK(sizes_four.at(name).first == Approx(2 * size.first).epsilon(1e-12));
+    CHECK(sizes_four.at(name).second == Approx(2 * size.second).epsilon(1e-12));
+  }
+  // W/L is unchanged, so the circuit takes the same state in every frame (the 4x capacitance
+  // slows the settling, still well inside the 10 ms frame).
+  const AgreementReport a = run_agreement(net, seq.frames, plain), b = run_agreement(net, seq.frames, large);
+  CHECK(b.circuit_states == a.circuit_states);
+  CHECK(b.state_agreement == 1.0);
+  CHECK(b.power_total_w == Approx(a.power_total_w).epsilon(0.02));
+  // A factor that is not positive is refused.
+  large.lowering.area = 0;
+  CHECK_THROWS_AS(lower_network(net, seq.frames, large.lowering), NetworkError);
+}
+
+TEST_CASE("frame blanking: each cell's band is widened to hold through the transitions", "[lowering]") {
+  // The latch (c = x, beta1 0.3, beta2 0.7) over inputs 0.1 -> 1.0 -> 0.2: the candidate moves
+  // within [0.1, 1.0] in every transition, so (frame_blanking.hpp) T = 1.25 * 1.0 - 0.7 and
+  // W = T + 1.25 * 0.3 + 1/32 (the candidate never goes below 0: no deficit to cover).
+  const Network net = load_network(kExamples + "latch1.json");
+  const std::vector<Vector> frames{{0.1}, {1.0}, {0.2}};
+  const auto plan = plan_blanking(net, frames);
+  REQUIRE(plan.size() == 1);
+  REQUIRE(plan[0].units.size() == 1);
+  CHECK(plan[0].layer == 0);
+  CHECK(plan[0].current == Approx(net.unit_current));
+  CHECK(plan[0].release == Approx(kBlankFirstRelease));
+  CHECK(plan[0].units[0].threshold == Approx(1.25 * 1.0 - 0.7));
+  CHECK(plan[0].units[0].width == Approx(0.55 + 1.25 * 0.3 + 1.0 / 32));
+  // I_b is off in frame 0 and on around each later frame boundary until the release.
+  const auto wave = blanking_waveform(plan[0], 0.01, 3, 1e-5);
+  REQUIRE(wave.size() == 1 + 4 * 2);
+  CHECK(wave[2].first == Approx(0.0095));
+  CHECK(wave[2].second == Approx(1e-9));
+  CHECK(wave[3].first == Approx(0.011));
+  CHECK(wave[4].second == 0);
+  // The lowered netlist carries the per-cell outputs, sized from T and W.
+  const LoweredNetwork lowered = lower_network(net, frames);
+  CHECK(lowered.netlist.find("xblank_l0_u0 l0_u0_bt l0_u0_bw blank_l0 0 schmitt9_blank wt=0.55u ww=0.95625u") !=
+        std::string::npos);
+  CHECK(lowered.netlist.find("iblank_l0 vdd_l0_cells blank_l0 PWL(0 0 0.00949 0 0.0095 1e-09 0.011 1e-09 0.0112 0") !=
+        std::string::npos);
+
+  // A net input that goes negative (here a sink of 2 units against a bias of 1) must be covered
+  // by W - T: a high cell's I_width flows into the summing node and the sink pulls it down.
+  Network sinking = net;
+  auto& layer = std::get<BmruLayer>(sinking.layers[0]);
+  layer.W_c[0][0] = -2.0;
+  layer.b_c[0] = 1.0;
+  const auto deficit = plan_blanking(sinking, {{0.0}, {1.0}});
+  // high = 1 (x = 0), low = 1 - 2 = -1: T = 1.25 - 0.7, W = T + 1.25 * (0.3 + 1) + 1/32.
+  CHECK(deficit[0].units[0].threshold == Approx(0.55));
+  CHECK(deficit[0].units[0].width == Approx(0.55 + 1.25 * 1.3 + 1.0 / 32));
 }

@@ -8,9 +8,12 @@
 //                     is the settings' fingerprint). Re-running the same command resumes: finished
 //                     tasks are kept, the rest run. --fresh starts over.
 //   accumulation.csv  per frame: input, noise-free states, std of the deviation (analog, cell)
-//   suppression.csv   per stable state: input std, margin, output std, separation, suppression
+//   suppression.csv   per stable state: input std, margin, output std, separation, suppression,
+//                     and the input-attributable figures from the twin runs without input noise
 //   flips.csv         per noise scale: runs, flips, time observed, rate
-//   summary.json      every number of the report, and the setup (switching points, loop calibration)
+//                     (every CSV and .dat file starts with '#' lines: seed, noisefmax/NT, scale)
+//   summary.json      every number of the report (also the variance trends of the accumulation),
+//                     and the setup (switching points, loop calibration)
 //   *.png             gnuplot plots (skipped with a message when gnuplot is missing)
 #include <fmt/format.h>
 
@@ -159,7 +162,21 @@ json summary_json(const NoiseExperimentSettings& s, const cells::NoiseExperiment
   for (const auto& r : sum.suppression)
     sup.push_back({{"state", r.state}, {"input", r.input}, {"input_std", r.input_std}, {"margin", r.margin},
                    {"output_std", r.output_std}, {"separation", r.separation}, {"suppression", r.suppression},
-                   {"seeds", r.seeds}});
+                   {"seeds", r.seeds}, {"twin_seeds", r.twin_seeds}, {"output_std_own", r.output_std_own},
+                   {"input_std_attributable", r.input_std_attributable},
+                   {"output_std_attributable", r.output_std_attributable},
+                   {"output_std_attributable_se", r.output_std_attributable_se},
+                   {"output_variance_difference", r.output_variance_difference},
+                   {"output_variance_difference_se", r.output_variance_difference_se},
+                   {"suppression_attributable", r.suppression_attributable}});
+  json trends = json::array();
+  for (const auto& r : sum.trends)
+    trends.push_back({{"series", r.series}, {"first_frame", r.first_frame}, {"last_frame", r.last_frame},
+                      {"variance_slope", r.slope}, {"variance_slope_se", r.slope_se},
+                      {"mean_variance", r.mean_variance}, {"normalising_level", r.mean_scale},
+                      {"relative_change", r.relative_change}, {"relative_change_se", r.relative_change_se},
+                      {"late_over_early_measured", r.measured_late_early},
+                      {"late_over_early_predicted", r.predicted_late_early}});
   json flips = json::array();
   for (const auto& r : sum.flips)
     flips.push_back({{"scale", r.scale}, {"runs", r.runs}, {"flips", r.flips}, {"exposure", r.exposure}, {"rate", r.rate}});
@@ -167,6 +184,10 @@ json summary_json(const NoiseExperimentSettings& s, const cells::NoiseExperiment
               {"version", 1},
               {"fingerprint", s.fingerprint()},
               {"noise_grid_step", 0.5 / s.noise_fmax},
+              {"seed", s.seed},
+              {"noise_fmax", s.noise_fmax},
+              {"noise_interp", s.noise_interp},
+              {"noise_scale", s.noise_scale},
               {"failed_tasks", failures},
               {"setup",
                {{"up_switch", setup.up_switch}, {"down_switch", setup.down_switch}, {"mid_input", setup.mid_input},
@@ -174,6 +195,7 @@ json summary_json(const NoiseExperimentSettings& s, const cells::NoiseExperiment
                 {"loop_width_ratio", setup.loop_width_ratio}, {"loop_gain", setup.loop_gain_measured},
                 {"loop_capacitance", setup.loop_capacitance}, {"n_ut", setup.slope_factor_ut}}},
               {"accumulation", acc},
+              {"variance_trends", trends},
               {"suppression", sup},
               {"flips", flips},
               {"flip_fit",
@@ -194,28 +216,46 @@ std::string report_text(const NoiseExperimentSettings& s, const cells::NoiseExpe
         "   analog loop: gain {:.4f} (copy width ratio {:.4f}), C = {:.1f} pF, nUT = {:.2f} mV\n",
         rows.front().seeds, s.noise_scale, s.sample_fraction, setup.loop_gain_measured, setup.loop_width_ratio,
         setup.loop_capacitance * 1e12, setup.slope_factor_ut * 1e3);
-    t += fmt::format("   {:>5} {:>8} | {:>11} {:>10} | {:>11} {:>10} {:>9}\n", "frame", "x (pA)", "analog (pA)",
-                     "std (pA)", "cell (pA)", "std (pA)", "flipped");
+    const double separation = setup.out_high - setup.out_low;
+    t += fmt::format("   std %: the analog loop's relative to its noise-free state, the cell's relative to its level\n"
+                     "   separation {} pA\n", pa(separation));
+    t += fmt::format("   {:>5} {:>8} | {:>11} {:>10} {:>7} | {:>11} {:>10} {:>7} {:>9}\n", "frame", "x (pA)", "analog (pA)",
+                     "std (pA)", "std %", "cell (pA)", "std (pA)", "std %", "flipped");
     std::set<int> shown;
     for (int f : {0, 1, 5, 10, 20, 30, 40, 49, 50, 51, 60, 70, 80, 90, 99})
       if (f < s.frames) shown.insert(f);
     shown.insert(s.frames - 1);
     for (int f : shown) {
       const auto& r = rows[f];
-      t += fmt::format("   {:>5} {:>8.1f} | {:>11.2f} {:>10.4f} | {:>11.2f} {:>10.4f} {:>9}\n", r.frame, r.input * 1e12,
-                       r.analog_clean * 1e12, r.analog_std * 1e12, r.cell_clean * 1e12, r.cell_std * 1e12,
-                       r.cell_state_mismatches);
+      t += fmt::format("   {:>5} {:>8.1f} | {:>11.2f} {:>10.4f} {:>7.3f} | {:>11.2f} {:>10.4f} {:>7.3f} {:>9}\n", r.frame,
+                       r.input * 1e12, r.analog_clean * 1e12, r.analog_std * 1e12, 100 * r.analog_std / r.analog_clean,
+                       r.cell_clean * 1e12, r.cell_std * 1e12, 100 * r.cell_std / separation, r.cell_state_mismatches);
     }
     auto max_over = [&](int from, int to, bool analog) {
       double m = 0;
       for (int f = from; f < std::min(to, s.frames); ++f) m = std::max(m, analog ? rows[f].analog_std : rows[f].cell_std);
       return m;
     };
-    const int f10 = std::min(10, s.frames - 1), f50 = std::min(49, s.frames - 1);
-    t += fmt::format("   analog std grows {:.2f}x from frame {} to frame {}; cell std at most {} pA over all frames, "
-                     "state flips in {} seed-frames\n",
-                     rows[f50].analog_std / rows[f10].analog_std, f10, f50, pa(max_over(0, s.frames, false)),
+    t += fmt::format("   cell std at most {} pA over all frames; state differs from the noise-free run in {} seed-frames\n",
+                     pa(max_over(0, s.frames, false)),
                      [&] { int n = 0; for (const auto& r : rows) n += r.cell_state_mismatches; return n; }());
+    if (!sum.trends.empty()) {
+      t += "   Trend of the variance over frames: least-squares slope, standard error by the jackknife over seeds;\n"
+           "   'change' = slope * (window - 1) / mean variance, the variance's change across the window relative\n"
+           "   to its mean (0: bounded; the std is sqrt(mean variance)).\n";
+      t += fmt::format("   {:>9} {:>7} {:>20} {:>9} {:>10} {:>18} {:>16}\n", "series", "frames", "slope (pA^2/frame)",
+                       "slope/SE", "std (%)", "change (+- SE)", "late/early var");
+      for (const auto& r : sum.trends) {
+        const std::string ratio =
+            r.predicted_late_early > 0 ? fmt::format("{:.2f} (pred {:.2f})", r.measured_late_early, r.predicted_late_early)
+                                       : fmt::format("{:.2f}", r.measured_late_early);
+        t += fmt::format("   {:>9} {:>3}-{:<3} {:>9.3e} +- {:<7.1e} {:>9.1f} {:>10.3f} {:>8.2f} +- {:<6.2f} {:>16}\n",
+                         r.series, r.first_frame, r.last_frame, r.slope * 1e24, r.slope_se * 1e24, r.slope / r.slope_se,
+                         100 * std::sqrt(r.mean_variance) / r.mean_scale, r.relative_change, r.relative_change_se, ratio);
+      }
+      t += "   (late/early: mean variance over the window's last 10 frames over its first 10; pred: a leaky\n"
+           "   integrator of the measured gain, var ~ 1 - a^(2t))\n";
+    }
   }
   if (!sum.suppression.empty()) {
     t += fmt::format(
@@ -227,6 +267,30 @@ std::string report_text(const NoiseExperimentSettings& s, const cells::NoiseExpe
       t += fmt::format("   {:>5} {:>14.4f} {:>11.2f} {:>9.2e} {:>15.4g} {:>13.2f} {:>8.2e} {:>11.3g}x\n", r.state,
                        r.input_std * 1e12, r.margin * 1e12, r.input_std / r.margin, r.output_std * 1e12,
                        r.separation * 1e12, r.output_std / r.separation, r.suppression);
+    bool twins = false;
+    for (const auto& r : sum.suppression) twins = twins || r.twin_seeds >= 2;
+    if (twins) {
+      t += "   Input-attributable: each noisy run has a twin with the same seed and a noiseless input weight mirror;\n"
+           "   'caused' is the std of the paired difference (with - without input noise), 'own' the std of the\n"
+           "   twin's output deviation (the cell's own noise), var diff = var(with) - var(without) (+- jackknife SE).\n";
+      t += fmt::format("   {:>5} {:>14} {:>15} {:>22} {:>26} {:>12}\n", "state", "in caused (pA)", "out own (pA)",
+                       "out caused (pA)", "out var diff (pA^2)", "suppression");
+      bool unmeasurable = false;
+      for (const auto& r : sum.suppression) {
+        if (r.twin_seeds < 2) continue;
+        // Below a millionth of the cell's own output noise the paired difference is no measurement
+        // of a noise path any more (solver resolution); the ratio is then flagged, not quoted.
+        const bool floor = r.output_std_attributable < 1e-6 * r.output_std_own;
+        unmeasurable = unmeasurable || floor;
+        t += fmt::format("   {:>5} {:>14.4f} {:>15.4g} {:>12.4g} +- {:<7.2g} {:>13.4g} +- {:<9.2g} {:>11.3g}x{}\n", r.state,
+                         r.input_std_attributable * 1e12, r.output_std_own * 1e12, r.output_std_attributable * 1e12,
+                         r.output_std_attributable_se * 1e12, r.output_variance_difference * 1e24,
+                         r.output_variance_difference_se * 1e24, r.suppression_attributable, floor ? " *" : "");
+      }
+      if (unmeasurable)
+        t += "   * the output caused by the input noise is below 1e-6 of the cell's own output noise: not measurable,\n"
+             "     the input noise does not reach this output; the ratio only says 'enormous', not how large\n";
+    }
     t += "   (reference design: at least 20-fold per cell boundary, DESIGN.md section 1)\n";
   }
   if (!sum.flips.empty()) {
@@ -249,48 +313,106 @@ std::string report_text(const NoiseExperimentSettings& s, const cells::NoiseExpe
   return t;
 }
 
+// The commented header of every CSV and data file: what decides the noise samples.
+std::string data_header(const NoiseExperimentSettings& s, const std::string& part) {
+  std::string scale = part == "flips" ? "noisescale: the scale column" : fmt::format("noisescale={:g}", s.noise_scale);
+  std::string t = fmt::format(
+      "# picospice noise-experiment {}: seed={} (each run's noiseseed is derived from it, the part and the seed "
+      "index; --write-netlists shows the netlists)\n"
+      "# noisefmax={:g} Hz, NT={:g} s, noiseinterp={}, {}\n",
+      part, s.seed, s.noise_fmax, 0.5 / s.noise_fmax, s.noise_interp, scale);
+  if (part == "accumulation")
+    t += fmt::format("# {} seeds, {} frames of {:g} s, state read at {:g} of each frame, loop gain {:g}\n", s.seeds,
+                     s.frames, s.frame, s.sample_fraction, s.loop_gain);
+  else if (part == "suppression")
+    t += fmt::format("# {} seeds per state (and as many twins without input noise), {:g} s sampled every {:g} s\n",
+                     s.hold_seeds, s.hold_time, s.hold_sample_step);
+  else if (part == "flips")
+    t += fmt::format("# {} runs of {:g} s per scale, input {:g} A below the up switch\n", s.flip_seeds, s.flip_time,
+                     s.flip_margin);
+  return t;
+}
+
 // Data files and gnuplot scripts; returns the PNGs made.
 std::vector<std::string> make_plots(const fs::path& dir, const NoiseExperimentSettings& s,
                                     const cells::NoiseExperimentSetup& setup, const cells::NoiseExperimentSummary& sum) {
   std::vector<std::string> made;
   const std::string d = fs::absolute(dir).string();
   if (!sum.accumulation.empty()) {
-    std::string data = "# frame analog_std_pA cell_std_pA analog_rel_percent cell_rel_percent\n";
+    // Columns 6-7: each frame's variance over the mean variance of its trend window, '?' outside
+    // a window (the set and reset frames of the cell); fitted lines from the trends.
+    std::string data = data_header(s, "accumulation") +
+                       "# frame analog_std_pA cell_std_pA analog_rel_percent cell_rel_percent analog_var_rel "
+                       "cell_var_rel\n";
     const double separation = setup.out_high - setup.out_low;
+    auto window_of = [&](const std::string& prefix, int frame) -> const cells::VarianceTrend* {
+      for (const auto& tr : sum.trends)
+        if (tr.series.rfind(prefix, 0) == 0 && frame >= tr.first_frame && frame <= tr.last_frame) return &tr;
+      return nullptr;
+    };
+    auto relative_variance = [&](const cells::VarianceTrend* tr, double std) {
+      return tr ? fmt::format("{}", std * std / tr->mean_variance) : std::string("?");
+    };
     for (const auto& r : sum.accumulation)
-      data += fmt::format("{} {} {} {} {}\n", r.frame, r.analog_std * 1e12, r.cell_std * 1e12,
-                          100 * r.analog_std / r.analog_clean, 100 * r.cell_std / separation);
+      data += fmt::format("{} {} {} {} {} {} {}\n", r.frame, r.analog_std * 1e12, r.cell_std * 1e12,
+                          100 * r.analog_std / r.analog_clean, 100 * r.cell_std / separation,
+                          relative_variance(window_of("analog", r.frame), r.analog_std),
+                          relative_variance(window_of("cell", r.frame), r.cell_std));
     write_atomically(dir / "accumulation.dat", data);
+    std::string fits;
+    for (const auto& tr : sum.trends) {
+      const double centre = 0.5 * (tr.first_frame + tr.last_frame);
+      fits += fmt::format(", (x >= {0} && x <= {1}) ? 1 + {2:.9g} * (x - {3}) : 1/0 with lines lw 2 dt 2 lc '{4}' "
+                          "title 'fit {5}: change {6:.2f} +- {7:.2f}'",
+                          tr.first_frame, tr.last_frame, tr.slope / tr.mean_variance, centre,
+                          tr.series == "analog" ? "dark-violet" : "dark-green", tr.series, tr.relative_change,
+                          tr.relative_change_se);
+    }
     run_gnuplot(fmt::format(
-        "set terminal png size 1000,800\nset output {0}\nset multiplot layout 2,1\nset grid\nset key left top\n"
+        "set terminal png size 1000,1150\nset output {0}\nset multiplot layout 3,1\nset grid\nset key right center\n"
+        "set datafile missing '?'\nset samples 1000\nset logscale y\n"
         "set title 'noise accumulation: std over {1} seeds of the state deviation from the noise-free run'\n"
         "set xlabel 'frame ({2:g} ms)'\nset ylabel 'std (pA)'\n"
-        "plot {3} using 1:2 with linespoints pt 7 ps 0.5 lw 2 title 'analog loop (gain {4:.3f})', "
-        "'' using 1:3 with linespoints pt 5 ps 0.5 lw 2 title 'schmitt9 cell'\n"
-        "set title 'normalised: analog to its noise-free state, cell to its level separation'\n"
+        "plot {3} using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc 'dark-violet' title 'analog loop (gain {4:.4f})', "
+        "'' using 1:3 with linespoints pt 5 ps 0.5 lw 2 lc 'dark-green' title 'schmitt9 cell (high to frame {5}, then low)'\n"
+        "set title 'normalised: analog to its noise-free state ({6:.1f} pA), cell to its level separation ({7:.1f} pA)'\n"
         "set ylabel 'std (%)'\n"
-        "plot {3} using 1:4 with linespoints pt 7 ps 0.5 lw 2 title 'analog loop', "
-        "'' using 1:5 with linespoints pt 5 ps 0.5 lw 2 title 'schmitt9 cell'\nunset multiplot\n",
+        "plot {3} using 1:4 with linespoints pt 7 ps 0.5 lw 2 lc 'dark-violet' title 'analog loop', "
+        "'' using 1:5 with linespoints pt 5 ps 0.5 lw 2 lc 'dark-green' title 'schmitt9 cell'\n"
+        "unset logscale y\nset key left top\n"
+        "set title 'growth or boundedness: variance over the mean variance of its stretch (analog: all frames; cell: "
+        "high and low stretch)'\n"
+        "set ylabel 'variance / mean variance'\n"
+        "plot {3} using 1:6 with points pt 7 ps 0.7 lc 'dark-violet' title 'analog loop', "
+        "'' using 1:7 with points pt 5 ps 0.7 lc 'dark-green' title 'schmitt9 cell'{8}\nunset multiplot\n",
         gnuplot_quote(d + "/accumulation.png"), sum.accumulation.front().seeds, s.frame * 1e3,
-        gnuplot_quote(d + "/accumulation.dat"), setup.loop_gain_measured));
+        gnuplot_quote(d + "/accumulation.dat"), setup.loop_gain_measured, s.frames / 2 - 1,
+        sum.accumulation.front().analog_clean * 1e12, separation * 1e12, fits));
     made.push_back(d + "/accumulation.png");
   }
   if (!sum.suppression.empty()) {
-    std::string data = "# state input_std/margin output_std/separation\n";
+    // Raw (all noise) and input-attributable (paired with the twins) normalised stds; '?' when the
+    // twins are missing.
+    std::string data = data_header(s, "suppression") +
+                       "# state input_std/margin output_std/separation input_caused/margin output_caused/separation\n";
+    auto value = [](double v) { return std::isfinite(v) && v > 0 ? fmt::format("{}", v) : std::string("?"); };
     for (const auto& r : sum.suppression)
-      data += fmt::format("{} {} {}\n", r.state, r.input_std / r.margin, r.output_std / r.separation);
+      data += fmt::format("{} {} {} {} {}\n", r.state, r.input_std / r.margin, r.output_std / r.separation,
+                          value(r.input_std_attributable / r.margin), value(r.output_std_attributable / r.separation));
     write_atomically(dir / "suppression.dat", data);
     run_gnuplot(fmt::format(
         "set terminal png size 900,600\nset output {0}\nset grid y\nset logscale y\nset format y '10^{{%L}}'\n"
         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+        "set datafile missing '?'\n"
         "set title 'noise at a cell boundary: input std / threshold margin against output std / level separation'\n"
-        "set ylabel 'normalised noise std'\nset key left top\n"
-        "plot {1} using 2:xtic(1) title 'input / margin', '' using 3 title 'output / separation'\n",
+        "set ylabel 'normalised noise std'\nset key below\n"
+        "plot {1} using 2:xtic(1) title 'input / margin (all noise)', '' using 3 title 'output / separation (all noise)', "
+        "'' using 4 title 'input caused by input noise / margin', '' using 5 title 'output caused by input noise / separation'\n",
         gnuplot_quote(d + "/suppression.png"), gnuplot_quote(d + "/suppression.dat")));
     made.push_back(d + "/suppression.png");
   }
   if (!sum.flips.empty()) {
-    std::string data = "# scale inv_scale2 ln_rate flips runs\n";
+    std::string data = data_header(s, "flips") + "# scale inv_scale2 ln_rate flips runs\n";
     for (const auto& r : sum.flips)
       if (r.flips > 0) data += fmt::format("{} {} {} {} {}\n", r.scale, 1 / (r.scale * r.scale), std::log(r.rate), r.flips, r.runs);
     write_atomically(dir / "flips.dat", data);
@@ -336,6 +458,11 @@ void write_netlists(const std::string& target, const NoiseExperimentSettings& s,
         how + "* The cell held high at mid-band (suppression bench).\n");
   write("schmitt9_hold_low.cir", {cells::NoiseTaskKind::Hold, "hold/low/s0", 0, "low", s.noise_scale},
         how + "* The cell held low at mid-band (suppression bench).\n");
+  cells::NoiseTask twin{cells::NoiseTaskKind::Hold, "hold/high/cellonly/s0", 0, "high", s.noise_scale};
+  twin.input_noise = false;
+  write("schmitt9_hold_high_cellonly.cir", twin,
+        how + "* The twin of schmitt9_hold_high.cir: same seed, input weight mirror noiseless (noise=0), so\n"
+              "* i(vpout) here minus there is the output noise caused by the input noise.\n");
   write("schmitt9_flip.cir", {cells::NoiseTaskKind::Flip, "flip/x6/s0", 0, "low", 6.0},
         how + "* Spurious flips: low state near the up switch at noisescale 6.\n");
 }
@@ -439,17 +566,22 @@ int run_experiment(const Options& o) {
   write_atomically(dir / "report.txt", report);
   write_atomically(dir / "summary.json", summary_json(s, setup, summary, failures.size()).dump(2) + "\n");
   {
-    std::string csv = "frame,input,analog_clean,analog_std,cell_clean,cell_std,cell_state_clean,cell_state_mismatches,seeds\n";
+    std::string csv = data_header(s, "accumulation") + "frame,input,analog_clean,analog_std,cell_clean,cell_std,cell_state_clean,cell_state_mismatches,seeds\n";
     for (const auto& r : summary.accumulation)
       csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", r.frame, r.input, r.analog_clean, r.analog_std, r.cell_clean,
                          r.cell_std, r.cell_state_clean, r.cell_state_mismatches, r.seeds);
     if (!summary.accumulation.empty()) write_atomically(dir / "accumulation.csv", csv);
-    csv = "state,input,input_std,margin,output_std,separation,suppression,seeds\n";
+    csv = data_header(s, "suppression") +
+          "state,input,input_std,margin,output_std,separation,suppression,seeds,twin_seeds,output_std_own,"
+          "input_std_attributable,output_std_attributable,output_std_attributable_se,output_variance_difference,"
+          "output_variance_difference_se,suppression_attributable\n";
     for (const auto& r : summary.suppression)
-      csv += fmt::format("{},{},{},{},{},{},{},{}\n", r.state, r.input, r.input_std, r.margin, r.output_std, r.separation,
-                         r.suppression, r.seeds);
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.state, r.input, r.input_std, r.margin,
+                         r.output_std, r.separation, r.suppression, r.seeds, r.twin_seeds, r.output_std_own,
+                         r.input_std_attributable, r.output_std_attributable, r.output_std_attributable_se,
+                         r.output_variance_difference, r.output_variance_difference_se, r.suppression_attributable);
     if (!summary.suppression.empty()) write_atomically(dir / "suppression.csv", csv);
-    csv = "scale,runs,flips,exposure,rate\n";
+    csv = data_header(s, "flips") + "scale,runs,flips,exposure,rate\n";
     for (const auto& r : summary.flips) csv += fmt::format("{},{},{},{},{}\n", r.scale, r.runs, r.flips, r.exposure, r.rate);
     if (!summary.flips.empty()) write_atomically(dir / "flips.csv", csv);
   }
@@ -490,7 +622,7 @@ CommandAction add_noise_experiment_command(CLI::App& app) {
   cmd->add_option("--noisefmax", o->noisefmax, "noise bandwidth, Hz (default 50k: grid step 10 us)");
   cmd->add_option("--noiseinterp", o->noise_interp, "noise interpolation: hold (default) or linear");
   cmd->add_option("--noisescale", o->noisescale, "noise scale of the accumulation and suppression (default 1)");
-  cmd->add_option("--loop-gain", o->loop_gain, "effective feedback gain of the analog loop (default 0.98)");
+  cmd->add_option("--loop-gain", o->loop_gain, "effective feedback gain of the analog loop (default 0.995)");
   cmd->add_option("--flip-scales", o->flip_scales, "comma-separated noise scales of the flip runs (default 4,5,6,7,8,10)");
   cmd->add_option("--flip-time", o->flip_time, "length of one flip run, s (default 20m)");
   cmd->add_option("--flip-margin", o->flip_margin, "flip input below the up switch, A (default 30p)");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -117,20 +118,25 @@ std::string analog_loop_body(double width_ratio, double capacitance, const std::
 }
 
 // The cell bench: the input from a PMOS weight mirror (reference `input`), the output into the next
-// stage's diode, probes on the cell's input diode and the next stage's diode.
-std::string cell_body(const NoiseExperimentSettings& s, const std::string& input) {
+// stage's diode, probes on the cell's input diode and the next stage's diode. Without input noise
+// the weight mirror is written out as the library's pmirror (W=2u L=4u) with `noise=0` on both
+// transistors; the cell's and the load's devices keep their names, hence their noise samples.
+std::string cell_body(const NoiseExperimentSettings& s, const std::string& input, bool input_noise = true) {
+  const std::string mirror = input_noise ? "Xw ref win vdd pmirror\n"
+                                         : "Mwi ref ref vdd vdd pch W=2u L=4u noise=0\n"
+                                           "Mwo win ref vdd vdd pch W=2u L=4u noise=0\n";
   return fmt::format(
       "Xbias vdd 0 bthresh bwidth bgain schmitt9_bias ith={:.9g} iw={:.9g} ig={:.9g}\n"
       "* input: a PMOS weight mirror fed by an ideal (noiseless) reference; Vin reads the delivered current\n"
       "Iref ref 0 {}\n"
-      "Xw ref win vdd pmirror\n"
+      "{}"
       "Vin win in 0\n"
       "Xcell in out vdd 0 bthresh bwidth bgain schmitt9\n"
       "* output: into the next stage's input diode\n"
       "Vsense out load 0\n"
       "Mload load load 0 0 nch W=1u L=4u\n"
       "{}{}",
-      s.bias.ithresh, s.bias.iwidth, s.bias.igain, input, probe("pin", "in"), probe("pout", "load"));
+      s.bias.ithresh, s.bias.iwidth, s.bias.igain, input, mirror, probe("pin", "in"), probe("pout", "load"));
 }
 
 std::vector<Plot> run_text(const std::string& text, const std::string& name) {
@@ -221,13 +227,17 @@ NoiseExperimentSetup prepare_noise_experiment(const NoiseExperimentSettings& s) 
   // Start 5% weak (a gain >= 1 has no operating point); the gain is close to proportional to w.
   if (s.accumulation) {
     const double input = (1 - s.loop_gain) * s.hold_input;
+    // The tolerance is a fraction of the leak 1 - a, not of a: near a = 1 the loop's time
+    // constant 1/(1 - a) frames is what the accumulation measures, and an absolute 1e-3 would
+    // leave it 20% off at a = 0.995.
+    const double tolerance = 0.01 * (1 - s.loop_gain);
     double w = 0.95 * s.loop_gain;
     LoopPoint p = loop_operating_point(s, w, input);
-    for (int iteration = 0; iteration < 3; ++iteration) {
+    for (int iteration = 0; iteration < 12 && std::fabs(p.gain - s.loop_gain) > tolerance; ++iteration) {
       w *= s.loop_gain / p.gain;
       p = loop_operating_point(s, w, input);
     }
-    if (std::fabs(p.gain - s.loop_gain) > 1e-3)
+    if (std::fabs(p.gain - s.loop_gain) > tolerance)
       throw SimulationError(fmt::format("noise experiment: the analog loop's gain calibration ended at {:.4f}, not {:.4f}",
                                         p.gain, s.loop_gain));
     setup.loop_width_ratio = w;
@@ -306,8 +316,11 @@ std::vector<NoiseTask> plan_noise_tasks(const NoiseExperimentSettings& s) {
       add(NoiseTaskKind::CellFrames, fmt::format("cell/s{}", k), k, "", s.noise_scale);
     }
     if (s.suppression && k < s.hold_seeds) {
-      add(NoiseTaskKind::Hold, fmt::format("hold/low/s{}", k), k, "low", s.noise_scale);
-      add(NoiseTaskKind::Hold, fmt::format("hold/high/s{}", k), k, "high", s.noise_scale);
+      for (const std::string state : {"low", "high"}) {
+        add(NoiseTaskKind::Hold, fmt::format("hold/{}/s{}", state, k), k, state, s.noise_scale);
+        add(NoiseTaskKind::Hold, fmt::format("hold/{}/cellonly/s{}", state, k), k, state, s.noise_scale);
+        tasks.back().input_noise = false;
+      }
     }
     if (s.flips && k < s.hold_seeds) add(NoiseTaskKind::Hold, fmt::format("hold/flipin/s{}", k), k, "flipin", 1.0);
     if (s.flips && k < s.flip_seeds)
@@ -319,7 +332,8 @@ std::vector<NoiseTask> plan_noise_tasks(const NoiseExperimentSettings& s) {
 std::string noise_task_netlist(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup,
                                const NoiseTask& task) {
   // The noise-free run keeps the noise grid (same step limit and landing times), at scale 0.
-  const std::string part = task.id.substr(0, task.id.rfind('/'));
+  // The twin without input noise draws with its partner's seed (part "hold/<state>").
+  const std::string part = task.input_noise ? task.id.substr(0, task.id.rfind('/')) : "hold/" + task.state;
   const std::uint64_t seed = task.seed_index ? run_seed(s, part, *task.seed_index) : 1;
   const double scale = task.seed_index ? task.scale : 0.0;
   const double nt = grid_step(s);
@@ -343,8 +357,10 @@ std::string noise_task_netlist(const NoiseExperimentSettings& s, const NoiseExpe
       const double stop = task.kind == NoiseTaskKind::Flip ? s.flip_time : s.hold_settle + s.hold_time;
       // The state is picked by holding the cell's node x (the inverted state) during the operating
       // point: 0 V is s = 1, VDD is s = 0.
-      return bench_header(fmt::format("noise experiment: schmitt9 held {} ({})", high ? "high" : "low", task.id), s) +
-             options + cell_body(s, fmt::format("{:.9g}", reference)) +
+      return bench_header(fmt::format("noise experiment: schmitt9 held {} ({}){}", high ? "high" : "low", task.id,
+                                      task.input_noise ? "" : ", input weight mirror noiseless"),
+                          s) +
+             options + cell_body(s, fmt::format("{:.9g}", reference), task.input_noise) +
              fmt::format(".ic v(xcell.x)={}\n.tran {:.9g} {:.9g} 0 {:.9g}\n.end\n", high ? 0.0 : s.vdd, nt, stop, nt);
     }
   }
@@ -402,6 +418,99 @@ LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y) {
   f.r_squared = syy > 0 ? (sxy * sxy) / (sxx * syy) : 1.0;
   return f;
 }
+
+namespace {
+
+// Sample standard deviation (about the sample mean) of every value of every series but `skip`.
+double pooled_std(const std::vector<std::vector<double>>& series, std::size_t skip = SIZE_MAX) {
+  double sum = 0, sum_sq = 0;
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    if (k == skip) continue;
+    for (double v : series[k]) sum += v, ++n;
+  }
+  if (n < 2) return kNaN;
+  const double mean = sum / double(n);
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    if (k == skip) continue;
+    for (double v : series[k]) sum_sq += (v - mean) * (v - mean);
+  }
+  return std::sqrt(sum_sq / double(n - 1));
+}
+
+// Jackknife standard error over n seeds of a statistic computed without seed `skip`:
+// sqrt((n-1)/n * sum (theta_i - mean theta)^2) (Efron & Tibshirani, An Introduction to the
+// Bootstrap, ch. 11).
+template <class Statistic>
+double jackknife_se(std::size_t n, Statistic statistic) {
+  if (n < 3) return kNaN;
+  std::vector<double> theta(n);
+  double mean = 0;
+  for (std::size_t i = 0; i < n; ++i) mean += theta[i] = statistic(i);
+  mean /= double(n);
+  double ss = 0;
+  for (double v : theta) ss += (v - mean) * (v - mean);
+  return std::sqrt(double(n - 1) / double(n) * ss);
+}
+
+// Per-frame sample variance over the seeds (all but `skip`) of deviations[seed][frame], frames
+// [first, last].
+std::vector<double> frame_variances(const std::vector<std::vector<double>>& deviations, int first, int last,
+                                    std::size_t skip) {
+  std::vector<double> out;
+  for (int f = first; f <= last; ++f) {
+    double sum = 0, sum_sq = 0;
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < deviations.size(); ++k)
+      if (k != skip) sum += deviations[k][f], ++n;
+    const double mean = sum / double(n);
+    for (std::size_t k = 0; k < deviations.size(); ++k)
+      if (k != skip) sum_sq += (deviations[k][f] - mean) * (deviations[k][f] - mean);
+    out.push_back(sum_sq / double(n - 1));
+  }
+  return out;
+}
+
+double mean_of(const std::vector<double>& v, std::size_t from, std::size_t to) {
+  double sum = 0;
+  for (std::size_t k = from; k < to; ++k) sum += v[k];
+  return sum / double(to - from);
+}
+
+// The variance trend of one series over frames [first, last] (see VarianceTrend).
+VarianceTrend variance_trend(const std::string& name, const std::vector<std::vector<double>>& deviations, int first,
+                             int last, double scale, double gain, double sample_fraction) {
+  VarianceTrend trend;
+  trend.series = name;
+  trend.first_frame = first;
+  trend.last_frame = last;
+  trend.mean_scale = scale;
+  std::vector<double> frames;
+  for (int f = first; f <= last; ++f) frames.push_back(f);
+  const std::size_t edge = std::max<std::size_t>(1, std::min<std::size_t>(10, frames.size() / 2));
+  auto slope = [&](std::size_t skip) { return fit_line(frames, frame_variances(deviations, first, last, skip)).slope; };
+  auto relative = [&](std::size_t skip) {
+    const auto v = frame_variances(deviations, first, last, skip);
+    return fit_line(frames, v).slope * double(last - first) / mean_of(v, 0, v.size());
+  };
+  const auto all = frame_variances(deviations, first, last, SIZE_MAX);
+  trend.slope = fit_line(frames, all).slope;
+  trend.mean_variance = mean_of(all, 0, all.size());
+  trend.relative_change = trend.slope * double(last - first) / trend.mean_variance;
+  trend.slope_se = jackknife_se(deviations.size(), slope);
+  trend.relative_change_se = jackknife_se(deviations.size(), relative);
+  trend.measured_late_early = mean_of(all, all.size() - edge, all.size()) / mean_of(all, 0, edge);
+  if (gain > 0) {
+    // A leaky integrator that keeps the fraction a per frame, started from the noise-free state at
+    // t = 0, has var(t) = V_inf (1 - a^(2t)) with t in frames (the state is read at f of a frame).
+    std::vector<double> shape;
+    for (double f : frames) shape.push_back(1 - std::pow(gain, 2 * (f + sample_fraction)));
+    trend.predicted_late_early = mean_of(shape, shape.size() - edge, shape.size()) / mean_of(shape, 0, edge);
+  }
+  return trend;
+}
+
+}  // namespace
 
 NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup,
                                                   const std::map<std::string, NoiseTaskResult>& results) {
@@ -461,6 +570,30 @@ NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings&
         row.cell_std = std_of(dc);
         summary.accumulation.push_back(row);
       }
+      // Growth or boundedness: the variance trend of the analog loop over every frame (its input
+      // never changes), of the cell over its high stretch (frames 1 .. frames/2 - 1) and its low
+      // stretch (frames/2 + 1 .. frames - 1); the set and reset frames are left out, their input
+      // differs.
+      std::vector<std::vector<double>> dev_analog, dev_cell;
+      for (std::size_t k = 0; k < analog.size(); ++k) {
+        std::vector<double> a, c;
+        for (int f = 0; f < s.frames; ++f) {
+          a.push_back((*analog[k])[f] - (*analog_clean)[f]);
+          c.push_back((*cell[k])[f] - (*cell_clean)[f]);
+        }
+        dev_analog.push_back(std::move(a));
+        dev_cell.push_back(std::move(c));
+      }
+      const double analog_level = mean_of(*analog_clean, 0, analog_clean->size());
+      summary.trends.push_back(variance_trend("analog", dev_analog, 0, s.frames - 1, analog_level,
+                                              setup.loop_gain_measured, s.sample_fraction));
+      const double separation = setup.out_high - setup.out_low;
+      const int reset = s.frames / 2;
+      if (reset - 1 >= 3)
+        summary.trends.push_back(variance_trend("cell high", dev_cell, 1, reset - 1, separation, 0, s.sample_fraction));
+      if (s.frames - 1 >= reset + 3)
+        summary.trends.push_back(
+            variance_trend("cell low", dev_cell, reset + 1, s.frames - 1, separation, 0, s.sample_fraction));
     }
   }
 
@@ -505,6 +638,43 @@ NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings&
       row.margin = state == "low" ? setup.up_switch - setup.mid_input : setup.mid_input - setup.down_switch;
       row.separation = setup.out_high - setup.out_low;
       row.suppression = (row.input_std / row.margin) / (row.output_std / row.separation);
+      // The twins without input noise: per seed, the output's own deviation and the paired
+      // differences (with - without input noise) of the input and the output.
+      const auto* clean = find("hold/" + state + "/clean");
+      std::vector<std::vector<double>> own, paired_in, paired_out, with_out;
+      for (int k = 0; k < s.hold_seeds; ++k) {
+        const auto* with = find(fmt::format("hold/{}/s{}", state, k));
+        const auto* without = find(fmt::format("hold/{}/cellonly/s{}", state, k));
+        if (!with || !without) continue;
+        expect_size(*without, 2 * hold_samples, "hold twin");
+        std::vector<double> o, pi, po, wo;
+        for (std::size_t j = 0; j < hold_samples; ++j) {
+          const std::size_t m = hold_samples + j;
+          o.push_back((*without)[m] - (*clean)[m]);
+          wo.push_back((*with)[m] - (*clean)[m]);
+          pi.push_back((*with)[j] - (*without)[j]);
+          po.push_back((*with)[m] - (*without)[m]);
+        }
+        own.push_back(std::move(o));
+        with_out.push_back(std::move(wo));
+        paired_in.push_back(std::move(pi));
+        paired_out.push_back(std::move(po));
+      }
+      row.twin_seeds = static_cast<int>(own.size());
+      if (row.twin_seeds >= 2) {
+        row.output_std_own = pooled_std(own);
+        row.input_std_attributable = pooled_std(paired_in);
+        row.output_std_attributable = pooled_std(paired_out);
+        row.output_std_attributable_se = jackknife_se(own.size(), [&](std::size_t i) { return pooled_std(paired_out, i); });
+        auto variance_difference = [&](std::size_t skip) {
+          const double a = pooled_std(with_out, skip), b = pooled_std(own, skip);
+          return a * a - b * b;
+        };
+        row.output_variance_difference = variance_difference(SIZE_MAX);
+        row.output_variance_difference_se = jackknife_se(own.size(), variance_difference);
+        row.suppression_attributable =
+            (row.input_std_attributable / row.margin) / (row.output_std_attributable / row.separation);
+      }
       summary.suppression.push_back(row);
     }
   }

@@ -11,7 +11,9 @@
 //    that its noise-free state stays at x and the growth of its deviation is not confounded with a
 //    drifting operating point (its noise scales with its state current). Each frame's state is sampled at
 //    sample_fraction of the frame; the report is the standard deviation over seeds of
-//    (noisy - noise-free), frame by frame.
+//    (noisy - noise-free), frame by frame, and the trend of its variance (VarianceTrend: slope
+//    against frame with a jackknife error; the analog loop over all frames, the cell over its
+//    high and its low stretch separately, since its two levels carry very different noise).
 //      analog loop  a current-mode leaky integrator: the state is the current I_s of a
 //                   diode-connected NMOS whose gate node carries a capacitor C; an NMOS mirror copy
 //                   (ratio w) turned around by a PMOS mirror feeds a*I_s back into the node, and a
@@ -19,8 +21,9 @@
 //                   node obeys C nUT/I_s dI_s/dt = (1-a)(x - I_s), so the state keeps the fraction
 //                   r = exp(-T (1-a) I_s/(C nUT)) per frame. C is chosen so that r = a at I_s =
 //                   hold level: the discrete recurrence s_t = a s_{t-1} + (1-a) x_t, in continuous
-//                   time. w is calibrated by two operating points so that the effective loop gain
-//                   (channel-length modulation makes the mirrors ~1-3% strong) is a.
+//                   time. w is calibrated by operating points so that the effective loop gain
+//                   (channel-length modulation makes the mirrors ~1-3% strong) is a, within 1% of
+//                   1 - a.
 //      schmitt9     the cell under its nominal biases, fed x_t through the same kind of PMOS weight
 //                   mirror, driving the next stage's input diode (an NMOS W=1u L=4u).
 //    The state read in both: the current that a unit NMOS copy of the state's diode carries (the
@@ -39,6 +42,13 @@
 //                    level separation out_high - out_low (DC loop, middle of the band).
 //    suppression = (input std / margin) / (output std / separation), per state, to be held
 //    against the reference design's "at least 20-fold" (DESIGN.md section 1).
+//    Raw and input-attributable: the output's noise is partly the cell's own (in the high state
+//    the output transistor's shot noise, 2qI_gain into the next stage's diode, which no input
+//    noise causes), so each noisy hold run has a twin with the same seed whose input weight
+//    mirror is noiseless (`noise=0`; the cell's and the load's devices draw the same samples,
+//    since a device's sequence depends only on its own name). The paired difference
+//    (with input noise) - (without), on the input probe and on the output probe, is the part
+//    caused by the input noise; the attributable suppression is formed from those two stds.
 // 3. Spurious flips. The cell in its low state with the input `flip_margin` below the up switch,
 //    for each noisescale in `flip_scales`, `flip_seeds` runs of `flip_time`: the time of the first
 //    flip (output probe above I_gain/2) or none. The rate is the maximum-likelihood estimate for
@@ -55,6 +65,7 @@
 // than their full noise, which the report states beside the numbers.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,6 +74,8 @@
 #include "netlists/cells/characterize.hpp"
 
 namespace picospice::cells {
+
+inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
 struct NoiseExperimentSettings {
   SchmittBias bias;                       // the cell's biases (default 350/200/500 pA)
@@ -79,7 +92,10 @@ struct NoiseExperimentSettings {
   double sample_fraction = 0.9;           // where in the frame the state is read
   int seeds = 50;
   double noise_scale = 1.0;               // noisescale of the accumulation and suppression runs
-  double loop_gain = 0.98;                // effective feedback gain a of the analog loop
+  // Effective feedback gain a of the analog loop. 0.995: a time constant of 1/(1-a) = 200 frames,
+  // so over 100 frames the variance is still growing nearly linearly (1 - a^(2t)); at 0.98 it
+  // saturates after ~25 frames and "growth" is hard to tell from a bounded level.
+  double loop_gain = 0.995;
   double set_input = 450e-12, hold_input = 250e-12, reset_input = 50e-12;  // x_t levels (A)
 
   // Suppression.
@@ -129,6 +145,9 @@ struct NoiseTask {
   std::optional<int> seed_index;   // empty: the noise-free run (noisescale 0)
   std::string state;               // Hold: "low", "high" or "flipin"; Flip: "low"
   double scale = 1.0;              // noisescale
+  // Hold only: false for the twin run whose input weight mirror is noiseless (same noise seed as
+  // the run with input noise, id "hold/<state>/cellonly/s<k>").
+  bool input_noise = true;
 };
 
 // One finished task. values: AnalogFrames and CellFrames one state current per frame (A);
@@ -149,6 +168,24 @@ NoiseTaskResult run_noise_task(const NoiseExperimentSettings& settings, const No
                                const NoiseTask& task);
 
 // --- Summaries ---------------------------------------------------------------------------------
+// Growth of a variance over frames: least-squares slope of var(frame) over a window of frames,
+// with its standard error by the jackknife over seeds (leave one seed out, recompute every
+// frame's variance and the slope). The jackknife, not the regression's own error, because the
+// frames of one seed are one trajectory: their deviations are correlated, not independent.
+struct VarianceTrend {
+  std::string series;           // "analog", "cell high", "cell low"
+  int first_frame = 0, last_frame = 0;
+  double slope = 0, slope_se = 0;  // A^2 per frame
+  double mean_variance = 0;        // A^2, over the window
+  double mean_scale = 0;           // the normalising level (A): analog state, or level separation
+  // The variance's change over the window relative to its mean: slope * (frames - 1) / mean.
+  double relative_change = 0, relative_change_se = 0;
+  // Analog loop: what a leaky integrator of the measured gain predicts for the ratio of the
+  // variance over the window's last 10 frames to its first 10, var ~ 1 - a^(2 (t + f)) (zero for
+  // the cell rows), and what was measured.
+  double predicted_late_early = 0, measured_late_early = 0;
+};
+
 struct AccumulationRow {
   int frame = 0;
   double input = 0;                                  // x_t (A)
@@ -165,6 +202,16 @@ struct SuppressionRow {
   double output_std = 0, separation = 0;
   double suppression = 0;       // (input_std / margin) / (output_std / separation)
   int seeds = 0;
+  // From the twin runs without input noise (NaN when they are missing):
+  double output_std_own = kNoValue;          // std of (cell-only output - noise-free): the cell's own
+  double input_std_attributable = kNoValue;  // std of (input with - without input noise)
+  double output_std_attributable = kNoValue; // std of (output with - without input noise)
+  double output_std_attributable_se = kNoValue;  // jackknife over seeds
+  // var(output with) - var(output without): the other way to isolate the input-caused part; it is
+  // a difference of two noisy estimates, so given with its jackknife standard error.
+  double output_variance_difference = kNoValue, output_variance_difference_se = kNoValue;
+  double suppression_attributable = kNoValue;  // from the two attributable stds
+  int twin_seeds = 0;
 };
 
 struct FlipRow {
@@ -183,6 +230,7 @@ struct FlipFit {
 
 struct NoiseExperimentSummary {
   std::vector<AccumulationRow> accumulation;
+  std::vector<VarianceTrend> trends;  // analog over all frames; cell over its high and its low stretch
   std::vector<SuppressionRow> suppression;
   std::vector<FlipRow> flips;
   FlipFit fit;

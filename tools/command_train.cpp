@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/output/atomic_file.hpp"
+#include "netlists/network/training/checkpoint.hpp"
 #include "netlists/network/training/digits.hpp"
 #include "netlists/network/training/trainer.hpp"
 #include "tools/command.hpp"
@@ -26,14 +27,19 @@ constexpr const char* kKwsDefaultDir = "data/kws";
 struct TrainCommandOptions {
   std::string task;
   std::string data;
+  std::string scan = "columns";  // --task digits: the order the image is read in (digits.hpp)
   std::string output;
   double sigma = -1;  // < 0: from the cell library's mismatch
+  double area = 1;    // the device area factor the network will be lowered with (lower --area)
+  std::string init_from;  // a finished run's checkpoint: start from its best parameters
   bool quiet = false;
   TrainOptions train;
 };
 
 Dataset load_task(const TrainCommandOptions& o) {
-  if (o.task == "digits") return load_digits(o.data);
+  if (o.task != "digits" && o.scan != "columns")
+    throw std::runtime_error("--scan applies to --task digits only");
+  if (o.task == "digits") return load_digits(o.data, parse_digits_scan(o.scan));
   if (o.task == "kws") {
     const std::filesystem::path dir = o.data.empty() ? kKwsDefaultDir : o.data;
     if (!std::filesystem::exists(dir / "dataset.json"))
@@ -47,16 +53,42 @@ Dataset load_task(const TrainCommandOptions& o) {
   return load_dataset(o.task);
 }
 
+// --init-from: a fine-tuning run starts from another run's best parameters. It is written as a
+// checkpoint of this run's settings with no epoch done and a fresh optimizer, which the trainer
+// then resumes, so the new run is as deterministic (and as resumable) as any other.
+void start_from(const Dataset& data, const TrainCommandOptions& o) {
+  const Checkpoint source = load_checkpoint(o.init_from);
+  if (source.best_epoch == 0) throw std::runtime_error(o.init_from + ": the checkpoint holds no finished epoch");
+  const nlohmann::json config = train_config(data, o.train);
+  for (const char* key : {"inputs", "classes", "layers", "units", "linear"})
+    if (!source.config.contains(key) || source.config[key] != config[key])
+      throw std::runtime_error(fmt::format("{}: the checkpoint's network has another {} ({}, now {})", o.init_from, key,
+                                           source.config.contains(key) ? source.config[key].dump() : "missing",
+                                           config[key].dump()));
+  Checkpoint start;
+  start.config = config;
+  start.theta = source.best_theta;
+  start.best_theta = source.best_theta;
+  start.adam.m = Eigen::VectorXd::Zero(start.theta.size());  // a fresh optimizer (as at step 0)
+  start.adam.v = Eigen::VectorXd::Zero(start.theta.size());
+  save_checkpoint(start, o.train.checkpoint);
+}
+
 std::string percent(double fraction) { return fmt::format("{:5.1f}%", 100 * fraction); }
 
 int run_train(TrainCommandOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   const Dataset data = load_task(o);
   TrainOptions& t = o.train;
-  if (o.sigma >= 0) t.hardware.sigmas = uniform_sigmas(o.sigma);
+  t.hardware.sigmas = o.sigma >= 0 ? uniform_sigmas(o.sigma) : mismatch_sigmas_from_cells(o.area);
   if (t.checkpoint.empty()) t.checkpoint = o.output + ".checkpoint";
   if (t.resume && !std::filesystem::exists(t.checkpoint))
     throw std::runtime_error(t.checkpoint + ": no checkpoint to resume from");
+  if (!o.init_from.empty()) {
+    if (t.resume) throw std::runtime_error("--init-from starts a new run; it cannot be combined with --resume");
+    start_from(data, o);
+    t.resume = true;
+  }
 
   fmt::print("task {}: {} inputs, {} classes; {} / {} / {} clips (train / validation / test)\n",
              data.name.empty() ? o.task : data.name, data.inputs, data.classes, data.train.size(),
@@ -69,8 +101,9 @@ int run_train(TrainCommandOptions& o) {
   if (t.hardware.enabled) {
     const auto& s = t.hardware.sigmas;
     fmt::print("hardware-aware: weights on the 1/{} mirror grid; mismatch noise sigma weight {:.1f}%, bias {:.1f}%, "
-               "threshold {:.1f}%, gain {:.1f}%\n",
-               t.hardware.grid, 100 * s.weight, 100 * s.bias, 100 * s.threshold, 100 * s.gain);
+               "threshold {:.1f}%, gain {:.1f}% ({})\n",
+               t.hardware.grid, 100 * s.weight, 100 * s.bias, 100 * s.threshold, 100 * s.gain,
+               o.sigma >= 0 ? std::string("--sigma") : fmt::format("the library's mismatch at area factor {:g}", o.area));
   }
   fmt::print("{:>6}  {:>7}  {:>8} {:>7} {:>7}  {:>8} {:>7} {:>7}  {:>6}\n", "epoch", "lr", "loss", "frame", "vote",
              "val loss", "frame", "vote", "time");
@@ -136,23 +169,32 @@ CommandAction add_train_command(CLI::App& app) {
       "finished epochs (--resume continues the run).\n"
       "\n"
       "Tasks:\n"
-      "  digits  8x8 handwritten digits from Debian's python3-sklearn (8 frames of 8 pixel currents).\n"
+      "  digits  8x8 handwritten digits from Debian's python3-sklearn (8 frames of 8 pixel currents:\n"
+      "          the image's columns, or its rows with --scan rows).\n"
       "  kws     the keyword-spotting set of `picospice dataset kws -o DIR` (--data DIR, default data/kws).\n"
       "  FILE    your own data: a picospice-dataset/1 directory or its dataset.json\n"
       "          (format: netlists/network/DATASET.md).\n"
       "\n"
       "Examples:\n"
-      "  picospice train --task digits --layers 1 --units 32 --linear 64 --vote-last 3 --loss-on-voted-frames \\\n"
-      "      --epochs 100 --batch 16 --lr 0.03 --weight-decay 0.05 -o digits.json\n"
+      "  picospice train --task digits --layers 1 --units 32 --vote-last 3 --loss-on-voted-frames --epochs 150 \\\n"
+      "      --batch 16 --lr 0.03 --surrogate-a 2 --hardware-aware --seed 1 -o digits.json\n"
       "  picospice train --task kws --layers 2 --units 4 --hardware-aware -o kws_2x4.json\n"
       "  picospice infer kws_2x4.json --input clip.csv");
   cmd->add_option("--task", o->task, "digits, kws, or a dataset directory / dataset.json")->required();
   cmd->add_option("--data", o->data, "digits: digits.csv.gz or its directory; kws: the dataset directory (default data/kws)");
+  cmd->add_option("--scan", o->scan,
+                  "digits: read each image as 8 frames of its columns, left to right, or of its rows, top to\n"
+                  "bottom (netlists/network/training/digits.hpp says why columns are the default)")
+      ->capture_default_str()->check(CLI::IsMember({"columns", "rows"}));
   cmd->add_option("--layers", o->train.layers, "number of BMRU layers")->required()->check(CLI::Range(1, 16));
   cmd->add_option("--units", o->train.units, "units (states) per BMRU layer")->required()->check(CLI::Range(1, 4096));
   cmd->add_option("--linear", o->train.linear,
                   "width of a trainable linear ReLU layer y = max(W x + b, 0) before the BMRU layers\n"
                   "(stateless neurons, not counted in --units; 0: none)")
+      ->capture_default_str()->check(CLI::Range(0, 4096));
+  cmd->add_option("--projection", o->train.projection,
+                  "train each BMRU layer's output projection y = max(W_p h + b_p, 0) with this many outputs\n"
+                  "(stateless ReLUs over the units' states, not counted in --units; 0: W_p = I, fixed)")
       ->capture_default_str()->check(CLI::Range(0, 4096));
   cmd->add_option("--epochs", o->train.epochs, "passes over the training split")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->train.seed, "seed of every random choice (initialization, shuffles, noise)")->capture_default_str();
@@ -175,8 +217,18 @@ CommandAction add_train_command(CLI::App& app) {
   cmd->add_flag("--hardware-aware", o->train.hardware.enabled,
                 "train with weights on the lowering's mirror grid (straight-through gradient) and multiplicative\n"
                 "mismatch noise on every parameter, sigma from the cell library's Pelgrom coefficients");
-  cmd->add_option("--sigma", o->sigma, "with --hardware-aware: one relative noise sigma for every parameter instead")
-      ->check(CLI::Range(0.0, 1.0));
+  auto* sigma_option =
+      cmd->add_option("--sigma", o->sigma, "with --hardware-aware: one relative noise sigma for every parameter instead")
+          ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--area", o->area,
+                  "with --hardware-aware: the device area factor K the network will be lowered with (`lower --area K`,\n"
+                  "`agree --area K`); the noise sigmas are the library's Pelgrom spreads at that size, i.e. the\n"
+                  "K = 1 ones (weight 11.3%, bias 8.8%, threshold 12.4%, gain 7.2%) divided by sqrt(K)")
+      ->capture_default_str()->check(CLI::Range(0.01, 1e4))->excludes(sigma_option);
+  cmd->add_option("--init-from", o->init_from,
+                  "start from the best parameters of another run's checkpoint (same network shape), e.g. to\n"
+                  "fine-tune a trained network with --hardware-aware (use a smaller --lr)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--grid", o->train.hardware.grid, "with --hardware-aware: the mirror grid (as `lower --grid`)")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--checkpoint", o->train.checkpoint, "checkpoint file (default: OUTPUT.checkpoint)");

@@ -6,12 +6,14 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <nlohmann/json.hpp>
 
 #include "engine/monte_carlo/counter_rng.hpp"
 #include "netlists/network/lowering.hpp"
 #include "netlists/network/training/bptt.hpp"
+#include "netlists/network/training/checkpoint.hpp"
 #include "netlists/network/training/dataset.hpp"
 #include "netlists/network/training/digits.hpp"
 #include "netlists/network/training/hardware_aware.hpp"
@@ -177,16 +179,26 @@ TEST_CASE("the digits task reads sklearn's file into a fixed split", "[training]
     for (const Clip& c : *split) ids.insert(c.id);
   CHECK(ids.size() == 1797);
   CHECK_THROWS_WITH(load_digits("/nonexistent/digits.csv.gz"), Catch::Contains("no digits.csv.gz"));
+  // The default scan reads columns: the row scan's frame t, input k is the column scan's frame k,
+  // input t (the same image transposed), in the same split.
+  const Dataset rows = load_digits({}, DigitsScan::Rows);
+  REQUIRE(rows.test.front().id == d.test.front().id);
+  for (int t = 0; t < 8; ++t)
+    for (int k = 0; k < 8; ++k) REQUIRE(rows.test.front().frames[t][k] == d.test.front().frames[k][t]);
+  CHECK(rows.test.front().frames != d.test.front().frames);
+  CHECK(parse_digits_scan("rows") == DigitsScan::Rows);
+  CHECK_THROWS_AS(parse_digits_scan("diagonal"), std::invalid_argument);
 }
 
 TEST_CASE("the BPTT gradient equals finite differences of the smooth-step network", "[training]") {
   // In smooth mode the forward pass (network::infer) uses H = a steep logistic and the backward
   // pass its true derivative, so the two must agree to finite-difference accuracy. The same
   // backward code runs in training with the exact step and the surrogate.
-  // Two shapes: BMRU layers only with the loss on every frame; and a linear layer in front with the
-  // loss on the voted frames only.
-  const bool with_front = GENERATE(false, true);
-  const ModelLayout layout(ModelShape{3, 3, 2, 4, with_front ? 5 : 0});
+  // Three shapes: BMRU layers only with the loss on every frame; a linear layer in front with the
+  // loss on the voted frames only; and trained output projections W_p, b_p (3 outputs per layer).
+  const int shape_case = GENERATE(0, 1, 2);
+  const bool with_front = shape_case == 1;
+  const ModelLayout layout(ModelShape{3, 3, 2, 4, with_front ? 5 : 0, shape_case == 2 ? 3 : 0});
   const int vote_last = with_front ? 2 : 0;
   Eigen::VectorXd theta = initial_theta(layout, 5);
   // Spread the thresholds so that units sit in all three regions over the clip.
@@ -218,7 +230,7 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
     ++compared;
     nonzero += std::abs(numeric) > 1e-4;
   }
-  INFO("linear layer in front: " << with_front << "; worst relative error " << worst);
+  INFO("shape case " << shape_case << "; worst relative error " << worst);
   CHECK(worst < 1e-4);
   CHECK(nonzero > compared / 5);  // the check covered real gradients, not only zeros
 }
@@ -305,4 +317,65 @@ TEST_CASE("a tiny training run learns a task that needs the hold", "[training]")
   // The result is a valid network file.
   const auto reread = picospice::network::network_from_json(picospice::network::network_to_json(r.network));
   CHECK(reread.layers.size() == 2);
+}
+
+TEST_CASE("hardware-aware mismatch sigmas fall as 1/sqrt(area factor)", "[training][hw]") {
+  const MismatchSigmas one = mismatch_sigmas_from_cells(), four = mismatch_sigmas_from_cells(4);
+  // Pelgrom: sigma ~ 1/sqrt(W L); W and L both times sqrt(K) make the area K times.
+  CHECK(four.weight == Approx(one.weight / 2));
+  CHECK(four.bias == Approx(one.bias / 2));
+  CHECK(four.threshold == Approx(one.threshold / 2));
+  CHECK(four.gain == Approx(one.gain / 2));
+  CHECK(mismatch_sigmas_from_cells(16).threshold == Approx(one.threshold / 4));
+  CHECK_THROWS_AS(mismatch_sigmas_from_cells(0), std::invalid_argument);
+  CHECK_THROWS_AS(mismatch_sigmas_from_cells(-1), std::invalid_argument);
+}
+
+TEST_CASE("a run resumed from a start checkpoint begins at its parameters (train --init-from)", "[training][hw]") {
+  // `train --init-from` writes a checkpoint of the new run's settings, no epoch done, a fresh
+  // optimizer and the other run's parameters, and resumes it. With a vanishing learning rate the
+  // result must be the network of those parameters, not of the seed's initialization.
+  const Dataset d = pulse_dataset();
+  TrainOptions o;
+  o.layers = 1;
+  o.units = 4;
+  o.epochs = 1;
+  o.batch = 16;
+  o.learning_rate = 1e-12;
+  o.final_learning_rate = 0;
+  o.hardware.enabled = true;
+  o.hardware.sigmas = mismatch_sigmas_from_cells(4);
+  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear});
+  const Eigen::VectorXd start = initial_theta(layout, 7);  // another seed's parameters
+  REQUIRE(start != initial_theta(layout, o.seed));
+
+  const fs::path dir = scratch_dir("init_from");
+  Checkpoint c;
+  c.config = train_config(d, o);
+  c.theta = start;
+  c.best_theta = start;
+  c.adam.m = Eigen::VectorXd::Zero(start.size());
+  c.adam.v = Eigen::VectorXd::Zero(start.size());
+  o.checkpoint = (dir / "start.checkpoint").string();
+  save_checkpoint(c, o.checkpoint);
+  o.resume = true;
+  const TrainResult r = train(d, o);
+  CHECK(r.epochs_done == 1);
+  // The largest difference between two networks' numbers (the tiny step moves them by ~1e-12).
+  const auto distance = [](const picospice::network::Network& a, const picospice::network::Network& b) {
+    double largest = 0;
+    const std::function<void(const nlohmann::json&, const nlohmann::json&)> walk = [&](const nlohmann::json& x,
+                                                                                     const nlohmann::json& y) {
+      if (x.is_number() && y.is_number()) largest = std::max(largest, std::abs(x.get<double>() - y.get<double>()));
+      if (x.is_array() && y.is_array() && x.size() == y.size())
+        for (std::size_t i = 0; i < x.size(); ++i) walk(x[i], y[i]);
+      if (x.is_object() && y.is_object())
+        for (const auto& [key, value] : x.items())
+          if (y.contains(key)) walk(value, y[key]);
+    };
+    walk(picospice::network::network_to_json(a), picospice::network::network_to_json(b));
+    return largest;
+  };
+  CHECK(distance(r.network, network_for(layout, start, o)) < 1e-6);
+  CHECK(distance(r.network, network_for(layout, initial_theta(layout, o.seed), o)) > 1e-3);
 }

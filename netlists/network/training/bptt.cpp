@@ -63,7 +63,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
                                      options.loss_on_voted_frames);
   const ClipOutcome outcome = score(r, clip, first);
   const ModelShape& shape = layout.shape();
-  const int T = outcome.frames, n = shape.units, L = shape.layers;
+  const int T = outcome.frames, n = shape.units, L = shape.layers, m_out = shape.outputs();
   if (T == 0) return outcome;
   // With a linear layer in front, the network's layer index of BMRU layer l is l + 1.
   const int front = shape.linear > 0 ? 1 : 0;
@@ -78,10 +78,10 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
   };
 
   // Readout: z = W y + b.
-  const Map<const RowMatrix> W_out(values.data() + layout.readout_W(), shape.classes, n);
-  Map<RowMatrix> dW_out(gradient.data() + layout.readout_W(), shape.classes, n);
+  const Map<const RowMatrix> W_out(values.data() + layout.readout_W(), shape.classes, m_out);
+  Map<RowMatrix> dW_out(gradient.data() + layout.readout_W(), shape.classes, m_out);
   Map<VectorXd> db_out(gradient.data() + layout.readout_b(), shape.classes);
-  std::vector<VectorXd> d_output(T, VectorXd::Zero(n));  // d loss / d (the current layer's output)
+  std::vector<VectorXd> d_output(T, VectorXd::Zero(m_out));  // d loss / d (the current layer's output)
   VectorXd dz;
   const double frame_scale = scale / (T - first);
   for (int t = first; t < T; ++t) {
@@ -106,21 +106,30 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
     Map<VectorXd> db_c(gradient.data() + o.b_c, n), dbeta1(gradient.data() + o.beta1, n),
         ddelta(gradient.data() + o.delta, n), dalpha(gradient.data() + o.alpha, n);
     VectorXd carry = VectorXd::Zero(n), dh(n), dpre(n), pre(n);
-    std::vector<VectorXd> d_input(T);
+    std::vector<VectorXd> d_input(T, VectorXd::Zero(o.inputs));
+    // A trained projection's gradient (model.hpp); without one, W_p = I and b_p = 0 are fixed.
+    const bool trained_projection = o.W_p >= 0;
+    double* const dW_p = trained_projection ? gradient.data() + o.W_p : nullptr;
+    double* const db_p = trained_projection ? gradient.data() + o.b_p : nullptr;
     for (int t = T - 1; t >= 0; --t) {
-      // y = max(W_p h + b_p, 0) (+ x with skip): W_p and b_p are fixed, the gradient goes through.
+      // y = max(W_p h + b_p, 0) (+ x with skip).
       const network::Vector& h = trace.h[t];
       dh.setZero();
       for (std::size_t j = 0; j < layer.W_p.size(); ++j) {
         double p = layer.b_p[j];
         for (int u = 0; u < n; ++u) p += layer.W_p[j][u] * h[u];
         // The ReLU's derivative at exactly 0 is taken as 1. With the exact step a unit that is off
-        // has h = 0, so p = 0 here (W_p = I, b_p = 0, model.hpp); a derivative of 0 there would
-        // leave every unit that is off at the scored frames without the gradient that could turn
-        // it on (a quarter of the units of a digits network never switched). h >= 0, so on the
-        // values h can take, y = h: the choice is that function's derivative.
+        // has h = 0, so p = 0 here when W_p = I and b_p = 0 (model.hpp); a derivative of 0 there
+        // would leave every unit that is off at the scored frames without the gradient that could
+        // turn it on (a quarter of the units of a digits network never switched). h >= 0, so on
+        // the values h can take, y = h: the choice is that function's derivative.
         if (p < 0) continue;
-        for (int u = 0; u < n; ++u) dh[u] += layer.W_p[j][u] * d_output[t][j];
+        const double dp = d_output[t][j];
+        for (int u = 0; u < n; ++u) dh[u] += layer.W_p[j][u] * dp;
+        if (trained_projection) {
+          for (int u = 0; u < n; ++u) dW_p[j * n + u] += dp * h[u];
+          db_p[j] += dp;
+        }
       }
       const Map<const VectorXd> x = view(layer_input(l, t));
       if (step.exact()) pre.noalias() = W_c * x + Map<const VectorXd>(layer.b_c.data(), n);

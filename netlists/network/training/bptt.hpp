@@ -16,7 +16,8 @@
 //   H'(x) = 1 / (1 + (pi a x)^2)                                            (DESIGN.md section 1)
 // With a smooth StateStep (the gradient check), H is the logistic and H' its true derivative
 // k H (1 - H), so the backward pass is then the exact gradient of the forward pass.
-// The ReLUs pass gradient where their output is positive; W_p and b_p are fixed (model.hpp).
+// The ReLUs pass gradient where their output is positive; W_p and b_p are fixed (W_p = I), or
+// trained with a projection (model.hpp).
 #pragma once
 #include <Eigen/Core>
 

@@ -64,7 +64,13 @@ std::filesystem::path find_digits_file(const std::filesystem::path& source) {
   return {};
 }
 
-Dataset load_digits(const std::filesystem::path& source) {
+DigitsScan parse_digits_scan(const std::string& name) {
+  if (name == "columns") return DigitsScan::Columns;
+  if (name == "rows") return DigitsScan::Rows;
+  throw std::invalid_argument(fmt::format("the digits scan must be \"columns\" or \"rows\", got \"{}\"", name));
+}
+
+Dataset load_digits(const std::filesystem::path& source, DigitsScan scan) {
   const std::filesystem::path path = find_digits_file(source);
   if (path.empty()) {
     if (!source.empty()) throw DatasetError(source.string() + ": no digits.csv.gz there");
@@ -99,14 +105,14 @@ Dataset load_digits(const std::filesystem::path& source) {
     if (label != std::floor(label) || label < 0 || label >= kClasses)
       throw DatasetError(fmt::format("{}: label {} is not a digit 0..9", where, label));
     Clip clip{fmt::format("digit{}", images.size()), static_cast<int>(label), {}};
-    for (int row = 0; row < kSide; ++row) {
+    for (int i = 0; i < kSide * kSide; ++i)
+      if (values[i] < 0 || values[i] > 16)
+        throw DatasetError(fmt::format("{}: pixel {} is {}, outside 0..16", where, i, values[i]));
+    // The file holds each image row by row: pixel (row, col) is field row * 8 + col.
+    for (int t = 0; t < kSide; ++t) {
       std::vector<double> frame(kSide);
-      for (int col = 0; col < kSide; ++col) {
-        const double pixel = values[row * kSide + col];
-        if (pixel < 0 || pixel > 16)
-          throw DatasetError(fmt::format("{}: pixel {} is {}, outside 0..16", where, row * kSide + col, pixel));
-        frame[col] = pixel / 16.0;
-      }
+      for (int k = 0; k < kSide; ++k)
+        frame[k] = (scan == DigitsScan::Rows ? values[t * kSide + k] : values[k * kSide + t]) / 16.0;
       clip.frames.push_back(std::move(frame));
     }
     images.push_back(std::move(clip));
@@ -136,7 +142,8 @@ Dataset load_digits(const std::filesystem::path& source) {
   d.provenance = {{"source", path.string()},
                   {"package", "python3-sklearn (Debian)"},
                   {"origin", "UCI Optical Recognition of Handwritten Digits (test part), 1797 images of 8x8"},
-                  {"encoding", "frame t = image row t, input k = pixel (t, k) / 16"},
+                  {"encoding", scan == DigitsScan::Rows ? "frame t = image row t, input k = pixel (row t, column k) / 16"
+                                                        : "frame t = image column t, input k = pixel (row k, column t) / 16"},
                   {"split", "Fisher-Yates with unit_uniform(0, fnv1a64(\"picospice digits split\"), i); 70/15/15"}};
   return d;
 }

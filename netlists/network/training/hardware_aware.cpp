@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "engine/monte_carlo/counter_rng.hpp"
 
@@ -26,11 +27,14 @@ double rms(double a, double b) { return std::sqrt(0.5 * (a * a + b * b)); }
 
 }  // namespace
 
-MismatchSigmas mismatch_sigmas_from_cells() {
+MismatchSigmas mismatch_sigmas_from_cells(double area) {
+  if (!(area > 0) || !std::isfinite(area))
+    throw std::invalid_argument("the device area factor must be a positive number");
   // The lowering's unit devices (lowering.cpp: NMOS 1u, PMOS 2u at L = 4u; cells.lib's schmitt9,
-  // schmitt9_bias, isource and isink use the same sizes).
-  const double nmos_pair = std::sqrt(2.0) * device_sigma(1e-6, 4e-6);
-  const double pmos_pair = std::sqrt(2.0) * device_sigma(2e-6, 4e-6);
+  // schmitt9_bias, isource and isink use the same sizes), each side scaled by sqrt(area).
+  const double side = std::sqrt(area);
+  const double nmos_pair = std::sqrt(2.0) * device_sigma(1e-6 * side, 4e-6 * side);
+  const double pmos_pair = std::sqrt(2.0) * device_sigma(2e-6 * side, 4e-6 * side);
   MismatchSigmas s;
   s.weight = rms(nmos_pair, std::hypot(nmos_pair, pmos_pair));
   s.bias = rms(pmos_pair, nmos_pair);

@@ -39,7 +39,15 @@ struct MismatchSigmas {
 //   threshold: the cell compares its input's copy (M1 -> M2, NMOS 1u/4u pair) with a PMOS copy
 //              of the bias reference (Mrt -> M3, 2u/4u pair): 12.4%.
 //   gain:      I_gain copied Mrg -> M6 (PMOS 2u/4u pair): 7.2%.
-MismatchSigmas mismatch_sigmas_from_cells();
+// `area` is the factor the lowering multiplies every device's gate area by (`lower --area K`,
+// `agree --area K`: W and L times sqrt(K)); Pelgrom's 1/sqrt(W L) makes every sigma above
+// 1/sqrt(K) of its K = 1 value. These formulas were checked against `picospice mc` on the
+// library's unit mirrors at 100 pA and on schmitt9's upward switching point (benchmarks/train_bench
+// --only sigma; 400 samples each: at K = 1 NMOS mirror 10.3%, PMOS mirror 7.3%, schmitt9 11.8%,
+// against 10.2%, 7.2% and 12.4% here; at K = 4 5.2%, 3.6%, 5.9% against 5.1%, 3.6%, 6.2%). The
+// weight figure is taken at ratio 1 and the cell's figure ignores its own feedback: it is the order
+// of the spread, not an exact per-parameter one.
+MismatchSigmas mismatch_sigmas_from_cells(double area = 1.0);
 // Every kind at the same sigma (the --sigma override).
 MismatchSigmas uniform_sigmas(double sigma);
 
@@ -51,6 +59,7 @@ double quantize_weight(double w, int grid);
 struct HardwareAware {
   bool enabled = false;
   int grid = 32;  // the lowering's default (LoweringOptions::grid)
+  // The default noise: the library's mismatch at the library's sizes (area factor 1).
   MismatchSigmas sigmas = mismatch_sigmas_from_cells();
 };
 

@@ -37,6 +37,7 @@ ModelLayout::ModelLayout(const ModelShape& shape) : shape_(shape) {
     return offset;
   };
   if (shape.linear < 0) throw std::invalid_argument("model: the linear layer's width must be >= 0");
+  if (shape.projection < 0) throw std::invalid_argument("model: the projection's width must be >= 0");
   if (shape.linear > 0) {
     linear_W_ = add(shape.linear * shape.inputs, ParameterKind::Weight);
     linear_b_ = add(shape.linear, ParameterKind::Bias);
@@ -44,15 +45,19 @@ ModelLayout::ModelLayout(const ModelShape& shape) : shape_(shape) {
   const int n = shape.units;
   for (int l = 0; l < shape.layers; ++l) {
     BmruOffsets o;
-    o.inputs = l == 0 ? (shape.linear > 0 ? shape.linear : shape.inputs) : n;
+    o.inputs = l == 0 ? (shape.linear > 0 ? shape.linear : shape.inputs) : shape.outputs();
     o.W_c = add(n * o.inputs, ParameterKind::Weight);
     o.b_c = add(n, ParameterKind::Bias);
     o.beta1 = add(n, ParameterKind::Beta1);
     o.delta = add(n, ParameterKind::Delta);
     o.alpha = add(n, ParameterKind::Alpha);
+    if (shape.projection > 0) {
+      o.W_p = add(shape.projection * n, ParameterKind::Weight);
+      o.b_p = add(shape.projection, ParameterKind::Bias);
+    }
     bmru_.push_back(o);
   }
-  readout_W_ = add(shape.classes * n, ParameterKind::ReadoutWeight);
+  readout_W_ = add(shape.classes * shape.outputs(), ParameterKind::ReadoutWeight);
   readout_b_ = add(shape.classes, ParameterKind::ReadoutBias);
 }
 
@@ -95,12 +100,17 @@ network::Network to_network(const ModelLayout& layout, const Eigen::VectorXd& v,
     b.delta = vector_at(o.delta, n);
     b.alpha = vector_at(o.alpha, n);
     b.s0.assign(n, 0);
-    b.W_p.assign(n, network::Vector(n, 0.0));
-    for (int u = 0; u < n; ++u) b.W_p[u][u] = 1.0;
-    b.b_p.assign(n, 0.0);
+    if (o.W_p >= 0) {
+      b.W_p = matrix_at(o.W_p, s.projection, n);
+      b.b_p = vector_at(o.b_p, s.projection);
+    } else {
+      b.W_p.assign(n, network::Vector(n, 0.0));
+      for (int u = 0; u < n; ++u) b.W_p[u][u] = 1.0;
+      b.b_p.assign(n, 0.0);
+    }
     net.layers.emplace_back(std::move(b));
   }
-  net.layers.emplace_back(network::ReadoutLayer{matrix_at(layout.readout_W(), s.classes, n),
+  net.layers.emplace_back(network::ReadoutLayer{matrix_at(layout.readout_W(), s.classes, s.outputs()),
                                                 vector_at(layout.readout_b(), s.classes)});
   return net;
 }
@@ -131,9 +141,20 @@ Eigen::VectorXd initial_theta(const ModelLayout& layout, std::uint64_t seed) {
       theta[o.delta + u] = softplus_inverse(delta - kDeltaFloor);
       theta[o.alpha + u] = softplus_inverse(uniform(o.alpha + u, 0.4, 0.8) - kAlphaFloor);
     }
+    if (o.W_p >= 0) {
+      // Near the identity: each output starts as one unit's h (a ReLU of it changes nothing,
+      // h >= 0), and the small spread lets outputs start to combine units.
+      for (int j = 0; j < s.projection; ++j) {
+        for (int u = 0; u < s.units; ++u) {
+          const int i = o.W_p + j * s.units + u;
+          theta[i] = (j == u ? 1.0 : 0.0) + normal(i) * 0.5 / std::sqrt(s.units);
+        }
+        theta[o.b_p + j] = 0.0;
+      }
+    }
   }
-  for (int i = 0; i < s.classes * s.units; ++i)
-    theta[layout.readout_W() + i] = normal(layout.readout_W() + i) / std::sqrt(s.units);
+  for (int i = 0; i < s.classes * s.outputs(); ++i)
+    theta[layout.readout_W() + i] = normal(layout.readout_W() + i) / std::sqrt(s.outputs());
   for (int k = 0; k < s.classes; ++k) theta[layout.readout_b() + k] = 0.0;
   return theta;
 }

@@ -1,10 +1,14 @@
 // The trainable shape of a BMRU network and its parameters as one flat vector.
 //
 // Shape (like netlists/examples/kws_2x4.json): `layers` BMRU layers of `units` units, then the
-// readout. Layer 0 reads the inputs, layer l > 0 reads layer l-1's output y. In every BMRU layer
-// W_p is the identity and b_p zero, so y = h = alpha * s: the next layer's W_c (or the readout)
-// already mixes the units, so a trained W_p would add mirrors without adding expressiveness
-// beyond its ReLU. s0 is 0 (every unit starts low), skip is false.
+// readout. Layer 0 reads the inputs, layer l > 0 reads layer l-1's output y. By default W_p is the
+// identity and b_p zero in every BMRU layer, so y = h = alpha * s: the next layer's W_c (or the
+// readout) already mixes the units linearly. With `projection` P > 0, every BMRU layer's W_p
+// (P x units) and b_p (P) are trained instead: y = max(W_p h + b_p, 0) is then a layer of P
+// stateless ReLU outputs over the units' binary states, so the readout (or the next layer) sees
+// nonlinear combinations of the states (an AND of two latches, say), which a linear readout of
+// h cannot form. It adds P x units mirrors per layer and no state. s0 is 0 (every unit starts
+// low), skip is false.
 //
 // Two vectors share one layout:
 //   theta   the free parameters the optimizer moves;
@@ -15,8 +19,10 @@
 //                                         cell bias at or above 50 pA, the bottom of the range the
 //                                         cells are built for, netlists/cells/cells.lib).
 // The layout: the optional linear layer's W (row-major, linear x inputs) and b; per BMRU layer
-// W_c (row-major, units x inputs), b_c, beta1, delta, alpha; then the readout's W (row-major,
-// classes x units) and b. With a linear layer, the first BMRU layer reads its output.
+// W_c (row-major, units x inputs), b_c, beta1, delta, alpha, and with a projection W_p (row-major,
+// projection x units) and b_p; then the readout's W (row-major, classes x outputs) and b, outputs
+// being the last BMRU layer's width (units, or projection). With a linear layer, the first BMRU
+// layer reads its output.
 #pragma once
 #include <Eigen/Core>
 #include <cstdint>
@@ -32,6 +38,9 @@ struct ModelShape {
   // It has no state: it gives each unit's candidate a learned nonlinear feature of the frame to
   // threshold instead of a single weighted sum of the raw inputs.
   int linear = 0;
+  // Width of each BMRU layer's trained output projection y = max(W_p h + b_p, 0) (0: W_p = I fixed).
+  int projection = 0;
+  int outputs() const { return projection > 0 ? projection : units; }  // a BMRU layer's output width
 };
 
 // Lower bounds of the constrained parameters, in model units (1 nA at the default unit current).
@@ -50,6 +59,7 @@ class ModelLayout {
   struct BmruOffsets {
     int inputs = 0;
     int W_c = 0, b_c = 0, beta1 = 0, delta = 0, alpha = 0;
+    int W_p = -1, b_p = -1;  // -1: W_p = I and b_p = 0, fixed (no projection)
   };
 
   explicit ModelLayout(const ModelShape& shape);
@@ -89,8 +99,9 @@ network::Network to_network(const ModelLayout& layout, const Eigen::VectorXd& va
 // Initial theta for a seed (addressed draws, so it does not depend on anything else):
 //   linear W ~ N(0, (1.5 / sqrt(inputs))^2), b = 0.1 (most neurons active on some frames),
 //   W_c ~ N(0, (gain / sqrt(fan_in))^2) with gain 1.5 on inputs and 2 on alpha-scaled unit outputs,
-//   b_c = 0.2, beta1 ~ U(0.15, 0.45), delta ~ U(0.15, 0.45), alpha ~ U(0.4, 0.8), readout
-//   W ~ N(0, (1 / sqrt(units))^2), b = 0. The thresholds sit where a candidate of a few tenths of
+//   b_c = 0.2, beta1 ~ U(0.15, 0.45), delta ~ U(0.15, 0.45), alpha ~ U(0.4, 0.8), a projection's
+//   W_p = I (its first min(P, units) rows) + N(0, (0.5 / sqrt(units))^2) and b_p = 0, readout
+//   W ~ N(0, (1 / sqrt(outputs))^2), b = 0. The thresholds sit where a candidate of a few tenths of
 //   a unit crosses them, in the middle of the cells' 50 pA - 3 nA range.
 Eigen::VectorXd initial_theta(const ModelLayout& layout, std::uint64_t seed);
 

@@ -78,6 +78,8 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.layers >= 1 && o.layers <= 16, fmt::format("--layers must be 1..16, got {}", o.layers));
   require(o.units >= 1 && o.units <= 4096, fmt::format("--units must be 1..4096, got {}", o.units));
   require(o.linear >= 0 && o.linear <= 4096, fmt::format("--linear must be 0..4096, got {}", o.linear));
+  require(o.projection >= 0 && o.projection <= 4096,
+          fmt::format("--projection must be 0..4096, got {}", o.projection));
   require(o.epochs >= 1, fmt::format("--epochs must be >= 1, got {}", o.epochs));
   require(o.batch >= 1, fmt::format("--batch must be >= 1, got {}", o.batch));
   require(o.learning_rate > 0 && std::isfinite(o.learning_rate), "--lr must be a positive number");
@@ -95,13 +97,14 @@ void check_options(const Dataset& d, const TrainOptions& o) {
 
 json train_config(const Dataset& d, const TrainOptions& o) {
   const auto& s = o.hardware.sigmas;
-  return {{"dataset", d.name},
+  json config = {{"dataset", d.name},
           {"inputs", d.inputs},
           {"classes", d.classes},
           {"train_clips", d.train.size()},
           {"layers", o.layers},
           {"units", o.units},
           {"linear", o.linear},
+          {"projection", o.projection},
           {"epochs", o.epochs},
           {"batch", o.batch},
           {"seed", o.seed},
@@ -117,6 +120,9 @@ json train_config(const Dataset& d, const TrainOptions& o) {
           {"sigmas", {s.weight, s.bias, s.threshold, s.gain}},
           {"unit_current", o.unit_current},
           {"frame", o.frame}};
+  // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
+  if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
+  return config;
 }
 
 network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& o) {
@@ -128,7 +134,7 @@ network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& t
 TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks& callbacks,
                   const std::atomic<bool>* stop) {
   check_options(d, o);
-  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear});
+  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear, o.projection});
   const json config = train_config(d, o);
 
   Checkpoint state;

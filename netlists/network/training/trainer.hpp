@@ -32,6 +32,7 @@ namespace picospice::training {
 struct TrainOptions {
   int layers = 1, units = 8;
   int linear = 0;                    // width of a linear ReLU layer before the BMRU layers (0: none)
+  int projection = 0;                // width of each BMRU layer's trained W_p (0: W_p = I; model.hpp)
   int epochs = 30;
   int batch = 32;
   std::uint64_t seed = 0;

@@ -2,7 +2,9 @@
 // CLI11 application, returning the action to run when the user picked it.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <functional>
+#include <thread>
 
 namespace picospice::tools {
 
@@ -14,6 +16,11 @@ inline void add_network_arguments(CLI::App* cmd, std::string& network, std::stri
   cmd->add_option("--input", input, "input CSV: one row per frame, one column per input, model units")
       ->required()
       ->check(CLI::ExistingFile);
+}
+
+// --jobs: the number asked for, or one per hardware thread when it is 0 (the default).
+inline int jobs_or_all_cores(int requested) {
+  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 CommandAction add_run_command(CLI::App& app);

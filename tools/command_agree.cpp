@@ -260,7 +260,7 @@ int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence&
   settings.agreement = options;
   settings.samples = o.mc;
   settings.seed = o.seed;
-  settings.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  settings.jobs = jobs_or_all_cores(o.jobs);
   if (!o.avto.empty()) settings.mismatch.avto = positive_number("--avto", o.avto, true);
   if (!o.akp.empty()) settings.mismatch.akp = positive_number("--akp", o.akp, true);
   settings.stop = &stop_requested();

@@ -177,7 +177,7 @@ int run_mc(const McOptions& o) {
   SweepSettings sweep;
   sweep.first = first;
   sweep.runs = o.runs;
-  sweep.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  sweep.jobs = jobs_or_all_cores(o.jobs);
   sweep.stop = &stop_requested();
   sweep.stop_after = o.stop_after;
   ProgressBar bar;

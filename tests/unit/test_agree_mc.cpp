@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/latch_network.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -26,15 +28,6 @@ namespace {
 const std::string kExamples = std::string(PICOSPICE_SOURCE_DIR) + "/netlists/examples/";
 const std::string kData = std::string(PICOSPICE_TEST_DATA) + "/netlist/network/";
 
-// One unit, c = x: beta1 0.3 (margin 0.01), beta2 0.7 (margin 0.014), alpha 0.5.
-json latch_json() {
-  return json::parse(R"({
-    "format": "picospice-bmru/1", "inputs": 1,
-    "layers": [
-      {"type": "bmru", "W_c": [[1.0]], "beta1": [0.3], "delta": [0.4], "alpha": [0.5], "W_p": [[1.0]]},
-      {"type": "readout", "W": [[-1.0], [1.0]], "b": [0.25, -0.25]}
-    ]})");
-}
 
 std::vector<Vector> frames_of(std::initializer_list<double> xs) {
   std::vector<Vector> f;

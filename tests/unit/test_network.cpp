@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/latch_network.hpp"
+
 #include "netlists/network/inference.hpp"
 #include "netlists/network/network.hpp"
 
@@ -9,16 +11,6 @@ using namespace picospice::network;
 using nlohmann::json;
 
 namespace {
-
-// One unit, one input, identity weights: c = x; beta1 0.3, beta2 0.7; alpha 0.5; two classes.
-json latch_json() {
-  return json::parse(R"({
-    "format": "picospice-bmru/1", "inputs": 1,
-    "layers": [
-      {"type": "bmru", "W_c": [[1.0]], "beta1": [0.3], "delta": [0.4], "alpha": [0.5], "W_p": [[1.0]]},
-      {"type": "readout", "W": [[-1.0], [1.0]], "b": [0.25, -0.25]}
-    ]})");
-}
 
 std::string load_error(const json& j) {
   try {

@@ -11,6 +11,7 @@
 #include "engine/output/atomic_file.hpp"
 #include "netlists/network/training/checkpoint.hpp"
 #include "netlists/network/training/digits.hpp"
+#include "netlists/network/training/software_mismatch.hpp"
 #include "netlists/network/training/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/progress_bar.hpp"
@@ -32,6 +33,7 @@ struct TrainCommandOptions {
   double sigma = -1;  // < 0: from the cell library's mismatch
   double area = 1;    // the device area factor the network will be lowered with (lower --area)
   std::string init_from;  // a finished run's checkpoint: start from its best parameters
+  int mismatch_check = 20;  // perturbed software copies in the closing mismatch check (0: none)
   bool quiet = false;
   TrainOptions train;
 };
@@ -143,6 +145,22 @@ int run_train(TrainCommandOptions& o) {
   if (test.clips > 0)
     fmt::print("test ({} clips): frame accuracy {}, vote accuracy {}\n", test.clips, percent(test.frame_accuracy),
                percent(test.vote_accuracy));
+  if (o.mismatch_check > 0) {
+    // The software proxy of `agree --mc` (software_mismatch.hpp): the circuit's mismatch at the
+    // planned device area applied to the trained network's parameters.
+    const auto check = [&](const std::vector<Clip>& clips, const char* split) {
+      if (clips.empty()) return;
+      const SoftwareMismatchScore s = software_mismatch_agreement(result.network, clips, t.hardware.sigmas,
+                                                                  t.hardware.grid, o.mismatch_check, t.seed, t.threads);
+      fmt::print("  {}: decision kept in {} of {} copies x {} clips (worst clip {}; {} borderline clips left out)\n",
+                 split, percent(s.agreement), s.runs, s.clips, percent(s.worst_clip), s.borderline_clips);
+    };
+    fmt::print("software mismatch check ({}, weights on the 1/{} grid):\n",
+               o.sigma >= 0 ? fmt::format("sigma {:g}", o.sigma) : fmt::format("the library's mismatch at area {:g}", o.area),
+               t.hardware.grid);
+    check(data.validation, "validation");
+    check(data.test, "test");
+  }
   fmt::print("wrote {} ({:.1f} s)\n", o.output, seconds);
   return result.interrupted ? 130 : 0;
 }
@@ -164,6 +182,8 @@ CommandAction add_train_command(CLI::App& app) {
       "dH/dx = 1/(1+(pi a x)^2) backward; cross-entropy on every frame (or, with\n"
       "--loss-on-voted-frames, on the frames the vote counts); AdamW with gradient\n"
       "clipping and a cosine learning-rate schedule over minibatches split across two threads.\n"
+      "--margin adds a term that keeps candidates clear of the switching points. After training, a\n"
+      "software mismatch check runs copies of the network with the circuit's mismatch (--area).\n"
       "Deterministic for a --seed. After every epoch the validation split is scored, the best epoch\n"
       "is kept, and a checkpoint is written; Ctrl-C stops after the current minibatch and keeps the\n"
       "finished epochs (--resume continues the run).\n"
@@ -178,7 +198,14 @@ CommandAction add_train_command(CLI::App& app) {
       "Examples:\n"
       "  picospice train --task digits --layers 1 --units 32 --vote-last 3 --loss-on-voted-frames --epochs 150 \\\n"
       "      --batch 16 --lr 0.03 --surrogate-a 2 --hardware-aware --seed 1 -o digits.json\n"
-      "  picospice train --task kws --layers 2 --units 4 --hardware-aware -o kws_2x4.json\n"
+      "  picospice train --task kws --layers 2 --units 4 --seed 1 -o kws_2x4.json\n"
+      "  # then keep every candidate clear of the switching points (robust to the circuit's mismatch):\n"
+      "  picospice train --task kws --layers 2 --units 4 --seed 1 --init-from kws_2x4.json.checkpoint \\\n"
+      "      --margin 0.2 --margin-weight 0.3 --epochs 15 --lr 0.003 --area 4 -o kws_2x4_margin.json\n"
+      "  # hardware-aware in two stages (from scratch, the noise stalls kws training): the grid, then noise:\n"
+      "  picospice train --task kws --layers 2 --units 4 --seed 1 --hardware-aware --sigma 0 -o q.json\n"
+      "  picospice train --task kws --layers 2 --units 4 --seed 1 --hardware-aware --area 4 \\\n"
+      "      --init-from q.json.checkpoint --epochs 15 --lr 0.003 -o kws_2x4_hw_a4.json\n"
       "  picospice infer kws_2x4.json --input clip.csv");
   cmd->add_option("--task", o->task, "digits, kws, or a dataset directory / dataset.json")->required();
   cmd->add_option("--data", o->data, "digits: digits.csv.gz or its directory; kws: the dataset directory (default data/kws)");
@@ -214,22 +241,37 @@ CommandAction add_train_command(CLI::App& app) {
   cmd->add_flag("--loss-on-voted-frames", o->train.loss_on_voted_frames,
                 "with --vote-last K: the cross-entropy covers only the last K frames, the ones the vote counts\n"
                 "(default: every frame)");
+  cmd->add_option("--margin", o->train.margin.relative,
+                  "threshold margin rho: penalize every unit-frame whose candidate lies within rho * beta of a\n"
+                  "switching point beta (beta1 or beta1 + delta), so that no decision rests on the circuit's offsets\n"
+                  "(netlists/network/training/bptt.hpp; 0: off). Use it to fine-tune a trained network (--init-from):\n"
+                  "from the first step it keeps the units from learning to switch at all")
+      ->capture_default_str()->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--margin-weight", o->train.margin.weight,
+                  "the margin term's weight: the penalty of one unit on a threshold for a whole clip (0: off)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--hardware-aware", o->train.hardware.enabled,
                 "train with weights on the lowering's mirror grid (straight-through gradient) and multiplicative\n"
                 "mismatch noise on every parameter, sigma from the cell library's Pelgrom coefficients");
   auto* sigma_option =
-      cmd->add_option("--sigma", o->sigma, "with --hardware-aware: one relative noise sigma for every parameter instead")
+      cmd->add_option("--sigma", o->sigma, "one relative mismatch sigma for every parameter (hardware-aware noise and --mismatch-check)")
           ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--area", o->area,
-                  "with --hardware-aware: the device area factor K the network will be lowered with (`lower --area K`,\n"
-                  "`agree --area K`); the noise sigmas are the library's Pelgrom spreads at that size, i.e. the\n"
+                  "the device area factor K the network will be lowered with (`lower --area K`, `agree --area K`):\n"
+                  "the mismatch sigmas of --hardware-aware and --mismatch-check are the library's Pelgrom spreads at that size, i.e. the\n"
                   "K = 1 ones (weight 11.3%, bias 8.8%, threshold 12.4%, gain 7.2%) divided by sqrt(K)")
       ->capture_default_str()->check(CLI::Range(0.01, 1e4))->excludes(sigma_option);
   cmd->add_option("--init-from", o->init_from,
                   "start from the best parameters of another run's checkpoint (same network shape), e.g. to\n"
                   "fine-tune a trained network with --hardware-aware (use a smaller --lr)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--grid", o->train.hardware.grid, "with --hardware-aware: the mirror grid (as `lower --grid`)")
+  cmd->add_option("--mismatch-check", o->mismatch_check,
+                  "after training, run this many software copies of the network with the circuit's mismatch\n"
+                  "(sigmas of --area or --sigma, weights on --grid) over the validation and test clips and print\n"
+                  "the share that keeps the decision: a fast proxy for `agree --mc` (0: skip)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--grid", o->train.hardware.grid, "the mirror grid (as `lower --grid`): hardware-aware training and the\n"
+                  "mismatch check round weights to it")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--checkpoint", o->train.checkpoint, "checkpoint file (default: OUTPUT.checkpoint)");
   cmd->add_flag("--resume", o->train.resume, "continue from the checkpoint (same settings required)");

@@ -19,6 +19,7 @@
 #include "netlists/network/training/hardware_aware.hpp"
 #include "netlists/network/training/model.hpp"
 #include "netlists/network/training/trainer.hpp"
+#include "tests/unit/pulse_task.hpp"
 
 using namespace picospice::training;
 namespace fs = std::filesystem;
@@ -30,38 +31,6 @@ fs::path scratch_dir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-// A task that needs memory: class k pulses input k in frames 0..2, then every input carries only
-// low noise for frames 3..11. A frame after the pulse can only be classified by a unit that
-// latched during it, so the vote over all 12 frames needs the hold. Chance is 1/3.
-std::vector<Clip> pulse_clips(int count, std::uint64_t seed, const std::string& prefix) {
-  std::vector<Clip> clips;
-  for (int c = 0; c < count; ++c) {
-    Clip clip{prefix + std::to_string(c), c % 3, {}};
-    for (int t = 0; t < 12; ++t) {
-      std::vector<double> x(3);
-      for (int k = 0; k < 3; ++k) {
-        const double noise = 0.25 * picospice::random::unit_uniform(seed, c, t * 3 + k);
-        x[k] = (t < 3 && k == clip.label) ? 0.8 + noise : noise;
-      }
-      clip.frames.push_back(x);
-    }
-    clips.push_back(clip);
-  }
-  return clips;
-}
-
-Dataset pulse_dataset() {
-  Dataset d;
-  d.name = "pulse";
-  d.inputs = 3;
-  d.classes = 3;
-  d.class_names = {"a", "b", "c"};
-  d.train = pulse_clips(120, 1, "train");
-  d.validation = pulse_clips(30, 2, "val");
-  d.test = pulse_clips(60, 3, "test");
-  return d;
 }
 
 std::string dataset_error(const fs::path& dir) {
@@ -194,9 +163,11 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   // In smooth mode the forward pass (network::infer) uses H = a steep logistic and the backward
   // pass its true derivative, so the two must agree to finite-difference accuracy. The same
   // backward code runs in training with the exact step and the surrogate.
-  // Three shapes: BMRU layers only with the loss on every frame; a linear layer in front with the
-  // loss on the voted frames only; and trained output projections W_p, b_p (3 outputs per layer).
-  const int shape_case = GENERATE(0, 1, 2);
+  // Four cases: BMRU layers only with the loss on every frame; a linear layer in front with the
+  // loss on the voted frames only; trained output projections W_p, b_p (3 outputs per layer); and
+  // the first shape with the threshold margin term (bptt.hpp), whose gradient reaches W_c, b_c,
+  // beta1 and delta, and through the first layer's outputs the earlier layer too.
+  const int shape_case = GENERATE(0, 1, 2, 3);
   const bool with_front = shape_case == 1;
   const ModelLayout layout(ModelShape{3, 3, 2, 4, with_front ? 5 : 0, shape_case == 2 ? 3 : 0});
   const int vote_last = with_front ? 2 : 0;
@@ -207,15 +178,21 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   BackwardOptions options;
   options.step.sigmoid_steepness = 12.0;
   options.loss_on_voted_frames = with_front;
+  if (shape_case == 3) options.margin = {0.4, 0.7};
 
+  // The objective: cross-entropy plus the margin penalty (zero without a margin).
   const auto loss_at = [&](const Eigen::VectorXd& th) {
     const Realized r = realize(layout, th);
-    return clip_outcome(to_network(layout, r.values, vote_last), clip, options.step, with_front).loss;
+    const ClipOutcome o =
+        clip_outcome(to_network(layout, r.values, vote_last), clip, options.step, with_front, options.margin);
+    return o.loss + o.margin_penalty;
   };
   const Realized r = realize(layout, theta);
   Eigen::VectorXd gradient = Eigen::VectorXd::Zero(layout.size());
-  clip_gradient(layout, r.values, to_network(layout, r.values, vote_last), clip, options, 1.0, gradient);
+  const ClipOutcome outcome =
+      clip_gradient(layout, r.values, to_network(layout, r.values, vote_last), clip, options, 1.0, gradient);
   gradient = gradient.cwiseProduct(r.derivative);
+  if (shape_case == 3) REQUIRE(outcome.margin_penalty > 0.05);  // candidates do fall inside the margin
 
   int compared = 0, nonzero = 0;
   double worst = 0;
@@ -263,12 +240,7 @@ TEST_CASE("hardware-aware quantization matches the lowering's grid", "[training]
 
 TEST_CASE("training is deterministic for a seed and resumes exactly", "[training]") {
   const Dataset d = pulse_dataset();
-  TrainOptions o;
-  o.layers = 1;
-  o.units = 4;
-  o.epochs = 4;
-  o.batch = 16;
-  o.learning_rate = 0.03;
+  TrainOptions o = pulse_options(4, 4);
   o.hardware.enabled = true;  // exercises the noise draws too
   const auto json_of = [](const TrainResult& r) { return picospice::network::network_to_json(r.network).dump(); };
 
@@ -303,12 +275,7 @@ TEST_CASE("training is deterministic for a seed and resumes exactly", "[training
 
 TEST_CASE("a tiny training run learns a task that needs the hold", "[training]") {
   const Dataset d = pulse_dataset();
-  TrainOptions o;
-  o.layers = 1;
-  o.units = 8;
-  o.epochs = 15;
-  o.batch = 16;
-  o.learning_rate = 0.03;
+  TrainOptions o = pulse_options(8, 15);
   const TrainResult r = train(d, o);
   const SplitScore test = evaluate(r.network, d.test);
   INFO("test vote accuracy " << test.vote_accuracy << ", frame accuracy " << test.frame_accuracy);

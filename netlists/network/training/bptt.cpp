@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
+#include <variant>
 
 namespace picospice::training {
 namespace {
@@ -39,7 +40,33 @@ ClipOutcome score(const network::InferenceResult& r, const Clip& clip, int first
   return out;
 }
 
+// The threshold-margin penalty of a clip (bptt.hpp): every BMRU layer's unit-frames.
+double margin_penalty(const network::Network& net, const network::InferenceResult& r, const ThresholdMargin& margin) {
+  if (!margin.enabled() || r.logits.empty()) return 0;
+  double total = 0;
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const auto* layer = std::get_if<network::BmruLayer>(&net.layers[l]);
+    if (!layer) continue;
+    for (const network::Vector& c : r.layers[l].candidate)
+      for (std::size_t u = 0; u < c.size(); ++u) {
+        const double beta1 = layer->beta1[u], beta2 = beta1 + layer->delta[u];
+        total += margin_term(c[u], beta1, margin.relative).penalty + margin_term(c[u], beta2, margin.relative).penalty;
+      }
+  }
+  return margin.weight * total / static_cast<double>(r.logits.size());
+}
+
 }  // namespace
+
+MarginTerm margin_term(double candidate, double threshold, double relative) {
+  const double m = relative * threshold;
+  const double d = candidate - threshold;
+  if (!(m > 0) || std::abs(d) >= m) return {};
+  const double q = 1 - std::abs(d) / m, sign = d >= 0 ? 1.0 : -1.0;
+  // d/dc (1 - |d|/m)^2 = -2 q sign(d) / m; by beta, d moves by -1 and m by rho:
+  // d/dbeta = 2 q sign(d) / m + 2 q |d| rho / m^2.
+  return {q * q, -2 * q * sign / m, 2 * q * sign / m + 2 * q * std::abs(d) * relative / (m * m)};
+}
 
 double surrogate_derivative(double x, double a) {
   const double u = std::numbers::pi * a * x;
@@ -51,9 +78,12 @@ int loss_first_frame(int frames, int vote_last, bool loss_on_voted_frames) {
 }
 
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step,
-                         bool loss_on_voted_frames) {
+                         bool loss_on_voted_frames, const ThresholdMargin& margin) {
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last, loss_on_voted_frames);
-  return score(network::infer(net, clip.frames, step), clip, first);
+  const network::InferenceResult r = network::infer(net, clip.frames, step);
+  ClipOutcome outcome = score(r, clip, first);
+  outcome.margin_penalty = margin_penalty(net, r, margin);
+  return outcome;
 }
 
 ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, const network::Network& net,
@@ -61,7 +91,8 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
   const network::InferenceResult r = network::infer(net, clip.frames, options.step);
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last,
                                      options.loss_on_voted_frames);
-  const ClipOutcome outcome = score(r, clip, first);
+  ClipOutcome outcome = score(r, clip, first);
+  outcome.margin_penalty = margin_penalty(net, r, options.margin);
   const ModelShape& shape = layout.shape();
   const int T = outcome.frames, n = shape.units, L = shape.layers, m_out = shape.outputs();
   if (T == 0) return outcome;
@@ -97,6 +128,8 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
   // gradient from s_t back to s_{t-1}).
   const network::StateStep& step = options.step;
   const double k = step.sigmoid_steepness;
+  const bool with_margin = options.margin.enabled();
+  const double margin_scale = scale * options.margin.weight / T;
   for (int l = L - 1; l >= 0; --l) {
     const auto& o = layout.bmru()[l];
     const auto& layer = std::get<network::BmruLayer>(net.layers[front + l]);
@@ -162,6 +195,13 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
         carry[u] = ds * (1 - H2) * H1;
         const double dc = ds * (dH2 * (1 - H1 * s_prev) + (1 - H2) * dH1 * s_prev);
         dpre[u] = c > 0 || step.exact() ? dc : 0.0;  // c = max(pre, 0)
+        if (with_margin && c > 0) {  // the margin term's own gradient (zero at c = 0: rho < 1)
+          const MarginTerm m1 = margin_term(c, beta1, options.margin.relative);
+          const MarginTerm m2 = margin_term(c, beta2, options.margin.relative);
+          dpre[u] += margin_scale * (m1.d_candidate + m2.d_candidate);
+          dbeta1[u] += margin_scale * (m1.d_threshold + m2.d_threshold);  // beta2 = beta1 + delta
+          ddelta[u] += margin_scale * m2.d_threshold;
+        }
       }
       // pre = W_c max(x, 0) + b_c; inputs and earlier outputs are >= 0, so max(x, 0) = x.
       dW_c.noalias() += dpre * x.transpose();

@@ -87,6 +87,8 @@ void check_options(const Dataset& d, const TrainOptions& o) {
           "the final learning rate must lie in [0, --lr]");
   require(o.surrogate_a > 0 && std::isfinite(o.surrogate_a), "--surrogate-a must be a positive number");
   require(o.vote_last >= 0, "--vote-last must be >= 0");
+  require(o.margin.relative >= 0 && o.margin.relative < 1, "--margin must lie in [0, 1)");
+  require(o.margin.weight >= 0 && std::isfinite(o.margin.weight), "--margin-weight must be >= 0");
   require(o.hardware.grid >= 1, "the weight grid must be >= 1");
   require(o.unit_current > 0 && o.frame > 0, "unit_current and frame must be positive");
   require(!o.resume || !o.checkpoint.empty(), "--resume needs a checkpoint file");
@@ -120,6 +122,8 @@ json train_config(const Dataset& d, const TrainOptions& o) {
           {"sigmas", {s.weight, s.bias, s.threshold, s.gain}},
           {"unit_current", o.unit_current},
           {"frame", o.frame}};
+  // Only when on, so that checkpoints from before the option still resume.
+  if (o.margin.enabled()) config["margin"] = {o.margin.relative, o.margin.weight};
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
   return config;
@@ -164,7 +168,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
   const std::size_t batch = static_cast<std::size_t>(o.batch);
   const long long steps_per_epoch = static_cast<long long>((n_train + batch - 1) / batch);
   const long long total_steps = steps_per_epoch * o.epochs;
-  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames};
+  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin};
   const std::uint64_t noise_name = random::fnv1a64("noise");
 
   TrainResult result;

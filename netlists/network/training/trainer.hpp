@@ -22,6 +22,7 @@
 
 #include "netlists/network/network.hpp"
 #include "netlists/network/training/adamw.hpp"
+#include "netlists/network/training/bptt.hpp"
 #include "netlists/network/training/dataset.hpp"
 #include "netlists/network/training/evaluation.hpp"
 #include "netlists/network/training/hardware_aware.hpp"
@@ -42,6 +43,7 @@ struct TrainOptions {
   double surrogate_a = 1.0;
   int vote_last = 0;                 // stored in the network: 0 = vote over all frames
   bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
+  ThresholdMargin margin;            // the threshold-margin term (bptt.hpp); off when relative or weight is 0
   HardwareAware hardware;
   double unit_current = 1e-9;        // A per model unit (as netlists/examples/kws_2x4.json)
   double frame = 0.01;               // s per frame

@@ -1,0 +1,126 @@
+// The threshold margin of the trainer (netlists/network/training/bptt.hpp, `train --margin`) and
+// the software mismatch check (software_mismatch.hpp, `train --mismatch-check`).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/monte_carlo/counter_rng.hpp"
+#include "netlists/network/training/bptt.hpp"
+#include "netlists/network/training/checkpoint.hpp"
+#include "netlists/network/training/model.hpp"
+#include "netlists/network/training/software_mismatch.hpp"
+#include "netlists/network/training/trainer.hpp"
+#include "tests/unit/pulse_task.hpp"
+
+using namespace picospice::training;
+namespace fs = std::filesystem;
+namespace network = picospice::network;
+
+namespace {
+
+// The margin penalty (bptt.hpp) at rho = `relative`, weight 1, summed over the clips: how much of
+// the clips' unit-frames sit near a switching point, and how near.
+double penalty_near_thresholds(const network::Network& net, const std::vector<Clip>& clips, double relative) {
+  double total = 0;
+  for (const Clip& clip : clips) total += clip_outcome(net, clip, {}, false, {relative, 1.0}).margin_penalty;
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("the margin term is (1 - |c - beta| / (rho beta))^2 with exact derivatives", "[training][margin]") {
+  const double rho = 0.2, beta = 0.5;  // m = 0.1
+  CHECK(margin_term(0.5, beta, rho).penalty == Approx(1.0));
+  CHECK(margin_term(0.55, beta, rho).penalty == Approx(0.25));
+  CHECK(margin_term(0.45, beta, rho).penalty == Approx(0.25));
+  CHECK(margin_term(0.61, beta, rho).penalty == 0.0);  // outside the margin: no term, no gradient
+  CHECK(margin_term(0.61, beta, rho).d_candidate == 0.0);
+  CHECK(margin_term(0.3, beta, 0).penalty == 0.0);  // rho = 0: off
+  for (const double c : {0.43, 0.47, 0.52, 0.58}) {
+    const double h = 1e-7;
+    const double by_c = (margin_term(c + h, beta, rho).penalty - margin_term(c - h, beta, rho).penalty) / (2 * h);
+    const double by_beta = (margin_term(c, beta + h, rho).penalty - margin_term(c, beta - h, rho).penalty) / (2 * h);
+    INFO("c = " << c);
+    CHECK(margin_term(c, beta, rho).d_candidate == Approx(by_c).epsilon(1e-5));
+    CHECK(margin_term(c, beta, rho).d_threshold == Approx(by_beta).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("fine-tuning with the threshold margin moves candidates off the thresholds", "[training][margin]") {
+  // Train the pulse task plainly, then continue from its best parameters with the margin (what
+  // `train --init-from ... --margin` does) and measure how much the test unit-frames sit within
+  // 10% of a threshold (the margin penalty at rho 0.1): the margin stage must at least halve it
+  // and keep the accuracy.
+  const Dataset d = pulse_dataset();
+  const fs::path dir = fs::temp_directory_path() / "picospice_test_threshold_margin";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  TrainOptions o = pulse_options(8, 15);
+  o.checkpoint = (dir / "plain.checkpoint").string();
+  const TrainResult plain = train(d, o);
+  const double near_plain = penalty_near_thresholds(plain.network, d.test, 0.1);
+
+  TrainOptions m = pulse_options(8, 15);
+  m.margin = {0.2, 0.3};
+  m.epochs = 10;
+  m.learning_rate = 0.01;
+  m.checkpoint = (dir / "margin.checkpoint").string();
+  const Checkpoint source = load_checkpoint(o.checkpoint);
+  Checkpoint start;
+  start.config = train_config(d, m);
+  start.theta = source.best_theta;
+  start.best_theta = source.best_theta;
+  start.adam.m = Eigen::VectorXd::Zero(start.theta.size());
+  start.adam.v = Eigen::VectorXd::Zero(start.theta.size());
+  save_checkpoint(start, m.checkpoint);
+  m.resume = true;
+  const TrainResult tuned = train(d, m);
+  const double near_tuned = penalty_near_thresholds(tuned.network, d.test, 0.1);
+  const SplitScore plain_score = evaluate(plain.network, d.test), tuned_score = evaluate(tuned.network, d.test);
+  INFO("margin penalty at rho 0.1 over the test clips: plain " << near_plain << ", with the margin " << near_tuned
+       << "; test vote accuracy " << plain_score.vote_accuracy << " -> " << tuned_score.vote_accuracy);
+  REQUIRE(near_plain >= 1.0);  // the plain network does rest near its thresholds
+  CHECK(near_tuned <= near_plain / 2);
+  CHECK(tuned_score.vote_accuracy >= 0.9);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the software mismatch check perturbs every parameter reproducibly", "[training][margin]") {
+  const Dataset d = pulse_dataset();
+  const TrainResult trained = train(d, pulse_options(8, 15));
+  const network::Network& net = trained.network;
+
+  // Run 0 is the nominal network: the weights rounded to the grid, nothing else changed.
+  const network::Network nominal = perturbed_network(net, mismatch_sigmas_from_cells(), 32, 1, 0);
+  const auto& layer = std::get<network::BmruLayer>(nominal.layers[0]);
+  const auto& original = std::get<network::BmruLayer>(net.layers[0]);
+  for (std::size_t u = 0; u < layer.units(); ++u) {
+    for (double w : layer.W_c[u]) CHECK(std::abs(w * 32 - std::round(w * 32)) < 1e-9);
+    CHECK(layer.beta1[u] == original.beta1[u]);
+    CHECK(layer.alpha[u] == original.alpha[u]);
+  }
+  // A perturbed copy moves every kind of parameter.
+  const network::Network copy = perturbed_network(net, uniform_sigmas(0.1), 32, 1, 3);
+  const auto& moved = std::get<network::BmruLayer>(copy.layers[0]);
+  CHECK(moved.beta1[0] != layer.beta1[0]);
+  CHECK(moved.delta[0] != layer.delta[0]);
+  CHECK(moved.alpha[0] != layer.alpha[0]);
+  CHECK(moved.b_c[0] != layer.b_c[0]);
+  CHECK(std::get<network::ReadoutLayer>(copy.layers.back()).W[0][0] !=
+        std::get<network::ReadoutLayer>(nominal.layers.back()).W[0][0]);
+
+  // No noise: every copy keeps every decision. Borderline clips are counted, not scored.
+  const SoftwareMismatchScore none = software_mismatch_agreement(net, d.test, uniform_sigmas(0), 32, 5, 1);
+  CHECK(none.agreement == 1.0);
+  CHECK(none.clips + none.borderline_clips == static_cast<int>(d.test.size()));
+  // Reproducible, whatever the thread count; more noise keeps fewer decisions.
+  const SoftwareMismatchScore small = software_mismatch_agreement(net, d.test, uniform_sigmas(0.05), 32, 20, 1, 2);
+  const SoftwareMismatchScore again = software_mismatch_agreement(net, d.test, uniform_sigmas(0.05), 32, 20, 1, 1);
+  CHECK(small.agreement == again.agreement);
+  CHECK(small.worst_clip == again.worst_clip);
+  const SoftwareMismatchScore large = software_mismatch_agreement(net, d.test, uniform_sigmas(0.6), 32, 20, 1);
+  INFO("agreement at sigma 5%: " << small.agreement << ", at 60%: " << large.agreement);
+  CHECK(large.agreement < small.agreement);
+  CHECK(large.agreement < 0.98);
+}

@@ -34,6 +34,7 @@ CommandAction add_lower_command(CLI::App& app);
 CommandAction add_agree_command(CLI::App& app);
 CommandAction add_noise_experiment_command(CLI::App& app);
 CommandAction add_train_command(CLI::App& app);
+CommandAction add_evaluate_command(CLI::App& app);
 CommandAction add_dataset_command(CLI::App& app);
 CommandAction add_demo_command(CLI::App& app);
 

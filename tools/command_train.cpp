@@ -10,10 +10,10 @@
 
 #include "engine/output/atomic_file.hpp"
 #include "netlists/network/training/checkpoint.hpp"
-#include "netlists/network/training/digits.hpp"
-#include "netlists/network/training/software_mismatch.hpp"
 #include "netlists/network/training/trainer.hpp"
 #include "tools/command.hpp"
+#include "tools/dataset_task.hpp"
+#include "tools/mismatch_report.hpp"
 #include "tools/progress_bar.hpp"
 #include "tools/stop_on_signal.hpp"
 
@@ -22,38 +22,15 @@ namespace {
 
 using namespace picospice::training;
 
-// Where `--task kws` looks without --data (relative to the working directory; DATASET.md).
-constexpr const char* kKwsDefaultDir = "data/kws";
-
 struct TrainCommandOptions {
-  std::string task;
-  std::string data;
-  std::string scan = "columns";  // --task digits: the order the image is read in (digits.hpp)
+  DatasetTask task;
   std::string output;
-  double sigma = -1;  // < 0: from the cell library's mismatch
-  double area = 1;    // the device area factor the network will be lowered with (lower --area)
+  MismatchOptions mismatch;  // --sigma / --area
   std::string init_from;  // a finished run's checkpoint: start from its best parameters
   int mismatch_check = 20;  // perturbed software copies in the closing mismatch check (0: none)
   bool quiet = false;
   TrainOptions train;
 };
-
-Dataset load_task(const TrainCommandOptions& o) {
-  if (o.task != "digits" && o.scan != "columns")
-    throw std::runtime_error("--scan applies to --task digits only");
-  if (o.task == "digits") return load_digits(o.data, parse_digits_scan(o.scan));
-  if (o.task == "kws") {
-    const std::filesystem::path dir = o.data.empty() ? kKwsDefaultDir : o.data;
-    if (!std::filesystem::exists(dir / "dataset.json"))
-      throw std::runtime_error(fmt::format("{}: no keyword-spotting dataset there; synthesize it first with "
-                                           "`picospice dataset kws -o {}`", (dir / "dataset.json").string(),
-                                           dir.string()));
-    return load_dataset(dir);
-  }
-  if (!o.data.empty()) throw std::runtime_error("--data applies to --task digits and kws; for a dataset of your own "
-                                                "give its directory (or dataset.json) as --task");
-  return load_dataset(o.task);
-}
 
 // --init-from: a fine-tuning run starts from another run's best parameters. It is written as a
 // checkpoint of this run's settings with no epoch done and a fresh optimizer, which the trainer
@@ -80,9 +57,9 @@ std::string percent(double fraction) { return fmt::format("{:5.1f}%", 100 * frac
 
 int run_train(TrainCommandOptions& o) {
   const auto started = std::chrono::steady_clock::now();
-  const Dataset data = load_task(o);
+  const Dataset data = load_task(o.task);
   TrainOptions& t = o.train;
-  t.hardware.sigmas = o.sigma >= 0 ? uniform_sigmas(o.sigma) : mismatch_sigmas_from_cells(o.area);
+  t.hardware.sigmas = o.mismatch.sigmas();
   if (t.checkpoint.empty()) t.checkpoint = o.output + ".checkpoint";
   if (t.resume && !std::filesystem::exists(t.checkpoint))
     throw std::runtime_error(t.checkpoint + ": no checkpoint to resume from");
@@ -93,7 +70,7 @@ int run_train(TrainCommandOptions& o) {
   }
 
   fmt::print("task {}: {} inputs, {} classes; {} / {} / {} clips (train / validation / test)\n",
-             data.name.empty() ? o.task : data.name, data.inputs, data.classes, data.train.size(),
+             data.name.empty() ? o.task.task : data.name, data.inputs, data.classes, data.train.size(),
              data.validation.size(), data.test.size());
   fmt::print("network: {}{} BMRU layer{} of {} units, readout of {}; vote over {}; seed {}{}\n",
              t.linear > 0 ? fmt::format("linear layer of {}, ", t.linear) : std::string(), t.layers,
@@ -105,7 +82,7 @@ int run_train(TrainCommandOptions& o) {
     fmt::print("hardware-aware: weights on the 1/{} mirror grid; mismatch noise sigma weight {:.1f}%, bias {:.1f}%, "
                "threshold {:.1f}%, gain {:.1f}% ({})\n",
                t.hardware.grid, 100 * s.weight, 100 * s.bias, 100 * s.threshold, 100 * s.gain,
-               o.sigma >= 0 ? std::string("--sigma") : fmt::format("the library's mismatch at area factor {:g}", o.area));
+               o.mismatch.source());
   }
   fmt::print("{:>6}  {:>7}  {:>8} {:>7} {:>7}  {:>8} {:>7} {:>7}  {:>6}\n", "epoch", "lr", "loss", "frame", "vote",
              "val loss", "frame", "vote", "time");
@@ -145,22 +122,9 @@ int run_train(TrainCommandOptions& o) {
   if (test.clips > 0)
     fmt::print("test ({} clips): frame accuracy {}, vote accuracy {}\n", test.clips, percent(test.frame_accuracy),
                percent(test.vote_accuracy));
-  if (o.mismatch_check > 0) {
-    // The software proxy of `agree --mc` (software_mismatch.hpp): the circuit's mismatch at the
-    // planned device area applied to the trained network's parameters.
-    const auto check = [&](const std::vector<Clip>& clips, const char* split) {
-      if (clips.empty()) return;
-      const SoftwareMismatchScore s = software_mismatch_agreement(result.network, clips, t.hardware.sigmas,
-                                                                  t.hardware.grid, o.mismatch_check, t.seed, t.threads);
-      fmt::print("  {}: decision kept in {} of {} copies x {} clips (worst clip {}; {} borderline clips left out)\n",
-                 split, percent(s.agreement), s.runs, s.clips, percent(s.worst_clip), s.borderline_clips);
-    };
-    fmt::print("software mismatch check ({}, weights on the 1/{} grid):\n",
-               o.sigma >= 0 ? fmt::format("sigma {:g}", o.sigma) : fmt::format("the library's mismatch at area {:g}", o.area),
-               t.hardware.grid);
-    check(data.validation, "validation");
-    check(data.test, "test");
-  }
+  if (o.mismatch_check > 0)  // the software proxy of `agree --mc` at the planned device area
+    print_software_mismatch(result.network, {{"validation", &data.validation}, {"test", &data.test}},
+                            o.mismatch, t.hardware.grid, o.mismatch_check, t.seed, t.threads);
   fmt::print("wrote {} ({:.1f} s)\n", o.output, seconds);
   return result.interrupted ? 130 : 0;
 }
@@ -207,12 +171,7 @@ CommandAction add_train_command(CLI::App& app) {
       "  picospice train --task kws --layers 2 --units 4 --seed 1 --hardware-aware --area 4 \\\n"
       "      --init-from q.json.checkpoint --epochs 15 --lr 0.003 -o kws_2x4_hw_a4.json\n"
       "  picospice infer kws_2x4.json --input clip.csv");
-  cmd->add_option("--task", o->task, "digits, kws, or a dataset directory / dataset.json")->required();
-  cmd->add_option("--data", o->data, "digits: digits.csv.gz or its directory; kws: the dataset directory (default data/kws)");
-  cmd->add_option("--scan", o->scan,
-                  "digits: read each image as 8 frames of its columns, left to right, or of its rows, top to\n"
-                  "bottom (netlists/network/training/digits.hpp says why columns are the default)")
-      ->capture_default_str()->check(CLI::IsMember({"columns", "rows"}));
+  add_dataset_task_options(cmd, o->task);
   cmd->add_option("--layers", o->train.layers, "number of BMRU layers")->required()->check(CLI::Range(1, 16));
   cmd->add_option("--units", o->train.units, "units (states) per BMRU layer")->required()->check(CLI::Range(1, 4096));
   cmd->add_option("--linear", o->train.linear,
@@ -253,14 +212,7 @@ CommandAction add_train_command(CLI::App& app) {
   cmd->add_flag("--hardware-aware", o->train.hardware.enabled,
                 "train with weights on the lowering's mirror grid (straight-through gradient) and multiplicative\n"
                 "mismatch noise on every parameter, sigma from the cell library's Pelgrom coefficients");
-  auto* sigma_option =
-      cmd->add_option("--sigma", o->sigma, "one relative mismatch sigma for every parameter (hardware-aware noise and --mismatch-check)")
-          ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--area", o->area,
-                  "the device area factor K the network will be lowered with (`lower --area K`, `agree --area K`):\n"
-                  "the mismatch sigmas of --hardware-aware and --mismatch-check are the library's Pelgrom spreads at that size, i.e. the\n"
-                  "K = 1 ones (weight 11.3%, bias 8.8%, threshold 12.4%, gain 7.2%) divided by sqrt(K)")
-      ->capture_default_str()->check(CLI::Range(0.01, 1e4))->excludes(sigma_option);
+  add_mismatch_options(cmd, o->mismatch, "hardware-aware noise and --mismatch-check");
   cmd->add_option("--init-from", o->init_from,
                   "start from the best parameters of another run's checkpoint (same network shape), e.g. to\n"
                   "fine-tune a trained network with --hardware-aware (use a smaller --lr)")

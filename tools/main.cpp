@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(tools::add_agree_command(app));
   add(tools::add_noise_experiment_command(app));
   add(tools::add_train_command(app));
+  add(tools::add_evaluate_command(app));
   add(tools::add_dataset_command(app));
   add(tools::add_demo_command(app));
 

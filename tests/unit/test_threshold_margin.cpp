@@ -1,9 +1,15 @@
-// The threshold margin of the trainer (netlists/network/training/bptt.hpp, `train --margin`) and
-// the software mismatch check (software_mismatch.hpp, `train --mismatch-check`).
+// The threshold margin of the trainer (netlists/network/training/bptt.hpp, `train --margin`), the
+// software mismatch check (software_mismatch.hpp, `train --mismatch-check`) and `evaluate`.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
 
 #include "engine/monte_carlo/counter_rng.hpp"
 #include "netlists/network/training/bptt.hpp"
@@ -123,4 +129,46 @@ TEST_CASE("the software mismatch check perturbs every parameter reproducibly", "
   INFO("agreement at sigma 5%: " << small.agreement << ", at 60%: " << large.agreement);
   CHECK(large.agreement < small.agreement);
   CHECK(large.agreement < 0.98);
+}
+
+TEST_CASE("evaluate command: scores a network file on a dataset and checks its mismatch", "[training][margin]") {
+  // `picospice evaluate` on a picospice-dataset/1 directory: the accuracy it prints is the
+  // in-process evaluate()'s, and a network of another shape is a clear error, not a crash.
+  const Dataset d = pulse_dataset();
+  const fs::path dir = fs::temp_directory_path() / "picospice_test_evaluate";
+  fs::remove_all(dir);
+  save_dataset(d, dir / "pulse");
+  const network::Network net = train(d, pulse_options(8, 15)).network;
+  {
+    std::ofstream(dir / "net.json") << network::network_to_json(net).dump();
+  }
+  const auto run = [&](const std::string& args) {
+    const fs::path out = dir / "out.txt";
+    const int status = std::system((std::string(PICOSPICE_BINARY) + " evaluate " + args + " > " + out.string() +
+                                    " 2>&1").c_str());
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    return std::make_pair(WEXITSTATUS(status), text.str());
+  };
+  const auto [status, text] = run((dir / "net.json").string() + " --task " + (dir / "pulse").string() +
+                                  " --mismatch-check 10 --sigma 0.05");
+  INFO(text);
+  CHECK(status == 0);
+  const SplitScore test = evaluate(net, d.test);
+  CHECK_THAT(text, Catch::Contains(fmt::format("vote accuracy {:5.1f}%", 100 * test.vote_accuracy)));
+  CHECK_THAT(text, Catch::Contains("test: decision kept in") && Catch::Contains("of 10 copies"));
+
+  // Two inputs instead of three.
+  network::Network other = net;
+  auto& layer = std::get<network::BmruLayer>(other.layers[0]);
+  for (auto& row : layer.W_c) row.pop_back();
+  other.inputs = 2;
+  {
+    std::ofstream(dir / "other.json") << network::network_to_json(other).dump();
+  }
+  const auto [bad_status, bad_text] = run((dir / "other.json").string() + " --task " + (dir / "pulse").string());
+  CHECK(bad_status != 0);
+  CHECK_THAT(bad_text, Catch::Contains("2 inputs") && Catch::Contains("3"));
+  fs::remove_all(dir);
 }

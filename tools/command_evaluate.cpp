@@ -1,0 +1,115 @@
+// `picospice evaluate`: scores a trained network file on a dataset split through the software
+// model (accuracy, loss, how close its candidates come to the switching points) and runs the
+// software mismatch check (netlists/network/training/software_mismatch.hpp) at a device area.
+#include <fmt/format.h>
+
+#include <variant>
+
+#include "netlists/network/inference.hpp"
+#include "netlists/network/training/evaluation.hpp"
+#include "tools/command.hpp"
+#include "tools/dataset_task.hpp"
+#include "tools/mismatch_report.hpp"
+
+namespace picospice::tools {
+namespace {
+
+struct EvaluateOptions {
+  std::string network;
+  DatasetTask task;
+  std::string split = "test";
+  MismatchOptions mismatch;
+  int mismatch_check = 100;
+  int grid = 32;
+  std::uint64_t seed = 1;
+  int threads = 2;
+};
+
+// DESIGN.md's borderline unit-frames (candidate within max(2% of the threshold, 0.01 units) of
+// beta1 or beta2) among all unit-frames of the clips.
+struct BorderlineCount {
+  long long frames = 0, borderline = 0;
+};
+
+BorderlineCount count_borderline(const network::Network& net, const std::vector<training::Clip>& clips) {
+  BorderlineCount count;
+  for (const training::Clip& clip : clips) {
+    const network::InferenceResult r = network::infer(net, clip.frames);
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      const auto* layer = std::get_if<network::BmruLayer>(&net.layers[l]);
+      if (!layer) continue;
+      for (const network::Vector& c : r.layers[l].candidate)
+        for (std::size_t u = 0; u < c.size(); ++u) {
+          ++count.frames;
+          count.borderline += network::borderline_candidate(c[u], layer->beta1[u], layer->delta[u]);
+        }
+    }
+  }
+  return count;
+}
+
+int run_evaluate(const EvaluateOptions& o) {
+  const network::Network net = network::load_network(o.network);
+  const training::Dataset data = load_task(o.task);
+  if (data.inputs != net.inputs)
+    throw std::runtime_error(fmt::format("{}: the network has {} inputs, the dataset's frames {}", o.network,
+                                         net.inputs, data.inputs));
+  if (data.classes != net.classes())
+    throw std::runtime_error(fmt::format("{}: the network has {} classes, the dataset {}", o.network, net.classes(),
+                                         data.classes));
+  std::vector<NamedSplit> splits;
+  for (const auto& [name, clips] : {NamedSplit{"train", &data.train}, NamedSplit{"validation", &data.validation},
+                                    NamedSplit{"test", &data.test}})
+    if ((o.split == "all" || o.split == name) && !clips->empty()) splits.push_back({name, clips});
+  if (splits.empty()) throw std::runtime_error(fmt::format("the dataset has no {} clips", o.split));
+
+  fmt::print("network {}: {} inputs, {} classes, vote over {}\n", o.network, net.inputs, net.classes(),
+             net.vote_last > 0 ? fmt::format("the last {} frames", net.vote_last) : std::string("all frames"));
+  for (const NamedSplit& split : splits) {
+    const training::SplitScore s = training::evaluate(net, *split.clips, o.threads);
+    const BorderlineCount b = count_borderline(net, *split.clips);
+    fmt::print("{} ({} clips): frame accuracy {:5.1f}%, vote accuracy {:5.1f}%, loss {:.4f}; borderline unit-frames "
+               "{:.2f}% ({} of {})\n",
+               split.name, s.clips, 100 * s.frame_accuracy, 100 * s.vote_accuracy, s.loss,
+               b.frames ? 100.0 * static_cast<double>(b.borderline) / static_cast<double>(b.frames) : 0.0, b.borderline,
+               b.frames);
+  }
+  if (o.mismatch_check > 0) print_software_mismatch(net, splits, o.mismatch, o.grid, o.mismatch_check, o.seed, o.threads);
+  return 0;
+}
+
+}  // namespace
+
+CommandAction add_evaluate_command(CLI::App& app) {
+  auto o = std::make_shared<EvaluateOptions>();
+  auto* cmd = app.add_subcommand(
+      "evaluate",
+      "Score a trained BMRU network (picospice-bmru/1 JSON) on a dataset split with the software model.\n"
+      "\n"
+      "Prints the frame and vote accuracy, the mean cross-entropy, and the share of unit-frames whose\n"
+      "candidate is borderline (within max(2% of the threshold, 0.01 units) of a switching point,\n"
+      "where the circuit's offsets decide the state). Then the software mismatch check: --mismatch-check\n"
+      "copies of the network, weights on the mirror grid and every parameter scaled by (1 + sigma z)\n"
+      "with the library's Pelgrom spreads at --area K, and the share of (copy, clip) pairs that keep\n"
+      "the network's decision on the clips whose vote is not borderline. It is a fast proxy for\n"
+      "`agree --mc` (no offsets, no settling); `agree` simulates the circuit.\n"
+      "\n"
+      "Examples:\n"
+      "  picospice evaluate netlists/examples/kws_trained/network.json --task kws --data data/kws --area 4\n"
+      "  picospice evaluate digits.json --task digits --split all --mismatch-check 0");
+  cmd->add_option("network", o->network, "the network (picospice-bmru/1 JSON)")->required()->check(CLI::ExistingFile);
+  add_dataset_task_options(cmd, o->task);
+  cmd->add_option("--split", o->split, "the split to score")
+      ->capture_default_str()->check(CLI::IsMember({"train", "validation", "test", "all"}));
+  add_mismatch_options(cmd, o->mismatch, "the mismatch check");
+  cmd->add_option("--mismatch-check", o->mismatch_check, "perturbed copies of the network (0: skip the check)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--grid", o->grid, "the mirror grid weights are rounded to (as `lower --grid`)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", o->seed, "seed of the mismatch draws")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "threads (1 or 2; the result does not depend on it)")
+      ->capture_default_str()->check(CLI::Range(1, 2));
+  return [o] { return run_evaluate(*o); };
+}
+
+}  // namespace picospice::tools

@@ -30,6 +30,9 @@ struct TrainCommandOptions {
   int mismatch_check = 20;  // perturbed software copies in the closing mismatch check (0: none)
   bool quiet = false;
   TrainOptions train;
+  // --margin-weight's default, the setting measured on kws (the margin itself stays off, 0, until
+  // --margin is given).
+  TrainCommandOptions() { train.margin.weight = 0.3; }
 };
 
 // --init-from: a fine-tuning run starts from another run's best parameters. It is written as a

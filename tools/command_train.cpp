@@ -207,7 +207,7 @@ CommandAction add_train_command(CLI::App& app) {
                   "threshold margin rho: penalize every unit-frame whose candidate lies within rho * beta of a\n"
                   "switching point beta (beta1 or beta1 + delta), so that no decision rests on the circuit's offsets\n"
                   "(netlists/network/training/bptt.hpp; 0: off). Use it to fine-tune a trained network (--init-from):\n"
-                  "from the first step it keeps the units from learning to switch at all")
+                  "from the first step it holds back learning (kws 2x4: 91% instead of 94% at weight 0.3, chance at 1)")
       ->capture_default_str()->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--margin-weight", o->train.margin.weight,
                   "the margin term's weight: the penalty of one unit on a threshold for a whole clip (0: off)")

@@ -144,7 +144,9 @@ int run_demo_kws(const DemoOptions& o) {
       for (double x : f) s += x;
     return s / double(inputs.size() * inputs[0].size()) * net.unit_current * 1e9;
   }());
-  fmt::print("network    {}\n\n", network_path.string());
+  // Relative to the working directory when the file is beneath it, else as given.
+  const fs::path shown = fs::proximate(network_path);
+  fmt::print("network    {}\n\n", (shown.empty() || *shown.begin() == "..") ? network_path.string() : shown.string());
 
   const InferenceResult software = infer(net, inputs);
   const auto votes = [&](const std::vector<int>& counts) {

@@ -9,13 +9,13 @@
 
 namespace picospice::tools {
 
-void add_area_option(CLI::App* cmd, std::string& area) {
-  cmd->add_option("--area", area,
-                  "device-area factor K > 0 (default 1; suffixes ok): every transistor's W and L times sqrt(K).\n"
-                  "W/L, so every current, weight and switching point, is unchanged. Buys matching: Pelgrom\n"
-                  "mismatch sigma falls as 1/sqrt(K). Costs K times the gate area and capacitance, so the\n"
-                  "cells and mirrors settle ~K times slower (at 1 nA/unit they take 0.2-2.3 ms at K = 1,\n"
-                  "against a 10 ms frame).");
+CLI::Option* add_area_option(CLI::App* cmd, std::string& area, const std::string& more_help) {
+  return cmd->add_option("--area", area,
+                         "device-area factor K > 0 (default 1; suffixes ok): every transistor's W and L times sqrt(K).\n"
+                         "W/L, so every current, weight and switching point, is unchanged. Buys matching: Pelgrom\n"
+                         "mismatch sigma falls as 1/sqrt(K). Costs K times the gate area and capacitance, so the\n"
+                         "cells and mirrors settle ~K times slower (at 1 nA/unit they take 0.2-2.3 ms at K = 1,\n"
+                         "against a 10 ms frame)." + more_help);
 }
 
 void add_no_blanking_flag(CLI::App* cmd, bool& no_blanking) {

@@ -1,5 +1,6 @@
-// The `--area K` option of `picospice lower` and `picospice agree` (LoweringOptions::area), and
-// `--no-blanking`: one definition, so both commands parse and explain them the same way.
+// The `--area K` option of `picospice lower` and `picospice agree` (LoweringOptions::area), also
+// used by `train` and `evaluate` for the mismatch of that device size (mismatch_report.hpp), and
+// `--no-blanking`: one definition, so the commands parse and explain them the same way.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <string>
@@ -7,7 +8,8 @@
 namespace picospice::tools {
 
 // Adds `--area K` to a command, stored as written (engineering suffixes allowed: 4, 2.5, 1k).
-void add_area_option(CLI::App* cmd, std::string& area);
+// `more_help` is appended to the help (what else the factor sets in this command).
+CLI::Option* add_area_option(CLI::App* cmd, std::string& area, const std::string& more_help = "");
 
 // Adds `--no-blanking` (LoweringOptions::frame_blanking off), the other lowering design switch
 // both commands share.

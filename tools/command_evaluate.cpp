@@ -3,8 +3,6 @@
 // software mismatch check (netlists/network/training/software_mismatch.hpp) at a device area.
 #include <fmt/format.h>
 
-#include <variant>
-
 #include "netlists/network/inference.hpp"
 #include "netlists/network/training/evaluation.hpp"
 #include "tools/command.hpp"
@@ -33,18 +31,12 @@ struct BorderlineCount {
 
 BorderlineCount count_borderline(const network::Network& net, const std::vector<training::Clip>& clips) {
   BorderlineCount count;
-  for (const training::Clip& clip : clips) {
-    const network::InferenceResult r = network::infer(net, clip.frames);
-    for (std::size_t l = 0; l < net.layers.size(); ++l) {
-      const auto* layer = std::get_if<network::BmruLayer>(&net.layers[l]);
-      if (!layer) continue;
-      for (const network::Vector& c : r.layers[l].candidate)
-        for (std::size_t u = 0; u < c.size(); ++u) {
-          ++count.frames;
-          count.borderline += network::borderline_candidate(c[u], layer->beta1[u], layer->delta[u]);
-        }
-    }
-  }
+  for (const training::Clip& clip : clips)
+    network::for_each_candidate(net, network::infer(net, clip.frames),
+                                [&](const network::BmruLayer& layer, std::size_t u, double c) {
+                                  ++count.frames;
+                                  count.borderline += network::borderline_candidate(c, layer.beta1[u], layer.delta[u]);
+                                });
   return count;
 }
 

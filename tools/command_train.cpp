@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/output/atomic_file.hpp"
-#include "netlists/network/training/checkpoint.hpp"
 #include "netlists/network/training/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/dataset_task.hpp"
@@ -30,31 +29,7 @@ struct TrainCommandOptions {
   int mismatch_check = 20;  // perturbed software copies in the closing mismatch check (0: none)
   bool quiet = false;
   TrainOptions train;
-  // --margin-weight's default, the setting measured on kws (the margin itself stays off, 0, until
-  // --margin is given).
-  TrainCommandOptions() { train.margin.weight = 0.3; }
 };
-
-// --init-from: a fine-tuning run starts from another run's best parameters. It is written as a
-// checkpoint of this run's settings with no epoch done and a fresh optimizer, which the trainer
-// then resumes, so the new run is as deterministic (and as resumable) as any other.
-void start_from(const Dataset& data, const TrainCommandOptions& o) {
-  const Checkpoint source = load_checkpoint(o.init_from);
-  if (source.best_epoch == 0) throw std::runtime_error(o.init_from + ": the checkpoint holds no finished epoch");
-  const nlohmann::json config = train_config(data, o.train);
-  for (const char* key : {"inputs", "classes", "layers", "units", "linear"})
-    if (!source.config.contains(key) || source.config[key] != config[key])
-      throw std::runtime_error(fmt::format("{}: the checkpoint's network has another {} ({}, now {})", o.init_from, key,
-                                           source.config.contains(key) ? source.config[key].dump() : "missing",
-                                           config[key].dump()));
-  Checkpoint start;
-  start.config = config;
-  start.theta = source.best_theta;
-  start.best_theta = source.best_theta;
-  start.adam.m = Eigen::VectorXd::Zero(start.theta.size());  // a fresh optimizer (as at step 0)
-  start.adam.v = Eigen::VectorXd::Zero(start.theta.size());
-  save_checkpoint(start, o.train.checkpoint);
-}
 
 std::string percent(double fraction) { return fmt::format("{:5.1f}%", 100 * fraction); }
 
@@ -68,7 +43,7 @@ int run_train(TrainCommandOptions& o) {
     throw std::runtime_error(t.checkpoint + ": no checkpoint to resume from");
   if (!o.init_from.empty()) {
     if (t.resume) throw std::runtime_error("--init-from starts a new run; it cannot be combined with --resume");
-    start_from(data, o);
+    write_start_checkpoint(data, t, o.init_from);
     t.resume = true;
   }
 

@@ -4,25 +4,28 @@
 #include <fmt/format.h>
 
 #include "netlists/network/training/software_mismatch.hpp"
+#include "tools/area_option.hpp"
 
 namespace picospice::tools {
 
 training::MismatchSigmas MismatchOptions::sigmas() const {
-  return sigma >= 0 ? training::uniform_sigmas(sigma) : training::mismatch_sigmas_from_cells(area);
+  return sigma >= 0 ? training::uniform_sigmas(sigma) : training::mismatch_sigmas_from_cells(parse_area_factor(area));
 }
 
 std::string MismatchOptions::source() const {
-  return sigma >= 0 ? fmt::format("sigma {:g}", sigma) : fmt::format("the library's mismatch at area {:g}", area);
+  return sigma >= 0 ? fmt::format("sigma {:g}", sigma)
+                    : fmt::format("the library's mismatch at area {:g}", parse_area_factor(area));
 }
 
 void add_mismatch_options(CLI::App* cmd, MismatchOptions& o, const std::string& used_by) {
   auto* sigma = cmd->add_option("--sigma", o.sigma, "one relative mismatch sigma for every parameter (" + used_by + ")")
                     ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--area", o.area,
-                  "the device area factor K the network will be lowered with (`lower --area K`, `agree --area K`):\n"
-                  "the mismatch sigmas (" + used_by + ") are the library's Pelgrom spreads at that size, i.e.\n"
-                  "the K = 1 ones (weight 11.3%, bias 8.8%, threshold 12.4%, gain 7.2%) divided by sqrt(K)")
-      ->capture_default_str()->check(CLI::Range(0.01, 1e4))->excludes(sigma);
+  add_area_option(cmd, o.area,
+                  "\nHere: the size the network will be lowered with (`lower`/`agree --area K`). The mismatch\n"
+                  "sigmas (" + used_by + ")\n"
+                  "are the library's Pelgrom spreads at that size: the K = 1 ones (weight 11.3%, bias 8.8%,\n"
+                  "threshold 12.4%, gain 7.2%) divided by sqrt(K)")
+      ->excludes(sigma);
 }
 
 void print_software_mismatch(const network::Network& net, const std::vector<NamedSplit>& splits,

@@ -13,6 +13,7 @@
 // last `vote_last`), ties again going to the lowest class index. Both tie rules are arbitrary but
 // fixed, so that software and circuit are scored the same way.
 #pragma once
+#include <variant>
 #include <vector>
 
 #include "netlists/network/network.hpp"
@@ -78,5 +79,17 @@ Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_la
 // DESIGN.md's borderline frame: the candidate lies within max(2% of the threshold, 0.01 units)
 // of beta1 or of beta2 = beta1 + delta.
 bool borderline_candidate(double candidate, double beta1, double delta);
+
+// Calls f(layer, unit, candidate) for every unit-frame of every BMRU layer of `result`, a run of
+// `network` (frames in order within a layer).
+template <class F>
+void for_each_candidate(const Network& network, const InferenceResult& result, F&& f) {
+  for (std::size_t l = 0; l < network.layers.size(); ++l) {
+    const auto* layer = std::get_if<BmruLayer>(&network.layers[l]);
+    if (!layer) continue;
+    for (const Vector& frame : result.layers[l].candidate)
+      for (std::size_t u = 0; u < frame.size(); ++u) f(*layer, u, frame[u]);
+  }
+}
 
 }  // namespace picospice::network

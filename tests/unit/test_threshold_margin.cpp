@@ -13,7 +13,6 @@
 
 #include "engine/monte_carlo/counter_rng.hpp"
 #include "netlists/network/training/bptt.hpp"
-#include "netlists/network/training/checkpoint.hpp"
 #include "netlists/network/training/model.hpp"
 #include "netlists/network/training/software_mismatch.hpp"
 #include "netlists/network/training/trainer.hpp"
@@ -72,14 +71,7 @@ TEST_CASE("fine-tuning with the threshold margin moves candidates off the thresh
   m.epochs = 10;
   m.learning_rate = 0.01;
   m.checkpoint = (dir / "margin.checkpoint").string();
-  const Checkpoint source = load_checkpoint(o.checkpoint);
-  Checkpoint start;
-  start.config = train_config(d, m);
-  start.theta = source.best_theta;
-  start.best_theta = source.best_theta;
-  start.adam.m = Eigen::VectorXd::Zero(start.theta.size());
-  start.adam.v = Eigen::VectorXd::Zero(start.theta.size());
-  save_checkpoint(start, m.checkpoint);
+  write_start_checkpoint(d, m, o.checkpoint);
   m.resume = true;
   const TrainResult tuned = train(d, m);
   const double near_tuned = penalty_near_thresholds(tuned.network, d.test, 0.1);

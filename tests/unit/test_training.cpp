@@ -299,9 +299,10 @@ TEST_CASE("hardware-aware mismatch sigmas fall as 1/sqrt(area factor)", "[traini
 }
 
 TEST_CASE("a run resumed from a start checkpoint begins at its parameters (train --init-from)", "[training][hw]") {
-  // `train --init-from` writes a checkpoint of the new run's settings, no epoch done, a fresh
-  // optimizer and the other run's parameters, and resumes it. With a vanishing learning rate the
-  // result must be the network of those parameters, not of the seed's initialization.
+  // `train --init-from` (write_start_checkpoint) writes a checkpoint of the new run's settings, no
+  // epoch done, a fresh optimizer and the other run's best parameters, and resumes it. With a
+  // vanishing learning rate the result must be the network of those parameters, not of the seed's
+  // initialization.
   const Dataset d = pulse_dataset();
   TrainOptions o;
   o.layers = 1;
@@ -317,14 +318,18 @@ TEST_CASE("a run resumed from a start checkpoint begins at its parameters (train
   REQUIRE(start != initial_theta(layout, o.seed));
 
   const fs::path dir = scratch_dir("init_from");
-  Checkpoint c;
-  c.config = train_config(d, o);
-  c.theta = start;
-  c.best_theta = start;
-  c.adam.m = Eigen::VectorXd::Zero(start.size());
-  c.adam.v = Eigen::VectorXd::Zero(start.size());
+  Checkpoint source;  // another run that finished an epoch with `start` as its best parameters
+  source.config = train_config(d, o);
+  source.epochs_done = 1;
+  source.theta = start;
+  source.best_epoch = 1;
+  source.best_theta = start;
+  source.adam.m = Eigen::VectorXd::Zero(start.size());
+  source.adam.v = Eigen::VectorXd::Zero(start.size());
+  const std::string source_path = (dir / "source.checkpoint").string();
+  save_checkpoint(source, source_path);
   o.checkpoint = (dir / "start.checkpoint").string();
-  save_checkpoint(c, o.checkpoint);
+  write_start_checkpoint(d, o, source_path);
   o.resume = true;
   const TrainResult r = train(d, o);
   CHECK(r.epochs_done == 1);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
-#include <variant>
 
 namespace picospice::training {
 namespace {
@@ -44,15 +43,10 @@ ClipOutcome score(const network::InferenceResult& r, const Clip& clip, int first
 double margin_penalty(const network::Network& net, const network::InferenceResult& r, const ThresholdMargin& margin) {
   if (!margin.enabled() || r.logits.empty()) return 0;
   double total = 0;
-  for (std::size_t l = 0; l < net.layers.size(); ++l) {
-    const auto* layer = std::get_if<network::BmruLayer>(&net.layers[l]);
-    if (!layer) continue;
-    for (const network::Vector& c : r.layers[l].candidate)
-      for (std::size_t u = 0; u < c.size(); ++u) {
-        const double beta1 = layer->beta1[u], beta2 = beta1 + layer->delta[u];
-        total += margin_term(c[u], beta1, margin.relative).penalty + margin_term(c[u], beta2, margin.relative).penalty;
-      }
-  }
+  network::for_each_candidate(net, r, [&](const network::BmruLayer& layer, std::size_t u, double c) {
+    const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+    total += margin_term(c, beta1, margin.relative).penalty + margin_term(c, beta2, margin.relative).penalty;
+  });
   return margin.weight * total / static_cast<double>(r.logits.size());
 }
 

@@ -40,7 +40,7 @@ namespace picospice::training {
 
 struct ThresholdMargin {
   double relative = 0;  // rho: the margin as a fraction of the threshold (0: no margin term)
-  double weight = 0;    // the penalty of one unit on a threshold for the whole clip
+  double weight = 0.3;  // the penalty of one unit on a threshold for the whole clip (the kws setting)
   bool enabled() const { return relative > 0 && weight > 0; }
 };
 

@@ -1,9 +1,8 @@
 // Scoring a network on a split (see evaluation.hpp).
 #include "netlists/network/training/evaluation.hpp"
 
-#include <thread>
-
 #include "netlists/network/training/bptt.hpp"
+#include "netlists/network/training/two_halves.hpp"
 
 namespace picospice::training {
 namespace {
@@ -33,16 +32,8 @@ SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips,
   SplitScore score;
   score.clips = static_cast<int>(clips.size());
   if (clips.empty()) return score;
-  const std::size_t half = clips.size() / 2;
-  Tally first, second;
-  if (threads >= 2) {
-    std::thread worker([&] { second = tally(net, clips, half, clips.size(), voted); });
-    first = tally(net, clips, 0, half, voted);
-    worker.join();
-  } else {
-    first = tally(net, clips, 0, half, voted);
-    second = tally(net, clips, half, clips.size(), voted);
-  }
+  const auto [first, second] = in_two_halves(
+      clips.size(), threads, [&](std::size_t begin, std::size_t end) { return tally(net, clips, begin, end, voted); });
   score.frames = first.frames + second.frames;
   score.loss = (first.loss + second.loss) / score.clips;
   score.frame_accuracy = score.frames ? static_cast<double>(first.frames_correct + second.frames_correct) / score.frames : 0;

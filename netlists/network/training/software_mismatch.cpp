@@ -2,11 +2,11 @@
 #include "netlists/network/training/software_mismatch.hpp"
 
 #include <algorithm>
-#include <thread>
 #include <variant>
 
 #include "engine/monte_carlo/counter_rng.hpp"
 #include "netlists/network/inference.hpp"
+#include "netlists/network/training/two_halves.hpp"
 
 namespace picospice::training {
 namespace {
@@ -84,16 +84,7 @@ SoftwareMismatchScore software_mismatch_agreement(const network::Network& net, c
     }
     return t;
   };
-  const std::size_t half = clips.size() / 2;
-  Tally first, second;
-  if (threads >= 2) {
-    std::thread worker([&] { second = tally(half, clips.size()); });
-    first = tally(0, half);
-    worker.join();
-  } else {
-    first = tally(0, half);
-    second = tally(half, clips.size());
-  }
+  const auto [first, second] = in_two_halves(clips.size(), threads, tally);
   SoftwareMismatchScore score;
   score.clips = first.clips + second.clips;
   score.borderline_clips = first.borderline + second.borderline;

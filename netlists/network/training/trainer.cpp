@@ -129,6 +129,24 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   return config;
 }
 
+void write_start_checkpoint(const Dataset& d, const TrainOptions& o, const std::string& source_path) {
+  const Checkpoint source = load_checkpoint(source_path);
+  if (source.best_epoch == 0) throw std::runtime_error(source_path + ": the checkpoint holds no finished epoch");
+  const json config = train_config(d, o);
+  for (const char* key : {"inputs", "classes", "layers", "units", "linear", "projection"})
+    if (!source.config.contains(key) || source.config[key] != config[key])
+      throw std::runtime_error(fmt::format("{}: the checkpoint's network has another {} ({}, now {})", source_path, key,
+                                           source.config.contains(key) ? source.config[key].dump() : "missing",
+                                           config[key].dump()));
+  Checkpoint start;
+  start.config = config;
+  start.theta = source.best_theta;
+  start.best_theta = source.best_theta;
+  start.adam.m = Eigen::VectorXd::Zero(start.theta.size());  // a fresh optimizer (as at step 0)
+  start.adam.v = Eigen::VectorXd::Zero(start.theta.size());
+  save_checkpoint(start, o.checkpoint);
+}
+
 network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& o) {
   Realized r = realize(layout, theta);
   apply_hardware(layout, o.hardware, o.seed, 0, r.values, r.derivative);

@@ -80,6 +80,13 @@ nlohmann::json train_config(const Dataset& dataset, const TrainOptions& options)
 // The network for parameters theta: realized, and quantized when hardware-aware (no noise).
 network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& options);
 
+// `train --init-from`: a fine-tuning run starts from another run's best parameters. Writes to
+// options.checkpoint a checkpoint of this run's settings with no epoch done, a fresh optimizer and
+// `source`'s best parameters, which train() then resumes (options.resume), so the new run is as
+// deterministic and as resumable as any other. Throws std::runtime_error when `source` cannot be
+// read, holds no finished epoch, or was made for another network shape.
+void write_start_checkpoint(const Dataset& dataset, const TrainOptions& options, const std::string& source);
+
 // Throws std::invalid_argument for bad options or a dataset without training clips, and
 // std::runtime_error for a checkpoint that cannot be read or does not match.
 TrainResult train(const Dataset& dataset, const TrainOptions& options, const TrainCallbacks& callbacks = {},

@@ -27,9 +27,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/errors.hpp"
-#include "engine/noise/noise_source.hpp"
-#include "engine/options.hpp"
+#include "base/errors.hpp"
+#include "devices/noise/noise_source.hpp"
+#include "base/options.hpp"
 
 namespace picospice {
 
@@ -183,7 +183,7 @@ class DeviceGroup {
   // (only when setup.device_noise, skipping instances with noise=0) and may keep setup.seed for
   // noise of its own (TRNOISE sources). The engine then asks noise_density(k, x) for the k-th spec
   // this group appended in that call: the one-sided density at the unknowns x (see
-  // engine/noise/noise_source.hpp). Groups without noise keep both defaults.
+  // devices/noise/noise_source.hpp). Groups without noise keep both defaults.
   virtual void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) {}
   virtual double noise_density(std::size_t source, const double* x) const { return 0.0; }
 };

@@ -6,10 +6,10 @@
 //     white Gaussian samples of rms NA every NT, linearly interpolated, plus 1/f^NALPHA noise of
 //     amplitude NAMP, added to the source's DC value. Differences from ngspice:
 //      - samples are addressed, not streamed: sample k is unit_normal(noiseseed, hash(instance
-//        name, generator), k) (engine/noise/noise_address.hpp), so they do not depend on the step
+//        name, generator), k) (devices/noise/noise_address.hpp), so they do not depend on the step
 //        control, other sources, or the order of evaluation; ngspice draws from its global
 //        generator (seeded by `set rndseed`), so the actual numbers differ;
-//      - the 1/f part is a sum of single-pole processes (engine/noise/flicker_poles.hpp, 3 per
+//      - the 1/f part is a sum of single-pole processes (devices/noise/flicker_poles.hpp, 3 per
 //        decade over 8 decades below 1/(2 NT)) instead of ngspice's FFT-filtered block (Kasdin,
 //        Proc. IEEE 83(5), 1995). Its density is set to what Kasdin's filter (1 - z^-1)^(-NALPHA/2)
 //        driven by white noise of rms NAMP gives at low frequency: S(f) = 2 NAMP^2 NT (2 pi f NT)^-NALPHA;
@@ -27,8 +27,8 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "engine/noise/noise_address.hpp"
+#include "base/counter_rng.hpp"
+#include "devices/noise/noise_address.hpp"
 
 namespace picospice {
 

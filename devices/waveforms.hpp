@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "devices/device.hpp"
-#include "engine/noise/flicker_poles.hpp"
+#include "devices/noise/flicker_poles.hpp"
 
 namespace picospice {
 

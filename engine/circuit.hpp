@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "devices/device.hpp"
-#include "engine/options.hpp"
+#include "base/options.hpp"
 
 namespace picospice {
 

@@ -14,7 +14,7 @@
 #include <array>
 #include <vector>
 
-#include "engine/options.hpp"
+#include "base/options.hpp"
 
 namespace picospice {
 

@@ -525,7 +525,7 @@ class Elaborator final : public CircuitBuilder {
     }
   }
 
-  // The transient-noise options (engine/options.hpp, TransientNoiseOptions). False for any other
+  // The transient-noise options (base/options.hpp, TransientNoiseOptions). False for any other
   // name. A flag without a value (`trannoise`) means 1.
   template <class Number, class Integer>
   static bool read_noise_option(const std::string& n, bool has_value, Number& number, Integer& integer,

@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "devices/ekv/ekv_mosfet.hpp"
-#include "engine/output/atomic_file.hpp"
-#include "netlists/ekv_ngspice_subcircuit.hpp"
+#include "base/atomic_file.hpp"
+#include "devices/ekv/ekv_ngspice_subcircuit.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/parser/parser.hpp"
 #include "netlists/parser/token_text.hpp"

@@ -8,7 +8,7 @@
 // What is translated:
 //   - every EKV MOSFET `Mx d g s b MODEL W= L= [M=] [DVTO=] [DKP=]` becomes
 //     `xMx d g s b ekv_MODEL w= l= m= dvto= dkp=`, an instance of a generated behavioral subcircuit
-//     (netlists/ekv_ngspice_subcircuit.hpp); the level=ekv `.model` cards are dropped;
+//     (devices/ekv/ekv_ngspice_subcircuit.hpp); the level=ekv `.model` cards are dropped;
 //   - `.dc SRC start stop step updown` becomes two `.dc` lines (up, then down without repeating the
 //     turning point), i.e. two plots whose concatenation is picospice's single plot;
 //   - `.options method=euler` becomes `method=gear maxord=1`.

@@ -6,7 +6,7 @@
 #pragma once
 #include <string>
 
-#include "netlists/network/agreement.hpp"
+#include "codesign/agreement.hpp"
 
 namespace picospice::tools {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "netlists/parser/expression.hpp"
+#include "base/numbers.hpp"
 
 namespace picospice::tools {
 
@@ -20,7 +20,7 @@ CLI::Option* add_area_option(CLI::App* cmd, std::string& area, const std::string
 
 void add_no_blanking_flag(CLI::App* cmd, bool& no_blanking) {
   cmd->add_flag("--no-blanking", no_blanking,
-                "leave out frame blanking (netlists/network/frame_blanking.hpp): saves its power and 2 transistors\n"
+                "leave out frame blanking (codesign/frame_blanking.hpp): saves its power and 2 transistors\n"
                 "per cell, but the cells then react to the transients between frames (for experiments)");
 }
 

@@ -1,7 +1,7 @@
 // `picospice agree NET.json --input SEQ.csv`: lowers a BMRU network, simulates it in-process and
 // reports how closely the circuit follows the software model, and what it costs in power
-// (netlists/network/agreement.hpp). With --mc N it repeats the circuit under transistor mismatch
-// and reports the distribution of each figure (netlists/network/agreement_mc.hpp); with --noise
+// (codesign/agreement.hpp). With --mc N it repeats the circuit under transistor mismatch
+// and reports the distribution of each figure (codesign/agreement_mc.hpp); with --noise
 // the circuit runs with transient device noise on.
 #include <fmt/format.h>
 
@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "engine/monte_carlo/statistics.hpp"
-#include "netlists/network/agreement.hpp"
-#include "netlists/network/agreement_mc.hpp"
-#include "netlists/network/sequence.hpp"
-#include "netlists/parser/expression.hpp"
+#include "codesign/agreement.hpp"
+#include "codesign/agreement_mc.hpp"
+#include "codesign/sequence.hpp"
+#include "base/numbers.hpp"
 #include "tools/agreement_plot.hpp"
 #include "tools/area_option.hpp"
 #include "tools/command.hpp"

@@ -1,4 +1,4 @@
-// `picospice characterize schmitt9|mirror`: measures library cells (netlists/cells/characterize.hpp).
+// `picospice characterize schmitt9|mirror`: measures library cells (codesign/characterize.hpp).
 //
 // Calibration file (`--sweep all -o calib.json`), read by the lowering's `--calibrate`:
 //   {
@@ -25,8 +25,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "netlists/cells/characterize.hpp"
-#include "netlists/parser/expression.hpp"
+#include "codesign/characterize.hpp"
+#include "base/numbers.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/progress_bar.hpp"

@@ -1,9 +1,9 @@
 // `picospice compare TEST REF`: regression comparison of two simulation results (raw or CSV).
-// The metric and the pass rule live in engine/analyses/waveform_compare.hpp.
+// The metric and the pass rule live in engine/output/waveform_compare.hpp.
 #include <fmt/format.h>
 
-#include "engine/analyses/waveform_compare.hpp"
-#include "netlists/parser/expression.hpp"
+#include "engine/output/waveform_compare.hpp"
+#include "base/numbers.hpp"
 #include "tools/command.hpp"
 
 namespace picospice::tools {

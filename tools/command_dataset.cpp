@@ -1,14 +1,14 @@
 // `picospice dataset kws -o DIR [--seed S] [--clips N]`: synthesizes the keyword-spotting dataset
-// offline with espeak-ng (netlists/network/kws/kws_dataset.hpp) and writes it in the
-// picospice-dataset/1 format (netlists/network/DATASET.md) for `picospice train --task DIR`.
+// offline with espeak-ng (training/kws/kws_dataset.hpp) and writes it in the
+// picospice-dataset/1 format (training/DATASET.md) for `picospice train --task DIR`.
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cmath>
 #include <memory>
 
-#include "netlists/network/kws/kws_dataset.hpp"
-#include "netlists/network/training/dataset.hpp"
+#include "training/kws/kws_dataset.hpp"
+#include "training/dataset.hpp"
 #include "tools/command.hpp"
 #include "tools/progress_bar.hpp"
 
@@ -50,7 +50,7 @@ int run_dataset_kws(KwsCommandOptions o) {
 }  // namespace
 
 CommandAction add_dataset_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("dataset", "Generate a training dataset (picospice-dataset/1, see netlists/network/DATASET.md).");
+  auto* cmd = app.add_subcommand("dataset", "Generate a training dataset (picospice-dataset/1, see training/DATASET.md).");
   cmd->require_subcommand(1);
   auto kws = std::make_shared<KwsCommandOptions>();
   auto* k = cmd->add_subcommand(

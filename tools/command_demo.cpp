@@ -1,6 +1,6 @@
 // `picospice demo kws [WAV]`: the flagship demo of issue 9. A spoken word (a user's WAV, or one
 // espeak-ng says) becomes 101 frames of 13 MFCC input currents, encoded exactly as the trained
-// network's training data were (netlists/network/kws/); the trained 2-layer, 4-state network then
+// network's training data were (training/kws/); the trained 2-layer, 4-state network then
 // runs in software (infer) and as a transistor circuit (lowered, simulated and compared by the
 // agreement code), and the demo prints both decisions, the power and the energy per inference, and
 // plots the unit-state rasters.
@@ -13,15 +13,16 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "netlists/network/agreement.hpp"
-#include "netlists/network/calibration.hpp"
-#include "netlists/network/inference.hpp"
-#include "netlists/network/kws/clip_recipe.hpp"
-#include "netlists/network/kws/input_encoding.hpp"
-#include "netlists/network/kws/mfcc.hpp"
-#include "netlists/network/kws/resample.hpp"
-#include "netlists/network/kws/wav.hpp"
+#include "codesign/agreement.hpp"
+#include "codesign/calibration.hpp"
+#include "codesign/inference.hpp"
+#include "training/kws/clip_recipe.hpp"
+#include "training/kws/input_encoding.hpp"
+#include "training/kws/mfcc.hpp"
+#include "training/kws/resample.hpp"
+#include "training/kws/wav.hpp"
 #include "tools/agreement_plot.hpp"
+#include "base/data_files.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 
@@ -39,7 +40,7 @@ struct DemoOptions {
   double snr_db = 20;
 };
 
-fs::path default_network() { return fs::path(PICOSPICE_SOURCE_DIR) / "netlists/examples/kws_trained/network.json"; }
+fs::path default_network() { return data_file("examples/kws_trained/network.json"); }
 
 // The encoding beside the network: encoding.json in its directory.
 fs::path default_encoding(const fs::path& network) { return network.parent_path() / "encoding.json"; }

@@ -1,10 +1,10 @@
 // `picospice evaluate`: scores a trained network file on a dataset split through the software
 // model (accuracy, loss, how close its candidates come to the switching points) and runs the
-// software mismatch check (netlists/network/training/software_mismatch.hpp) at a device area.
+// software mismatch check (training/software_mismatch.hpp) at a device area.
 #include <fmt/format.h>
 
-#include "netlists/network/inference.hpp"
-#include "netlists/network/training/evaluation.hpp"
+#include "codesign/inference.hpp"
+#include "training/evaluation.hpp"
 #include "tools/command.hpp"
 #include "tools/dataset_task.hpp"
 #include "tools/mismatch_report.hpp"

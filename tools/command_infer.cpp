@@ -1,12 +1,12 @@
 // `picospice infer NET.json --input SEQ.csv`: the software model of a BMRU network
-// (netlists/network/inference.hpp) run over an input sequence: per-frame states, logits, the
+// (codesign/inference.hpp) run over an input sequence: per-frame states, logits, the
 // per-frame class and the majority-vote decision.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
-#include "netlists/network/inference.hpp"
-#include "netlists/network/sequence.hpp"
+#include "codesign/inference.hpp"
+#include "codesign/sequence.hpp"
 #include "tools/command.hpp"
 
 namespace picospice::tools {

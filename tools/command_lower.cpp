@@ -1,15 +1,15 @@
 // `picospice lower NET.json --input SEQ.csv -o NET.cir`: a BMRU network and an input sequence as
-// a netlist of cell-library primitives (netlists/network/lowering.hpp), ready for `picospice run`
+// a netlist of cell-library primitives (codesign/lowering.hpp), ready for `picospice run`
 // and `picospice export-ngspice`.
 #include <fmt/format.h>
 
 #include <memory>
 #include <optional>
 
-#include "engine/output/atomic_file.hpp"
-#include "netlists/network/calibration.hpp"
-#include "netlists/network/lowering.hpp"
-#include "netlists/network/sequence.hpp"
+#include "base/atomic_file.hpp"
+#include "codesign/calibration.hpp"
+#include "codesign/lowering.hpp"
+#include "codesign/sequence.hpp"
 #include "tools/area_option.hpp"
 #include "tools/command.hpp"
 

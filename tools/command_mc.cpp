@@ -14,13 +14,13 @@
 #include <sstream>
 #include <thread>
 
-#include "engine/monte_carlo/counter_rng.hpp"
+#include "base/counter_rng.hpp"
 #include "engine/monte_carlo/monte_carlo.hpp"
 #include "engine/monte_carlo/results_csv.hpp"
-#include "engine/monte_carlo/sample_netlist.hpp"
+#include "netlists/sample_netlist.hpp"
 #include "engine/monte_carlo/statistics.hpp"
 #include "netlists/elaborate.hpp"
-#include "netlists/parser/expression.hpp"
+#include "base/numbers.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"

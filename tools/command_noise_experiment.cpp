@@ -1,5 +1,5 @@
 // `picospice noise-experiment`: the noise-accumulation experiment of issue 8, section 6
-// (netlists/cells/noise_experiment.hpp): an analog recurrent loop against the schmitt9 cell with
+// (experiments/noise_experiment.hpp): an analog recurrent loop against the schmitt9 cell with
 // transient device noise, the noise suppression per cell boundary, and the spurious-flip rate
 // against the noise scale.
 //
@@ -28,8 +28,8 @@
 #include <sstream>
 #include <thread>
 
-#include "netlists/cells/noise_experiment.hpp"
-#include "netlists/parser/expression.hpp"
+#include "experiments/noise_experiment.hpp"
+#include "base/numbers.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/progress_bar.hpp"
@@ -447,7 +447,7 @@ void write_netlists(const std::string& target, const NoiseExperimentSettings& s,
     write_atomically(dir / name, text);
     fmt::print(stderr, "picospice: wrote {}\n", (dir / name).string());
   };
-  const std::string how = "* Written by `picospice noise-experiment --write-netlists DIR` (netlists/cells/noise_experiment.hpp).\n";
+  const std::string how = "* Written by `picospice noise-experiment --write-netlists DIR` (experiments/noise_experiment.hpp).\n";
   write("analog_loop.cir", {cells::NoiseTaskKind::AnalogFrames, "analog/s0", 0, "", s.noise_scale},
         how + "* The analog recurrent loop (leaky integrator) over the accumulation input sequence, one noise seed.\n"
               "*   picospice run analog_loop.cir --format csv   (state: i(vpstate))\n");
@@ -604,7 +604,7 @@ CommandAction add_noise_experiment_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "noise-experiment",
-      "Does device noise accumulate through a recurrence? (issue 8, section 6; netlists/cells/noise_experiment.hpp)\n"
+      "Does device noise accumulate through a recurrence? (issue 8, section 6; experiments/noise_experiment.hpp)\n"
       "1. an analog leaky integrator (gain near 1, built from the library's mirrors) against the schmitt9 cell,\n"
       "   100 frames with transient device noise, std over seeds of the state's deviation from the noise-free run;\n"
       "2. noise suppression at a cell boundary, per stable state; 3. spurious flip rate against noisescale.\n"

@@ -1,4 +1,4 @@
-// `picospice train`: trains a BMRU network (netlists/network/training/trainer.hpp) on the digits
+// `picospice train`: trains a BMRU network (training/trainer.hpp) on the digits
 // task, the synthesized keyword-spotting set, or a user's own picospice-dataset/1 directory, and
 // writes a picospice-bmru/1 network that `infer`, `lower` and `agree` read.
 #include <fmt/format.h>
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "engine/output/atomic_file.hpp"
-#include "netlists/network/training/trainer.hpp"
+#include "base/atomic_file.hpp"
+#include "training/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/dataset_task.hpp"
 #include "tools/mismatch_report.hpp"
@@ -135,7 +135,7 @@ CommandAction add_train_command(CLI::App& app) {
       "          the image's columns, or its rows with --scan rows).\n"
       "  kws     the keyword-spotting set of `picospice dataset kws -o DIR` (--data DIR, default data/kws).\n"
       "  FILE    your own data: a picospice-dataset/1 directory or its dataset.json\n"
-      "          (format: netlists/network/DATASET.md).\n"
+      "          (format: training/DATASET.md).\n"
       "\n"
       "Examples:\n"
       "  picospice train --task digits --layers 1 --units 32 --vote-last 3 --loss-on-voted-frames --epochs 150 \\\n"
@@ -181,7 +181,7 @@ CommandAction add_train_command(CLI::App& app) {
   cmd->add_option("--margin", o->train.margin.relative,
                   "threshold margin rho: penalize every unit-frame whose candidate lies within rho * beta of a\n"
                   "switching point beta (beta1 or beta1 + delta), so that no decision rests on the circuit's offsets\n"
-                  "(netlists/network/training/bptt.hpp; 0: off). Use it to fine-tune a trained network (--init-from):\n"
+                  "(training/bptt.hpp; 0: off). Use it to fine-tune a trained network (--init-from):\n"
                   "from the first step it holds back learning (kws 2x4: 91% instead of 94% at weight 0.3, chance at 1)")
       ->capture_default_str()->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--margin-weight", o->train.margin.weight,

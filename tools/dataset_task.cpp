@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "netlists/network/training/digits.hpp"
+#include "training/digits.hpp"
 
 namespace picospice::tools {
 namespace {
@@ -21,7 +21,7 @@ void add_dataset_task_options(CLI::App* cmd, DatasetTask& t) {
   cmd->add_option("--data", t.data, "digits: digits.csv.gz or its directory; kws: the dataset directory (default data/kws)");
   cmd->add_option("--scan", t.scan,
                   "digits: read each image as 8 frames of its columns, left to right, or of its rows, top to\n"
-                  "bottom (netlists/network/training/digits.hpp says why columns are the default)")
+                  "bottom (training/digits.hpp says why columns are the default)")
       ->capture_default_str()->check(CLI::IsMember({"columns", "rows"}));
 }
 

@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "netlists/network/training/dataset.hpp"
+#include "training/dataset.hpp"
 
 namespace picospice::tools {
 

@@ -5,7 +5,7 @@
 #include <exception>
 #include <map>
 
-#include "engine/errors.hpp"
+#include "base/errors.hpp"
 #include "tools/command.hpp"
 
 int main(int argc, char** argv) {

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "netlists/network/training/software_mismatch.hpp"
+#include "training/software_mismatch.hpp"
 #include "tools/area_option.hpp"
 
 namespace picospice::tools {

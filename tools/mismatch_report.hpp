@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "netlists/network/network.hpp"
-#include "netlists/network/training/dataset.hpp"
-#include "netlists/network/training/hardware_aware.hpp"
+#include "codesign/network.hpp"
+#include "training/dataset.hpp"
+#include "training/hardware_aware.hpp"
 
 namespace picospice::tools {
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "engine/output/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 namespace picospice {
 namespace {

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "engine/circuit.hpp"
-#include "engine/errors.hpp"
+#include "base/errors.hpp"
 #include "engine/plot.hpp"
 
 namespace picospice {

@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "devices/ekv/ekv_mosfet.hpp"
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "netlists/parser/expression.hpp"
+#include "base/counter_rng.hpp"
+#include "base/numbers.hpp"
 
 namespace picospice {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "netlists/parser/expression.hpp"
+#include "base/numbers.hpp"
 
 namespace picospice {
 

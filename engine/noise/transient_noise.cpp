@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "engine/noise/noise_address.hpp"
+#include "base/counter_rng.hpp"
+#include "devices/noise/noise_address.hpp"
 
 namespace picospice {
 

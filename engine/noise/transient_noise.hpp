@@ -8,7 +8,7 @@
 //  - Each generator (an instance's thermal, shot or flicker source) has a random address: the
 //    stream mix_stream(generator index, FNV-1a hash of the hierarchical instance name), keyed by the
 //    noise seed, counter k. Its k-th unit normal is a pure function of (seed, name, generator, k)
-//    (Philox, engine/monte_carlo/counter_rng.hpp): no dependence on step sizes, rejected steps,
+//    (Philox, base/counter_rng.hpp): no dependence on step sizes, rejected steps,
 //    threads, or other devices.
 //  - A white generator of one-sided density S has samples of variance S/(2 NT) (times noisescale^2):
 //    a held sample of that variance has density 2 NT var = S at low frequency.
@@ -25,7 +25,7 @@
 //    variance kT/C * (a^2 + b^2 + 2 e a b) / ((1 - e^2) NT RC / 2) with e = exp(-NT/RC) and a, b the
 //    weights of samples k and k+1 in the exact step response; about 1 - NT/(2 RC): 0.995 at
 //    NT = RC/100, as the issue says. Hold gives 0.99999 there.
-//  - Flicker generators are sums of single-pole processes (engine/noise/flicker_poles.hpp), whose
+//  - Flicker generators are sums of single-pole processes (devices/noise/flicker_poles.hpp), whose
 //    per-pole normals use the same addressing with a part index; the sum is scaled by the square
 //    root of the flicker density coefficient at the grid time.
 #pragma once
@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "engine/circuit.hpp"
-#include "engine/noise/flicker_poles.hpp"
+#include "devices/noise/flicker_poles.hpp"
 
 namespace picospice {
 

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "engine/output/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 namespace picospice {
 // Names such as "v(a,b)" would split a naive CSV row, so quote per RFC 4180 when needed.

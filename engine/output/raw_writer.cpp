@@ -9,7 +9,7 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "engine/output/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 namespace picospice {
 namespace {

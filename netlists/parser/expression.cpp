@@ -1,4 +1,4 @@
-// SPICE numbers and a recursive-descent expression evaluator. Expressions are evaluated directly
+// A recursive-descent expression evaluator (numbers: base/numbers). Expressions are evaluated directly
 // from the text (no syntax tree): netlists evaluate each expression once per elaboration.
 #include "netlists/parser/expression.hpp"
 
@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.hpp"
+
 namespace picospice {
 
 namespace {
@@ -15,81 +17,9 @@ namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (lower(text[i]) != prefix[i]) return false;
-  return true;
-}
-
-// The multiplier of an engineering suffix at the start of `letters` (1 when there is none; the
-// remaining letters are units and are ignored).
-double suffix_scale(std::string_view letters) {
-  if (letters.empty()) return 1.0;
-  if (starts_with_ci(letters, "meg")) return 1e6;
-  if (starts_with_ci(letters, "mil")) return 25.4e-6;
-  switch (lower(letters[0])) {
-    case 'f': return 1e-15;
-    case 'p': return 1e-12;
-    case 'n': return 1e-9;
-    case 'u': return 1e-6;
-    case 'm': return 1e-3;
-    case 'k': return 1e3;
-    case 'g': return 1e9;
-    case 't': return 1e12;
-    default: return 1.0;
-  }
-}
-
-// Length of the mantissa-and-exponent part of a number starting at text[0]; 0 if none.
-std::size_t scan_mantissa(std::string_view text) {
-  std::size_t i = 0;
-  std::size_t digits = 0;
-  while (i < text.size() && is_digit(text[i])) { ++i; ++digits; }
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    while (i < text.size() && is_digit(text[i])) { ++i; ++digits; }
-  }
-  if (digits == 0) return 0;
-  // An exponent only when digits follow: `1e-3`, but `1e` leaves `e` as a unit letter.
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    std::size_t j = i + 1;
-    if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
-    if (j < text.size() && is_digit(text[j])) {
-      while (j < text.size() && is_digit(text[j])) ++j;
-      i = j;
-    }
-  }
-  return i;
-}
+std::size_t scan_mantissa(std::string_view text) { return number_mantissa_length(text); }
 
 }  // namespace
-
-bool try_parse_number(std::string_view text, double& value) {
-  std::size_t start = 0;
-  double sign = 1.0;
-  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
-    sign = text[0] == '-' ? -1.0 : 1.0;
-    start = 1;
-  }
-  const std::string_view body = text.substr(start);
-  const std::size_t mantissa_length = scan_mantissa(body);
-  if (mantissa_length == 0) return false;
-  const std::string_view letters = body.substr(mantissa_length);
-  for (char c : letters)
-    if (!is_alpha(c)) return false;
-  const double mantissa = std::strtod(std::string(body.substr(0, mantissa_length)).c_str(), nullptr);
-  value = sign * mantissa * suffix_scale(letters);
-  return true;
-}
-
-double parse_number(std::string_view text) {
-  double value = 0;
-  if (!try_parse_number(text, value))
-    throw std::invalid_argument("malformed number '" + std::string(text) + "'");
-  return value;
-}
 
 namespace {
 

@@ -1,8 +1,4 @@
-// SPICE numbers and parameter expressions.
-//
-// Numbers: `1.5`, `2.5E+6`, `.5`, with an engineering suffix f p n u m k meg g t mil (any case;
-// `m` is milli, `meg` mega, `mil` 25.4e-6) and any trailing unit letters, which are ignored:
-// `10pF`, `1.8V`, `1megohm`, `5ns`.
+// SPICE parameter expressions. Numbers in them are SPICE numbers (base/numbers.hpp).
 //
 // Expressions (the text inside `{...}` or `'...'`, or a bare value after `key=`):
 //   ?:  ||  &&  == != < <= > >=  + -  * /  unary - + !  ** or ^ (right-associative, binds tighter
@@ -16,12 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/numbers.hpp"
+
 namespace picospice {
 
-// Parses a whole SPICE number; throws std::invalid_argument on malformed text ("1.2.3", "abc", "").
-double parse_number(std::string_view text);
-// The same without throwing: false (and `value` untouched) when the text is not a number.
-bool try_parse_number(std::string_view text, double& value);
 
 // Resolves a (lower-case) parameter name; returns false when the name is unknown.
 using ParamLookup = std::function<bool(std::string_view name, double& value)>;

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/errors.hpp"
+#include "base/errors.hpp"
 
 namespace picospice {
 

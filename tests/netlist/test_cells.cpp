@@ -1,5 +1,5 @@
 // The cell library against issue 4 section 2. Every figure is measured here from a simulation of
-// netlists/cells/cells.lib (netlists/cells/characterize.hpp); the limits are the issue's.
+// netlists/cells/cells.lib (codesign/characterize.hpp); the limits are the issue's.
 // Default tests use short loops at the range ends; [slow] runs the full characterization sweeps.
 #include <catch2/catch.hpp>
 
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "netlists/cells/characterize.hpp"
+#include "codesign/characterize.hpp"
 
 using namespace picospice;
 using cells::SchmittBias;

@@ -7,11 +7,11 @@
 #include "devices/ekv/ekv_mosfet.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
-#include "netlists/network/agreement.hpp"
-#include "netlists/network/calibration.hpp"
-#include "netlists/network/frame_blanking.hpp"
-#include "netlists/network/lowering.hpp"
-#include "netlists/network/sequence.hpp"
+#include "codesign/agreement.hpp"
+#include "codesign/calibration.hpp"
+#include "codesign/frame_blanking.hpp"
+#include "codesign/lowering.hpp"
+#include "codesign/sequence.hpp"
 
 using namespace picospice;
 using namespace picospice::network;

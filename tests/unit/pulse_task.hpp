@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "netlists/network/training/dataset.hpp"
-#include "netlists/network/training/trainer.hpp"
+#include "base/counter_rng.hpp"
+#include "training/dataset.hpp"
+#include "training/trainer.hpp"
 
 // A task that needs memory: class k pulses input k in frames 0..2, then every input carries only
 // low noise for frames 3..11. A frame after the pulse can only be classified by a unit that

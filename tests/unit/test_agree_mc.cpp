@@ -1,5 +1,5 @@
 // `picospice agree`: borderline-dependent frames, Monte Carlo agreement under mismatch, and the
-// issue-6 acceptance on random networks (netlists/network/agreement*.hpp, borderline_dependence.hpp).
+// issue-6 acceptance on random networks (codesign/agreement*.hpp, borderline_dependence.hpp).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,11 +13,11 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "netlists/network/agreement.hpp"
-#include "netlists/network/agreement_mc.hpp"
-#include "netlists/network/borderline_dependence.hpp"
-#include "netlists/network/calibration.hpp"
-#include "netlists/network/sequence.hpp"
+#include "codesign/agreement.hpp"
+#include "codesign/agreement_mc.hpp"
+#include "codesign/borderline_dependence.hpp"
+#include "codesign/calibration.hpp"
+#include "codesign/sequence.hpp"
 
 using namespace picospice;
 using namespace picospice::network;

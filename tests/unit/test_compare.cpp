@@ -1,8 +1,8 @@
-// The regression metric of engine/analyses/waveform_compare on synthetic data.
+// The regression metric of engine/output/waveform_compare on synthetic data.
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "engine/analyses/waveform_compare.hpp"
+#include "engine/output/waveform_compare.hpp"
 
 using namespace picospice;
 

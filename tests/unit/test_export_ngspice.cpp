@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/analyses/waveform_compare.hpp"
+#include "engine/output/waveform_compare.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/export_ngspice.hpp"

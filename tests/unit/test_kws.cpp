@@ -1,4 +1,4 @@
-// The keyword-spotting dataset pieces (netlists/network/kws/): MFCC against an independent
+// The keyword-spotting dataset pieces (training/kws/): MFCC against an independent
 // reference, WAV round trip, resampling, the input encoding, held-out voices, and reproducible
 // synthesis with espeak-ng.
 #include <catch2/catch.hpp>
@@ -9,14 +9,14 @@
 #include <set>
 #include <sstream>
 
-#include "netlists/network/kws/clip_recipe.hpp"
-#include "netlists/network/kws/espeak.hpp"
-#include "netlists/network/kws/input_encoding.hpp"
-#include "netlists/network/kws/kws_dataset.hpp"
-#include "netlists/network/kws/mfcc.hpp"
-#include "netlists/network/kws/resample.hpp"
-#include "netlists/network/kws/voices.hpp"
-#include "netlists/network/kws/wav.hpp"
+#include "training/kws/clip_recipe.hpp"
+#include "training/kws/espeak.hpp"
+#include "training/kws/input_encoding.hpp"
+#include "training/kws/kws_dataset.hpp"
+#include "training/kws/mfcc.hpp"
+#include "training/kws/resample.hpp"
+#include "training/kws/voices.hpp"
+#include "training/kws/wav.hpp"
 
 using namespace picospice::kws;
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <set>
 
-#include "engine/monte_carlo/counter_rng.hpp"
+#include "base/counter_rng.hpp"
 #include "engine/monte_carlo/mismatch.hpp"
 #include "engine/monte_carlo/results_csv.hpp"
 #include "engine/monte_carlo/statistics.hpp"

@@ -1,11 +1,11 @@
-// The picospice-bmru/1 network format and the software model (netlists/network/).
+// The picospice-bmru/1 network format and the software model (codesign/).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/latch_network.hpp"
 
-#include "netlists/network/inference.hpp"
-#include "netlists/network/network.hpp"
+#include "codesign/inference.hpp"
+#include "codesign/network.hpp"
 
 using namespace picospice::network;
 using nlohmann::json;

@@ -14,8 +14,8 @@
 
 #include "devices/ekv/ekv_mosfet.hpp"
 #include "engine/analyses/transient.hpp"
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "engine/noise/flicker_poles.hpp"
+#include "base/counter_rng.hpp"
+#include "devices/noise/flicker_poles.hpp"
 #include "engine/noise/transient_noise.hpp"
 #include "engine/system.hpp"
 #include "netlists/elaborate.hpp"

@@ -1,4 +1,4 @@
-// The noise-accumulation experiment (netlists/cells/noise_experiment.hpp, `picospice
+// The noise-accumulation experiment (experiments/noise_experiment.hpp, `picospice
 // noise-experiment`): small, fast versions of its claims, its statistics, and its resumable runs.
 #include <catch2/catch.hpp>
 
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "netlists/cells/noise_experiment.hpp"
+#include "experiments/noise_experiment.hpp"
 
 using namespace picospice;
 using namespace picospice::cells;

@@ -1,4 +1,4 @@
-// The threshold margin of the trainer (netlists/network/training/bptt.hpp, `train --margin`), the
+// The threshold margin of the trainer (training/bptt.hpp, `train --margin`), the
 // software mismatch check (software_mismatch.hpp, `train --mismatch-check`) and `evaluate`.
 #include <catch2/catch.hpp>
 
@@ -11,11 +11,11 @@
 #include <sstream>
 #include <sys/wait.h>
 
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "netlists/network/training/bptt.hpp"
-#include "netlists/network/training/model.hpp"
-#include "netlists/network/training/software_mismatch.hpp"
-#include "netlists/network/training/trainer.hpp"
+#include "base/counter_rng.hpp"
+#include "training/bptt.hpp"
+#include "training/model.hpp"
+#include "training/software_mismatch.hpp"
+#include "training/trainer.hpp"
 #include "tests/unit/pulse_task.hpp"
 
 using namespace picospice::training;

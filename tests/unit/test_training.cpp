@@ -1,4 +1,4 @@
-// The BMRU trainer (netlists/network/training/): datasets, the BPTT gradient, determinism,
+// The BMRU trainer (training/): datasets, the BPTT gradient, determinism,
 // checkpoint/resume, hardware-aware quantization, and a tiny training run with an accuracy floor.
 #include <catch2/catch.hpp>
 
@@ -10,15 +10,15 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
-#include "engine/monte_carlo/counter_rng.hpp"
-#include "netlists/network/lowering.hpp"
-#include "netlists/network/training/bptt.hpp"
-#include "netlists/network/training/checkpoint.hpp"
-#include "netlists/network/training/dataset.hpp"
-#include "netlists/network/training/digits.hpp"
-#include "netlists/network/training/hardware_aware.hpp"
-#include "netlists/network/training/model.hpp"
-#include "netlists/network/training/trainer.hpp"
+#include "base/counter_rng.hpp"
+#include "codesign/lowering.hpp"
+#include "training/bptt.hpp"
+#include "training/checkpoint.hpp"
+#include "training/dataset.hpp"
+#include "training/digits.hpp"
+#include "training/hardware_aware.hpp"
+#include "training/model.hpp"
+#include "training/trainer.hpp"
 #include "tests/unit/pulse_task.hpp"
 
 using namespace picospice::training;

@@ -1,0 +1,45 @@
+#include "base/data_files.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+namespace picospice {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> data_directories() {
+  std::vector<fs::path> places;
+  if (const char* env = std::getenv("PICOSPICE_DATA_DIR"); env && *env) places.emplace_back(env);
+  std::error_code error;
+  const fs::path binary = fs::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const fs::path dir = binary.parent_path();
+    for (const fs::path& base : {dir, dir.parent_path()}) {
+      places.push_back(base.parent_path() / "share" / "picospice");
+      places.push_back(base / "share" / "picospice");
+    }
+  }
+  return places;
+}
+
+}  // namespace
+
+fs::path data_file(const std::string& relative) {
+  std::string looked;
+  for (const fs::path& dir : data_directories()) {
+    const fs::path candidate = dir / relative;
+    std::error_code error;
+    if (fs::is_regular_file(candidate, error)) return candidate;
+    looked += "\n  " + candidate.string();
+  }
+  throw std::runtime_error("cannot find the data file '" + relative +
+                           "' that ships with picospice; looked in:" + looked +
+                           "\nSet PICOSPICE_DATA_DIR to the folder holding cells/ and examples/ "
+                           "(netlists/ of a source checkout)");
+}
+
+}  // namespace picospice

@@ -1,0 +1,224 @@
+// Circuit against software (see agreement.hpp).
+#include "codesign/agreement.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "engine/noise/transient_noise.hpp"
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
+
+namespace picospice::network {
+namespace {
+
+// A saved signal of the transient, sampled by linear interpolation.
+class SampledSignal {
+ public:
+  SampledSignal(const Plot& plot, const std::string& name) : time_(plot.signals[0].values) {
+    const Signal* s = plot.find(name);
+    if (!s) throw std::runtime_error("agree: the simulation did not save " + name);
+    values_ = &s->values;
+  }
+  double at(double t) const {
+    const auto it = std::lower_bound(time_.begin(), time_.end(), t);
+    if (it == time_.begin()) return values_->front();
+    if (it == time_.end()) return values_->back();
+    const std::size_t i = static_cast<std::size_t>(it - time_.begin());
+    const double f = (t - time_[i - 1]) / (time_[i] - time_[i - 1]);
+    return (*values_)[i - 1] + f * ((*values_)[i] - (*values_)[i - 1]);
+  }
+  // The time average over the whole run (trapezoids on the simulator's own time points).
+  double average() const {
+    double area = 0;
+    for (std::size_t i = 1; i < time_.size(); ++i)
+      area += 0.5 * ((*values_)[i] + (*values_)[i - 1]) * (time_[i] - time_[i - 1]);
+    const double span = time_.back() - time_.front();
+    return span > 0 ? area / span : values_->front();
+  }
+
+ private:
+  const std::vector<double>& time_;
+  const std::vector<double>* values_ = nullptr;
+};
+
+const Plot& transient_plot(const std::vector<Plot>& plots) {
+  for (const auto& p : plots)
+    if (p.analysis == "tran" && p.points() > 0) return p;
+  throw std::runtime_error("agree: the lowered netlist produced no transient result");
+}
+
+}  // namespace
+
+double correlation(const std::vector<double>& a, const std::vector<double>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n < 2) return 0;
+  double ma = 0, mb = 0;
+  for (std::size_t i = 0; i < n; ++i) ma += a[i], mb += b[i];
+  ma /= n, mb /= n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
+AgreementReport compare_with_software(const Network& net, const std::vector<Vector>& frames,
+                                      const LoweredNetwork& lowered, const std::vector<Plot>& plots,
+                                      const AgreementOptions& options) {
+  const Plot& tran = transient_plot(plots);
+  const InferenceResult software = infer(net, frames);
+  const InferenceResult quantized = infer(lowered.effective, frames);
+  const double unit = net.unit_current;
+  const int F = static_cast<int>(frames.size());
+  auto sample_time = [&](int t) { return (t + options.sample_fraction) * net.frame; };
+
+  AgreementReport r;
+  r.frames = F;
+  r.transistors = lowered.transistors;
+  r.largest_quantization_error = std::abs(lowered.largest_error.effective - lowered.largest_error.wanted);
+
+  const FrameClasses classes = classify_frames(net, frames);
+  int agreeing = 0, agreeing_quantized = 0, compared_quantized = 0, agreeing_all = 0, agreeing_determined = 0;
+  double mae_sum = 0;
+  int mae_count = 0;
+  for (const UnitProbe& probe : lowered.units) {
+    const SampledSignal candidate(tran, probe.candidate), output(tran, probe.output);
+    const auto& layer = std::get<BmruLayer>(net.layers[probe.layer]);
+    const LayerTrace& sw = software.layers[probe.layer];
+    const LayerTrace& swq = quantized.layers[probe.layer];
+    UnitAgreement u;
+    u.layer = probe.layer;
+    u.unit = probe.unit;
+    u.frames = F;
+    std::vector<int> sw_states, hw_states;
+    std::vector<FrameClass> unit_classes;
+    double unit_mae = 0;
+    for (int t = 0; t < F; ++t) {
+      const double ts = sample_time(t);
+      const int hw = output.at(ts) > 0.5 * probe.alpha * unit ? 1 : 0;
+      const int s = sw.state[t][probe.unit] > 0.5 ? 1 : 0;
+      const double c = sw.candidate[t][probe.unit];
+      unit_mae += std::abs(candidate.at(ts) / unit - c);
+      sw_states.push_back(s);
+      hw_states.push_back(hw);
+      // classify_frames marks borderline frames with the same borderline_candidate() test.
+      const FrameClass kind = classes[probe.layer][t][probe.unit];
+      unit_classes.push_back(kind);
+      u.agreeing_all += hw == s;
+      if (kind == FrameClass::borderline) {
+        ++u.borderline;
+      } else if (hw == s) {
+        ++u.agreeing;
+      }
+      if (kind == FrameClass::borderline_dependent) ++u.dependent;
+      else if (kind == FrameClass::determined && hw == s) ++u.agreeing_determined;
+      if (!borderline_candidate(swq.candidate[t][probe.unit], layer.beta1[probe.unit], layer.delta[probe.unit])) {
+        ++compared_quantized;
+        if (hw == (swq.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_quantized;
+      }
+    }
+    const int compared = F - u.borderline;
+    u.agreement = compared > 0 ? static_cast<double>(u.agreeing) / compared : 1.0;
+    const int determined = compared - u.dependent;
+    u.agreement_determined = determined > 0 ? static_cast<double>(u.agreeing_determined) / determined : 1.0;
+    r.borderline_dependent_frames += u.dependent;
+    r.determined_frames += determined;
+    agreeing_all += u.agreeing_all;
+    agreeing_determined += u.agreeing_determined;
+    u.candidate_mae = unit_mae / F;
+    mae_sum += unit_mae;
+    mae_count += F;
+    r.borderline_frames += u.borderline;
+    r.compared_frames += compared;
+    agreeing += u.agreeing;
+    r.units.push_back(u);
+    r.software_states.push_back(sw_states);
+    r.circuit_states.push_back(hw_states);
+    r.frame_classes.push_back(unit_classes);
+  }
+  const int unit_frames = F * static_cast<int>(lowered.units.size());
+  r.state_agreement_all = unit_frames > 0 ? static_cast<double>(agreeing_all) / unit_frames : 1.0;
+  r.state_agreement_determined =
+      r.determined_frames > 0 ? static_cast<double>(agreeing_determined) / r.determined_frames : 1.0;
+  r.state_agreement = r.compared_frames > 0 ? static_cast<double>(agreeing) / r.compared_frames : 1.0;
+  r.state_agreement_quantized =
+      compared_quantized > 0 ? static_cast<double>(agreeing_quantized) / compared_quantized : 1.0;
+  r.candidate_mae = mae_count > 0 ? mae_sum / mae_count : 0.0;
+
+  // Logits and the decision.
+  std::vector<SampledSignal> logits;
+  for (const auto& name : lowered.logits) logits.emplace_back(tran, name);
+  std::vector<double> all_sw, all_hw;
+  std::vector<int> circuit_class;
+  int class_agree = 0;
+  for (int t = 0; t < F; ++t) {
+    Vector z;
+    for (const auto& s : logits) z.push_back(s.at(sample_time(t)) / unit);
+    r.circuit_logits.push_back(z);
+    r.software_logits.push_back(software.logits[t]);
+    all_sw.insert(all_sw.end(), software.logits[t].begin(), software.logits[t].end());
+    all_hw.insert(all_hw.end(), z.begin(), z.end());
+    circuit_class.push_back(argmax(z));
+    class_agree += circuit_class.back() == software.frame_class[t];
+  }
+  const Vote circuit_vote = majority_vote(circuit_class, net.classes(), net.vote_last);
+  r.software_decision = software.vote.decision;
+  r.circuit_decision = circuit_vote.decision;
+  r.decision_agreement = r.software_decision == r.circuit_decision;
+  r.borderline_clip = software.vote.borderline;
+  r.frame_class_agreement = F > 0 ? static_cast<double>(class_agree) / F : 0.0;
+  r.logit_correlation = correlation(all_sw, all_hw);
+
+  // Power per supply source (each delivers current out of its + terminal: i(v) < 0).
+  const double vdd = options.lowering.vdd;
+  for (std::size_t l = 0; l < net.layers.size(); ++l) r.layers.push_back({static_cast<int>(l), 0, 0});
+  for (const SupplyProbe& s : lowered.supplies) {
+    const double p = -vdd * SampledSignal(tran, s.current).average();
+    (s.cells ? r.layers[s.layer].cells_w : r.layers[s.layer].other_w) += p;
+    r.power_total_w += p;
+    if (s.cells) r.power_cells_w += p;
+  }
+  r.energy_per_inference_j = r.power_total_w * F * net.frame;
+  return r;
+}
+
+std::string agreement_netlist(const LoweredNetwork& lowered, const AgreementOptions& options) {
+  if (!options.noise.enabled) return lowered.netlist;
+  const NoiseOptions& n = options.noise;
+  const double fmax = n.fmax > 0 ? n.fmax : kNoiseFmaxPerFrame / (lowered.tstop / lowered.frames);
+  const std::string line = fmt::format(".options trannoise=1 noisefmax={:.6g} noiseseed={} noisescale={:.6g}\n", fmax,
+                                       n.seed, n.scale);
+  std::string text = lowered.netlist;
+  const auto end = text.rfind("\n.end");
+  text.insert(end == std::string::npos ? text.size() : end + 1, line);
+  return text;
+}
+
+std::uint64_t sample_noise_seed(const NoiseOptions& noise, std::uint64_t mc_seed, std::uint64_t sample) {
+  // The derivation `picospice mc` uses for a netlist's noiseseed (engine/noise).
+  return noise::sample_noise_seed(mc_seed, noise.seed, sample);
+}
+
+void prepare_sample_circuit(Circuit& circuit, const AgreementOptions& options, std::uint64_t mc_seed,
+                            std::uint64_t sample) {
+  if (!options.noise.enabled) return;
+  circuit.options.noise.seed = sample_noise_seed(options.noise, mc_seed, sample);
+}
+
+AgreementReport run_agreement(const Network& net, const std::vector<Vector>& frames, const AgreementOptions& options) {
+  const LoweredNetwork lowered = lower_network(net, frames, options.lowering);
+  const auto started = std::chrono::steady_clock::now();
+  auto circuit = elaborate_text(agreement_netlist(lowered, options), "<lowered " + options.lowering.title + ">");
+  const auto plots = run_analyses(*circuit);
+  AgreementReport report = compare_with_software(net, frames, lowered, plots, options);
+  report.simulation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace picospice::network

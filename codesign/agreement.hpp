@@ -1,0 +1,119 @@
+// How closely a lowered circuit follows its software model: `picospice agree`.
+//
+// The network is lowered (lowering.hpp), simulated in-process, and each frame is sampled at
+// `sample_fraction` of the frame (late, after the 0.2-2.3 ms settling): a unit's circuit state is
+// 1 when its output current i(vout_...) exceeds alpha/2 (in amperes), its circuit candidate is
+// i(vcand_...), a logit is i(vlogit_k) / unit_current. Against the software model (inference.hpp):
+//   state_agreement        fraction of non-borderline unit-frames whose circuit state equals the
+//                          software state (borderline: DESIGN.md, inference.hpp)
+//   borderline_frames      the unit-frames left out of it
+//   state_agreement_all    the same over every unit-frame, borderline ones included
+//   state_agreement_determined  over the determined unit-frames only: neither borderline nor
+//                          borderline-dependent (their state follows from an earlier borderline
+//                          decision through holds and later layers; borderline_dependence.hpp)
+//   borderline_dependent_frames the unit-frames that excludes beside the borderline ones
+//   decision_agreement     the majority-vote decisions are equal
+//   candidate_mae          mean |c_circuit - c_software| over all unit-frames, model units
+//   logit_correlation      Pearson correlation of all (frame, class) logits
+//   power                  average of -VDD * i(supply) over the whole run, per supply source:
+//                          cells (schmitt9 + schmitt9_bias) and the rest (mirrors, biases), per
+//                          layer; energy per inference = total power * frames * frame.
+// The comparison against the software model of the *quantized* weights is reported beside it, to
+// tell quantization from circuit error.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "engine/circuit.hpp"
+#include "engine/plot.hpp"
+#include "codesign/borderline_dependence.hpp"
+#include "codesign/inference.hpp"
+#include "codesign/lowering.hpp"
+
+namespace picospice::network {
+
+// Transient device noise in the simulated circuit (issue 8): the lowered netlist gets
+// `.options trannoise=1 noisefmax=F noiseseed=S noisescale=K`, so every resistor, diode and MOSFET
+// channel of the circuit adds its thermal/shot noise during the .tran.
+struct NoiseOptions {
+  bool enabled = false;
+  std::uint64_t seed = 1;  // alone: this seed; under --mc, mixed with the sample index
+  double scale = 1.0;      // multiplies every noise amplitude (standard deviation)
+  double fmax = 0;         // Hz, the noise bandwidth; 0: kNoiseFmaxPerFrame / frame
+};
+// The default noise bandwidth, in cycles per frame: 10 kHz for 10 ms frames, well above the
+// cells' and mirrors' own bandwidth at these currents (they settle in 0.2-2.3 ms).
+inline constexpr double kNoiseFmaxPerFrame = 100;
+
+struct AgreementOptions {
+  LoweringOptions lowering;
+  double sample_fraction = 0.9;
+  NoiseOptions noise;
+};
+
+struct UnitAgreement {
+  int layer = 0, unit = 0;
+  int frames = 0, borderline = 0, agreeing = 0;  // agreeing counts non-borderline frames only
+  int dependent = 0, agreeing_determined = 0;    // borderline-dependent frames; agreeing among the rest
+  int agreeing_all = 0;                          // agreeing over every frame
+  double agreement = 1;                          // agreeing / (frames - borderline), 1 if none
+  double agreement_determined = 1;               // agreeing_determined / (frames - borderline - dependent)
+  double candidate_mae = 0;
+};
+
+struct LayerPower {
+  int layer = 0;
+  double cells_w = 0, other_w = 0;
+};
+
+struct AgreementReport {
+  std::vector<UnitAgreement> units;
+  double state_agreement = 1;
+  double state_agreement_quantized = 1;  // against the software model of the quantized network
+  int borderline_frames = 0, compared_frames = 0;
+  double state_agreement_all = 1;         // every unit-frame
+  double state_agreement_determined = 1;  // determined unit-frames (borderline_dependence.hpp)
+  int borderline_dependent_frames = 0, determined_frames = 0;
+  bool decision_agreement = false;
+  int software_decision = 0, circuit_decision = 0;
+  bool borderline_clip = false;
+  double frame_class_agreement = 0;  // fraction of frames whose argmax class agrees
+  double candidate_mae = 0, logit_correlation = 0;
+  double power_total_w = 0, power_cells_w = 0, energy_per_inference_j = 0;
+  std::vector<LayerPower> layers;
+  int transistors = 0;
+  int frames = 0;
+  double largest_quantization_error = 0;
+  double simulation_seconds = 0;
+  // Traces for plots: per unit (in probe order) per frame, and per frame per class.
+  std::vector<std::vector<int>> software_states, circuit_states;
+  std::vector<std::vector<FrameClass>> frame_classes;  // per unit (probe order) per frame
+  std::vector<Vector> software_logits, circuit_logits;
+};
+
+// Compares an already simulated lowering (the plots of its .tran) with the software model.
+AgreementReport compare_with_software(const Network& network, const std::vector<Vector>& frames,
+                                      const LoweredNetwork& lowered, const std::vector<Plot>& plots,
+                                      const AgreementOptions& options);
+
+// The netlist agree simulates: the lowering's, plus the noise options when noise is on.
+std::string agreement_netlist(const LoweredNetwork& lowered, const AgreementOptions& options);
+
+// The noise seed of Monte Carlo sample k: a pure function of (noise seed, Monte Carlo seed, k),
+// derived as `picospice mc` derives it from a netlist's noiseseed, so that each sample draws its
+// own noise and a run is reproducible from its seeds.
+std::uint64_t sample_noise_seed(const NoiseOptions& noise, std::uint64_t mc_seed, std::uint64_t sample);
+
+// Readies a clone of the agreement circuit for Monte Carlo sample k: with noise on, sets the
+// sample's noise seed (sample_noise_seed). Does nothing without noise.
+void prepare_sample_circuit(Circuit& circuit, const AgreementOptions& options, std::uint64_t mc_seed,
+                            std::uint64_t sample);
+
+// Lowers, simulates in-process and compares.
+AgreementReport run_agreement(const Network& network, const std::vector<Vector>& frames,
+                              const AgreementOptions& options = {});
+
+// Pearson correlation of two equally long series (0 when either is constant).
+double correlation(const std::vector<double>& a, const std::vector<double>& b);
+
+}  // namespace picospice::network

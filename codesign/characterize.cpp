@@ -1,0 +1,247 @@
+// Characterization of the cell library: test benches as netlist text, run through the same
+// elaborate + run_analyses path as `picospice run`, and the measurements of characterize.hpp.
+#include "codesign/characterize.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "base/errors.hpp"
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
+
+namespace picospice::cells {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Transient bench timing (see the header): steps at 5 ms and 15 ms, end at 25 ms.
+constexpr double kStepUp = 5e-3, kStepDown = 15e-3, kStop = 25e-3, kFrame = 10e-3, kEdge = 1e-6;
+
+const std::vector<double>& signal(const Plot& plot, const std::string& name) {
+  const Signal* s = plot.find(name);
+  if (!s) throw std::runtime_error("characterize: the bench plot has no signal " + name);
+  return s->values;
+}
+
+// Linear interpolation of y(x) at x0 over indices [begin, end) of a monotonic stretch of x.
+double interpolate(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin,
+                   std::size_t end, double x0) {
+  for (std::size_t k = begin + 1; k < end; ++k) {
+    const double a = x[k - 1], b = x[k];
+    if ((a <= x0 && x0 <= b) || (b <= x0 && x0 <= a)) {
+      if (a == b) return y[k];
+      return y[k - 1] + (y[k] - y[k - 1]) * (x0 - a) / (b - a);
+    }
+  }
+  return kNaN;
+}
+
+// The x where y first crosses `level` in the given direction over [begin, end), interpolated.
+double crossing(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin,
+                std::size_t end, double level, bool rising) {
+  for (std::size_t k = begin + 1; k < end; ++k) {
+    const bool crosses = rising ? (y[k - 1] < level && y[k] >= level) : (y[k - 1] > level && y[k] <= level);
+    if (crosses) return x[k - 1] + (x[k] - x[k - 1]) * (level - y[k - 1]) / (y[k] - y[k - 1]);
+  }
+  return kNaN;
+}
+
+std::string bench_header(const std::string& title, const CellConditions& c) {
+  return fmt::format(
+      "{}\n"
+      ".include {}\n"
+      ".temp {}\n"
+      "Vdd vdd 0 {}\n",
+      title, cell_library_path(), c.temp_celsius, c.vdd);
+}
+
+std::string schmitt_instances(const SchmittBias& b) {
+  return fmt::format(
+      "Xbias vdd 0 bthresh bwidth bgain schmitt9_bias ith={:.6g} iw={:.6g} ig={:.6g}\n"
+      "Xcell in out vdd 0 bthresh bwidth bgain schmitt9\n"
+      "Vsense out load 0\n"
+      "Mload load load 0 0 nch W=1u L=4u\n",
+      b.ithresh, b.iwidth, b.igain);
+}
+
+double loop_top(const SchmittBias& b) { return 1.25 * b.ithresh + 100e-12; }
+
+}  // namespace
+
+void check_bias(const SchmittBias& b) {
+  auto positive = [](double v, const char* name) {
+    if (!(v > 0) || !std::isfinite(v))
+      throw std::invalid_argument(fmt::format("{} must be a positive current, got {:g} A", name, v));
+  };
+  positive(b.ithresh, "ithresh");
+  positive(b.iwidth, "iwidth");
+  positive(b.igain, "igain");
+  if (b.iwidth >= b.ithresh)
+    throw std::invalid_argument(fmt::format(
+        "iwidth ({:g} A) must be below ithresh ({:g} A): the lower switching point ithresh - iwidth "
+        "is beta1 >= 0", b.iwidth, b.ithresh));
+}
+
+std::string schmitt_loop_netlist(const SchmittBias& b, const CellConditions& c, int points) {
+  const double top = loop_top(b);
+  return bench_header("schmitt9 DC hysteresis loop", c) + schmitt_instances(b) +
+         fmt::format("Iin 0 in 0\n.dc Iin 0 {:.9g} {:.9g} updown\n.end\n", top, top / points);
+}
+
+std::string schmitt_step_netlist(const SchmittBias& b, const CellConditions& c) {
+  const double high = b.ithresh + 100e-12;
+  const double low = std::max(0.0, b.ithresh - b.iwidth - 100e-12);
+  return bench_header("schmitt9 step response", c) + schmitt_instances(b) +
+         fmt::format("Iin 0 in PWL(0 0 {0:g} 0 {1:g} {2:.9g} {3:g} {2:.9g} {4:g} {5:.9g})\n"
+                     ".tran 10u {6:g}\n.end\n",
+                     kStepUp, kStepUp + kEdge, high, kStepDown, kStepDown + kEdge, low, kStop);
+}
+
+HysteresisLoop run_hysteresis_loop(const SchmittBias& b, const CellConditions& c, int points) {
+  check_bias(b);
+  // A jump that still fails to converge is retried on a slightly shifted grid of input points
+  // (the failure depends on where the grid lands relative to the switching point).
+  std::vector<Plot> plots;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto circuit = elaborate_text(schmitt_loop_netlist(b, c, points + 7 * attempt), "<schmitt9 loop>");
+      plots = run_analyses(*circuit);
+      break;
+    } catch (const SimulationError&) {
+      if (attempt == 3) throw;
+    }
+  }
+  const Plot& plot = plots.at(0);
+  HysteresisLoop loop;
+  loop.input = plot.signals.at(0).values;
+  for (double i : signal(plot, "i(vsense)")) loop.output.push_back(i);
+  for (double i : signal(plot, "i(vdd)")) loop.supply_power.push_back(-i * c.vdd);
+  // The sweep turns where the input stops increasing.
+  loop.turn = loop.input.size();
+  for (std::size_t k = 1; k < loop.input.size(); ++k)
+    if (loop.input[k] < loop.input[k - 1]) { loop.turn = k; break; }
+  return loop;
+}
+
+SchmittFigures characterize_schmitt(const SchmittBias& b, const CellConditions& c,
+                                    const CharacterizationSettings& settings) {
+  check_bias(b);
+  SchmittFigures f;
+  f.bias = b;
+  f.conditions = c;
+
+  const HysteresisLoop loop = run_hysteresis_loop(b, c, settings.loop_points);
+  const auto& x = loop.input;
+  const auto& y = loop.output;
+  const std::size_t n = x.size(), turn = loop.turn;
+  const double half = 0.5 * b.igain;
+  f.up_switch = crossing(x, y, 0, turn, half, true);
+  // The down sweep starts at the turn; include the last up point so a switch right there counts.
+  f.down_switch = crossing(x, y, turn - 1, n, half, false);
+  f.out_high = interpolate(x, y, turn - 1, n, b.ithresh + 100e-12);
+  const double low_limit = std::min(b.ithresh - 0.5 * b.iwidth, 0.95 * b.ithresh);
+  f.out_low = 0;
+  for (std::size_t k = 0; k < turn && x[k] <= low_limit; ++k) f.out_low = std::max(f.out_low, y[k]);
+  const double mid_band = b.ithresh - 0.5 * b.iwidth;
+  f.power_low = interpolate(x, loop.supply_power, 0, turn, mid_band);
+  f.power_high = interpolate(x, loop.supply_power, turn - 1, n, mid_band);
+  if (!settings.transient) return f;
+
+  auto circuit = elaborate_text(schmitt_step_netlist(b, c), "<schmitt9 step>");
+  const auto plots = run_analyses(*circuit);
+  const Plot& plot = plots.at(0);
+  const auto& t = plot.signals.at(0).values;
+  const auto& out = signal(plot, "i(vsense)");
+  const auto& isup = signal(plot, "i(vdd)");
+  std::vector<double> power(t.size());
+  for (std::size_t k = 0; k < t.size(); ++k) power[k] = -isup[k] * c.vdd;
+
+  // Settling: the last time after the step at which the output is outside the band around the
+  // value it ends the segment with.
+  auto settle = [&](double start, double stop) {
+    std::size_t last = 0;
+    for (std::size_t k = 0; k < t.size(); ++k)
+      if (t[k] <= stop) last = k;
+    const double final_value = out[last];
+    double settled = start;
+    for (std::size_t k = 0; k < t.size(); ++k)
+      if (t[k] >= start && t[k] <= stop && std::fabs(out[k] - final_value) > 0.05 * b.igain) settled = t[k];
+    return settled - start;
+  };
+  f.settle_time = std::max(settle(kStepUp, kStepDown), settle(kStepDown, kStop));
+
+  double energy = 0;
+  for (std::size_t k = 1; k < t.size() && t[k] <= kFrame + 1e-12; ++k)
+    energy += 0.5 * (power[k] + power[k - 1]) * (t[k] - t[k - 1]);
+  f.power_frame = energy / kFrame;
+  f.frame_reference = 0.5 * (interpolate(t, power, 0, t.size(), kStepUp - 1e-5) +
+                             interpolate(t, power, 0, t.size(), kFrame));
+  for (double i : isup) f.peak_supply_current = std::max(f.peak_supply_current, -i);
+  return f;
+}
+
+std::vector<SchmittBias> sweep_points(const std::string& which, const SchmittBias& nominal) {
+  std::vector<SchmittBias> points;
+  if (which == "ithresh") {
+    for (double v : {100e-12, 150e-12, 220e-12, 350e-12, 500e-12, 700e-12, 1e-9, 1.5e-9, 2.2e-9, 3e-9})
+      points.push_back({v, std::min(nominal.iwidth, 50e-12), nominal.igain});
+  } else if (which == "iwidth") {
+    for (double v : {10e-12, 20e-12, 50e-12, 100e-12, 200e-12, 350e-12, 500e-12, 700e-12, 1e-9, 1.5e-9})
+      points.push_back({std::max(nominal.ithresh, 3e-9), v, nominal.igain});
+  } else if (which == "igain") {
+    for (double v : {50e-12, 100e-12, 200e-12, 350e-12, 500e-12, 700e-12, 1e-9})
+      points.push_back({nominal.ithresh, nominal.iwidth, v});
+  } else {
+    throw std::invalid_argument("unknown sweep '" + which + "' (expected ithresh, iwidth, igain or all)");
+  }
+  return points;
+}
+
+std::vector<MirrorPoint> characterize_mirror(const std::string& kind, const MirrorSweep& sweep,
+                                             const CellConditions& c) {
+  const bool nmos = kind == "nmos";
+  if (!nmos && kind != "pmos") throw std::invalid_argument("unknown mirror kind '" + kind + "' (nmos or pmos)");
+  const double diode_width = nmos ? 1e-6 : 2e-6;  // the library's defaults (cells.lib)
+  const double out_voltage = nmos ? 0.3 : c.vdd - 0.3;
+  // One netlist: a mirror per width, all fed the parameter iin; every output goes through its
+  // own 0 V ammeter into one node held at out_voltage.
+  std::string text = bench_header(fmt::format("{} mirror ratio error", kind), c);
+  text += fmt::format(".param iin=1n\nVout hold 0 {}\n", out_voltage);
+  for (std::size_t k = 0; k < sweep.widths.size(); ++k) {
+    if (nmos) {
+      text += fmt::format("I{0} 0 in{0} {{iin}}\nX{0} in{0} o{0} 0 nmirror wi={1:g} wo={2:g}\n", k, diode_width,
+                          sweep.widths[k]);
+    } else {
+      text += fmt::format("I{0} in{0} 0 {{iin}}\nX{0} in{0} o{0} vdd pmirror wi={1:g} wo={2:g}\n", k, diode_width,
+                          sweep.widths[k]);
+    }
+    text += fmt::format("Vm{0} o{0} hold 0\n", k);
+  }
+  // A linear .dc cannot hit a log grid of inputs, so each input is a one-point parameter sweep.
+  std::vector<MirrorPoint> points;
+  for (double input : sweep.inputs) {
+    auto circuit = elaborate_text(text + fmt::format(".dc param iin {0:.9g} {0:.9g} 1\n.end\n", input),
+                                  "<mirror bench>");
+    const auto plots = run_analyses(*circuit);
+    for (std::size_t k = 0; k < sweep.widths.size(); ++k) {
+      MirrorPoint p;
+      p.kind = kind;
+      p.width = sweep.widths[k];
+      p.ratio = sweep.widths[k] / diode_width;
+      p.input = input;
+      // i(vm) flows into the source's + terminal (the mirror output node): positive for a
+      // sourcing PMOS output, negative for a sinking NMOS one.
+      const double i = signal(plots.at(0), fmt::format("i(vm{})", k)).at(0);
+      p.output = nmos ? -i : i;
+      p.error = p.output / (p.ratio * input) - 1.0;
+      points.push_back(p);
+    }
+  }
+  return points;
+}
+
+}  // namespace picospice::cells

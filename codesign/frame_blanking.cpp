@@ -1,0 +1,75 @@
+// Frame blanking of the BMRU cells (see frame_blanking.hpp).
+#include "codesign/frame_blanking.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "codesign/inference.hpp"
+
+namespace picospice::network {
+
+namespace {
+
+// T and W of every unit of one BMRU layer whose input is `inputs` (per frame), as the header says.
+std::vector<UnitBlanking> unit_blanking(const BmruLayer& layer, const std::vector<Vector>& inputs) {
+  std::vector<UnitBlanking> units(layer.units());
+  for (std::size_t u = 0; u < layer.units(); ++u) {
+    double highest = 0, lowest = 0;
+    for (std::size_t t = 0; t < inputs.size(); ++t) {
+      const Vector& now = inputs[t];
+      const Vector& before = inputs[t > 0 ? t - 1 : 0];
+      const double b = layer.b_c[u];
+      double high = std::max(b, 0.0) - std::max(-b, 0.0), low = high;
+      for (std::size_t j = 0; j < now.size(); ++j) {
+        const double w = layer.W_c[u][j];
+        const double lo = std::max(std::min(before[j], now[j]), 0.0), hi = std::max(std::max(before[j], now[j]), 0.0);
+        high += w > 0 ? w * hi : w * lo;
+        low += w > 0 ? w * lo : w * hi;
+      }
+      highest = t == 0 ? high : std::max(highest, high);
+      lowest = t == 0 ? low : std::min(lowest, low);
+    }
+    const double beta1 = layer.beta1[u], beta2 = layer.beta1[u] + layer.delta[u];
+    units[u].threshold = std::max(kMargin * highest - beta2, kMinimumUnits);
+    units[u].width = units[u].threshold + kMargin * (beta1 + std::max(0.0, -lowest)) + kMinimumUnits;
+  }
+  return units;
+}
+
+}  // namespace
+
+std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vector<Vector>& frames) {
+  std::vector<int> bmru_layers;
+  for (std::size_t L = 0; L < network.layers.size(); ++L)
+    if (std::holds_alternative<BmruLayer>(network.layers[L])) bmru_layers.push_back(static_cast<int>(L));
+  if (bmru_layers.empty()) return {};
+  const InferenceResult software = infer(network, frames);
+  const double stagger =
+      bmru_layers.size() > 1
+          ? std::min(kBlankStagger, (kBlankLastRelease - kBlankFirstRelease) / static_cast<double>(bmru_layers.size() - 1))
+          : 0.0;
+  std::vector<LayerBlanking> plan;
+  for (std::size_t k = 0; k < bmru_layers.size(); ++k) {
+    const int L = bmru_layers[k];
+    const std::vector<Vector>& inputs = L == 0 ? frames : software.layers[L - 1].output;
+    plan.push_back({L, network.unit_current, kBlankFirstRelease + stagger * static_cast<double>(k),
+                    unit_blanking(std::get<BmruLayer>(network.layers[L]), inputs)});
+  }
+  return plan;
+}
+
+std::vector<std::pair<double, double>> blanking_waveform(const LayerBlanking& blanking, double frame, int frames,
+                                                         double edge) {
+  std::vector<std::pair<double, double>> points{{0.0, 0.0}};
+  const double on = blanking.current;
+  for (int t = 1; t < frames; ++t) {
+    const double start = (t - kBlankLead) * frame, release = (t + blanking.release) * frame;
+    points.push_back({start - edge, 0.0});
+    points.push_back({start, on});
+    points.push_back({release, on});
+    points.push_back({release + kBlankRamp * frame, 0.0});
+  }
+  return points;
+}
+
+}  // namespace picospice::network

@@ -1,0 +1,82 @@
+// Frame blanking of the BMRU cells: each layer's cells decide once per frame, on settled inputs.
+//
+// Why. The software model is discrete-time: layer L's frame-t candidate is computed from layer
+// L-1's *final* frame-t outputs. The circuit is continuous-time, and between two frames a
+// candidate passes through values that are neither the old nor the new one: a weight's sinking
+// path (one NMOS mirror) acts tens of microseconds before its sourcing path (NMOS copy, then a
+// PMOS mirror whose diode slews from the rail), a ReLU node rising from zero slews while one cut
+// to zero collapses at once, and upstream cells switch 0.2-2.3 ms apart. A dip of ~50 us below
+// beta1 is enough to reset a cell that the software holds (measured on random network seed 11:
+// l1_u2's candidate steps 0.39 -> 1.10 inside its band [0.30, 1.15] but dips to 0 for ~50 us on
+// the way, 70-100 us after a layer-0 cell switches). Path delays cannot be equalized by stage
+// count (from an NMOS-diode signal a sink is always an odd and a source an even number of
+// stages), and a low-pass filter long enough for the ms-scale orderings would not settle in a
+// frame. So the cells are blanked instead.
+//
+// How. Per BMRU layer one reference current I_b = one model unit (a clocked bias DAC; like the
+// cells' own bias sources an ideal PWL source) flows into an NMOS diode, blank_l<L>; each cell
+// gets a `schmitt9_blank` (cells.lib): two NMOS outputs of that diode sinking T from its
+// I_thresh reference line and W from its I_width line (T, W in units: output widths T and W
+// times the diode's). While I_b flows the cell's thresholds are
+//   beta2' = beta2 + T,   beta1' = (I_thresh + T) - (I_width + W) = beta1 - (W - T),
+// and the cell holds its state while its net input stays inside [beta1', beta2']. I_b turns on
+// 5% of a frame before each frame boundary (after the agreement's 90% sample; widening the band
+// never flips a cell) and ramps off over 2% of the frame at the layer's release time: 10% of the
+// frame for the first BMRU layer, 30% later for each next one (the previous layer's cells have
+// switched by then: 0.2-2.3 ms). As I_b falls the band shrinks back monotonically to
+// [beta1, beta2] and the cell takes the state the software gives the settled candidate. Frame 0
+// is not blanked: the staggered preset (lowering.cpp) already gives it the same order.
+//
+// T and W per unit, from the software's signals: in the transition into frame t each input x_j
+// of the layer is taken to move monotonically between x_j(t-1) and x_j(t) (an approximation:
+// a layer output y_j can itself overshoot while the cells feeding it switch), so the net input
+// W_c x + b_c stays inside [low, high] with
+//   high = sum_j max(W,0) max(x_j) + max(b,0) - sum_j max(-W,0) min(x_j) - max(-b,0)
+//   low  = sum_j max(W,0) min(x_j) + max(b,0) - sum_j max(-W,0) max(x_j) - max(-b,0).
+// (No ReLU on `low`: while a cell is high its I_width current flows into the summing node, so a
+// net sink pulls the comparison below zero.) Over all transitions, with kMargin:
+//   T = max(kMargin * max high - beta2, kMinimumUnits)             (a low cell stays low)
+//   W = T + kMargin * (beta1 + max(0, -min low)) + kMinimumUnits   (a high cell stays high)
+// With more than two BMRU layers the releases are compressed to fit before 65% of the frame,
+// which leaves the last layer less than 2.3 ms of settling when frames are 10 ms.
+//
+// Cost: two transistors per cell and one per layer; while blanked a cell draws T + 2W more
+// (its references T + W, its width branch W) and T more in its threshold branch when high, for
+// 15% (first layer) to 45% (second) of each frame.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "codesign/network.hpp"
+
+namespace picospice::network {
+
+struct UnitBlanking {
+  double threshold = 0, width = 0;  // T and W, model units (times I_b = unit_current)
+};
+
+struct LayerBlanking {
+  int layer = 0;            // index into Network::layers (a BMRU layer)
+  double current = 0;       // I_b, amperes (one model unit)
+  double release = 0;       // release time as a fraction of the frame (I_b starts ramping off)
+  std::vector<UnitBlanking> units;
+};
+
+inline constexpr double kBlankLead = 0.05;          // I_b on this fraction of a frame before its start
+inline constexpr double kBlankFirstRelease = 0.10;  // the first BMRU layer's release
+inline constexpr double kBlankStagger = 0.30;       // each next layer's delay
+inline constexpr double kBlankLastRelease = 0.65;   // no release later than this
+inline constexpr double kBlankRamp = 0.02;          // I_b ramps off over this fraction of a frame
+inline constexpr double kMargin = 1.25;
+inline constexpr double kMinimumUnits = 1.0 / 32;   // the weight grid's step
+
+// The blanking of every BMRU layer of `network` for the input `frames` (software candidates from
+// infer()), in layer order.
+std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vector<Vector>& frames);
+
+// The PWL points (time, current) of a layer's I_b over `frames` frames: zero in frame 0, then
+// on from (t - kBlankLead) frames to (t + release) frames, for every frame t >= 1.
+std::vector<std::pair<double, double>> blanking_waveform(const LayerBlanking& blanking, double frame, int frames,
+                                                         double edge);
+
+}  // namespace picospice::network

@@ -1,0 +1,135 @@
+// The software model (see inference.hpp for the equations).
+#include "codesign/inference.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace picospice::network {
+namespace {
+
+double relu(double v) { return v > 0 ? v : 0.0; }
+
+// W x + b.
+Vector affine(const Matrix& W, const Vector& b, const Vector& x) {
+  Vector out(W.size());
+  for (std::size_t r = 0; r < W.size(); ++r) {
+    double s = b[r];
+    for (std::size_t c = 0; c < x.size(); ++c) s += W[r][c] * x[c];
+    out[r] = s;
+  }
+  return out;
+}
+
+}  // namespace
+
+double StateStep::operator()(double x) const { return 1.0 / (1.0 + std::exp(-sigmoid_steepness * x)); }
+
+double bmru_update(double c, double beta1, double delta, double previous_state, const StateStep& step) {
+  const double beta2 = beta1 + delta;
+  if (!step.exact()) {
+    const double high = step(c - beta2);
+    return high + (1.0 - high) * step(c - beta1) * previous_state;
+  }
+  if (c > beta2) return 1.0;
+  if (c < beta1) return 0.0;
+  return previous_state;
+}
+
+BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state, const StateStep& state_step) {
+  Vector xp(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) xp[i] = relu(x[i]);
+  BmruStep step;
+  step.candidate = affine(layer.W_c, layer.b_c, xp);
+  const std::size_t n = layer.units();
+  step.state.resize(n);
+  step.h.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    step.candidate[i] = relu(step.candidate[i]);
+    step.state[i] = bmru_update(step.candidate[i], layer.beta1[i], layer.delta[i], previous_state[i], state_step);
+    step.h[i] = layer.alpha[i] * step.state[i];
+  }
+  step.output = affine(layer.W_p, layer.b_p, step.h);
+  for (std::size_t j = 0; j < step.output.size(); ++j) {
+    step.output[j] = relu(step.output[j]);
+    if (layer.skip) step.output[j] += xp[j];
+  }
+  return step;
+}
+
+Vector linear_step(const LinearLayer& layer, const Vector& x) {
+  Vector y = affine(layer.W, layer.b, x);
+  for (auto& v : y) v = relu(v);
+  return y;
+}
+
+Vector readout_step(const ReadoutLayer& layer, const Vector& y) { return affine(layer.W, layer.b, y); }
+
+int argmax(const Vector& values) {
+  int best = 0;
+  for (std::size_t i = 1; i < values.size(); ++i)
+    if (values[i] > values[best]) best = static_cast<int>(i);
+  return best;
+}
+
+Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_last) {
+  Vote vote;
+  const int frames = static_cast<int>(frame_class.size());
+  vote.first_frame = (vote_last > 0 && vote_last < frames) ? frames - vote_last : 0;
+  vote.counts.assign(classes, 0);
+  for (int t = vote.first_frame; t < frames; ++t) ++vote.counts[frame_class[t]];
+  Vector as_double(vote.counts.begin(), vote.counts.end());
+  vote.decision = argmax(as_double);
+  int runner_up = 0;
+  for (int k = 0; k < classes; ++k)
+    if (k != vote.decision) runner_up = std::max(runner_up, vote.counts[k]);
+  vote.margin = vote.counts[vote.decision] - runner_up;
+  vote.borderline = vote.margin <= 0.05 * (frames - vote.first_frame);
+  return vote;
+}
+
+bool borderline_candidate(double candidate, double beta1, double delta) {
+  const double beta2 = beta1 + delta;
+  const auto near = [&](double threshold) {
+    return std::abs(candidate - threshold) <= std::max(0.02 * threshold, 0.01);
+  };
+  return near(beta1) || near(beta2);
+}
+
+InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step) {
+  InferenceResult result;
+  result.layers.resize(network.layers.size());
+  // The running state of every BMRU layer, starting from s0.
+  std::vector<Vector> states(network.layers.size());
+  for (std::size_t l = 0; l < network.layers.size(); ++l)
+    if (const auto* b = std::get_if<BmruLayer>(&network.layers[l])) states[l].assign(b->s0.begin(), b->s0.end());
+
+  for (const Vector& frame : frames) {
+    if (frame.size() != static_cast<std::size_t>(network.inputs))
+      throw std::invalid_argument("infer: a frame's width differs from the network's inputs");
+    Vector signal = frame;
+    for (std::size_t l = 0; l < network.layers.size(); ++l) {
+      LayerTrace& trace = result.layers[l];
+      const Layer& layer = network.layers[l];
+      if (const auto* b = std::get_if<BmruLayer>(&layer)) {
+        BmruStep step = bmru_step(*b, signal, states[l], state_step);
+        states[l] = step.state;
+        trace.candidate.push_back(step.candidate);
+        trace.state.push_back(step.state);
+        trace.h.push_back(step.h);
+        signal = step.output;
+      } else if (const auto* lin = std::get_if<LinearLayer>(&layer)) {
+        signal = linear_step(*lin, signal);
+      } else {
+        signal = readout_step(std::get<ReadoutLayer>(layer), signal);
+      }
+      trace.output.push_back(signal);
+    }
+    result.logits.push_back(signal);
+    result.frame_class.push_back(argmax(signal));
+  }
+  result.vote = majority_vote(result.frame_class, network.classes(), network.vote_last);
+  return result;
+}
+
+}  // namespace picospice::network

@@ -1,0 +1,95 @@
+// The software model of an FQ-BMRU network, exactly as DESIGN.md section 1 writes it. This is the
+// reference the circuit is judged against, and the forward pass a trainer reuses: the per-layer
+// step functions are pure and public.
+//
+//   bmru:    c = max(W_c max(x,0) + b_c, 0);  beta2 = beta1 + delta
+//            s = 1 if c > beta2;  s = s_prev if beta1 <= c <= beta2;  s = 0 if c < beta1
+//            h = alpha * s;  y = max(W_p h + b_p, 0) (+ x with skip)
+//   linear:  y = max(W x + b, 0)
+//   readout: z = W y + b
+//
+// Decision: each frame's class is the argmax of its logits (ties: the lowest class index); the
+// sequence's decision is the class with the most frames over the voted window (all frames, or the
+// last `vote_last`), ties again going to the lowest class index. Both tie rules are arbitrary but
+// fixed, so that software and circuit are scored the same way.
+#pragma once
+#include <variant>
+#include <vector>
+
+#include "codesign/network.hpp"
+
+namespace picospice::network {
+
+// The Heaviside inside the state update. The software model and the circuit use the exact step;
+// only the trainer's gradient check (tests/unit/test_training.cpp) swaps in a steep logistic
+// sigmoid, so that finite differences of the whole network exist and can be compared with the
+// backward pass. Written as one formula, the update is
+//   s = H(c - beta2) + (1 - H(c - beta2)) * H(c - beta1) * s_prev,
+// which is the three-region rule when H is the exact step (H(0) = 0 in the first term and 1 in the
+// second, so both band edges hold, as DESIGN.md's <= says).
+struct StateStep {
+  double sigmoid_steepness = 0;  // 0: the exact step; k > 0: H(x) = 1 / (1 + exp(-k x))
+  bool exact() const { return sigmoid_steepness <= 0; }
+  double operator()(double x) const;  // the smooth H (only meaningful when !exact())
+};
+
+struct BmruStep {
+  Vector candidate;  // c, model units
+  Vector state;      // s, 0 or 1
+  Vector h;          // alpha * s
+  Vector output;     // y
+};
+
+// One frame of a BMRU layer, given the input x and the previous state (0/1 per unit).
+BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state,
+                   const StateStep& step = {});
+// The three-region update for one unit (force low / hold / force high).
+double bmru_update(double candidate, double beta1, double delta, double previous_state, const StateStep& step = {});
+Vector linear_step(const LinearLayer& layer, const Vector& x);
+Vector readout_step(const ReadoutLayer& layer, const Vector& y);
+
+// Per frame, per layer. candidate/state/h stay empty for non-BMRU layers; for the readout,
+// output holds the logits.
+struct LayerTrace {
+  std::vector<Vector> candidate, state, h, output;
+};
+
+struct Vote {
+  std::vector<int> counts;  // frames won by each class in the voted window
+  int decision = 0;
+  int first_frame = 0;      // the window is [first_frame, frames)
+  int margin = 0;           // winner's count minus the runner-up's
+  // A clip is borderline when the vote is won by at most 5% of its voted frames (DESIGN.md).
+  bool borderline = false;
+};
+
+struct InferenceResult {
+  std::vector<LayerTrace> layers;
+  std::vector<Vector> logits;    // per frame
+  std::vector<int> frame_class;  // argmax per frame
+  Vote vote;
+};
+
+InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& step = {});
+
+// Index of the largest value, the lowest index on ties.
+int argmax(const Vector& values);
+Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_last);
+
+// DESIGN.md's borderline frame: the candidate lies within max(2% of the threshold, 0.01 units)
+// of beta1 or of beta2 = beta1 + delta.
+bool borderline_candidate(double candidate, double beta1, double delta);
+
+// Calls f(layer, unit, candidate) for every unit-frame of every BMRU layer of `result`, a run of
+// `network` (frames in order within a layer).
+template <class F>
+void for_each_candidate(const Network& network, const InferenceResult& result, F&& f) {
+  for (std::size_t l = 0; l < network.layers.size(); ++l) {
+    const auto* layer = std::get_if<BmruLayer>(&network.layers[l]);
+    if (!layer) continue;
+    for (const Vector& frame : result.layers[l].candidate)
+      for (std::size_t u = 0; u < frame.size(); ++u) f(*layer, u, frame[u]);
+  }
+}
+
+}  // namespace picospice::network

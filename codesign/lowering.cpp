@@ -1,0 +1,596 @@
+// Lowering a BMRU network to a cell-library netlist (see lowering.hpp for the mapping).
+#include "codesign/lowering.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "codesign/characterize.hpp"
+#include "codesign/frame_blanking.hpp"
+
+namespace picospice::network {
+namespace {
+
+// The library's default diode widths (nmirror wi=1u, pmirror wi=2u, L=4u): the unit width a
+// weight of 1 copies at, so a mirror of ratio |w| has an output |w| times as wide.
+constexpr double kNmosUnitWidth = 1e-6;
+constexpr double kPmosUnitWidth = 2e-6;
+constexpr double kMirrorLength = 4e-6;
+// The preset switches (see preset_sources()).
+constexpr double kPresetWidth = 0.5e-6, kPresetLength = 10e-6;
+// The initial-state preset window of the first BMRU layer, as a fraction of frame 0, and the
+// delay of each further layer's release (see preset_sources()).
+constexpr double kPresetFraction = 0.05;
+constexpr double kPresetStagger = 0.25;
+
+// What the lowering needs to know of the cell library: pins and transistors of each subcircuit.
+struct CellLibrary {
+  std::string path;
+  std::map<std::string, int> pins, transistors;
+  std::map<std::string, std::map<std::string, double>> models;  // .model name -> parameter -> value
+
+  void require(const std::string& name, int pin_count) const {
+    const auto it = pins.find(name);
+    if (it == pins.end())
+      throw std::runtime_error(fmt::format("{}: the lowering needs subcircuit `{}` ({} pins), which the cell library "
+                                           "does not define", path, name, pin_count));
+    if (it->second != pin_count)
+      throw std::runtime_error(fmt::format("{}: subcircuit `{}` has {} pins, the lowering expects {}", path, name,
+                                           it->second, pin_count));
+  }
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A number with an optional SPICE scale suffix (300u, 8.5m, 1meg); NaN when malformed.
+double parse_si(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nan("");
+  }
+  const std::string suffix = lower(text.substr(used));
+  if (suffix.rfind("meg", 0) == 0) return v * 1e6;
+  static const std::map<char, double> scale{{'f', 1e-15}, {'p', 1e-12}, {'n', 1e-9}, {'u', 1e-6},
+                                            {'m', 1e-3},  {'k', 1e3},   {'g', 1e9},  {'t', 1e12}};
+  if (suffix.empty()) return v;
+  const auto it = scale.find(suffix[0]);
+  return it == scale.end() ? v : v * it->second;
+}
+
+// Counts the pins of every `.subckt` (the words before `params:` or the first `name=value`) and
+// the MOSFET lines (M...) up to its `.ends`. Nested subcircuit calls are not expanded: the
+// library's cells are flat.
+CellLibrary read_cell_library(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the cell library");
+  CellLibrary lib;
+  lib.path = path;
+  std::string line, current;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string first;
+    if (!(words >> first)) continue;
+    first = lower(first);
+    if (first == ".subckt") {
+      words >> current;
+      current = lower(current);
+      int pins = 0;
+      std::string w;
+      while (words >> w && lower(w) != "params:" && w.find('=') == std::string::npos) ++pins;
+      lib.pins[current] = pins;
+      lib.transistors[current] = 0;
+    } else if (first == ".model") {
+      std::string name, type, w;
+      words >> name >> type;
+      auto& card = lib.models[lower(name)];
+      while (words >> w) {
+        const auto eq = w.find('=');
+        if (eq != std::string::npos) card[lower(w.substr(0, eq))] = parse_si(w.substr(eq + 1));
+      }
+    } else if (first == ".ends") {
+      current.clear();
+    } else if (!current.empty() && first[0] == 'm') {
+      ++lib.transistors[current];
+    }
+  }
+  return lib;
+}
+
+// The gain of the sourcing path (NMOS ratio-1 copy, then PMOS mirror) into a summing node held
+// at a diode's voltage, from the library's model cards. In weak inversion a mirror's ratio is exact
+// up to channel-length modulation, (1 + LAMBDA*VDS_out) / (1 + LAMBDA*VDS_diode), and the copy
+// works against a large VDS difference twice: its output sits at the PMOS diode's node
+// (VDD - VSG_p) against the NMOS diode's VGS_n, and the PMOS output sees VDD - VGS_n against
+// VSG_p. Both gate voltages are taken at one model unit of current:
+//   V = VTO + N*UT*ln(I / Ispec),  Ispec = 2*N*KP*(W/L)*UT^2  (DESIGN.md section 3).
+// (The characterization's mirror table holds each output at its diode's own voltage, so it
+// cannot show this error; with the generic card it is about +2.4%.)
+double sourcing_path_gain(const CellLibrary& lib, double unit_current, double vdd) {
+  const auto n = lib.models.find("nch"), p = lib.models.find("pch");
+  if (n == lib.models.end() || p == lib.models.end()) return 1.0;
+  const double ut = 0.025865;
+  const auto gate_voltage = [&](const std::map<std::string, double>& card, double width) {
+    const double slope = card.count("n") ? card.at("n") : 1.35;
+    const double vto = std::abs(card.count("vto") ? card.at("vto") : 0.45);
+    const double kp = card.count("kp") ? card.at("kp") : 1e-4;
+    const double ispec = 2 * slope * kp * (width / kMirrorLength) * ut * ut;
+    return vto + slope * ut * std::log(unit_current / ispec);
+  };
+  const auto lambda = [](const std::map<std::string, double>& card) {
+    return card.count("lambda") && std::isfinite(card.at("lambda")) ? card.at("lambda") : 0.0;
+  };
+  const double vgs_n = gate_voltage(n->second, kNmosUnitWidth), vsg_p = gate_voltage(p->second, kPmosUnitWidth);
+  const double ln = lambda(n->second), lp = lambda(p->second);
+  const double copy = (1 + ln * (vdd - vsg_p)) / (1 + ln * vgs_n);
+  const double source = (1 + lp * (vdd - vgs_n)) / (1 + lp * vsg_p);
+  return copy * source;
+}
+
+std::string si(double v) { return fmt::format("{:.6g}", v); }
+
+// A PWL source line, `prefix` then the (time, value) points, wrapped with `+` continuations.
+std::string pwl_line(const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
+  std::string line = prefix + " PWL(", text;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const std::string pair = si(points[i].first) + " " + si(points[i].second) + (i + 1 < points.size() ? " " : ")");
+    if (line.size() + pair.size() > 100) {
+      text += line + "\n";
+      line = "+ ";
+    }
+    line += pair;
+  }
+  return text + line;
+}
+std::string microns(double metres) { return fmt::format("{:.6g}u", metres * 1e6); }
+
+// One destination of a signal's fan-out.
+struct FanoutEdge {
+  std::string destination;
+  double weight = 0;  // quantized, non-zero
+};
+
+// The netlist body being written, with the transistor count kept alongside.
+class NetlistText {
+ public:
+  explicit NetlistText(const CellLibrary& library) : library_(library) {}
+  void line(const std::string& s) { text_ += s + "\n"; }
+  void comment(const std::string& s) { text_ += "* " + s + "\n"; }
+  void blank() { text_ += "\n"; }
+  void instance(const std::string& name, const std::vector<std::string>& nodes, const std::string& cell,
+                const std::string& params = "") {
+    std::string s = "x" + name;
+    for (const auto& n : nodes) s += " " + n;
+    s += " " + cell;
+    if (!params.empty()) s += " " + params;
+    line(s);
+    transistors_ += library_.transistors.at(cell);
+  }
+  void add_transistors(int n) { transistors_ += n; }
+  const std::string& text() const { return text_; }
+  int transistors() const { return transistors_; }
+
+ private:
+  const CellLibrary& library_;
+  std::string text_;
+  int transistors_ = 0;
+};
+
+// Splits `n` mirror outputs into library mirrors of 4, 2 and 1 outputs.
+std::vector<int> mirror_groups(std::size_t n) {
+  std::vector<int> groups;
+  while (n >= 4) { groups.push_back(4); n -= 4; }
+  if (n >= 2) { groups.push_back(2); n -= 2; }
+  if (n == 1) groups.push_back(1);
+  return groups;
+}
+
+// Emits the mirrors that copy one signal (current into `input`) to `outputs` at the given ratios.
+// NMOS outputs sink from their destinations, PMOS outputs source into them. `size` multiplies
+// every W and L (the device-area option: sqrt(area)), so the ratios stay.
+void emit_mirror(NetlistText& out, const std::string& label, const std::string& input,
+                 const std::vector<FanoutEdge>& outputs, bool pmos, const std::string& supply, double size) {
+  const double unit = (pmos ? kPmosUnitWidth : kNmosUnitWidth) * size;
+  const auto groups = mirror_groups(outputs.size());
+  // Parallel diodes share the input current in proportion to width: each gets 1/k of the unit
+  // width so that the total stays the unit and every output keeps ratio |w|.
+  const double diode = unit / static_cast<double>(groups.size());
+  std::size_t next = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const int n = groups[g];
+    const std::string cell = std::string(pmos ? "pmirror" : "nmirror") + (n == 1 ? "" : std::to_string(n));
+    std::vector<std::string> nodes{input};
+    std::string params = "wi=" + microns(diode);
+    for (int k = 0; k < n; ++k, ++next) {
+      nodes.push_back(outputs[next].destination);
+      params += fmt::format(" wo{}={}", n == 1 ? "" : std::to_string(k + 1),
+                            microns(std::abs(outputs[next].weight) * unit));
+    }
+    if (size != 1) params += " l=" + microns(kMirrorLength * size);
+    nodes.push_back(pmos ? supply : "0");
+    out.instance(fmt::format("{}_{}{}", pmos ? "pm" : "nm", label, groups.size() > 1 ? "_" + std::to_string(g) : ""),
+                 nodes, cell, params);
+  }
+}
+
+// The lowering of one network, layer by layer.
+class Lowering {
+ public:
+  Lowering(const Network& net, const LoweringOptions& options, const CellLibrary& library, double copy_trim)
+      : net_(net), options_(options), body_(library), copy_trim_(copy_trim), size_(std::sqrt(options.area)) {}
+
+  LoweredNetwork run(const std::vector<Vector>& frames);
+
+ private:
+  // Quantizes w (recording it under `path`) and, when non-zero, adds the edge signal -> dest.
+  double connect(const std::string& signal, const std::string& dest, double w, const std::string& path) {
+    const double q = std::round(std::abs(w) * options_.grid) / options_.grid * (w < 0 ? -1.0 : 1.0);
+    QuantizedWeight record{path, w, q};
+    result_.weights.push_back(record);
+    if (std::abs(q - w) > std::abs(result_.largest_error.effective - result_.largest_error.wanted))
+      result_.largest_error = record;
+    if (q == 0) ++result_.omitted_weights;
+    else add_edge(signal, dest, q);
+    return q;
+  }
+  void add_edge(const std::string& signal, const std::string& dest, double w) {
+    fanout_[signal].push_back({dest, w});
+  }
+  void bias(const std::string& node, double b, const std::string& supply) {
+    if (b == 0) return;
+    const std::string cell = b > 0 ? "isource" : "isink";
+    body_.instance("b_" + node, {node, supply, "0"}, cell, "i=" + si(std::abs(b) * net_.unit_current) + size_params(b > 0));
+  }
+  // The w and l of an isource (PMOS) / isink or relu (NMOS) at the device-area option; empty at
+  // area 1, where the library's defaults (2u or 1u by 4u) apply.
+  std::string size_params(bool pmos) const {
+    if (size_ == 1) return "";
+    return fmt::format(" w={} l={}", microns((pmos ? kPmosUnitWidth : kNmosUnitWidth) * size_),
+                       microns(kMirrorLength * size_));
+  }
+  // Emits the fan-out of every signal a layer consumes; a signal nobody reads gets a ReLU diode
+  // as its load, since the current pushed into it must go somewhere.
+  void emit_fanouts(const std::vector<std::string>& signals, const std::string& supply);
+  void lower_bmru(int index, BmruLayer& layer, const std::string& path);
+  void emit_inputs(const std::vector<Vector>& frames);
+  void preset_sources();
+  void blanking_sources();
+  const LayerBlanking& blanking_of(int layer) const {
+    for (const auto& b : blanking_)
+      if (b.layer == layer) return b;
+    throw std::logic_error("lowering: no blanking planned for a BMRU layer");
+  }
+  std::string header(int frames) const;
+
+  const Network& net_;
+  const LoweringOptions& options_;
+  NetlistText body_;
+  LoweredNetwork result_;
+  std::map<std::string, std::vector<FanoutEdge>> fanout_;
+  std::vector<std::string> signals_;  // the current layer's input signal nodes
+  double copy_trim_ = 1.0;            // gain the ratio-1 copies compensate (1: none)
+  double size_ = 1.0;                 // every W and L times this: sqrt(options_.area)
+  std::vector<LayerBlanking> blanking_;  // per BMRU layer (frame_blanking.hpp)
+};
+
+void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::string& supply) {
+  for (const auto& s : signals) {
+    const auto& edges = fanout_[s];
+    std::vector<FanoutEdge> sinks, sources;
+    for (const auto& e : edges) (e.weight < 0 ? sinks : sources).push_back(e);
+    if (edges.empty()) {
+      body_.instance("relu_" + s, {s, "0"}, "relu", size_params(false));
+      continue;
+    }
+    std::string targets;
+    for (const auto& e : edges) targets += fmt::format(" {}({:+g})", e.destination, e.weight);
+    body_.comment("fan-out of " + s + ":" + targets);
+    // The ratio-1 copy into the PMOS diode; with a calibration it is trimmed (off the weight grid:
+    // it is a fixed part of the design) by the sourcing path's predicted gain.
+    if (!sources.empty()) sinks.push_back({s + "_p", 1.0 / copy_trim_});
+    emit_mirror(body_, s, s, sinks, false, supply, size_);
+    if (!sources.empty()) emit_mirror(body_, s, s + "_p", sources, true, supply, size_);
+  }
+}
+
+void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
+  const std::string supply = fmt::format("vdd_l{}", L), cells = fmt::format("vdd_l{}_cells", L);
+  const double unit = net_.unit_current;
+  std::vector<std::string> h(layer.units());
+  for (std::size_t u = 0; u < layer.units(); ++u) {
+    const std::string c = fmt::format("l{}_c{}", L, u);
+    for (std::size_t j = 0; j < signals_.size(); ++j)
+      layer.W_c[u][j] = connect(signals_[j], c, layer.W_c[u][j], fmt::format("{}.W_c[{}][{}]", path, u, j));
+    bias(c, layer.b_c[u], supply);
+  }
+  body_.blank();
+  body_.comment(fmt::format("layer {} cells: candidate i(vcand_l{}_u*), output i(vout_l{}_u*), inverted state "
+                            "v(xcell_l{}_u*.x)", L, L, L, L));
+  for (std::size_t u = 0; u < layer.units(); ++u) {
+    const double beta2 = (layer.beta1[u] + layer.delta[u]) * unit;
+    double ith = beta2, iw = layer.delta[u] * unit, ig = layer.alpha[u] * unit;
+    if (options_.calibration) {
+      ith = options_.calibration->ithresh_for(beta2);
+      iw = options_.calibration->iwidth_for(iw, ith);
+      ig = options_.calibration->igain_for(ig);
+    }
+    const std::string id = fmt::format("l{}_u{}", L, u);
+    body_.comment(fmt::format("unit {}: beta1 {:g} delta {:g} alpha {:g} s0 {} -> ith {} iw {} ig {}{}", u,
+                              layer.beta1[u], layer.delta[u], layer.alpha[u], layer.s0[u], si(ith), si(iw), si(ig),
+                              options_.calibration ? " (calibrated)" : ""));
+    const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
+    body_.instance("bias_" + id, {cells, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
+                   fmt::format("ith={} iw={} ig={}{}", si(ith), si(iw), si(ig), area));
+    body_.line(fmt::format("vcand_{0} l{1}_c{2} {0}_in 0", id, L, u));
+    body_.instance("cell_" + id, {id + "_in", id + "_out", cells, "0", id + "_bt", id + "_bw", id + "_bg"},
+                   "schmitt9", area.empty() ? "" : area.substr(1));
+    if (options_.frame_blanking) {
+      const UnitBlanking& blank = blanking_of(L).units[u];
+      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), "0"}, "schmitt9_blank",
+                     fmt::format("wt={} ww={} l={}", microns(blank.threshold * kNmosUnitWidth * size_),
+                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+    }
+    h[u] = fmt::format("l{}_h{}", L, u);
+    body_.line(fmt::format("vout_{0} {0}_out {1} 0", id, h[u]));
+    // The initial state: a switch forces the summing node high (s0 = 1) or to ground (s0 = 0)
+    // during the preset window, then lets go (see preset_sources()).
+    const std::string switch_size =
+        fmt::format("W={} L={}", microns(kPresetWidth * size_), microns(kPresetLength * size_));
+    if (layer.s0[u])
+      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, cells, cells, switch_size));
+    else body_.line(fmt::format("mreset_{} l{}_c{} preset_reset_l{} 0 0 nch {}", id, L, u, L, switch_size));
+    body_.add_transistors(1);
+    result_.units.push_back({L, static_cast<int>(u), "i(vcand_" + id + ")", "i(vout_" + id + ")", layer.alpha[u]});
+  }
+  std::vector<std::string> y(layer.W_p.size()), p(layer.W_p.size());
+  for (std::size_t j = 0; j < layer.W_p.size(); ++j) {
+    y[j] = fmt::format("l{}_y{}", L, j);
+    p[j] = layer.skip ? fmt::format("l{}_p{}", L, j) : y[j];
+    for (std::size_t u = 0; u < layer.units(); ++u)
+      layer.W_p[j][u] = connect(h[u], p[j], layer.W_p[j][u], fmt::format("{}.W_p[{}][{}]", path, j, u));
+    bias(p[j], layer.b_p[j], supply);
+    if (layer.skip) {  // y = max(W_p h + b_p, 0) + x: exact ratio-1 copies, not weights
+      add_edge(p[j], y[j], 1.0);
+      add_edge(signals_[j], y[j], 1.0);
+    }
+  }
+  body_.blank();
+  body_.comment(fmt::format("layer {} mirrors (supply {})", L, supply));
+  std::vector<std::string> consumed = signals_;
+  consumed.insert(consumed.end(), h.begin(), h.end());
+  if (layer.skip) consumed.insert(consumed.end(), p.begin(), p.end());
+  emit_fanouts(consumed, supply);
+  signals_ = y;
+}
+
+// Initial states. A .ic on each cell's x node would say it directly, but a bistable cell held at
+// one rail by .ic does not converge in the operating point; instead each cell gets one switch on
+// its summing node, driven from two gate lines per BMRU layer during a preset window of frame 0:
+//   s0 = 1: PMOS mset_* (W/L 0.5/10, VSG 0.55 V: ~30 nA) sources into the summing node, above
+//           any beta2 of the operating range, so the cell switches high;
+//   s0 = 0: NMOS mreset_* (VGS 0.6 V, ~100 nA when on) holds the node near ground: low.
+// Released (VGS = 0) they leak below 0.1 pA. The cells then follow the frame-0 candidate exactly
+// as the software does from s0: low below beta1, held in the band, high above beta2. The k-th
+// BMRU layer is released at (0.05 + 0.25 k) of the frame (at most 0.55), after the layers before
+// it have settled (0.2-2.3 ms): released together, a downstream candidate could dip out of its
+// band while upstream cells settle and lose its s0. The preset currents flow for a fraction of one
+// frame, so their share of the average power is negligible.
+void Lowering::preset_sources() {
+  const double edge = net_.frame * options_.rise_fraction;
+  int k = 0;
+  for (std::size_t L = 0; L < net_.layers.size(); ++L) {
+    if (!std::holds_alternative<BmruLayer>(net_.layers[L])) continue;
+    const double end = net_.frame * std::min(0.55, kPresetFraction + kPresetStagger * k++);
+    body_.comment(fmt::format("layer {} state preset until {} s: gates of its mset_*/mreset_* switches", L, si(end)));
+    body_.line(fmt::format("vpreset_set_l{0} preset_set_l{0} 0 PWL(0 {1} {2} {1} {3} {4})", L, si(options_.vdd - 0.55),
+                           si(end), si(end + edge), si(options_.vdd)));
+    body_.line(fmt::format("vpreset_reset_l{0} preset_reset_l{0} 0 PWL(0 0.6 {1} 0.6 {2} 0)", L, si(end),
+                           si(end + edge)));
+  }
+}
+
+// One blanking reference per BMRU layer: the clocked I_b into an NMOS diode whose gate line drives
+// the layer's schmitt9_blank outputs (frame_blanking.hpp). Its current comes from the layer's
+// cell supply, so the blanking shows in the cells' power.
+void Lowering::blanking_sources() {
+  const double edge = net_.frame * options_.rise_fraction;
+  for (const auto& b : blanking_) {
+    body_.comment(fmt::format("layer {} blanking: I_b {} A from {:g}% of a frame before each frame (from frame 1) "
+                              "to {:g}% into it, then off over {:g}%; per cell T/W (units):", b.layer, si(b.current),
+                              100 * kBlankLead, 100 * b.release, 100 * kBlankRamp));
+    std::string sizes;
+    for (std::size_t u = 0; u < b.units.size(); ++u)
+      sizes += fmt::format("{}u{} {:.3g}/{:.3g}", sizes.empty() ? "" : ", ", u, b.units[u].threshold, b.units[u].width);
+    body_.comment("  " + sizes);
+    body_.line(pwl_line(fmt::format("iblank_l{0} vdd_l{0}_cells blank_l{0}", b.layer),
+                        blanking_waveform(b, net_.frame, result_.frames, edge)));
+    body_.line(fmt::format("mblank_l{0} blank_l{0} blank_l{0} 0 0 nch W={1} L={2}", b.layer,
+                           microns(kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+    body_.add_transistors(1);
+  }
+}
+
+void Lowering::emit_inputs(const std::vector<Vector>& frames) {
+  const double T = net_.frame, rise = net_.frame * options_.rise_fraction;
+  body_.comment(fmt::format("inputs: one PWL current per feature, from ground into in<k>, stepping every {} s "
+                            "with {} s edges", si(T), si(rise)));
+  for (int k = 0; k < net_.inputs; ++k) {
+    std::vector<std::pair<double, double>> points{{0.0, frames[0][k] * net_.unit_current}};
+    for (std::size_t t = 1; t < frames.size(); ++t) {
+      if (frames[t][k] == frames[t - 1][k]) continue;
+      points.push_back({t * T, frames[t - 1][k] * net_.unit_current});
+      points.push_back({t * T + rise, frames[t][k] * net_.unit_current});
+    }
+    body_.line(pwl_line(fmt::format("iin_{} 0 in{}", k, k), points));
+  }
+}
+
+std::string matrix_rows(const std::string& name, const Matrix& m) {
+  std::string s;
+  for (std::size_t r = 0; r < m.size(); ++r) {
+    std::string row;
+    for (double v : m[r]) row += fmt::format(" {:7.4g}", v);
+    s += fmt::format("*   {}[{}] ={}\n", name, r, row);
+  }
+  return s;
+}
+
+std::string Lowering::header(int frames) const {
+  std::string layers;
+  for (const auto& l : net_.layers)
+    layers += fmt::format("{}{} {}", layers.empty() ? "" : ", ", layer_type_name(l), layer_output_width(l));
+  std::string h = fmt::format("* {}: lowered by `picospice lower` (picospice-bmru/1 -> cells.lib); generated, do not edit\n",
+                              options_.title);
+  h += fmt::format("* network: {} inputs -> {}; unit current {} A; {} frames of {} s; VDD {} V\n", net_.inputs,
+                   layers, si(net_.unit_current), frames, si(net_.frame), si(options_.vdd));
+  h += fmt::format("* transistors: {}\n", body_.transistors());
+  if (options_.area == 1)
+    h += "* device area: 1 (--area K would multiply every W and L by sqrt(K))\n";
+  else
+    h += fmt::format("* device area: {} (every transistor's W and L times sqrt({}) = {:.6g}: W/L and currents as at area 1, "
+                     "gate area and capacitance {}x, mismatch sigma /{:.6g})\n",
+                     si(options_.area), si(options_.area), size_, si(options_.area), size_);
+  const auto& e = result_.largest_error;
+  h += fmt::format("* weights: |w| quantized to multiples of 1/{} of the unit mirror width (NMOS {}, PMOS {}, "
+                   "L {}); {} of {} weights quantize to 0 and are omitted\n",
+                   options_.grid, microns(kNmosUnitWidth * size_), microns(kPmosUnitWidth * size_),
+                   microns(kMirrorLength * size_), result_.omitted_weights, result_.weights.size());
+  if (e.path.empty() || e.effective == e.wanted) h += "* largest quantization error: 0 (every weight is on the grid)\n";
+  else
+    h += fmt::format("* largest quantization error: {:.4g} ({}: {:.6g} -> {:.6g})\n", std::abs(e.effective - e.wanted),
+                     e.path, e.wanted, e.effective);
+  h += fmt::format("* schmitt9 biases: {}\n", options_.calibration
+                                                  ? "pre-distorted with the calibration " + options_.calibration->source
+                                                  : "ith = beta2, iw = delta, ig = alpha (uncalibrated)");
+  if (!options_.frame_blanking) h += "* frame blanking: off (the cells follow their candidates continuously)\n";
+  if (!blanking_.empty()) {
+    h += "* frame blanking (frame_blanking.hpp): each BMRU layer's cells hold their state until its release, then\n"
+         "*   decide on the settled candidate; I_b and release per layer:";
+    for (const auto& b : blanking_) h += fmt::format(" l{} {} A at {:g}%", b.layer, si(b.current), 100 * b.release);
+    h += "\n*   (per-cell band widening T/W in the layer's blanking comment)";
+    h += "\n";
+  }
+  if (copy_trim_ != 1.0)
+    h += fmt::format("* sourcing copies: ratio 1/{:.4f}, compensating the predicted channel-length modulation of the "
+                     "copy + PMOS path\n", copy_trim_);
+  h += "* probes: i(vcand_l<L>_u<u>) candidate, i(vout_l<L>_u<u>) output h (A, alpha*unit when high),\n"
+       "*         v(xcell_l<L>_u<u>.x) inverted state, i(vlogit_<k>) logit k (A),\n"
+       "*         i(vdd_l<L>) and i(vdd_l<L>_cells): supply of layer L's mirrors/biases and of its cells\n";
+  h += "* effective weights:\n";
+  for (std::size_t l = 0; l < result_.effective.layers.size(); ++l) {
+    const Layer& layer = result_.effective.layers[l];
+    if (const auto* b = std::get_if<BmruLayer>(&layer)) {
+      h += matrix_rows(fmt::format("layers[{}].W_c", l), b->W_c);
+      h += matrix_rows(fmt::format("layers[{}].W_p", l), b->W_p);
+    } else if (const auto* lin = std::get_if<LinearLayer>(&layer)) {
+      h += matrix_rows(fmt::format("layers[{}].W", l), lin->W);
+    } else {
+      h += matrix_rows(fmt::format("layers[{}].W", l), std::get<ReadoutLayer>(layer).W);
+    }
+  }
+  return h;
+}
+
+LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
+  result_.effective = net_;
+  result_.frames = static_cast<int>(frames.size());
+  result_.tstop = frames.size() * net_.frame;
+
+  body_.blank();
+  body_.comment("supplies: one per layer for its mirrors and biases, one per BMRU layer for its cells");
+  for (std::size_t L = 0; L < net_.layers.size(); ++L) {
+    body_.line(fmt::format("vdd_l{0} vdd_l{0} 0 {1}", L, si(options_.vdd)));
+    result_.supplies.push_back({fmt::format("i(vdd_l{})", L), static_cast<int>(L), false});
+    if (std::holds_alternative<BmruLayer>(net_.layers[L])) {
+      body_.line(fmt::format("vdd_l{0}_cells vdd_l{0}_cells 0 {1}", L, si(options_.vdd)));
+      result_.supplies.push_back({fmt::format("i(vdd_l{}_cells)", L), static_cast<int>(L), true});
+    }
+  }
+  body_.blank();
+  preset_sources();
+  body_.blank();
+  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames);
+  blanking_sources();
+  body_.blank();
+  emit_inputs(frames);
+  for (int k = 0; k < net_.inputs; ++k) signals_.push_back(fmt::format("in{}", k));
+
+  for (std::size_t L = 0; L < net_.layers.size(); ++L) {
+    Layer& layer = result_.effective.layers[L];
+    const std::string path = fmt::format("layers[{}]", L), supply = fmt::format("vdd_l{}", L);
+    body_.blank();
+    body_.comment(fmt::format("---- layer {}: {} ----", L, layer_type_name(layer)));
+    if (auto* b = std::get_if<BmruLayer>(&layer)) {
+      lower_bmru(static_cast<int>(L), *b, path);
+      continue;
+    }
+    const bool readout = std::holds_alternative<ReadoutLayer>(layer);
+    Matrix& W = readout ? std::get<ReadoutLayer>(layer).W : std::get<LinearLayer>(layer).W;
+    const Vector& b = readout ? std::get<ReadoutLayer>(layer).b : std::get<LinearLayer>(layer).b;
+    std::vector<std::string> outputs;
+    for (std::size_t r = 0; r < W.size(); ++r) {
+      const std::string node = readout ? fmt::format("z{}", r) : fmt::format("l{}_y{}", L, r);
+      for (std::size_t j = 0; j < signals_.size(); ++j)
+        W[r][j] = connect(signals_[j], node, W[r][j], fmt::format("{}.W[{}][{}]", path, r, j));
+      bias(node, b[r], supply);
+      if (readout) {
+        body_.line(fmt::format("vlogit_{0} z{0} 0 {1}", r, si(options_.readout_voltage)));
+        result_.logits.push_back(fmt::format("i(vlogit_{})", r));
+      }
+      outputs.push_back(node);
+    }
+    emit_fanouts(signals_, supply);
+    signals_ = outputs;
+  }
+
+  // Output: only the probes (a large network's every node would cost memory for nothing; delete
+  // the .save line to keep them all).
+  std::string saves;
+  for (const auto& u : result_.units) saves += " " + u.candidate + " " + u.output;
+  for (const auto& z : result_.logits) saves += " " + z;
+  for (const auto& s : result_.supplies) saves += " " + s.current;
+  body_.line(".save" + saves);
+  // Output every 1% of a frame; the step is limited to 5% of a frame so that each input edge and
+  // each cell's switching (0.2-2.3 ms) is resolved.
+  body_.line(fmt::format(".tran {} {} 0 {}", si(net_.frame / 100), si(result_.tstop), si(net_.frame / 20)));
+  body_.line(".end");
+
+  const std::string library = options_.cell_library.empty() ? cells::cell_library_path() : options_.cell_library;
+  result_.transistors = body_.transistors();
+  result_.netlist = header(result_.frames) + ".include " + library + "\n" + body_.text();
+  return result_;
+}
+
+}  // namespace
+
+LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& frames,
+                             const LoweringOptions& options) {
+  if (frames.empty()) throw NetworkError("lower: the input sequence has no frames");
+  if (options.grid < 1) throw NetworkError("lower: the weight grid must be at least 1");
+  if (!(options.area > 0) || !std::isfinite(options.area))
+    throw NetworkError(fmt::format("lower: the device area factor must be a positive number, got {}", options.area));
+  for (const auto& f : frames)
+    if (f.size() != static_cast<std::size_t>(network.inputs))
+      throw NetworkError("lower: a frame's width differs from the network's inputs");
+  const std::string path = options.cell_library.empty() ? cells::cell_library_path() : options.cell_library;
+  const CellLibrary library = read_cell_library(path);
+  for (const auto& [name, pins] : std::vector<std::pair<std::string, int>>{
+           {"schmitt9", 7}, {"schmitt9_bias", 5}, {"schmitt9_blank", 4}, {"nmirror", 3}, {"nmirror2", 4}, {"nmirror4", 6}, {"pmirror", 3},
+           {"pmirror2", 4}, {"pmirror4", 6}, {"relu", 2}, {"isource", 3}, {"isink", 3}})
+    library.require(name, pins);
+  const double copy_trim = options.calibration ? sourcing_path_gain(library, network.unit_current, options.vdd) : 1.0;
+  Lowering lowering(network, options, library, copy_trim);
+  return lowering.run(frames);
+}
+
+}  // namespace picospice::network

@@ -1,0 +1,103 @@
+// Lowering: a BMRU network plus an input sequence -> a hierarchical netlist of cell-library
+// primitives (netlists/cells/cells.lib) that `picospice run` and `export-ngspice` both read.
+//
+// The mapping (DESIGN.md section 1):
+//   signal        every non-negative signal (an input, a cell output h, a layer output y) is a
+//                 current flowing INTO the NMOS diode(s) at its node; those diodes are the input
+//                 transistors of the mirrors that copy it onward, and so also its ReLU diode.
+//   weight w      a mirror output of width |w_q| * unit width at L = 4 um, |w| quantized to
+//                 multiples of 1/grid (a weight that quantizes to 0 is omitted). w < 0: an NMOS
+//                 output of the signal's own diode, sinking from the destination. w > 0: a PMOS
+//                 output sourcing into the destination, from a PMOS diode that a ratio-1 NMOS
+//                 output of the signal feeds (node SIGNAL_p). Outputs go in groups of 4/2/1 through
+//                 nmirror4/2/nmirror (pmirror4/2/pmirror); when a signal needs k such groups their
+//                 diodes sit in parallel, each 1/k of the unit width, so the ratio stays |w_q|.
+//   bias b        isource (b > 0) or isink (b < 0) of |b| * unit_current into the summing node.
+//   bmru unit     summing node l{L}_c{u} -> 0 V ammeter vcand_l{L}_u{u} -> schmitt9 `in` (its M1 is
+//                 the unit's ReLU diode) ; schmitt9 `out` -> 0 V ammeter vout_l{L}_u{u} -> node
+//                 l{L}_h{u}. One schmitt9_bias per unit: ith = beta2, iw = delta, ig = alpha
+//                 (times unit_current; pre-distorted with a calibration).
+//   layer output  node l{L}_y{j} (linear, bmru). With skip, the W_p sum is l{L}_p{j} and y_j sums
+//                 ratio-1 copies of p_j and of the layer input.
+//   readout       node z{k} held at `readout_voltage` by a source vlogit_{k}: i(vlogit_{k}) (the
+//                 current into its + terminal) is the logit times unit_current.
+//   supplies      vdd_l{L} feeds the mirrors and biases of layer L (those implementing its
+//                 formula, including the copies of its input); vdd_l{L}_cells feeds its schmitt9
+//                 cells and their bias references. Input sources draw no supply power (they stand
+//                 for the front end and sit between ground and the input node).
+//   blanking      per BMRU layer a clocked reference I_b (iblank_l{L} into diode mblank_l{L}) and
+//                 per cell a schmitt9_blank that widens its band by I_b from just before each frame
+//                 to the layer's release: the cells decide once per frame, on settled candidates
+//                 (frame_blanking.hpp). Counted in the transistors (2 per cell, 1 per layer).
+//   device area   LoweringOptions::area = K multiplies every W and L (mirrors, biases, ReLU diodes,
+//                 the cells through schmitt9's `area` parameter, the preset switches) by sqrt(K).
+//   state         v(xcell_l{L}_u{u}.x) is the cell's inverted state (low = 1); the agreement
+//                 reads the state from i(vout_...) > alpha/2 instead.
+//   initial state early in frame 0 a switch per cell (mset_l{L}_u{u}, PMOS, for s0 = 1;
+//                 mreset_l{L}_u{u}, NMOS, for s0 = 0) forces its summing node high or to ground,
+//                 then lets go (layer by layer: 5%, 30%, 55% of the frame); gates driven by
+//                 vpreset_set_l{L} / vpreset_reset_l{L}. Counted in the transistors (one per unit).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "codesign/calibration.hpp"
+#include "codesign/network.hpp"
+
+namespace picospice::network {
+
+struct LoweringOptions {
+  int grid = 32;                    // |w| quantized to multiples of 1/grid of the unit width
+  const CellCalibration* calibration = nullptr;
+  std::string cell_library;         // empty: the source tree's netlists/cells/cells.lib
+  std::string title = "BMRU network";
+  double vdd = 1.8;
+  double readout_voltage = 0.9;     // the logit nodes: mid-rail, so both mirror kinds stay saturated
+  double rise_fraction = 1e-3;      // input edge time as a fraction of the frame
+  // Device-area factor K (> 0): every transistor's W and L times sqrt(K). W/L, so every current,
+  // ratio and switching point, stays; gate area and intrinsic capacitance grow K-fold (slower
+  // settling), Pelgrom mismatch sigma falls as 1/sqrt(K).
+  double area = 1.0;
+  // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
+  // continuously and can be upset by the transients between frames (for experiments).
+  bool frame_blanking = true;
+};
+
+struct UnitProbe {
+  int layer = 0, unit = 0;
+  std::string candidate;  // "i(vcand_l0_u3)"
+  std::string output;     // "i(vout_l0_u3)"
+  double alpha = 0;       // model units
+};
+
+struct SupplyProbe {
+  std::string current;  // "i(vdd_l0_cells)"; power = -vdd * current
+  int layer = 0;
+  bool cells = false;   // schmitt9 cells and their bias references
+};
+
+struct QuantizedWeight {
+  std::string path;  // "layers[0].W_c[2][5]"
+  double wanted = 0, effective = 0;
+};
+
+struct LoweredNetwork {
+  std::string netlist;
+  int transistors = 0;
+  int frames = 0;
+  double tstop = 0;
+  std::vector<UnitProbe> units;
+  std::vector<std::string> logits;  // "i(vlogit_0)", ...
+  std::vector<SupplyProbe> supplies;
+  std::vector<QuantizedWeight> weights;  // every weight, omitted ones with effective 0
+  QuantizedWeight largest_error;
+  int omitted_weights = 0;
+  Network effective;  // the network with the quantized weights (same biases and cell parameters)
+};
+
+// Throws NetworkError for an empty sequence or a grid below 1, std::runtime_error when the cell
+// library lacks a subcircuit it needs (naming it and the pins expected).
+LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& frames,
+                             const LoweringOptions& options = {});
+
+}  // namespace picospice::network

@@ -1,0 +1,93 @@
+// A trained FQ-BMRU network as plain data, and the `picospice-bmru/1` JSON format it is read from.
+// The format is documented for users in codesign/FORMAT.md; in short:
+//
+//   {
+//     "format": "picospice-bmru/1",        required, exactly this string
+//     "unit_current": 1e-9,                A per model unit (optional, default 1e-9, > 0)
+//     "frame": 0.01,                       s per time step (optional, default 0.01, > 0)
+//     "inputs": 13,                        input width (required, >= 1)
+//     "vote_last": 0,                      majority vote over the last K frames (optional, 0 = all)
+//     "layers": [                          required; the last layer must be the readout
+//       {"type": "linear",  "W": [[..]], "b": [..]},                 y = max(W x + b, 0)
+//       {"type": "bmru",    "W_c": [[..]], "b_c": [..],              c = max(W_c x + b_c, 0)
+//                           "beta1": [..], "delta": [..], "alpha": [..], "s0": [0|1, ..],
+//                           "W_p": [[..]], "b_p": [..], "skip": false},
+//                                                                    y = max(W_p h + b_p, 0) (+ x)
+//       {"type": "readout", "W": [[..]], "b": [..]}                  z = W y + b  (signed logits)
+//     ]
+//   }
+//
+// Matrices are lists of rows (rows = outputs, columns = inputs). Biases (b, b_c, b_p) and s0
+// default to zeros and skip to false; every other key is required, and unknown keys are errors
+// (a misspelt "Wc" must not silently become a zero matrix). beta1, delta and alpha must be >= 0;
+// every number must be finite. Errors are NetworkError with the JSON path of the fault, e.g.
+// "layers[1].W_c: expected 4x4, got 4x3".
+#pragma once
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace picospice::network {
+
+using Vector = std::vector<double>;
+using Matrix = std::vector<Vector>;  // a list of rows, all of the same length
+
+inline constexpr const char* kFormatTag = "picospice-bmru/1";
+
+// A malformed network file. what() starts with the JSON path ("layers[1].W_c: ...").
+class NetworkError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LinearLayer {  // y = max(W x + b, 0)
+  Matrix W;
+  Vector b;
+};
+
+struct BmruLayer {  // DESIGN.md section 1
+  Matrix W_c;       // units x inputs
+  Vector b_c;
+  Vector beta1, delta, alpha;  // per unit, >= 0
+  std::vector<int> s0;         // per unit, 0 or 1
+  Matrix W_p;       // outputs x units
+  Vector b_p;
+  bool skip = false;  // y += x (only when outputs == inputs)
+  std::size_t units() const { return W_c.size(); }
+};
+
+struct ReadoutLayer {  // z = W y + b
+  Matrix W;
+  Vector b;
+};
+
+using Layer = std::variant<LinearLayer, BmruLayer, ReadoutLayer>;
+
+struct Network {
+  double unit_current = 1e-9;  // A per model unit
+  double frame = 0.01;         // s per time step
+  int inputs = 0;
+  int vote_last = 0;           // 0: vote over all frames
+  std::vector<Layer> layers;   // ends with exactly one ReadoutLayer
+
+  const ReadoutLayer& readout() const { return std::get<ReadoutLayer>(layers.back()); }
+  int classes() const { return static_cast<int>(readout().W.size()); }
+};
+
+// "linear", "bmru" or "readout".
+std::string layer_type_name(const Layer& layer);
+// Input and output widths of a layer.
+std::size_t layer_input_width(const Layer& layer);
+std::size_t layer_output_width(const Layer& layer);
+
+Network network_from_json(const nlohmann::json& document);
+// Reads and parses a file; a JSON syntax error is a NetworkError naming the file and byte.
+Network load_network(const std::filesystem::path& path);
+// The inverse of network_from_json (defaults written out), for tools that generate networks.
+nlohmann::json network_to_json(const Network& network);
+
+}  // namespace picospice::network

@@ -1,0 +1,227 @@
+// Backpropagation through time (see bptt.hpp for the equations).
+#include "training/bptt.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace picospice::training {
+namespace {
+
+using Eigen::Map;
+using Eigen::VectorXd;
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+Map<const VectorXd> view(const network::Vector& v) { return {v.data(), static_cast<Eigen::Index>(v.size())}; }
+
+// Softmax cross-entropy of one frame; writes softmax - onehot into `dz`.
+double cross_entropy(const network::Vector& logits, int label, VectorXd& dz) {
+  const Map<const VectorXd> z = view(logits);
+  const double top = z.maxCoeff();
+  dz = (z.array() - top).exp();
+  const double total = dz.sum();
+  dz /= total;
+  const double loss = -(z[label] - top - std::log(total));
+  dz[label] -= 1.0;
+  return loss;
+}
+
+ClipOutcome score(const network::InferenceResult& r, const Clip& clip, int first_loss_frame) {
+  ClipOutcome out;
+  out.frames = static_cast<int>(r.logits.size());
+  VectorXd dz;
+  for (int t = 0; t < out.frames; ++t) {
+    if (t >= first_loss_frame) out.loss += cross_entropy(r.logits[t], clip.label, dz);
+    out.frames_correct += r.frame_class[t] == clip.label;
+  }
+  out.loss /= std::max(out.frames - first_loss_frame, 1);
+  out.vote_correct = r.vote.decision == clip.label;
+  return out;
+}
+
+// The threshold-margin penalty of a clip (bptt.hpp): every BMRU layer's unit-frames.
+double margin_penalty(const network::Network& net, const network::InferenceResult& r, const ThresholdMargin& margin) {
+  if (!margin.enabled() || r.logits.empty()) return 0;
+  double total = 0;
+  network::for_each_candidate(net, r, [&](const network::BmruLayer& layer, std::size_t u, double c) {
+    const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+    total += margin_term(c, beta1, margin.relative).penalty + margin_term(c, beta2, margin.relative).penalty;
+  });
+  return margin.weight * total / static_cast<double>(r.logits.size());
+}
+
+}  // namespace
+
+MarginTerm margin_term(double candidate, double threshold, double relative) {
+  const double m = relative * threshold;
+  const double d = candidate - threshold;
+  if (!(m > 0) || std::abs(d) >= m) return {};
+  const double q = 1 - std::abs(d) / m, sign = d >= 0 ? 1.0 : -1.0;
+  // d/dc (1 - |d|/m)^2 = -2 q sign(d) / m; by beta, d moves by -1 and m by rho:
+  // d/dbeta = 2 q sign(d) / m + 2 q |d| rho / m^2.
+  return {q * q, -2 * q * sign / m, 2 * q * sign / m + 2 * q * std::abs(d) * relative / (m * m)};
+}
+
+double surrogate_derivative(double x, double a) {
+  const double u = std::numbers::pi * a * x;
+  return 1.0 / (1.0 + u * u);
+}
+
+int loss_first_frame(int frames, int vote_last, bool loss_on_voted_frames) {
+  return loss_on_voted_frames && vote_last > 0 && vote_last < frames ? frames - vote_last : 0;
+}
+
+ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step,
+                         bool loss_on_voted_frames, const ThresholdMargin& margin) {
+  const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last, loss_on_voted_frames);
+  const network::InferenceResult r = network::infer(net, clip.frames, step);
+  ClipOutcome outcome = score(r, clip, first);
+  outcome.margin_penalty = margin_penalty(net, r, margin);
+  return outcome;
+}
+
+ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, const network::Network& net,
+                          const Clip& clip, const BackwardOptions& options, double scale, VectorXd& gradient) {
+  const network::InferenceResult r = network::infer(net, clip.frames, options.step);
+  const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last,
+                                     options.loss_on_voted_frames);
+  ClipOutcome outcome = score(r, clip, first);
+  outcome.margin_penalty = margin_penalty(net, r, options.margin);
+  const ModelShape& shape = layout.shape();
+  const int T = outcome.frames, n = shape.units, L = shape.layers, m_out = shape.outputs();
+  if (T == 0) return outcome;
+  // With a linear layer in front, the network's layer index of BMRU layer l is l + 1.
+  const int front = shape.linear > 0 ? 1 : 0;
+  if (static_cast<int>(net.layers.size()) != front + L + 1)
+    throw std::logic_error("clip_gradient: network/layout mismatch");
+
+  // The input of BMRU layer l (or, for l = L, of the readout) at frame t: the clip's frame, the
+  // linear layer's output, or BMRU layer l-1's output.
+  const auto layer_input = [&](int l, int t) -> const network::Vector& {
+    if (l == 0) return front ? r.layers[0].output[t] : clip.frames[t];
+    return r.layers[front + l - 1].output[t];
+  };
+
+  // Readout: z = W y + b.
+  const Map<const RowMatrix> W_out(values.data() + layout.readout_W(), shape.classes, m_out);
+  Map<RowMatrix> dW_out(gradient.data() + layout.readout_W(), shape.classes, m_out);
+  Map<VectorXd> db_out(gradient.data() + layout.readout_b(), shape.classes);
+  std::vector<VectorXd> d_output(T, VectorXd::Zero(m_out));  // d loss / d (the current layer's output)
+  VectorXd dz;
+  const double frame_scale = scale / (T - first);
+  for (int t = first; t < T; ++t) {
+    cross_entropy(r.logits[t], clip.label, dz);
+    dz *= frame_scale;
+    const Map<const VectorXd> y = view(layer_input(L, t));
+    dW_out.noalias() += dz * y.transpose();
+    db_out += dz;
+    d_output[t].noalias() = W_out.transpose() * dz;
+  }
+
+  // The BMRU layers, last to first; within a layer, frames last to first (the hold carries
+  // gradient from s_t back to s_{t-1}).
+  const network::StateStep& step = options.step;
+  const double k = step.sigmoid_steepness;
+  const bool with_margin = options.margin.enabled();
+  const double margin_scale = scale * options.margin.weight / T;
+  for (int l = L - 1; l >= 0; --l) {
+    const auto& o = layout.bmru()[l];
+    const auto& layer = std::get<network::BmruLayer>(net.layers[front + l]);
+    const network::LayerTrace& trace = r.layers[front + l];
+    const Map<const RowMatrix> W_c(values.data() + o.W_c, n, o.inputs);
+    Map<RowMatrix> dW_c(gradient.data() + o.W_c, n, o.inputs);
+    Map<VectorXd> db_c(gradient.data() + o.b_c, n), dbeta1(gradient.data() + o.beta1, n),
+        ddelta(gradient.data() + o.delta, n), dalpha(gradient.data() + o.alpha, n);
+    VectorXd carry = VectorXd::Zero(n), dh(n), dpre(n), pre(n);
+    std::vector<VectorXd> d_input(T, VectorXd::Zero(o.inputs));
+    // A trained projection's gradient (model.hpp); without one, W_p = I and b_p = 0 are fixed.
+    const bool trained_projection = o.W_p >= 0;
+    double* const dW_p = trained_projection ? gradient.data() + o.W_p : nullptr;
+    double* const db_p = trained_projection ? gradient.data() + o.b_p : nullptr;
+    for (int t = T - 1; t >= 0; --t) {
+      // y = max(W_p h + b_p, 0) (+ x with skip).
+      const network::Vector& h = trace.h[t];
+      dh.setZero();
+      for (std::size_t j = 0; j < layer.W_p.size(); ++j) {
+        double p = layer.b_p[j];
+        for (int u = 0; u < n; ++u) p += layer.W_p[j][u] * h[u];
+        // The ReLU's derivative at exactly 0 is taken as 1. With the exact step a unit that is off
+        // has h = 0, so p = 0 here when W_p = I and b_p = 0 (model.hpp); a derivative of 0 there
+        // would leave every unit that is off at the scored frames without the gradient that could
+        // turn it on (a quarter of the units of a digits network never switched). h >= 0, so on
+        // the values h can take, y = h: the choice is that function's derivative.
+        if (p < 0) continue;
+        const double dp = d_output[t][j];
+        for (int u = 0; u < n; ++u) dh[u] += layer.W_p[j][u] * dp;
+        if (trained_projection) {
+          for (int u = 0; u < n; ++u) dW_p[j * n + u] += dp * h[u];
+          db_p[j] += dp;
+        }
+      }
+      const Map<const VectorXd> x = view(layer_input(l, t));
+      if (step.exact()) pre.noalias() = W_c * x + Map<const VectorXd>(layer.b_c.data(), n);
+      for (int u = 0; u < n; ++u) {
+        const double s = trace.state[t][u];
+        const double s_prev = t == 0 ? layer.s0[u] : trace.state[t - 1][u];
+        const double c = trace.candidate[t][u];
+        const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+        double H1, H2, dH1, dH2;
+        if (step.exact()) {
+          H1 = c >= beta1 ? 1.0 : 0.0;  // the band's edges hold (inference.cpp)
+          H2 = c > beta2 ? 1.0 : 0.0;
+          // The surrogate is taken at the pre-activation's distance from the threshold, and the
+          // candidate's ReLU passes the gradient (see the header): with beta1 > 0 the exact step
+          // gives the same state for c = max(pre, 0) as for pre itself.
+          dH1 = surrogate_derivative(pre[u] - beta1, options.surrogate_a);
+          dH2 = surrogate_derivative(pre[u] - beta2, options.surrogate_a);
+        } else {
+          H1 = step(c - beta1);
+          H2 = step(c - beta2);
+          dH1 = k * H1 * (1 - H1);
+          dH2 = k * H2 * (1 - H2);
+        }
+        dalpha[u] += dh[u] * s;
+        const double ds = dh[u] * layer.alpha[u] + carry[u];
+        const double ds_dbeta2 = -dH2 * (1 - H1 * s_prev);
+        const double ds_dbeta1 = -(1 - H2) * dH1 * s_prev;
+        dbeta1[u] += ds * (ds_dbeta2 + ds_dbeta1);
+        ddelta[u] += ds * ds_dbeta2;
+        carry[u] = ds * (1 - H2) * H1;
+        const double dc = ds * (dH2 * (1 - H1 * s_prev) + (1 - H2) * dH1 * s_prev);
+        dpre[u] = c > 0 || step.exact() ? dc : 0.0;  // c = max(pre, 0)
+        if (with_margin && c > 0) {  // the margin term's own gradient (zero at c = 0: rho < 1)
+          const MarginTerm m1 = margin_term(c, beta1, options.margin.relative);
+          const MarginTerm m2 = margin_term(c, beta2, options.margin.relative);
+          dpre[u] += margin_scale * (m1.d_candidate + m2.d_candidate);
+          dbeta1[u] += margin_scale * (m1.d_threshold + m2.d_threshold);  // beta2 = beta1 + delta
+          ddelta[u] += margin_scale * m2.d_threshold;
+        }
+      }
+      // pre = W_c max(x, 0) + b_c; inputs and earlier outputs are >= 0, so max(x, 0) = x.
+      dW_c.noalias() += dpre * x.transpose();
+      db_c += dpre;
+      if (l > 0 || front) {
+        d_input[t].noalias() = W_c.transpose() * dpre;
+        if (layer.skip) d_input[t] += d_output[t];
+      }
+    }
+    d_output = std::move(d_input);
+  }
+
+  // The linear layer: y = max(W x + b, 0), x the clip's frame.
+  if (front) {
+    const int m = shape.linear;
+    Map<RowMatrix> dW(gradient.data() + layout.linear_W(), m, shape.inputs);
+    Map<VectorXd> db(gradient.data() + layout.linear_b(), m);
+    VectorXd dpre(m);
+    for (int t = 0; t < T; ++t) {
+      const network::Vector& y = r.layers[0].output[t];
+      for (int j = 0; j < m; ++j) dpre[j] = y[j] > 0 ? d_output[t][j] : 0.0;
+      dW.noalias() += dpre * view(clip.frames[t]).transpose();
+      db += dpre;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace picospice::training

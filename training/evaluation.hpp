@@ -1,0 +1,23 @@
+// Scoring a network on a split: mean cross-entropy, frame accuracy (each frame's argmax) and
+// sequence accuracy (the network's majority vote, over all frames or its vote_last), through the
+// software model (network::infer).
+#pragma once
+#include "codesign/network.hpp"
+#include "training/dataset.hpp"
+
+namespace picospice::training {
+
+struct SplitScore {
+  int clips = 0;
+  long long frames = 0;
+  double loss = 0;            // mean over clips of the per-clip mean cross-entropy
+  double frame_accuracy = 0;  // over all frames of all clips
+  double vote_accuracy = 0;   // over clips
+};
+
+// The clips are split in two fixed halves, run on up to `threads` threads and summed in order,
+// so the result does not depend on `threads`.
+SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips, int threads = 2,
+                    bool loss_on_voted_frames = false);
+
+}  // namespace picospice::training

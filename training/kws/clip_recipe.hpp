@@ -1,0 +1,67 @@
+// One keyword-spotting clip: what is said, by whom, how, over which noise (the recipe, drawn from
+// the seed), and the 1 s of 16 kHz audio it renders to.
+//
+// Rendering: espeak-ng says the word (22050 Hz), it is resampled to 16 kHz, trimmed to the span of
+// 10 ms blocks within 40 dB of its loudest block (espeak-ng pads words with silence), scaled to the
+// drawn speech level (RMS over that span, in dB relative to full scale), and placed in a 1 s clip
+// starting at a random onset between 50 and 350 ms (earlier if it would not fit; cut to 1 s if
+// longer). Why not anywhere in the second: the decision is a majority vote over all 101 frames
+// (issue 9), and frames before the word cannot know what will be said, so a recurrent network can
+// only win the vote for "yes" if it hears the word before mid-clip and holds its state afterwards.
+// Speech Commands recordings, the reference design's data, likewise hold the word near the start
+// or the middle of the second. Noise of the drawn color is added at the drawn
+// signal-to-noise ratio relative to the speech RMS. A silence clip holds only the noise, at the
+// level it would have had under a word (speech level - SNR), so its level says nothing of the class.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "training/kws/noise.hpp"
+#include "training/kws/voices.hpp"
+
+namespace picospice::kws {
+
+inline constexpr int kClipRate = 16000;     // Hz
+inline constexpr int kClipSamples = 16000;  // 1 s
+
+// The words of the set: the keyword first, then the other words. A clip of class "other" says one
+// of the other words or nothing (silence), with equal probability each.
+const std::string& keyword();
+const std::vector<std::string>& other_words();
+
+struct RecipeRanges {
+  int min_wpm = 130, max_wpm = 210;     // espeak-ng -s
+  int min_pitch = 20, max_pitch = 80;   // espeak-ng -p
+  double min_level_db = -30, max_level_db = -12;  // speech RMS, dB full scale
+  double min_snr_db = 10, max_snr_db = 30;
+  double min_onset_s = 0.05, max_onset_s = 0.35;  // where the word starts in the clip
+};
+
+struct ClipRecipe {
+  int label = 0;             // 1: the keyword, 0: anything else
+  std::string word;          // empty: silence
+  Voice voice;
+  int words_per_minute = 175, pitch = 50;
+  double level_db = -20, snr_db = 20;
+  NoiseColor noise = NoiseColor::white;
+  double onset_s = 0.2;      // where the word starts in the clip (moved earlier if it would not fit)
+  std::uint64_t seed = 0, stream = 0;  // the noise samples' address
+};
+
+// Draws clip `index` of a split for a seed. `label` is chosen by the caller (to balance classes);
+// the voice is drawn from `voices` (the split's held-out group).
+ClipRecipe draw_clip_recipe(std::uint64_t seed, const std::string& split, std::size_t index, int label,
+                            const std::vector<Voice>& voices, const RecipeRanges& ranges = {});
+
+// "yes_en-us+f2_s150_p40_pink_snr12" (silence: "silence_pink_...") - no commas, no spaces.
+std::string describe_recipe(const ClipRecipe& recipe);
+
+// Renders the recipe: kClipSamples samples at kClipRate. Throws SpeechError when espeak-ng fails.
+std::vector<double> render_clip(const ClipRecipe& recipe);
+
+// The span [first, last) of `samples` holding the 10 ms blocks within 40 dB of the loudest one;
+// empty for digital silence.
+std::pair<std::size_t, std::size_t> active_span(const std::vector<double>& samples, int rate);
+
+}  // namespace picospice::kws

@@ -1,0 +1,144 @@
+#include "training/kws/kws_dataset.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "training/kws/espeak.hpp"
+#include "training/kws/mfcc.hpp"
+
+namespace picospice::kws {
+namespace {
+
+struct PendingClip {
+  int split = 0;  // 0 train, 1 validation, 2 test
+  ClipRecipe recipe;
+  std::vector<std::vector<double>> mfcc;
+};
+
+constexpr const char* kSplitNames[3] = {"train", "validation", "test"};
+
+nlohmann::json voices_json(const std::vector<Voice>& voices) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : voices) out.push_back(v.espeak_name());
+  return out;
+}
+
+}  // namespace
+
+training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCallback& progress) {
+  if (o.clips < 6) throw std::invalid_argument("dataset kws: need at least 6 clips (each split needs both classes)");
+  if (o.jobs < 1) throw std::invalid_argument("dataset kws: jobs must be at least 1");
+  if (!espeak_available())
+    throw SpeechError("dataset kws needs the espeak-ng program (Debian package espeak-ng; tools/setup installs it)");
+  const VoiceSplit voices = split_voices(o.seed, o.validation_fraction, o.test_fraction);
+  const std::vector<Voice>* pools[3] = {&voices.train, &voices.validation, &voices.test};
+
+  // Clips per split, each at least 2 so that both classes appear.
+  int counts[3];
+  counts[1] = std::max(2, int(std::lround(o.validation_fraction * o.clips)));
+  counts[2] = std::max(2, int(std::lround(o.test_fraction * o.clips)));
+  counts[0] = o.clips - counts[1] - counts[2];
+  if (counts[0] < 2) throw std::invalid_argument("dataset kws: too few clips left for the training split");
+
+  std::vector<PendingClip> pending;
+  for (int s = 0; s < 3; ++s)
+    for (int i = 0; i < counts[s]; ++i) {
+      const int label = i % 2 == 0 ? 1 : 0;
+      pending.push_back({s, draw_clip_recipe(o.seed, kSplitNames[s], std::size_t(i), label, *pools[s], o.ranges), {}});
+    }
+
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  std::exception_ptr failure;
+  auto worker = [&] {
+    try {
+      MfccExtractor mfcc;
+      for (std::size_t i = next++; i < pending.size(); i = next++) {
+        pending[i].mfcc = mfcc.compute(render_clip(pending[i].recipe));
+        const std::size_t finished = ++done;
+        if (progress) {
+          std::lock_guard lock(progress_mutex);
+          progress(finished, pending.size());
+        }
+      }
+    } catch (...) {
+      std::lock_guard lock(progress_mutex);
+      if (!failure) failure = std::current_exception();
+      next = pending.size();  // the other workers stop at their next clip
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+
+  std::vector<std::vector<std::vector<double>>> train_features;
+  for (const auto& p : pending)
+    if (p.split == 0) train_features.push_back(p.mfcc);
+  const InputEncoding encoding = fit_encoding(train_features, o.offset, o.scale);
+
+  training::Dataset d;
+  d.name = "kws";
+  d.inputs = MfccOptions{}.coefficients;
+  d.classes = 2;
+  d.class_names = {"other", keyword()};
+  std::vector<training::Clip>* splits[3] = {&d.train, &d.validation, &d.test};
+  std::vector<int> index_in_split(3, 0);
+  for (const auto& p : pending) {
+    training::Clip clip;
+    clip.id = fmt::format("{}{:05d}_{}", std::string(kSplitNames[p.split]).substr(0, 2), index_in_split[p.split]++,
+                          describe_recipe(p.recipe));
+    clip.label = p.recipe.label;
+    clip.frames = encoding.encode(p.mfcc);
+    splits[p.split]->push_back(std::move(clip));
+  }
+  const MfccOptions mfcc;
+  const RecipeRanges& r = o.ranges;
+  nlohmann::json other = other_words();
+  other.push_back("(silence)");
+  d.provenance = {
+      {"generator", "picospice dataset kws"},
+      {"command", o.command},
+      {"seed", o.seed},
+      {"clips", {{"train", counts[0]}, {"validation", counts[1]}, {"test", counts[2]}}},
+      {"task", fmt::format("binary: class 1 \"{}\" against class 0 (other words and silence); half of each split is \"{}\"",
+                           keyword(), keyword())},
+      {"keyword", keyword()},
+      {"other", other},
+      {"speech", {{"synthesizer", "espeak-ng --stdout (22050 Hz), resampled to 16 kHz by windowed sinc"},
+                  {"words_per_minute", {r.min_wpm, r.max_wpm}},
+                  {"pitch", {r.min_pitch, r.max_pitch}},
+                  {"level_dbfs", {r.min_level_db, r.max_level_db}},
+                  {"placement", "trimmed to within 40 dB of its loudest 10 ms, starting at a uniform random onset in a 1 s clip"},
+                  {"onset_s", {r.min_onset_s, r.max_onset_s}}}},
+      {"noise", {{"colors", {"white", "pink", "brown"}}, {"snr_db", {r.min_snr_db, r.max_snr_db}},
+                 {"silence_clips", "noise alone at speech level minus SNR"}}},
+      {"voices", {{"rule", "held out: each (accent, variant) combination belongs to one split only"},
+                  {"train", voices_json(voices.train)},
+                  {"validation", voices_json(voices.validation)},
+                  {"test", voices_json(voices.test)}}},
+      {"features", {{"type", "mfcc"},
+                    {"sample_rate", mfcc.sample_rate},
+                    {"window", mfcc.window},
+                    {"window_function", "periodic Hamming"},
+                    {"hop", mfcc.hop},
+                    {"fft_size", mfcc.fft_size},
+                    {"padding", "centred, reflect (x[-1] = x[1])"},
+                    {"frames_per_clip", mfcc_frames(kClipSamples, mfcc)},
+                    {"mel_filters", mfcc.mel_filters},
+                    {"mel_scale", "HTK: 2595 log10(1 + f/700)"},
+                    {"mel_range_hz", {mfcc.low_hz, mfcc.high_hz}},
+                    {"log", "natural, floored at 1e-10"},
+                    {"dct", "orthonormal DCT-II"},
+                    {"coefficients", mfcc.coefficients}}},
+      {"encoding", encoding_to_json(encoding)}};
+  return d;
+}
+
+}  // namespace picospice::kws

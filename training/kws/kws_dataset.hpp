@@ -1,0 +1,41 @@
+// `picospice dataset kws`: a keyword-spotting dataset synthesized offline (issue 9), in the
+// picospice-dataset/1 format (training/dataset.hpp).
+//
+// Binary task, class 1 "yes" against class 0 "other" (the other words and silence), exactly half of
+// each split's clips "yes" (even indices; odd ones "other"). Clips come from held-out voice groups
+// (voices.hpp): the test split's (accent, variant) combinations appear in no other split, nor do
+// validation's. Each clip is a recipe drawn from (seed, split, index) (clip_recipe.hpp), rendered to
+// 1 s of 16 kHz audio, turned into 101 frames of 13 MFCCs (mfcc.hpp), and encoded into 13
+// non-negative input currents with statistics of the training split (input_encoding.hpp).
+//
+// Deterministic for a seed: every random choice is an addressed draw, espeak-ng is deterministic,
+// the FFT plan is FFTW_ESTIMATE; the thread count does not matter.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "training/kws/clip_recipe.hpp"
+#include "training/kws/input_encoding.hpp"
+#include "training/dataset.hpp"
+
+namespace picospice::kws {
+
+struct KwsDatasetOptions {
+  std::uint64_t seed = 1;
+  int clips = 4000;                 // over all splits
+  double validation_fraction = 0.15, test_fraction = 0.15;  // of the clips and of the voices
+  int jobs = 2;                     // synthesis threads
+  double offset = 2.0, scale = 0.25;  // the input encoding (input_encoding.hpp)
+  RecipeRanges ranges;
+  std::string command;              // recorded in the provenance
+};
+
+// Called after each clip with (clips done, total), from one thread at a time.
+using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
+
+// Throws std::invalid_argument for fewer than 6 clips (each split needs a clip of each class) and
+// SpeechError when espeak-ng is missing or fails.
+training::Dataset build_kws_dataset(const KwsDatasetOptions& options, const ProgressCallback& progress = {});
+
+}  // namespace picospice::kws

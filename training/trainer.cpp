@@ -1,0 +1,287 @@
+// The training loop (see trainer.hpp).
+#include "training/trainer.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <thread>
+
+#include "base/counter_rng.hpp"
+#include "training/bptt.hpp"
+#include "training/checkpoint.hpp"
+
+namespace picospice::training {
+namespace {
+
+using nlohmann::json;
+
+// Running totals of one shard of a minibatch.
+struct Tally {
+  double loss = 0;
+  long long frames = 0, frames_correct = 0;
+  int clips = 0, votes_correct = 0;
+  void add(const ClipOutcome& o) {
+    loss += o.loss;
+    frames += o.frames;
+    frames_correct += o.frames_correct;
+    ++clips;
+    votes_correct += o.vote_correct;
+  }
+  void add(const Tally& t) {
+    loss += t.loss;
+    frames += t.frames;
+    frames_correct += t.frames_correct;
+    clips += t.clips;
+    votes_correct += t.votes_correct;
+  }
+  SplitScore score() const {
+    SplitScore s;
+    s.clips = clips;
+    s.frames = frames;
+    s.loss = clips ? loss / clips : 0;
+    s.frame_accuracy = frames ? static_cast<double>(frames_correct) / frames : 0;
+    s.vote_accuracy = clips ? static_cast<double>(votes_correct) / clips : 0;
+    return s;
+  }
+};
+
+// This epoch's order of the training clips: Fisher-Yates with addressed draws.
+std::vector<std::size_t> epoch_order(std::size_t n, std::uint64_t seed, int epoch) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  const std::uint64_t stream = random::mix_stream(static_cast<std::uint64_t>(epoch), random::fnv1a64("shuffle"));
+  for (std::size_t i = n; i-- > 1;) {
+    const auto j = static_cast<std::size_t>(random::unit_uniform(seed, stream, i) * static_cast<double>(i + 1));
+    std::swap(order[i], order[std::min(j, i)]);
+  }
+  return order;
+}
+
+json score_json(const SplitScore& s) {
+  return {{"clips", s.clips}, {"loss", s.loss}, {"frame_accuracy", s.frame_accuracy}, {"vote_accuracy", s.vote_accuracy}};
+}
+
+// The ranking of epochs: vote accuracy, then frame accuracy.
+bool better(const SplitScore& a, const json& best) {
+  if (best.is_null()) return true;
+  const double vote = best.at("vote_accuracy").get<double>(), frame = best.at("frame_accuracy").get<double>();
+  return a.vote_accuracy > vote || (a.vote_accuracy == vote && a.frame_accuracy > frame);
+}
+
+void check_options(const Dataset& d, const TrainOptions& o) {
+  const auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw std::invalid_argument(message);
+  };
+  require(o.layers >= 1 && o.layers <= 16, fmt::format("--layers must be 1..16, got {}", o.layers));
+  require(o.units >= 1 && o.units <= 4096, fmt::format("--units must be 1..4096, got {}", o.units));
+  require(o.linear >= 0 && o.linear <= 4096, fmt::format("--linear must be 0..4096, got {}", o.linear));
+  require(o.projection >= 0 && o.projection <= 4096,
+          fmt::format("--projection must be 0..4096, got {}", o.projection));
+  require(o.epochs >= 1, fmt::format("--epochs must be >= 1, got {}", o.epochs));
+  require(o.batch >= 1, fmt::format("--batch must be >= 1, got {}", o.batch));
+  require(o.learning_rate > 0 && std::isfinite(o.learning_rate), "--lr must be a positive number");
+  require(o.final_learning_rate >= 0 && o.final_learning_rate <= o.learning_rate,
+          "the final learning rate must lie in [0, --lr]");
+  require(o.surrogate_a > 0 && std::isfinite(o.surrogate_a), "--surrogate-a must be a positive number");
+  require(o.vote_last >= 0, "--vote-last must be >= 0");
+  require(o.margin.relative >= 0 && o.margin.relative < 1, "--margin must lie in [0, 1)");
+  require(o.margin.weight >= 0 && std::isfinite(o.margin.weight), "--margin-weight must be >= 0");
+  require(o.hardware.grid >= 1, "the weight grid must be >= 1");
+  require(o.unit_current > 0 && o.frame > 0, "unit_current and frame must be positive");
+  require(!o.resume || !o.checkpoint.empty(), "--resume needs a checkpoint file");
+  require(!d.train.empty(), "the dataset's train split holds no clips");
+}
+
+}  // namespace
+
+json train_config(const Dataset& d, const TrainOptions& o) {
+  const auto& s = o.hardware.sigmas;
+  json config = {{"dataset", d.name},
+          {"inputs", d.inputs},
+          {"classes", d.classes},
+          {"train_clips", d.train.size()},
+          {"layers", o.layers},
+          {"units", o.units},
+          {"linear", o.linear},
+          {"projection", o.projection},
+          {"epochs", o.epochs},
+          {"batch", o.batch},
+          {"seed", o.seed},
+          {"learning_rate", o.learning_rate},
+          {"final_learning_rate", o.final_learning_rate},
+          {"weight_decay", o.adamw.weight_decay},
+          {"clip_norm", o.adamw.clip_norm},
+          {"surrogate_a", o.surrogate_a},
+          {"vote_last", o.vote_last},
+          {"loss_on_voted_frames", o.loss_on_voted_frames},
+          {"hardware_aware", o.hardware.enabled},
+          {"grid", o.hardware.grid},
+          {"sigmas", {s.weight, s.bias, s.threshold, s.gain}},
+          {"unit_current", o.unit_current},
+          {"frame", o.frame}};
+  // Only when on, so that checkpoints from before the option still resume.
+  if (o.margin.enabled()) config["margin"] = {o.margin.relative, o.margin.weight};
+  // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
+  if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
+  return config;
+}
+
+void write_start_checkpoint(const Dataset& d, const TrainOptions& o, const std::string& source_path) {
+  const Checkpoint source = load_checkpoint(source_path);
+  if (source.best_epoch == 0) throw std::runtime_error(source_path + ": the checkpoint holds no finished epoch");
+  const json config = train_config(d, o);
+  for (const char* key : {"inputs", "classes", "layers", "units", "linear", "projection"})
+    if (!source.config.contains(key) || source.config[key] != config[key])
+      throw std::runtime_error(fmt::format("{}: the checkpoint's network has another {} ({}, now {})", source_path, key,
+                                           source.config.contains(key) ? source.config[key].dump() : "missing",
+                                           config[key].dump()));
+  Checkpoint start;
+  start.config = config;
+  start.theta = source.best_theta;
+  start.best_theta = source.best_theta;
+  start.adam.m = Eigen::VectorXd::Zero(start.theta.size());  // a fresh optimizer (as at step 0)
+  start.adam.v = Eigen::VectorXd::Zero(start.theta.size());
+  save_checkpoint(start, o.checkpoint);
+}
+
+network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& o) {
+  Realized r = realize(layout, theta);
+  apply_hardware(layout, o.hardware, o.seed, 0, r.values, r.derivative);
+  return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame);
+}
+
+TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks& callbacks,
+                  const std::atomic<bool>* stop) {
+  check_options(d, o);
+  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear, o.projection});
+  const json config = train_config(d, o);
+
+  Checkpoint state;
+  if (o.resume) {
+    state = load_checkpoint(o.checkpoint);
+    if (state.config != config) {
+      std::string differences;
+      for (const auto& [key, value] : config.items())
+        if (!state.config.contains(key) || state.config[key] != value)
+          differences += fmt::format(" {} (checkpoint {}, now {})", key,
+                                     state.config.contains(key) ? state.config[key].dump() : "missing", value.dump());
+      throw std::runtime_error(fmt::format("{}: the checkpoint was made with other settings:{}", o.checkpoint,
+                                           differences.empty() ? " (unknown keys)" : differences));
+    }
+    if (state.theta.size() != layout.size())
+      throw std::runtime_error(o.checkpoint + ": the checkpoint's parameter count does not match the network shape");
+  } else {
+    state.config = config;
+    state.theta = initial_theta(layout, o.seed);
+    project(layout, state.theta);
+    state.best_theta = state.theta;
+  }
+
+  Eigen::VectorXd decay_mask(layout.size());
+  for (int i = 0; i < layout.size(); ++i) decay_mask[i] = layout.is_weight(i) ? 1.0 : 0.0;
+  const std::size_t n_train = d.train.size();
+  const std::size_t batch = static_cast<std::size_t>(o.batch);
+  const long long steps_per_epoch = static_cast<long long>((n_train + batch - 1) / batch);
+  const long long total_steps = steps_per_epoch * o.epochs;
+  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin};
+  const std::uint64_t noise_name = random::fnv1a64("noise");
+
+  TrainResult result;
+  for (int epoch = state.epochs_done; epoch < o.epochs && !result.interrupted; ++epoch) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::vector<std::size_t> order = epoch_order(n_train, o.seed, epoch);
+    Tally running;
+    double learning_rate = o.learning_rate;
+    for (long long b = 0; b < steps_per_epoch; ++b) {
+      if (stop && stop->load()) {
+        result.interrupted = true;
+        break;
+      }
+      const std::size_t begin = static_cast<std::size_t>(b) * batch, end = std::min(begin + batch, n_train);
+      const std::size_t middle = begin + (end - begin) / 2;
+      const double scale = 1.0 / static_cast<double>(end - begin);
+      const Realized realized = realize(layout, state.theta);
+      // Without hardware noise one network serves the whole minibatch.
+      const bool shared = !o.hardware.enabled;
+      network::Network shared_net;
+      if (shared) shared_net = to_network(layout, realized.values, o.vote_last, o.unit_current, o.frame);
+
+      // Sums d loss / d theta over clips [lo, hi) of this minibatch.
+      const auto shard = [&](std::size_t lo, std::size_t hi, Eigen::VectorXd& gradient, Tally& tally) {
+        gradient = Eigen::VectorXd::Zero(layout.size());
+        Eigen::VectorXd clip_gradient_values;
+        for (std::size_t i = lo; i < hi; ++i) {
+          const Clip& clip = d.train[order[i]];
+          if (shared) {
+            tally.add(clip_gradient(layout, realized.values, shared_net, clip, backward, scale, gradient));
+            continue;
+          }
+          // `factor` collects the noise factors (d noisy value / d value); the softplus part of
+          // the chain rule is applied to the whole minibatch below.
+          Eigen::VectorXd values = realized.values, factor = Eigen::VectorXd::Ones(layout.size());
+          const std::uint64_t sample = static_cast<std::uint64_t>(epoch) * n_train + i;
+          apply_hardware(layout, o.hardware, o.seed, random::mix_stream(sample, noise_name), values, factor);
+          const network::Network net = to_network(layout, values, o.vote_last, o.unit_current, o.frame);
+          clip_gradient_values = Eigen::VectorXd::Zero(layout.size());
+          tally.add(clip_gradient(layout, values, net, clip, backward, scale, clip_gradient_values));
+          gradient += clip_gradient_values.cwiseProduct(factor);
+        }
+      };
+      Eigen::VectorXd g0, g1;
+      Tally t0, t1;
+      if (o.threads >= 2) {
+        std::thread worker([&] { shard(middle, end, g1, t1); });
+        shard(begin, middle, g0, t0);
+        worker.join();
+      } else {
+        shard(begin, middle, g0, t0);
+        shard(middle, end, g1, t1);
+      }
+      Eigen::VectorXd gradient = (g0 + g1).cwiseProduct(realized.derivative);
+      running.add(t0);
+      running.add(t1);
+      learning_rate = cosine_learning_rate(o.learning_rate, o.final_learning_rate, state.adam.step, total_steps);
+      adamw_step(o.adamw, learning_rate, decay_mask, gradient, state.theta, state.adam);
+      project(layout, state.theta);
+      if (callbacks.progress) {
+        const SplitScore s = running.score();
+        callbacks.progress(static_cast<double>(epoch * steps_per_epoch + b + 1) / static_cast<double>(total_steps),
+                           fmt::format("epoch {}/{} loss {:.3f} frame {:.1f}% vote {:.1f}%", epoch + 1, o.epochs,
+                                       s.loss, 100 * s.frame_accuracy, 100 * s.vote_accuracy));
+      }
+    }
+    if (result.interrupted) break;
+
+    EpochReport report;
+    report.epoch = epoch + 1;
+    report.learning_rate = learning_rate;
+    report.train = running.score();
+    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads, o.loss_on_voted_frames);
+    const SplitScore& ranked = d.validation.empty() ? report.train : report.validation;
+    report.best = better(ranked, state.best_score);
+    if (report.best) {
+      state.best_epoch = report.epoch;
+      state.best_theta = state.theta;
+      state.best_score = score_json(ranked);
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    state.epochs_done = epoch + 1;
+    state.history.push_back({{"epoch", report.epoch},
+                             {"learning_rate", report.learning_rate},
+                             {"train", score_json(report.train)},
+                             {"validation", score_json(report.validation)},
+                             {"best", report.best}});
+    if (!o.checkpoint.empty()) save_checkpoint(state, o.checkpoint);
+    result.history.push_back(report);
+    if (callbacks.epoch_done) callbacks.epoch_done(report);
+  }
+  result.epochs_done = state.epochs_done;
+  result.best_epoch = state.best_epoch;
+  result.network = network_for(layout, state.best_theta, o);
+  return result;
+}
+
+}  // namespace picospice::training

@@ -1,0 +1,95 @@
+// Training a BMRU network on a dataset: minibatch BPTT (bptt.hpp) with AdamW, gradient clipping
+// and a cosine schedule (adamw.hpp), optionally hardware-aware (hardware_aware.hpp).
+//
+// Determinism. Every random choice is an addressed draw of the counter-based generator
+// (base/counter_rng.hpp) keyed by the seed: the initial parameters, each epoch's
+// shuffle (stream mix_stream(epoch, "shuffle")), each training clip's mismatch sample (stream
+// mix_stream(epoch * train_clips + position, "noise")). A minibatch is always cut into the same two
+// halves, each summed in clip order (on its own thread) and the halves added in order, so the result
+// is bit-identical for a seed whatever the thread count, and a resumed run equals an uninterrupted one.
+//
+// Each epoch ends with the clean network (quantized, without noise, when hardware-aware) scored on
+// the validation split; the best epoch (validation vote accuracy, then frame accuracy; the
+// running training scores when there is no validation split) is the result. A checkpoint is written
+// after every epoch. A stop request (Ctrl-C) is honoured between minibatches: the unfinished epoch
+// is dropped and the finished ones are kept.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "codesign/network.hpp"
+#include "training/adamw.hpp"
+#include "training/bptt.hpp"
+#include "training/dataset.hpp"
+#include "training/evaluation.hpp"
+#include "training/hardware_aware.hpp"
+#include "training/model.hpp"
+
+namespace picospice::training {
+
+struct TrainOptions {
+  int layers = 1, units = 8;
+  int linear = 0;                    // width of a linear ReLU layer before the BMRU layers (0: none)
+  int projection = 0;                // width of each BMRU layer's trained W_p (0: W_p = I; model.hpp)
+  int epochs = 30;
+  int batch = 32;
+  std::uint64_t seed = 0;
+  double learning_rate = 0.01;       // the cosine schedule's start
+  double final_learning_rate = 1e-4; // and its end
+  AdamWSettings adamw;
+  double surrogate_a = 1.0;
+  int vote_last = 0;                 // stored in the network: 0 = vote over all frames
+  bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
+  ThresholdMargin margin;            // the threshold-margin term (bptt.hpp); off when relative or weight is 0
+  HardwareAware hardware;
+  double unit_current = 1e-9;        // A per model unit (as netlists/examples/kws_2x4.json)
+  double frame = 0.01;               // s per frame
+  int threads = 2;
+  std::string checkpoint;            // empty: no checkpoint
+  bool resume = false;               // continue from `checkpoint`
+};
+
+struct EpochReport {
+  int epoch = 0;  // 1-based
+  double learning_rate = 0;  // at the epoch's end
+  SplitScore train;          // running: the training passes themselves (with noise when hardware-aware)
+  SplitScore validation;     // the clean network after the epoch
+  bool best = false;
+  double seconds = 0;
+};
+
+struct TrainCallbacks {
+  std::function<void(double fraction, const std::string& status)> progress;  // within the whole run
+  std::function<void(const EpochReport&)> epoch_done;
+};
+
+struct TrainResult {
+  network::Network network;  // the best epoch's network
+  int best_epoch = 0;        // 0: no epoch finished
+  int epochs_done = 0;
+  bool interrupted = false;
+  std::vector<EpochReport> history;  // this run's epochs (not those before a resume)
+};
+
+// The run's settings as JSON (what a checkpoint must match to be resumed).
+nlohmann::json train_config(const Dataset& dataset, const TrainOptions& options);
+
+// The network for parameters theta: realized, and quantized when hardware-aware (no noise).
+network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& options);
+
+// `train --init-from`: a fine-tuning run starts from another run's best parameters. Writes to
+// options.checkpoint a checkpoint of this run's settings with no epoch done, a fresh optimizer and
+// `source`'s best parameters, which train() then resumes (options.resume), so the new run is as
+// deterministic and as resumable as any other. Throws std::runtime_error when `source` cannot be
+// read, holds no finished epoch, or was made for another network shape.
+void write_start_checkpoint(const Dataset& dataset, const TrainOptions& options, const std::string& source);
+
+// Throws std::invalid_argument for bad options or a dataset without training clips, and
+// std::runtime_error for a checkpoint that cannot be read or does not match.
+TrainResult train(const Dataset& dataset, const TrainOptions& options, const TrainCallbacks& callbacks = {},
+                  const std::atomic<bool>* stop = nullptr);
+
+}  // namespace picospice::training

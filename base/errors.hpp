@@ -23,8 +23,9 @@ class NetlistError : public std::runtime_error {
   NetlistError(const SourceLocation& loc, const std::string& message)
       : std::runtime_error(loc.str().empty() ? "error: " + message
                                              : loc.str() + ": error: " + message),
-        location(loc) {}
+        location(loc), message(message) {}
   SourceLocation location;
+  std::string message;  // without the location, for callers that place it elsewhere
 };
 
 // A failure while simulating (singular matrix, no convergence, ...). The message already names

@@ -16,11 +16,9 @@
 namespace picospice::network {
 namespace {
 
-// The library's default diode widths (nmirror wi=1u, pmirror wi=2u, L=4u): the unit width a
-// weight of 1 copies at, so a mirror of ratio |w| has an output |w| times as wide.
-constexpr double kNmosUnitWidth = 1e-6;
-constexpr double kPmosUnitWidth = 2e-6;
-constexpr double kMirrorLength = 4e-6;
+constexpr double kNmosUnitWidth = kUnitDevices.nmos_width;
+constexpr double kPmosUnitWidth = kUnitDevices.pmos_width;
+constexpr double kMirrorLength = kUnitDevices.length;
 // The preset switches (see preset_sources()).
 constexpr double kPresetWidth = 0.5e-6, kPresetLength = 10e-6;
 // The initial-state preset window of the first BMRU layer, as a fraction of frame 0, and the

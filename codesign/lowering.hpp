@@ -43,6 +43,7 @@
 
 #include "codesign/calibration.hpp"
 #include "codesign/network.hpp"
+#include "codesign/unit_devices.hpp"
 
 namespace picospice::network {
 

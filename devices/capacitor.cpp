@@ -1,10 +1,16 @@
 // C: a linear capacitor. `Cname n+ n- value [ic=v]`. q = C (v+ - v-) on n+, -q on n-.
 // `ic=` is accepted for compatibility; use `.ic` on the node (it is applied with `uic`).
 #include "devices/capacitor.hpp"
+#include "devices/device_registry.hpp"
 
 #include <cmath>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'c', 2, false, {}, "capacitor", make_group<CapacitorGroup>}};
+}  // namespace
 
 void CapacitorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
   double c = 0, m = 1;

@@ -1,9 +1,18 @@
 // Linear controlled sources E, G, F, H; see controlled_sources.hpp for the equations and signs.
 #include "devices/controlled_sources.hpp"
+#include "devices/device_registry.hpp"
 
 #include <cmath>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegisteredVcvs{{'e', 4, false, {}, "vcvs", make_group<VcvsGroup>}};
+const DeviceRegistration kRegisteredVccs{{'g', 4, false, {}, "vccs", make_group<VccsGroup>}};
+const DeviceRegistration kRegisteredCccs{{'f', 2, false, {}, "cccs", make_group<CccsGroup>}};
+const DeviceRegistration kRegisteredCcvs{{'h', 2, false, {}, "ccvs", make_group<CcvsGroup>}};
+}  // namespace
 
 namespace {
 

@@ -2,8 +2,14 @@
 // The current flows from n+ through the source to n- (SPICE convention): it leaves node n+ and
 // enters node n-, so a positive source pulls current out of n+.
 #include "devices/current_source.hpp"
+#include "devices/device_registry.hpp"
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'i', 2, false, {}, "isource", make_group<CurrentSourceGroup>}};
+}  // namespace
 
 void CurrentSourceGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
   SourceArgs source = parse_source_args(card, /*allow_multiplier=*/true);

@@ -20,16 +20,26 @@
 //   3. bind_slots(binder)           called twice: once to declare entries, once to get slots
 //   4. set_temperature(kelvin)      before analyses and whenever temperature changes
 //   5. evaluate(request)            every Newton iteration
+// Besides loading, a group answers the engine's questions about its instances through the
+// virtual calls below (DC connectivity, breakpoints, noise, mismatch, the operating-point report),
+// so no code outside devices/ needs to know a concrete device type.
+//
+// Adding a device type is one new .cpp (and its header, if tests want the class): write the
+// DeviceGroup and register it from that file (devices/device_registry.hpp):
+//     static const DeviceRegistration kRegistered{{'r', 2, false, {}, "resistor", make_group<ResistorGroup>}};
 #pragma once
+#include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "base/errors.hpp"
-#include "devices/noise/noise_source.hpp"
 #include "base/options.hpp"
+#include "devices/noise/noise_source.hpp"
 
 namespace picospice {
 
@@ -151,6 +161,54 @@ struct DcConnection {
   Kind kind = Kind::Conducts;
 };
 
+// One instance parameter that Monte Carlo varies (Pelgrom mismatch), as the device defines it.
+// Sample k draws
+//     value = nominal + coefficient_value / sqrt(area) * z  (+ a per-sample process shift),
+// clamped below at `lowest`, with z ~ N(0, 1) a pure function of (seed, k, instance, counter)
+// (engine/monte_carlo/mismatch.hpp). The device names its parameters and knows their spread.
+struct MismatchParameter {
+  std::string instance;         // hierarchical name, lower case
+  std::string parameter;        // what set_instance_param takes: "dvto", "dkp"
+  std::string coefficient;      // the model-card coefficient the spread scales with: "avto", "akp";
+                                // a Monte Carlo override of that name replaces it
+  double coefficient_value = 0; // its value for this instance (V*m for avto, m for akp)
+  double area = 1;              // m^2, the gate area W*L*M the coefficient is divided by (sqrt)
+  double nominal = 0;           // the instance's own value (e.g. DVTO= on its line), added to draws
+  double lowest = -std::numeric_limits<double>::infinity();  // draws below are clamped here
+  int counter = 0;              // which draw of the instance's random stream (distinct per parameter)
+  std::string process_group;    // instances sharing one global shift per sample ("nmos", "pmos")
+  // d ln(I) / d parameter of the device current in weak inversion (dvto: -1/(N UT), dkp: 1), so
+  // that the relative current spread is sqrt(sum (sensitivity * sigma)^2) (training uses it).
+  double log_current_sensitivity = 0;
+
+  double sigma() const { return coefficient_value / std::sqrt(area); }
+};
+
+// A device type's `.op` report: one row per instance, columns the device chooses.
+struct OperatingPointTable {
+  struct Column {
+    std::string header;   // with its unit: "id (A)"
+    bool fixed = false;   // numbers as fixed-point (voltages) rather than %g
+  };
+  using Cell = std::variant<double, std::string>;
+  struct Row {
+    std::string instance;
+    std::vector<Cell> cells;  // one per column
+  };
+  std::string title;          // "MOSFETs (EKV)"
+  std::vector<Column> columns;
+  std::vector<Row> rows;
+};
+
+// How export-ngspice writes an instance of a model ngspice lacks: an element line whose model is
+// `model` becomes `X<name> <pins> <subcircuit> <its key=value arguments but dropped_arguments>`.
+struct NgspiceSubcircuit {
+  std::string subcircuit;                      // name of the .subckt
+  std::string definition;                      // `.subckt ... .ends` text, lines ending in '\n'
+  std::vector<std::string> dropped_arguments;  // picospice-only instance keys ("noise")
+  std::vector<std::string> header_notes;       // what is exact and what is approximated, for the file header
+};
+
 class DeviceGroup {
  public:
   virtual ~DeviceGroup() = default;
@@ -186,21 +244,16 @@ class DeviceGroup {
   // devices/noise/noise_source.hpp). Groups without noise keep both defaults.
   virtual void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) {}
   virtual double noise_density(std::size_t source, const double* x) const { return 0.0; }
+  // Monte Carlo: every parameter of every instance that mismatch varies (see MismatchParameter).
+  // The engine sets drawn values back through set_instance_param(instance, parameter, value).
+  virtual void list_mismatch_parameters(std::vector<MismatchParameter>& out) const {}
+  // The `.op` report of the instances at the unknowns x; an empty table (no rows) when the type
+  // has nothing to add to the node voltages and branch currents.
+  virtual OperatingPointTable operating_point_table(const double* x) const { return {}; }
+  // export-ngspice: for each model of this group that ngspice 39 does not have, the subcircuit
+  // that stands in for it (keyed by model name). Throws NetlistError when the circuit cannot be
+  // represented so (e.g. one model name with different values in different instances).
+  virtual void list_ngspice_subcircuits(double kelvin, std::map<std::string, NgspiceSubcircuit>& out) const {}
 };
-
-// Builds an empty group for an element letter (and, for elements with a model, its model card).
-// The registry lists every device type; see devices/registry.cpp.
-struct DeviceKind {
-  char letter;                 // 'r', 'c', 'v', ...
-  int pins;                    // number of nodes on the element line
-  bool takes_model;            // the first argument after the nodes names a .model
-  std::vector<std::string> model_types;  // accepted model types (for takes_model)
-  std::string group_name;      // one group per name in a circuit
-  std::unique_ptr<DeviceGroup> (*make)();
-};
-
-const std::vector<DeviceKind>& device_registry();
-// The kind for an element letter and (if it takes one) model type; nullptr if none.
-const DeviceKind* find_device_kind(char letter, const ModelCard* model);
 
 }  // namespace picospice

@@ -18,12 +18,18 @@
 // the series resistance, and flicker KF*|id|^AF/f with noiseflicker=1 (SPICE2; Antognetti and
 // Massobrio ch. 1). `noise=0` on the instance turns all three off.
 #include "devices/diode.hpp"
+#include "devices/device_registry.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'d', 2, true, {"d"}, "diode", make_group<DiodeGroup>}};
+}  // namespace
 
 namespace {
 

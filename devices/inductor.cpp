@@ -4,10 +4,16 @@
 // so at DC (no dq/dt) the inductor is a short, and the flux -L*i carries the dynamics.
 // `ic=` is accepted for compatibility and ignored (as for capacitors).
 #include "devices/inductor.hpp"
+#include "devices/device_registry.hpp"
 
 #include <cmath>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'l', 2, false, {}, "inductor", make_group<InductorGroup>}};
+}  // namespace
 
 void InductorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
   double l = 0, m = 1;

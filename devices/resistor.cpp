@@ -2,10 +2,16 @@
 // f: i = (v+ - v-)/R leaves n+ and enters n-.
 // noise=0 excludes the instance from transient noise (thermal, 4kT/R).
 #include "devices/resistor.hpp"
+#include "devices/device_registry.hpp"
 
 #include <cmath>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'r', 2, false, {}, "resistor", make_group<ResistorGroup>}};
+}  // namespace
 
 void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
   double r = 0;

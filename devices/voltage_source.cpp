@@ -3,10 +3,16 @@
 // i(vname) sign), so it leaves node n+ in the residual. The branch row is the constraint
 //     v(n+) - v(n-) - source_scale * V(t) = 0.
 #include "devices/voltage_source.hpp"
+#include "devices/device_registry.hpp"
 
 #include <cmath>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'v', 2, false, {}, "vsource", make_group<VoltageSourceGroup>}};
+}  // namespace
 
 void VoltageSourceGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
   SourceArgs source = parse_source_args(card, /*allow_multiplier=*/false);

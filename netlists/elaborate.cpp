@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "devices/device_registry.hpp"
 #include "netlists/parser/expression.hpp"
 #include "netlists/parser/parser.hpp"
 #include "netlists/parser/token_text.hpp"

@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "devices/ekv/ekv_mosfet.hpp"
 #include "base/atomic_file.hpp"
-#include "devices/ekv/ekv_ngspice_subcircuit.hpp"
+#include "devices/device_registry.hpp"
+#include "engine/analyses/dc_sweep.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/parser/parser.hpp"
 #include "netlists/parser/token_text.hpp"
@@ -64,13 +64,6 @@ std::string assignments_text(const std::vector<ParamAssignment>& assignments) {
   return text;
 }
 
-bool is_ekv_model(const ModelDefinition& model) {
-  if (model.type != "nmos" && model.type != "pmos") return false;
-  for (const auto& p : model.params)
-    if (p.name == "level" && p.word == "ekv") return true;
-  return false;
-}
-
 // The options ngspice 39 understands with the same meaning; others are dropped with a comment.
 bool ngspice_knows_option(const std::string& name) {
   static const std::set<std::string> known = {
@@ -90,7 +83,13 @@ class NgspiceExporter {
     // evaluated EKV model cards and the temperature.
     circuit_ = elaborate_file(path_);
     netlist_ = parse_netlist_file(path_, WarningSink{});  // elaboration already warned
-    collect_ekv_models();
+    try {
+      for (const auto& group : circuit_->groups) group->list_ngspice_subcircuits(kelvin(), substitutes_);
+    } catch (const NetlistError& e) {
+      if (!e.location.str().empty()) throw;
+      throw NetlistError(SourceLocation{path_, 0, 0}, e.message);  // the circuit as a whole cannot be written
+    }
+    collect_model_references(netlist_.top);
 
     std::string body;
     write_body(netlist_.top, nullptr, body);
@@ -106,7 +105,7 @@ class NgspiceExporter {
       out += "\n";
     }
     out += body;
-    for (const auto& [name, model] : ekv_models_) out += "\n" + ekv_ngspice_subcircuit(model, kelvin());
+    for (const auto& [name, substitute] : substitutes_) out += "\n" + substitute.definition;
     out += "\n" + directives;
     if (options_.reference_options) out += ngspice_reference_options_line() + "\n";
     out += ".end\n";
@@ -116,37 +115,23 @@ class NgspiceExporter {
  private:
   double kelvin() const { return circuit_->options.temp + physics::zero_celsius; }
 
-  void collect_ekv_models() {
-    auto* group = dynamic_cast<const EkvMosfetGroup*>(circuit_->find_group("ekv_mosfet"));
-    if (!group) return;
-    for (std::size_t i = 0; i < group->size(); ++i) {
-      const ekv::EkvModelParams& model = group->instance_model(i);
-      auto [it, inserted] = ekv_models_.emplace(model.name, model);
-      if (!inserted && !(it->second == model))
-        throw NetlistError(SourceLocation{path_, 0, 0},
-                           "EKV model '" + model.name + "' takes different values in different subcircuit "
-                           "instances (its parameters depend on subcircuit parameters); export-ngspice writes one "
-                           "subcircuit per model name and cannot represent that");
-    }
+  // Every word on an element line, as a model name it may refer to: a `.model` card that no
+  // element names is left out (ngspice needs no unused models, and it cannot read picospice's).
+  void collect_model_references(const Body& body) {
+    for (const auto& line : body.elements)
+      for (const auto& token : line.tokens)
+        if (token.is(TokenKind::Word)) referenced_words_.insert(token.text);
+    for (const auto& sub : body.subcircuits) collect_model_references(sub->body);
   }
 
   std::string header() const {
     std::string h;
     h += fmt::format("* Exported by picospice {} export-ngspice from {} for ngspice 39.\n", PICOSPICE_VERSION, path_);
-    if (ekv_models_.empty()) {
-      h += "* No EKV MOSFETs: the circuit is written as given; nothing is approximated.\n";
-    } else {
-      h += "* Each EKV MOSFET is an instance of a behavioral subcircuit ekv_<model> (B source).\n";
-      h += "* EXACT: the drain current (same equations as picospice devices/ekv, overflow-safe softplus),\n";
-      h += "*        per-instance W, L, M, DVTO, DKP, and the overlap capacitances (CGSO, CGDO, CGBO).\n";
-      h += fmt::format("* FROZEN: temperature {} C (UT, VTO(T), KP(T) are numbers in each subcircuit);\n",
-                       number(circuit_->options.temp));
-      h += "*         a .dc temp sweep or .temp change does not reach the MOSFETs.\n";
-      h += "* APPROXIMATED: the intrinsic (COX) charge is three fixed capacitors Cgs, Cgd, Cgb per device,\n";
-      h += "*         the charge-based capacitance matrix's gate row at weak-inversion saturation\n";
-      h += "*         (IC = 0.01, VDS = 0.5 V); drain/source-bulk intrinsic capacitance is left out.\n";
-      h += "*         Transients agree only as far as these are small against the circuit's capacitors.\n";
-    }
+    if (substitutes_.empty()) h += "* Every element is written as given; nothing is approximated.\n";
+    std::set<std::string> noted;  // one block of notes per kind of substitute
+    for (const auto& [name, substitute] : substitutes_)
+      for (const auto& note : substitute.header_notes)
+        if (noted.insert(note).second) h += "* " + note + "\n";
     for (const auto& note : notes_) h += "* " + note + "\n";
     if (options_.shunt) h += fmt::format("* --shunt: a {} ohm resistor from every node to ground (DESIGN.md 4).\n", number(options_.shunt_ohms));
     if (options_.reference_options) h += "* --reference-options: tight tolerances appended at the end.\n";
@@ -158,8 +143,12 @@ class NgspiceExporter {
   void write_body(const Body& body, const SubcircuitDefinition* definition, std::string& out) {
     for (const auto& p : body.params) out += ".param " + p.name + "=" + value_text(p) + "\n";
     for (const auto& model : body.models) {
-      if (is_ekv_model(model)) {
-        out += "* .model " + model.name + " (level=ekv) is the subcircuit " + ekv_subcircuit_name(model.name) + "\n";
+      if (auto it = substitutes_.find(model.name); it != substitutes_.end()) {
+        out += "* .model " + model.name + " is the subcircuit " + it->second.subcircuit + "\n";
+        continue;
+      }
+      if (!referenced_words_.count(model.name)) {
+        out += "* .model " + model.name + " is not used by any element: left out\n";
         continue;
       }
       out += ".model " + model.name + " " + model.type + " (" + assignments_text(model.params) + ")\n";
@@ -180,23 +169,31 @@ class NgspiceExporter {
     if (options_.shunt) write_shunts(nodes, definition, out);
   }
 
+  // An element whose model has a substitute becomes an instance of that subcircuit.
   std::string element_text(const LogicalLine& line) {
-    if (line.keyword()[0] != 'm') return line_text(line);
     const auto& tokens = line.tokens;
-    if (tokens.size() < 6) throw NetlistError(line.location, "MOSFET " + tokens[0].text + " needs d g s b MODEL");
-    const std::string& model = tokens[5].text;
-    if (!ekv_models_.count(model))
-      throw NetlistError(tokens[5].location, "MOSFET " + tokens[0].text + ": model '" + model +
-                                                 "' is not an EKV model used by any instance; export-ngspice "
-                                                 "only translates EKV MOSFETs of instantiated subcircuits");
+    const std::size_t pins = pin_count(line.keyword()[0]);
+    const std::size_t model_at = 1 + pins;
+    if (pins == 0 || tokens.size() <= model_at) return line_text(line);
+    auto it = substitutes_.find(tokens[model_at].text);
+    if (it == substitutes_.end()) return line_text(line);
+    const NgspiceSubcircuit& substitute = it->second;
     std::string text = "x" + tokens[0].raw;
-    for (std::size_t i = 1; i <= 4; ++i) text += " " + tokens[i].raw;
-    text += " " + ekv_subcircuit_name(model);
-    for (const auto& a : parse_assignments(tokens.data() + 6, tokens.data() + tokens.size())) {
-      if (a.name == "noise") continue;  // picospice noise switch; ngspice runs no noise here
+    for (std::size_t i = 1; i <= pins; ++i) text += " " + tokens[i].raw;
+    text += " " + substitute.subcircuit;
+    for (const auto& a : parse_assignments(tokens.data() + model_at + 1, tokens.data() + tokens.size())) {
+      const auto& dropped = substitute.dropped_arguments;
+      if (std::find(dropped.begin(), dropped.end(), a.name) != dropped.end()) continue;
       text += " " + a.name + "=" + value_text(a);
     }
     return text;
+  }
+
+  // The number of nodes on an element line of this letter (0 for X and unknown letters).
+  static std::size_t pin_count(char letter) {
+    for (const auto& kind : device_registry())
+      if (kind.letter == letter) return static_cast<std::size_t>(kind.pins);
+    return 0;
   }
 
   // The node tokens of an element line: the registry's pin count, or for X everything up to the
@@ -213,10 +210,7 @@ class NgspiceExporter {
       words.push_back(&line.tokens[i]);
     }
     const char letter = line.keyword()[0];
-    std::size_t count = 0;
-    if (letter == 'x') count = words.empty() ? 0 : words.size() - 1;
-    else if (letter == 'e' || letter == 'g' || letter == 'm') count = 4;
-    else count = 2;
+    const std::size_t count = letter == 'x' ? (words.empty() ? 0 : words.size() - 1) : pin_count(letter);
     for (std::size_t k = 0; k < std::min(count, words.size()); ++k) nodes.insert(words[k]->text);
   }
 
@@ -287,16 +281,17 @@ class NgspiceExporter {
         throw NetlistError(line.location, "'.dc' over the parameter '" + sweep.name +
                                               "' cannot be written for ngspice 39 (it sweeps sources, "
                                               "resistors and temp only); sweep a source instead");
-      if (sweep.kind == DcSweep::Kind::Temperature && !ekv_models_.empty())
-        throw NetlistError(line.location, "'.dc temp' in a circuit with EKV MOSFETs: their temperature is frozen "
-                                          "at export, so ngspice would not sweep it; export one netlist per temperature");
+      if (sweep.kind == DcSweep::Kind::Temperature && !substitutes_.empty())
+        throw NetlistError(line.location, "'.dc temp' in a circuit whose models become subcircuits (EKV MOSFETs): "
+                                          "their temperature is frozen at export, so ngspice would not sweep it; "
+                                          "export one netlist per temperature");
     }
     if (!spec.round_trip) return line_text(line) + "\n";
     if (spec.sweeps.size() > 1)
       throw NetlistError(line.location, "'.dc ... updown' with a nested (second) sweep has no ngspice 39 "
                                         "equivalent; split it into one '.dc' per outer value");
     const DcSweep& s = spec.sweeps[0];
-    const std::vector<double> values = sweep_points(s);
+    const std::vector<double> values = sweep_values(s);
     std::string out = fmt::format("* {} -> up, then down (picospice's single plot = these two plots)\n", line_text(line));
     out += fmt::format(".dc {} {} {} {}\n", s.name, number(s.start), number(s.stop), number(s.step));
     if (values.size() > 1)
@@ -305,19 +300,12 @@ class NgspiceExporter {
     return out;
   }
 
-  // The same points engine/analyses/dc_sweep.cpp visits (floor(span/step + 1e-9) + 1 of them).
-  static std::vector<double> sweep_points(const DcSweep& s) {
-    const long count = static_cast<long>(std::floor((s.stop - s.start) / s.step + 1e-9)) + 1;
-    std::vector<double> values;
-    for (long k = 0; k < count; ++k) values.push_back(s.start + k * s.step);
-    return values;
-  }
-
   std::string path_;
   NgspiceExportOptions options_;
   std::unique_ptr<Circuit> circuit_;
   Netlist netlist_;
-  std::map<std::string, ekv::EkvModelParams> ekv_models_;
+  std::map<std::string, NgspiceSubcircuit> substitutes_;  // by model name
+  std::set<std::string> referenced_words_;
   std::vector<std::string> notes_;
   int shunts_ = 0;
 };

@@ -38,14 +38,14 @@ std::string token_text(const Token& t) {
 }
 
 // A logical line rebuilt from its tokens, with token `replace_at` (if any) replaced by `replacement`
-// and the `dvto=` / `dkp=` assignments dropped when `drop_mismatch`.
+// and the `name=` assignments of the parameters in `dropped` left out.
 std::string rebuild(const LogicalLine& line, std::optional<std::size_t> replace_at, const std::string& replacement,
-                    bool drop_mismatch) {
+                    const std::set<std::string>& dropped = {}) {
   const auto& tokens = line.tokens;
   std::string text;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const bool starts_assignment = i + 1 < tokens.size() && tokens[i + 1].is(TokenKind::Equals);
-    if (drop_mismatch && i > 0 && starts_assignment && (tokens[i].is_word("dvto") || tokens[i].is_word("dkp"))) {
+    if (i > 0 && starts_assignment && tokens[i].is(TokenKind::Word) && dropped.count(tokens[i].text)) {
       // Skip the name, '=', and the value up to the next `name =` or the end of the line.
       std::size_t j = i + 2;
       while (j < tokens.size() && !(j + 1 < tokens.size() && tokens[j + 1].is(TokenKind::Equals))) ++j;
@@ -81,7 +81,7 @@ std::string copy_name(const std::string& subckt, const std::string& path) {
 class SampleNetlistWriter {
  public:
   SampleNetlistWriter(const std::string& path, const std::vector<MismatchDraw>& draws) : main_file_(path) {
-    for (const auto& d : draws) draws_[d.instance] = d;
+    for (const auto& d : draws) draws_[d.instance].push_back(d);
   }
 
   std::string write(const std::string& comment) {
@@ -98,7 +98,7 @@ class SampleNetlistWriter {
       for (int k = first + 1; k <= last; ++k) lines[k - 1].clear();
     });
     for (const auto& [name, draw] : draws_)
-      if (!placed_.count(name)) throw std::runtime_error("--write-netlist: MOSFET '" + name + "' was not found in " + main_file_);
+      if (!placed_.count(name)) throw std::runtime_error("--write-netlist: instance '" + name + "' was not found in " + main_file_);
 
     std::string out;
     std::size_t end_line = lines.size();
@@ -111,7 +111,7 @@ class SampleNetlistWriter {
       out += lines[k] + "\n";
       if (k == 0) out += "* " + comment + "\n";
     }
-    if (!copies_.empty()) out += "\n* Per-instance subcircuit copies with this sample's DVTO and DKP.\n";
+    if (!copies_.empty()) out += "\n* Per-instance subcircuit copies with this sample's mismatch values.\n";
     for (const auto& copy : copies_) out += copy;
     for (std::size_t k = end_line; k < lines.size(); ++k) out += lines[k] + "\n";
     if (end_line == lines.size()) out += ".end\n";
@@ -128,22 +128,11 @@ class SampleNetlistWriter {
     }
   }
 
-  // True when the subcircuit, directly or through its X lines, holds a MOSFET.
-  bool has_mosfets(const std::string& name) {
-    auto it = has_mosfets_.find(name);
-    if (it != has_mosfets_.end()) return it->second;
-    has_mosfets_[name] = false;  // guards recursion; the elaborator rejects recursive netlists
-    const auto* def = definition(name);
-    bool found = false;
-    for (const auto& line : def->body.elements) {
-      const char letter = line.keyword()[0];
-      if (letter == 'm') found = true;
-      if (letter == 'x') {
-        const auto at = subcircuit_token(line);
-        if (at && has_mosfets(line.tokens[*at].text)) found = true;
-      }
-    }
-    return has_mosfets_[name] = found;
+  // True when some drawn instance lives inside the subcircuit instance at `path`.
+  bool has_draws_under(const std::string& path) const {
+    const std::string prefix = path + ".";
+    auto it = draws_.lower_bound(prefix);
+    return it != draws_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
   }
 
   const SubcircuitDefinition* definition(const std::string& name) const {
@@ -152,22 +141,26 @@ class SampleNetlistWriter {
     return it->second;
   }
 
-  // Edits the M and X lines of one body whose instances are named `prefix` + line name.
+  // Edits the drawn elements and the X lines above them in one body whose instances are named
+  // `prefix` + line name.
   void edit_body(const Body& body, const std::string& prefix, const LineSink& sink) {
     for (const auto& line : body.elements) {
       const std::string name = prefix + line.keyword();
-      if (line.keyword()[0] == 'm') {
-        auto it = draws_.find(name);
-        if (it == draws_.end()) continue;
-        sink(line, rebuild(line, std::nullopt, "", true) + " dvto=" + exact_number(it->second.dvto) +
-                       " dkp=" + exact_number(it->second.dkp));
+      if (auto it = draws_.find(name); it != draws_.end()) {
+        std::set<std::string> parameters;
+        std::string assignments;
+        for (const auto& d : it->second) {
+          parameters.insert(d.parameter);
+          assignments += " " + d.parameter + "=" + exact_number(d.value);
+        }
+        sink(line, rebuild(line, std::nullopt, "", parameters) + assignments);
         placed_.insert(name);
       } else if (line.keyword()[0] == 'x') {
         const auto at = subcircuit_token(line);
-        if (!at || !has_mosfets(line.tokens[*at].text)) continue;
+        if (!at || !has_draws_under(name)) continue;
         const std::string copy = copy_name(line.tokens[*at].raw, name);
         copies_.push_back(copy_definition(*definition(line.tokens[*at].text), name, copy));
-        sink(line, rebuild(line, *at, copy, false));
+        sink(line, rebuild(line, *at, copy));
       }
     }
   }
@@ -210,10 +203,9 @@ class SampleNetlistWriter {
 
   std::string main_file_;
   Netlist netlist_;
-  std::map<std::string, MismatchDraw> draws_;
+  std::map<std::string, std::vector<MismatchDraw>> draws_;  // by instance
   std::set<std::string> placed_;
   std::map<std::string, const SubcircuitDefinition*> definitions_;
-  std::map<std::string, bool> has_mosfets_;
   std::map<std::string, std::vector<std::string>> files_;
   std::vector<std::string> copies_;
 };

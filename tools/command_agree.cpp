@@ -261,8 +261,8 @@ int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence&
   settings.samples = o.mc;
   settings.seed = o.seed;
   settings.jobs = jobs_or_all_cores(o.jobs);
-  if (!o.avto.empty()) settings.mismatch.avto = positive_number("--avto", o.avto, true);
-  if (!o.akp.empty()) settings.mismatch.akp = positive_number("--akp", o.akp, true);
+  if (!o.avto.empty()) settings.mismatch.coefficients["avto"] = positive_number("--avto", o.avto, true);
+  if (!o.akp.empty()) settings.mismatch.coefficients["akp"] = positive_number("--akp", o.akp, true);
   settings.stop = &stop_requested();
   settings.stop_after = o.stop_after;
   ProgressBar bar;

@@ -68,10 +68,10 @@ MonteCarloSetup make_setup(const McOptions& o) {
     if (v < 0) throw std::invalid_argument(flag + " must not be negative");
     return v;
   };
-  if (!o.avto.empty()) setup.mismatch.avto = non_negative("--avto", o.avto);
-  if (!o.akp.empty()) setup.mismatch.akp = non_negative("--akp", o.akp);
-  if (!o.process_sigma_vt.empty()) setup.mismatch.process_sigma_vt = non_negative("--process-sigma-vt", o.process_sigma_vt);
-  if (!o.process_sigma_kp.empty()) setup.mismatch.process_sigma_kp = non_negative("--process-sigma-kp", o.process_sigma_kp);
+  if (!o.avto.empty()) setup.mismatch.coefficients["avto"] = non_negative("--avto", o.avto);
+  if (!o.akp.empty()) setup.mismatch.coefficients["akp"] = non_negative("--akp", o.akp);
+  if (!o.process_sigma_vt.empty()) setup.mismatch.process_sigma["dvto"] = non_negative("--process-sigma-vt", o.process_sigma_vt);
+  if (!o.process_sigma_kp.empty()) setup.mismatch.process_sigma["dkp"] = non_negative("--process-sigma-kp", o.process_sigma_kp);
   if (!o.temps.empty()) {
     std::stringstream list(o.temps);
     std::string item;
@@ -93,10 +93,20 @@ std::string fingerprint(const McOptions& o, const MonteCarloStudy& study) {
   std::stringstream text;
   text << in.rdbuf();
   const auto& m = study.setup().mismatch;
+  auto coefficient = [&](const char* name) {
+    auto it = m.coefficients.find(name);
+    return it == m.coefficients.end() ? std::string("model") : exact_number(it->second);
+  };
+  auto process = [&](const char* parameter) {
+    auto it = m.process_sigma.find(parameter);
+    return exact_number(it == m.process_sigma.end() ? 0.0 : it->second);
+  };
   std::string line = fmt::format("# picospice mc: netlist={} fnv1a={:016x} seed={} avto={} akp={} process_vt={} process_kp={}",
                                  std::filesystem::path(o.netlist).filename().string(), random::fnv1a64(text.str()),
-                                 o.seed, m.avto ? exact_number(*m.avto) : "model", m.akp ? exact_number(*m.akp) : "model",
-                                 exact_number(m.process_sigma_vt), exact_number(m.process_sigma_kp));
+                                 o.seed, coefficient("avto"), coefficient("akp"), process("dvto"), process("dkp"));
+  // Coefficients of other device types, when overridden by `.options mc_<name>`.
+  for (const auto& [name, value] : m.coefficients)
+    if (name != "avto" && name != "akp") line += fmt::format(" {}={}", name, exact_number(value));
   if (study.cycles_temperature()) {
     line += " temps=";
     for (std::size_t k = 0; k < study.setup().temperatures.size(); ++k)

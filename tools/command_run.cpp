@@ -25,21 +25,34 @@ struct RunOptions {
   bool stats = false;
 };
 
+// One device type's table: the instance name, then each column right-aligned; numbers in %g
+// (fixed-point for voltages, as the device asks).
+void print_device_table(const OperatingPointTable& table) {
+  std::size_t name_width = 16;
+  for (const auto& row : table.rows) name_width = std::max(name_width, row.instance.size());
+  std::vector<std::size_t> widths;
+  for (const auto& column : table.columns) widths.push_back(std::max<std::size_t>(10, column.header.size()));
+  fmt::print("{}:\n  {:<{}}", table.title, "name", name_width);
+  for (std::size_t c = 0; c < table.columns.size(); ++c) fmt::print(" {:>{}}", table.columns[c].header, widths[c]);
+  fmt::print("\n");
+  for (const auto& row : table.rows) {
+    fmt::print("  {:<{}}", row.instance, name_width);
+    for (std::size_t c = 0; c < row.cells.size() && c < widths.size(); ++c) {
+      if (const auto* text = std::get_if<std::string>(&row.cells[c])) fmt::print(" {:>{}}", *text, widths[c]);
+      else if (table.columns[c].fixed) fmt::print(" {:>{}.4f}", std::get<double>(row.cells[c]), widths[c]);
+      else fmt::print(" {:>{}.4g}", std::get<double>(row.cells[c]), widths[c]);
+    }
+    fmt::print("\n");
+  }
+}
+
 void print_operating_point(const Circuit& circuit, const Plot& plot) {
   fmt::print("Operating point:\n");
   for (const auto& s : plot.signals) {
     const double v = s.values.empty() ? 0.0 : s.values[0];
     fmt::print("  {:<28} {:>14.6g} {}\n", s.name, v, s.type == "current" ? "A" : "V");
   }
-  // EKV MOSFETs: one row each; IC = id/Ispec (max of forward, reverse), vp NMOS-referred.
-  const std::vector<EkvOpRow> rows = mosfet_operating_point(circuit, plot);
-  if (rows.empty()) return;
-  fmt::print("MOSFETs (EKV):\n  {:<16} {:<10} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10} {:<9} {}\n", "name",
-             "model", "id (A)", "vgs (V)", "vds (V)", "vp (V)", "gm (S)", "gms (S)", "gds (S)", "IC", "region", "saturated");
-  for (const auto& r : rows)
-    fmt::print("  {:<16} {:<10} {:>11.4g} {:>9.4f} {:>9.4f} {:>9.4f} {:>10.3g} {:>10.3g} {:>10.3g} {:>10.3g} {:<9} {}\n",
-               r.name, r.model, r.id, r.vgs, r.vds, r.vp, r.gm, r.gms, r.gds, r.inversion_coefficient,
-               ekv::region_name(r.region), r.saturated ? "yes" : "no");
+  for (const OperatingPointTable& table : device_operating_points(circuit, plot)) print_device_table(table);
 }
 
 std::string share(double part, double whole) {

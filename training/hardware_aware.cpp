@@ -6,35 +6,22 @@
 #include <stdexcept>
 
 #include "base/counter_rng.hpp"
+#include "codesign/unit_devices.hpp"
 
 namespace picospice::training {
 namespace {
-
-// netlists/cells/cells.lib's model cards (both nch and pch) and the thermal voltage at 27 C.
-constexpr double kAvto = 5e-9;   // V m
-constexpr double kAkp = 1e-8;    // m
-constexpr double kSlope = 1.35;  // N
-constexpr double kUt = 0.025865; // V
-
-double device_sigma(double width, double length) {
-  const double root_area = std::sqrt(width * length);
-  const double vt = kAvto / root_area / (kSlope * kUt);
-  const double kp = kAkp / root_area;
-  return std::sqrt(vt * vt + kp * kp);
-}
 
 double rms(double a, double b) { return std::sqrt(0.5 * (a * a + b * b)); }
 
 }  // namespace
 
 MismatchSigmas mismatch_sigmas_from_cells(double area) {
-  if (!(area > 0) || !std::isfinite(area))
-    throw std::invalid_argument("the device area factor must be a positive number");
-  // The lowering's unit devices (lowering.cpp: NMOS 1u, PMOS 2u at L = 4u; cells.lib's schmitt9,
-  // schmitt9_bias, isource and isink use the same sizes), each side scaled by sqrt(area).
-  const double side = std::sqrt(area);
-  const double nmos_pair = std::sqrt(2.0) * device_sigma(1e-6 * side, 4e-6 * side);
-  const double pmos_pair = std::sqrt(2.0) * device_sigma(2e-6 * side, 4e-6 * side);
+  // The lowering's unit devices (NMOS 1u, PMOS 2u at L = 4u; cells.lib's schmitt9, schmitt9_bias,
+  // isource and isink use the same sizes), each side scaled by sqrt(area), as the EKV device
+  // computes their Pelgrom spread from the library's model cards.
+  const network::UnitDeviceSpread device = network::unit_device_current_spread(area);
+  const double nmos_pair = std::sqrt(2.0) * device.nmos;
+  const double pmos_pair = std::sqrt(2.0) * device.pmos;
   MismatchSigmas s;
   s.weight = rms(nmos_pair, std::hypot(nmos_pair, pmos_pair));
   s.bias = rms(pmos_pair, nmos_pair);

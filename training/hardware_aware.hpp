@@ -27,8 +27,9 @@ struct MismatchSigmas {
 };
 
 // From the library's Pelgrom coefficients (netlists/cells/cells.lib: AVTO = 5 mV um, AKP = 1 %um,
-// N = 1.35 for both nch and pch) and the device sizes the lowering uses. In weak inversion a
-// device's current is I ~ KP exp(-VTO / (N UT)), so one device's relative current error is
+// N = 1.35 for both nch and pch) and the device sizes the lowering uses, as the EKV device reports
+// them (codesign/unit_devices.hpp). In weak inversion a device's current is
+// I ~ KP exp(-VTO / (N UT)), so one device's relative current error is
 //   sigma_dev(W, L) = sqrt( (AVTO / sqrt(W L) / (N UT))^2 + (AKP / sqrt(W L))^2 ),
 // and a mirror's ratio (two independent devices) spreads by sqrt(2) sigma_dev:
 //   NMOS 1u/4u: sigma_dev = 7.2%, ratio 10.2%;  PMOS 2u/4u: sigma_dev = 5.1%, ratio 7.2%.

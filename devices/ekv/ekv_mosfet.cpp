@@ -1,10 +1,18 @@
 // The EKV MOSFET device group: element parsing, slot binding, limiting and loading.
 // The model equations live in ekv_evaluation.cpp; the limiting rule in ekv_limiting.hpp.
 #include "devices/ekv/ekv_mosfet.hpp"
+#include "devices/device_registry.hpp"
+#include "devices/ekv/ekv_ngspice_subcircuit.hpp"
 
 #include <cmath>
+#include <map>
 
 namespace picospice {
+
+// Registers this device type (devices/device_registry.hpp).
+namespace {
+const DeviceRegistration kRegistered{{'m', 4, true, {"nmos", "pmos"}, "ekv_mosfet", make_group<EkvMosfetGroup>}};
+}  // namespace
 
 using ekv::kBulk;
 using ekv::kDrain;
@@ -102,10 +110,36 @@ ekv::EkvInstanceParams EkvMosfetGroup::instance_params(std::size_t i) const {
   return {w_[i], l_[i], m_[i], dvto_[i], dkp_[i]};
 }
 
-EkvMismatchSigma EkvMosfetGroup::mismatch_sigma(std::size_t i) const {
-  const auto& model = instance_model(i);
-  const double root_area = std::sqrt(w_[i] * l_[i] * m_[i]);
-  return {model.avto / root_area, model.akp / root_area};
+void EkvMosfetGroup::list_mismatch_parameters(std::vector<MismatchParameter>& out) const {
+  for (std::size_t i = 0; i < size(); ++i) {
+    const ekv::EkvModelParams& model = instance_model(i);
+    const double ut = physics::thermal_voltage(kelvin_);
+    // Weak inversion: I ~ KP exp((VG - VTO)/(N UT)), so d ln I / d VTO = -1/(N UT). Without a
+    // constant N the slope at VP = 0, n = 1 + GAMMA/(2 sqrt(PHI)), stands in (EKV 2.6).
+    const double slope = model.constant_slope() ? model.slope_factor : 1.0 + model.gamma / (2.0 * std::sqrt(model.phi));
+    const std::string group = model.polarity > 0 ? "nmos" : "pmos";
+    const double area = w_[i] * l_[i] * m_[i];
+    MismatchParameter vt;
+    vt.instance = names_[i];
+    vt.parameter = "dvto";
+    vt.coefficient = "avto";
+    vt.coefficient_value = model.avto;
+    vt.area = area;
+    vt.nominal = dvto_[i];
+    vt.counter = 0;
+    vt.process_group = group;
+    vt.log_current_sensitivity = -1.0 / (slope * ut);
+    out.push_back(vt);
+    MismatchParameter kp = vt;
+    kp.parameter = "dkp";
+    kp.coefficient = "akp";
+    kp.coefficient_value = model.akp;
+    kp.nominal = dkp_[i];
+    kp.lowest = -0.9;
+    kp.counter = 1;
+    kp.log_current_sensitivity = 1.0;
+    out.push_back(kp);
+  }
 }
 
 ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double* x, bool want_charges) const {
@@ -200,6 +234,41 @@ bool EkvMosfetGroup::set_instance_param(std::string_view instance, std::string_v
 
 void EkvMosfetGroup::reset_state() {
   for (auto& has : has_last_bias_) has = 0;
+}
+
+OperatingPointTable EkvMosfetGroup::operating_point_table(const double* x) const {
+  OperatingPointTable table;
+  table.title = "MOSFETs (EKV)";
+  // IC = id/Ispec (the larger of forward and reverse); vp is NMOS-referred.
+  table.columns = {{"model"},          {"id (A)"}, {"vgs (V)", true}, {"vds (V)", true}, {"vp (V)", true},
+                   {"gm (S)"},         {"gms (S)"}, {"gds (S)"},      {"IC"},            {"region"},
+                   {"saturated"}};
+  for (const EkvOpRow& r : op_report(x))
+    table.rows.push_back({r.name,
+                          {r.model, r.id, r.vgs, r.vds, r.vp, r.gm, r.gms, r.gds, r.inversion_coefficient,
+                           std::string(ekv::region_name(r.region)), std::string(r.saturated ? "yes" : "no")}});
+  return table;
+}
+
+void EkvMosfetGroup::list_ngspice_subcircuits(double kelvin, std::map<std::string, NgspiceSubcircuit>& out) const {
+  std::map<std::string, const ekv::EkvModelParams*> used;
+  for (std::size_t i = 0; i < size(); ++i) {
+    const ekv::EkvModelParams& model = instance_model(i);
+    auto [it, inserted] = used.emplace(model.name, &model);
+    if (!inserted && !(*it->second == model))
+      throw NetlistError(SourceLocation{},
+                         "EKV model '" + model.name + "' takes different values in different subcircuit "
+                         "instances (its parameters depend on subcircuit parameters); export-ngspice writes one "
+                         "subcircuit per model name and cannot represent that");
+  }
+  for (const auto& [name, model] : used) {
+    NgspiceSubcircuit sub;
+    sub.subcircuit = ekv_subcircuit_name(name);
+    sub.definition = ekv_ngspice_subcircuit(*model, kelvin);
+    sub.dropped_arguments = {"noise"};  // picospice's transient-noise switch; ngspice runs no noise here
+    sub.header_notes = ekv_ngspice_header_notes(kelvin - physics::zero_celsius);
+    out[name] = std::move(sub);
+  }
 }
 
 std::vector<EkvOpRow> EkvMosfetGroup::op_report(const double* x) const {

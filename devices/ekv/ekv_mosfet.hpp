@@ -28,12 +28,6 @@ struct EkvOpRow {
   bool saturated = false;
 };
 
-// Pelgrom mismatch spreads of one instance (DESIGN.md section 3).
-struct EkvMismatchSigma {
-  double dvto = 0.0;  // V, AVTO/sqrt(W L M)
-  double dkp = 0.0;   // relative, AKP/sqrt(W L M)
-};
-
 class EkvMosfetGroup final : public DeviceGroup {
  public:
   std::string_view type_name() const override { return "ekv_mosfet"; }
@@ -52,14 +46,20 @@ class EkvMosfetGroup final : public DeviceGroup {
   // noiseflicker=1 and KF > 0, flicker KF*gm^2/(M W L COX f^AF) (generator 1). See the .cpp.
   void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) override;
   double noise_density(std::size_t source, const double* x) const override;
+  // Pelgrom mismatch: "dvto" (V, sigma AVTO/sqrt(W L M), counter 0) and "dkp" (relative, sigma
+  // AKP/sqrt(W L M), counter 1, clamped at -0.9 so a huge AKP cannot make KP negative), with one
+  // process group per polarity ("nmos", "pmos").
+  void list_mismatch_parameters(std::vector<MismatchParameter>& out) const override;
+  OperatingPointTable operating_point_table(const double* x) const override;
+  // Each level=ekv model as the behavioral subcircuit of ekv_ngspice_subcircuit.hpp.
+  void list_ngspice_subcircuits(double kelvin, std::map<std::string, NgspiceSubcircuit>& out) const override;
 
   std::vector<EkvOpRow> op_report(const double* x) const;
 
-  // For Monte Carlo drivers and reports.
+  // For this device's own tests and reports.
   const std::string& instance_name(std::size_t i) const { return names_[i]; }
   const ekv::EkvModelParams& instance_model(std::size_t i) const { return models_[model_of_[i]]; }
   ekv::EkvInstanceParams instance_params(std::size_t i) const;
-  EkvMismatchSigma mismatch_sigma(std::size_t i) const;
   // The full evaluation of instance i at the unknowns x (no limiting), e.g. for reports and tests.
   ekv::EkvEvaluation evaluate_instance(std::size_t i, const double* x, bool want_charges = true) const;
 

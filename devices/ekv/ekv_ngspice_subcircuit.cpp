@@ -35,6 +35,20 @@ std::string terminal_voltage(int polarity, const char* t) {
 
 std::string ekv_subcircuit_name(const std::string& model_name) { return "ekv_" + model_name; }
 
+std::vector<std::string> ekv_ngspice_header_notes(double celsius) {
+  return {
+      "Each EKV MOSFET is an instance of a behavioral subcircuit ekv_<model> (B source).",
+      "EXACT: the drain current (same equations as picospice devices/ekv, overflow-safe softplus),",
+      "       per-instance W, L, M, DVTO, DKP, and the overlap capacitances (CGSO, CGDO, CGBO).",
+      fmt::format("FROZEN: temperature {:.12g} C (UT, VTO(T), KP(T) are numbers in each subcircuit);", celsius),
+      "        a .dc temp sweep or .temp change does not reach the MOSFETs.",
+      "APPROXIMATED: the intrinsic (COX) charge is three fixed capacitors Cgs, Cgd, Cgb per device,",
+      "        the charge-based capacitance matrix's gate row at weak-inversion saturation",
+      "        (IC = 0.01, VDS = 0.5 V); drain/source-bulk intrinsic capacitance is left out.",
+      "        Transients agree only as far as these are small against the circuit's capacitors.",
+  };
+}
+
 FrozenGateCapacitance frozen_gate_capacitance(const ekv::EkvModelParams& model, double kelvin,
                                               const RepresentativeBias& bias) {
   FrozenGateCapacitance out;

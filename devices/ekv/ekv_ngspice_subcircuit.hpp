@@ -21,6 +21,7 @@
 //     as these capacitors are small against the circuit's own capacitors.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "devices/ekv/ekv_params.hpp"
 
@@ -42,6 +43,10 @@ struct FrozenGateCapacitance {
 };
 FrozenGateCapacitance frozen_gate_capacitance(const ekv::EkvModelParams& model, double kelvin,
                                               const RepresentativeBias& bias = {});
+
+// What the export file's header says about EKV subcircuits at this temperature (one line each,
+// without the leading '*').
+std::vector<std::string> ekv_ngspice_header_notes(double celsius);
 
 // The subcircuit name for a model: "ekv_" + model name.
 std::string ekv_subcircuit_name(const std::string& model_name);

@@ -1,20 +1,24 @@
-// Rebuilds the unknown vector from an operating-point plot and asks the EKV group for its report.
 #include "engine/analyses/op_report.hpp"
 
 namespace picospice {
 
-std::vector<EkvOpRow> mosfet_operating_point(const Circuit& circuit, const Plot& op_plot) {
-  auto* group = dynamic_cast<const EkvMosfetGroup*>(circuit.find_group("ekv_mosfet"));
-  if (!group || group->size() == 0) return {};
+std::vector<OperatingPointTable> device_operating_points(const Circuit& circuit, const Plot& op_plot) {
   std::vector<double> x(circuit.unknowns.size(), 0.0);
+  std::string missing;
   for (std::size_t k = 1; k < circuit.unknowns.size(); ++k) {
     const Signal* s = op_plot.find(circuit.unknowns[k].output_name());
     if (s && !s->values.empty()) x[k] = s->values[0];
-    else if (circuit.unknowns[k].kind == UnknownKind::Voltage)
-      throw SimulationError("MOSFET report: the operating point has no value for " + circuit.unknowns[k].output_name() +
-                            " (left out by .save?)");
+    else if (circuit.unknowns[k].kind == UnknownKind::Voltage && missing.empty()) missing = circuit.unknowns[k].output_name();
   }
-  return group->op_report(x.data());
+  std::vector<OperatingPointTable> tables;
+  for (const auto& group : circuit.groups) {
+    OperatingPointTable table = group->operating_point_table(x.data());
+    if (table.rows.empty()) continue;
+    if (!missing.empty())
+      throw SimulationError("device report: the operating point has no value for " + missing + " (left out by .save?)");
+    tables.push_back(std::move(table));
+  }
+  return tables;
 }
 
 }  // namespace picospice

@@ -4,18 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
-#include "devices/ekv/ekv_mosfet.hpp"
 #include "base/counter_rng.hpp"
 #include "base/numbers.hpp"
 
 namespace picospice {
 
 namespace {
-
-constexpr std::uint64_t kCounterVt = 0;
-constexpr std::uint64_t kCounterKp = 1;
-constexpr double kSmallestRelativeKp = -0.9;
 
 std::optional<double> option_number(const Circuit& circuit, const std::string& name) {
   auto it = circuit.extra_options.find(name);
@@ -26,70 +22,72 @@ std::optional<double> option_number(const Circuit& circuit, const std::string& n
   return value;
 }
 
+// `.options mc_process_sigma_<suffix>` names the parameter it shifts.
+constexpr std::pair<const char*, const char*> kProcessOptions[] = {{"mc_process_sigma_vt", "dvto"},
+                                                                    {"mc_process_sigma_kp", "dkp"}};
+
 }  // namespace
 
 void read_mismatch_options(const Circuit& circuit, MismatchSettings& settings) {
-  if (!settings.avto) settings.avto = option_number(circuit, "mc_avto");
-  if (!settings.akp) settings.akp = option_number(circuit, "mc_akp");
-  if (settings.process_sigma_vt == 0)
-    settings.process_sigma_vt = option_number(circuit, "mc_process_sigma_vt").value_or(0.0);
-  if (settings.process_sigma_kp == 0)
-    settings.process_sigma_kp = option_number(circuit, "mc_process_sigma_kp").value_or(0.0);
+  for (const auto& [name, value] : circuit.extra_options) {
+    if (name.rfind("mc_", 0) != 0 || name.rfind("mc_process_sigma_", 0) == 0) continue;
+    const std::string coefficient = name.substr(3);
+    if (!settings.coefficients.count(coefficient)) settings.coefficients[coefficient] = *option_number(circuit, name);
+  }
+  for (const auto& [option, parameter] : kProcessOptions)
+    if (!settings.process_sigma.count(parameter))
+      if (auto value = option_number(circuit, option)) settings.process_sigma[parameter] = *value;
 }
 
 MismatchPlan::MismatchPlan(const Circuit& nominal, const MismatchSettings& settings) : settings_(settings) {
-  for (const auto& group : nominal.groups) {
-    const auto* mosfets = dynamic_cast<const EkvMosfetGroup*>(group.get());
-    if (!mosfets) continue;
-    for (std::size_t i = 0; i < mosfets->size(); ++i) {
-      const auto& model = mosfets->instance_model(i);
-      const auto params = mosfets->instance_params(i);
-      const double root_area = std::sqrt(params.w * params.l * params.m);
-      Instance instance;
-      instance.name = mosfets->instance_name(i);
-      instance.name_hash = random::fnv1a64(instance.name);
-      instance.polarity = model.polarity;
-      instance.base_dvto = params.dvto;
-      instance.base_dkp = params.dkp;
-      instance.sigma_vt = settings.avto.value_or(model.avto) / root_area;
-      instance.sigma_kp = settings.akp.value_or(model.akp) / root_area;
-      instances_.push_back(std::move(instance));
-    }
+  std::vector<MismatchParameter> declared;
+  for (const auto& group : nominal.groups) group->list_mismatch_parameters(declared);
+  for (auto& p : declared) {
+    Parameter parameter;
+    parameter.name_hash = random::fnv1a64(p.instance);
+    auto override_it = settings.coefficients.find(p.coefficient);
+    if (override_it != settings.coefficients.end()) p.coefficient_value = override_it->second;
+    parameter.sigma = p.sigma();
+    parameter.declared = std::move(p);
+    parameters_.push_back(std::move(parameter));
   }
 }
 
+const MismatchPlan::Parameter* MismatchPlan::find(const std::string& instance, const std::string& parameter) const {
+  for (const auto& p : parameters_)
+    if (p.declared.instance == instance && p.declared.parameter == parameter) return &p;
+  return nullptr;
+}
+
 std::vector<MismatchDraw> MismatchPlan::draw(std::uint64_t seed, std::uint64_t sample) const {
-  // One global process shift per polarity and sample (zero unless asked for).
-  double process_vt[2] = {0, 0}, process_kp[2] = {0, 0};
-  const char* process_names[2] = {"process:nmos", "process:pmos"};
-  for (int p = 0; p < 2; ++p) {
-    const std::uint64_t stream = random::mix_stream(sample, random::fnv1a64(process_names[p]));
-    if (settings_.process_sigma_vt > 0)
-      process_vt[p] = settings_.process_sigma_vt * random::unit_normal(seed, stream, kCounterVt);
-    if (settings_.process_sigma_kp > 0)
-      process_kp[p] = settings_.process_sigma_kp * random::unit_normal(seed, stream, kCounterKp);
-  }
+  // One global process shift per (process group, parameter) and sample, zero unless asked for.
+  std::map<std::pair<std::string, std::string>, double> process_shift;
+  auto shift_of = [&](const MismatchParameter& p) {
+    auto sigma = settings_.process_sigma.find(p.parameter);
+    if (p.process_group.empty() || sigma == settings_.process_sigma.end() || sigma->second <= 0) return 0.0;
+    auto [it, inserted] = process_shift.emplace(std::make_pair(p.process_group, p.parameter), 0.0);
+    if (inserted) {
+      const std::uint64_t stream = random::mix_stream(sample, random::fnv1a64("process:" + p.process_group));
+      it->second = sigma->second * random::unit_normal(seed, stream, static_cast<std::uint64_t>(p.counter));
+    }
+    return it->second;
+  };
   std::vector<MismatchDraw> draws;
-  draws.reserve(instances_.size());
-  for (const auto& instance : instances_) {
-    const std::uint64_t stream = random::mix_stream(sample, instance.name_hash);
-    const int p = instance.polarity > 0 ? 0 : 1;
-    const double dvto = instance.base_dvto + process_vt[p] +
-                        instance.sigma_vt * random::unit_normal(seed, stream, kCounterVt);
-    const double dkp = instance.base_dkp + process_kp[p] +
-                       instance.sigma_kp * random::unit_normal(seed, stream, kCounterKp);
-    draws.push_back({instance.name, dvto, std::max(dkp, kSmallestRelativeKp)});
+  draws.reserve(parameters_.size());
+  for (const auto& parameter : parameters_) {
+    const MismatchParameter& p = parameter.declared;
+    const std::uint64_t stream = random::mix_stream(sample, parameter.name_hash);
+    const double value = p.nominal + shift_of(p) +
+                         parameter.sigma * random::unit_normal(seed, stream, static_cast<std::uint64_t>(p.counter));
+    draws.push_back({p.instance, p.parameter, std::max(value, p.lowest)});
   }
   return draws;
 }
 
 void MismatchPlan::apply(Circuit& circuit, const std::vector<MismatchDraw>& draws) {
-  auto* group = circuit.find_group("ekv_mosfet");
-  for (const auto& d : draws) {
-    if (!group || !group->set_instance_param(d.instance, "dvto", d.dvto) ||
-        !group->set_instance_param(d.instance, "dkp", d.dkp))
-      throw SimulationError("Monte Carlo: cannot set DVTO/DKP of MOSFET '" + d.instance + "'");
-  }
+  for (const auto& d : draws)
+    if (!circuit.set_instance_param(d.instance, d.parameter, d.value))
+      throw SimulationError("Monte Carlo: cannot set " + d.parameter + " of '" + d.instance + "'");
 }
 
 }  // namespace picospice

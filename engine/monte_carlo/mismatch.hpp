@@ -1,19 +1,15 @@
-// Pelgrom mismatch draws for every EKV MOSFET of a circuit (DESIGN.md section 3).
-//
-// Per sample k and instance with hierarchical name n (W, L, M from its line, AVTO, AKP from its
-// model card, or the global overrides):
-//     dVTO    = DVTO_netlist + AVTO/sqrt(W L M) * z(seed, k, n, counter 0)
-//     dKP/KP  = DKP_netlist  + AKP /sqrt(W L M) * z(seed, k, n, counter 1)
-// plus, when asked, one process shift per sample shared by all NMOS (stream "process:nmos") and
-// one shared by all PMOS ("process:pmos"): sigma_vt * z(counter 0), sigma_kp * z(counter 1).
-// z is random::unit_normal at stream mix_stream(k, fnv1a64(n)): a pure function of the address.
-//
-// The relative KP change is clamped at -0.9 so that a huge AKP cannot make KP negative; with
-// realistic coefficients (a few percent) the clamp never acts.
+// Pelgrom mismatch draws for every device parameter of a circuit that its device declares
+// variable (DeviceGroup::list_mismatch_parameters; for the EKV MOSFET dVTO and dKP/KP, see
+// devices/ekv/ekv_mosfet.hpp). Per sample k and parameter p of the instance named n:
+//     value = nominal_p + coefficient_p / sqrt(area) * z(seed, k, n, counter_p)
+//           + process shift of p's process group in sample k,
+// clamped below at p's `lowest`. The process shift (zero unless asked for) is one draw per sample,
+// process group ("nmos", "pmos") and parameter: sigma * z(seed, k, "process:<group>", counter_p).
+// z is random::unit_normal at stream mix_stream(k, fnv1a64(n)): a pure function of the address,
+// so results do not depend on threads, order, or devices added elsewhere.
 #pragma once
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,22 +18,23 @@
 namespace picospice {
 
 struct MismatchSettings {
-  std::optional<double> avto;  // V*m: replaces every model's AVTO when set
-  std::optional<double> akp;   // m: replaces every model's AKP when set
-  double process_sigma_vt = 0.0;  // V: sigma of the per-sample global threshold shift
-  double process_sigma_kp = 0.0;  // relative: sigma of the per-sample global KP change
+  // Replaces every model's coefficient of that name for this study: "avto" (V*m), "akp" (m).
+  std::map<std::string, double> coefficients;
+  // Sigma of the per-sample global shift of a parameter ("dvto": V, "dkp": relative).
+  std::map<std::string, double> process_sigma;
 };
 
-// Reads `.options mc_avto=... mc_akp=... mc_process_sigma_vt=... mc_process_sigma_kp=...` from
-// the circuit's extra options into `settings`, leaving values already set (by flags) alone.
-// Throws SimulationError for a value that is not a non-negative number.
+// Reads `.options mc_avto=... mc_akp=...` (any `mc_<coefficient>`) and
+// `mc_process_sigma_vt=... mc_process_sigma_kp=...` from the circuit's extra options into
+// `settings`, leaving values already set (by flags) alone. Throws SimulationError for a value that
+// is not a non-negative number.
 void read_mismatch_options(const Circuit& circuit, MismatchSettings& settings);
 
-// One instance's values for one sample.
+// One parameter value of one instance for one sample.
 struct MismatchDraw {
-  std::string instance;  // hierarchical name, lower case
-  double dvto = 0.0;     // V, total (netlist base + draw)
-  double dkp = 0.0;      // relative, total
+  std::string instance;   // hierarchical name, lower case
+  std::string parameter;  // "dvto", "dkp"
+  double value = 0.0;     // total: nominal + draw (+ process shift)
 };
 
 // The mismatch recipe of one circuit, read once from the nominal (unperturbed) circuit.
@@ -45,23 +42,24 @@ class MismatchPlan {
  public:
   MismatchPlan(const Circuit& nominal, const MismatchSettings& settings);
 
-  std::size_t size() const { return instances_.size(); }
-  // Every MOSFET's values for sample `sample` under `seed`, in the circuit's instance order.
+  std::size_t size() const { return parameters_.size(); }
+  // Every parameter's value for sample `sample` under `seed`, in the circuit's instance order.
   std::vector<MismatchDraw> draw(std::uint64_t seed, std::uint64_t sample) const;
   // Writes draws into a circuit (a clone of the nominal one) through set_instance_param.
   static void apply(Circuit& circuit, const std::vector<MismatchDraw>& draws);
 
-  struct Instance {
-    std::string name;
+  // The parameters with their sigma as this study uses it (after coefficient overrides).
+  struct Parameter {
+    MismatchParameter declared;
     std::uint64_t name_hash = 0;
-    int polarity = 1;            // +1 NMOS, -1 PMOS
-    double base_dvto = 0.0, base_dkp = 0.0;
-    double sigma_vt = 0.0, sigma_kp = 0.0;
+    double sigma = 0.0;
   };
-  const std::vector<Instance>& instances() const { return instances_; }
+  const std::vector<Parameter>& parameters() const { return parameters_; }
+  // The parameter of `instance` named `parameter`; nullptr if there is none.
+  const Parameter* find(const std::string& instance, const std::string& parameter) const;
 
  private:
-  std::vector<Instance> instances_;
+  std::vector<Parameter> parameters_;
   MismatchSettings settings_;
 };
 

@@ -4,7 +4,6 @@
 
 #include <map>
 
-#include "devices/ekv/ekv_mosfet.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 #include "codesign/agreement.hpp"
@@ -21,17 +20,15 @@ namespace {
 const std::string kExamples = std::string(PICOSPICE_SOURCE_DIR) + "/netlists/examples/";
 const std::string kData = std::string(PICOSPICE_TEST_DATA) + "/netlist/network/";
 
-// Every EKV MOSFET of an elaborated netlist: instance name -> (W, L).
-std::map<std::string, std::pair<double, double>> mosfet_sizes(const std::string& netlist) {
+// Every transistor of an elaborated netlist: instance name -> gate area W*L*M, as the device
+// reports it for mismatch (the area Pelgrom's law divides by).
+std::map<std::string, double> gate_areas(const std::string& netlist) {
   const auto circuit = elaborate_text(netlist, "sizes.cir");
-  std::map<std::string, std::pair<double, double>> sizes;
-  for (const auto& group : circuit->groups)
-    if (const auto* mosfets = dynamic_cast<const EkvMosfetGroup*>(group.get()))
-      for (std::size_t i = 0; i < mosfets->size(); ++i) {
-        const auto p = mosfets->instance_params(i);
-        sizes[mosfets->instance_name(i)] = {p.w, p.l};
-      }
-  return sizes;
+  std::vector<MismatchParameter> parameters;
+  for (const auto& group : circuit->groups) group->list_mismatch_parameters(parameters);
+  std::map<std::string, double> areas;
+  for (const auto& p : parameters) areas[p.instance] = p.area;
+  return areas;
 }
 
 }  // namespace
@@ -128,14 +125,13 @@ TEST_CASE("device area K: every W and L times sqrt(K), the same states", "[lower
   CHECK(four.transistors == one.transistors);
   // Every transistor, inside the cells and bias references as well as the mirrors, bias sources
   // and preset switch, has its W and L doubled.
-  const auto sizes_one = mosfet_sizes(one.netlist), sizes_four = mosfet_sizes(four.netlist);
-  CHECK(static_cast<int>(sizes_one.size()) == one.transistors);
-  REQUIRE(sizes_four.size() == sizes_one.size());
-  for (const auto& [name, size] : sizes_one) {
+  const auto areas_one = gate_areas(one.netlist), areas_four = gate_areas(four.netlist);
+  CHECK(static_cast<int>(areas_one.size()) == one.transistors);
+  REQUIRE(areas_four.size() == areas_one.size());
+  for (const auto& [name, area] : areas_one) {
     INFO(name);
-    REQUIRE(sizes_four.count(name) == 1);
-    CHECK(sizes_four.at(name).first == Approx(2 * size.first).epsilon(1e-12));
-    CHECK(sizes_four.at(name).second == Approx(2 * size.second).epsilon(1e-12));
+    REQUIRE(areas_four.count(name) == 1);
+    CHECK(areas_four.at(name) == Approx(4 * area).epsilon(1e-12));
   }
   // W/L is unchanged, so the circuit takes the same state in every frame (the 4x capacitance
   // slows the settling, still well inside the 10 ms frame).

@@ -13,7 +13,6 @@
 #include <sstream>
 #include <thread>
 
-#include "devices/ekv/ekv_mosfet.hpp"
 #include "engine/analyses/measure.hpp"
 #include "engine/monte_carlo/monte_carlo.hpp"
 #include "engine/simulator.hpp"
@@ -74,12 +73,16 @@ TEST_CASE("weak-inversion NMOS mirror: output spread matches Pelgrom over 2000 s
 
   // dI/I = dKP/KP - dVTO/(N UT) per device (weak inversion, constant N); the mirror's two devices
   // add in quadrature.
-  const auto* group = dynamic_cast<const EkvMosfetGroup*>(study.nominal().find_group("ekv_mosfet"));
-  REQUIRE(group);
-  const EkvMismatchSigma sigma = group->mismatch_sigma(0);
-  const double n = group->instance_model(0).slope_factor;
+  const auto& parameters = study.plan().parameters();
+  REQUIRE(parameters.size() == 4);  // dvto and dkp of both devices
+  const std::string first = parameters[0].declared.instance;
+  const MismatchPlan::Parameter* vt = study.plan().find(first, "dvto");
+  const MismatchPlan::Parameter* kp = study.plan().find(first, "dkp");
+  REQUIRE(vt);
+  REQUIRE(kp);
+  const double n = 1.35;  // the netlist's model card
   const double ut = physics::thermal_voltage(27 + physics::zero_celsius);
-  const double single = std::sqrt(std::pow(sigma.dvto / (n * ut), 2) + std::pow(sigma.dkp, 2));
+  const double single = std::sqrt(std::pow(vt->sigma / (n * ut), 2) + std::pow(kp->sigma, 2));
   const double analytic = std::sqrt(2.0) * single;
   INFO("measured relative sigma " << relative_sigma << ", analytic " << analytic);
   CHECK(mean == Approx(100e-12).epsilon(0.02));
@@ -196,15 +199,16 @@ TEST_CASE("mc: --sample K with --write-netlist reproduces the sample as a plain 
     CHECK(results[k].value == *sample.values[k]);
   }
   // Every MOSFET, including those inside subcircuit instances, carries its own draw.
-  const auto* group = dynamic_cast<const EkvMosfetGroup*>(plain->find_group("ekv_mosfet"));
-  REQUIRE(group);
+  std::vector<MismatchParameter> written_values;
+  for (const auto& group : plain->groups) group->list_mismatch_parameters(written_values);
   const auto draws = study.plan().draw(9, 7);
-  REQUIRE(group->size() == draws.size());
-  for (std::size_t i = 0; i < group->size(); ++i) {
-    const auto it = std::find_if(draws.begin(), draws.end(), [&](const MismatchDraw& d) { return d.instance == group->instance_name(i); });
+  REQUIRE(written_values.size() == draws.size());
+  for (const auto& p : written_values) {
+    const auto it = std::find_if(draws.begin(), draws.end(), [&](const MismatchDraw& d) {
+      return d.instance == p.instance && d.parameter == p.parameter;
+    });
     REQUIRE(it != draws.end());
-    CHECK(group->instance_params(i).dvto == it->dvto);
-    CHECK(group->instance_params(i).dkp == it->dkp);
+    CHECK(p.nominal == it->value);
   }
   // And it goes through export-ngspice.
   CHECK(run_picospice("export-ngspice " + written.string() + " -o " + scratch("sample7.ng.cir").string()) == 0);

@@ -127,8 +127,8 @@ TEST_CASE("agree --mc without mismatch reproduces the nominal agreement", "[agre
   const AgreementReport nominal = run_agreement(net, seq.frames);
   AgreementMcSettings settings;
   settings.samples = 1;
-  settings.mismatch.avto = 0.0;
-  settings.mismatch.akp = 0.0;
+  settings.mismatch.coefficients["avto"] = 0.0;
+  settings.mismatch.coefficients["akp"] = 0.0;
   const AgreementMcResult mc = run_agreement_mc(net, seq.frames, settings);
   REQUIRE(mc.samples.size() == 1);
   REQUIRE(mc.samples[0].ok());

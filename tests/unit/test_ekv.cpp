@@ -12,6 +12,7 @@
 #include "devices/ekv/ekv_interpolation.hpp"
 #include "devices/ekv/ekv_mosfet.hpp"
 #include "devices/ekv/ekv_params.hpp"
+#include "devices/device_registry.hpp"
 #include "engine/sparsity_pattern.hpp"
 
 using namespace picospice;
@@ -488,9 +489,25 @@ TEST_CASE("ekv: instance parameters, DC connections and the operating-point repo
   CHECK(row.saturated);
   CHECK(std::string(region_name(row.region)) == "weak");
 
-  const EkvMismatchSigma sigma = t.group.mismatch_sigma(0);
-  CHECK(sigma.dvto == Approx(5e-9 / std::sqrt(4e-12)));
-  CHECK(sigma.dkp == Approx(1e-8 / std::sqrt(4e-12)));
+  const OperatingPointTable table = t.group.operating_point_table(x.data());
+  REQUIRE(table.rows.size() == 1);
+  REQUIRE(table.rows[0].cells.size() == table.columns.size());
+  CHECK(table.rows[0].instance == "m1");
+  CHECK(std::get<double>(table.rows[0].cells[1]) == row.id);
+  CHECK(std::get<std::string>(table.rows[0].cells[9]) == "weak");
+
+  std::vector<MismatchParameter> parameters;
+  t.group.list_mismatch_parameters(parameters);
+  REQUIRE(parameters.size() == 2);
+  CHECK(parameters[0].parameter == "dvto");
+  CHECK(parameters[0].sigma() == Approx(5e-9 / std::sqrt(4e-12)));
+  CHECK(parameters[0].process_group == "nmos");
+  CHECK(parameters[0].log_current_sensitivity == Approx(-1.0 / (1.35 * physics::thermal_voltage(300.15))));
+  CHECK(parameters[1].parameter == "dkp");
+  CHECK(parameters[1].sigma() == Approx(1e-8 / std::sqrt(4e-12)));
+  CHECK(parameters[1].lowest == -0.9);
+  CHECK(parameters[1].log_current_sensitivity == 1.0);
+  CHECK(parameters[0].counter != parameters[1].counter);
 }
 
 TEST_CASE("ekv: the registry maps M elements with nmos/pmos models to the EKV group", "[ekv]") {

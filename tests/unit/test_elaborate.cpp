@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 
+#include "devices/device_registry.hpp"
 #include "devices/resistor.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/parser/parser.hpp"

@@ -89,22 +89,26 @@ V1 o 0 0.5
 TEST_CASE("mismatch draws follow Pelgrom and keep the netlist values as the base", "[mc]") {
   auto circuit = elaborate_text(kTwoDevices);
   MismatchPlan plan(*circuit, {});
-  REQUIRE(plan.size() == 2);
-  CHECK(plan.instances()[0].sigma_vt == Approx(2.5e-3));
-  CHECK(plan.instances()[0].sigma_kp == Approx(5e-3));
-  CHECK(plan.instances()[1].base_dvto == Approx(3e-3));
+  REQUIRE(plan.size() == 4);  // dvto and dkp of each MOSFET
+  CHECK(plan.find("m1", "dvto")->sigma == Approx(2.5e-3));
+  CHECK(plan.find("m1", "dkp")->sigma == Approx(5e-3));
+  CHECK(plan.find("m2", "dvto")->declared.nominal == Approx(3e-3));
+  CHECK(plan.find("m1", "nosuch") == nullptr);
 
   MismatchSettings overridden;
-  overridden.avto = 10e-9;
+  overridden.coefficients["avto"] = 10e-9;
   MismatchPlan wider(*circuit, overridden);
-  CHECK(wider.instances()[0].sigma_vt == Approx(5e-3));
-  CHECK(wider.instances()[0].sigma_kp == Approx(5e-3));
+  CHECK(wider.find("m1", "dvto")->sigma == Approx(5e-3));
+  CHECK(wider.find("m1", "dkp")->sigma == Approx(5e-3));
 
   // Over many samples the drawn spread matches sigma, around the base value.
   double sum = 0, squares = 0;
   const int n = 20000;
   for (int k = 0; k < n; ++k) {
-    const double d = plan.draw(5, k)[1].dvto - 3e-3;
+    const auto draws = plan.draw(5, k);
+    REQUIRE(draws[2].instance == "m2");
+    REQUIRE(draws[2].parameter == "dvto");
+    const double d = draws[2].value - 3e-3;
     sum += d;
     squares += d * d;
   }
@@ -119,8 +123,8 @@ TEST_CASE(".options mc_avto and mc_akp override the model coefficients", "[mc]")
   MismatchSettings settings;
   read_mismatch_options(*circuit, settings);
   MismatchPlan plan(*circuit, settings);
-  CHECK(plan.instances()[0].sigma_vt == Approx(1.25e-3));
-  CHECK(plan.instances()[0].sigma_kp == 0.0);
+  CHECK(plan.find("m1", "dvto")->sigma == Approx(1.25e-3));
+  CHECK(plan.find("m1", "dkp")->sigma == 0.0);
 
   auto bad = elaborate_text(std::string(kTwoDevices) + ".options mc_avto=lots\n");
   MismatchSettings unused;
@@ -133,32 +137,38 @@ TEST_CASE("an instance's draws do not depend on other instances", "[mc]") {
   three_text.insert(three_text.find("V1"), "M0 o2 d 0 0 nch W=1u L=1u\nV2 o2 0 0.5\n");
   auto three = elaborate_text(three_text);
   MismatchPlan a(*two, {}), b(*three, {});
-  REQUIRE(b.size() == 3);
+  REQUIRE(b.size() == 6);
   for (std::uint64_t k = 0; k < 50; ++k) {
     const auto da = a.draw(9, k), db = b.draw(9, k);
     for (const auto& d : da) {
-      const auto match = std::find_if(db.begin(), db.end(), [&](const MismatchDraw& e) { return e.instance == d.instance; });
+      const auto match = std::find_if(db.begin(), db.end(), [&](const MismatchDraw& e) {
+        return e.instance == d.instance && e.parameter == d.parameter;
+      });
       REQUIRE(match != db.end());
-      CHECK(match->dvto == d.dvto);
-      CHECK(match->dkp == d.dkp);
+      CHECK(match->value == d.value);
     }
   }
   // And the two devices of one sample get different values.
-  CHECK(a.draw(9, 0)[0].dvto != a.draw(9, 0)[1].dvto - 3e-3);
+  const auto d0 = a.draw(9, 0);
+  REQUIRE(d0[0].parameter == "dvto");
+  REQUIRE(d0[2].parameter == "dvto");
+  CHECK(d0[0].value != d0[2].value - 3e-3);
 }
 
 TEST_CASE("a process shift moves all devices of one polarity together", "[mc]") {
   auto circuit = elaborate_text(kTwoDevices);
   MismatchSettings process_only;
-  process_only.avto = 0;
-  process_only.akp = 0;
-  process_only.process_sigma_vt = 10e-3;
-  process_only.process_sigma_kp = 0.02;
+  process_only.coefficients["avto"] = 0;
+  process_only.coefficients["akp"] = 0;
+  process_only.process_sigma["dvto"] = 10e-3;
+  process_only.process_sigma["dkp"] = 0.02;
   MismatchPlan plan(*circuit, process_only);
-  const auto d = plan.draw(1, 4);
-  CHECK(d[0].dvto != 0.0);
-  CHECK(d[1].dvto - 3e-3 == Approx(d[0].dvto));
-  CHECK(d[1].dkp == Approx(d[0].dkp));
+  const auto d = plan.draw(1, 4);  // m1 dvto, m1 dkp, m2 dvto, m2 dkp
+  REQUIRE(d.size() == 4);
+  CHECK(d[0].value != 0.0);
+  CHECK(d[2].value - 3e-3 == Approx(d[0].value));
+  CHECK(d[3].value == Approx(d[1].value));
+  CHECK(d[1].value != 0.0);
 }
 
 TEST_CASE("statistics: percentiles, moments and yield", "[mc]") {

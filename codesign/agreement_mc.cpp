@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/monte_carlo/circuit_clone.hpp"
+#include "engine/circuit_clone.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 

@@ -20,7 +20,7 @@ void CurrentSourceGroup::add_instance(const ElementCard& card, CircuitBuilder& b
 }
 
 void CurrentSourceGroup::evaluate(EvalRequest& r) {
-  const bool transient = r.want_reactive || r.time > 0;
+  const bool transient = r.transient;
   for (std::size_t i = 0; i < names_.size(); ++i) {
     const SourceArgs& source = sources_[i];
     r.add_current(pos_[i], neg_[i],

@@ -121,6 +121,9 @@ class SlotBinder {
 struct EvalRequest {
   const double* x = nullptr;      // unknowns, x[0] == 0
   double time = 0.0;              // s; 0 at the operating point
+  // The analysis is a transient (its initial operating point included): independent sources take
+  // their time-domain value, PULSE/PWL/SIN... at `time`; otherwise (.op, .dc) their DC value.
+  bool transient = false;
   double source_scale = 1.0;      // independent sources are multiplied by this (source stepping)
   double reactive_scale = 0.0;    // a0 of the integration formula; 0 at DC
   bool want_reactive = false;     // load q and dq/dx (transient); at DC they may be skipped

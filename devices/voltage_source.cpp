@@ -34,7 +34,7 @@ void VoltageSourceGroup::bind_slots(SlotBinder& binder) {
 }
 
 void VoltageSourceGroup::evaluate(EvalRequest& r) {
-  const bool transient = r.want_reactive || r.time > 0;
+  const bool transient = r.transient;
   for (std::size_t i = 0; i < names_.size(); ++i) {
     const Index p = pos_[i], n = neg_[i], k = branch_[i];
     const double current = r.x[k];

@@ -89,9 +89,11 @@ struct SourceArgs {
 
   // The value for one evaluation, before source stepping. Operating points and DC sweeps use the
   // DC value, or the waveform at t = 0 when none is written (ngspice). The transient uses the
-  // waveform. `transient` is true for evaluations inside a transient (time > 0 or charges wanted).
+  // waveform, its initial point included (`DC 5 PULSE(0 1 ...)` starts at 0); `transient` is true
+  // for every evaluation of a transient analysis. TRNOISE/TRRANDOM start from their DC value at
+  // t = 0, as in ngspice.
   double value_at(double time, bool transient) const {
-    if (transient && has_waveform) return waveform.value(time);
+    if (transient && has_waveform && !(waveform.is_noise() && time == 0.0)) return waveform.value(time);
     return dc ? *dc : waveform.value(0.0);
   }
   // A `.dc` sweep (or alter) of the source's DC value.

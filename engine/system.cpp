@@ -40,6 +40,7 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   EvalRequest request;
   request.x = x;
   request.time = point.time;
+  request.transient = point.transient;
   request.source_scale = point.source_scale;
   request.reactive_scale = point.reactive_scale;
   request.want_reactive = point.want_reactive;

@@ -20,6 +20,7 @@ namespace picospice {
 // Where and how to evaluate the devices; see EvalRequest for each field's meaning.
 struct EvalPoint {
   double time = 0.0;
+  bool transient = false;  // independent sources take their time-domain value (at t = 0 too)
   double source_scale = 1.0;
   double reactive_scale = 0.0;
   bool want_reactive = false;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/analyses/operating_point.hpp"
+#include "engine/circuit_clone.hpp"
 #include "engine/analyses/output_selection.hpp"
 
 namespace picospice {
@@ -34,11 +35,14 @@ std::string scale_name(const Circuit& circuit, const DcSweep& sweep) {
   return "sweep";
 }
 
-// The circuit being swept. Parameter sweeps rebuild it (parameters flow through expressions
-// into any device), keeping the unknown vector as the continuation guess.
+// The circuit being swept: a private copy, so that nothing the sweep sets (a source's value, the
+// temperature, a parameter) outlives the analysis; a later .op or .tran sees the netlist's values,
+// as in ngspice. Parameter sweeps rebuild the copy (parameters flow through expressions into any
+// device), keeping the unknown vector as the continuation guess.
 class SweptCircuit {
  public:
-  explicit SweptCircuit(Circuit& original) : original_(original), system_(std::make_unique<System>(original)) {}
+  explicit SweptCircuit(const Circuit& original)
+      : original_(original), copy_(clone_circuit(original)), system_(std::make_unique<System>(*copy_)) {}
   System& system() { return *system_; }
   // The solver statistics of every system this sweep has used.
   SolverStatistics statistics() const {
@@ -70,7 +74,8 @@ class SweptCircuit {
   }
 
  private:
-  Circuit& original_;
+  const Circuit& original_;
+  std::unique_ptr<Circuit> copy_;
   std::unique_ptr<Circuit> rebuilt_;
   std::unique_ptr<System> system_;
   SolverStatistics retired_;  // of systems replaced by a parameter rebuild
@@ -80,7 +85,7 @@ class SweptCircuit {
 
 }  // namespace
 
-Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec, const std::function<void(double)>& progress,
+Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec, const std::function<void(double)>& progress,
                   AnalysisStatistics* statistics) {
   if (spec.sweeps.empty()) throw SimulationError(".dc needs a sweep");
   const DcSweep& inner = spec.sweeps[0];

@@ -12,8 +12,9 @@
 
 namespace picospice {
 
-// With `statistics`, the Newton and solver counts of the whole sweep are added to it.
-Plot run_dc_sweep(Circuit& circuit, const DcSpec& spec,
+// The sweep runs on a private copy of the circuit: nothing it sets outlives it. With `statistics`,
+// the Newton and solver counts of the whole sweep are added to it.
+Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec,
                   const std::function<void(double)>& progress = {},
                   AnalysisStatistics* statistics = nullptr);
 

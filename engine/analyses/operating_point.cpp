@@ -12,6 +12,7 @@ namespace {
 NewtonProblem make_problem(const System& system, const OperatingPointSettings& settings) {
   NewtonProblem p;
   p.point.time = settings.time;
+  p.point.transient = settings.transient;
   p.point.cold_start = settings.cold_start;
   p.max_iterations = system.circuit().options.itl1;
   p.forced = settings.forced;

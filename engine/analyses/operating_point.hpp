@@ -11,6 +11,7 @@ namespace picospice {
 
 struct OperatingPointSettings {
   double time = 0.0;                               // sources are evaluated at this time
+  bool transient = false;                          // ... at their transient value (initial point)
   bool cold_start = true;                          // x holds no previous solution
   const std::vector<NodeValue>* forced = nullptr;  // `.ic` values held during the solve
   std::string context = "operating point";         // for messages: "dc sweep at v1 = 0.3"

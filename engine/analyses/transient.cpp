@@ -79,6 +79,9 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   } else {
     OperatingPointSettings op;
     op.context = "transient initial operating point";
+    // SPICE's rule: the initial point has every source at its transient value at t = 0
+    // (`V1 1 0 DC 5 PULSE(0 1 ...)` starts from 0 V, not 5 V).
+    op.transient = true;
     if (!circuit.initial_conditions.empty()) op.forced = &circuit.initial_conditions;
     const OperatingPointReport report = solve_operating_point(system, x, op);
     initial_op = report;
@@ -91,6 +94,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
 
   EvalPoint charges_at;
   charges_at.want_reactive = true;
+  charges_at.transient = true;
   charges_at.limit = false;
   system.evaluate(x.data(), charges_at);
   Integrator integrator(opt.method, opt.maxord, n + 1);
@@ -145,6 +149,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   NewtonProblem problem;
   problem.max_iterations = opt.itl4;
   problem.point.want_reactive = true;
+  problem.point.transient = true;
 
   while (t < spec.tstop * (1 - 1e-13) && next_bp < breakpoints.size()) {
     const double bp = breakpoints[next_bp];

@@ -8,7 +8,7 @@
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
 #include "engine/analyses/transient.hpp"
-#include "engine/monte_carlo/circuit_clone.hpp"
+#include "engine/circuit_clone.hpp"
 #include "engine/noise/transient_noise.hpp"
 
 namespace picospice {

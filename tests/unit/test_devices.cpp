@@ -90,6 +90,7 @@ struct Bench {
     r.source_scale = source_scale;
     r.reactive_scale = reactive_scale;
     r.want_reactive = want_reactive;
+    r.transient = want_reactive;  // as a transient evaluates: sources at their waveform value
     r.limit = limit;
     r.gmin = gmin;
     r.f = out.f.data();

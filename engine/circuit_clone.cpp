@@ -1,4 +1,4 @@
-#include "engine/monte_carlo/circuit_clone.hpp"
+#include "engine/circuit_clone.hpp"
 
 namespace picospice {
 

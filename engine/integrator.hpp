@@ -22,7 +22,9 @@ class Integrator {
  public:
   Integrator(IntegrationMethod method, int maxord, int rows);
 
-  // The accepted solution at t0 with charges q0 and charge derivative zero (a DC point).
+  // The accepted solution at t0 with charges q0 and charge derivative zero (a DC point). Called
+  // once, at the start of a transient; breakpoints only lower the order (prepare's `order`), the
+  // history of accepted points goes on so that every later step's truncation error is tested.
   void start(double t0, const std::vector<double>& q0);
   // Coefficients for a step of size h at the given order (1, or 2 for the chosen method).
   void prepare(double h, int order);

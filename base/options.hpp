@@ -38,6 +38,7 @@ struct SimOptions {
   double tnom = 27.0;       // C: default model reference temperature
   bool gmin_stepping = true;
   bool source_stepping = true;
+  bool pseudo_transient = true;  // the operating point's last resort (engine/analyses/operating_point)
   double max_gmin = 1e-2;   // S: first value of the gmin homotopy (it ends at 0)
   TransientNoiseOptions noise;  // transient device noise (engine/noise/)
 };

@@ -50,7 +50,7 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
         scale += std::fabs(reactive);
       }
       if (problem.gshunt > 0 && system.is_node(i)) {
-        F += problem.gshunt * x[i];
+        F += problem.gshunt * (x[i] - (problem.shunt_reference ? problem.shunt_reference[i] : 0.0));
         system.add_to_diagonal(i, problem.gshunt);
       }
       const double tol = opt.reltol * scale + (system.is_node(i) ? opt.abstol : opt.vntol);

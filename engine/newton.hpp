@@ -24,7 +24,8 @@ namespace picospice {
 struct NewtonProblem {
   EvalPoint point;
   int max_iterations = 100;
-  double gshunt = 0.0;               // homotopy: conductance from every node to ground
+  double gshunt = 0.0;               // homotopy: conductance from every node to ground ...
+  const double* shunt_reference = nullptr;  // ... pulling towards these values instead of 0 (indexed by unknown)
   const double* history = nullptr;   // transient: F += a0*q + history (indexed by unknown)
   const std::vector<NodeValue>* forced = nullptr;  // `.ic` at the operating point: held values
   // S, how hard `forced` nodes are held: a node held against a circuit current I sits I/1e6 V
@@ -34,7 +35,7 @@ struct NewtonProblem {
 
 struct NewtonOutcome {
   bool converged = false;
-  bool singular = false;
+  bool singular = false;    // the Newton matrix was singular (a failed attempt, not an answer)
   int iterations = 0;
   Index worst = 0;          // the unknown furthest from convergence in the last iteration
   double worst_ratio = 0;   // its |update| / tolerance

@@ -26,6 +26,7 @@ Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics) {
     statistics->newton_iterations += report.newton_iterations;
     statistics->gmin_stepping = report.used_gmin_stepping;
     statistics->source_stepping = report.used_source_stepping;
+    statistics->pseudo_transient = report.used_pseudo_transient;
     statistics->solver.add(system.statistics());
   }
   const auto columns = select_outputs(circuit);
@@ -60,6 +61,7 @@ std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings) {
       stats.rejected_newton = tran_stats.rejected_newton;
       stats.gmin_stepping = tran_stats.op_gmin_stepping;
       stats.source_stepping = tran_stats.op_source_stepping;
+      stats.pseudo_transient = tran_stats.op_pseudo_transient;
       stats.solver = system.statistics();
     }
     stats.points = static_cast<long>(plots.back().points());

@@ -44,6 +44,7 @@ struct AnalysisStatistics {
   long newton_iterations = 0;  // all of them, the operating points' included
   long accepted_steps = 0, rejected_truncation = 0, rejected_newton = 0;  // transient only
   bool gmin_stepping = false, source_stepping = false;  // an operating point needed homotopy
+  bool pseudo_transient = false;
   double seconds = 0;
   SolverStatistics solver;
 };

@@ -66,10 +66,11 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
   fmt::print("Statistics:\n  {:<8} {:>8} {:>9} {:>9} {:>15} {:<14} {:>10}\n", "analysis", "points", "Newton",
              "accepted", "rejected LTE/NR", "homotopy", "time (s)");
   for (const auto& s : all) {
-    const std::string homotopy = s.gmin_stepping && s.source_stepping ? "gmin, source"
-                                 : s.gmin_stepping                    ? "gmin"
-                                 : s.source_stepping                  ? "source"
-                                                                      : "none";
+    std::string homotopy;
+    for (const auto& [used, name] : {std::pair{s.gmin_stepping, "gmin"}, std::pair{s.source_stepping, "source"},
+                                     std::pair{s.pseudo_transient, "ptran"}})
+      if (used) homotopy += (homotopy.empty() ? "" : ", ") + std::string(name);
+    if (homotopy.empty()) homotopy = "none";
     const bool tran = s.analysis == "tran";
     fmt::print("  {:<8} {:>8} {:>9} {:>9} {:>15} {:<14} {:>10.3f}\n", s.analysis, s.points, s.newton_iterations,
                tran ? fmt::format("{}", s.accepted_steps) : "-",

@@ -123,6 +123,7 @@ Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec, const std::functio
         statistics->newton_iterations += report.newton_iterations;
         statistics->gmin_stepping = statistics->gmin_stepping || report.used_gmin_stepping;
         statistics->source_stepping = statistics->source_stepping || report.used_source_stepping;
+        statistics->pseudo_transient = statistics->pseudo_transient || report.used_pseudo_transient;
       }
       have_solution = true;
       append_point(plot, value, columns, x);

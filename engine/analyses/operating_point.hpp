@@ -1,6 +1,9 @@
 // The DC operating point with homotopy: plain Newton first; if that fails, gmin stepping (a
 // conductance from every node to ground, reduced to exactly zero), then source stepping (all
-// independent sources ramped from 0 to full value). The answer never keeps a homotopy leak.
+// independent sources ramped from 0 to full value), then pseudo-transient continuation (the
+// steady state of a power-up transient with a pseudo capacitance on every node). A singular matrix
+// fails one attempt, not the operating point. The answer is always a plain Newton solution: it
+// never keeps a homotopy leak.
 #pragma once
 #include <string>
 #include <vector>
@@ -22,6 +25,7 @@ struct OperatingPointReport {
   int newton_iterations = 0;
   bool used_gmin_stepping = false;
   bool used_source_stepping = false;
+  bool used_pseudo_transient = false;
 };
 
 // x is the initial guess on entry (size()+1 entries) and the solution on exit.

@@ -103,6 +103,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   stats.op_newton_iterations = initial_op.newton_iterations;
   stats.op_gmin_stepping = initial_op.used_gmin_stepping;
   stats.op_source_stepping = initial_op.used_source_stepping;
+  stats.op_pseudo_transient = initial_op.used_pseudo_transient;
   // The first noise samples use the densities at the initial point; from here on the injection
   // group adds the noise currents to every evaluation.
   if (noisy) noise.advance(0, x.data());

@@ -17,7 +17,7 @@ struct TransientStatistics {
   long newton_iterations = 0;
   // The initial operating point (not run with uic).
   long op_newton_iterations = 0;
-  bool op_gmin_stepping = false, op_source_stepping = false;
+  bool op_gmin_stepping = false, op_source_stepping = false, op_pseudo_transient = false;
   // Transient noise, for tests: set record_noise before the call to get every noise sample in
   // drawing order: the samples at t = 0, then for each grid time the newly drawn one per generator
   // (engine/noise/transient_noise.hpp).

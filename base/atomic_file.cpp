@@ -2,45 +2,54 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
 namespace picospice {
 
-void write_file_atomically(const std::filesystem::path& path,
-                           const std::function<void(std::ostream&)>& write) {
+AtomicOutputFile::AtomicOutputFile(std::filesystem::path path) : path_(std::move(path)) {
   // The pid keeps two simultaneous runs writing the same result from sharing a temporary.
-  std::filesystem::path temporary = path;
-  temporary += ".tmp." + std::to_string(::getpid());
-  auto discard = [&] {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-  };
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot create " + temporary.string());
-    try {
-      write(out);
-    } catch (...) {
-      out.close();
-      discard();
-      throw;
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      discard();
-      throw std::runtime_error("cannot write " + temporary.string() + " (disk full?)");
-    }
+  temporary_ = path_;
+  temporary_ += ".tmp." + std::to_string(::getpid());
+  out_.open(temporary_, std::ios::binary | std::ios::trunc);
+  if (!out_) throw std::runtime_error("cannot create " + temporary_.string());
+}
+
+AtomicOutputFile::~AtomicOutputFile() {
+  if (!done_) discard();
+}
+
+void AtomicOutputFile::discard() {
+  done_ = true;
+  if (out_.is_open()) out_.close();
+  std::error_code ignored;
+  std::filesystem::remove(temporary_, ignored);
+}
+
+void AtomicOutputFile::commit() {
+  if (done_) throw std::logic_error("AtomicOutputFile::commit called twice for " + path_.string());
+  out_.flush();
+  const bool written = static_cast<bool>(out_);
+  out_.close();
+  if (!written || out_.fail()) {
+    discard();
+    throw std::runtime_error("cannot write " + temporary_.string() + " (disk full?)");
   }
   std::error_code error;
-  std::filesystem::rename(temporary, path, error);
+  std::filesystem::rename(temporary_, path_, error);
   if (error) {
     discard();
-    throw std::runtime_error("cannot rename " + temporary.string() + " to " + path.string() +
-                             ": " + error.message());
+    throw std::runtime_error("cannot rename " + temporary_.string() + " to " + path_.string() + ": " +
+                             error.message());
   }
+  done_ = true;
+}
+
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(std::ostream&)>& write) {
+  AtomicOutputFile file(path);
+  write(file.stream());  // an exception here leaves the destructor to remove the temporary
+  file.commit();
 }
 
 }  // namespace picospice

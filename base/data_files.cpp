@@ -1,5 +1,6 @@
 #include "base/data_files.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <system_error>
@@ -18,10 +19,9 @@ std::vector<fs::path> data_directories() {
   const fs::path binary = fs::read_symlink("/proc/self/exe", error);
   if (!error) {
     const fs::path dir = binary.parent_path();
-    for (const fs::path& base : {dir, dir.parent_path()}) {
-      places.push_back(base.parent_path() / "share" / "picospice");
-      places.push_back(base / "share" / "picospice");
-    }
+    for (const fs::path& base : {dir, dir.parent_path()})
+      for (const fs::path& place : {base.parent_path() / "share" / "picospice", base / "share" / "picospice"})
+        if (std::find(places.begin(), places.end(), place) == places.end()) places.push_back(place);
   }
   return places;
 }

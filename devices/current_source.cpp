@@ -4,6 +4,9 @@
 #include "devices/current_source.hpp"
 #include "devices/device_registry.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace picospice {
 
 // Registers this device type (devices/device_registry.hpp).
@@ -28,9 +31,11 @@ void CurrentSourceGroup::evaluate(EvalRequest& r) {
   }
 }
 
-void CurrentSourceGroup::list_breakpoints(double tstop, std::vector<double>& out) const {
+double CurrentSourceGroup::next_breakpoint(double after) const {
+  double next = std::numeric_limits<double>::infinity();
   for (const auto& source : sources_)
-    if (source.has_waveform) source.waveform.breakpoints(tstop, out);
+    if (source.has_waveform) next = std::min(next, source.waveform.next_breakpoint(after));
+  return next;
 }
 
 bool CurrentSourceGroup::set_instance_param(std::string_view instance, std::string_view param,

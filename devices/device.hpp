@@ -229,8 +229,9 @@ class DeviceGroup {
   // True when f and q are linear in x (and do not limit): a circuit made only of such groups
   // needs one Newton solve per point.
   virtual bool is_linear() const { return false; }
-  // Times in (0, tstop] where a source has a corner; the transient lands on them.
-  virtual void list_breakpoints(double tstop, std::vector<double>& out) const {}
+  // The first time strictly after `after` where an instance has a corner (a source's PULSE or PWL
+  // edge); +infinity when there is none. The transient lands on each, asking for one at a time.
+  virtual double next_breakpoint(double after) const { return std::numeric_limits<double>::infinity(); }
   // Change one instance parameter (a source's "dc" value, a MOSFET's "dvto"); false if unknown.
   virtual bool set_instance_param(std::string_view instance, std::string_view param, double value) {
     return false;

@@ -5,6 +5,9 @@
 #include "devices/voltage_source.hpp"
 #include "devices/device_registry.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include <cmath>
 
 namespace picospice {
@@ -55,9 +58,11 @@ void VoltageSourceGroup::list_dc_connections(std::vector<DcConnection>& out) con
     out.push_back({names_[i], pos_[i], neg_[i], DcConnection::Kind::DefinesVoltage});
 }
 
-void VoltageSourceGroup::list_breakpoints(double tstop, std::vector<double>& out) const {
+double VoltageSourceGroup::next_breakpoint(double after) const {
+  double next = std::numeric_limits<double>::infinity();
   for (const auto& source : sources_)
-    if (source.has_waveform) source.waveform.breakpoints(tstop, out);
+    if (source.has_waveform) next = std::min(next, source.waveform.next_breakpoint(after));
+  return next;
 }
 
 bool VoltageSourceGroup::set_instance_param(std::string_view instance, std::string_view param,

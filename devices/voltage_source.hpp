@@ -15,7 +15,7 @@ class VoltageSourceGroup final : public DeviceGroup {
   void bind_slots(SlotBinder& binder) override;
   void evaluate(EvalRequest& request) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override;
-  void list_breakpoints(double tstop, std::vector<double>& out) const override;
+  double next_breakpoint(double after) const override;
   bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
   // The transient's tstep, for PULSE edges and EXP time constants left unset (ngspice default).
   void set_default_edge(double edge);

@@ -397,54 +397,65 @@ double Waveform::exponential(double t) const {
   return v;
 }
 
-void Waveform::breakpoints(double tstop, std::vector<double>& out) const {
-  auto add = [&](double t) { if (t > 0 && t <= tstop) out.push_back(t); };
+double Waveform::next_breakpoint(double after) const {
+  double best = std::numeric_limits<double>::infinity();
+  auto consider = [&](double t) {
+    if (t > 0 && t > after && t < best) best = t;
+  };
   switch (shape_) {
     case Shape::Constant: break;
     case Shape::Pulse: {
       const double td = p_[2], tr = p_[3], tf = p_[4], pw = p_[5], per = p_[6], np = p_[7];
-      for (double k = 0; k < np; k += 1.0) {
+      auto corners = [&](double k) {
+        if (k < 0 || k >= np) return;
         const double start = td + (std::isfinite(per) ? k * per : 0.0);
-        if (start > tstop) break;
-        add(start);
-        add(start + tr);
+        consider(start);
+        consider(start + tr);
         if (std::isfinite(pw)) {
-          add(start + tr + pw);
-          add(start + tr + pw + tf);
+          consider(start + tr + pw);
+          consider(start + tr + pw + tf);
         }
-        if (!std::isfinite(per)) break;
+      };
+      if (!std::isfinite(per) || !(per > 0)) {
+        corners(0);
+        break;
       }
+      // The periods whose corners can follow `after`: the one holding it, those before it whose
+      // pulse is longer than a period, and the next.
+      const double span = std::isfinite(pw) ? tr + pw + tf : tr;
+      const double k0 = std::floor((after - td) / per);
+      const double back = std::ceil(span / per) + 1;
+      for (double k = std::max(0.0, k0 - back); k <= std::max(0.0, k0 + 1); k += 1.0) corners(k);
       break;
     }
     case Shape::Pwl: {
-      for (double t : pwl_time_) add(t);
-      if (pwl_repeat_from_ < 0) break;
+      auto it = std::upper_bound(pwl_time_.begin(), pwl_time_.end(), after);
+      if (it != pwl_time_.end()) consider(*it);
+      if (pwl_repeat_from_ < 0 || best < std::numeric_limits<double>::infinity()) break;
+      // Past the first pass: the repeated points shifted by whole periods.
       const double period = pwl_time_.back() - pwl_time_[pwl_repeat_from_];
-      for (double shift = period;; shift += period) {
-        const double first_repeated = pwl_time_[pwl_repeat_from_ + 1] + shift;
-        if (first_repeated > tstop) break;
-        for (std::size_t i = pwl_repeat_from_ + 1; i < pwl_time_.size(); ++i) add(pwl_time_[i] + shift);
-      }
+      const double first = pwl_time_[pwl_repeat_from_ + 1];
+      const double m = std::max(1.0, std::floor((after - first) / period));
+      for (double shift = m; shift <= m + 1; shift += 1.0)
+        for (std::size_t i = pwl_repeat_from_ + 1; i < pwl_time_.size(); ++i) consider(pwl_time_[i] + shift * period);
       break;
     }
-    case Shape::Sin: add(p_[3]); break;
-    case Shape::Exp: add(p_[2]); add(p_[4]); break;
-    case Shape::TrNoise:  // the corners of the interpolated samples
-      if (p_[1] > 0 && (p_[0] != 0 || flicker_))
-        for (double k = 1;; k += 1.0) {
-          const double t = k * p_[1];
-          if (t > tstop) break;
-          add(t);
-        }
-      break;
-    case Shape::TrRandom:  // where a new value starts
-      for (double k = 0;; k += 1.0) {
-        const double t = p_[2] + k * p_[1];
-        if (t > tstop) break;
-        add(t);
+    case Shape::Sin: consider(p_[3]); break;
+    case Shape::Exp: consider(p_[2]); consider(p_[4]); break;
+    case Shape::TrNoise:  // the corners of the interpolated samples, k * NT
+      if (p_[1] > 0 && (p_[0] != 0 || flicker_)) {
+        const double k = std::max(1.0, std::floor(after / p_[1]));
+        for (double j = k; j <= k + 2; j += 1.0) consider(j * p_[1]);
       }
       break;
+    case Shape::TrRandom: {  // where a new value starts, td + k * TS
+      if (!(p_[1] > 0)) break;
+      const double k = std::max(0.0, std::floor((after - p_[2]) / p_[1]));
+      for (double j = k; j <= k + 2; j += 1.0) consider(p_[2] + j * p_[1]);
+      break;
+    }
   }
+  return best;
 }
 
 SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, double default_edge) {

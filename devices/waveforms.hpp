@@ -37,8 +37,9 @@ class Waveform {
 
   Shape shape() const { return shape_; }
   double value(double t) const;
-  // Every corner in (0, tstop], appended to out (unsorted, may repeat across sources).
-  void breakpoints(double tstop, std::vector<double>& out) const;
+  // The first corner strictly after `after` (and after 0), +infinity when there is none. Corners
+  // are found one at a time, so a long pulse train or a fine noise grid costs no memory.
+  double next_breakpoint(double after) const;
   // Re-resolves rise/fall times and EXP time constants that were left unset (0) in the netlist.
   void set_default_edge(double edge);
   // TRNOISE/TRRANDOM: the noise seed (`.options noiseseed`, per Monte Carlo sample) and the

@@ -18,6 +18,9 @@ struct Plot {
   std::string analysis;   // "op", "dc", "tran": what .measure lines refer to
   std::vector<Signal> signals;  // signals[0] is the scale (for .op a single-point "v(...)" list)
   std::vector<std::string> notes;  // extra header lines, e.g. "Option: noiseseed=1"
+  // A nested .dc: the name of the outer sweep's signal; each change of its value starts a new
+  // inner sweep, and .measure looks for crossings within each one. Empty otherwise.
+  std::string segment_by;
 
   std::size_t points() const { return signals.empty() ? 0 : signals[0].values.size(); }
   const Signal* find(const std::string& name) const {

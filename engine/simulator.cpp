@@ -15,7 +15,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics) {
+namespace {
+
+void run_operating_point(Circuit& circuit, PlotSink& sink, AnalysisStatistics* statistics) {
   System system(circuit);
   std::vector<double> x(circuit.size() + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
@@ -30,31 +32,56 @@ Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics) {
     statistics->solver.add(system.statistics());
   }
   const auto columns = select_outputs(circuit);
-  Plot plot = make_plot(circuit, "Operating Point", "op", "", "", columns);
-  append_point(plot, 0.0, columns, x);
-  return plot;
+  sink.begin_plot(make_plot(circuit, "Operating Point", "op", "", "", columns));
+  OutputRow row(false, columns);
+  sink.add_point(row(0.0, x));
+  sink.end_plot();
+}
+
+// Counts the points of the plot being streamed, for the statistics.
+class PointCounter final : public PlotSink {
+ public:
+  void begin_plot(const Plot&) override { points = 0; }
+  void add_point(const std::vector<double>&) override { ++points; }
+  void end_plot() override {}
+  long points = 0;
+};
+
+}  // namespace
+
+Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics) {
+  PlotRecorder recorder;
+  run_operating_point(circuit, recorder, statistics);
+  return recorder.take_last();
 }
 
 std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings) {
-  std::vector<Plot> plots;
+  PlotRecorder recorder;
+  run_analyses(circuit, recorder, settings);
+  return std::move(recorder.plots());
+}
+
+void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& settings) {
+  PointCounter counter;
+  PlotFanOut sink({&output, &counter});
   for (const auto& analysis : circuit.analyses) {
     const auto start = std::chrono::steady_clock::now();
     AnalysisStatistics stats;
     if (std::holds_alternative<OpSpec>(analysis)) {
       stats.analysis = "op";
-      plots.push_back(run_operating_point(circuit, &stats));
+      run_operating_point(circuit, sink, &stats);
     } else if (const auto* dc = std::get_if<DcSpec>(&analysis)) {
       stats.analysis = "dc";
       std::function<void(double)> progress;
       if (settings.progress) progress = [&](double f) { settings.progress("dc", f); };
-      plots.push_back(run_dc_sweep(circuit, *dc, progress, &stats));
+      run_dc_sweep(circuit, *dc, sink, progress, &stats);
     } else if (const auto* tran = std::get_if<TranSpec>(&analysis)) {
       stats.analysis = "tran";
       std::function<void(double)> progress;
       if (settings.progress) progress = [&](double f) { settings.progress("tran", f); };
       System system(circuit);
       TransientStatistics tran_stats;
-      plots.push_back(run_transient(system, *tran, progress, &tran_stats));
+      run_transient(system, *tran, sink, progress, &tran_stats);
       stats.newton_iterations = tran_stats.op_newton_iterations + tran_stats.newton_iterations;
       stats.accepted_steps = tran_stats.accepted;
       stats.rejected_truncation = tran_stats.rejected_truncation;
@@ -64,11 +91,10 @@ std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings) {
       stats.pseudo_transient = tran_stats.op_pseudo_transient;
       stats.solver = system.statistics();
     }
-    stats.points = static_cast<long>(plots.back().points());
+    stats.points = counter.points;
     stats.seconds = seconds_since(start);
     if (settings.statistics) settings.statistics->push_back(std::move(stats));
   }
-  return plots;
 }
 
 }  // namespace picospice

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/circuit.hpp"
+#include "engine/output/plot_sink.hpp"
 #include "engine/plot.hpp"
 #include "engine/solver_statistics.hpp"
 
@@ -22,6 +23,10 @@ struct RunSettings {
 };
 
 std::vector<Plot> run_analyses(Circuit& circuit, const RunSettings& settings = {});
+
+// The same, streamed into a sink point by point (`picospice run` writes the output file and
+// evaluates .measure lines from it without keeping the waveforms).
+void run_analyses(Circuit& circuit, PlotSink& sink, const RunSettings& settings = {});
 
 // The operating point alone, as a one-point plot of every unknown.
 Plot run_operating_point(Circuit& circuit, AnalysisStatistics* statistics = nullptr);

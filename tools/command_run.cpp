@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 
 #include "engine/analyses/measure.hpp"
 #include "engine/analyses/op_report.hpp"
 #include "engine/output/csv_writer.hpp"
 #include "engine/output/raw_writer.hpp"
+#include "engine/analyses/output_selection.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 #include "tools/command.hpp"
@@ -20,7 +23,7 @@ namespace {
 struct RunOptions {
   std::string netlist;
   std::string output;
-  std::string format = "raw";
+  std::string format;  // empty: from the output file's extension
   bool quiet = false;
   bool stats = false;
 };
@@ -89,50 +92,120 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
   }
 }
 
+// The output format: --format when given, else from the file's extension (.csv, .txt for ASCII
+// raw, anything else binary raw).
+std::string output_format(const RunOptions& o, const std::filesystem::path& out) {
+  std::string extension = out.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string implied = extension == ".csv" ? "csv" : extension == ".txt" ? "ascii" : "raw";
+  if (o.format.empty()) return implied;
+  // A raw file may be binary or ASCII under any name; a CSV name with raw content (or the
+  // reverse) is worth a word.
+  if ((o.format == "csv") != (extension == ".csv") && (extension == ".csv" || extension == ".raw" || extension == ".txt"))
+    fmt::print(stderr, "picospice: warning: writing {} in the '{}' format its extension does not suggest (--format {})\n",
+               out.string(), o.format, o.format);
+  return o.format;
+}
+
+// Keeps the operating-point plots (one point each) for the printout; passes nothing else on.
+class OperatingPointKeeper final : public PlotSink {
+ public:
+  void begin_plot(const Plot& layout) override {
+    keeping_ = layout.analysis == "op";
+    if (keeping_) recorder_.begin_plot(layout);
+  }
+  void add_point(const std::vector<double>& row) override {
+    if (keeping_) recorder_.add_point(row);
+  }
+  void end_plot() override {}
+  const std::vector<Plot>& plots() { return recorder_.plots(); }
+
+ private:
+  PlotRecorder recorder_;
+  bool keeping_ = false;
+};
+
+// The plots' "Option: name=value" header lines (transient noise seed and grid), for the measures
+// file; collected from the layouts as they stream by.
+class OptionNotes final : public PlotSink {
+ public:
+  void begin_plot(const Plot& layout) override {
+    for (const auto& note : layout.notes)
+      if (note.rfind("Option: ", 0) == 0 && note.find('=') != std::string::npos) {
+        const std::string text = note.substr(8);
+        const auto eq = text.find('=');
+        std::pair<std::string, std::string> entry{text.substr(0, eq), text.substr(eq + 1)};
+        if (std::find(options.begin(), options.end(), entry) == options.end()) options.push_back(entry);
+      }
+  }
+  void add_point(const std::vector<double>&) override {}
+  void end_plot() override {}
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
 int run(const RunOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
   auto circuit = elaborate_file(o.netlist);
   if (circuit->analyses.empty())
-    fmt::print(stderr, "{}: warning: no analysis (.op, .dc or .tran) in the netlist\n", o.netlist);
+    throw std::runtime_error(o.netlist + ": nothing to simulate: no .op, .dc or .tran outside a .control block "
+                                         "(the warnings above name what was skipped)");
+  // Everything that can be checked is checked before the first analysis runs: the .measure lines
+  // (MeasureSink parses them) and the .save names.
+  std::optional<MeasureSink> measures;
+  if (!circuit->measures.empty()) measures.emplace(circuit->measures);
+  select_outputs(*circuit);
+
+  const fs::path out = o.output.empty() ? fs::path(fs::path(o.netlist).stem().string() + (o.format == "csv" ? ".csv" : ".raw"))
+                                        : fs::path(o.output);
+  if (fs::exists(out) && fs::exists(o.netlist) && fs::equivalent(out, o.netlist))
+    throw std::runtime_error("-o " + out.string() + " is the netlist itself; choose another output file");
+  const std::string format = output_format(o, out);
+  std::optional<RawFileWriter> raw;
+  std::optional<CsvFileWriter> csv;
+  if (format == "csv") csv.emplace(out);
+  else raw.emplace(out, format == "ascii" ? RawFormat::Ascii : RawFormat::Binary);
+
+  OperatingPointKeeper operating_points;
+  OptionNotes notes;
+  std::vector<PlotSink*> sinks{raw ? static_cast<PlotSink*>(&*raw) : &*csv, &operating_points, &notes};
+  if (measures) sinks.push_back(&*measures);
+  PlotFanOut sink(sinks);
 
   ProgressBar bar;
   RunSettings settings;
   settings.progress = [&](const std::string& label, double f) { bar.update(label, f); };
   std::vector<AnalysisStatistics> statistics;
-  if (o.stats) settings.statistics = &statistics;
-  auto plots = run_analyses(*circuit, settings);
+  settings.statistics = &statistics;
+  run_analyses(*circuit, sink, settings);
   bar.finish();
 
-  for (const auto& plot : plots)
-    if (plot.analysis == "op" && !o.quiet) print_operating_point(*circuit, plot);
+  if (!o.quiet)
+    for (const auto& plot : operating_points.plots()) print_operating_point(*circuit, plot);
 
-  fs::path out = o.output;
-  if (o.output.empty()) out = fs::path(o.netlist).stem().string() + (o.format == "csv" ? ".csv" : ".raw");
-  if (!plots.empty()) {
-    if (o.format == "csv") write_csv(out, plots);
-    else write_raw(out, plots, o.format == "ascii" ? RawFormat::Ascii : RawFormat::Binary);
+  std::vector<fs::path> written;
+  if (raw) {
+    raw->finish();
+    written.push_back(out);
+  } else {
+    written = csv->finish();
+    if (written.size() > 1) {
+      std::string list;
+      for (const auto& file : written) list += (list.empty() ? "" : ", ") + file.string();
+      fmt::print(stderr, "picospice: CSV holds one table, so the {} analyses went to {} files: {}\n", written.size(),
+                 written.size(), list);
+    }
   }
 
-  if (!circuit->measures.empty()) {
-    const auto results = evaluate_measures(circuit->measures, plots);
+  if (measures) {
+    const auto results = measures->results();
     for (const auto& r : results) {
       if (r.ok) fmt::print("{:<20} = {:.9g}\n", r.name, r.value);
       else fmt::print("{:<20} = failed: {}\n", r.name, r.failure);
     }
-    fs::path measures = out;
-    measures.replace_extension(".measures.json");
-    // The plots' "Option: name=value" header lines (transient noise seed and grid) go along.
-    std::vector<std::pair<std::string, std::string>> options;
-    for (const auto& plot : plots)
-      for (const auto& note : plot.notes)
-        if (note.rfind("Option: ", 0) == 0 && note.find('=') != std::string::npos) {
-          const std::string text = note.substr(8);
-          const auto eq = text.find('=');
-          std::pair<std::string, std::string> entry{text.substr(0, eq), text.substr(eq + 1)};
-          if (std::find(options.begin(), options.end(), entry) == options.end()) options.push_back(entry);
-        }
-    write_measures(measures, results, options);
+    fs::path measures_file = out;
+    measures_file.replace_extension(".measures.json");
+    write_measures(measures_file, results, notes.options);
   }
 
   if (o.stats) print_statistics(*circuit, statistics);
@@ -140,10 +213,10 @@ int run(const RunOptions& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fflush(stdout);
   if (!o.quiet) {
-    std::size_t points = 0;
-    for (const auto& p : plots) points += p.points();
-    fmt::print(stderr, "picospice: {} analyses, {} unknowns, {} points in {:.3f} s -> {}\n",
-               plots.size(), circuit->size(), points, seconds, plots.empty() ? "(nothing written)" : out.string());
+    long points = 0;
+    for (const auto& s : statistics) points += s.points;
+    fmt::print(stderr, "picospice: {} analyses, {} unknowns, {} points in {:.3f} s -> {}\n", statistics.size(),
+               circuit->size(), points, seconds, out.string());
   }
   return 0;
 }
@@ -158,7 +231,8 @@ CommandAction add_run_command(CLI::App& app) {
   cmd->add_option("netlist", options->netlist, "the netlist (ngspice dialect)")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", options->output,
                   "output file (default: the netlist's name with .raw or .csv, in the current directory)");
-  cmd->add_option("--format", options->format, "raw (binary, default), ascii (raw), or csv")
+  cmd->add_option("--format", options->format,
+                  "raw (binary), ascii (raw) or csv; default: from the output's extension (.csv, .txt ascii, else raw)")
       ->check(CLI::IsMember({"raw", "ascii", "csv"}));
   cmd->add_flag("-q,--quiet", options->quiet, "print only measures and errors");
   cmd->add_flag("--stats", options->stats,

@@ -56,7 +56,7 @@ int run_train(TrainCommandOptions& o) {
              t.vote_last > 0 ? fmt::format("the last {} frames", t.vote_last) : std::string("all frames"), t.seed,
              t.resume ? fmt::format("; resuming from {}", t.checkpoint) : "");
   if (t.hardware.enabled) {
-    const auto& s = t.hardware.sigmas;
+    const training::MismatchSigmas s = t.hardware.resolved_sigmas();
     fmt::print("hardware-aware: weights on the 1/{} mirror grid; mismatch noise sigma weight {:.1f}%, bias {:.1f}%, "
                "threshold {:.1f}%, gain {:.1f}% ({})\n",
                t.hardware.grid, 100 * s.weight, 100 * s.bias, 100 * s.threshold, 100 * s.gain,

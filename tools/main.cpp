@@ -8,7 +8,9 @@
 #include "base/errors.hpp"
 #include "tools/command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command_line(int argc, char** argv) {
   using namespace picospice;
   CLI::App app{
       "picospice " PICOSPICE_VERSION
@@ -38,18 +40,24 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  for (auto& [sub, action] : actions)
+    if (sub->parsed()) return action();
+  return 0;
+}
+
+}  // namespace
+
+// Every error, wherever it starts (setting up the commands included), is a message and exit
+// status 1, never an abort.
+int main(int argc, char** argv) {
   try {
-    for (auto& [sub, action] : actions)
-      if (sub->parsed()) return action();
-  } catch (const NetlistError& e) {
+    return run_command_line(argc, argv);
+  } catch (const picospice::NetlistError& e) {
     fmt::print(stderr, "{}\n", e.what());
-    return 1;
-  } catch (const SimulationError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
-    return 1;
+  } catch (...) {
+    fmt::print(stderr, "error: an unknown internal error\n");
   }
-  return 0;
+  return 1;
 }

@@ -53,10 +53,11 @@ double quantize_weight(double w, int grid) {
 void apply_hardware(const ModelLayout& layout, const HardwareAware& hw, std::uint64_t seed, std::uint64_t noise_stream,
                     Eigen::VectorXd& values, Eigen::VectorXd& derivative) {
   if (!hw.enabled) return;
+  const MismatchSigmas sigmas = noise_stream != 0 ? hw.resolved_sigmas() : MismatchSigmas{};
   for (int i = 0; i < layout.size(); ++i) {
     if (layout.is_weight(i)) values[i] = quantize_weight(values[i], hw.grid);
     if (noise_stream == 0) continue;
-    const double sigma = sigma_of(layout.kind(i), hw.sigmas);
+    const double sigma = sigma_of(layout.kind(i), sigmas);
     if (sigma <= 0) continue;
     const double factor = std::max(0.0, 1.0 + sigma * random::unit_normal(seed, noise_stream, i));
     values[i] *= factor;

@@ -13,6 +13,7 @@
 #pragma once
 #include <Eigen/Core>
 #include <cstdint>
+#include <optional>
 
 #include "training/model.hpp"
 
@@ -60,8 +61,11 @@ double quantize_weight(double w, int grid);
 struct HardwareAware {
   bool enabled = false;
   int grid = 32;  // the lowering's default (LoweringOptions::grid)
-  // The default noise: the library's mismatch at the library's sizes (area factor 1).
-  MismatchSigmas sigmas = mismatch_sigmas_from_cells();
+  // The noise; unset means the library's mismatch at the library's sizes (area factor 1), looked
+  // up only when asked for (it reads the cell library, which a program that never trains may
+  // not have at hand).
+  std::optional<MismatchSigmas> sigmas;
+  MismatchSigmas resolved_sigmas() const { return sigmas ? *sigmas : mismatch_sigmas_from_cells(); }
 };
 
 // Quantizes the weights of `values` (straight-through: `derivative` is unchanged) and, when

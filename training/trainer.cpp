@@ -98,7 +98,7 @@ void check_options(const Dataset& d, const TrainOptions& o) {
 }  // namespace
 
 json train_config(const Dataset& d, const TrainOptions& o) {
-  const auto& s = o.hardware.sigmas;
+  const MismatchSigmas s = o.hardware.resolved_sigmas();
   json config = {{"dataset", d.name},
           {"inputs", d.inputs},
           {"classes", d.classes},

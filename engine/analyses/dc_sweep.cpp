@@ -35,6 +35,19 @@ std::string scale_name(const Circuit& circuit, const DcSweep& sweep) {
   return "sweep";
 }
 
+// The outer sweep's vector of a nested .dc, named after what it sweeps ("v2-sweep", "temp-sweep",
+// "rl-sweep") so that it never shares the inner scale's name ("v-sweep" for any source).
+std::string outer_scale_name(const Circuit& circuit, const DcSweep& inner, const DcSweep& outer) {
+  std::string name = outer.kind == DcSweep::Kind::Source ? outer.name + "-sweep" : scale_name(circuit, outer);
+  if (name == scale_name(circuit, inner)) name = "outer-" + name;
+  return name;
+}
+
+std::string scale_type(const Circuit& circuit, const DcSweep& sweep) {
+  if (sweep.kind == DcSweep::Kind::Temperature) return "temperature";
+  return scale_name(circuit, sweep) == "i-sweep" ? "current" : "voltage";
+}
+
 // The circuit being swept: a private copy, so that nothing the sweep sets (a source's value, the
 // temperature, a parameter) outlives the analysis; a later .op or .tran sees the netlist's values,
 // as in ngspice. Parameter sweeps rebuild the copy (parameters flow through expressions into any
@@ -87,6 +100,13 @@ class SweptCircuit {
 
 Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec, const std::function<void(double)>& progress,
                   AnalysisStatistics* statistics) {
+  PlotRecorder recorder;
+  run_dc_sweep(circuit, spec, recorder, progress, statistics);
+  return recorder.take_last();
+}
+
+void run_dc_sweep(const Circuit& circuit, const DcSpec& spec, PlotSink& sink,
+                  const std::function<void(double)>& progress, AnalysisStatistics* statistics) {
   if (spec.sweeps.empty()) throw SimulationError(".dc needs a sweep");
   const DcSweep& inner = spec.sweeps[0];
   std::vector<double> inner_values = sweep_values(inner);
@@ -98,11 +118,15 @@ Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec, const std::functio
 
   SweptCircuit swept(circuit);
   const auto columns = select_outputs(circuit);
-  Plot plot = make_plot(circuit, "DC transfer characteristic", "dc", scale_name(circuit, inner),
-                        inner.kind == DcSweep::Kind::Temperature ? "temperature"
-                        : scale_name(circuit, inner) == "i-sweep" ? "current" : "voltage",
-                        columns);
-  if (outer) plot.signals.push_back({scale_name(circuit, *outer), "voltage", {}});
+  Plot layout = make_plot(circuit, "DC transfer characteristic", "dc", scale_name(circuit, inner),
+                          scale_type(circuit, inner), columns);
+  if (outer) {
+    layout.signals.push_back({outer_scale_name(circuit, inner, *outer), scale_type(circuit, *outer), {}});
+    layout.segment_by = layout.signals.back().name;
+  }
+  OutputRow row(true, columns);
+  std::vector<double> outer_value_row(outer ? 1 : 0);
+  sink.begin_plot(layout);
 
   std::vector<double> x(circuit.size() + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
@@ -126,13 +150,13 @@ Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec, const std::functio
         statistics->pseudo_transient = statistics->pseudo_transient || report.used_pseudo_transient;
       }
       have_solution = true;
-      append_point(plot, value, columns, x);
-      if (outer) plot.signals.back().values.push_back(outer_value);
+      if (outer) outer_value_row[0] = outer_value;
+      sink.add_point(row(value, x, outer_value_row));
       if (progress) progress(++done / total);
     }
   }
   if (statistics) statistics->solver.add(swept.statistics());
-  return plot;
+  sink.end_plot();
 }
 
 }  // namespace picospice

@@ -6,14 +6,21 @@
 #include <functional>
 #include <memory>
 
+#include "engine/output/plot_sink.hpp"
 #include "engine/plot.hpp"
 #include "engine/solver_statistics.hpp"
 #include "engine/system.hpp"
 
 namespace picospice {
 
+// A nested sweep's plot carries the outer value as a last signal named after what it sweeps
+// ("v2-sweep", "temp-sweep"), and Plot::segment_by names it.
 // The sweep runs on a private copy of the circuit: nothing it sets outlives it. With `statistics`,
 // the Newton and solver counts of the whole sweep are added to it.
+void run_dc_sweep(const Circuit& circuit, const DcSpec& spec, PlotSink& sink,
+                  const std::function<void(double)>& progress = {},
+                  AnalysisStatistics* statistics = nullptr);
+// The same, kept in memory.
 Plot run_dc_sweep(const Circuit& circuit, const DcSpec& spec,
                   const std::function<void(double)>& progress = {},
                   AnalysisStatistics* statistics = nullptr);

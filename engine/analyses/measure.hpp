@@ -16,6 +16,7 @@
 // integrate trapezoidally; FROM/TO default to the whole plot and are interpolated.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@
 
 #include "engine/circuit.hpp"
 #include "base/errors.hpp"
+#include "engine/output/plot_sink.hpp"
 #include "engine/plot.hpp"
 
 namespace picospice {
@@ -75,10 +77,37 @@ Measurement parse_measure(const MeasureSpec& spec);
 // outside the data) gives ok=false with the reason; it never throws.
 MeasureResult evaluate_measure(const Measurement& measurement, const Plot& plot);
 
-// Parses every spec (NetlistError for a malformed one, before anything is evaluated), then
-// applies each to every plot whose analysis matches, in plot order. With several matching plots
-// (e.g. two .tran lines) the results are named <name>, <name>_2, <name>_3, ...; with none the
-// single result has ok=false ("no tran analysis ran").
+class MeasureEvaluator;
+
+// Evaluates .measure lines on plots as they stream by (a PlotSink), keeping a few numbers per
+// measure and no waveform. The constructor parses every spec, so a malformed line (or two with
+// one name) is a NetlistError before anything runs. Each measure applies to every plot whose
+// analysis matches, in plot order; with several (e.g. two .tran lines) the results are named
+// <name>, <name>_2, <name>_3, ...; with none the single result has ok=false ("no tran analysis
+// ran").
+class MeasureSink final : public PlotSink {
+ public:
+  explicit MeasureSink(const std::vector<MeasureSpec>& specs);
+  ~MeasureSink() override;
+  void begin_plot(const Plot& layout) override;
+  void add_point(const std::vector<double>& row) override;
+  void end_plot() override;
+  // In netlist order; call after the last plot ended.
+  std::vector<MeasureResult> results() const;
+
+ private:
+  struct Active {
+    std::size_t measurement;
+    std::string name;
+    std::unique_ptr<MeasureEvaluator> evaluator;
+  };
+  std::vector<Measurement> measurements_;
+  std::vector<int> matches_;  // plots each measurement applied to so far
+  std::vector<Active> active_;
+  std::vector<std::pair<std::size_t, MeasureResult>> finished_;
+};
+
+// The same over finished plots.
 std::vector<MeasureResult> evaluate_measures(const std::vector<MeasureSpec>& specs,
                                              const std::vector<Plot>& plots);
 

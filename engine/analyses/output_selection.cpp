@@ -39,6 +39,15 @@ Plot make_plot(const Circuit& circuit, const std::string& name, const std::strin
   return plot;
 }
 
+const std::vector<double>& OutputRow::operator()(double scale, const std::vector<double>& x,
+                                                  const std::vector<double>& extra) {
+  row_.clear();
+  if (has_scale_) row_.push_back(scale);
+  for (const auto& c : columns_) row_.push_back(x[c.unknown]);
+  row_.insert(row_.end(), extra.begin(), extra.end());
+  return row_;
+}
+
 void append_point(Plot& plot, double scale, const std::vector<OutputColumn>& columns,
                   const std::vector<double>& x) {
   std::size_t s = 0;

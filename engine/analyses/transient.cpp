@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
@@ -14,21 +15,32 @@
 namespace picospice {
 namespace {
 
-std::vector<double> collect_breakpoints(const Circuit& circuit, const TranSpec& spec) {
-  std::vector<double> points;
-  for (const auto& group : circuit.groups) group->list_breakpoints(spec.tstop, points);
-  points.push_back(spec.tstop);
-  if (spec.tstart > 0) points.push_back(spec.tstart);
-  std::sort(points.begin(), points.end());
-  // Merge corners closer than a tiny fraction of the run: they would force useless tiny steps.
-  const double resolution = spec.tstop * 1e-12;
-  std::vector<double> merged;
-  for (double t : points) {
-    if (t <= resolution || t > spec.tstop * (1 + 1e-12)) continue;
-    if (merged.empty() || t - merged.back() > resolution) merged.push_back(t);
+// The corners the transient lands on, one at a time: every device's next corner, tstart and
+// tstop. Corners closer than a tiny fraction of the run are one corner (they would force useless
+// tiny steps). Asking one at a time keeps a long pulse train or a fine noise grid out of memory.
+class Breakpoints {
+ public:
+  Breakpoints(const Circuit& circuit, const TranSpec& spec)
+      : circuit_(circuit), tstop_(spec.tstop), tstart_(spec.tstart), resolution_(spec.tstop * 1e-12) {
+    current_ = next_after(resolution_);
   }
-  return merged;
-}
+  bool done() const { return current_ > tstop_; }
+  double current() const { return current_; }
+  // The corner after the current one (+infinity past tstop).
+  double following() const { return next_after(current_ + resolution_); }
+  void advance() { current_ = following(); }
+
+ private:
+  double next_after(double after) const {
+    double next = after < tstop_ ? tstop_ : std::numeric_limits<double>::infinity();
+    if (tstart_ > after) next = std::min(next, tstart_);
+    for (const auto& group : circuit_.groups) next = std::min(next, group->next_breakpoint(after));
+    return next <= tstop_ * (1 + 1e-12) ? std::min(next, tstop_ * (1 + 1e-12)) : std::numeric_limits<double>::infinity();
+  }
+  const Circuit& circuit_;
+  double tstop_, tstart_, resolution_;
+  double current_;
+};
 
 // Adds the noise injection group to the circuit for the life of a transient and removes it after,
 // also when the transient throws.
@@ -53,6 +65,13 @@ class NoiseInjectionScope {
 }  // namespace
 
 Plot run_transient(System& system, const TranSpec& spec, const std::function<void(double)>& progress,
+                   TransientStatistics* statistics) {
+  PlotRecorder recorder;
+  run_transient(system, spec, recorder, progress, statistics);
+  return recorder.take_last();
+}
+
+void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const std::function<void(double)>& progress,
                    TransientStatistics* statistics) {
   Circuit& circuit = system.circuit();
   const SimOptions& opt = circuit.options;
@@ -88,9 +107,11 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   }
 
   const auto columns = select_outputs(circuit);
-  Plot plot = make_plot(circuit, "Transient Analysis", "tran", "time", "time", columns);
-  for (auto& note : noise.header_notes()) plot.notes.push_back(std::move(note));
-  if (spec.tstart <= 0) append_point(plot, 0.0, columns, x);
+  Plot layout = make_plot(circuit, "Transient Analysis", "tran", "time", "time", columns);
+  for (auto& note : noise.header_notes()) layout.notes.push_back(std::move(note));
+  OutputRow row(true, columns);
+  sink.begin_plot(layout);
+  if (spec.tstart <= 0) sink.add_point(row(0.0, x));
 
   EvalPoint charges_at;
   charges_at.want_reactive = true;
@@ -119,10 +140,9 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     for (std::size_t s = 0; s < noise.size(); ++s) stats.noise_samples.push_back(noise.sample_low(s));
   record();
 
-  const auto breakpoints = collect_breakpoints(circuit, spec);
-  std::size_t next_bp = 0;
+  Breakpoints breakpoints(circuit, spec);
   double t = 0.0;
-  double h = std::min(tmax, breakpoints.empty() ? tmax : breakpoints[0]) * 1e-2;
+  double h = std::min(tmax, breakpoints.done() ? tmax : breakpoints.current()) * 1e-2;
   int order = 1;
   std::vector<double> x_prev = x, x_new(n + 1), q_new(n + 1);
   double h_prev = 0.0;
@@ -152,8 +172,8 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   problem.point.want_reactive = true;
   problem.point.transient = true;
 
-  while (t < spec.tstop * (1 - 1e-13) && next_bp < breakpoints.size()) {
-    const double bp = breakpoints[next_bp];
+  while (t < spec.tstop * (1 - 1e-13) && !breakpoints.done()) {
+    const double bp = breakpoints.current();
     // The next place the step must land: the next corner, or the next noise grid time before it.
     // A grid time within `resolution` of the corner is the corner.
     double target = bp;
@@ -225,7 +245,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     x = x_new;
     h_prev = h;
     t = t_new;
-    if (t >= spec.tstart * (1 - 1e-12)) append_point(plot, t, columns, x);
+    if (t >= spec.tstart * (1 - 1e-12)) sink.add_point(row(t, x));
 
     const double grown = h * std::min(2.0, std::isfinite(ratio) ? 0.9 * ratio : 2.0);
     if (landing && target_is_grid) {
@@ -245,10 +265,10 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
       // derivative and keep the first steps short, as in ngspice). Restarting the history here
       // would accept the first two steps after every corner unchecked: an RC driven by a ramp was
       // 2% off at default tolerances, and a lowered network's cell flipped inside one 15 us step.
-      ++next_bp;
+      breakpoints.advance();
       h_prev = 0.0;  // the predictor must not extrapolate the slope from before the corner
       order = 1;
-      const double gap = next_bp < breakpoints.size() ? breakpoints[next_bp] - t : tmax;
+      const double gap = !breakpoints.done() ? breakpoints.current() - t : tmax;
       h = std::min({grown, 0.1 * gap, tmax});
     } else {
       order = integrator.max_order();
@@ -261,7 +281,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   }
   if (progress) progress(1.0);
   if (statistics) *statistics = stats;
-  return plot;
+  sink.end_plot();
 }
 
 }  // namespace picospice

@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#include "engine/output/plot_sink.hpp"
 #include "engine/plot.hpp"
 #include "engine/system.hpp"
 
@@ -26,7 +27,13 @@ struct TransientStatistics {
   long noise_grid_points = 0;
 };
 
-// progress(fraction) is called now and then with the fraction of [0, tstop] done.
+// Streams the plot into `sink` point by point (begin_plot ... end_plot). progress(fraction) is
+// called now and then with the fraction of [0, tstop] done.
+void run_transient(System& system, const TranSpec& spec, PlotSink& sink,
+                   const std::function<void(double)>& progress = {},
+                   TransientStatistics* statistics = nullptr);
+
+// The same, kept in memory.
 Plot run_transient(System& system, const TranSpec& spec,
                    const std::function<void(double)>& progress = {},
                    TransientStatistics* statistics = nullptr);

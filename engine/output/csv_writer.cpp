@@ -5,8 +5,6 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "base/atomic_file.hpp"
-
 namespace picospice {
 // Names such as "v(a,b)" would split a naive CSV row, so quote per RFC 4180 when needed.
 std::string csv_field(const std::string& text) {
@@ -27,38 +25,63 @@ std::filesystem::path csv_path_for_plot(const std::filesystem::path& path, std::
   return numbered;
 }
 
-void write_csv_plot(const std::filesystem::path& path, const Plot& plot) {
-  for (const auto& signal : plot.signals)
-    if (signal.values.size() != plot.points())
-      throw std::runtime_error(fmt::format(
-          "cannot write {}: signal {} has {} points but the scale {} has {}", path.string(),
-          signal.name, signal.values.size(), plot.signals[0].name, plot.points()));
-  write_file_atomically(path, [&](std::ostream& out) {
-    std::string row;
-    for (std::size_t s = 0; s < plot.signals.size(); ++s) {
-      if (s) row += ',';
-      row += csv_field(plot.signals[s].name);
-    }
-    out << row << '\n';
-    for (std::size_t p = 0; p < plot.points(); ++p) {
-      row.clear();
-      for (std::size_t s = 0; s < plot.signals.size(); ++s) {
-        if (s) row += ',';
-        fmt::format_to(std::back_inserter(row), "{}", plot.signals[s].values[p]);
-      }
-      out << row << '\n';
-    }
-  });
+void CsvFileWriter::begin_plot(const Plot& layout) {
+  files_.push_back(std::make_unique<AtomicOutputFile>(csv_path_for_plot(path_, files_.size())));
+  row_.clear();
+  for (std::size_t s = 0; s < layout.signals.size(); ++s) {
+    if (s) row_ += ',';
+    row_ += csv_field(layout.signals[s].name);
+  }
+  files_.back()->stream() << row_ << '\n';
+  signals_ = layout.signals.size();
 }
 
-std::vector<std::filesystem::path> write_csv(const std::filesystem::path& path,
-                                             const std::vector<Plot>& plots) {
+void CsvFileWriter::add_point(const std::vector<double>& row) {
+  if (row.size() != signals_)
+    throw std::runtime_error(fmt::format("cannot write {}: a point has {} values for {} signals",
+                                         files_.back()->path().string(), row.size(), signals_));
+  row_.clear();
+  for (std::size_t s = 0; s < row.size(); ++s) {
+    if (s) row_ += ',';
+    fmt::format_to(std::back_inserter(row_), "{}", row[s]);
+  }
+  row_ += '\n';
+  files_.back()->stream().write(row_.data(), static_cast<std::streamsize>(row_.size()));
+}
+
+void CsvFileWriter::end_plot() {}
+
+std::vector<std::filesystem::path> CsvFileWriter::finish() {
   std::vector<std::filesystem::path> written;
-  for (std::size_t i = 0; i < plots.size(); ++i) {
-    written.push_back(csv_path_for_plot(path, i));
-    write_csv_plot(written.back(), plots[i]);
+  for (auto& file : files_) {
+    file->commit();
+    written.push_back(file->path());
   }
   return written;
+}
+
+namespace {
+void check_shape(const std::filesystem::path& path, const Plot& plot) {
+  for (const auto& signal : plot.signals)
+    if (signal.values.size() != plot.points())
+      throw std::runtime_error(fmt::format("cannot write {}: signal {} has {} points but the scale {} has {}",
+                                           path.string(), signal.name, signal.values.size(), plot.signals[0].name,
+                                           plot.points()));
+}
+}  // namespace
+
+std::vector<std::filesystem::path> write_csv(const std::filesystem::path& path, const std::vector<Plot>& plots) {
+  for (std::size_t i = 0; i < plots.size(); ++i) check_shape(csv_path_for_plot(path, i), plots[i]);
+  CsvFileWriter writer(path);
+  for (const auto& plot : plots) replay(plot, writer);
+  return writer.finish();
+}
+
+void write_csv_plot(const std::filesystem::path& path, const Plot& plot) {
+  check_shape(path, plot);
+  CsvFileWriter writer(path);
+  replay(plot, writer);
+  writer.finish();
 }
 
 }  // namespace picospice

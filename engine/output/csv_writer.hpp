@@ -4,28 +4,46 @@
 //   plots[0] -> <path>            e.g. out.csv
 //   plots[1] -> <stem>.2<ext>     e.g. out.2.csv
 //   plots[2] -> <stem>.3<ext>     e.g. out.3.csv
-// Each file is written atomically (via `<file>.tmp.<pid>`).
+// Rows are written as the analysis produces them; each file appears under its name only when
+// finish() is called (base/atomic_file.hpp).
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "engine/plot.hpp"
+#include "base/atomic_file.hpp"
+#include "engine/output/plot_sink.hpp"
 
 namespace picospice {
 
 // The file plot number `index` (0-based) of a multi-plot CSV output goes to.
 std::filesystem::path csv_path_for_plot(const std::filesystem::path& path, std::size_t index);
 
-// Writes one file a plot; returns the files written, in plot order. Throws std::runtime_error if
-// a file cannot be written or a plot's signals differ in length.
-std::vector<std::filesystem::path> write_csv(const std::filesystem::path& path,
-                                             const std::vector<Plot>& plots);
-
-// Writes a single plot to exactly `path`.
 // One CSV field, quoted per RFC 4180 when it holds a comma, quote or line break.
 std::string csv_field(const std::string& text);
 
+class CsvFileWriter final : public PlotSink {
+ public:
+  explicit CsvFileWriter(std::filesystem::path path) : path_(std::move(path)) {}
+  void begin_plot(const Plot& layout) override;
+  void add_point(const std::vector<double>& row) override;
+  void end_plot() override;
+  // Renames every finished file into place; returns them in plot order.
+  std::vector<std::filesystem::path> finish();
+
+ private:
+  std::filesystem::path path_;
+  std::vector<std::unique_ptr<AtomicOutputFile>> files_;
+  std::size_t signals_ = 0;
+  std::string row_;
+};
+
+// Writes one file a plot; returns the files written, in plot order. Throws std::runtime_error if
+// a file cannot be written or a plot's signals differ in length.
+std::vector<std::filesystem::path> write_csv(const std::filesystem::path& path, const std::vector<Plot>& plots);
+
+// Writes a single plot to exactly `path`.
 void write_csv_plot(const std::filesystem::path& path, const Plot& plot);
 
 }  // namespace picospice

@@ -9,8 +9,6 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "base/atomic_file.hpp"
-
 namespace picospice {
 namespace {
 
@@ -33,32 +31,11 @@ std::string plot_name_of(const Plot& plot) {
 }
 
 // A raw-file variable type is one word; ngspice's reader rejects an empty one.
-std::string type_of(const Signal& signal) {
-  return signal.type.empty() ? "notype" : signal.type;
-}
+std::string type_of(const Signal& signal) { return signal.type.empty() ? "notype" : signal.type; }
 
-void check_shape(const Plot& plot) {
-  for (const auto& signal : plot.signals) {
-    if (signal.values.size() != plot.points())
-      throw std::runtime_error(fmt::format(
-          "cannot write plot '{}': signal {} has {} points but the scale {} has {}",
-          plot_name_of(plot), signal.name, signal.values.size(), plot.signals[0].name,
-          plot.points()));
-  }
-}
-
-void write_header(std::ostream& out, const Plot& plot, const std::string& date) {
-  out << "Title: " << plot.title << '\n'
-      << "Date: " << date << '\n'
-      << "Plotname: " << plot_name_of(plot) << '\n'
-      << "Flags: real\n"
-      << "No. Variables: " << plot.signals.size() << '\n'
-      << "No. Points: " << plot.points() << '\n';
-  for (const auto& note : plot.notes) out << note << '\n';
-  out << "Variables:\n";
-  for (std::size_t i = 0; i < plot.signals.size(); ++i)
-    out << '\t' << i << '\t' << plot.signals[i].name << '\t' << type_of(plot.signals[i]) << '\n';
-}
+// Wide enough for any point count a file can hold; readers (ngspice, spicelib, ours) ignore the
+// trailing spaces, as in ngspice's own `-r` files.
+constexpr int kCountWidth = 20;
 
 // Raw files are little-endian on every platform ngspice runs on in practice; convert explicitly
 // so a file written on a big-endian host still loads elsewhere.
@@ -69,46 +46,71 @@ void append_little_endian(std::string& buffer, double value) {
   buffer.append(bytes, 8);
 }
 
-void write_binary_values(std::ostream& out, const Plot& plot) {
-  out << "Binary:\n";
-  std::string row;
-  row.reserve(plot.signals.size() * 8);
-  for (std::size_t p = 0; p < plot.points(); ++p) {
-    row.clear();
-    for (const auto& signal : plot.signals) append_little_endian(row, signal.values[p]);
-    out.write(row.data(), static_cast<std::streamsize>(row.size()));
-  }
-}
-
-// "{}" is fmt's shortest representation that reads back to the same double, so the ASCII form
-// round-trips exactly, as the binary one does.
-void write_ascii_values(std::ostream& out, const Plot& plot) {
-  out << "Values:\n";
-  for (std::size_t p = 0; p < plot.points(); ++p) {
-    for (std::size_t s = 0; s < plot.signals.size(); ++s) {
-      if (s == 0)
-        out << fmt::format("{}\t{}\n", p, plot.signals[s].values[p]);
-      else
-        out << fmt::format("\t{}\n", plot.signals[s].values[p]);
-    }
-  }
-}
-
 }  // namespace
 
-void write_raw(const std::filesystem::path& path, const std::vector<Plot>& plots,
-               RawFormat format) {
-  for (const auto& plot : plots) check_shape(plot);
-  const std::string date = current_date();
-  write_file_atomically(path, [&](std::ostream& out) {
-    for (const auto& plot : plots) {
-      write_header(out, plot, date);
-      if (format == RawFormat::Binary)
-        write_binary_values(out, plot);
-      else
-        write_ascii_values(out, plot);
+RawFileWriter::RawFileWriter(const std::filesystem::path& path, RawFormat format)
+    : file_(path), format_(format), date_(current_date()) {}
+
+void RawFileWriter::begin_plot(const Plot& plot) {
+  std::ostream& out = file_.stream();
+  out << "Title: " << plot.title << '\n'
+      << "Date: " << date_ << '\n'
+      << "Plotname: " << plot_name_of(plot) << '\n'
+      << "Flags: real\n"
+      << "No. Variables: " << plot.signals.size() << '\n'
+      << "No. Points: ";
+  count_at_ = out.tellp();
+  out << fmt::format("{:<{}}", 0, kCountWidth) << '\n';
+  for (const auto& note : plot.notes) out << note << '\n';
+  out << "Variables:\n";
+  for (std::size_t i = 0; i < plot.signals.size(); ++i)
+    out << '\t' << i << '\t' << plot.signals[i].name << '\t' << type_of(plot.signals[i]) << '\n';
+  out << (format_ == RawFormat::Binary ? "Binary:\n" : "Values:\n");
+  signals_ = plot.signals.size();
+  points_ = 0;
+}
+
+void RawFileWriter::add_point(const std::vector<double>& row) {
+  if (row.size() != signals_)
+    throw std::runtime_error(fmt::format("cannot write {}: a point has {} values for {} signals",
+                                         file_.path().string(), row.size(), signals_));
+  row_.clear();
+  if (format_ == RawFormat::Binary) {
+    for (double v : row) append_little_endian(row_, v);
+  } else {
+    // "{}" is fmt's shortest representation that reads back to the same double, so the ASCII
+    // form round-trips exactly, as the binary one does.
+    for (std::size_t s = 0; s < row.size(); ++s) {
+      if (s == 0) fmt::format_to(std::back_inserter(row_), " {}\t{}\n", points_, row[s]);
+      else fmt::format_to(std::back_inserter(row_), "\t{}\n", row[s]);
     }
-  });
+    row_ += '\n';
+  }
+  file_.stream().write(row_.data(), static_cast<std::streamsize>(row_.size()));
+  ++points_;
+}
+
+void RawFileWriter::end_plot() {
+  std::ostream& out = file_.stream();
+  const std::streampos end = out.tellp();
+  out.seekp(count_at_);
+  out << fmt::format("{:<{}}", points_, kCountWidth);
+  out.seekp(end);
+  ++plots_;
+}
+
+void RawFileWriter::finish() { file_.commit(); }
+
+void write_raw(const std::filesystem::path& path, const std::vector<Plot>& plots, RawFormat format) {
+  for (const auto& plot : plots)
+    for (const auto& signal : plot.signals)
+      if (signal.values.size() != plot.points())
+        throw std::runtime_error(fmt::format("cannot write plot '{}': signal {} has {} points but the scale {} has {}",
+                                             plot_name_of(plot), signal.name, signal.values.size(),
+                                             plot.signals[0].name, plot.points()));
+  RawFileWriter writer(path, format);
+  for (const auto& plot : plots) replay(plot, writer);
+  writer.finish();
 }
 
 }  // namespace picospice

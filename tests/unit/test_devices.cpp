@@ -192,9 +192,13 @@ TEST_CASE("devices: voltage source stamps, signs, waveform and DC parameter", "[
   group.list_dc_connections(connections);
   REQUIRE(connections.size() == 2);
   CHECK(connections[0].kind == DcConnection::Kind::DefinesVoltage);
+  // The corners one at a time: 1n, 2n, 7n, 8n, then none.
   std::vector<double> breakpoints;
-  group.list_breakpoints(1e-6, breakpoints);
-  CHECK(breakpoints.size() == 4);  // 1n, 2n, 7n, 8n
+  for (double t = group.next_breakpoint(0); t < 1e-6 && breakpoints.size() < 10; t = group.next_breakpoint(t))
+    breakpoints.push_back(t);
+  REQUIRE(breakpoints.size() == 4);
+  CHECK(breakpoints[0] == Approx(1e-9));
+  CHECK(breakpoints[3] == Approx(8e-9));
 }
 
 TEST_CASE("devices: current source direction and multiplier", "[devices]") {

@@ -33,10 +33,10 @@ std::vector<ElementArg> with(const std::string& shape, std::vector<double> numbe
   return args;
 }
 
+// The corners in (0, tstop], asked for one at a time as the transient does.
 std::vector<double> sorted_breakpoints(const Waveform& w, double tstop) {
   std::vector<double> out;
-  w.breakpoints(tstop, out);
-  std::sort(out.begin(), out.end());
+  for (double t = w.next_breakpoint(0); t <= tstop && out.size() < 100000; t = w.next_breakpoint(t)) out.push_back(t);
   return out;
 }
 

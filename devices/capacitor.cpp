@@ -4,6 +4,7 @@
 #include "devices/device_registry.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace picospice {
 
@@ -13,13 +14,13 @@ const DeviceRegistration kRegistered{{'c', 2, false, {}, "capacitor", make_group
 }  // namespace
 
 void CapacitorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
-  double c = 0, m = 1;
+  double c = 0, m = 1, ic = std::numeric_limits<double>::quiet_NaN();
   bool have = false;
   for (const auto& arg : card.args) {
     if (arg.is_number && arg.key.empty() && !have) { c = arg.value; have = true; }
     else if (arg.key == "c" || arg.key == "capacitance") { c = arg.value; have = true; }
     else if (arg.key == "m") m = arg.value;
-    else if (arg.key == "ic") {}
+    else if (arg.key == "ic") ic = arg.value;
     else card.fail(arg, "unexpected argument for capacitor " + card.name);
   }
   if (!have) card.fail("capacitor " + card.name + " needs a value");
@@ -28,11 +29,21 @@ void CapacitorGroup::add_instance(const ElementCard& card, CircuitBuilder& build
   a_.push_back(card.nodes[0]);
   b_.push_back(card.nodes[1]);
   capacitance_.push_back(c * m);
+  initial_voltage_.push_back(ic);
   slots_.emplace_back();
 }
 
 void CapacitorGroup::bind_slots(SlotBinder& binder) {
   for (std::size_t i = 0; i < size(); ++i) slots_[i].bind(binder, a_[i], b_[i]);
+}
+
+void CapacitorGroup::apply_initial_conditions(const double* x, double* q) const {
+  for (std::size_t i = 0; i < size(); ++i) {
+    if (std::isnan(initial_voltage_[i])) continue;
+    const double shift = capacitance_[i] * (initial_voltage_[i] - (x[a_[i]] - x[b_[i]]));
+    q[a_[i]] += shift;
+    q[b_[i]] -= shift;
+  }
 }
 
 void CapacitorGroup::evaluate(EvalRequest& r) {

@@ -13,11 +13,14 @@ class CapacitorGroup final : public DeviceGroup {
   void bind_slots(SlotBinder& binder) override;
   void evaluate(EvalRequest& request) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override {}  // no DC path
+  // IC=v: with `.tran ... uic` the capacitor starts with v across it.
+  void apply_initial_conditions(const double* x, double* q) const override;
 
  private:
   std::vector<std::string> names_;
   std::vector<Index> a_, b_;
   std::vector<double> capacitance_;
+  std::vector<double> initial_voltage_;  // IC=, NaN when not given
   std::vector<PairSlots> slots_;
 };
 

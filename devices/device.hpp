@@ -236,6 +236,10 @@ class DeviceGroup {
   virtual bool set_instance_param(std::string_view instance, std::string_view param, double value) {
     return false;
   }
+  // `.tran ... uic`: the initial state is given, not solved for. `q` holds every device's charges
+  // at the initial unknowns x; a device with initial conditions of its own (C ... IC=v,
+  // L ... IC=i) moves its charge (flux) contributions in q to them.
+  virtual void apply_initial_conditions(const double* x, double* q) const {}
   // Forget limiting history (before a new operating point solve).
   virtual void reset_state() {}
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.

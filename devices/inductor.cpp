@@ -2,11 +2,12 @@
 // to n-. Branch row, in residual form f + dq/dt = 0:
 //     f = v(n+) - v(n-),   q = -L * i        (v = L di/dt)
 // so at DC (no dq/dt) the inductor is a short, and the flux -L*i carries the dynamics.
-// `ic=` is accepted for compatibility and ignored (as for capacitors).
+// `ic=` is the initial current of `.tran ... uic` (apply_initial_conditions).
 #include "devices/inductor.hpp"
 #include "devices/device_registry.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace picospice {
 
@@ -16,13 +17,13 @@ const DeviceRegistration kRegistered{{'l', 2, false, {}, "inductor", make_group<
 }  // namespace
 
 void InductorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
-  double l = 0, m = 1;
+  double l = 0, m = 1, ic = std::numeric_limits<double>::quiet_NaN();
   bool have = false;
   for (const auto& arg : card.args) {
     if (arg.is_number && arg.key.empty() && !have) { l = arg.value; have = true; }
     else if (arg.key == "l" || arg.key == "inductance") { l = arg.value; have = true; }
     else if (arg.key == "m") m = arg.value;
-    else if (arg.key == "ic") {}
+    else if (arg.key == "ic") ic = arg.value;
     else card.fail(arg, "unexpected argument for inductor " + card.name);
   }
   if (!have) card.fail("inductor " + card.name + " needs a value");
@@ -33,6 +34,7 @@ void InductorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
   neg_.push_back(card.nodes[1]);
   branch_.push_back(builder.add_branch(card.name));
   inductance_.push_back(l / m);  // m parallel inductors; the branch carries their total current
+  initial_current_.push_back(ic);
   slots_.emplace_back();
 }
 
@@ -63,6 +65,11 @@ void InductorGroup::evaluate(EvalRequest& r) {
       r.jac[s.branch_branch] += -r.reactive_scale * inductance_[i];
     }
   }
+}
+
+void InductorGroup::apply_initial_conditions(const double* x, double* q) const {
+  for (std::size_t i = 0; i < size(); ++i)
+    if (!std::isnan(initial_current_[i])) q[branch_[i]] += -inductance_[i] * (initial_current_[i] - x[branch_[i]]);
 }
 
 void InductorGroup::list_dc_connections(std::vector<DcConnection>& out) const {

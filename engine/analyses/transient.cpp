@@ -62,6 +62,37 @@ class NoiseInjectionScope {
   DeviceGroup* added_ = nullptr;
 };
 
+// `.tran ... uic`: no operating point. The state at t = 0 is what the netlist gives: .ic node
+// voltages (others 0) and each device's own initial condition (C ... IC=v, L ... IC=i), as charges.
+// The nodes no charge holds (those a source sets) are then made consistent by one backward-Euler
+// step of a tiny h from those charges: every charge stays at its initial value to within h times
+// its current, while source-driven nodes take their values, as ngspice's t = 0 point shows them.
+// Returns the initial charges the integration starts from; x becomes the t = 0 point.
+std::vector<double> uic_initial_state(System& system, std::vector<double>& x, double tmax) {
+  const Circuit& circuit = system.circuit();
+  for (const auto& ic : circuit.initial_conditions) x[ic.node] = ic.value;
+  EvalPoint charges_at;
+  charges_at.want_reactive = true;
+  charges_at.transient = true;
+  charges_at.limit = false;
+  system.evaluate(x.data(), charges_at);
+  std::vector<double> q0 = system.q();
+  for (const auto& group : circuit.groups) group->apply_initial_conditions(x.data(), q0.data());
+
+  const double h = 1e-9 * tmax;
+  std::vector<double> history(q0.size());
+  for (std::size_t i = 0; i < q0.size(); ++i) history[i] = -q0[i] / h;
+  NewtonProblem problem;
+  problem.max_iterations = circuit.options.itl1;
+  problem.point.want_reactive = true;
+  problem.point.transient = true;
+  problem.point.reactive_scale = 1.0 / h;
+  problem.history = history.data();
+  std::vector<double> consistent = x;
+  if (newton_solve(system, consistent, problem).converged) x = consistent;
+  return q0;
+}
+
 }  // namespace
 
 Plot run_transient(System& system, const TranSpec& spec, const std::function<void(double)>& progress,
@@ -89,12 +120,14 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   if (noisy) tmax = std::min(tmax, grid_step);
   const double hmin = 1e-11 * tmax;
 
-  // Initial condition: the operating point (holding .ic nodes), or .ic values alone with uic.
+  // Initial condition: the operating point (holding .ic nodes), or with uic the given state:
+  // .ic values, devices' own IC= (uic_initial_state).
   std::vector<double> x(n + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
   OperatingPointReport initial_op;
+  std::vector<double> initial_charges;
   if (spec.uic) {
-    for (const auto& ic : circuit.initial_conditions) x[ic.node] = ic.value;
+    initial_charges = uic_initial_state(system, x, tmax);
   } else {
     OperatingPointSettings op;
     op.context = "transient initial operating point";
@@ -119,7 +152,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   charges_at.limit = false;
   system.evaluate(x.data(), charges_at);
   Integrator integrator(opt.method, opt.maxord, n + 1);
-  integrator.start(0.0, system.q());
+  integrator.start(0.0, spec.uic ? initial_charges : system.q());
   TransientStatistics stats;
   stats.op_newton_iterations = initial_op.newton_iterations;
   stats.op_gmin_stepping = initial_op.used_gmin_stepping;

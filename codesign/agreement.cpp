@@ -107,7 +107,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
       unit_mae += std::abs(candidate.at(ts) / unit - c);
       sw_states.push_back(s);
       hw_states.push_back(hw);
-      // classify_frames marks borderline frames with the same borderline_candidate() test.
+      // classify_frames marks borderline frames with the same is_borderline() test.
       const FrameClass kind = classes[probe.layer][t][probe.unit];
       unit_classes.push_back(kind);
       u.agreeing_all += hw == s;
@@ -118,7 +118,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
       }
       if (kind == FrameClass::borderline_dependent) ++u.dependent;
       else if (kind == FrameClass::determined && hw == s) ++u.agreeing_determined;
-      if (!borderline_candidate(swq.candidate[t][probe.unit], layer.beta1[probe.unit], layer.delta[probe.unit])) {
+      if (!is_borderline(layer, probe.unit, swq.candidate[t][probe.unit])) {
         ++compared_quantized;
         if (hw == (swq.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_quantized;
       }

@@ -44,7 +44,7 @@ double margin_penalty(const network::Network& net, const network::InferenceResul
   if (!margin.enabled() || r.logits.empty()) return 0;
   double total = 0;
   network::for_each_candidate(net, r, [&](const network::BmruLayer& layer, std::size_t u, double c) {
-    const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+    const double beta1 = layer.beta1[u], beta2 = layer.beta2(u);
     total += margin_term(c, beta1, margin.relative).penalty + margin_term(c, beta2, margin.relative).penalty;
   });
   return margin.weight * total / static_cast<double>(r.logits.size());
@@ -164,7 +164,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
         const double s = trace.state[t][u];
         const double s_prev = t == 0 ? layer.s0[u] : trace.state[t - 1][u];
         const double c = trace.candidate[t][u];
-        const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+        const double beta1 = layer.beta1[u], beta2 = layer.beta2(u);
         double H1, H2, dH1, dH2;
         if (step.exact()) {
           H1 = c >= beta1 ? 1.0 : 0.0;  // the band's edges hold (inference.cpp)

@@ -12,6 +12,7 @@
 
 #include "base/errors.hpp"
 #include "base/counter_rng.hpp"
+#include "engine/plot_sampling.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 
@@ -21,46 +22,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kProbeDrain = 0.3;  // V: the probes' drains (saturated, like a summing node)
 
-const std::vector<double>& signal(const Plot& plot, const std::string& name) {
-  const Signal* s = plot.find(name);
-  if (!s) throw std::runtime_error("noise experiment: the bench plot has no signal " + name);
-  return s->values;
-}
-
-// y(x) at x0 by linear interpolation over a non-decreasing x (a transient's time axis).
-double at_time(const std::vector<double>& t, const std::vector<double>& y, double t0) {
-  if (t.empty()) return kNaN;
-  if (t0 <= t.front()) return y.front();
-  if (t0 >= t.back()) return y.back();
-  const auto it = std::upper_bound(t.begin(), t.end(), t0);
-  const std::size_t k = static_cast<std::size_t>(it - t.begin());
-  const double a = t[k - 1], b = t[k];
-  if (b == a) return y[k];
-  return y[k - 1] + (y[k] - y[k - 1]) * (t0 - a) / (b - a);
-}
-
-// Where y crosses `level` in the given direction over indices [begin, end): x interpolated.
-double crossing(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin, std::size_t end,
-                double level, bool rising) {
-  for (std::size_t k = begin + 1; k < end; ++k) {
-    const bool crosses = rising ? (y[k - 1] < level && y[k] >= level) : (y[k - 1] > level && y[k] <= level);
-    if (crosses) return x[k - 1] + (x[k] - x[k - 1]) * (level - y[k - 1]) / (y[k] - y[k - 1]);
-  }
-  return kNaN;
-}
-
-// y at x0 over a monotonic stretch [begin, end) of x (either direction).
-double interpolate(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin, std::size_t end,
-                   double x0) {
-  for (std::size_t k = begin + 1; k < end; ++k) {
-    const double a = x[k - 1], b = x[k];
-    if ((a <= x0 && x0 <= b) || (b <= x0 && x0 <= a)) {
-      if (a == b) return y[k];
-      return y[k - 1] + (y[k] - y[k - 1]) * (x0 - a) / (b - a);
-    }
-  }
-  return kNaN;
-}
+const std::string kWho = "noise experiment";  // names the bench in the message of a missing signal
 
 double grid_step(const NoiseExperimentSettings& s) { return 0.5 / s.noise_fmax; }
 
@@ -153,8 +115,8 @@ LoopPoint loop_operating_point(const NoiseExperimentSettings& s, double width_ra
                            analog_loop_body(width_ratio, 1e-12, fmt::format("{:.9g}", input)) + ".op\n.end\n";
   const auto plots = run_text(text, "<analog loop op>");
   const Plot& op = plots.at(0);
-  const double fed_back = signal(op, "i(vfb)").at(0), delivered = signal(op, "i(vin)").at(0);
-  return {fed_back / (fed_back + delivered), signal(op, "i(vpstate)").at(0), signal(op, "v(s)").at(0)};
+  const double fed_back = signal_values(op, "i(vfb)", kWho).at(0), delivered = signal_values(op, "i(vin)", kWho).at(0);
+  return {fed_back / (fed_back + delivered), signal_values(op, "i(vpstate)", kWho).at(0), signal_values(op, "v(s)", kWho).at(0)};
 }
 
 }  // namespace
@@ -267,8 +229,8 @@ NoiseExperimentSetup prepare_noise_experiment(const NoiseExperimentSettings& s) 
     }
     const Plot& plot = plots.at(0);
     setup.loop_reference = plot.signals.at(0).values;
-    setup.loop_delivered = signal(plot, "i(vin)");
-    setup.loop_output = signal(plot, "i(vpout)");
+    setup.loop_delivered = signal_values(plot, "i(vin)", kWho);
+    setup.loop_output = signal_values(plot, "i(vpout)", kWho);
     const auto& x = setup.loop_delivered;
     const auto& y = setup.loop_output;
     const std::size_t n = x.size();
@@ -277,16 +239,17 @@ NoiseExperimentSetup prepare_noise_experiment(const NoiseExperimentSettings& s) 
       if (setup.loop_reference[k] < setup.loop_reference[k - 1]) { setup.loop_turn = k; break; }
     const std::size_t turn = setup.loop_turn;
     const double half = 0.5 * s.bias.igain;
-    setup.up_switch = crossing(x, y, 0, turn, half, true);
-    setup.down_switch = crossing(x, y, turn - 1, n, half, false);
+    const IndexRange up{0, turn}, down{turn - 1, n};
+    setup.up_switch = first_crossing(x, y, half, Direction::rising, up);
+    setup.down_switch = first_crossing(x, y, half, Direction::falling, down);
     if (!std::isfinite(setup.up_switch) || !std::isfinite(setup.down_switch))
       throw SimulationError("noise experiment: the cell did not switch both ways in its DC loop");
     setup.mid_input = 0.5 * (setup.up_switch + setup.down_switch);
-    setup.out_low = interpolate(x, y, 0, turn, setup.mid_input);
-    setup.out_high = interpolate(x, y, turn - 1, n, setup.mid_input);
-    setup.mid_reference = interpolate(x, setup.loop_reference, 0, turn, setup.mid_input);
+    setup.out_low = interpolate_on_range(x, y, up, setup.mid_input);
+    setup.out_high = interpolate_on_range(x, y, down, setup.mid_input);
+    setup.mid_reference = interpolate_on_range(x, setup.loop_reference, up, setup.mid_input);
     setup.flip_input = setup.up_switch - s.flip_margin;
-    setup.flip_reference = interpolate(x, setup.loop_reference, 0, turn, setup.flip_input);
+    setup.flip_reference = interpolate_on_range(x, setup.loop_reference, up, setup.flip_input);
     if (!std::isfinite(setup.flip_reference) || setup.flip_input <= setup.down_switch)
       throw std::invalid_argument(fmt::format("the flip margin {:g} A puts the input outside the hold band", s.flip_margin));
   }
@@ -377,21 +340,21 @@ NoiseTaskResult run_noise_task(const NoiseExperimentSettings& s, const NoiseExpe
   switch (task.kind) {
     case NoiseTaskKind::AnalogFrames:
     case NoiseTaskKind::CellFrames: {
-      const auto& state = signal(plot, task.kind == NoiseTaskKind::AnalogFrames ? "i(vpstate)" : "i(vpout)");
-      for (int k = 0; k < s.frames; ++k) result.values.push_back(at_time(t, state, (k + s.sample_fraction) * s.frame));
+      const auto& state = signal_values(plot, task.kind == NoiseTaskKind::AnalogFrames ? "i(vpstate)" : "i(vpout)", kWho);
+      for (int k = 0; k < s.frames; ++k) result.values.push_back(value_at_time(t, state, (k + s.sample_fraction) * s.frame));
       break;
     }
     case NoiseTaskKind::Hold: {
-      const auto& in = signal(plot, "i(vpin)");
-      const auto& out = signal(plot, "i(vpout)");
+      const auto& in = signal_values(plot, "i(vpin)", kWho);
+      const auto& out = signal_values(plot, "i(vpout)", kWho);
       const int n = static_cast<int>(std::floor(s.hold_time / s.hold_sample_step + 1e-9));
-      for (int j = 0; j < n; ++j) result.values.push_back(at_time(t, in, s.hold_settle + j * s.hold_sample_step));
-      for (int j = 0; j < n; ++j) result.values.push_back(at_time(t, out, s.hold_settle + j * s.hold_sample_step));
+      for (int j = 0; j < n; ++j) result.values.push_back(value_at_time(t, in, s.hold_settle + j * s.hold_sample_step));
+      for (int j = 0; j < n; ++j) result.values.push_back(value_at_time(t, out, s.hold_settle + j * s.hold_sample_step));
       break;
     }
     case NoiseTaskKind::Flip: {
-      const auto& out = signal(plot, "i(vpout)");
-      const double when = crossing(t, out, 0, t.size(), 0.5 * s.bias.igain, true);
+      const auto& out = signal_values(plot, "i(vpout)", kWho);
+      const double when = first_crossing(t, out, 0.5 * s.bias.igain, Direction::rising);
       result.values = std::isfinite(when) ? std::vector<double>{1.0, when} : std::vector<double>{0.0, t.back()};
       break;
     }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <ostream>
+#include <string_view>
 
 namespace picospice {
 
@@ -12,5 +13,7 @@ namespace picospice {
 // temporary file is removed on failure.
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& write);
+// The same for a text (or bytes) already in memory.
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
 }  // namespace picospice

@@ -28,8 +28,9 @@
 #include <sstream>
 #include <thread>
 
-#include "experiments/noise_experiment.hpp"
+#include "base/atomic_file.hpp"
 #include "base/numbers.hpp"
+#include "experiments/noise_experiment.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/progress_bar.hpp"
@@ -95,15 +96,6 @@ NoiseExperimentSettings make_settings(const Options& o) {
   }
   s.check();
   return s;
-}
-
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary);
-    if (!out || !(out << text) || !out.flush()) throw std::runtime_error("cannot write " + path.string());
-  }
-  fs::rename(partial, path);
 }
 
 // Reads tasks.jsonl: the finished results, and the byte length of its last complete line (a kill
@@ -358,7 +350,7 @@ std::vector<std::string> make_plots(const fs::path& dir, const NoiseExperimentSe
                           100 * r.analog_std / r.analog_clean, 100 * r.cell_std / separation,
                           relative_variance(window_of("analog", r.frame), r.analog_std),
                           relative_variance(window_of("cell", r.frame), r.cell_std));
-    write_atomically(dir / "accumulation.dat", data);
+    write_file_atomically(dir / "accumulation.dat", data);
     std::string fits;
     for (const auto& tr : sum.trends) {
       const double centre = 0.5 * (tr.first_frame + tr.last_frame);
@@ -399,7 +391,7 @@ std::vector<std::string> make_plots(const fs::path& dir, const NoiseExperimentSe
     for (const auto& r : sum.suppression)
       data += fmt::format("{} {} {} {} {}\n", r.state, r.input_std / r.margin, r.output_std / r.separation,
                           value(r.input_std_attributable / r.margin), value(r.output_std_attributable / r.separation));
-    write_atomically(dir / "suppression.dat", data);
+    write_file_atomically(dir / "suppression.dat", data);
     run_gnuplot(fmt::format(
         "set terminal png size 900,600\nset output {0}\nset grid y\nset logscale y\nset format y '10^{{%L}}'\n"
         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
@@ -415,7 +407,7 @@ std::vector<std::string> make_plots(const fs::path& dir, const NoiseExperimentSe
     std::string data = data_header(s, "flips") + "# scale inv_scale2 ln_rate flips runs\n";
     for (const auto& r : sum.flips)
       if (r.flips > 0) data += fmt::format("{} {} {} {} {}\n", r.scale, 1 / (r.scale * r.scale), std::log(r.rate), r.flips, r.runs);
-    write_atomically(dir / "flips.dat", data);
+    write_file_atomically(dir / "flips.dat", data);
     std::string fit_line = sum.fit.points >= 2
                                ? fmt::format(", {:.9g} + {:.9g}*x with lines lw 2 title 'fit: slope {:.1f}, R^2 {:.3f}'",
                                              sum.fit.intercept, sum.fit.slope, sum.fit.slope, sum.fit.r_squared)
@@ -444,7 +436,7 @@ void write_netlists(const std::string& target, const NoiseExperimentSettings& s,
     if (at != std::string::npos) text.replace(at, library.size(), relative);
     const auto eol = text.find('\n');
     text.insert(eol + 1, comment);
-    write_atomically(dir / name, text);
+    write_file_atomically(dir / name, text);
     fmt::print(stderr, "picospice: wrote {}\n", (dir / name).string());
   };
   const std::string how = "* Written by `picospice noise-experiment --write-netlists DIR` (experiments/noise_experiment.hpp).\n";
@@ -563,14 +555,14 @@ int run_experiment(const Options& o) {
   const auto summary = cells::summarize_noise_experiment(s, setup, results);
   const std::string report = report_text(s, setup, summary);
   fmt::print("{}", report);
-  write_atomically(dir / "report.txt", report);
-  write_atomically(dir / "summary.json", summary_json(s, setup, summary, failures.size()).dump(2) + "\n");
+  write_file_atomically(dir / "report.txt", report);
+  write_file_atomically(dir / "summary.json", summary_json(s, setup, summary, failures.size()).dump(2) + "\n");
   {
     std::string csv = data_header(s, "accumulation") + "frame,input,analog_clean,analog_std,cell_clean,cell_std,cell_state_clean,cell_state_mismatches,seeds\n";
     for (const auto& r : summary.accumulation)
       csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", r.frame, r.input, r.analog_clean, r.analog_std, r.cell_clean,
                          r.cell_std, r.cell_state_clean, r.cell_state_mismatches, r.seeds);
-    if (!summary.accumulation.empty()) write_atomically(dir / "accumulation.csv", csv);
+    if (!summary.accumulation.empty()) write_file_atomically(dir / "accumulation.csv", csv);
     csv = data_header(s, "suppression") +
           "state,input,input_std,margin,output_std,separation,suppression,seeds,twin_seeds,output_std_own,"
           "input_std_attributable,output_std_attributable,output_std_attributable_se,output_variance_difference,"
@@ -580,10 +572,10 @@ int run_experiment(const Options& o) {
                          r.output_std, r.separation, r.suppression, r.seeds, r.twin_seeds, r.output_std_own,
                          r.input_std_attributable, r.output_std_attributable, r.output_std_attributable_se,
                          r.output_variance_difference, r.output_variance_difference_se, r.suppression_attributable);
-    if (!summary.suppression.empty()) write_atomically(dir / "suppression.csv", csv);
+    if (!summary.suppression.empty()) write_file_atomically(dir / "suppression.csv", csv);
     csv = data_header(s, "flips") + "scale,runs,flips,exposure,rate\n";
     for (const auto& r : summary.flips) csv += fmt::format("{},{},{},{},{}\n", r.scale, r.runs, r.flips, r.exposure, r.rate);
-    if (!summary.flips.empty()) write_atomically(dir / "flips.csv", csv);
+    if (!summary.flips.empty()) write_file_atomically(dir / "flips.csv", csv);
   }
   if (!o.no_plot) {
     if (!find_gnuplot()) {

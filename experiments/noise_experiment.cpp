@@ -473,39 +473,43 @@ VarianceTrend variance_trend(const std::string& name, const std::vector<std::vec
   return trend;
 }
 
-}  // namespace
+using Results = std::map<std::string, NoiseTaskResult>;
 
-NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup,
-                                                  const std::map<std::string, NoiseTaskResult>& results) {
-  NoiseExperimentSummary summary;
-  auto find = [&](const std::string& id) -> const std::vector<double>* {
-    const auto it = results.find(id);
-    return it == results.end() ? nullptr : &it->second.values;
-  };
-  auto expect_size = [](const std::vector<double>& v, std::size_t n, const std::string& id) {
-    if (v.size() != n)
-      throw std::runtime_error(fmt::format("noise experiment: result {} has {} values, expected {}", id, v.size(), n));
-  };
-  auto std_of = [](const std::vector<double>& d) {
-    if (d.size() < 2) return kNaN;
-    double mean = 0;
-    for (double v : d) mean += v;
-    mean /= double(d.size());
-    double ss = 0;
-    for (double v : d) ss += (v - mean) * (v - mean);
-    return std::sqrt(ss / double(d.size() - 1));
-  };
+// The values of finished task `id`, or nullptr when it has not run (yet).
+const std::vector<double>* find_values(const Results& results, const std::string& id) {
+  const auto it = results.find(id);
+  return it == results.end() ? nullptr : &it->second.values;
+}
 
-  // Accumulation.
-  const auto* analog_clean = find("analog/clean");
-  const auto* cell_clean = find("cell/clean");
+void expect_size(const std::vector<double>& v, std::size_t n, const std::string& id) {
+  if (v.size() != n)
+    throw std::runtime_error(fmt::format("noise experiment: result {} has {} values, expected {}", id, v.size(), n));
+}
+
+// Sample standard deviation (n - 1); NaN below two values.
+double std_of(const std::vector<double>& d) {
+  if (d.size() < 2) return kNaN;
+  double mean = 0;
+  for (double v : d) mean += v;
+  mean /= double(d.size());
+  double ss = 0;
+  for (double v : d) ss += (v - mean) * (v - mean);
+  return std::sqrt(ss / double(d.size() - 1));
+}
+
+// Part 1: per frame, the std over seeds of the deviation from the noise-free run, and the
+// variance trends (growth or boundedness).
+void summarize_accumulation(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup, const Results& results,
+                            NoiseExperimentSummary& summary) {
+  const auto* analog_clean = find_values(results, "analog/clean");
+  const auto* cell_clean = find_values(results, "cell/clean");
   if (s.accumulation && analog_clean && cell_clean) {
     expect_size(*analog_clean, s.frames, "analog/clean");
     expect_size(*cell_clean, s.frames, "cell/clean");
     std::vector<const std::vector<double>*> analog, cell;
     for (int k = 0; k < s.seeds; ++k) {
-      const auto* a = find(fmt::format("analog/s{}", k));
-      const auto* c = find(fmt::format("cell/s{}", k));
+      const auto* a = find_values(results, fmt::format("analog/s{}", k));
+      const auto* c = find_values(results, fmt::format("cell/s{}", k));
       if (a && c) {
         expect_size(*a, s.frames, "analog seed");
         expect_size(*c, s.frames, "cell seed");
@@ -559,126 +563,148 @@ NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings&
             variance_trend("cell low", dev_cell, reset + 1, s.frames - 1, separation, 0, s.sample_fraction));
     }
   }
+}
 
-  // Hold runs: the std of (noisy - noise-free) over every sample of every seed.
-  const std::size_t hold_samples = static_cast<std::size_t>(std::floor(s.hold_time / s.hold_sample_step + 1e-9));
-  struct HoldStd {
-    double input = kNaN, output = kNaN;
-    int seeds = 0;
-  };
-  auto hold_std = [&](const std::string& state) {
-    HoldStd h;
-    const auto* clean = find("hold/" + state + "/clean");
-    if (!clean) return h;
-    expect_size(*clean, 2 * hold_samples, "hold/" + state + "/clean");
-    std::vector<double> din, dout;
-    for (int k = 0; k < s.hold_seeds; ++k) {
-      const auto* v = find(fmt::format("hold/{}/s{}", state, k));
+// The samples each hold run keeps of its input and of its output.
+std::size_t samples_per_hold_run(const NoiseExperimentSettings& s) {
+  return static_cast<std::size_t>(std::floor(s.hold_time / s.hold_sample_step + 1e-9));
+}
+
+// Hold runs: the std of (noisy - noise-free) over every sample of every seed.
+struct HoldStd {
+  double input = kNaN, output = kNaN;
+  int seeds = 0;
+};
+
+HoldStd hold_std(const NoiseExperimentSettings& s, const Results& results, const std::string& state) {
+  const std::size_t hold_samples = samples_per_hold_run(s);
+  HoldStd h;
+  const auto* clean = find_values(results, "hold/" + state + "/clean");
+  if (!clean) return h;
+  expect_size(*clean, 2 * hold_samples, "hold/" + state + "/clean");
+  std::vector<double> din, dout;
+  for (int k = 0; k < s.hold_seeds; ++k) {
+    const auto* v = find_values(results, fmt::format("hold/{}/s{}", state, k));
+    if (!v) continue;
+    expect_size(*v, 2 * hold_samples, "hold seed");
+    ++h.seeds;
+    for (std::size_t j = 0; j < hold_samples; ++j) {
+      din.push_back((*v)[j] - (*clean)[j]);
+      dout.push_back((*v)[hold_samples + j] - (*clean)[hold_samples + j]);
+    }
+  }
+  if (h.seeds >= 2) {
+    h.input = std_of(din);
+    h.output = std_of(dout);
+  }
+  return h;
+}
+
+// Part 2, one stable state: input noise over the threshold margin against output noise over the
+// level separation, and the same for the part the input noise causes (the twin runs).
+SuppressionRow suppression_row(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup, const Results& results,
+                               const std::string& state, const HoldStd& h) {
+  const std::size_t hold_samples = samples_per_hold_run(s);
+  SuppressionRow row;
+  row.state = state;
+  row.input = setup.mid_input;
+  row.seeds = h.seeds;
+  row.input_std = h.input;
+  row.output_std = h.output;
+  row.margin = state == "low" ? setup.up_switch - setup.mid_input : setup.mid_input - setup.down_switch;
+  row.separation = setup.out_high - setup.out_low;
+  row.suppression = (row.input_std / row.margin) / (row.output_std / row.separation);
+  // The twins without input noise: per seed, the output's own deviation and the paired
+  // differences (with - without input noise) of the input and the output.
+  const auto* clean = find_values(results, "hold/" + state + "/clean");
+  std::vector<std::vector<double>> own, paired_in, paired_out, with_out;
+  for (int k = 0; k < s.hold_seeds; ++k) {
+    const auto* with = find_values(results, fmt::format("hold/{}/s{}", state, k));
+    const auto* without = find_values(results, fmt::format("hold/{}/cellonly/s{}", state, k));
+    if (!with || !without) continue;
+    expect_size(*without, 2 * hold_samples, "hold twin");
+    std::vector<double> o, pi, po, wo;
+    for (std::size_t j = 0; j < hold_samples; ++j) {
+      const std::size_t m = hold_samples + j;
+      o.push_back((*without)[m] - (*clean)[m]);
+      wo.push_back((*with)[m] - (*clean)[m]);
+      pi.push_back((*with)[j] - (*without)[j]);
+      po.push_back((*with)[m] - (*without)[m]);
+    }
+    own.push_back(std::move(o));
+    with_out.push_back(std::move(wo));
+    paired_in.push_back(std::move(pi));
+    paired_out.push_back(std::move(po));
+  }
+  row.twin_seeds = static_cast<int>(own.size());
+  if (row.twin_seeds >= 2) {
+    row.output_std_own = pooled_std(own);
+    row.input_std_attributable = pooled_std(paired_in);
+    row.output_std_attributable = pooled_std(paired_out);
+    row.output_std_attributable_se = jackknife_se(own.size(), [&](std::size_t i) { return pooled_std(paired_out, i); });
+    auto variance_difference = [&](std::size_t skip) {
+      const double a = pooled_std(with_out, skip), b = pooled_std(own, skip);
+      return a * a - b * b;
+    };
+    row.output_variance_difference = variance_difference(SIZE_MAX);
+    row.output_variance_difference_se = jackknife_se(own.size(), variance_difference);
+    row.suppression_attributable =
+        (row.input_std_attributable / row.margin) / (row.output_std_attributable / row.separation);
+  }
+  return row;
+}
+
+// Part 3: the flip rate per noise scale and the fit of ln(rate) against 1/scale^2.
+void summarize_flips(const NoiseExperimentSettings& s, const Results& results, NoiseExperimentSummary& summary) {
+  for (double x : s.flip_scales) {
+    FlipRow row;
+    row.scale = x;
+    for (int k = 0; k < s.flip_seeds; ++k) {
+      const auto* v = find_values(results, fmt::format("flip/x{}/s{}", x, k));
       if (!v) continue;
-      expect_size(*v, 2 * hold_samples, "hold seed");
-      ++h.seeds;
-      for (std::size_t j = 0; j < hold_samples; ++j) {
-        din.push_back((*v)[j] - (*clean)[j]);
-        dout.push_back((*v)[hold_samples + j] - (*clean)[hold_samples + j]);
-      }
+      expect_size(*v, 2, "flip run");
+      ++row.runs;
+      row.flips += (*v)[0] > 0.5;
+      row.exposure += (*v)[1];
     }
-    if (h.seeds >= 2) {
-      h.input = std_of(din);
-      h.output = std_of(dout);
+    if (row.runs == 0) continue;
+    row.rate = row.exposure > 0 ? row.flips / row.exposure : 0.0;
+    summary.flips.push_back(row);
+  }
+  std::vector<double> fx, fy;
+  for (const auto& row : summary.flips)
+    if (row.flips >= 2) {
+      fx.push_back(1.0 / (row.scale * row.scale));
+      fy.push_back(std::log(row.rate));
     }
-    return h;
-  };
+  summary.fit.points = static_cast<int>(fx.size());
+  bool distinct = false;
+  for (double v : fx) distinct = distinct || v != fx.front();
+  if (fx.size() >= 2 && distinct) {
+    const LineFit f = fit_line(fx, fy);
+    summary.fit.slope = f.slope;
+    summary.fit.intercept = f.intercept;
+    summary.fit.r_squared = f.r_squared;
+  }
+  const HoldStd h = hold_std(s, results, "flipin");
+  summary.fit.flip_input_std = h.input;
+  if (std::isfinite(h.input) && h.input > 0)
+    summary.fit.predicted_slope = -s.flip_margin * s.flip_margin / (2 * h.input * h.input);
+}
+
+}  // namespace
+
+NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup,
+                                                  const std::map<std::string, NoiseTaskResult>& results) {
+  NoiseExperimentSummary summary;
+  summarize_accumulation(s, setup, results, summary);
   if (s.suppression) {
     for (const std::string state : {"low", "high"}) {
-      const HoldStd h = hold_std(state);
-      if (h.seeds < 2) continue;
-      SuppressionRow row;
-      row.state = state;
-      row.input = setup.mid_input;
-      row.seeds = h.seeds;
-      row.input_std = h.input;
-      row.output_std = h.output;
-      row.margin = state == "low" ? setup.up_switch - setup.mid_input : setup.mid_input - setup.down_switch;
-      row.separation = setup.out_high - setup.out_low;
-      row.suppression = (row.input_std / row.margin) / (row.output_std / row.separation);
-      // The twins without input noise: per seed, the output's own deviation and the paired
-      // differences (with - without input noise) of the input and the output.
-      const auto* clean = find("hold/" + state + "/clean");
-      std::vector<std::vector<double>> own, paired_in, paired_out, with_out;
-      for (int k = 0; k < s.hold_seeds; ++k) {
-        const auto* with = find(fmt::format("hold/{}/s{}", state, k));
-        const auto* without = find(fmt::format("hold/{}/cellonly/s{}", state, k));
-        if (!with || !without) continue;
-        expect_size(*without, 2 * hold_samples, "hold twin");
-        std::vector<double> o, pi, po, wo;
-        for (std::size_t j = 0; j < hold_samples; ++j) {
-          const std::size_t m = hold_samples + j;
-          o.push_back((*without)[m] - (*clean)[m]);
-          wo.push_back((*with)[m] - (*clean)[m]);
-          pi.push_back((*with)[j] - (*without)[j]);
-          po.push_back((*with)[m] - (*without)[m]);
-        }
-        own.push_back(std::move(o));
-        with_out.push_back(std::move(wo));
-        paired_in.push_back(std::move(pi));
-        paired_out.push_back(std::move(po));
-      }
-      row.twin_seeds = static_cast<int>(own.size());
-      if (row.twin_seeds >= 2) {
-        row.output_std_own = pooled_std(own);
-        row.input_std_attributable = pooled_std(paired_in);
-        row.output_std_attributable = pooled_std(paired_out);
-        row.output_std_attributable_se = jackknife_se(own.size(), [&](std::size_t i) { return pooled_std(paired_out, i); });
-        auto variance_difference = [&](std::size_t skip) {
-          const double a = pooled_std(with_out, skip), b = pooled_std(own, skip);
-          return a * a - b * b;
-        };
-        row.output_variance_difference = variance_difference(SIZE_MAX);
-        row.output_variance_difference_se = jackknife_se(own.size(), variance_difference);
-        row.suppression_attributable =
-            (row.input_std_attributable / row.margin) / (row.output_std_attributable / row.separation);
-      }
-      summary.suppression.push_back(row);
+      const HoldStd h = hold_std(s, results, state);
+      if (h.seeds >= 2) summary.suppression.push_back(suppression_row(s, setup, results, state, h));
     }
   }
-
-  // Flips.
-  if (s.flips) {
-    for (double x : s.flip_scales) {
-      FlipRow row;
-      row.scale = x;
-      for (int k = 0; k < s.flip_seeds; ++k) {
-        const auto* v = find(fmt::format("flip/x{}/s{}", x, k));
-        if (!v) continue;
-        expect_size(*v, 2, "flip run");
-        ++row.runs;
-        row.flips += (*v)[0] > 0.5;
-        row.exposure += (*v)[1];
-      }
-      if (row.runs == 0) continue;
-      row.rate = row.exposure > 0 ? row.flips / row.exposure : 0.0;
-      summary.flips.push_back(row);
-    }
-    std::vector<double> fx, fy;
-    for (const auto& row : summary.flips)
-      if (row.flips >= 2) {
-        fx.push_back(1.0 / (row.scale * row.scale));
-        fy.push_back(std::log(row.rate));
-      }
-    summary.fit.points = static_cast<int>(fx.size());
-    bool distinct = false;
-    for (double v : fx) distinct = distinct || v != fx.front();
-    if (fx.size() >= 2 && distinct) {
-      const LineFit f = fit_line(fx, fy);
-      summary.fit.slope = f.slope;
-      summary.fit.intercept = f.intercept;
-      summary.fit.r_squared = f.r_squared;
-    }
-    const HoldStd h = hold_std("flipin");
-    summary.fit.flip_input_std = h.input;
-    if (std::isfinite(h.input) && h.input > 0)
-      summary.fit.predicted_slope = -s.flip_margin * s.flip_margin / (2 * h.input * h.input);
-  }
+  if (s.flips) summarize_flips(s, results, summary);
   return summary;
 }
 

@@ -159,12 +159,11 @@ network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& t
   return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame);
 }
 
-TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks& callbacks,
-                  const std::atomic<bool>* stop) {
-  check_options(d, o);
-  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear, o.projection});
-  const json config = train_config(d, o);
+namespace {
 
+// Where training starts: the checkpoint to resume (made with the same settings), or a fresh
+// initialization.
+Checkpoint starting_state(const ModelLayout& layout, const json& config, const TrainOptions& o) {
   Checkpoint state;
   if (o.resume) {
     state = load_checkpoint(o.checkpoint);
@@ -185,6 +184,18 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     project(layout, state.theta);
     state.best_theta = state.theta;
   }
+  return state;
+}
+
+}  // namespace
+
+TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks& callbacks,
+                  const std::atomic<bool>* stop) {
+  check_options(d, o);
+  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear, o.projection});
+  const json config = train_config(d, o);
+
+  Checkpoint state = starting_state(layout, config, o);
 
   Eigen::VectorXd decay_mask(layout.size());
   for (int i = 0; i < layout.size(); ++i) decay_mask[i] = layout.is_weight(i) ? 1.0 : 0.0;

@@ -52,4 +52,8 @@ void write_file_atomically(const std::filesystem::path& path,
   file.commit();
 }
 
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
+  write_file_atomically(path, [&](std::ostream& out) { out.write(contents.data(), static_cast<std::streamsize>(contents.size())); });
+}
+
 }  // namespace picospice

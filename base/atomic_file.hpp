@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <ostream>
+#include <string_view>
 
 namespace picospice {
 
@@ -37,5 +38,7 @@ class AtomicOutputFile {
 // path if the file cannot be opened, written or renamed; the temporary file is removed on failure.
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& write);
+// The same for a text (or bytes) already in memory.
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
 }  // namespace picospice

@@ -9,41 +9,12 @@
 #include <stdexcept>
 
 #include "engine/noise/transient_noise.hpp"
+#include "engine/plot_sampling.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 
 namespace picospice::network {
 namespace {
-
-// A saved signal of the transient, sampled by linear interpolation.
-class SampledSignal {
- public:
-  SampledSignal(const Plot& plot, const std::string& name) : time_(plot.signals[0].values) {
-    const Signal* s = plot.find(name);
-    if (!s) throw std::runtime_error("agree: the simulation did not save " + name);
-    values_ = &s->values;
-  }
-  double at(double t) const {
-    const auto it = std::lower_bound(time_.begin(), time_.end(), t);
-    if (it == time_.begin()) return values_->front();
-    if (it == time_.end()) return values_->back();
-    const std::size_t i = static_cast<std::size_t>(it - time_.begin());
-    const double f = (t - time_[i - 1]) / (time_[i] - time_[i - 1]);
-    return (*values_)[i - 1] + f * ((*values_)[i] - (*values_)[i - 1]);
-  }
-  // The time average over the whole run (trapezoids on the simulator's own time points).
-  double average() const {
-    double area = 0;
-    for (std::size_t i = 1; i < time_.size(); ++i)
-      area += 0.5 * ((*values_)[i] + (*values_)[i - 1]) * (time_[i] - time_[i - 1]);
-    const double span = time_.back() - time_.front();
-    return span > 0 ? area / span : values_->front();
-  }
-
- private:
-  const std::vector<double>& time_;
-  const std::vector<double>* values_ = nullptr;
-};
 
 const Plot& transient_plot(const std::vector<Plot>& plots) {
   for (const auto& p : plots)
@@ -88,7 +59,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   double mae_sum = 0;
   int mae_count = 0;
   for (const UnitProbe& probe : lowered.units) {
-    const SampledSignal candidate(tran, probe.candidate), output(tran, probe.output);
+    const SampledSignal candidate(tran, probe.candidate, "agree"), output(tran, probe.output, "agree");
     const auto& layer = std::get<BmruLayer>(net.layers[probe.layer]);
     const LayerTrace& sw = software.layers[probe.layer];
     const LayerTrace& swq = quantized.layers[probe.layer];
@@ -101,13 +72,13 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     double unit_mae = 0;
     for (int t = 0; t < F; ++t) {
       const double ts = sample_time(t);
-      const int hw = output.at(ts) > 0.5 * probe.alpha * unit ? 1 : 0;
+      const int hw = output.at_time(ts) > 0.5 * probe.alpha * unit ? 1 : 0;
       const int s = sw.state[t][probe.unit] > 0.5 ? 1 : 0;
       const double c = sw.candidate[t][probe.unit];
-      unit_mae += std::abs(candidate.at(ts) / unit - c);
+      unit_mae += std::abs(candidate.at_time(ts) / unit - c);
       sw_states.push_back(s);
       hw_states.push_back(hw);
-      // classify_frames marks borderline frames with the same borderline_candidate() test.
+      // classify_frames marks borderline frames with the same is_borderline() test.
       const FrameClass kind = classes[probe.layer][t][probe.unit];
       unit_classes.push_back(kind);
       u.agreeing_all += hw == s;
@@ -118,7 +89,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
       }
       if (kind == FrameClass::borderline_dependent) ++u.dependent;
       else if (kind == FrameClass::determined && hw == s) ++u.agreeing_determined;
-      if (!borderline_candidate(swq.candidate[t][probe.unit], layer.beta1[probe.unit], layer.delta[probe.unit])) {
+      if (!is_borderline(layer, probe.unit, swq.candidate[t][probe.unit])) {
         ++compared_quantized;
         if (hw == (swq.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_quantized;
       }
@@ -153,13 +124,13 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
 
   // Logits and the decision.
   std::vector<SampledSignal> logits;
-  for (const auto& name : lowered.logits) logits.emplace_back(tran, name);
+  for (const auto& name : lowered.logits) logits.emplace_back(tran, name, "agree");
   std::vector<double> all_sw, all_hw;
   std::vector<int> circuit_class;
   int class_agree = 0;
   for (int t = 0; t < F; ++t) {
     Vector z;
-    for (const auto& s : logits) z.push_back(s.at(sample_time(t)) / unit);
+    for (const auto& s : logits) z.push_back(s.at_time(sample_time(t)) / unit);
     r.circuit_logits.push_back(z);
     r.software_logits.push_back(software.logits[t]);
     all_sw.insert(all_sw.end(), software.logits[t].begin(), software.logits[t].end());
@@ -179,7 +150,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   const double vdd = options.lowering.vdd;
   for (std::size_t l = 0; l < net.layers.size(); ++l) r.layers.push_back({static_cast<int>(l), 0, 0});
   for (const SupplyProbe& s : lowered.supplies) {
-    const double p = -vdd * SampledSignal(tran, s.current).average();
+    const double p = -vdd * SampledSignal(tran, s.current, "agree").average();
     (s.cells ? r.layers[s.layer].cells_w : r.layers[s.layer].other_w) += p;
     r.power_total_w += p;
     if (s.cells) r.power_cells_w += p;

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <mutex>
-#include <thread>
+#include <memory>
 
+#include "base/worker_pool.hpp"
 #include "engine/circuit_clone.hpp"
-#include "engine/simulator.hpp"
+#include "engine/monte_carlo/reused_system_runner.hpp"
 #include "netlists/elaborate.hpp"
 
 namespace picospice::network {
@@ -24,6 +24,73 @@ void drop_traces(AgreementReport& r) {
   r.circuit_logits.clear();
 }
 
+// What every sample shares and nobody changes: the lowering, the nominal circuit elaborated once,
+// and the mismatch recipe read from it.
+struct AgreementStudy {
+  AgreementStudy(const Network& network, const std::vector<Vector>& frames, const AgreementMcSettings& settings)
+      : network(network),
+        frames(frames),
+        settings(settings),
+        lowered(lower_network(network, frames, settings.agreement.lowering)),
+        nominal(elaborate_text(agreement_netlist(lowered, settings.agreement),
+                               "<lowered " + settings.agreement.lowering.title + ">")),
+        plan(*nominal, mismatch_with_options(*nominal, settings.mismatch)) {}
+
+  static MismatchSettings mismatch_with_options(const Circuit& nominal, MismatchSettings mismatch) {
+    read_mismatch_options(nominal, mismatch);  // .options mc_* fill in what the flags left unset
+    return mismatch;
+  }
+
+  const Network& network;
+  const std::vector<Vector>& frames;
+  const AgreementMcSettings& settings;
+  const LoweredNetwork lowered;
+  const std::unique_ptr<Circuit> nominal;
+  const MismatchPlan plan;
+};
+
+// One worker thread's state, as `mc` keeps it (SampleRunner): its own clone of the nominal
+// circuit, and one System for all its samples. Everything a sample changes (every MOSFET's DVTO
+// and DKP, the noise seed) is set absolutely, and each analysis starts with a full factorization
+// (NumericReuse::none), so a sample's result depends only on (seed, k), bit for bit, not on what
+// the worker ran before.
+class AgreementSampleRunner {
+ public:
+  explicit AgreementSampleRunner(const AgreementStudy& study) : study_(study) { start_from_nominal(); }
+
+  AgreementSample run(std::uint64_t k) {
+    const AgreementMcSettings& settings = study_.settings;
+    AgreementSample sample;
+    sample.index = k;
+    try {
+      MismatchPlan::apply(*circuit_, study_.plan.draw(settings.seed, k));
+      prepare_sample_circuit(*circuit_, settings.agreement, settings.seed, k);
+      sample.report =
+          compare_with_software(study_.network, study_.frames, study_.lowered, analyses_->run(), settings.agreement);
+      drop_traces(sample.report);
+    } catch (const std::exception& e) {
+      sample.status = std::string("simulation failed: ") + e.what();
+      for (char& c : sample.status)
+        if (c == '\n' || c == '\r') c = ' ';
+      // A simulation that failed half-way may leave device state behind (limiting history):
+      // the next sample starts from a fresh copy, as every sample did before Systems were reused.
+      start_from_nominal();
+    }
+    return sample;
+  }
+
+ private:
+  void start_from_nominal() {
+    analyses_.reset();
+    circuit_ = clone_circuit(*study_.nominal);
+    analyses_ = std::make_unique<ReusedSystemRunner>(*circuit_, NumericReuse::none);
+  }
+
+  const AgreementStudy& study_;
+  std::unique_ptr<Circuit> circuit_;
+  std::unique_ptr<ReusedSystemRunner> analyses_;  // of *circuit_
+};
+
 }  // namespace
 
 std::size_t AgreementMcResult::failed() const {
@@ -33,75 +100,31 @@ std::size_t AgreementMcResult::failed() const {
 AgreementMcResult run_agreement_mc(const Network& net, const std::vector<Vector>& frames,
                                    const AgreementMcSettings& settings) {
   const auto started = std::chrono::steady_clock::now();
-  const LoweredNetwork lowered = lower_network(net, frames, settings.agreement.lowering);
-  const std::unique_ptr<Circuit> nominal =
-      elaborate_text(agreement_netlist(lowered, settings.agreement), "<lowered " + settings.agreement.lowering.title + ">");
-  MismatchSettings mismatch = settings.mismatch;
-  read_mismatch_options(*nominal, mismatch);
-  const MismatchPlan plan(*nominal, mismatch);
+  const AgreementStudy study(net, frames, settings);
   const InferenceResult software = infer(net, frames);
 
   AgreementMcResult result;
   result.requested = settings.samples;
-  result.mosfets = plan.size();
-  result.transistors = lowered.transistors;
+  result.mosfets = study.plan.size();
+  result.transistors = study.lowered.transistors;
   result.frames = static_cast<int>(frames.size());
   result.software_decision = software.vote.decision;
   result.borderline_clip = software.vote.borderline;
 
-  const std::uint64_t end = settings.samples;
-  const std::uint64_t last = settings.stop_after ? std::min(end, *settings.stop_after) : end;
-  std::vector<AgreementSample> finished(end);
-  std::atomic<std::uint64_t> next{0};
-  std::atomic<bool> interrupted{false};
-  std::mutex progress_mutex;
-  std::uint64_t done = 0;
-
-  auto run_sample = [&](std::uint64_t k) {
-    AgreementSample sample;
-    sample.index = k;
-    try {
-      // A fresh copy per sample: nothing a previous sample left in a worker can leak into this one.
-      const std::unique_ptr<Circuit> circuit = clone_circuit(*nominal);
-      MismatchPlan::apply(*circuit, plan.draw(settings.seed, k));
-      prepare_sample_circuit(*circuit, settings.agreement, settings.seed, k);
-      const std::vector<Plot> plots = run_analyses(*circuit);
-      sample.report = compare_with_software(net, frames, lowered, plots, settings.agreement);
-      drop_traces(sample.report);
-    } catch (const std::exception& e) {
-      sample.status = std::string("simulation failed: ") + e.what();
-      for (char& c : sample.status)
-        if (c == '\n' || c == '\r') c = ' ';
-    }
-    return sample;
+  OrderedRunSettings run;
+  run.end = settings.samples;
+  run.jobs = settings.jobs;
+  run.stop = settings.stop;
+  run.stop_after = settings.stop_after;
+  const auto make_worker = [&] {
+    return [runner = AgreementSampleRunner(study)](std::uint64_t k) mutable { return runner.run(k); };
   };
-  auto worker = [&] {
-    for (;;) {
-      if (settings.stop && settings.stop->load(std::memory_order_relaxed)) {
-        interrupted = true;
-        return;
-      }
-      const std::uint64_t k = next.fetch_add(1);
-      if (k >= last) {
-        if (k < end) interrupted = true;
-        return;
-      }
-      finished[k] = run_sample(k);
-      std::lock_guard lock(progress_mutex);
-      ++done;
-      if (settings.progress) settings.progress(done, end);
-    }
-  };
-  const int jobs = static_cast<int>(std::clamp<std::uint64_t>(settings.jobs, 1, std::max<std::uint64_t>(1, end)));
-  std::vector<std::thread> threads;
-  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-
-  // Every sample handed out has finished, so the kept samples are the prefix 0 .. handed_out-1.
-  const std::uint64_t handed_out = std::min(next.load(), last);
-  finished.resize(handed_out);
-  result.samples = std::move(finished);
-  result.interrupted = interrupted || handed_out < end;
+  const OrderedRunOutcome outcome = run_in_order(run, make_worker, [&](std::uint64_t k, AgreementSample&& sample) {
+    result.samples.push_back(std::move(sample));
+    if (settings.progress) settings.progress(k + 1, settings.samples);
+  });
+  // The samples kept are exactly those delivered: 0 .. outcome.next - 1.
+  result.interrupted = outcome.stopped;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

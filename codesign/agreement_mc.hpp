@@ -3,16 +3,14 @@
 // The network is lowered and elaborated once. Sample k then runs the lowered circuit with every
 // MOSFET's DVTO and DKP drawn exactly as `picospice mc` draws them (engine/monte_carlo: Pelgrom's
 // law, MismatchPlan::draw(seed, k), a pure function of (seed, k, instance name)), and compares it
-// with the software model as the nominal `agree` does (agreement.hpp). Each sample runs on its own
-// fresh copy of the nominal circuit, so its result depends only on (seed, k): the same for any
-// number of jobs and any order in which the workers take samples.
+// with the software model as the nominal `agree` does (agreement.hpp). As in `mc`, each worker
+// thread keeps one clone of the nominal circuit and one System for all its samples, and a sample
+// sets everything it changes absolutely, so its result depends only on (seed, k): the same for
+// any number of jobs and any order in which the workers take samples.
 //
-// Workers take the next sample from a shared counter. When *stop turns true (Ctrl-C) or
+// The samples run on the worker pool (base/worker_pool.hpp). When *stop turns true (Ctrl-C) or
 // `stop_after` samples have been handed out, no new sample starts and the running ones finish;
 // the samples kept are then exactly 0 .. n-1.
-//
-// (engine/monte_carlo's run_sweep drives a netlist's .measure columns; here each sample yields a
-// whole AgreementReport, so this file has its own small pool around the same mismatch engine.)
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -35,7 +33,7 @@ struct AgreementMcSettings {
   MismatchSettings mismatch;  // unset coefficients: the model cards' (or .options mc_*)
   const std::atomic<bool>* stop = nullptr;
   std::optional<std::uint64_t> stop_after;  // a test hook: behave as if interrupted after this many
-  // Called (from any worker, never concurrently) with (samples finished, samples requested).
+  // Called in sample order (never concurrently) with (samples finished, samples requested).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
 

@@ -36,10 +36,10 @@ Intervals affine(const Matrix& W, const Vector& b, const Intervals& x) {
 using StateSet = unsigned;
 constexpr StateSet kLow = 1, kHigh = 2, kEither = 3;
 
-double margin(double threshold) { return std::max(0.02 * threshold, 0.01); }
-
-StateSet next_states(Interval c, double beta1, double delta, StateSet previous) {
-  const double beta2 = beta1 + delta, m1 = margin(beta1), m2 = margin(beta2);
+// The states unit `u` of `layer` may take after a candidate in `c`, from those it may have had.
+StateSet next_states(const BmruLayer& layer, std::size_t u, Interval c, StateSet previous) {
+  const double beta1 = layer.beta1[u], beta2 = layer.beta2(u);
+  const double m1 = borderline_margin(beta1), m2 = borderline_margin(beta2);
   StateSet s = 0;
   if (c.hi >= beta2 - m2) s |= kHigh;
   if (c.lo <= beta1 + m1) s |= kLow;
@@ -70,11 +70,11 @@ FrameClasses classify_frames(const Network& network, const std::vector<Vector>& 
         Intervals h(b->units());
         for (std::size_t u = 0; u < b->units(); ++u) {
           c[u] = relu(c[u]);
-          states[l][u] = next_states(c[u], b->beta1[u], b->delta[u], states[l][u]);
+          states[l][u] = next_states(*b, u, c[u], states[l][u]);
           const double sw = software.layers[l].candidate[t][u];
-          row[u] = borderline_candidate(sw, b->beta1[u], b->delta[u]) ? FrameClass::borderline
-                   : states[l][u] == kEither                            ? FrameClass::borderline_dependent
-                                                                        : FrameClass::determined;
+          row[u] = is_borderline(*b, u, sw)       ? FrameClass::borderline
+                   : states[l][u] == kEither ? FrameClass::borderline_dependent
+                                             : FrameClass::determined;
           h[u] = {states[l][u] & kLow ? 0.0 : b->alpha[u], states[l][u] & kHigh ? b->alpha[u] : 0.0};
         }
         classes[l].push_back(std::move(row));

@@ -18,6 +18,8 @@ using nlohmann::json;
 
 // Linear interpolation of log(y) against log(x) on a sorted table; beyond the ends, y scales in
 // proportion to x from the end point (a current-mode cell's error is relative to first order).
+// Not the plot sampler (engine/plot_sampling.hpp): that reads a simulated waveform between its
+// points; this is a power law between a few measured bias points, extrapolated beyond them.
 double interpolate_log(const std::vector<std::pair<double, double>>& table, double x) {
   if (table.empty() || x <= 0) return x;
   if (table.size() == 1 || x <= table.front().first) return table.front().second * x / table.front().first;

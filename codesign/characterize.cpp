@@ -6,49 +6,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "base/errors.hpp"
+#include "engine/plot_sampling.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 
 namespace picospice::cells {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // Transient bench timing (see the header): steps at 5 ms and 15 ms, end at 25 ms.
 constexpr double kStepUp = 5e-3, kStepDown = 15e-3, kStop = 25e-3, kFrame = 10e-3, kEdge = 1e-6;
-
-const std::vector<double>& signal(const Plot& plot, const std::string& name) {
-  const Signal* s = plot.find(name);
-  if (!s) throw std::runtime_error("characterize: the bench plot has no signal " + name);
-  return s->values;
-}
-
-// Linear interpolation of y(x) at x0 over indices [begin, end) of a monotonic stretch of x.
-double interpolate(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin,
-                   std::size_t end, double x0) {
-  for (std::size_t k = begin + 1; k < end; ++k) {
-    const double a = x[k - 1], b = x[k];
-    if ((a <= x0 && x0 <= b) || (b <= x0 && x0 <= a)) {
-      if (a == b) return y[k];
-      return y[k - 1] + (y[k] - y[k - 1]) * (x0 - a) / (b - a);
-    }
-  }
-  return kNaN;
-}
-
-// The x where y first crosses `level` in the given direction over [begin, end), interpolated.
-double crossing(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin,
-                std::size_t end, double level, bool rising) {
-  for (std::size_t k = begin + 1; k < end; ++k) {
-    const bool crosses = rising ? (y[k - 1] < level && y[k] >= level) : (y[k - 1] > level && y[k] <= level);
-    if (crosses) return x[k - 1] + (x[k] - x[k - 1]) * (level - y[k - 1]) / (y[k] - y[k - 1]);
-  }
-  return kNaN;
-}
 
 std::string bench_header(const std::string& title, const CellConditions& c) {
   return fmt::format(
@@ -118,8 +87,8 @@ HysteresisLoop run_hysteresis_loop(const SchmittBias& b, const CellConditions& c
   const Plot& plot = plots.at(0);
   HysteresisLoop loop;
   loop.input = plot.signals.at(0).values;
-  for (double i : signal(plot, "i(vsense)")) loop.output.push_back(i);
-  for (double i : signal(plot, "i(vdd)")) loop.supply_power.push_back(-i * c.vdd);
+  for (double i : signal_values(plot, "i(vsense)", "characterize")) loop.output.push_back(i);
+  for (double i : signal_values(plot, "i(vdd)", "characterize")) loop.supply_power.push_back(-i * c.vdd);
   // The sweep turns where the input stops increasing.
   loop.turn = loop.input.size();
   for (std::size_t k = 1; k < loop.input.size(); ++k)
@@ -139,24 +108,25 @@ SchmittFigures characterize_schmitt(const SchmittBias& b, const CellConditions& 
   const auto& y = loop.output;
   const std::size_t n = x.size(), turn = loop.turn;
   const double half = 0.5 * b.igain;
-  f.up_switch = crossing(x, y, 0, turn, half, true);
   // The down sweep starts at the turn; include the last up point so a switch right there counts.
-  f.down_switch = crossing(x, y, turn - 1, n, half, false);
-  f.out_high = interpolate(x, y, turn - 1, n, b.ithresh + 100e-12);
+  const IndexRange up{0, turn}, down{turn - 1, n};
+  f.up_switch = first_crossing(x, y, half, Direction::rising, up);
+  f.down_switch = first_crossing(x, y, half, Direction::falling, down);
+  f.out_high = interpolate_on_range(x, y, down, b.ithresh + 100e-12);
   const double low_limit = std::min(b.ithresh - 0.5 * b.iwidth, 0.95 * b.ithresh);
   f.out_low = 0;
   for (std::size_t k = 0; k < turn && x[k] <= low_limit; ++k) f.out_low = std::max(f.out_low, y[k]);
   const double mid_band = b.ithresh - 0.5 * b.iwidth;
-  f.power_low = interpolate(x, loop.supply_power, 0, turn, mid_band);
-  f.power_high = interpolate(x, loop.supply_power, turn - 1, n, mid_band);
+  f.power_low = interpolate_on_range(x, loop.supply_power, up, mid_band);
+  f.power_high = interpolate_on_range(x, loop.supply_power, down, mid_band);
   if (!settings.transient) return f;
 
   auto circuit = elaborate_text(schmitt_step_netlist(b, c), "<schmitt9 step>");
   const auto plots = run_analyses(*circuit);
   const Plot& plot = plots.at(0);
   const auto& t = plot.signals.at(0).values;
-  const auto& out = signal(plot, "i(vsense)");
-  const auto& isup = signal(plot, "i(vdd)");
+  const auto& out = signal_values(plot, "i(vsense)", "characterize");
+  const auto& isup = signal_values(plot, "i(vdd)", "characterize");
   std::vector<double> power(t.size());
   for (std::size_t k = 0; k < t.size(); ++k) power[k] = -isup[k] * c.vdd;
 
@@ -178,8 +148,8 @@ SchmittFigures characterize_schmitt(const SchmittBias& b, const CellConditions& 
   for (std::size_t k = 1; k < t.size() && t[k] <= kFrame + 1e-12; ++k)
     energy += 0.5 * (power[k] + power[k - 1]) * (t[k] - t[k - 1]);
   f.power_frame = energy / kFrame;
-  f.frame_reference = 0.5 * (interpolate(t, power, 0, t.size(), kStepUp - 1e-5) +
-                             interpolate(t, power, 0, t.size(), kFrame));
+  f.frame_reference = 0.5 * (interpolate_on_range(t, power, {}, kStepUp - 1e-5) +
+                             interpolate_on_range(t, power, {}, kFrame));
   for (double i : isup) f.peak_supply_current = std::max(f.peak_supply_current, -i);
   return f;
 }
@@ -235,7 +205,7 @@ std::vector<MirrorPoint> characterize_mirror(const std::string& kind, const Mirr
       p.input = input;
       // i(vm) flows into the source's + terminal (the mirror output node): positive for a
       // sourcing PMOS output, negative for a sinking NMOS one.
-      const double i = signal(plots.at(0), fmt::format("i(vm{})", k)).at(0);
+      const double i = signal_values(plots.at(0), fmt::format("i(vm{})", k), "characterize").at(0);
       p.output = nmos ? -i : i;
       p.error = p.output / (p.ratio * input) - 1.0;
       points.push_back(p);

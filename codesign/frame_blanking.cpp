@@ -29,7 +29,7 @@ std::vector<UnitBlanking> unit_blanking(const BmruLayer& layer, const std::vecto
       highest = t == 0 ? high : std::max(highest, high);
       lowest = t == 0 ? low : std::min(lowest, low);
     }
-    const double beta1 = layer.beta1[u], beta2 = layer.beta1[u] + layer.delta[u];
+    const double beta1 = layer.beta1[u], beta2 = layer.beta2(u);
     units[u].threshold = std::max(kMargin * highest - beta2, kMinimumUnits);
     units[u].width = units[u].threshold + kMargin * (beta1 + std::max(0.0, -lowest)) + kMinimumUnits;
   }

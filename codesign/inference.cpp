@@ -25,8 +25,8 @@ Vector affine(const Matrix& W, const Vector& b, const Vector& x) {
 
 double StateStep::operator()(double x) const { return 1.0 / (1.0 + std::exp(-sigmoid_steepness * x)); }
 
-double bmru_update(double c, double beta1, double delta, double previous_state, const StateStep& step) {
-  const double beta2 = beta1 + delta;
+double bmru_update(const BmruLayer& layer, std::size_t unit, double c, double previous_state, const StateStep& step) {
+  const double beta1 = layer.beta1[unit], beta2 = layer.beta2(unit);
   if (!step.exact()) {
     const double high = step(c - beta2);
     return high + (1.0 - high) * step(c - beta1) * previous_state;
@@ -46,7 +46,7 @@ BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previo
   step.h.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     step.candidate[i] = relu(step.candidate[i]);
-    step.state[i] = bmru_update(step.candidate[i], layer.beta1[i], layer.delta[i], previous_state[i], state_step);
+    step.state[i] = bmru_update(layer, i, step.candidate[i], previous_state[i], state_step);
     step.h[i] = layer.alpha[i] * step.state[i];
   }
   step.output = affine(layer.W_p, layer.b_p, step.h);
@@ -88,12 +88,11 @@ Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_la
   return vote;
 }
 
-bool borderline_candidate(double candidate, double beta1, double delta) {
-  const double beta2 = beta1 + delta;
-  const auto near = [&](double threshold) {
-    return std::abs(candidate - threshold) <= std::max(0.02 * threshold, 0.01);
-  };
-  return near(beta1) || near(beta2);
+double borderline_margin(double threshold) { return std::max(0.02 * threshold, 0.01); }
+
+bool is_borderline(const BmruLayer& layer, std::size_t unit, double candidate) {
+  const auto near = [&](double threshold) { return std::abs(candidate - threshold) <= borderline_margin(threshold); };
+  return near(layer.beta1[unit]) || near(layer.beta2(unit));
 }
 
 InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step) {

@@ -43,8 +43,9 @@ struct BmruStep {
 // One frame of a BMRU layer, given the input x and the previous state (0/1 per unit).
 BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state,
                    const StateStep& step = {});
-// The three-region update for one unit (force low / hold / force high).
-double bmru_update(double candidate, double beta1, double delta, double previous_state, const StateStep& step = {});
+// The three-region update of unit `unit` of `layer` (force low / hold / force high).
+double bmru_update(const BmruLayer& layer, std::size_t unit, double candidate, double previous_state,
+                   const StateStep& step = {});
 Vector linear_step(const LinearLayer& layer, const Vector& x);
 Vector readout_step(const ReadoutLayer& layer, const Vector& y);
 
@@ -76,9 +77,12 @@ InferenceResult infer(const Network& network, const std::vector<Vector>& frames,
 int argmax(const Vector& values);
 Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_last);
 
-// DESIGN.md's borderline frame: the candidate lies within max(2% of the threshold, 0.01 units)
-// of beta1 or of beta2 = beta1 + delta.
-bool borderline_candidate(double candidate, double beta1, double delta);
+// How close to a switching point (beta1 or beta2) a candidate is borderline: within
+// max(2% of the threshold, 0.01 units) of it (DESIGN.md).
+double borderline_margin(double threshold);
+// DESIGN.md's borderline unit-frame: the candidate of unit `unit` of `layer` lies within
+// borderline_margin of its beta1 or of its beta2. There the circuit may decide either way.
+bool is_borderline(const BmruLayer& layer, std::size_t unit, double candidate);
 
 // Calls f(layer, unit, candidate) for every unit-frame of every BMRU layer of `result`, a run of
 // `network` (frames in order within a layer).

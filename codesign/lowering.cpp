@@ -315,7 +315,7 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
   body_.comment(fmt::format("layer {} cells: candidate i(vcand_l{}_u*), output i(vout_l{}_u*), inverted state "
                             "v(xcell_l{}_u*.x)", L, L, L, L));
   for (std::size_t u = 0; u < layer.units(); ++u) {
-    const double beta2 = (layer.beta1[u] + layer.delta[u]) * unit;
+    const double beta2 = layer.beta2(u) * unit;
     double ith = beta2, iw = layer.delta[u] * unit, ig = layer.alpha[u] * unit;
     if (options_.calibration) {
       ith = options_.calibration->ithresh_for(beta2);

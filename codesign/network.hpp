@@ -58,6 +58,8 @@ struct BmruLayer {  // DESIGN.md section 1
   Vector b_p;
   bool skip = false;  // y += x (only when outputs == inputs)
   std::size_t units() const { return W_c.size(); }
+  // The upper switching point of a unit: above it the state goes high (DESIGN.md section 1).
+  double beta2(std::size_t unit) const { return beta1[unit] + delta[unit]; }
 };
 
 struct ReadoutLayer {  // z = W y + b

@@ -58,6 +58,12 @@ bool KluSolver::factor(const double* values) {
   return true;
 }
 
+void KluSolver::forget_factorization() {
+  if (numeric_) klu_free_numeric(&numeric_, &common_);
+  factored_values_.clear();
+  full_factor_rcond_ = 0.0;
+}
+
 long KluSolver::lu_nonzeros() const {
   return numeric_ ? static_cast<long>(numeric_->lnz) + numeric_->unz : 0;
 }

@@ -23,6 +23,9 @@ class KluSolver {
   bool factor(const double* values);
   // Solve in place: rhs becomes the solution.
   void solve(double* rhs);
+  // Drops the numeric factorization (the symbolic analysis stays): the next factor() is a full
+  // factorization, exactly as the first one of a new solver.
+  void forget_factorization();
   int singular_column() const { return common_.singular_col; }
   // Each factor() call counts once: kept refactor, full factorization (a refactor whose pivots
   // degraded is redone in full and counted as that), or reuse of an unchanged matrix.

@@ -48,6 +48,10 @@ class System {
   void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
 
   bool factor();
+  // Forgets the numeric factorization: the next factor() starts from scratch, as in a new System
+  // (which it otherwise reuses: pivots of the last full factorization, or the factors themselves
+  // when the matrix is unchanged). A run is then independent of what this System solved before.
+  void forget_factorization() { klu_->forget_factorization(); }
   // Solve J y = rhs in place; rhs is indexed by unknown (rhs[0] is ignored and left 0).
   void solve(std::vector<double>& rhs);
   // The unknown (1-based) KLU reported as singular.

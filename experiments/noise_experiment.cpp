@@ -12,6 +12,7 @@
 
 #include "base/errors.hpp"
 #include "base/counter_rng.hpp"
+#include "engine/plot_sampling.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 
@@ -21,46 +22,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kProbeDrain = 0.3;  // V: the probes' drains (saturated, like a summing node)
 
-const std::vector<double>& signal(const Plot& plot, const std::string& name) {
-  const Signal* s = plot.find(name);
-  if (!s) throw std::runtime_error("noise experiment: the bench plot has no signal " + name);
-  return s->values;
-}
-
-// y(x) at x0 by linear interpolation over a non-decreasing x (a transient's time axis).
-double at_time(const std::vector<double>& t, const std::vector<double>& y, double t0) {
-  if (t.empty()) return kNaN;
-  if (t0 <= t.front()) return y.front();
-  if (t0 >= t.back()) return y.back();
-  const auto it = std::upper_bound(t.begin(), t.end(), t0);
-  const std::size_t k = static_cast<std::size_t>(it - t.begin());
-  const double a = t[k - 1], b = t[k];
-  if (b == a) return y[k];
-  return y[k - 1] + (y[k] - y[k - 1]) * (t0 - a) / (b - a);
-}
-
-// Where y crosses `level` in the given direction over indices [begin, end): x interpolated.
-double crossing(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin, std::size_t end,
-                double level, bool rising) {
-  for (std::size_t k = begin + 1; k < end; ++k) {
-    const bool crosses = rising ? (y[k - 1] < level && y[k] >= level) : (y[k - 1] > level && y[k] <= level);
-    if (crosses) return x[k - 1] + (x[k] - x[k - 1]) * (level - y[k - 1]) / (y[k] - y[k - 1]);
-  }
-  return kNaN;
-}
-
-// y at x0 over a monotonic stretch [begin, end) of x (either direction).
-double interpolate(const std::vector<double>& x, const std::vector<double>& y, std::size_t begin, std::size_t end,
-                   double x0) {
-  for (std::size_t k = begin + 1; k < end; ++k) {
-    const double a = x[k - 1], b = x[k];
-    if ((a <= x0 && x0 <= b) || (b <= x0 && x0 <= a)) {
-      if (a == b) return y[k];
-      return y[k - 1] + (y[k] - y[k - 1]) * (x0 - a) / (b - a);
-    }
-  }
-  return kNaN;
-}
+const std::string kWho = "noise experiment";  // names the bench in the message of a missing signal
 
 double grid_step(const NoiseExperimentSettings& s) { return 0.5 / s.noise_fmax; }
 
@@ -153,8 +115,8 @@ LoopPoint loop_operating_point(const NoiseExperimentSettings& s, double width_ra
                            analog_loop_body(width_ratio, 1e-12, fmt::format("{:.9g}", input)) + ".op\n.end\n";
   const auto plots = run_text(text, "<analog loop op>");
   const Plot& op = plots.at(0);
-  const double fed_back = signal(op, "i(vfb)").at(0), delivered = signal(op, "i(vin)").at(0);
-  return {fed_back / (fed_back + delivered), signal(op, "i(vpstate)").at(0), signal(op, "v(s)").at(0)};
+  const double fed_back = signal_values(op, "i(vfb)", kWho).at(0), delivered = signal_values(op, "i(vin)", kWho).at(0);
+  return {fed_back / (fed_back + delivered), signal_values(op, "i(vpstate)", kWho).at(0), signal_values(op, "v(s)", kWho).at(0)};
 }
 
 }  // namespace
@@ -267,8 +229,8 @@ NoiseExperimentSetup prepare_noise_experiment(const NoiseExperimentSettings& s) 
     }
     const Plot& plot = plots.at(0);
     setup.loop_reference = plot.signals.at(0).values;
-    setup.loop_delivered = signal(plot, "i(vin)");
-    setup.loop_output = signal(plot, "i(vpout)");
+    setup.loop_delivered = signal_values(plot, "i(vin)", kWho);
+    setup.loop_output = signal_values(plot, "i(vpout)", kWho);
     const auto& x = setup.loop_delivered;
     const auto& y = setup.loop_output;
     const std::size_t n = x.size();
@@ -277,16 +239,17 @@ NoiseExperimentSetup prepare_noise_experiment(const NoiseExperimentSettings& s) 
       if (setup.loop_reference[k] < setup.loop_reference[k - 1]) { setup.loop_turn = k; break; }
     const std::size_t turn = setup.loop_turn;
     const double half = 0.5 * s.bias.igain;
-    setup.up_switch = crossing(x, y, 0, turn, half, true);
-    setup.down_switch = crossing(x, y, turn - 1, n, half, false);
+    const IndexRange up{0, turn}, down{turn - 1, n};
+    setup.up_switch = first_crossing(x, y, half, Direction::rising, up);
+    setup.down_switch = first_crossing(x, y, half, Direction::falling, down);
     if (!std::isfinite(setup.up_switch) || !std::isfinite(setup.down_switch))
       throw SimulationError("noise experiment: the cell did not switch both ways in its DC loop");
     setup.mid_input = 0.5 * (setup.up_switch + setup.down_switch);
-    setup.out_low = interpolate(x, y, 0, turn, setup.mid_input);
-    setup.out_high = interpolate(x, y, turn - 1, n, setup.mid_input);
-    setup.mid_reference = interpolate(x, setup.loop_reference, 0, turn, setup.mid_input);
+    setup.out_low = interpolate_on_range(x, y, up, setup.mid_input);
+    setup.out_high = interpolate_on_range(x, y, down, setup.mid_input);
+    setup.mid_reference = interpolate_on_range(x, setup.loop_reference, up, setup.mid_input);
     setup.flip_input = setup.up_switch - s.flip_margin;
-    setup.flip_reference = interpolate(x, setup.loop_reference, 0, turn, setup.flip_input);
+    setup.flip_reference = interpolate_on_range(x, setup.loop_reference, up, setup.flip_input);
     if (!std::isfinite(setup.flip_reference) || setup.flip_input <= setup.down_switch)
       throw std::invalid_argument(fmt::format("the flip margin {:g} A puts the input outside the hold band", s.flip_margin));
   }
@@ -377,21 +340,21 @@ NoiseTaskResult run_noise_task(const NoiseExperimentSettings& s, const NoiseExpe
   switch (task.kind) {
     case NoiseTaskKind::AnalogFrames:
     case NoiseTaskKind::CellFrames: {
-      const auto& state = signal(plot, task.kind == NoiseTaskKind::AnalogFrames ? "i(vpstate)" : "i(vpout)");
-      for (int k = 0; k < s.frames; ++k) result.values.push_back(at_time(t, state, (k + s.sample_fraction) * s.frame));
+      const auto& state = signal_values(plot, task.kind == NoiseTaskKind::AnalogFrames ? "i(vpstate)" : "i(vpout)", kWho);
+      for (int k = 0; k < s.frames; ++k) result.values.push_back(value_at_time(t, state, (k + s.sample_fraction) * s.frame));
       break;
     }
     case NoiseTaskKind::Hold: {
-      const auto& in = signal(plot, "i(vpin)");
-      const auto& out = signal(plot, "i(vpout)");
+      const auto& in = signal_values(plot, "i(vpin)", kWho);
+      const auto& out = signal_values(plot, "i(vpout)", kWho);
       const int n = static_cast<int>(std::floor(s.hold_time / s.hold_sample_step + 1e-9));
-      for (int j = 0; j < n; ++j) result.values.push_back(at_time(t, in, s.hold_settle + j * s.hold_sample_step));
-      for (int j = 0; j < n; ++j) result.values.push_back(at_time(t, out, s.hold_settle + j * s.hold_sample_step));
+      for (int j = 0; j < n; ++j) result.values.push_back(value_at_time(t, in, s.hold_settle + j * s.hold_sample_step));
+      for (int j = 0; j < n; ++j) result.values.push_back(value_at_time(t, out, s.hold_settle + j * s.hold_sample_step));
       break;
     }
     case NoiseTaskKind::Flip: {
-      const auto& out = signal(plot, "i(vpout)");
-      const double when = crossing(t, out, 0, t.size(), 0.5 * s.bias.igain, true);
+      const auto& out = signal_values(plot, "i(vpout)", kWho);
+      const double when = first_crossing(t, out, 0.5 * s.bias.igain, Direction::rising);
       result.values = std::isfinite(when) ? std::vector<double>{1.0, when} : std::vector<double>{0.0, t.back()};
       break;
     }
@@ -510,39 +473,43 @@ VarianceTrend variance_trend(const std::string& name, const std::vector<std::vec
   return trend;
 }
 
-}  // namespace
+using Results = std::map<std::string, NoiseTaskResult>;
 
-NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup,
-                                                  const std::map<std::string, NoiseTaskResult>& results) {
-  NoiseExperimentSummary summary;
-  auto find = [&](const std::string& id) -> const std::vector<double>* {
-    const auto it = results.find(id);
-    return it == results.end() ? nullptr : &it->second.values;
-  };
-  auto expect_size = [](const std::vector<double>& v, std::size_t n, const std::string& id) {
-    if (v.size() != n)
-      throw std::runtime_error(fmt::format("noise experiment: result {} has {} values, expected {}", id, v.size(), n));
-  };
-  auto std_of = [](const std::vector<double>& d) {
-    if (d.size() < 2) return kNaN;
-    double mean = 0;
-    for (double v : d) mean += v;
-    mean /= double(d.size());
-    double ss = 0;
-    for (double v : d) ss += (v - mean) * (v - mean);
-    return std::sqrt(ss / double(d.size() - 1));
-  };
+// The values of finished task `id`, or nullptr when it has not run (yet).
+const std::vector<double>* find_values(const Results& results, const std::string& id) {
+  const auto it = results.find(id);
+  return it == results.end() ? nullptr : &it->second.values;
+}
 
-  // Accumulation.
-  const auto* analog_clean = find("analog/clean");
-  const auto* cell_clean = find("cell/clean");
+void expect_size(const std::vector<double>& v, std::size_t n, const std::string& id) {
+  if (v.size() != n)
+    throw std::runtime_error(fmt::format("noise experiment: result {} has {} values, expected {}", id, v.size(), n));
+}
+
+// Sample standard deviation (n - 1); NaN below two values.
+double std_of(const std::vector<double>& d) {
+  if (d.size() < 2) return kNaN;
+  double mean = 0;
+  for (double v : d) mean += v;
+  mean /= double(d.size());
+  double ss = 0;
+  for (double v : d) ss += (v - mean) * (v - mean);
+  return std::sqrt(ss / double(d.size() - 1));
+}
+
+// Part 1: per frame, the std over seeds of the deviation from the noise-free run, and the
+// variance trends (growth or boundedness).
+void summarize_accumulation(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup, const Results& results,
+                            NoiseExperimentSummary& summary) {
+  const auto* analog_clean = find_values(results, "analog/clean");
+  const auto* cell_clean = find_values(results, "cell/clean");
   if (s.accumulation && analog_clean && cell_clean) {
     expect_size(*analog_clean, s.frames, "analog/clean");
     expect_size(*cell_clean, s.frames, "cell/clean");
     std::vector<const std::vector<double>*> analog, cell;
     for (int k = 0; k < s.seeds; ++k) {
-      const auto* a = find(fmt::format("analog/s{}", k));
-      const auto* c = find(fmt::format("cell/s{}", k));
+      const auto* a = find_values(results, fmt::format("analog/s{}", k));
+      const auto* c = find_values(results, fmt::format("cell/s{}", k));
       if (a && c) {
         expect_size(*a, s.frames, "analog seed");
         expect_size(*c, s.frames, "cell seed");
@@ -596,126 +563,148 @@ NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings&
             variance_trend("cell low", dev_cell, reset + 1, s.frames - 1, separation, 0, s.sample_fraction));
     }
   }
+}
 
-  // Hold runs: the std of (noisy - noise-free) over every sample of every seed.
-  const std::size_t hold_samples = static_cast<std::size_t>(std::floor(s.hold_time / s.hold_sample_step + 1e-9));
-  struct HoldStd {
-    double input = kNaN, output = kNaN;
-    int seeds = 0;
-  };
-  auto hold_std = [&](const std::string& state) {
-    HoldStd h;
-    const auto* clean = find("hold/" + state + "/clean");
-    if (!clean) return h;
-    expect_size(*clean, 2 * hold_samples, "hold/" + state + "/clean");
-    std::vector<double> din, dout;
-    for (int k = 0; k < s.hold_seeds; ++k) {
-      const auto* v = find(fmt::format("hold/{}/s{}", state, k));
+// The samples each hold run keeps of its input and of its output.
+std::size_t samples_per_hold_run(const NoiseExperimentSettings& s) {
+  return static_cast<std::size_t>(std::floor(s.hold_time / s.hold_sample_step + 1e-9));
+}
+
+// Hold runs: the std of (noisy - noise-free) over every sample of every seed.
+struct HoldStd {
+  double input = kNaN, output = kNaN;
+  int seeds = 0;
+};
+
+HoldStd hold_std(const NoiseExperimentSettings& s, const Results& results, const std::string& state) {
+  const std::size_t hold_samples = samples_per_hold_run(s);
+  HoldStd h;
+  const auto* clean = find_values(results, "hold/" + state + "/clean");
+  if (!clean) return h;
+  expect_size(*clean, 2 * hold_samples, "hold/" + state + "/clean");
+  std::vector<double> din, dout;
+  for (int k = 0; k < s.hold_seeds; ++k) {
+    const auto* v = find_values(results, fmt::format("hold/{}/s{}", state, k));
+    if (!v) continue;
+    expect_size(*v, 2 * hold_samples, "hold seed");
+    ++h.seeds;
+    for (std::size_t j = 0; j < hold_samples; ++j) {
+      din.push_back((*v)[j] - (*clean)[j]);
+      dout.push_back((*v)[hold_samples + j] - (*clean)[hold_samples + j]);
+    }
+  }
+  if (h.seeds >= 2) {
+    h.input = std_of(din);
+    h.output = std_of(dout);
+  }
+  return h;
+}
+
+// Part 2, one stable state: input noise over the threshold margin against output noise over the
+// level separation, and the same for the part the input noise causes (the twin runs).
+SuppressionRow suppression_row(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup, const Results& results,
+                               const std::string& state, const HoldStd& h) {
+  const std::size_t hold_samples = samples_per_hold_run(s);
+  SuppressionRow row;
+  row.state = state;
+  row.input = setup.mid_input;
+  row.seeds = h.seeds;
+  row.input_std = h.input;
+  row.output_std = h.output;
+  row.margin = state == "low" ? setup.up_switch - setup.mid_input : setup.mid_input - setup.down_switch;
+  row.separation = setup.out_high - setup.out_low;
+  row.suppression = (row.input_std / row.margin) / (row.output_std / row.separation);
+  // The twins without input noise: per seed, the output's own deviation and the paired
+  // differences (with - without input noise) of the input and the output.
+  const auto* clean = find_values(results, "hold/" + state + "/clean");
+  std::vector<std::vector<double>> own, paired_in, paired_out, with_out;
+  for (int k = 0; k < s.hold_seeds; ++k) {
+    const auto* with = find_values(results, fmt::format("hold/{}/s{}", state, k));
+    const auto* without = find_values(results, fmt::format("hold/{}/cellonly/s{}", state, k));
+    if (!with || !without) continue;
+    expect_size(*without, 2 * hold_samples, "hold twin");
+    std::vector<double> o, pi, po, wo;
+    for (std::size_t j = 0; j < hold_samples; ++j) {
+      const std::size_t m = hold_samples + j;
+      o.push_back((*without)[m] - (*clean)[m]);
+      wo.push_back((*with)[m] - (*clean)[m]);
+      pi.push_back((*with)[j] - (*without)[j]);
+      po.push_back((*with)[m] - (*without)[m]);
+    }
+    own.push_back(std::move(o));
+    with_out.push_back(std::move(wo));
+    paired_in.push_back(std::move(pi));
+    paired_out.push_back(std::move(po));
+  }
+  row.twin_seeds = static_cast<int>(own.size());
+  if (row.twin_seeds >= 2) {
+    row.output_std_own = pooled_std(own);
+    row.input_std_attributable = pooled_std(paired_in);
+    row.output_std_attributable = pooled_std(paired_out);
+    row.output_std_attributable_se = jackknife_se(own.size(), [&](std::size_t i) { return pooled_std(paired_out, i); });
+    auto variance_difference = [&](std::size_t skip) {
+      const double a = pooled_std(with_out, skip), b = pooled_std(own, skip);
+      return a * a - b * b;
+    };
+    row.output_variance_difference = variance_difference(SIZE_MAX);
+    row.output_variance_difference_se = jackknife_se(own.size(), variance_difference);
+    row.suppression_attributable =
+        (row.input_std_attributable / row.margin) / (row.output_std_attributable / row.separation);
+  }
+  return row;
+}
+
+// Part 3: the flip rate per noise scale and the fit of ln(rate) against 1/scale^2.
+void summarize_flips(const NoiseExperimentSettings& s, const Results& results, NoiseExperimentSummary& summary) {
+  for (double x : s.flip_scales) {
+    FlipRow row;
+    row.scale = x;
+    for (int k = 0; k < s.flip_seeds; ++k) {
+      const auto* v = find_values(results, fmt::format("flip/x{}/s{}", x, k));
       if (!v) continue;
-      expect_size(*v, 2 * hold_samples, "hold seed");
-      ++h.seeds;
-      for (std::size_t j = 0; j < hold_samples; ++j) {
-        din.push_back((*v)[j] - (*clean)[j]);
-        dout.push_back((*v)[hold_samples + j] - (*clean)[hold_samples + j]);
-      }
+      expect_size(*v, 2, "flip run");
+      ++row.runs;
+      row.flips += (*v)[0] > 0.5;
+      row.exposure += (*v)[1];
     }
-    if (h.seeds >= 2) {
-      h.input = std_of(din);
-      h.output = std_of(dout);
+    if (row.runs == 0) continue;
+    row.rate = row.exposure > 0 ? row.flips / row.exposure : 0.0;
+    summary.flips.push_back(row);
+  }
+  std::vector<double> fx, fy;
+  for (const auto& row : summary.flips)
+    if (row.flips >= 2) {
+      fx.push_back(1.0 / (row.scale * row.scale));
+      fy.push_back(std::log(row.rate));
     }
-    return h;
-  };
+  summary.fit.points = static_cast<int>(fx.size());
+  bool distinct = false;
+  for (double v : fx) distinct = distinct || v != fx.front();
+  if (fx.size() >= 2 && distinct) {
+    const LineFit f = fit_line(fx, fy);
+    summary.fit.slope = f.slope;
+    summary.fit.intercept = f.intercept;
+    summary.fit.r_squared = f.r_squared;
+  }
+  const HoldStd h = hold_std(s, results, "flipin");
+  summary.fit.flip_input_std = h.input;
+  if (std::isfinite(h.input) && h.input > 0)
+    summary.fit.predicted_slope = -s.flip_margin * s.flip_margin / (2 * h.input * h.input);
+}
+
+}  // namespace
+
+NoiseExperimentSummary summarize_noise_experiment(const NoiseExperimentSettings& s, const NoiseExperimentSetup& setup,
+                                                  const std::map<std::string, NoiseTaskResult>& results) {
+  NoiseExperimentSummary summary;
+  summarize_accumulation(s, setup, results, summary);
   if (s.suppression) {
     for (const std::string state : {"low", "high"}) {
-      const HoldStd h = hold_std(state);
-      if (h.seeds < 2) continue;
-      SuppressionRow row;
-      row.state = state;
-      row.input = setup.mid_input;
-      row.seeds = h.seeds;
-      row.input_std = h.input;
-      row.output_std = h.output;
-      row.margin = state == "low" ? setup.up_switch - setup.mid_input : setup.mid_input - setup.down_switch;
-      row.separation = setup.out_high - setup.out_low;
-      row.suppression = (row.input_std / row.margin) / (row.output_std / row.separation);
-      // The twins without input noise: per seed, the output's own deviation and the paired
-      // differences (with - without input noise) of the input and the output.
-      const auto* clean = find("hold/" + state + "/clean");
-      std::vector<std::vector<double>> own, paired_in, paired_out, with_out;
-      for (int k = 0; k < s.hold_seeds; ++k) {
-        const auto* with = find(fmt::format("hold/{}/s{}", state, k));
-        const auto* without = find(fmt::format("hold/{}/cellonly/s{}", state, k));
-        if (!with || !without) continue;
-        expect_size(*without, 2 * hold_samples, "hold twin");
-        std::vector<double> o, pi, po, wo;
-        for (std::size_t j = 0; j < hold_samples; ++j) {
-          const std::size_t m = hold_samples + j;
-          o.push_back((*without)[m] - (*clean)[m]);
-          wo.push_back((*with)[m] - (*clean)[m]);
-          pi.push_back((*with)[j] - (*without)[j]);
-          po.push_back((*with)[m] - (*without)[m]);
-        }
-        own.push_back(std::move(o));
-        with_out.push_back(std::move(wo));
-        paired_in.push_back(std::move(pi));
-        paired_out.push_back(std::move(po));
-      }
-      row.twin_seeds = static_cast<int>(own.size());
-      if (row.twin_seeds >= 2) {
-        row.output_std_own = pooled_std(own);
-        row.input_std_attributable = pooled_std(paired_in);
-        row.output_std_attributable = pooled_std(paired_out);
-        row.output_std_attributable_se = jackknife_se(own.size(), [&](std::size_t i) { return pooled_std(paired_out, i); });
-        auto variance_difference = [&](std::size_t skip) {
-          const double a = pooled_std(with_out, skip), b = pooled_std(own, skip);
-          return a * a - b * b;
-        };
-        row.output_variance_difference = variance_difference(SIZE_MAX);
-        row.output_variance_difference_se = jackknife_se(own.size(), variance_difference);
-        row.suppression_attributable =
-            (row.input_std_attributable / row.margin) / (row.output_std_attributable / row.separation);
-      }
-      summary.suppression.push_back(row);
+      const HoldStd h = hold_std(s, results, state);
+      if (h.seeds >= 2) summary.suppression.push_back(suppression_row(s, setup, results, state, h));
     }
   }
-
-  // Flips.
-  if (s.flips) {
-    for (double x : s.flip_scales) {
-      FlipRow row;
-      row.scale = x;
-      for (int k = 0; k < s.flip_seeds; ++k) {
-        const auto* v = find(fmt::format("flip/x{}/s{}", x, k));
-        if (!v) continue;
-        expect_size(*v, 2, "flip run");
-        ++row.runs;
-        row.flips += (*v)[0] > 0.5;
-        row.exposure += (*v)[1];
-      }
-      if (row.runs == 0) continue;
-      row.rate = row.exposure > 0 ? row.flips / row.exposure : 0.0;
-      summary.flips.push_back(row);
-    }
-    std::vector<double> fx, fy;
-    for (const auto& row : summary.flips)
-      if (row.flips >= 2) {
-        fx.push_back(1.0 / (row.scale * row.scale));
-        fy.push_back(std::log(row.rate));
-      }
-    summary.fit.points = static_cast<int>(fx.size());
-    bool distinct = false;
-    for (double v : fx) distinct = distinct || v != fx.front();
-    if (fx.size() >= 2 && distinct) {
-      const LineFit f = fit_line(fx, fy);
-      summary.fit.slope = f.slope;
-      summary.fit.intercept = f.intercept;
-      summary.fit.r_squared = f.r_squared;
-    }
-    const HoldStd h = hold_std("flipin");
-    summary.fit.flip_input_std = h.input;
-    if (std::isfinite(h.input) && h.input > 0)
-      summary.fit.predicted_slope = -s.flip_margin * s.flip_margin / (2 * h.input * h.input);
-  }
+  if (s.flips) summarize_flips(s, results, summary);
   return summary;
 }
 

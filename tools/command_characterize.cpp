@@ -25,8 +25,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "codesign/characterize.hpp"
+#include "base/atomic_file.hpp"
 #include "base/numbers.hpp"
+#include "codesign/characterize.hpp"
 #include "tools/command.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/progress_bar.hpp"
@@ -88,19 +89,6 @@ std::string mirror_table(const std::vector<cells::MirrorPoint>& points) {
   return s;
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  // Written beside the target and renamed, so a failed run leaves no half file looking complete.
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial);
-    if (!out) throw std::runtime_error("cannot write " + path.string());
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path.string());
-  }
-  fs::rename(partial, path);
-}
-
-
 // Data files and one gnuplot script per plot; returns the PNGs written.
 struct PlotWriter {
   fs::path dir;
@@ -110,7 +98,7 @@ struct PlotWriter {
     std::string data;
     for (std::size_t k = 0; k < loop.input.size(); ++k)
       data += fmt::format("{} {} {}\n", loop.input[k] * 1e12, loop.output[k] * 1e12, k < loop.turn ? 0 : 1);
-    write_text(dir / "hysteresis.dat", data);
+    write_file_atomically(dir / "hysteresis.dat", data);
     scripts.push_back(fmt::format(
         "set terminal png size 900,600\nset output '{0}/hysteresis.png'\nset grid\n"
         "set title 'schmitt9 hysteresis loop (I_{{thresh}} {1:g} pA, I_{{width}} {2:g} pA, I_{{gain}} {3:g} pA)'\n"
@@ -129,7 +117,7 @@ struct PlotWriter {
                           f.bias.igain * 1e12);
     }
     const std::string dat = (dir / ("sweep_" + which + ".dat")).string();
-    write_text(dat, data);
+    write_file_atomically(dat, data);
     scripts.push_back(fmt::format(
         "set terminal png size 900,600\nset output '{0}/switching_{1}.png'\nset grid\nset logscale xy\n"
         "set key left top\nset title 'schmitt9 against {1}: measured (points) and ideal (lines)'\n"
@@ -148,7 +136,7 @@ struct PlotWriter {
       data += "\n\n";  // gnuplot data blocks: index 0 nmos, index 1 pmos
     }
     const std::string dat = (dir / "mirror_error.dat").string();
-    write_text(dat, data);
+    write_file_atomically(dat, data);
     scripts.push_back(fmt::format(
         "set terminal png size 900,600\nset output '{0}/mirror_error.png'\nset grid\nset logscale x\n"
         "set title 'mirror ratio error against output width (label: input current in pA)'\n"
@@ -168,7 +156,7 @@ struct PlotWriter {
     std::string all;
     for (const auto& s : scripts) all += s + "reset\n";
     const fs::path script = dir / "plots.gp";
-    write_text(script, all);
+    write_file_atomically(script, all);
     const int rc = std::system(fmt::format("gnuplot '{}'", script.string()).c_str());
     if (rc != 0) fmt::print(stderr, "picospice: gnuplot failed (exit {}); see {}\n", rc, script.string());
     else fmt::print(stderr, "picospice: plots written to {}\n", dir.string());
@@ -259,7 +247,7 @@ int characterize(const CharacterizeOptions& o) {
                              {"sweeps", calibration_sweeps},
                              {"mirror", {{"nmos", mirror_json(mirror)}, {"pmos", mirror_json(pmos)}}}};
       if (!o.output.empty()) {
-        write_text(o.output, calibration.dump(2) + "\n");
+        write_file_atomically(o.output, calibration.dump(2) + "\n");
         fmt::print(stderr, "picospice: calibration written to {}\n", o.output);
       }
     }
@@ -267,7 +255,7 @@ int characterize(const CharacterizeOptions& o) {
     throw std::invalid_argument("unknown cell '" + o.cell + "' (known: schmitt9, mirror)");
   }
 
-  if (!o.output.empty() && o.sweep != "all") write_text(o.output, output);
+  if (!o.output.empty() && o.sweep != "all") write_file_atomically(o.output, output);
   else fmt::print("{}", output);
   if (plots) plots->render();
   return 0;

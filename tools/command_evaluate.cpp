@@ -35,7 +35,7 @@ BorderlineCount count_borderline(const network::Network& net, const std::vector<
     network::for_each_candidate(net, network::infer(net, clip.frames),
                                 [&](const network::BmruLayer& layer, std::size_t u, double c) {
                                   ++count.frames;
-                                  count.borderline += network::borderline_candidate(c, layer.beta1[u], layer.delta[u]);
+                                  count.borderline += network::is_borderline(layer, u, c);
                                 });
   return count;
 }

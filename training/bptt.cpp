@@ -39,12 +39,54 @@ ClipOutcome score(const network::InferenceResult& r, const Clip& clip, int first
   return out;
 }
 
+// The readout z = W y + b over the scored frames [first, T): adds d loss / d (W, b) to `gradient`
+// and returns d loss / d y per frame (zero before `first`). readout_input(t) is y at frame t.
+template <class ReadoutInput>
+std::vector<VectorXd> readout_backward(const ModelLayout& layout, const VectorXd& values,
+                                       const network::InferenceResult& r, int label, int first, double scale,
+                                       const ReadoutInput& readout_input, VectorXd& gradient) {
+  const ModelShape& shape = layout.shape();
+  const int T = static_cast<int>(r.logits.size()), m_out = shape.outputs();
+  const Map<const RowMatrix> W_out(values.data() + layout.readout_W(), shape.classes, m_out);
+  Map<RowMatrix> dW_out(gradient.data() + layout.readout_W(), shape.classes, m_out);
+  Map<VectorXd> db_out(gradient.data() + layout.readout_b(), shape.classes);
+  std::vector<VectorXd> d_output(T, VectorXd::Zero(m_out));
+  VectorXd dz;
+  const double frame_scale = scale / (T - first);
+  for (int t = first; t < T; ++t) {
+    cross_entropy(r.logits[t], label, dz);
+    dz *= frame_scale;
+    const Map<const VectorXd> y = view(readout_input(t));
+    dW_out.noalias() += dz * y.transpose();
+    db_out += dz;
+    d_output[t].noalias() = W_out.transpose() * dz;
+  }
+  return d_output;
+}
+
+// The linear layer in front, y = max(W x + b, 0) with x the clip's frame: adds d loss / d (W, b)
+// to `gradient`, given d loss / d y per frame.
+void linear_backward(const ModelLayout& layout, const network::InferenceResult& r, const Clip& clip,
+                     const std::vector<VectorXd>& d_output, VectorXd& gradient) {
+  const ModelShape& shape = layout.shape();
+  const int m = shape.linear, T = static_cast<int>(d_output.size());
+  Map<RowMatrix> dW(gradient.data() + layout.linear_W(), m, shape.inputs);
+  Map<VectorXd> db(gradient.data() + layout.linear_b(), m);
+  VectorXd dpre(m);
+  for (int t = 0; t < T; ++t) {
+    const network::Vector& y = r.layers[0].output[t];
+    for (int j = 0; j < m; ++j) dpre[j] = y[j] > 0 ? d_output[t][j] : 0.0;
+    dW.noalias() += dpre * view(clip.frames[t]).transpose();
+    db += dpre;
+  }
+}
+
 // The threshold-margin penalty of a clip (bptt.hpp): every BMRU layer's unit-frames.
 double margin_penalty(const network::Network& net, const network::InferenceResult& r, const ThresholdMargin& margin) {
   if (!margin.enabled() || r.logits.empty()) return 0;
   double total = 0;
   network::for_each_candidate(net, r, [&](const network::BmruLayer& layer, std::size_t u, double c) {
-    const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+    const double beta1 = layer.beta1[u], beta2 = layer.beta2(u);
     total += margin_term(c, beta1, margin.relative).penalty + margin_term(c, beta2, margin.relative).penalty;
   });
   return margin.weight * total / static_cast<double>(r.logits.size());
@@ -88,7 +130,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
   ClipOutcome outcome = score(r, clip, first);
   outcome.margin_penalty = margin_penalty(net, r, options.margin);
   const ModelShape& shape = layout.shape();
-  const int T = outcome.frames, n = shape.units, L = shape.layers, m_out = shape.outputs();
+  const int T = outcome.frames, n = shape.units, L = shape.layers;
   if (T == 0) return outcome;
   // With a linear layer in front, the network's layer index of BMRU layer l is l + 1.
   const int front = shape.linear > 0 ? 1 : 0;
@@ -102,21 +144,11 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
     return r.layers[front + l - 1].output[t];
   };
 
-  // Readout: z = W y + b.
-  const Map<const RowMatrix> W_out(values.data() + layout.readout_W(), shape.classes, m_out);
-  Map<RowMatrix> dW_out(gradient.data() + layout.readout_W(), shape.classes, m_out);
-  Map<VectorXd> db_out(gradient.data() + layout.readout_b(), shape.classes);
-  std::vector<VectorXd> d_output(T, VectorXd::Zero(m_out));  // d loss / d (the current layer's output)
-  VectorXd dz;
-  const double frame_scale = scale / (T - first);
-  for (int t = first; t < T; ++t) {
-    cross_entropy(r.logits[t], clip.label, dz);
-    dz *= frame_scale;
-    const Map<const VectorXd> y = view(layer_input(L, t));
-    dW_out.noalias() += dz * y.transpose();
-    db_out += dz;
-    d_output[t].noalias() = W_out.transpose() * dz;
-  }
+  // d loss / d (the current layer's output), per frame; first the readout's input.
+  std::vector<VectorXd> d_output =
+      readout_backward(layout, values, r, clip.label, first, scale, [&](int t) -> const network::Vector& {
+        return layer_input(L, t);
+      }, gradient);
 
   // The BMRU layers, last to first; within a layer, frames last to first (the hold carries
   // gradient from s_t back to s_{t-1}).
@@ -164,7 +196,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
         const double s = trace.state[t][u];
         const double s_prev = t == 0 ? layer.s0[u] : trace.state[t - 1][u];
         const double c = trace.candidate[t][u];
-        const double beta1 = layer.beta1[u], beta2 = beta1 + layer.delta[u];
+        const double beta1 = layer.beta1[u], beta2 = layer.beta2(u);
         double H1, H2, dH1, dH2;
         if (step.exact()) {
           H1 = c >= beta1 ? 1.0 : 0.0;  // the band's edges hold (inference.cpp)
@@ -208,19 +240,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
     d_output = std::move(d_input);
   }
 
-  // The linear layer: y = max(W x + b, 0), x the clip's frame.
-  if (front) {
-    const int m = shape.linear;
-    Map<RowMatrix> dW(gradient.data() + layout.linear_W(), m, shape.inputs);
-    Map<VectorXd> db(gradient.data() + layout.linear_b(), m);
-    VectorXd dpre(m);
-    for (int t = 0; t < T; ++t) {
-      const network::Vector& y = r.layers[0].output[t];
-      for (int j = 0; j < m; ++j) dpre[j] = y[j] > 0 ? d_output[t][j] : 0.0;
-      dW.noalias() += dpre * view(clip.frames[t]).transpose();
-      db += dpre;
-    }
-  }
+  if (front) linear_backward(layout, r, clip, d_output, gradient);
   return outcome;
 }
 

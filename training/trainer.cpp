@@ -7,11 +7,11 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
-#include <thread>
 
 #include "base/counter_rng.hpp"
 #include "training/bptt.hpp"
 #include "training/checkpoint.hpp"
+#include "training/two_halves.hpp"
 
 namespace picospice::training {
 namespace {
@@ -46,6 +46,12 @@ struct Tally {
     s.vote_accuracy = clips ? static_cast<double>(votes_correct) / clips : 0;
     return s;
   }
+};
+
+// One half of a minibatch: its summed gradient and its tally.
+struct ShardSum {
+  Eigen::VectorXd gradient;
+  Tally tally;
 };
 
 // This epoch's order of the training clips: Fisher-Yates with addressed draws.
@@ -153,12 +159,11 @@ network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& t
   return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame);
 }
 
-TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks& callbacks,
-                  const std::atomic<bool>* stop) {
-  check_options(d, o);
-  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear, o.projection});
-  const json config = train_config(d, o);
+namespace {
 
+// Where training starts: the checkpoint to resume (made with the same settings), or a fresh
+// initialization.
+Checkpoint starting_state(const ModelLayout& layout, const json& config, const TrainOptions& o) {
   Checkpoint state;
   if (o.resume) {
     state = load_checkpoint(o.checkpoint);
@@ -179,6 +184,18 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     project(layout, state.theta);
     state.best_theta = state.theta;
   }
+  return state;
+}
+
+}  // namespace
+
+TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks& callbacks,
+                  const std::atomic<bool>* stop) {
+  check_options(d, o);
+  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear, o.projection});
+  const json config = train_config(d, o);
+
+  Checkpoint state = starting_state(layout, config, o);
 
   Eigen::VectorXd decay_mask(layout.size());
   for (int i = 0; i < layout.size(); ++i) decay_mask[i] = layout.is_weight(i) ? 1.0 : 0.0;
@@ -201,7 +218,6 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
         break;
       }
       const std::size_t begin = static_cast<std::size_t>(b) * batch, end = std::min(begin + batch, n_train);
-      const std::size_t middle = begin + (end - begin) / 2;
       const double scale = 1.0 / static_cast<double>(end - begin);
       const Realized realized = realize(layout, state.theta);
       // Without hardware noise one network serves the whole minibatch.
@@ -209,14 +225,15 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
       network::Network shared_net;
       if (shared) shared_net = to_network(layout, realized.values, o.vote_last, o.unit_current, o.frame);
 
-      // Sums d loss / d theta over clips [lo, hi) of this minibatch.
-      const auto shard = [&](std::size_t lo, std::size_t hi, Eigen::VectorXd& gradient, Tally& tally) {
-        gradient = Eigen::VectorXd::Zero(layout.size());
+      // d loss / d theta summed over clips [lo, hi) of this minibatch, and their tally.
+      const auto shard = [&](std::size_t lo, std::size_t hi) {
+        ShardSum sum;
+        sum.gradient = Eigen::VectorXd::Zero(layout.size());
         Eigen::VectorXd clip_gradient_values;
         for (std::size_t i = lo; i < hi; ++i) {
           const Clip& clip = d.train[order[i]];
           if (shared) {
-            tally.add(clip_gradient(layout, realized.values, shared_net, clip, backward, scale, gradient));
+            sum.tally.add(clip_gradient(layout, realized.values, shared_net, clip, backward, scale, sum.gradient));
             continue;
           }
           // `factor` collects the noise factors (d noisy value / d value); the softplus part of
@@ -226,23 +243,18 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
           apply_hardware(layout, o.hardware, o.seed, random::mix_stream(sample, noise_name), values, factor);
           const network::Network net = to_network(layout, values, o.vote_last, o.unit_current, o.frame);
           clip_gradient_values = Eigen::VectorXd::Zero(layout.size());
-          tally.add(clip_gradient(layout, values, net, clip, backward, scale, clip_gradient_values));
-          gradient += clip_gradient_values.cwiseProduct(factor);
+          sum.tally.add(clip_gradient(layout, values, net, clip, backward, scale, clip_gradient_values));
+          sum.gradient += clip_gradient_values.cwiseProduct(factor);
         }
+        return sum;
       };
-      Eigen::VectorXd g0, g1;
-      Tally t0, t1;
-      if (o.threads >= 2) {
-        std::thread worker([&] { shard(middle, end, g1, t1); });
-        shard(begin, middle, g0, t0);
-        worker.join();
-      } else {
-        shard(begin, middle, g0, t0);
-        shard(middle, end, g1, t1);
-      }
-      Eigen::VectorXd gradient = (g0 + g1).cwiseProduct(realized.derivative);
-      running.add(t0);
-      running.add(t1);
+      // The two halves are summed in a fixed order, so the step is the same for any thread count.
+      const auto [first, second] = in_two_halves(end - begin, o.threads, [&](std::size_t lo, std::size_t hi) {
+        return shard(begin + lo, begin + hi);
+      });
+      Eigen::VectorXd gradient = (first.gradient + second.gradient).cwiseProduct(realized.derivative);
+      running.add(first.tally);
+      running.add(second.tally);
       learning_rate = cosine_learning_rate(o.learning_rate, o.final_learning_rate, state.adam.step, total_steps);
       adamw_step(o.adamw, learning_rate, decay_mask, gradient, state.theta, state.adam);
       project(layout, state.theta);

@@ -1,10 +1,13 @@
-// Work over n items cut into two fixed halves, [0, n/2) and [n/2, n), the second on its own thread
-// when `threads` >= 2. The halves are always the same, so a caller that combines the two results
-// in order gets the same answer whatever the thread count (evaluation.cpp, software_mismatch.cpp).
+// Work over n items cut into two fixed halves, [0, n/2) and [n/2, n), run on two threads of the
+// worker pool (base/worker_pool.hpp) when `threads` >= 2. The halves are always the same, so a
+// caller that combines the two results in order gets the same answer whatever the thread count
+// (evaluation.cpp, software_mismatch.cpp, the trainer's minibatches).
 #pragma once
 #include <cstddef>
-#include <thread>
+#include <cstdint>
 #include <utility>
+
+#include "base/worker_pool.hpp"
 
 namespace picospice::training {
 
@@ -14,14 +17,10 @@ auto in_two_halves(std::size_t n, int threads, const Work& work) {
   using Result = decltype(work(std::size_t{0}, std::size_t{0}));
   const std::size_t half = n / 2;
   std::pair<Result, Result> results;
-  if (threads >= 2) {
-    std::thread worker([&] { results.second = work(half, n); });
-    results.first = work(0, half);
-    worker.join();
-  } else {
-    results.first = work(0, half);
-    results.second = work(half, n);
-  }
+  parallel_for(2, threads >= 2 ? 2 : 1, [&](std::uint64_t which) {
+    if (which == 0) results.first = work(0, half);
+    else results.second = work(half, n);
+  });
   return results;
 }
 

@@ -1,5 +1,5 @@
-// The Monte Carlo driver: a pool of worker threads runs samples [first, runs) of a study and hands
-// the results, strictly in sample order, to a sink.
+// The Monte Carlo driver: the worker pool (base/worker_pool.hpp) runs samples [first, runs) of a
+// study and hands the results, strictly in sample order, to a sink.
 //
 //   MonteCarloStudy study(elaborate_file("mirror.cir"), setup);
 //   SweepSettings s; s.runs = 1000; s.jobs = 2;

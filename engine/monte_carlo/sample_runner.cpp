@@ -4,10 +4,6 @@
 
 #include <cmath>
 
-#include "engine/analyses/dc_sweep.hpp"
-#include "engine/analyses/operating_point.hpp"
-#include "engine/analyses/output_selection.hpp"
-#include "engine/analyses/transient.hpp"
 #include "engine/circuit_clone.hpp"
 #include "engine/noise/transient_noise.hpp"
 
@@ -58,32 +54,10 @@ MonteCarloStudy::MonteCarloStudy(std::unique_ptr<Circuit> nominal, MonteCarloSet
 }
 
 SampleRunner::SampleRunner(const MonteCarloStudy& study)
-    : study_(study), circuit_(clone_circuit(study.nominal())), nominal_temperature_(study.nominal().options.temp) {}
-
-std::vector<Plot> SampleRunner::run_analyses_reusing_system() {
-  std::vector<Plot> plots;
-  Circuit& circuit = *circuit_;
-  for (const auto& analysis : circuit.analyses) {
-    if (std::holds_alternative<OpSpec>(analysis)) {
-      if (!system_) system_ = std::make_unique<System>(circuit);
-      std::vector<double> x(circuit.size() + 1, 0.0);
-      for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
-      OperatingPointSettings settings;
-      if (!circuit.initial_conditions.empty()) settings.forced = &circuit.initial_conditions;
-      solve_operating_point(*system_, x, settings);
-      const auto columns = select_outputs(circuit);
-      Plot plot = make_plot(circuit, "Operating Point", "op", "", "", columns);
-      append_point(plot, 0.0, columns, x);
-      plots.push_back(std::move(plot));
-    } else if (const auto* dc = std::get_if<DcSpec>(&analysis)) {
-      plots.push_back(run_dc_sweep(circuit, *dc));
-    } else if (const auto* tran = std::get_if<TranSpec>(&analysis)) {
-      if (!system_) system_ = std::make_unique<System>(circuit);
-      plots.push_back(run_transient(*system_, *tran));
-    }
-  }
-  return plots;
-}
+    : study_(study),
+      circuit_(clone_circuit(study.nominal())),
+      analyses_(*circuit_),
+      nominal_temperature_(study.nominal().options.temp) {}
 
 SampleResult SampleRunner::run(std::uint64_t sample) {
   SampleResult result;
@@ -101,7 +75,7 @@ SampleResult SampleRunner::run(std::uint64_t sample) {
     circuit_->options.noise.seed =
         noise::sample_noise_seed(study_.setup().seed, study_.nominal().options.noise.seed, sample);
 
-    const std::vector<Plot> plots = run_analyses_reusing_system();
+    const std::vector<Plot> plots = analyses_.run();
     std::vector<std::string> failures;
     for (const auto& r : evaluate_measures(circuit_->measures, plots)) {
       std::size_t column = 0;

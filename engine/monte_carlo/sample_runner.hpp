@@ -4,8 +4,7 @@
 // and elaborated once), the mismatch plan, the measure columns, temperatures and source settings.
 // SampleRunner is one worker's private state: a clone of the circuit, and a System (sparsity
 // pattern, KLU symbolic and numeric factorization) reused for every .op and .tran of every sample
-// it runs; only parameter values change between samples. (`.dc` sweeps go through run_dc_sweep,
-// which builds its own System per sweep.)
+// it runs (reused_system_runner.hpp); only parameter values change between samples.
 #pragma once
 #include <memory>
 #include <string>
@@ -14,8 +13,8 @@
 
 #include "engine/analyses/measure.hpp"
 #include "engine/monte_carlo/mismatch.hpp"
+#include "engine/monte_carlo/reused_system_runner.hpp"
 #include "engine/monte_carlo/sample_result.hpp"
-#include "engine/system.hpp"
 
 namespace picospice {
 
@@ -65,11 +64,9 @@ class SampleRunner {
   const Circuit& circuit() const { return *circuit_; }
 
  private:
-  std::vector<Plot> run_analyses_reusing_system();
-
   const MonteCarloStudy& study_;
   std::unique_ptr<Circuit> circuit_;
-  std::unique_ptr<System> system_;  // built on first use, kept for the worker's lifetime
+  ReusedSystemRunner analyses_;  // of *circuit_, kept for the worker's lifetime
   double nominal_temperature_ = 27.0;
 };
 

@@ -97,13 +97,27 @@ TEST_CASE("malformed network files name the JSON path of the fault", "[network]"
   CHECK(load_error(j) == "layers[0].type: the last layer must be a readout (the logits)");
 }
 
+namespace {
+// One BMRU unit with the given switching parameters (only beta1 and delta matter here).
+BmruLayer one_unit(double beta1, double delta) {
+  BmruLayer layer;
+  layer.W_c = {{1.0}};
+  layer.beta1 = {beta1};
+  layer.delta = {delta};
+  layer.alpha = {1.0};
+  return layer;
+}
+}  // namespace
+
 TEST_CASE("the BMRU update: force low, hold in the band, force high", "[network]") {
-  CHECK(bmru_update(0.2, 0.3, 0.4, 1) == 0);   // below beta1
-  CHECK(bmru_update(0.3, 0.3, 0.4, 1) == 1);   // beta1 itself holds
-  CHECK(bmru_update(0.5, 0.3, 0.4, 0) == 0);   // band holds 0
-  CHECK(bmru_update(0.5, 0.3, 0.4, 1) == 1);   // band holds 1
-  CHECK(bmru_update(0.7, 0.3, 0.4, 0) == 0);   // beta2 itself holds
-  CHECK(bmru_update(0.71, 0.3, 0.4, 0) == 1);  // above beta2
+  const BmruLayer unit = one_unit(0.3, 0.4);
+  CHECK(unit.beta2(0) == Approx(0.7));
+  CHECK(bmru_update(unit, 0, 0.2, 1) == 0);   // below beta1
+  CHECK(bmru_update(unit, 0, 0.3, 1) == 1);   // beta1 itself holds
+  CHECK(bmru_update(unit, 0, 0.5, 0) == 0);   // band holds 0
+  CHECK(bmru_update(unit, 0, 0.5, 1) == 1);   // band holds 1
+  CHECK(bmru_update(unit, 0, 0.7, 0) == 0);   // beta2 itself holds
+  CHECK(bmru_update(unit, 0, 0.71, 0) == 1);  // above beta2
 }
 
 TEST_CASE("inference on a hand-computed latch sequence", "[network]") {
@@ -162,8 +176,14 @@ TEST_CASE("votes: vote_last windows and ties to the lower class", "[network]") {
 }
 
 TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or beta2", "[network]") {
-  CHECK(borderline_candidate(0.305, 0.3, 0.4));       // 0.01 band around beta1
-  CHECK_FALSE(borderline_candidate(0.32, 0.3, 0.4));
-  CHECK(borderline_candidate(2.95, 1.0, 2.0));        // 2% of beta2 = 0.06
-  CHECK_FALSE(borderline_candidate(2.9, 1.0, 2.0));
+  CHECK(borderline_margin(0.3) == 0.01);                 // the 0.01-unit floor
+  CHECK(borderline_margin(3.0) == Approx(0.06));         // 2% of the threshold
+  const BmruLayer small = one_unit(0.3, 0.4), large = one_unit(1.0, 2.0);
+  CHECK(is_borderline(small, 0, 0.305));                 // 0.01 band around beta1
+  CHECK_FALSE(is_borderline(small, 0, 0.32));
+  CHECK(is_borderline(small, 0, 0.695));                 // ... and around beta2
+  CHECK(is_borderline(large, 0, 2.95));                  // 2% of beta2 = 0.06
+  CHECK_FALSE(is_borderline(large, 0, 2.9));
+  CHECK(is_borderline(large, 0, 0.985));                 // 0.02 around beta1 = 1
+  CHECK_FALSE(is_borderline(large, 0, 0.975));
 }

@@ -2,12 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <thread>
 
+#include "base/worker_pool.hpp"
 #include "training/kws/espeak.hpp"
 #include "training/kws/mfcc.hpp"
 
@@ -52,31 +49,19 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
       pending.push_back({s, draw_clip_recipe(o.seed, kSplitNames[s], std::size_t(i), label, *pools[s], o.ranges), {}});
     }
 
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex progress_mutex;
-  std::exception_ptr failure;
-  auto worker = [&] {
-    try {
-      MfccExtractor mfcc;
-      for (std::size_t i = next++; i < pending.size(); i = next++) {
-        pending[i].mfcc = mfcc.compute(render_clip(pending[i].recipe));
-        const std::size_t finished = ++done;
-        if (progress) {
-          std::lock_guard lock(progress_mutex);
-          progress(finished, pending.size());
-        }
-      }
-    } catch (...) {
-      std::lock_guard lock(progress_mutex);
-      if (!failure) failure = std::current_exception();
-      next = pending.size();  // the other workers stop at their next clip
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+  // Each clip is a pure function of its recipe, so the thread count does not matter.
+  OrderedRunSettings run;
+  run.end = pending.size();
+  run.jobs = o.jobs;
+  run_in_order(
+      run,
+      [&] {
+        return [&, mfcc = MfccExtractor()](std::uint64_t i) mutable { return mfcc.compute(render_clip(pending[i].recipe)); };
+      },
+      [&](std::uint64_t i, std::vector<std::vector<double>>&& features) {
+        pending[i].mfcc = std::move(features);
+        if (progress) progress(i + 1, pending.size());
+      });
 
   std::vector<std::vector<std::vector<double>>> train_features;
   for (const auto& p : pending)

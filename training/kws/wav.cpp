@@ -10,6 +10,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <string_view>
+
+#include "base/atomic_file.hpp"
 
 namespace picospice::kws {
 namespace {
@@ -136,14 +139,11 @@ std::vector<std::uint8_t> encode_wav16(const Audio& audio) {
 
 void write_wav16(const Audio& audio, const std::filesystem::path& path) {
   const auto bytes = encode_wav16(audio);
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw WavError(fmt::format("{}: cannot open for writing", temporary.string()));
-    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    if (!out) throw WavError(fmt::format("{}: write failed", temporary.string()));
+  try {
+    write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  } catch (const std::runtime_error& e) {
+    throw WavError(e.what());  // callers handle every WAV trouble as a WavError
   }
-  std::filesystem::rename(temporary, path);
 }
 
 }  // namespace picospice::kws

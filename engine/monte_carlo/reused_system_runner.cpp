@@ -1,0 +1,39 @@
+// One System for every run of a circuit (see reused_system_runner.hpp).
+#include "engine/monte_carlo/reused_system_runner.hpp"
+
+#include "engine/analyses/dc_sweep.hpp"
+#include "engine/analyses/operating_point.hpp"
+#include "engine/analyses/output_selection.hpp"
+#include "engine/analyses/transient.hpp"
+
+namespace picospice {
+
+System& ReusedSystemRunner::system() {
+  if (!system_) system_ = std::make_unique<System>(circuit_);
+  else if (numeric_ == NumericReuse::none) system_->forget_factorization();
+  return *system_;
+}
+
+std::vector<Plot> ReusedSystemRunner::run() {
+  std::vector<Plot> plots;
+  for (const auto& analysis : circuit_.analyses) {
+    if (std::holds_alternative<OpSpec>(analysis)) {
+      std::vector<double> x(circuit_.size() + 1, 0.0);
+      for (const auto& ns : circuit_.nodesets) x[ns.node] = ns.value;
+      OperatingPointSettings settings;
+      if (!circuit_.initial_conditions.empty()) settings.forced = &circuit_.initial_conditions;
+      solve_operating_point(system(), x, settings);
+      const auto columns = select_outputs(circuit_);
+      Plot plot = make_plot(circuit_, "Operating Point", "op", "", "", columns);
+      append_point(plot, 0.0, columns, x);
+      plots.push_back(std::move(plot));
+    } else if (const auto* dc = std::get_if<DcSpec>(&analysis)) {
+      plots.push_back(run_dc_sweep(circuit_, *dc));
+    } else if (const auto* tran = std::get_if<TranSpec>(&analysis)) {
+      plots.push_back(run_transient(system(), *tran));
+    }
+  }
+  return plots;
+}
+
+}  // namespace picospice

@@ -28,7 +28,7 @@ struct EkvOpRow {
   bool saturated = false;
 };
 
-// Pelgrom mismatch spreads of one instance (DESIGN.md section 3).
+// Pelgrom mismatch spreads of one instance (docs/design.md, 'Mismatch (Pelgrom)').
 struct EkvMismatchSigma {
   double dvto = 0.0;  // V, AVTO/sqrt(W L M)
   double dkp = 0.0;   // relative, AKP/sqrt(W L M)

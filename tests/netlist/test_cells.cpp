@@ -1,6 +1,7 @@
-// The cell library against issue 4 section 2. Every figure is measured here from a simulation of
-// netlists/cells/cells.lib (codesign/characterize.hpp); the limits are the issue's.
-// Default tests use short loops at the range ends; [slow] runs the full characterization sweeps.
+// The cell library against docs/requirements.md, 'Cell specification'. Every figure is measured
+// here from a simulation of netlists/cells/cells.lib (codesign/characterize.hpp); the limits are
+// that section's. Default tests use short loops at the range ends; [slow] runs the full
+// characterization sweeps.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -50,8 +50,70 @@ class NoiseInjectionScope {
   DeviceGroup* added_ = nullptr;
 };
 
+// The transient's starting point: the operating point (holding .ic nodes), or the .ic values alone
+// with uic. `x` arrives holding the .nodeset guesses.
+OperatingPointReport initial_solution(System& system, const TranSpec& spec, std::vector<double>& x) {
+  const Circuit& circuit = system.circuit();
+  OperatingPointReport initial_op;
+  if (spec.uic) {
+    for (const auto& ic : circuit.initial_conditions) x[ic.node] = ic.value;
+  } else {
+    OperatingPointSettings op;
+    op.context = "transient initial operating point";
+    if (!circuit.initial_conditions.empty()) op.forced = &circuit.initial_conditions;
+    const OperatingPointReport report = solve_operating_point(system, x, op);
+    initial_op = report;
+  }
+  return initial_op;
+}
+
+// Where the next step must end: the next corner (breakpoint), or the next noise grid time before
+// it. A grid time within `resolution` of the corner is the corner.
+struct LandingTarget {
+  double time = 0;
+  bool is_corner = true;  // a breakpoint: the integration restarts there
+  bool is_grid = false;   // a noise grid time: the noise samples advance there
+};
+
+LandingTarget next_landing_target(double corner, const TransientNoise& noise, bool noisy,
+                                  std::int64_t grid_index, double resolution) {
+  LandingTarget target;
+  target.time = corner;
+  if (noisy) {
+    const double grid_time = noise.grid_time(grid_index + 1);
+    if (grid_time < corner - resolution) {
+      target.time = grid_time;
+      target.is_corner = false;
+      target.is_grid = true;
+    } else if (grid_time <= corner + resolution) {
+      target.is_grid = true;
+    }
+  }
+  return target;
+}
+
+// A transient that cannot advance fails instead of spinning: too many rejections in a row, or
+// too many steps in a row forced through at the step floor hmin.
+struct StallGuard {
+  static constexpr int max_consecutive_rejections = 400;
+  static constexpr int max_consecutive_floor_steps = 1000;
+  int consecutive_rejections = 0, consecutive_floor_steps = 0;
+
+  void check(const char* why, double t, double h, double hmin) const {
+    if (consecutive_rejections <= max_consecutive_rejections &&
+        consecutive_floor_steps <= max_consecutive_floor_steps)
+      return;
+    throw SimulationError(fmt::format(
+        "transient: cannot advance at t = {:.9g} s (step {:.3g} s, floor {:.3g} s): {} "
+        "({} rejected steps in a row, {} steps in a row at the floor)",
+        t, h, hmin, why, consecutive_rejections, consecutive_floor_steps));
+  }
+};
+
 }  // namespace
 
+// Long on purpose: one step loop whose state (t, h, order, landing target, stall counters) every
+// branch reads and updates; the parts that need none of it are the functions above.
 Plot run_transient(System& system, const TranSpec& spec, const std::function<void(double)>& progress,
                    TransientStatistics* statistics) {
   Circuit& circuit = system.circuit();
@@ -70,19 +132,9 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   if (noisy) tmax = std::min(tmax, grid_step);
   const double hmin = 1e-11 * tmax;
 
-  // Initial condition: the operating point (holding .ic nodes), or .ic values alone with uic.
   std::vector<double> x(n + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
-  OperatingPointReport initial_op;
-  if (spec.uic) {
-    for (const auto& ic : circuit.initial_conditions) x[ic.node] = ic.value;
-  } else {
-    OperatingPointSettings op;
-    op.context = "transient initial operating point";
-    if (!circuit.initial_conditions.empty()) op.forced = &circuit.initial_conditions;
-    const OperatingPointReport report = solve_operating_point(system, x, op);
-    initial_op = report;
-  }
+  const OperatingPointReport initial_op = initial_solution(system, spec, x);
 
   const auto columns = select_outputs(circuit);
   Plot plot = make_plot(circuit, "Transient Analysis", "tran", "time", "time", columns);
@@ -127,41 +179,16 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   // the distance, the stretch restored the identical rejected step, and the loop never ended
   // (frequent with device noise, whose grid puts a landing target every NT).
   bool after_rejection = false;
-  // A transient that cannot advance fails instead of spinning: too many rejections in a row, or
-  // too many steps in a row forced through at the step floor hmin.
-  constexpr int max_consecutive_rejections = 400;
-  constexpr int max_consecutive_floor_steps = 1000;
-  int consecutive_rejections = 0, consecutive_floor_steps = 0;
-  auto check_stuck = [&](const char* why) {
-    if (consecutive_rejections <= max_consecutive_rejections &&
-        consecutive_floor_steps <= max_consecutive_floor_steps)
-      return;
-    throw SimulationError(fmt::format(
-        "transient: cannot advance at t = {:.9g} s (step {:.3g} s, floor {:.3g} s): {} "
-        "({} rejected steps in a row, {} steps in a row at the floor)",
-        t, h, hmin, why, consecutive_rejections, consecutive_floor_steps));
-  };
+  StallGuard stall;
 
   NewtonProblem problem;
   problem.max_iterations = opt.itl4;
   problem.point.want_reactive = true;
 
   while (t < spec.tstop * (1 - 1e-13) && next_bp < breakpoints.size()) {
-    const double bp = breakpoints[next_bp];
-    // The next place the step must land: the next corner, or the next noise grid time before it.
-    // A grid time within `resolution` of the corner is the corner.
-    double target = bp;
-    bool target_is_corner = true, target_is_grid = false;
-    if (noisy) {
-      const double grid_time = noise.grid_time(grid_index + 1);
-      if (grid_time < bp - resolution) {
-        target = grid_time;
-        target_is_corner = false;
-        target_is_grid = true;
-      } else if (grid_time <= bp + resolution) {
-        target_is_grid = true;
-      }
-    }
+    const LandingTarget landing_target =
+        next_landing_target(breakpoints[next_bp], noise, noisy, grid_index, resolution);
+    const double target = landing_target.time;
     h = std::min(h, tmax);
     bool landing = false;
     const double stretch = after_rejection ? 1.0 : 1.5;
@@ -184,7 +211,7 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     stats.newton_iterations += outcome.iterations;
     if (!outcome.converged) {
       ++stats.rejected_newton;
-      ++consecutive_rejections;
+      ++stall.consecutive_rejections;
       after_rejection = true;
       h /= 8.0;
       order = 1;
@@ -193,24 +220,25 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
             "transient: time step too small at t = {:.6g} s (step {:.3g} s): Newton {} at {}",
             t, h * 8.0, outcome.singular ? "hit a singular matrix" : "did not converge",
             system.describe(outcome.worst)));
-      check_stuck("Newton keeps failing");
+      stall.check("Newton keeps failing", t, h, hmin);
       continue;
     }
     q_new = system.q();
     const double ratio = integrator.truncation_ratio(q_new, opt);
     if (ratio < 0.9 && h > hmin) {
       ++stats.rejected_truncation;
-      ++consecutive_rejections;
+      ++stall.consecutive_rejections;
       after_rejection = true;
       h = std::max(h * std::max(0.9 * ratio, 0.1), hmin * 0.999);
       order = 1;
-      check_stuck("the truncation error test keeps rejecting");
+      stall.check("the truncation error test keeps rejecting", t, h, hmin);
       continue;
     }
-    consecutive_rejections = 0;
+    stall.consecutive_rejections = 0;
     after_rejection = false;
-    consecutive_floor_steps = ratio < 0.9 ? consecutive_floor_steps + 1 : 0;  // forced through at hmin
-    check_stuck("the truncation error needs steps below the floor");
+    // Accepted with ratio < 0.9: forced through at hmin.
+    stall.consecutive_floor_steps = ratio < 0.9 ? stall.consecutive_floor_steps + 1 : 0;
+    stall.check("the truncation error needs steps below the floor", t, h, hmin);
 
     // Accept.
     integrator.accept(t_new, q_new);
@@ -222,12 +250,12 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
     if (t >= spec.tstart * (1 - 1e-12)) append_point(plot, t, columns, x);
 
     const double grown = h * std::min(2.0, std::isfinite(ratio) ? 0.9 * ratio : 2.0);
-    if (landing && target_is_grid) {
+    if (landing && landing_target.is_grid) {
       noise.advance(++grid_index, x.data());
       ++stats.noise_grid_points;
       record();
     }
-    if (landing && !target_is_corner) {
+    if (landing && !landing_target.is_corner) {
       // A noise grid time: the solution is smooth across it except for a kink in the injected
       // current, so the integration order and history continue.
       order = integrator.max_order();

@@ -1,5 +1,5 @@
 // Counter-based random numbers: every draw is a pure function of its address, never of a stream's
-// history (DESIGN.md section 2, "randomness is addressed, never streamed").
+// history (docs/design.md, 'Randomness is addressed, never streamed').
 //
 //   address = (seed, stream, counter)
 //     seed    the user's --seed; it keys the block cipher

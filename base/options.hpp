@@ -1,6 +1,6 @@
 // Simulator options: the `.options` card and command-line overrides travel in this struct.
-// Defaults fit picoamp circuits (DESIGN.md section 2): classic SPICE uses abstol 1e-12 A, which is
-// as large as the signals picospice is built for.
+// Defaults fit picoamp circuits (docs/design.md, 'Tolerances for picoamps'): classic SPICE uses
+// abstol 1e-12 A, which is as large as the signals picospice is built for.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@ namespace picospice {
 enum class IntegrationMethod { BackwardEuler, Trapezoidal, Gear2 };
 
 // `.options trannoise=1 noisefmax=F [noisetstep=T] [noiseseed=N] [noisescale=K]
-//  [noiseinterp=linear|hold] [noiseflicker=0|1]` (engine/noise/, issue 8).
+//  [noiseinterp=linear|hold] [noiseflicker=0|1]` (engine/noise/transient_noise.hpp).
 struct TransientNoiseOptions {
   bool enabled = false;        // trannoise
   double fmax = 0.0;           // Hz, noisefmax: the grid step is 1/(2 fmax) ...

@@ -5,7 +5,7 @@
 // 1 when its output current i(vout_...) exceeds alpha/2 (in amperes), its circuit candidate is
 // i(vcand_...), a logit is i(vlogit_k) / unit_current. Against the software model (inference.hpp):
 //   state_agreement        fraction of non-borderline unit-frames whose circuit state equals the
-//                          software state (borderline: DESIGN.md, inference.hpp)
+//                          software state (borderline: docs/design.md, 'Borderline')
 //   borderline_frames      the unit-frames left out of it
 //   state_agreement_all    the same over every unit-frame, borderline ones included
 //   state_agreement_determined  over the determined unit-frames only: neither borderline nor
@@ -32,9 +32,9 @@
 
 namespace picospice::network {
 
-// Transient device noise in the simulated circuit (issue 8): the lowered netlist gets
-// `.options trannoise=1 noisefmax=F noiseseed=S noisescale=K`, so every resistor, diode and MOSFET
-// channel of the circuit adds its thermal/shot noise during the .tran.
+// Transient device noise in the simulated circuit (docs/requirements.md, 'Transient noise'): the
+// lowered netlist gets `.options trannoise=1 noisefmax=F noiseseed=S noisescale=K`, so every
+// resistor, diode and MOSFET channel of the circuit adds its thermal/shot noise during the .tran.
 struct NoiseOptions {
   bool enabled = false;
   std::uint64_t seed = 1;  // alone: this seed; under --mc, mixed with the sample index

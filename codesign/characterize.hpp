@@ -27,7 +27,7 @@
 //                           of the two times after a step at which the output last leaves a band
 //                           of +-5% of I_gain around the value it ends the segment with.
 //   power_frame             average supply power over the frame 0..10 ms (one switching event,
-//                           at 5 ms). frame_reference (not a JSON key of the issue, reported
+//                           at 5 ms). frame_reference (not one of the stable JSON keys, reported
 //                           beside it) is the mean of the settled powers just before 5 ms and at
 //                           10 ms, i.e. what the frame would cost if switching were free.
 //   peak_supply_current     the largest supply current during the transient (crowbar check)

@@ -1,6 +1,6 @@
-// The software model of an FQ-BMRU network, exactly as DESIGN.md section 1 writes it. This is the
-// reference the circuit is judged against, and the forward pass a trainer reuses: the per-layer
-// step functions are pure and public.
+// The software model of an FQ-BMRU network, exactly as docs/design.md, 'The recurrent cell', writes
+// it. This is the reference the circuit is judged against, and the forward pass a trainer reuses:
+// the per-layer step functions are pure and public.
 //
 //   bmru:    c = max(W_c max(x,0) + b_c, 0);  beta2 = beta1 + delta
 //            s = 1 if c > beta2;  s = s_prev if beta1 <= c <= beta2;  s = 0 if c < beta1
@@ -26,7 +26,7 @@ namespace picospice::network {
 // backward pass. Written as one formula, the update is
 //   s = H(c - beta2) + (1 - H(c - beta2)) * H(c - beta1) * s_prev,
 // which is the three-region rule when H is the exact step (H(0) = 0 in the first term and 1 in the
-// second, so both band edges hold, as DESIGN.md's <= says).
+// second, so both band edges hold, as the <= of 'The recurrent cell' says).
 struct StateStep {
   double sigmoid_steepness = 0;  // 0: the exact step; k > 0: H(x) = 1 / (1 + exp(-k x))
   bool exact() const { return sigmoid_steepness <= 0; }
@@ -60,7 +60,8 @@ struct Vote {
   int decision = 0;
   int first_frame = 0;      // the window is [first_frame, frames)
   int margin = 0;           // winner's count minus the runner-up's
-  // A clip is borderline when the vote is won by at most 5% of its voted frames (DESIGN.md).
+  // A clip is borderline when the vote is won by at most 5% of its voted frames (docs/design.md,
+  // 'Borderline').
   bool borderline = false;
 };
 
@@ -78,9 +79,9 @@ int argmax(const Vector& values);
 Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_last);
 
 // How close to a switching point (beta1 or beta2) a candidate is borderline: within
-// max(2% of the threshold, 0.01 units) of it (DESIGN.md).
+// max(2% of the threshold, 0.01 units) of it (docs/design.md, 'Borderline').
 double borderline_margin(double threshold);
-// DESIGN.md's borderline unit-frame: the candidate of unit `unit` of `layer` lies within
+// A borderline unit-frame (docs/design.md, 'Borderline'): the candidate of unit `unit` of `layer` lies within
 // borderline_margin of its beta1 or of its beta2. There the circuit may decide either way.
 bool is_borderline(const BmruLayer& layer, std::size_t unit, double candidate);
 

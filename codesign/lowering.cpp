@@ -111,7 +111,8 @@ CellLibrary read_cell_library(const std::string& path) {
 // works against a large VDS difference twice: its output sits at the PMOS diode's node
 // (VDD - VSG_p) against the NMOS diode's VGS_n, and the PMOS output sees VDD - VGS_n against
 // VSG_p. Both gate voltages are taken at one model unit of current:
-//   V = VTO + N*UT*ln(I / Ispec),  Ispec = 2*N*KP*(W/L)*UT^2  (DESIGN.md section 3).
+//   V = VTO + N*UT*ln(I / Ispec),  Ispec = 2*N*KP*(W/L)*UT^2
+// (the weak-inversion limit in docs/design.md, 'The EKV model').
 // (The characterization's mirror table holds each output at its diode's own voltage, so it
 // cannot show this error; with the generic card it is about +2.4%.)
 double sourcing_path_gain(const CellLibrary& lib, double unit_current, double vdd) {

@@ -1,7 +1,7 @@
 // Lowering: a BMRU network plus an input sequence -> a hierarchical netlist of cell-library
 // primitives (netlists/cells/cells.lib) that `picospice run` and `export-ngspice` both read.
 //
-// The mapping (DESIGN.md section 1):
+// The mapping (docs/design.md, 'The circuit'):
 //   signal        every non-negative signal (an input, a cell output h, a layer output y) is a
 //                 current flowing INTO the NMOS diode(s) at its node; those diodes are the input
 //                 transistors of the mirrors that copy it onward, and so also its ReLU diode.

@@ -49,7 +49,7 @@ struct LinearLayer {  // y = max(W x + b, 0)
   Vector b;
 };
 
-struct BmruLayer {  // DESIGN.md section 1
+struct BmruLayer {  // docs/design.md, 'The recurrent cell'
   Matrix W_c;       // units x inputs
   Vector b_c;
   Vector beta1, delta, alpha;  // per unit, >= 0

@@ -1,6 +1,6 @@
 // Newton-Raphson on F(x) = f(x) + a0*q(x) + history + homotopy terms = 0.
 //
-// Convergence needs both (DESIGN.md section 2):
+// Convergence needs both (docs/design.md, 'Tolerances for picoamps'):
 //  - a small update:   |dx_i| <= reltol*max(|x_i|, |x_i + dx_i|) + (vntol for nodes, abstol for
 //                      branch currents), and
 //  - a small residual: |F_i| <= reltol*(sum of |contributions| to row i) + (abstol for KCL rows,

@@ -28,7 +28,8 @@
 namespace picospice::tools {
 namespace {
 
-using json = nlohmann::ordered_json;  // keys in the order written: the first
+// Keys in the order written: the stable keys of docs/requirements.md, 'Co-design agreement', first.
+using json = nlohmann::ordered_json;
 using namespace picospice::network;
 
 struct AgreeOptions {
@@ -75,7 +76,7 @@ json report_json(const AgreementReport& r) {
               {"power_cells_w", r.power_cells_w},
               {"energy_per_inference_j", r.energy_per_inference_j},
               {"transistors", r.transistors},
-              // Beyond the stable keys: detail for a reader.
+              // Beyond the stable keys (docs/requirements.md, 'Co-design agreement'): detail for a reader.
               {"compared_frames", r.compared_frames},
               {"state_agreement_all", r.state_agreement_all},
               {"state_agreement_determined", r.state_agreement_determined},
@@ -190,7 +191,8 @@ json mc_json(const AgreeOptions& o, const AgreementMcResult& result, const McSum
                           {"noise", o.noise},
                           {"seconds", result.seconds}};
   if (o.noise) j["monte_carlo"]["noise_seed"] = o.noise_seed;
-  // The stable keys, each now a distribution over the samples.
+  // The stable keys (docs/requirements.md, 'Co-design agreement'), each now a distribution over
+  // the samples.
   for (const auto& s : m.statistics) j[s.name] = statistics_json(s);
   j["decision_agreement_rate"] = m.ok ? json(static_cast<double>(m.decisions_agreeing) / m.ok) : json(nullptr);
   j["software_decision"] = result.software_decision;

@@ -1,4 +1,5 @@
-// `picospice demo kws [WAV]`: the flagship demo of issue 9. A spoken word (a user's WAV, or one
+// `picospice demo kws [WAV]`: the flagship demo (docs/requirements.md, 'Training and the
+// keyword-spotting dataset'). A spoken word (a user's WAV, or one
 // espeak-ng says) becomes 101 frames of 13 MFCC input currents, encoded exactly as the trained
 // network's training data were (training/kws/); the trained 2-layer, 4-state network then
 // runs in software (infer) and as a transistor circuit (lowered, simulated and compared by the

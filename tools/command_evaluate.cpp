@@ -23,8 +23,8 @@ struct EvaluateOptions {
   int threads = 2;
 };
 
-// DESIGN.md's borderline unit-frames (candidate within max(2% of the threshold, 0.01 units) of
-// beta1 or beta2) among all unit-frames of the clips.
+// Borderline unit-frames (docs/design.md, 'Borderline': candidate within max(2% of the threshold,
+// 0.01 units) of beta1 or beta2) among all unit-frames of the clips.
 struct BorderlineCount {
   long long frames = 0, borderline = 0;
 };

@@ -34,7 +34,7 @@ CommandAction add_export_ngspice_command(CLI::App& app) {
   cmd->add_option("netlist", options->netlist, "the picospice netlist")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", options->output, "the ngspice netlist to write")->required();
   cmd->add_flag("--shunt", options->translate.shunt,
-                "add a 1e15-ohm resistor from every node to ground (floating nodes, DESIGN.md section 4)");
+                "add a 1e15-ohm resistor from every node to ground (floating nodes; docs/design.md, 'Checking against ngspice')");
   cmd->add_flag("--reference-options", options->translate.reference_options,
                 "append tight ngspice options for reference runs: " + ngspice_reference_options_line());
   return [options] { return export_netlist(*options); };

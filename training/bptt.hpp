@@ -13,7 +13,7 @@
 //   ds/dbeta2  = -H2' (1 - H1 s_prev),     ds/dbeta1 (direct) = -(1 - H2) H1' s_prev
 //   ds/ds_prev = (1 - H2) H1               (the hold: the only path through time)
 // With the exact step, H is the step itself (0 or 1) and H' the surrogate
-//   H'(x) = 1 / (1 + (pi a x)^2)                                            (DESIGN.md section 1)
+//   H'(x) = 1 / (1 + (pi a x)^2)                   (docs/design.md, 'The recurrent cell')
 // With a smooth StateStep (the gradient check), H is the logistic and H' its true derivative
 // k H (1 - H), so the backward pass is then the exact gradient of the forward pass.
 // The ReLUs pass gradient where their output is positive; W_p and b_p are fixed (W_p = I), or

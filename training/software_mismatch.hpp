@@ -22,7 +22,8 @@ network::Network perturbed_network(const network::Network& net, const MismatchSi
                                    std::uint64_t seed, std::uint64_t run);
 
 struct SoftwareMismatchScore {
-  int clips = 0;             // clips scored: those whose nominal vote is not borderline (DESIGN.md)
+  // clips scored: those whose nominal vote is not borderline (docs/design.md, 'Borderline')
+  int clips = 0;
   int borderline_clips = 0;  // left out
   int runs = 0;              // perturbed copies per clip
   double agreement = 1;      // share of (clip, copy) pairs whose vote is the nominal network's

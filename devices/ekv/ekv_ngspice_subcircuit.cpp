@@ -15,7 +15,8 @@ namespace {
 // Full precision, so the exported constants are the doubles picospice uses.
 std::string number(double v) { return fmt::format("{:.17g}", v); }
 
-// ln(1 + e^x) without overflow (DESIGN.md section 4): (x + |x|)/2 + ln(1 + e^-|x|).
+// ln(1 + e^x) without overflow: (x + |x|)/2 + ln(1 + e^-|x|) (docs/design.md, 'Checking against
+// ngspice').
 std::string softplus(const std::string& x) {
   return fmt::format("(({0}+abs({0}))/2+ln(1+exp(-abs({0}))))", x);
 }

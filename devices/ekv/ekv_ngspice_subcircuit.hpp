@@ -1,4 +1,5 @@
-// The EKV MOSFET of devices/ekv written as an ngspice 39 subcircuit (DESIGN.md section 4):
+// The EKV MOSFET of devices/ekv written as an ngspice 39 subcircuit (docs/design.md, 'Checking
+// against ngspice'):
 //
 //   .subckt ekv_<model> d g s b params: w=1u l=1u m=1 dvto=0 dkp=0
 //   B1 d s I = <the drain current of ekv_evaluation.cpp, same equations, same order>

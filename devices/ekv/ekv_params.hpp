@@ -1,7 +1,9 @@
-// The EKV model card: `.model NAME nmos|pmos level=ekv param=value ...` (DESIGN.md section 3).
+// The EKV model card: `.model NAME nmos|pmos level=ekv param=value ...` (docs/design.md, 'The EKV
+// model').
 //
-// Parameters are SI. Defaults are the generic 180 nm card of DESIGN.md section 3 (an estimate,
-// not a PDK) where it gives one, and the EKV 2.6 documentation (Bucher, Lallement, Enz) otherwise.
+// Parameters are SI. Defaults are the generic 180 nm card of docs/design.md, 'Generic 180 nm card'
+// (an estimate, not a PDK) where it gives one, and the EKV 2.6 documentation (Bucher, Lallement,
+// Enz) otherwise.
 //
 //   name    unit      default (nmos / pmos)   meaning
 //   VTO     V         0.45 / -0.45            long-channel threshold; negative for PMOS as in SPICE

@@ -1,7 +1,8 @@
-// The random address of a noise generator (DESIGN.md section 2): the stream of part `part` (0 the
-// white part, 1 + j flicker pole j) of generator `generator` of the instance named `instance`.
-// The noise seed keys the generator and the grid index is the counter, so every unit normal is
-// unit_normal(seed, noise_stream(instance, generator, part), k).
+// The random address of a noise generator (docs/design.md, 'Randomness is addressed, never
+// streamed'): the stream of part `part` (0 the white part, 1 + j flicker pole j) of generator
+// `generator` of the instance named `instance`. The noise seed keys the generator and the grid
+// index is the counter, so every unit normal is unit_normal(seed, noise_stream(instance, generator,
+// part), k).
 #pragma once
 #include <cstdint>
 #include <string_view>

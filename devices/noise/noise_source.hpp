@@ -1,6 +1,6 @@
-// What a device tells the transient-noise engine about its noise (DESIGN.md section 2,
-// "randomness is addressed"; issue 8). Kept free of engine types so that devices/device.hpp can
-// include it.
+// What a device tells the transient-noise engine about its noise (docs/design.md, 'Randomness is
+// addressed, never streamed'; docs/requirements.md, 'Transient noise'). Kept free of engine types
+// so that devices/device.hpp can include it.
 //
 // A noise generator is a current in parallel with (part of) a device: it leaves node `from` and
 // enters node `to` (as EvalRequest::add_current(from, to, i)). Its one-sided power spectral density

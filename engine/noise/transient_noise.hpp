@@ -1,5 +1,6 @@
-// Transient device noise (issue 8): noise currents in parallel with noisy devices, sampled on a
-// fixed time grid k*NT and injected into the transient's residual as known currents.
+// Transient device noise (docs/requirements.md, 'Transient noise'): noise currents in parallel with
+// noisy devices, sampled on a fixed time grid k*NT and injected into the transient's residual as
+// known currents.
 //
 // How it works (and why each rule holds):
 //  - The grid step is NT = 1/(2 noisefmax) unless noisetstep is given. The transient lands on every
@@ -24,7 +25,8 @@
 //    S * sinc^4(f NT) at low frequency S). A first-order RC then has, at the grid times, the
 //    variance kT/C * (a^2 + b^2 + 2 e a b) / ((1 - e^2) NT RC / 2) with e = exp(-NT/RC) and a, b the
 //    weights of samples k and k+1 in the exact step response; about 1 - NT/(2 RC): 0.995 at
-//    NT = RC/100, as the issue says. Hold gives 0.99999 there.
+//    NT = RC/100, the test case of docs/requirements.md, 'Statistical validation'. Hold gives
+//    0.99999 there.
 //  - Flicker generators are sums of single-pole processes (devices/noise/flicker_poles.hpp), whose
 //    per-pole normals use the same addressing with a part index; the sum is scaled by the square
 //    root of the flicker density coefficient at the grid time.

@@ -1,6 +1,6 @@
-// Regression comparison of two simulations, in the style of Xyce's regression suite (DESIGN.md
-// section 4): interpolate the reference onto the test's scale points (time or sweep value), then
-// per signal
+// Regression comparison of two simulations, in the style of Xyce's regression suite
+// (docs/design.md, 'Comparing waveforms'): interpolate the reference onto the test's scale points
+// (time or sweep value), then per signal
 //     normalized RMS = sqrt( mean_k ( (ref_k - test_k) / (reltol*|ref_k| + abstol) )^2 )
 // and the worst point (largest |ref - test| / tolerance). Events (level crossings) compare the
 // scale values where a signal crosses a level, in order.

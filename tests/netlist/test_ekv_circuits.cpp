@@ -12,7 +12,7 @@ using namespace picospice;
 
 namespace {
 
-// The simple case of DESIGN.md section 3, written out again on purpose.
+// The constant-N case of docs/design.md, 'The EKV model', written out again on purpose.
 struct SimpleEkv {
   double vto = 0.45, kp = 300e-6, n = 1.35, w = 1e-6, l = 1e-6;
   double ut = physics::thermal_voltage(300.15);

@@ -17,8 +17,10 @@
 #include "engine/monte_carlo/monte_carlo.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
+#include "tests/run_command.hpp"
 
 using namespace picospice;
+using picospice::testing::run_picospice;
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,11 +41,13 @@ fs::path scratch(const std::string& name) {
   return dir / name;
 }
 
-// Runs `picospice ARGS` quietly; returns the exit status.
-int run_picospice(const std::string& args) {
-  const std::string command = std::string(PICOSPICE_BINARY) + " " + args + " >/dev/null 2>&1";
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+// A run stopped by --stop-after ends the way an interrupt does: it exits by itself with status 130
+// and says how to resume.
+void check_interrupted(const picospice::testing::ProcessOutcome& outcome) {
+  INFO(outcome.describe());
+  CHECK(outcome.exited);
+  CHECK(outcome.exit_status == 130);
+  CHECK_THAT(outcome.output, Catch::Contains("interrupted") && Catch::Contains("--resume"));
 }
 
 }  // namespace
@@ -103,36 +107,36 @@ TEST_CASE("a worker's previous sample leaves no trace: the same sample twice giv
 
 TEST_CASE("picospice mc writes identical CSV bytes for --jobs 1 and --jobs 2", "[mc]") {
   const auto one = scratch("jobs1.csv"), two = scratch("jobs2.csv");
-  REQUIRE(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 5 --jobs 1 --temps 0,27 -o " + one.string()) == 0);
-  REQUIRE(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 5 --jobs 2 --temps 0,27 -o " + two.string()) == 0);
+  REQUIRE_SUCCEEDS(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 5 --jobs 1 --temps 0,27 -o " + one.string()));
+  REQUIRE_SUCCEEDS(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 5 --jobs 2 --temps 0,27 -o " + two.string()));
   const std::string a = read_text(one);
   CHECK(std::count(a.begin(), a.end(), '\n') == 302);
   CHECK(a == read_text(two));
   // Another seed gives other numbers.
-  REQUIRE(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 6 --jobs 2 --temps 0,27 -o " + two.string()) == 0);
+  REQUIRE_SUCCEEDS(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 6 --jobs 2 --temps 0,27 -o " + two.string()));
   CHECK(a != read_text(two));
 }
 
 TEST_CASE("an interrupted sweep resumes to exactly the uninterrupted file", "[mc]") {
   const auto full = scratch("full.csv"), part = scratch("part.csv");
   const std::string common = "mc " + kMirror + " --runs 1500 --seed 3 --jobs 2 ";
-  REQUIRE(run_picospice(common + "-o " + full.string()) == 0);
+  REQUIRE_SUCCEEDS(run_picospice(common + "-o " + full.string()));
 
   SECTION("through the interrupt path (--stop-after), plus a row cut short") {
-    CHECK(run_picospice(common + "-o " + part.string() + " --stop-after 611") != 0);
+    check_interrupted(run_picospice(common + "-o " + part.string() + " --stop-after 611"));
     const std::string partial = read_text(part);
     CHECK(std::count(partial.begin(), partial.end(), '\n') == 2 + 611);
     { std::ofstream cut(part, std::ios::binary | std::ios::trunc); cut << partial.substr(0, partial.size() - 9); }
-    REQUIRE(run_picospice(common + "-o " + part.string() + " --resume") == 0);
+    REQUIRE_SUCCEEDS(run_picospice(common + "-o " + part.string() + " --resume"));
     CHECK(read_text(part) == read_text(full));
     // Resuming a complete file changes nothing.
-    REQUIRE(run_picospice(common + "-o " + part.string() + " --resume") == 0);
+    REQUIRE_SUCCEEDS(run_picospice(common + "-o " + part.string() + " --resume"));
     CHECK(read_text(part) == read_text(full));
   }
   SECTION("after a real SIGTERM") {
     const std::string big_common = "mc " + kMirror + " --runs 20000 --seed 3 --jobs 2 ";
     const auto big_full = scratch("big_full.csv");
-    REQUIRE(run_picospice(big_common + "-o " + big_full.string()) == 0);
+    REQUIRE_SUCCEEDS(run_picospice(big_common + "-o " + big_full.string()));
     fs::remove(part);
     const pid_t child = fork();
     if (child == 0) {
@@ -156,13 +160,18 @@ TEST_CASE("an interrupted sweep resumes to exactly the uninterrupted file", "[mc
       CHECK(WEXITSTATUS(status) == 130);
       CHECK(read_text(part).size() < read_text(big_full).size());
     }
-    REQUIRE(run_picospice(big_common + "-o " + part.string() + " --resume") == 0);
+    REQUIRE_SUCCEEDS(run_picospice(big_common + "-o " + part.string() + " --resume"));
     CHECK(read_text(part) == read_text(big_full));
   }
   SECTION("a file from another study is refused") {
-    REQUIRE(run_picospice(common + "-o " + part.string() + " --stop-after 10") != 0);
-    CHECK(run_picospice("mc " + kMirror + " --runs 1500 --seed 4 -o " + part.string() + " --resume") == 1);
-    CHECK(run_picospice("mc " + kMirror + " --runs 1500 --seed 3 --avto 6n -o " + part.string() + " --resume") == 1);
+    check_interrupted(run_picospice(common + "-o " + part.string() + " --stop-after 10"));
+    const auto other_seed = run_picospice("mc " + kMirror + " --runs 1500 --seed 4 -o " + part.string() + " --resume");
+    CHECK_REFUSED_WITH(other_seed, "was written by a different study");
+    CHECK(other_seed.exit_status == 1);
+    const auto other_avto =
+        run_picospice("mc " + kMirror + " --runs 1500 --seed 3 --avto 6n -o " + part.string() + " --resume");
+    CHECK_REFUSED_WITH(other_avto, "was written by a different study");
+    CHECK(other_avto.exit_status == 1);
   }
 }
 
@@ -172,7 +181,7 @@ TEST_CASE("a failed measure is a row with its reason, and the sweep goes on", "[
     std::ofstream n(netlist);
     n << read_text(kMirror).substr(0, read_text(kMirror).rfind(".end")) << ".meas dc never when v(d)=5\n.end\n";
   }
-  REQUIRE(run_picospice("mc " + netlist.string() + " --runs 20 -o " + out.string()) == 0);
+  REQUIRE_SUCCEEDS(run_picospice("mc " + netlist.string() + " --runs 20 -o " + out.string()));
   const std::string text = read_text(out);
   CHECK(std::count(text.begin(), text.end(), '\n') == 22);
   CHECK(text.find("sample,seed,status,iout,never\n") != std::string::npos);
@@ -181,7 +190,7 @@ TEST_CASE("a failed measure is a row with its reason, and the sweep goes on", "[
 
 TEST_CASE("mc: --sample K with --write-netlist reproduces the sample as a plain netlist", "[mc]") {
   const auto written = scratch("sample7.cir");
-  REQUIRE(run_picospice("mc " + kSubcircuits + " --seed 9 --sample 7 --write-netlist " + written.string()) == 0);
+  REQUIRE_SUCCEEDS(run_picospice("mc " + kSubcircuits + " --seed 9 --sample 7 --write-netlist " + written.string()));
 
   MonteCarloSetup setup;
   setup.seed = 9;
@@ -211,14 +220,16 @@ TEST_CASE("mc: --sample K with --write-netlist reproduces the sample as a plain 
     CHECK(p.nominal == it->value);
   }
   // And it goes through export-ngspice.
-  CHECK(run_picospice("export-ngspice " + written.string() + " -o " + scratch("sample7.ng.cir").string()) == 0);
+  REQUIRE_SUCCEEDS(run_picospice("export-ngspice " + written.string() + " -o " + scratch("sample7.ng.cir").string()));
 }
 
 TEST_CASE("picospice mc rejects bad input with a message", "[mc]") {
-  CHECK(run_picospice("mc " + kMirror) != 0);                            // no --runs
-  CHECK(run_picospice("mc " + kMirror + " --runs 5 --set nosuch=1") != 0);
-  CHECK(run_picospice("mc " + kMirror + " --runs 5 --spec iout:1") != 0);
-  CHECK(run_picospice("mc " + kMirror + " --runs 5 --temps 27,warm") != 0);
-  CHECK(run_picospice("mc " + kMirror + " --runs 5 --write-netlist x.cir") != 0);
-  CHECK(run_picospice("mc /nonexistent.cir --runs 5") != 0);
+  CHECK_REFUSED_WITH(run_picospice("mc " + kMirror), "--runs N is required");
+  CHECK_REFUSED_WITH(run_picospice("mc " + kMirror + " --runs 5 --set nosuch=1"),
+                     "'nosuch' is not an independent source");
+  CHECK_REFUSED_WITH(run_picospice("mc " + kMirror + " --runs 5 --spec iout:1"), "expected NAME:LO:HI");
+  CHECK_REFUSED_WITH(run_picospice("mc " + kMirror + " --runs 5 --temps 27,warm"), "--temps warm: not a number");
+  CHECK_REFUSED_WITH(run_picospice("mc " + kMirror + " --runs 5 --write-netlist x.cir"),
+                     "--write-netlist needs --sample K");
+  CHECK_REFUSED_WITH(run_picospice("mc /nonexistent.cir --runs 5"), "File does not exist: /nonexistent.cir");
 }

@@ -1,5 +1,6 @@
 // `picospice agree`: borderline-dependent frames, Monte Carlo agreement under mismatch, and the
-// issue-6 acceptance on random networks (codesign/agreement*.hpp, borderline_dependence.hpp).
+// acceptance on random networks (docs/requirements.md, 'Co-design agreement';
+// codesign/agreement*.hpp, borderline_dependence.hpp).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -252,8 +253,9 @@ struct SeedAgreement {
   AgreementReport uncalibrated, calibrated;
 };
 
-// Issue 6's random networks: netlists/examples/random_network --seed S (1-2 layers of 4-16 units,
-// 50 frames), written to a temporary directory, run without and with calibration.
+// The acceptance's random networks (docs/requirements.md, 'Co-design agreement'):
+// netlists/examples/random_network --seed S (1-2 layers of 4-16 units, 50 frames), written to a
+// temporary directory, run without and with calibration.
 SeedAgreement agree_on_random_network(int seed, const CellCalibration& cal) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / fmt::format("picospice_agree_{}_{}", ::getpid(), seed);
@@ -285,7 +287,7 @@ void report_seed(int seed, const SeedAgreement& a) {
 }  // namespace
 
 TEST_CASE("acceptance: random networks agree on 99% of their determined frames with calibration", "[agree][slow]") {
-  // Issue 6 section 6, per network. Seed 11 was a known failure before frame blanking
+  // docs/requirements.md, 'Co-design agreement', per network. Seed 11 was a known failure before frame blanking
   // (frame_blanking.hpp): in frame 4 l1_u2's candidate steps from 0.39 to 1.01 inside its band
   // [0.30, 1.15], so it must hold 1, but a layer-0 cell switching high reached it through a
   // one-stage sinking path ~70 us before the two-stage sourcing path; the candidate dipped to 0

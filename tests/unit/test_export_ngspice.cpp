@@ -9,6 +9,7 @@
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/export_ngspice.hpp"
+#include "tests/skip_test.hpp"
 
 using namespace picospice;
 namespace fs = std::filesystem;
@@ -50,10 +51,8 @@ TEST_CASE("export refuses updown with a nested sweep, naming the line", "[export
 }
 
 TEST_CASE("exported mirror currents match picospice in ngspice", "[export]") {
-  if (std::system("ngspice -v > /dev/null 2>&1") != 0) {
-    WARN("ngspice is not installed: skipping the end-to-end export check");
-    return;
-  }
+  if (!picospice::testing::program_available("ngspice", "-v"))
+    SKIP_TEST("ngspice is not installed (Debian package ngspice)");
   const fs::path in = write_temp("picospice_export_e2e.cir", kMirror);
   const fs::path sp = fs::temp_directory_path() / "picospice_export_e2e.sp";
   const fs::path raw = fs::temp_directory_path() / "picospice_export_e2e.raw";

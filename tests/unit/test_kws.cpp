@@ -17,6 +17,7 @@
 #include "training/kws/resample.hpp"
 #include "training/kws/voices.hpp"
 #include "training/kws/wav.hpp"
+#include "tests/skip_test.hpp"
 
 using namespace picospice::kws;
 
@@ -204,10 +205,7 @@ TEST_CASE("Held-out voices: every (accent, variant) combination belongs to exact
 }
 
 TEST_CASE("kws dataset: reproducible for a seed, balanced, held-out voices, valid inputs", "[kws]") {
-  if (!espeak_available()) {
-    WARN("espeak-ng is not installed (Debian package espeak-ng): skipping the kws synthesis check");
-    return;
-  }
+  if (!espeak_available()) SKIP_TEST("espeak-ng is not installed (Debian package espeak-ng)");
   KwsDatasetOptions o;
   o.clips = 8;  // 4 train, 2 validation, 2 test: espeak-ng runs 8 times per build
   o.seed = 7;

@@ -1,7 +1,8 @@
-// Transient device noise (engine/noise/, issue 8 section 5). Statistical tests compare estimates
-// with theory; each tolerance is 4 standard deviations of the estimator (computed from the
-// process's correlation, noted at each test) plus the known bias of the discretization. The fast
-// versions run ~2e5 noise grid steps; the [slow] ones ten times more for tighter bounds.
+// Transient device noise (engine/noise/; docs/requirements.md, 'Statistical validation').
+// Statistical tests compare estimates with theory; each tolerance is 4 standard deviations of the
+// estimator (computed from the process's correlation, noted at each test) plus the known bias of
+// the discretization. The fast versions run ~2e5 noise grid steps; the [slow] ones ten times more
+// for tighter bounds.
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -98,7 +99,7 @@ C1 n 0 1p
 )", nt, extra, nt, tstop, tmax);
 }
 
-// RC with R = 1 G, C = 1 p, NT = RC/100 (issue 8 section 5).
+// RC with R = 1 G, C = 1 p, NT = RC/100 (docs/requirements.md, 'Statistical validation').
 void check_rc(double tstop_in_tau) {
   const double tau = 1e-3, nt = tau / 100, C = 1e-12, R = 1e9;
   const NoiseRun run = run_tran(rc_netlist(nt, tstop_in_tau * tau));

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "experiments/noise_experiment.hpp"
+#include "tests/run_command.hpp"
 
 using namespace picospice;
 using namespace picospice::cells;
@@ -308,24 +309,25 @@ TEST_CASE("noise-experiment command: interrupted runs resume to the same results
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "picospice_noise_exp_test";
   fs::remove_all(dir);
-  const std::string common = std::string(PICOSPICE_BINARY) +
-                             " noise-experiment --parts suppression --hold-seeds 3 --hold-time 2m --noisefmax 5k"
-                             " --no-plot";
+  const std::string common =
+      "noise-experiment --parts suppression --hold-seeds 3 --hold-time 2m --noisefmax 5k --no-plot";
   auto run = [&](const std::string& out, const std::string& extra) {
-    return std::system((common + " -o " + (dir / out).string() + " " + extra + " > /dev/null 2>&1").c_str());
+    return picospice::testing::run_picospice(common + " -o " + (dir / out).string() + " " + extra);
   };
-  const int interrupted = run("a", "-j 2 --stop-after 3");
-  CHECK(WEXITSTATUS(interrupted) == 130);
+  const auto interrupted = run("a", "-j 2 --stop-after 3");
+  INFO(interrupted.describe());
+  CHECK(interrupted.exited);
+  CHECK(interrupted.exit_status == 130);
   const std::string partial = read_text(dir / "a" / "tasks.jsonl");
   CHECK(std::count(partial.begin(), partial.end(), '\n') == 4);  // the header and three tasks
   CHECK(!fs::exists(dir / "a" / "summary.json"));
-  CHECK(WEXITSTATUS(run("a", "-j 2")) == 0);  // resumes
-  CHECK(WEXITSTATUS(run("b", "-j 1")) == 0);  // uninterrupted, one job
+  REQUIRE_SUCCEEDS(run("a", "-j 2"));  // resumes
+  REQUIRE_SUCCEEDS(run("b", "-j 1"));  // uninterrupted, one job
   const auto a = nlohmann::json::parse(read_text(dir / "a" / "summary.json"));
   const auto b = nlohmann::json::parse(read_text(dir / "b" / "summary.json"));
   CHECK(a["suppression"] == b["suppression"]);
   REQUIRE(a["suppression"].size() == 2u);
   // Other settings in the same directory are refused, not mixed in.
-  CHECK(WEXITSTATUS(run("a", "--seed 2")) != 0);
+  CHECK_REFUSED_WITH(run("a", "--seed 2"), "holds results of other settings");
   fs::remove_all(dir);
 }

@@ -13,6 +13,7 @@
 #include "engine/output/csv_writer.hpp"
 #include "engine/output/raw_reader.hpp"
 #include "engine/output/raw_writer.hpp"
+#include "tests/skip_test.hpp"
 
 namespace fs = std::filesystem;
 using namespace picospice;
@@ -97,7 +98,7 @@ void write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-bool ngspice_installed() { return std::system("ngspice --version > /dev/null 2>&1") == 0; }
+bool ngspice_installed() { return picospice::testing::program_available("ngspice", "--version"); }
 
 // Runs `ngspice -b` on a control script and returns what it printed.
 std::string run_ngspice_control(const fs::path& directory, const std::string& control) {
@@ -209,10 +210,7 @@ TEST_CASE("output: malformed and complex raw files give clear errors", "[output]
 }
 
 TEST_CASE("output: reads a raw file written by ngspice", "[output]") {
-  if (!ngspice_installed()) {
-    WARN("ngspice is not installed: skipping the check against ngspice's raw files");
-    return;
-  }
+  if (!ngspice_installed()) SKIP_TEST("ngspice is not installed (Debian package ngspice)");
   ScratchDirectory dir("ngspice-reads");
   // RC step: v(out) = 1 - exp(-t/RC), RC = 1 ms.
   write_text(dir.path / "rc.cir",
@@ -244,10 +242,7 @@ TEST_CASE("output: reads a raw file written by ngspice", "[output]") {
 }
 
 TEST_CASE("output: ngspice loads our raw files", "[output]") {
-  if (!ngspice_installed()) {
-    WARN("ngspice is not installed: skipping the check that ngspice loads our raw files");
-    return;
-  }
+  if (!ngspice_installed()) SKIP_TEST("ngspice is not installed (Debian package ngspice)");
   ScratchDirectory dir("ngspice-loads");
   Plot tran = transient_plot();
   for (auto format : {RawFormat::Binary, RawFormat::Ascii}) {

@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "base/counter_rng.hpp"
 #include "training/bptt.hpp"
 #include "training/model.hpp"
 #include "training/software_mismatch.hpp"
 #include "training/trainer.hpp"
+#include "tests/run_command.hpp"
 #include "tests/unit/pulse_task.hpp"
 
 using namespace picospice::training;
@@ -134,19 +134,11 @@ TEST_CASE("evaluate command: scores a network file on a dataset and checks its m
   {
     std::ofstream(dir / "net.json") << network::network_to_json(net).dump();
   }
-  const auto run = [&](const std::string& args) {
-    const fs::path out = dir / "out.txt";
-    const int status = std::system((std::string(PICOSPICE_BINARY) + " evaluate " + args + " > " + out.string() +
-                                    " 2>&1").c_str());
-    std::ifstream in(out);
-    std::stringstream text;
-    text << in.rdbuf();
-    return std::make_pair(WEXITSTATUS(status), text.str());
-  };
-  const auto [status, text] = run((dir / "net.json").string() + " --task " + (dir / "pulse").string() +
-                                  " --mismatch-check 10 --sigma 0.05");
-  INFO(text);
-  CHECK(status == 0);
+  const auto run = [&](const std::string& args) { return picospice::testing::run_picospice("evaluate " + args); };
+  const auto scored = run((dir / "net.json").string() + " --task " + (dir / "pulse").string() +
+                          " --mismatch-check 10 --sigma 0.05");
+  REQUIRE_SUCCEEDS(scored);
+  const std::string& text = scored.output;
   const SplitScore test = evaluate(net, d.test);
   CHECK_THAT(text, Catch::Contains(fmt::format("vote accuracy {:5.1f}%", 100 * test.vote_accuracy)));
   CHECK_THAT(text, Catch::Contains("test: decision kept in") && Catch::Contains("of 10 copies"));
@@ -159,8 +151,8 @@ TEST_CASE("evaluate command: scores a network file on a dataset and checks its m
   {
     std::ofstream(dir / "other.json") << network::network_to_json(other).dump();
   }
-  const auto [bad_status, bad_text] = run((dir / "other.json").string() + " --task " + (dir / "pulse").string());
-  CHECK(bad_status != 0);
-  CHECK_THAT(bad_text, Catch::Contains("2 inputs") && Catch::Contains("3"));
+  const auto refused = run((dir / "other.json").string() + " --task " + (dir / "pulse").string());
+  CHECK_REFUSED_WITH(refused, "2 inputs");
+  CHECK_THAT(refused.output, Catch::Contains("3"));
   fs::remove_all(dir);
 }

@@ -20,6 +20,7 @@
 #include "training/model.hpp"
 #include "training/trainer.hpp"
 #include "tests/unit/pulse_task.hpp"
+#include "tests/skip_test.hpp"
 
 using namespace picospice::training;
 namespace fs = std::filesystem;
@@ -122,10 +123,7 @@ TEST_CASE("malformed datasets are errors naming the file, line and fault", "[tra
 }
 
 TEST_CASE("the digits task reads sklearn's file into a fixed split", "[training]") {
-  if (find_digits_file().empty()) {
-    WARN("digits.csv.gz not found (install python3-sklearn): skipped");
-    return;
-  }
+  if (find_digits_file().empty()) SKIP_TEST("digits.csv.gz not found (Debian package python3-sklearn)");
   const Dataset d = load_digits();
   CHECK(d.inputs == 8);
   CHECK(d.classes == 10);

@@ -6,12 +6,13 @@
 // drawn speech level (RMS over that span, in dB relative to full scale), and placed in a 1 s clip
 // starting at a random onset between 50 and 350 ms (earlier if it would not fit; cut to 1 s if
 // longer). Why not anywhere in the second: the decision is a majority vote over all 101 frames
-// (issue 9), and frames before the word cannot know what will be said, so a recurrent network can
-// only win the vote for "yes" if it hears the word before mid-clip and holds its state afterwards.
-// Speech Commands recordings, the reference design's data, likewise hold the word near the start
-// or the middle of the second. Noise of the drawn color is added at the drawn
-// signal-to-noise ratio relative to the speech RMS. A silence clip holds only the noise, at the
-// level it would have had under a word (speech level - SNR), so its level says nothing of the class.
+// (docs/requirements.md, 'Training and the keyword-spotting dataset'), and frames before the word
+// cannot know what will be said, so a recurrent network can only win the vote for "yes" if it hears
+// the word before mid-clip and holds its state afterwards. Speech Commands recordings, the
+// reference design's data, likewise hold the word near the start or the middle of the second. Noise
+// of the drawn color is added at the drawn signal-to-noise ratio relative to the speech RMS. A
+// silence clip holds only the noise, at the level it would have had under a word (speech level -
+// SNR), so its level says nothing of the class.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 // The random choices of one synthesized clip, as addressed draws of the counter-based generator
-// (base/counter_rng.hpp, DESIGN.md section 2): draw i of a clip is a pure function of
-// (seed, stream of the clip, i). Clips can therefore be rendered in any order on any number of
-// threads and still come out identical for a seed.
+// (base/counter_rng.hpp; docs/design.md, 'Randomness is addressed, never streamed'): draw i of a
+// clip is a pure function of (seed, stream of the clip, i). Clips can therefore be rendered in any
+// order on any number of threads and still come out identical for a seed.
 #pragma once
 #include <cstdint>
 

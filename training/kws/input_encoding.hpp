@@ -7,8 +7,8 @@
 // a coefficient at its training mean becomes 0.5 units (0.5 nA at 1 nA per unit) and one at +2
 // standard deviations 1 unit; values below -2 standard deviations (about 2% of a Gaussian) clip to
 // zero. That keeps nearly all inputs within the 50 pA to 3 nA the cell and mirrors are accurate over
-// (DESIGN.md, "Operating range"). The values are rounded to 1e-4 units (0.1 pA at 1 nA per unit),
-// far below any current the circuit resolves, to keep the dataset CSVs compact.
+// (docs/design.md, 'Operating range'). The values are rounded to 1e-4 units (0.1 pA at 1 nA per
+// unit), far below any current the circuit resolves, to keep the dataset CSVs compact.
 //
 // The encoding is stored as JSON {"type": "zscore-offset-clip", "means": [...], "stds": [...],
 // "offset": 2, "scale": 0.25, "rounding": 1e-4} in the dataset's provenance ("encoding") and beside a

@@ -1,5 +1,6 @@
-// `picospice dataset kws`: a keyword-spotting dataset synthesized offline (issue 9), in the
-// picospice-dataset/1 format (training/dataset.hpp).
+// `picospice dataset kws`: a keyword-spotting dataset synthesized offline (docs/requirements.md,
+// 'Training and the keyword-spotting dataset'), in the picospice-dataset/1 format
+// (training/dataset.hpp).
 //
 // Binary task, class 1 "yes" against class 0 "other" (the other words and silence), exactly half of
 // each split's clips "yes" (even indices; odd ones "other"). Clips come from held-out voice groups

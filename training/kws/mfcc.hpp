@@ -1,9 +1,10 @@
 // Mel-frequency cepstral coefficients (MFCCs) of a clip, frame by frame.
 //
-// For the keyword-spotting features (issue 9) with the defaults below: 16 kHz audio, a 25 ms window
-// (400 samples) every 10 ms (160 samples), centred: frame t covers samples [160 t - 200, 160 t + 200)
-// of the clip, the clip extended at both ends by reflection (x[-1] = x[1], as numpy's and
-// torchaudio's "reflect" padding), so a 1 s clip gives 1 + 16000/160 = 101 frames. Per frame:
+// For the keyword-spotting features (docs/requirements.md, 'Training and the keyword-spotting
+// dataset') with the defaults below: 16 kHz audio, a 25 ms window (400 samples) every 10 ms (160
+// samples), centred: frame t covers samples [160 t - 200, 160 t + 200) of the clip, the clip
+// extended at both ends by reflection (x[-1] = x[1], as numpy's and torchaudio's "reflect"
+// padding), so a 1 s clip gives 1 + 16000/160 = 101 frames. Per frame:
 //   1. multiply by a periodic Hamming window w[n] = 0.54 - 0.46 cos(2 pi n / N), N = 400;
 //   2. zero-pad to 512 points and take the power spectrum |X_k|^2, k = 0..256 (FFTW3, r2c);
 //   3. 40 triangular mel filters (HTK mel scale, mel(f) = 2595 log10(1 + f/700)) with centres

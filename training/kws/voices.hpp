@@ -9,8 +9,8 @@
 // Variants: the default one, male m1-m7, female f1-f5 and the klatt, klatt2, klatt3 synthesizers.
 //
 // Held-out voices: the combinations are shuffled by the seed and dealt into test, validation and
-// train groups, so no combination of a split appears in another (the requirement is that
-// none in test appears in train).
+// train groups, so no combination of a split appears in another (docs/requirements.md asks only
+// that none in test appears in train).
 #pragma once
 #include <cstdint>
 #include <string>

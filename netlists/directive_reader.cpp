@@ -1,0 +1,342 @@
+// Directive lines of a netlist's top level, read into the Circuit (directive_reader.hpp).
+#include "netlists/directive_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "netlists/parser/expression.hpp"
+#include "netlists/parser/token_text.hpp"
+
+namespace picospice {
+namespace {
+
+// The letter of an instance: the first character of its last name component.
+char instance_letter(const std::string& name) {
+  const auto dot = name.rfind('.');
+  return dot == std::string::npos ? name[0] : name[dot + 1];
+}
+
+// The shortest text that reads back as exactly `v`.
+std::string fmt_number_exact(double v) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, result.ptr);
+}
+
+std::string fmt_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+// Tokens after the keyword, without parentheses and commas.
+std::vector<std::size_t> plain_tokens(const LogicalLine& line) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 1; i < line.tokens.size(); ++i)
+    if (!is_separator(line.tokens[i])) out.push_back(i);
+  return out;
+}
+
+// The transient-noise options (base/options.hpp, TransientNoiseOptions). False for any other
+// name. A flag without a value (`trannoise`) means 1.
+template <class Number, class Integer>
+bool read_noise_option(const std::string& n, bool has_value, Number& number, Integer& integer,
+                       const std::vector<Token>& tokens, std::size_t value_begin, const Token& name,
+                       TransientNoiseOptions& noise) {
+  auto flag = [&]() {
+    if (!has_value) return true;
+    const int v = integer(0);
+    if (v > 1) throw NetlistError(tokens[value_begin].location, "option '" + n + "' must be 0 or 1");
+    return v == 1;
+  };
+  if (n == "trannoise") noise.enabled = flag();
+  else if (n == "noiseflicker") noise.flicker = flag();
+  else if (n == "noisefmax") noise.fmax = number(0, false);
+  else if (n == "noisetstep") noise.tstep = number(0, false);
+  else if (n == "noisescale") noise.scale = number(0, true);
+  else if (n == "noiseseed") {
+    const double v = number(0, true);
+    if (v != std::floor(v) || v >= 18446744073709551616.0)
+      throw NetlistError(tokens[value_begin].location, "option 'noiseseed' must be a non-negative integer below 2^64");
+    noise.seed = static_cast<std::uint64_t>(v);
+  } else if (n == "noiseinterp") {
+    const std::string mode = has_value ? tokens[value_begin].text : "";
+    if (mode == "linear") noise.hold = false;
+    else if (mode == "hold") noise.hold = true;
+    else
+      throw NetlistError(has_value ? tokens[value_begin].location : name.location,
+                         "option 'noiseinterp' must be 'linear' or 'hold', found '" + mode + "'");
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+DirectiveReader::DirectiveReader(Circuit& circuit, const ElaborationScope& top,
+                                 const std::vector<ParamAssignment>& top_params,
+                                 const std::unordered_map<std::string, SourceLocation>& instances,
+                                 const WarningSink& warn)
+    : circuit_(circuit), top_(top), top_params_(top_params), instances_(instances), warn_(warn) {}
+
+void DirectiveReader::read_options(const LogicalLine& line) {
+  const auto& tokens = line.tokens;
+  SimOptions& o = circuit_.options;
+  std::size_t i = 1;
+  while (i < tokens.size()) {
+    const Token& name = tokens[i];
+    if (is_separator(name)) { ++i; continue; }
+    if (!name.is(TokenKind::Word))
+      throw NetlistError(name.location, "expected an option name, found '" + name.raw + "'");
+    const bool has_value = i + 1 < tokens.size() && tokens[i + 1].is(TokenKind::Equals);
+    std::size_t value_begin = i + 2, value_end = i + 1;
+    if (has_value) {
+      if (value_begin >= tokens.size())
+        throw NetlistError(tokens[i + 1].location, "expected a value after '" + name.text + "='");
+      value_end = glued_value_end(tokens, value_begin);
+    }
+    auto number = [&](double low, bool inclusive) {
+      if (!has_value) throw NetlistError(name.location, "option '" + name.text + "' needs a value");
+      ElementArg arg = argument_value(tokens, value_begin, value_end, top_);
+      if (!arg.is_number)
+        throw NetlistError(tokens[value_begin].location, "expected a number for option '" + name.text +
+                                                             "', found '" + tokens[value_begin].raw + "'");
+      if (inclusive ? arg.value < low : arg.value <= low)
+        throw NetlistError(tokens[value_begin].location, "option '" + name.text + "' must be " +
+                                                             (inclusive ? "at least " : "greater than ") +
+                                                             fmt_number(low));
+      return arg.value;
+    };
+    auto integer = [&](int low) {
+      const double v = number(low, true);
+      if (v != std::floor(v))
+        throw NetlistError(tokens[value_begin].location, "option '" + name.text + "' must be an integer");
+      return static_cast<int>(v);
+    };
+    const std::string& n = name.text;
+    if (n == "reltol") o.reltol = number(0, false);
+    else if (n == "abstol") o.abstol = number(0, false);
+    else if (n == "vntol") o.vntol = number(0, false);
+    else if (n == "chgtol") o.chgtol = number(0, false);
+    else if (n == "gmin") o.gmin = number(0, true);
+    else if (n == "trtol") o.trtol = number(0, false);
+    else if (n == "itl1") o.itl1 = integer(1);
+    else if (n == "itl4") o.itl4 = integer(1);
+    else if (n == "temp") o.temp = number(-physics::zero_celsius, false);
+    else if (n == "tnom") o.tnom = number(-physics::zero_celsius, false);
+    else if (n == "maxord") {
+      o.maxord = integer(1);
+      if (o.maxord > 2) throw NetlistError(tokens[value_begin].location, "option 'maxord' must be 1 or 2");
+    } else if (n == "method") {
+      const std::string method = has_value ? tokens[value_begin].text : "";
+      if (method == "trap" || method == "trapezoidal") o.method = IntegrationMethod::Trapezoidal;
+      else if (method == "gear") o.method = IntegrationMethod::Gear2;
+      else if (method == "euler" || method == "be") o.method = IntegrationMethod::BackwardEuler;
+      else
+        throw NetlistError(has_value ? tokens[value_begin].location : name.location,
+                           "unknown integration method '" + method + "' (expected trap, gear or euler)");
+    } else if (read_noise_option(n, has_value, number, integer, tokens, value_begin, name, o.noise)) {
+      // Also kept as text, so reports and exports can list what the netlist asked for.
+      circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
+    } else if (n == "nogmin" && !has_value) o.gmin_stepping = false;
+    else if (n == "nosrcstep" && !has_value) o.source_stepping = false;
+    else circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
+    i = has_value ? value_end : i + 1;
+  }
+}
+
+void DirectiveReader::read_temp(const LogicalLine& line) {
+  const auto words = plain_tokens(line);
+  if (words.size() != 1) throw NetlistError(line.location, "expected '.temp celsius'");
+  circuit_.options.temp = number_at(line.tokens, words[0], top_, "'.temp'");
+}
+
+void DirectiveReader::read_directive(const LogicalLine& line) {
+  const std::string& k = line.keyword();
+  if (k == ".options" || k == ".option" || k == ".opt" || k == ".temp") return;  // read first
+  if (k == ".op") circuit_.analyses.push_back(OpSpec{});
+  else if (k == ".dc") read_dc(line);
+  else if (k == ".tran") read_tran(line);
+  else if (k == ".ic") read_node_values(line, circuit_.initial_conditions);
+  else if (k == ".nodeset") read_node_values(line, circuit_.nodesets);
+  else if (k == ".save") read_save(line);
+  else if (k == ".measure" || k == ".meas") read_measure(line);
+  else throw NetlistError(line.location, "unknown directive '" + k + "'");
+}
+
+bool DirectiveReader::is_top_param(const std::string& name) const {
+  const auto& params = top_params_;
+  return std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.name == name; });
+}
+
+void DirectiveReader::read_dc(const LogicalLine& line) {
+  const auto& tokens = line.tokens;
+  const auto words = plain_tokens(line);
+  const char* usage = "expected '.dc source start stop step [source2 start2 stop2 step2] [updown]'";
+  DcSpec spec;
+  std::size_t w = 0;
+  while (w < words.size() && spec.sweeps.size() < 2 && !tokens[words[w]].is_word("updown")) {
+    DcSweep sweep;
+    const Token* name = &tokens[words[w]];
+    if (name->is_word("param") && w + 1 < words.size()) {
+      name = &tokens[words[++w]];
+      if (!is_top_param(name->text))
+        throw NetlistError(name->location, "'.dc' sweeps parameter '" + name->text +
+                                               "', but there is no top-level '.param " + name->text + "'");
+      sweep.kind = DcSweep::Kind::Param;
+    } else if (name->is_word("temp")) {
+      sweep.kind = DcSweep::Kind::Temperature;
+    } else if (instances_.count(name->text)) {
+      const char letter = instance_letter(name->text);
+      if (letter != 'v' && letter != 'i')
+        throw NetlistError(name->location, "'.dc' can sweep an independent source (V or I), temp or a "
+                                           ".param; '" + name->text + "' is none of these");
+      sweep.kind = DcSweep::Kind::Source;
+    } else if (is_top_param(name->text)) {
+      sweep.kind = DcSweep::Kind::Param;
+    } else {
+      throw NetlistError(name->location, "unknown source or parameter '" + name->text +
+                                             "' in '.dc' (expected a V or I source, temp or a .param)");
+    }
+    sweep.name = name->text;
+    if (w + 3 >= words.size()) throw NetlistError(w + 1 < words.size() ? tokens[words[w + 1]].location : line.location, usage);
+    sweep.start = number_at(tokens, words[w + 1], top_, "the '.dc' start");
+    sweep.stop = number_at(tokens, words[w + 2], top_, "the '.dc' stop");
+    sweep.step = number_at(tokens, words[w + 3], top_, "the '.dc' step");
+    const SourceLocation& step_at = tokens[words[w + 3]].location;
+    if (sweep.step == 0 || !std::isfinite(sweep.step))
+      throw NetlistError(step_at, "'.dc' step must not be zero");
+    if ((sweep.stop - sweep.start) * sweep.step < 0)
+      throw NetlistError(step_at, "'.dc' step " + fmt_number(sweep.step) + " has the wrong sign to go from " +
+                                      fmt_number(sweep.start) + " to " + fmt_number(sweep.stop));
+    spec.sweeps.push_back(sweep);
+    w += 4;
+  }
+  if (spec.sweeps.empty()) throw NetlistError(line.location, usage);
+  if (w < words.size() && tokens[words[w]].is_word("updown")) {
+    spec.round_trip = true;
+    ++w;
+  }
+  if (w < words.size())
+    throw NetlistError(tokens[words[w]].location, "unexpected '" + tokens[words[w]].raw + "' on '.dc' line");
+  circuit_.analyses.push_back(spec);
+}
+
+void DirectiveReader::read_tran(const LogicalLine& line) {
+  const auto& tokens = line.tokens;
+  auto words = plain_tokens(line);
+  TranSpec spec;
+  if (!words.empty() && tokens[words.back()].is_word("uic")) {
+    spec.uic = true;
+    words.pop_back();
+  }
+  if (words.size() < 2 || words.size() > 4)
+    throw NetlistError(line.location, "expected '.tran tstep tstop [tstart [tmax]] [uic]'");
+  spec.tstep = number_at(tokens, words[0], top_, "tstep");
+  spec.tstop = number_at(tokens, words[1], top_, "tstop");
+  if (words.size() > 2) spec.tstart = number_at(tokens, words[2], top_, "tstart");
+  if (words.size() > 3) spec.tmax = number_at(tokens, words[3], top_, "tmax");
+  if (!(spec.tstep > 0)) throw NetlistError(tokens[words[0]].location, "'.tran' tstep must be positive");
+  if (words.size() > 2 && !(spec.tstart >= 0))
+    throw NetlistError(tokens[words[2]].location, "'.tran' tstart must not be negative");
+  if (!(spec.tstop > spec.tstart))
+    throw NetlistError(tokens[words[1]].location, "'.tran' tstop must be greater than tstart (" +
+                                                      fmt_number(spec.tstart) + ")");
+  if (words.size() > 3 && !(spec.tmax >= 0))
+    throw NetlistError(tokens[words[3]].location, "'.tran' tmax must not be negative");
+  circuit_.analyses.push_back(spec);
+}
+
+// `v(node)=value ...` for .ic and .nodeset.
+void DirectiveReader::read_node_values(const LogicalLine& line, std::vector<NodeValue>& out) {
+  const auto& tokens = line.tokens;
+  const std::string usage = "expected 'v(node)=value' on '" + line.keyword() + "'";
+  std::size_t i = 1;
+  auto at = [&](std::size_t k) { return k < tokens.size() ? tokens[k].location : tokens.back().location; };
+  while (i < tokens.size()) {
+    if (!tokens[i].is_word("v") || i + 5 >= tokens.size() || !tokens[i + 1].is(TokenKind::LeftParen) ||
+        !tokens[i + 2].is(TokenKind::Word) || !tokens[i + 3].is(TokenKind::RightParen) ||
+        !tokens[i + 4].is(TokenKind::Equals))
+      throw NetlistError(at(i), usage);
+    const Token& node = tokens[i + 2];
+    const Index index = circuit_.find_node(node.text);
+    if (index < 0) throw NetlistError(node.location, "unknown node '" + node.text + "' in '" + line.keyword() + "'");
+    if (index == 0) throw NetlistError(node.location, "'" + line.keyword() + "' cannot set ground");
+    const std::size_t value_end = glued_value_end(tokens, i + 5);
+    ElementArg value = argument_value(tokens, i + 5, value_end, top_);
+    if (!value.is_number)
+      throw NetlistError(tokens[i + 5].location, "expected a number for v(" + node.text + ")");
+    out.push_back(NodeValue{index, value.value, node.location});
+    i = value_end;
+  }
+}
+
+// Tokens of .save and .measure: `v(a,b)` and `i(v1)` glued back into one word, `=` on its own.
+// An expression over parameters becomes its value (`val={vdd/2}` -> "0.9"); one that needs
+// simulation results stays `{...}` for the measure code.
+std::vector<std::string> DirectiveReader::output_words(const std::vector<Token>& tokens,
+                                                       std::size_t i) const {
+  std::vector<std::string> words;
+  while (i < tokens.size()) {
+    const Token& t = tokens[i];
+    if (t.is(TokenKind::Word) && i + 1 < tokens.size() && tokens[i + 1].is(TokenKind::LeftParen) &&
+        !tokens[i + 1].space_before) {
+      std::string word = t.text + "(";
+      std::size_t j = i + 2;
+      for (; j < tokens.size() && !tokens[j].is(TokenKind::RightParen); ++j) word += tokens[j].text;
+      if (j == tokens.size()) throw NetlistError(tokens[i + 1].location, "expected ')'");
+      words.push_back(word + ")");
+      i = j + 1;
+      continue;
+    }
+    if (t.is(TokenKind::Expression)) {
+      double value = 0;
+      const bool known = [&] {
+        try {
+          value = evaluate_expression(t.text, [&](std::string_view name, double& v) {
+            return find_param(top_, name, v);
+          });
+          return true;
+        } catch (const ExpressionError&) {
+          return false;
+        }
+      }();
+      words.push_back(known ? fmt_number_exact(value) : "{" + t.text + "}");
+    } else if (!t.is(TokenKind::Comma)) {
+      words.push_back(t.text);
+    }
+    ++i;
+  }
+  return words;
+}
+
+void DirectiveReader::read_save(const LogicalLine& line) {
+  for (auto& word : output_words(line.tokens, 1))
+    if (word != "all") circuit_.saves.push_back(word);
+}
+
+void DirectiveReader::read_measure(const LogicalLine& line) {
+  const auto& tokens = line.tokens;
+  if (tokens.size() < 3 || !tokens[1].is(TokenKind::Word) || !tokens[2].is(TokenKind::Word))
+    throw NetlistError(line.location, "expected '" + line.keyword() + " tran|dc name ...'");
+  const std::string& analysis = tokens[1].text;
+  if (analysis == "ac" || analysis == "noise" || analysis == "sp") {
+    if (warn_) warn_(line.location.str() + ": warning: ignoring '" + line.keyword() + " " + analysis +
+                     "' (picospice has no ." + analysis + " analysis)");
+    return;
+  }
+  if (analysis != "tran" && analysis != "dc")
+    throw NetlistError(tokens[1].location, "expected 'tran' or 'dc' after '" + line.keyword() + "', found '" +
+                                               tokens[1].raw + "'");
+  MeasureSpec spec;
+  spec.analysis = analysis;
+  spec.name = tokens[2].text;
+  spec.tokens = output_words(tokens, 3);
+  spec.location = line.location;
+  circuit_.measures.push_back(std::move(spec));
+}
+
+}  // namespace picospice

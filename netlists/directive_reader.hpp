@@ -1,0 +1,51 @@
+// The directive lines of a netlist's top level, read into the Circuit being elaborated
+// (netlists/elaborate.hpp lists the directives and picospice's additions to their syntax).
+//
+// Options and .temp are read before any element is built, because devices read them (tnom, temp)
+// while building their instances; the other directives after every element exists, because they
+// name sources, nodes and instances.
+#pragma once
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/circuit.hpp"
+#include "netlists/elaboration_scope.hpp"
+#include "netlists/parser/parser.hpp"
+
+namespace picospice {
+
+class DirectiveReader {
+ public:
+  // `top` is the netlist's top-level scope (directive values may use its parameters),
+  // `top_params` its `.param` lines, `instances` every instance name elaborated so far (filled
+  // by the elaborator before read_directive is called) with where it was defined.
+  DirectiveReader(Circuit& circuit, const ElaborationScope& top, const std::vector<ParamAssignment>& top_params,
+                  const std::unordered_map<std::string, SourceLocation>& instances, const WarningSink& warn);
+
+  // `.options` (`.option`, `.opt`) into circuit.options; unknown options are kept as text in
+  // circuit.extra_options.
+  void read_options(const LogicalLine& line);
+  // `.temp celsius`.
+  void read_temp(const LogicalLine& line);
+  // Any other directive: .op .dc .tran .ic .nodeset .save .measure. Options and .temp are skipped
+  // (read first, above).
+  void read_directive(const LogicalLine& line);
+
+ private:
+  bool is_top_param(const std::string& name) const;
+  void read_dc(const LogicalLine& line);
+  void read_tran(const LogicalLine& line);
+  void read_node_values(const LogicalLine& line, std::vector<NodeValue>& out);
+  std::vector<std::string> output_words(const std::vector<Token>& tokens, std::size_t i) const;
+  void read_save(const LogicalLine& line);
+  void read_measure(const LogicalLine& line);
+
+  Circuit& circuit_;
+  const ElaborationScope& top_;
+  const std::vector<ParamAssignment>& top_params_;
+  const std::unordered_map<std::string, SourceLocation>& instances_;
+  WarningSink warn_;
+};
+
+}  // namespace picospice

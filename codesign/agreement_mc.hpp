@@ -52,7 +52,7 @@ struct AgreementMcResult {
   int transistors = 0;
   int frames = 0;
   int software_decision = 0;
-  bool borderline_clip = false;  // the software's own vote is borderline (DESIGN.md)
+  bool borderline_clip = false;  // the software's own vote is borderline (docs/design.md, 'Borderline')
   double seconds = 0;
   std::size_t failed() const;
 };

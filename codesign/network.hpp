@@ -58,7 +58,7 @@ struct BmruLayer {  // docs/design.md, 'The recurrent cell'
   Vector b_p;
   bool skip = false;  // y += x (only when outputs == inputs)
   std::size_t units() const { return W_c.size(); }
-  // The upper switching point of a unit: above it the state goes high (DESIGN.md section 1).
+  // The upper switching point of a unit: above it the state goes high (docs/design.md, 'The recurrent cell').
   double beta2(std::size_t unit) const { return beta1[unit] + delta[unit]; }
 };
 

@@ -3,7 +3,7 @@
 // A device type is a DeviceGroup: it owns every instance of that type and evaluates them all in
 // one call (one virtual call per group per Newton iteration, a tight loop inside).
 //
-// Residual form (DESIGN.md section 2). For every unknown row i the circuit equation is
+// Residual form (docs/design.md, 'Residual form'). For every unknown row i the circuit equation is
 //     F_i(x) = f_i(x) + d/dt q_i(x) = 0
 // where f are resistive currents *leaving* a node (or the residual of a branch equation) and q are
 // charges (or fluxes). A device adds its contributions to f and q and the Newton matrix
@@ -244,7 +244,7 @@ class DeviceGroup {
   virtual void reset_state() {}
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
   virtual void set_transient_defaults(double tstep) {}
-  // Transient noise (engine/noise/, issue 8). Before each transient the engine calls
+  // Transient noise (engine/noise/transient_noise.hpp; docs/requirements.md, 'Transient noise'). Before each transient the engine calls
   // list_noise_sources once; a noisy group appends one spec per generator of each instance
   // (only when setup.device_noise, skipping instances with noise=0) and may keep setup.seed for
   // noise of its own (TRNOISE sources). The engine then asks noise_density(k, x) for the k-th spec

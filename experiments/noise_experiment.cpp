@@ -1,5 +1,5 @@
 // The noise-accumulation experiment (noise_experiment.hpp): benches as netlist text, run through
-// elaborate + run_analyses like `picospice run`, and the statistics of issue 8, section 6.
+// elaborate + run_analyses like `picospice run`, and the statistics of docs/requirements.md, 'The noise-accumulation experiment'.
 #include "experiments/noise_experiment.hpp"
 
 #include <fmt/format.h>

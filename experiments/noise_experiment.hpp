@@ -1,4 +1,4 @@
-// The noise-accumulation experiment of issue 8, section 6: does device noise accumulate through a
+// The noise-accumulation experiment (docs/requirements.md, 'The noise-accumulation experiment'): does device noise accumulate through a
 // recurrence? An analog recurrent loop against the schmitt9 cell, both built from the cell library
 // (netlists/cells/cells.lib) and simulated with transient device noise (`.options trannoise=1`).
 // `picospice noise-experiment` runs it; tests/unit/test_noise_experiment.cpp runs small versions.
@@ -41,7 +41,7 @@
 //      output noise  std of the next stage's input-diode current (probe copy), normalised to the
 //                    level separation out_high - out_low (DC loop, middle of the band).
 //    suppression = (input std / margin) / (output std / separation), per state, to be held
-//    against the reference design's "at least 20-fold" (DESIGN.md section 1).
+//    against the reference design's "at least 20-fold" (docs/design.md, 'Reference figures').
 //    Raw and input-attributable: the output's noise is partly the cell's own (in the high state
 //    the output transistor's shot noise, 2qI_gain into the next stage's diode, which no input
 //    noise causes), so each noisy hold run has a twin with the same seed whose input weight

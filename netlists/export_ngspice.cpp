@@ -133,7 +133,7 @@ class NgspiceExporter {
       for (const auto& note : substitute.header_notes)
         if (noted.insert(note).second) h += "* " + note + "\n";
     for (const auto& note : notes_) h += "* " + note + "\n";
-    if (options_.shunt) h += fmt::format("* --shunt: a {} ohm resistor from every node to ground (DESIGN.md 4).\n", number(options_.shunt_ohms));
+    if (options_.shunt) h += fmt::format("* --shunt: a {} ohm resistor from every node to ground (docs/design.md, 'Checking against ngspice').\n", number(options_.shunt_ohms));
     if (options_.reference_options) h += "* --reference-options: tight tolerances appended at the end.\n";
     return h;
   }
@@ -313,7 +313,7 @@ class NgspiceExporter {
 }  // namespace
 
 std::string ngspice_reference_options_line() {
-  // DESIGN.md section 4; gmin is picospice's own default (1e-18 S), so the junction leak ngspice
+  // docs/design.md, 'Checking against ngspice'; gmin is picospice's own default (1e-18 S), so the junction leak ngspice
   // adds across diodes is the one picospice adds, not a 1 pA/V one.
   return ".options reltol=1e-4 abstol=1e-17 chgtol=1e-21 gmin=1e-18";
 }

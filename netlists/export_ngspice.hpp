@@ -23,7 +23,7 @@ namespace picospice {
 
 struct NgspiceExportOptions {
   bool shunt = false;              // a 1e15-ohm resistor from every node (at every level) to ground
-  bool reference_options = false;  // append the tight reference options of DESIGN.md section 4
+  bool reference_options = false;  // append the tight reference options of docs/design.md, 'Checking against ngspice'
   double shunt_ohms = 1e15;
 };
 

@@ -1,4 +1,4 @@
-// `picospice noise-experiment`: the noise-accumulation experiment of issue 8, section 6
+// `picospice noise-experiment`: the noise-accumulation experiment (docs/requirements.md, 'The noise-accumulation experiment')
 // (experiments/noise_experiment.hpp): an analog recurrent loop against the schmitt9 cell with
 // transient device noise, the noise suppression per cell boundary, and the spurious-flip rate
 // against the noise scale.
@@ -311,7 +311,7 @@ CommandAction add_noise_experiment_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "noise-experiment",
-      "Does device noise accumulate through a recurrence? (issue 8, section 6; experiments/noise_experiment.hpp)\n"
+      "Does device noise accumulate through a recurrence? (docs/requirements.md, 'The noise-accumulation experiment'; experiments/noise_experiment.hpp)\n"
       "1. an analog leaky integrator (gain near 1, built from the library's mirrors) against the schmitt9 cell,\n"
       "   100 frames with transient device noise, std over seeds of the state's deviation from the noise-free run;\n"
       "2. noise suppression at a cell boundary, per stable state; 3. spurious flip rate against noisescale.\n"

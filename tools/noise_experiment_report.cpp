@@ -110,7 +110,7 @@ std::string suppression_report(const NoiseExperimentSettings& s, const cells::No
       t += "   * the output caused by the input noise is below 1e-6 of the cell's own output noise: not measurable,\n"
            "     the input noise does not reach this output; the ratio only says 'enormous', not how large\n";
   }
-  t += "   (reference design: at least 20-fold per cell boundary, DESIGN.md section 1)\n";
+  t += "   (reference design: at least 20-fold per cell boundary, docs/design.md, 'Reference figures')\n";
   return t;
 }
 

@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
 
@@ -76,6 +80,61 @@ bool read_noise_option(const std::string& n, bool has_value, Number& number, Int
 
 }  // namespace
 
+namespace {
+
+// The options picospice acts on, for the closest-name hint of an unknown one.
+const std::vector<std::string>& known_options() {
+  static const std::vector<std::string> names = {
+      "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl4", "temp", "tnom", "maxord", "method",
+      "nogmin", "nosrcstep", "nopseudotran", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
+  return names;
+}
+
+// ngspice options picospice accepts and does not need (its solver has no such knob).
+bool ngspice_option_without_effect(const std::string& name) {
+  static const std::set<std::string> names = {
+      "itl2", "itl3", "itl5", "itl6", "pivtol", "pivrel", "klu", "sparse", "savecurrents", "interp", "maxstep",
+      "rshunt", "cshunt", "gminsteps", "srcsteps", "noopiter", "xmu", "post", "acct", "noacct", "nopage", "numdgt",
+      "list", "node", "nomod", "opts", "warn", "keepopinfo", "norefvalue", "defad", "defas", "defl", "defw",
+      "bypass", "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
+  return names.count(name) != 0;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+void DirectiveReader::warn_about_option(const std::string& name, const Token& token) const {
+  if (!warn_ || name.rfind("mc_", 0) == 0) return;  // mc_<coefficient> overrides any device's coefficient
+  if (ngspice_option_without_effect(name)) {
+    warn_(token.location.str() + ": warning: '.options " + name + "' has no effect in picospice (ignored)");
+    return;
+  }
+  std::string closest;
+  std::size_t best = 3;  // suggest only near misses
+  for (const auto& known : known_options())
+    if (const std::size_t d = edit_distance(name, known); d < best) {
+      best = d;
+      closest = known;
+    }
+  warn_(token.location.str() + ": warning: unknown option '" + name + "' (ignored)" +
+        (closest.empty() ? std::string() : "; did you mean '" + closest + "'?"));
+}
+
 DirectiveReader::DirectiveReader(Circuit& circuit, const ElaborationScope& top,
                                  const std::vector<ParamAssignment>& top_params,
                                  const std::unordered_map<std::string, SourceLocation>& instances,
@@ -104,6 +163,8 @@ void DirectiveReader::read_options(const LogicalLine& line) {
       if (!arg.is_number)
         throw NetlistError(tokens[value_begin].location, "expected a number for option '" + name.text +
                                                              "', found '" + tokens[value_begin].raw + "'");
+      if (!std::isfinite(arg.value))
+        throw NetlistError(tokens[value_begin].location, "option '" + name.text + "' must be a finite number");
       if (inclusive ? arg.value < low : arg.value <= low)
         throw NetlistError(tokens[value_begin].location, "option '" + name.text + "' must be " +
                                                              (inclusive ? "at least " : "greater than ") +
@@ -114,10 +175,20 @@ void DirectiveReader::read_options(const LogicalLine& line) {
       const double v = number(low, true);
       if (v != std::floor(v))
         throw NetlistError(tokens[value_begin].location, "option '" + name.text + "' must be an integer");
+      // Iteration limits and switches: a million is already far beyond any useful value.
+      if (v > 1e6)
+        throw NetlistError(tokens[value_begin].location, "option '" + name.text + "' must be at most 1000000");
       return static_cast<int>(v);
     };
+    // Upper limits for options whose large values silently give wrong answers.
+    auto at_most = [&](double value, double high, const char* why) {
+      if (value > high)
+        throw NetlistError(tokens[value_begin].location,
+                           fmt::format("option '{}' must be at most {:g} ({})", name.text, high, why));
+      return value;
+    };
     const std::string& n = name.text;
-    if (n == "reltol") o.reltol = number(0, false);
+    if (n == "reltol") o.reltol = at_most(number(0, false), 0.1, "a relative tolerance above 10% is no accuracy at all");
     else if (n == "abstol") o.abstol = number(0, false);
     else if (n == "vntol") o.vntol = number(0, false);
     else if (n == "chgtol") o.chgtol = number(0, false);
@@ -125,8 +196,8 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     else if (n == "trtol") o.trtol = number(0, false);
     else if (n == "itl1") o.itl1 = integer(1);
     else if (n == "itl4") o.itl4 = integer(1);
-    else if (n == "temp") o.temp = number(-physics::zero_celsius, false);
-    else if (n == "tnom") o.tnom = number(-physics::zero_celsius, false);
+    else if (n == "temp") o.temp = at_most(number(-physics::zero_celsius, false), 1000, "degrees Celsius");
+    else if (n == "tnom") o.tnom = at_most(number(-physics::zero_celsius, false), 1000, "degrees Celsius");
     else if (n == "maxord") {
       o.maxord = integer(1);
       if (o.maxord > 2) throw NetlistError(tokens[value_begin].location, "option 'maxord' must be 1 or 2");
@@ -143,7 +214,11 @@ void DirectiveReader::read_options(const LogicalLine& line) {
       circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
     } else if (n == "nogmin" && !has_value) o.gmin_stepping = false;
     else if (n == "nosrcstep" && !has_value) o.source_stepping = false;
-    else circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
+    else if (n == "nopseudotran" && !has_value) o.pseudo_transient = false;
+    else {
+      warn_about_option(n, name);
+      circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";
+    }
     i = has_value ? value_end : i + 1;
   }
 }

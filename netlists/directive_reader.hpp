@@ -32,6 +32,8 @@ class DirectiveReader {
   // (read first, above).
   void read_directive(const LogicalLine& line);
 
+  void warn_about_option(const std::string& name, const Token& token) const;
+
  private:
   bool is_top_param(const std::string& name) const;
   void read_dc(const LogicalLine& line);

@@ -1,0 +1,100 @@
+// What `picospice run` checks and tells before and after simulating: unknown options, duplicate
+// measures, a netlist with nothing to run, CSV split over files, and measures on a nested .dc.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "engine/analyses/measure.hpp"
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
+#include "tests/run_command.hpp"
+
+namespace picospice {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string write_netlist(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / "picospice_run_checks";
+  fs::create_directories(dir);
+  const fs::path path = dir / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::string output_in(const std::string& name) {
+  return (fs::temp_directory_path() / "picospice_run_checks" / name).string();
+}
+
+}  // namespace
+
+TEST_CASE("run warns about an unknown option with the closest known one and its place", "[run]") {
+  const std::string netlist =
+      write_netlist("options.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.options reltoll=1e-4 klu\n.op\n.end\n");
+  const auto outcome = testing::run_picospice("run -q " + netlist + " -o " + output_in("options.raw"));
+  REQUIRE_SUCCEEDS(outcome);
+  CHECK_THAT(outcome.output, Catch::Contains("options.cir:4:10: warning: unknown option 'reltoll'") &&
+                                 Catch::Contains("did you mean 'reltol'?") &&
+                                 Catch::Contains("'.options klu' has no effect"));
+}
+
+TEST_CASE("run refuses option values that would give a wrong answer or undefined behaviour", "[run]") {
+  const std::string big = write_netlist("itl1.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.options itl1=1e10\n.op\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run -q " + big + " -o " + output_in("itl1.raw")),
+                     "itl1.cir:4:15: error: option 'itl1' must be at most 1000000");
+  const std::string loose = write_netlist("reltol.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.options reltol=10\n.op\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run -q " + loose + " -o " + output_in("reltol.raw")),
+                     "option 'reltol' must be at most 0.1");
+}
+
+TEST_CASE("run refuses two measures of one name before simulating", "[run]") {
+  const std::string netlist = write_netlist(
+      "duplicate.cir",
+      "x\nV1 a 0 PULSE(0 1 1m 1m 1m 1m 4m)\nR1 a 0 1k\n.tran 10u 5m\n"
+      ".measure tran t1 when v(a)=0.5\n.measure tran t1 when v(a)=0.7\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run -q " + netlist + " -o " + output_in("duplicate.raw")),
+                     "duplicate.cir:6:1: error: a second .measure named 't1' (the first is at");
+  CHECK_FALSE(fs::exists(output_in("duplicate.raw")));
+}
+
+TEST_CASE("run: no analysis outside .control is an error, not an empty success", "[run]") {
+  const std::string netlist =
+      write_netlist("nothing.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.control\nop\n.endc\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run -q " + netlist + " -o " + output_in("nothing.raw")),
+                     "nothing to simulate");
+}
+
+TEST_CASE("run: several analyses into CSV go to numbered files, and it says so", "[run]") {
+  const std::string netlist = write_netlist("two.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.op\n.dc v1 0 1 0.5\n.end\n");
+  const auto outcome = testing::run_picospice("run " + netlist + " -o " + output_in("two.csv"));
+  REQUIRE_SUCCEEDS(outcome);
+  CHECK_THAT(outcome.output, Catch::Contains("went to 2 files"));
+  CHECK(fs::exists(output_in("two.2.csv")));
+}
+
+TEST_CASE("measures on a nested .dc look within each inner sweep, not across the jump between them",
+          "[measure]") {
+  // v(out) = v(in)/2 + v(b) - 1 rises within every inner sweep; between inner sweeps it jumps down
+  // (from 3.5 at the end of V2 = 2 to 2.0 at the start of V2 = 3), which is not a crossing.
+  auto circuit = elaborate_text(
+      "nested\nV1 in 0 0\nV2 b 0 1\nV3 c 0 1\nR1 in x 1k\nR2 x 0 1k\nE1 x1 0 x 0 1\nE2 out x1 b c 1\n"
+      ".dc V1 0 5 0.5 V2 1 3 1\n"
+      ".measure dc tfall when v(out)=3 fall=1\n.measure dc t1 when v(out)=3 cross=1\n"
+      ".measure dc t2 when v(out)=3 cross=2\n.measure dc b2 find v(b) when v(out)=3 cross=2\n.end\n",
+      "nested.cir");
+  const auto plots = run_analyses(*circuit);
+  REQUIRE(plots.size() == 1);
+  CHECK(plots[0].find("v-sweep") != nullptr);
+  CHECK(plots[0].find("v2-sweep") != nullptr);  // the outer sweep's own name
+  CHECK(plots[0].segment_by == "v2-sweep");
+  const auto results = evaluate_measures(circuit->measures, plots);
+  REQUIRE(results.size() == 4);
+  CHECK_FALSE(results[0].ok);  // the only fall is the jump between inner sweeps
+  CHECK(results[1].value == Approx(4.0));  // V2 = 2: 4/2 + 2 - 1 = 3
+  CHECK(results[2].value == Approx(2.0));  // V2 = 3: 2/2 + 3 - 1 = 3
+  CHECK(results[3].value == Approx(3.0));
+}
+
+}  // namespace picospice

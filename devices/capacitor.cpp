@@ -21,7 +21,7 @@ void CapacitorGroup::add_instance(const ElementCard& card, CircuitBuilder& build
     else if (arg.key == "c" || arg.key == "capacitance") { c = arg.value; have = true; }
     else if (arg.key == "m") m = arg.value;
     else if (arg.key == "ic") ic = arg.value;
-    else card.fail(arg, "unexpected argument for capacitor " + card.name);
+    else card.fail_unexpected(arg, "capacitor", "a value or c=, m=, ic=");
   }
   if (!have) card.fail("capacitor " + card.name + " needs a value");
   if (!std::isfinite(c) || c < 0) card.fail("capacitor " + card.name + " must be finite and non-negative");

@@ -43,7 +43,7 @@ ControlledArgs parse_controlled(const ElementCard& card, bool wants_control_name
       card.fail(arg, "controlled source " + card.name +
                          ": POLY, VALUE and TABLE forms are not supported; use a linear gain");
     } else {
-      card.fail(arg, "unexpected argument for controlled source " + card.name);
+      card.fail_unexpected(arg, "controlled source", "its nodes or source and a gain");
     }
   }
   if (wants_control_name && out.control.empty())

@@ -29,6 +29,7 @@
 //     static const DeviceRegistration kRegistered{{'r', 2, false, {}, "resistor", make_group<ResistorGroup>}};
 #pragma once
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <memory>
@@ -70,6 +71,14 @@ struct ElementArg {
   double value = 0.0; // the number, or the value of key=value
   bool is_number = false;
   SourceLocation location;
+
+  // As written, for messages: "ac=1", "dc", "2.5".
+  std::string text() const {
+    char number[32];
+    std::snprintf(number, sizeof number, "%g", value);
+    if (!key.empty()) return key + "=" + number;
+    return is_number ? std::string(number) : word;
+  }
 };
 
 // What the elaborator hands a group to build one instance.
@@ -85,6 +94,10 @@ struct ElementCard {
   [[noreturn]] void fail(const std::string& message) const { throw NetlistError(location, message); }
   [[noreturn]] void fail(const ElementArg& arg, const std::string& message) const {
     throw NetlistError(arg.location.line ? arg.location : location, message);
+  }
+  // "unexpected argument 'ac=1' for resistor r2 (it takes: ...)".
+  [[noreturn]] void fail_unexpected(const ElementArg& arg, const std::string& kind, const std::string& accepted) const {
+    fail(arg, "unexpected argument '" + arg.text() + "' for " + kind + " " + name + " (it takes " + accepted + ")");
   }
 };
 

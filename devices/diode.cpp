@@ -124,7 +124,7 @@ void DiodeGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) 
       noisy = arg.value != 0;
     }
     else if (!arg.is_number && arg.key.empty() && arg.word == "off") off = true;
-    else card.fail(arg, "unexpected argument for diode " + card.name);
+    else card.fail_unexpected(arg, "diode", "an area or area=, m=, off, ic=, temp=, dtemp=, noise=");
   }
   if (!(area > 0)) card.fail("diode " + card.name + ": area must be positive");
   if (!(multiplier > 0)) card.fail("diode " + card.name + ": m must be positive");

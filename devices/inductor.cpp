@@ -24,7 +24,7 @@ void InductorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
     else if (arg.key == "l" || arg.key == "inductance") { l = arg.value; have = true; }
     else if (arg.key == "m") m = arg.value;
     else if (arg.key == "ic") ic = arg.value;
-    else card.fail(arg, "unexpected argument for inductor " + card.name);
+    else card.fail_unexpected(arg, "inductor", "a value or l=, m=, ic=");
   }
   if (!have) card.fail("inductor " + card.name + " needs a value");
   if (!std::isfinite(l) || l < 0) card.fail("inductor " + card.name + " must be finite and non-negative");

@@ -23,7 +23,7 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
     else if (arg.key == "noise") {
       if (arg.value != 0 && arg.value != 1) card.fail(arg, "noise= of resistor " + card.name + " must be 0 or 1");
     } else if (arg.key == "tc1" || arg.key == "tc2") {}
-    else card.fail(arg, "unexpected argument for resistor " + card.name);
+    else card.fail_unexpected(arg, "resistor", "a value or r=, m=, noise=; resistor models and ac= are not supported yet");
   }
   double m = 1;
   for (const auto& arg : card.args) if (arg.key == "m") m = arg.value;

@@ -74,6 +74,8 @@ struct Circuit {
   std::vector<MeasureSpec> measures;
   std::vector<NodeValue> initial_conditions, nodesets;
   std::vector<std::string> saves;  // output names from .save; empty means everything
+  // Read but not run (`.control` blocks, unsupported analyses), for the "nothing to simulate" error.
+  std::vector<std::pair<SourceLocation, std::string>> skipped;
   // `.options` names picospice does not know (yet): kept for later stages, warned about once.
   std::map<std::string, std::string> extra_options;
   // Rebuild the same netlist with some `.param` values overridden (for `.dc` parameter sweeps).

@@ -31,6 +31,7 @@ class Elaborator final : public CircuitBuilder {
   std::unique_ptr<Circuit> run() {
     circuit_->title = netlist_->title;
     circuit_->source_file = netlist_->file;
+    circuit_->skipped = netlist_->skipped;
     ElaborationScope top;
     top.body = &netlist_->top;
     evaluate_top_params(top);

@@ -147,9 +147,13 @@ int run(const RunOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
   auto circuit = elaborate_file(o.netlist);
-  if (circuit->analyses.empty())
-    throw std::runtime_error(o.netlist + ": nothing to simulate: no .op, .dc or .tran outside a .control block "
-                                         "(the warnings above name what was skipped)");
+  if (circuit->analyses.empty()) {
+    if (!circuit->skipped.empty())
+      throw NetlistError(circuit->skipped.front().first,
+                         "nothing to simulate: picospice runs .op, .dc and .tran given as dot-commands, and "
+                         "this netlist's analyses are in " + circuit->skipped.front().second);
+    throw NetlistError(SourceLocation{o.netlist, 0, 0}, "nothing to simulate: the netlist has no .op, .dc or .tran");
+  }
   // Everything that can be checked is checked before the first analysis runs: the .measure lines
   // (MeasureSink parses them) and the .save names.
   std::optional<MeasureSink> measures;

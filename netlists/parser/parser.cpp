@@ -194,10 +194,13 @@ class Parser {
     if (keyword == ".control") {
       warn(line.location, "skipping '.control' ... '.endc' block (picospice runs the analyses "
                           "given as dot-commands)");
+      netlist_.skipped.emplace_back(line.location, "a '.control' block");
       return;
     }
     if (is_ignored_directive(keyword)) {
       warn(line.location, "ignoring '" + keyword + "' (not supported by picospice)");
+      if (keyword == ".ac" || keyword == ".noise" || keyword == ".four")
+        netlist_.skipped.emplace_back(line.location, "'" + keyword + "' (not supported yet)");
       return;
     }
     if (!open_.empty() && is_top_level_directive(keyword))

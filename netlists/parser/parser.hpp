@@ -73,6 +73,8 @@ struct Netlist {
   std::string file;
   Body top;
   std::vector<std::string> globals;  // `.global` node names, unprefixed in every subcircuit
+  // What was read but is not run: `.control` blocks and unsupported analyses, with where they are.
+  std::vector<std::pair<SourceLocation, std::string>> skipped;
 };
 
 // Receives one formatted warning line ("file:line:col: warning: ...").

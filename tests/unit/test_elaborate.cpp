@@ -510,7 +510,7 @@ TEST_CASE("parser: netlist errors name the line and column", "[parser]") {
   check_error("t\n.subckt s a\n.tran 1n 1u\n.ends\n", 3, 1, "not allowed inside '.subckt s'");
   check_error("t\n.param x = 1 +\n", 2, 15, "expected a value");
   check_error("t\n.param = 1\n", 2, 8, "expected 'name=value'");
-  check_error("t\nR1 a 0 1k extra\n", 2, 11, "unexpected argument for resistor r1");
+  check_error("t\nR1 a 0 1k extra\n", 2, 11, "unexpected argument 'extra' for resistor r1");
   const NetlistError e = elaboration_error("t\n.param a=1\n", {{"b", 2}});
   CHECK_THAT(e.what(), Contains("no top-level '.param b'"));
 }

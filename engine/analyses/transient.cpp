@@ -93,6 +93,74 @@ std::vector<double> uic_initial_state(System& system, std::vector<double>& x, do
   return q0;
 }
 
+// The transient's starting point into x (which arrives holding the .nodeset guesses): the
+// operating point with the sources at their t = 0 transient values (holding .ic nodes), or with
+// uic the given state. Returns the charges the integration starts from.
+std::vector<double> initial_state(System& system, const TranSpec& spec, double tmax, std::vector<double>& x,
+                                  OperatingPointReport& report) {
+  const Circuit& circuit = system.circuit();
+  if (spec.uic) return uic_initial_state(system, x, tmax);
+  OperatingPointSettings op;
+  op.context = "transient initial operating point";
+  // SPICE's rule: the initial point has every source at its transient value at t = 0
+  // (`V1 1 0 DC 5 PULSE(0 1 ...)` starts from 0 V, not 5 V).
+  op.transient = true;
+  if (!circuit.initial_conditions.empty()) op.forced = &circuit.initial_conditions;
+  report = solve_operating_point(system, x, op);
+  EvalPoint charges_at;
+  charges_at.want_reactive = true;
+  charges_at.transient = true;
+  charges_at.limit = false;
+  system.evaluate(x.data(), charges_at);
+  return system.q();
+}
+
+// Where the next step must end: the next corner, or the next noise grid time before it. A grid
+// time within `resolution` of the corner is the corner.
+struct LandingTarget {
+  double time = 0;
+  bool is_corner = true;  // a breakpoint: the integration order restarts there
+  bool is_grid = false;   // a noise grid time: the noise samples advance there
+};
+
+LandingTarget next_landing_target(double corner, const TransientNoise& noise, std::int64_t grid_index,
+                                  double resolution) {
+  LandingTarget target;
+  target.time = corner;
+  if (!noise.active()) return target;
+  const double grid_time = noise.grid_time(grid_index + 1);
+  if (grid_time < corner - resolution) {
+    target.time = grid_time;
+    target.is_corner = false;
+    target.is_grid = true;
+  } else if (grid_time <= corner + resolution) {
+    target.is_grid = true;
+  }
+  return target;
+}
+
+// A transient that cannot advance fails instead of spinning: too many rejections in a row, or
+// too many steps in a row forced through at the step floor hmin.
+struct StallGuard {
+  static constexpr int max_consecutive_rejections = 400;
+  static constexpr int max_consecutive_floor_steps = 1000;
+  int consecutive_rejections = 0, consecutive_floor_steps = 0;
+
+  void check(const char* why, double t, double h, double hmin) const {
+    if (consecutive_rejections <= max_consecutive_rejections && consecutive_floor_steps <= max_consecutive_floor_steps)
+      return;
+    throw SimulationError(fmt::format(
+        "transient: cannot advance at t = {:.9g} s (step {:.3g} s, floor {:.3g} s): {} "
+        "({} rejected steps in a row, {} steps in a row at the floor)",
+        t, h, hmin, why, consecutive_rejections, consecutive_floor_steps));
+  }
+};
+
+// For tests (TransientStatistics::record_noise): every noise sample in drawing order.
+void record_noise_samples(const TransientNoise& noise, bool high, TransientStatistics& stats) {
+  for (std::size_t s = 0; s < noise.size(); ++s) stats.noise_samples.push_back(high ? noise.sample_high(s) : noise.sample_low(s));
+}
+
 }  // namespace
 
 Plot run_transient(System& system, const TranSpec& spec, const std::function<void(double)>& progress,
@@ -102,6 +170,9 @@ Plot run_transient(System& system, const TranSpec& spec, const std::function<voi
   return recorder.take_last();
 }
 
+// Long on purpose: one step loop whose state (t, h, order, the landing target, the predictor's
+// last points, the stall counters) every branch reads and updates; the parts that need none of
+// it are the functions above.
 void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const std::function<void(double)>& progress,
                    TransientStatistics* statistics) {
   Circuit& circuit = system.circuit();
@@ -115,29 +186,13 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   // Device noise (engine/noise/transient_noise.hpp): the step never exceeds the noise grid step NT
   // and lands on every grid time k*NT without restarting the integration order.
   TransientNoise noise(circuit);
-  const bool noisy = noise.active();
-  const double grid_step = noise.grid_step();
-  if (noisy) tmax = std::min(tmax, grid_step);
+  if (noise.active()) tmax = std::min(tmax, noise.grid_step());
   const double hmin = 1e-11 * tmax;
 
-  // Initial condition: the operating point (holding .ic nodes), or with uic the given state:
-  // .ic values, devices' own IC= (uic_initial_state).
   std::vector<double> x(n + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
   OperatingPointReport initial_op;
-  std::vector<double> initial_charges;
-  if (spec.uic) {
-    initial_charges = uic_initial_state(system, x, tmax);
-  } else {
-    OperatingPointSettings op;
-    op.context = "transient initial operating point";
-    // SPICE's rule: the initial point has every source at its transient value at t = 0
-    // (`V1 1 0 DC 5 PULSE(0 1 ...)` starts from 0 V, not 5 V).
-    op.transient = true;
-    if (!circuit.initial_conditions.empty()) op.forced = &circuit.initial_conditions;
-    const OperatingPointReport report = solve_operating_point(system, x, op);
-    initial_op = report;
-  }
+  const std::vector<double> initial_charges = initial_state(system, spec, tmax, x, initial_op);
 
   const auto columns = select_outputs(circuit);
   Plot layout = make_plot(circuit, "Transient Analysis", "tran", "time", "time", columns);
@@ -146,13 +201,8 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   sink.begin_plot(layout);
   if (spec.tstart <= 0) sink.add_point(row(0.0, x));
 
-  EvalPoint charges_at;
-  charges_at.want_reactive = true;
-  charges_at.transient = true;
-  charges_at.limit = false;
-  system.evaluate(x.data(), charges_at);
   Integrator integrator(opt.method, opt.maxord, n + 1);
-  integrator.start(0.0, spec.uic ? initial_charges : system.q());
+  integrator.start(0.0, initial_charges);
   TransientStatistics stats;
   stats.op_newton_iterations = initial_op.newton_iterations;
   stats.op_gmin_stepping = initial_op.used_gmin_stepping;
@@ -160,18 +210,15 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   stats.op_pseudo_transient = initial_op.used_pseudo_transient;
   // The first noise samples use the densities at the initial point; from here on the injection
   // group adds the noise currents to every evaluation.
-  if (noisy) noise.advance(0, x.data());
+  if (noise.active()) noise.advance(0, x.data());
   NoiseInjectionScope injection(circuit, noise);
   std::int64_t grid_index = 0;
   const double resolution = spec.tstop * 1e-12;  // as collect_breakpoints merges corners
   const bool record_noise = statistics && statistics->record_noise;
-  auto record = [&] {
-    if (!record_noise) return;
-    for (std::size_t s = 0; s < noise.size(); ++s) stats.noise_samples.push_back(noise.sample_high(s));
-  };
-  if (record_noise)
-    for (std::size_t s = 0; s < noise.size(); ++s) stats.noise_samples.push_back(noise.sample_low(s));
-  record();
+  if (record_noise) {
+    record_noise_samples(noise, false, stats);
+    record_noise_samples(noise, true, stats);
+  }
 
   Breakpoints breakpoints(circuit, spec);
   double t = 0.0;
@@ -185,20 +232,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   // the distance, the stretch restored the identical rejected step, and the loop never ended
   // (frequent with device noise, whose grid puts a landing target every NT).
   bool after_rejection = false;
-  // A transient that cannot advance fails instead of spinning: too many rejections in a row, or
-  // too many steps in a row forced through at the step floor hmin.
-  constexpr int max_consecutive_rejections = 400;
-  constexpr int max_consecutive_floor_steps = 1000;
-  int consecutive_rejections = 0, consecutive_floor_steps = 0;
-  auto check_stuck = [&](const char* why) {
-    if (consecutive_rejections <= max_consecutive_rejections &&
-        consecutive_floor_steps <= max_consecutive_floor_steps)
-      return;
-    throw SimulationError(fmt::format(
-        "transient: cannot advance at t = {:.9g} s (step {:.3g} s, floor {:.3g} s): {} "
-        "({} rejected steps in a row, {} steps in a row at the floor)",
-        t, h, hmin, why, consecutive_rejections, consecutive_floor_steps));
-  };
+  StallGuard stall;
 
   NewtonProblem problem;
   problem.max_iterations = opt.itl4;
@@ -206,21 +240,8 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   problem.point.transient = true;
 
   while (t < spec.tstop * (1 - 1e-13) && !breakpoints.done()) {
-    const double bp = breakpoints.current();
-    // The next place the step must land: the next corner, or the next noise grid time before it.
-    // A grid time within `resolution` of the corner is the corner.
-    double target = bp;
-    bool target_is_corner = true, target_is_grid = false;
-    if (noisy) {
-      const double grid_time = noise.grid_time(grid_index + 1);
-      if (grid_time < bp - resolution) {
-        target = grid_time;
-        target_is_corner = false;
-        target_is_grid = true;
-      } else if (grid_time <= bp + resolution) {
-        target_is_grid = true;
-      }
-    }
+    const LandingTarget landing_target = next_landing_target(breakpoints.current(), noise, grid_index, resolution);
+    const double target = landing_target.time;
     h = std::min(h, tmax);
     bool landing = false;
     const double stretch = after_rejection ? 1.0 : 1.5;
@@ -243,7 +264,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
     stats.newton_iterations += outcome.iterations;
     if (!outcome.converged) {
       ++stats.rejected_newton;
-      ++consecutive_rejections;
+      ++stall.consecutive_rejections;
       after_rejection = true;
       h /= 8.0;
       order = 1;
@@ -252,24 +273,24 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
             "transient: time step too small at t = {:.6g} s (step {:.3g} s): Newton {} at {}",
             t, h * 8.0, outcome.singular ? "hit a singular matrix" : "did not converge",
             system.describe(outcome.worst)));
-      check_stuck("Newton keeps failing");
+      stall.check("Newton keeps failing", t, h, hmin);
       continue;
     }
     q_new = system.q();
     const double ratio = integrator.truncation_ratio(q_new, opt);
     if (ratio < 0.9 && h > hmin) {
       ++stats.rejected_truncation;
-      ++consecutive_rejections;
+      ++stall.consecutive_rejections;
       after_rejection = true;
       h = std::max(h * std::max(0.9 * ratio, 0.1), hmin * 0.999);
       order = 1;
-      check_stuck("the truncation error test keeps rejecting");
+      stall.check("the truncation error test keeps rejecting", t, h, hmin);
       continue;
     }
-    consecutive_rejections = 0;
+    stall.consecutive_rejections = 0;
     after_rejection = false;
-    consecutive_floor_steps = ratio < 0.9 ? consecutive_floor_steps + 1 : 0;  // forced through at hmin
-    check_stuck("the truncation error needs steps below the floor");
+    stall.consecutive_floor_steps = ratio < 0.9 ? stall.consecutive_floor_steps + 1 : 0;  // forced through at hmin
+    stall.check("the truncation error needs steps below the floor", t, h, hmin);
 
     // Accept.
     integrator.accept(t_new, q_new);
@@ -281,12 +302,12 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
     if (t >= spec.tstart * (1 - 1e-12)) sink.add_point(row(t, x));
 
     const double grown = h * std::min(2.0, std::isfinite(ratio) ? 0.9 * ratio : 2.0);
-    if (landing && target_is_grid) {
+    if (landing && landing_target.is_grid) {
       noise.advance(++grid_index, x.data());
       ++stats.noise_grid_points;
-      record();
+      if (record_noise) record_noise_samples(noise, true, stats);
     }
-    if (landing && !target_is_corner) {
+    if (landing && !landing_target.is_corner) {
       // A noise grid time: the solution is smooth across it except for a kink in the injected
       // current, so the integration order and history continue.
       order = integrator.max_order();

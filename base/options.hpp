@@ -33,12 +33,20 @@ struct SimOptions {
   IntegrationMethod method = IntegrationMethod::Trapezoidal;
   int maxord = 2;           // 1 forces backward Euler
   int itl1 = 200;           // Newton iterations per DC operating point attempt
-  int itl4 = 30;            // Newton iterations per transient time point
+  int itl4 = 10;            // Newton iterations per transient time point (ngspice's default;
+                            // a harder point fails fast and is retried with a shorter step)
   double temp = 27.0;       // C: circuit temperature
   double tnom = 27.0;       // C: default model reference temperature
   bool gmin_stepping = true;
   bool source_stepping = true;
   bool pseudo_transient = true;  // the operating point's last resort (engine/analyses/operating_point)
+  // Device bypass (`.options bypass=0` turns it off): a nonlinear device whose terminal voltages
+  // moved by less than bypass_fraction * UT since it was last evaluated reuses that evaluation,
+  // linearized (i + g dv, q + C dv). The remainder is second order, below bypass_fraction^2 / 2
+  // of the device's current in weak inversion (where I ~ exp(v / (n UT))): with 1e-3 a millionth,
+  // a thousandth of reltol.
+  bool bypass = true;
+  double bypass_fraction = 1e-3;
   double max_gmin = 1e-2;   // S: first value of the gmin homotopy (it ends at 0)
   TransientNoiseOptions noise;  // transient device noise (engine/noise/)
 };

@@ -143,6 +143,9 @@ struct EvalRequest {
   bool limit = true;              // apply junction voltage limiting against the stored state
   bool cold_start = false;        // first iteration without a previous solution: use safe voltages
   double gmin = 1e-18;            // S, minimum conductance to keep across nonlinear junctions
+  // Device bypass (SimOptions::bypass): devices may reuse their last evaluation, linearized, when
+  // no terminal voltage moved by more than this fraction of the thermal voltage; 0 turns it off.
+  double bypass_fraction = 0.0;
 
   double* f = nullptr;            // resistive residual per row
   double* f_abs = nullptr;        // sum of |each contribution| per row: the scale of KCL tolerance
@@ -150,6 +153,8 @@ struct EvalRequest {
   double* jac = nullptr;          // Newton matrix values, by slot
 
   int limited = 0;                // devices increment when they limited a voltage this iteration
+  long bypassed = 0;              // devices that can bypass count each instance bypassed ...
+  long evaluated = 0;             // ... and each instance evaluated in full
 
   // Convenience for the common two-terminal current i(v) leaving `a`, entering `b`.
   void add_current(Index a, Index b, double i) {

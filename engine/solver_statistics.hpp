@@ -10,6 +10,8 @@ namespace picospice {
 struct SolverStatistics {
   long evaluations = 0;        // device loads (every Newton iteration, plus charge evaluations)
   double evaluate_seconds = 0;
+  long bypassed_instances = 0;   // device instances that reused their last evaluation (bypass)
+  long evaluated_instances = 0;  // device instances evaluated in full (of those that can bypass)
   long refactors = 0;          // numeric refactorizations with the previous pivot order
   long full_factors = 0;       // full factorizations (first, or after the pivots degraded)
   long reused_factors = 0;     // the matrix had not changed: the factorization was kept
@@ -23,6 +25,8 @@ struct SolverStatistics {
   void add(const SolverStatistics& o) {
     evaluations += o.evaluations;
     evaluate_seconds += o.evaluate_seconds;
+    bypassed_instances += o.bypassed_instances;
+    evaluated_instances += o.evaluated_instances;
     refactors += o.refactors;
     full_factors += o.full_factors;
     reused_factors += o.reused_factors;

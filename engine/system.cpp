@@ -47,12 +47,16 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   request.limit = point.limit;
   request.cold_start = point.cold_start;
   request.gmin = gmin_;
+  const SimOptions& options = circuit_.options;
+  request.bypass_fraction = options.bypass && !point.cold_start ? options.bypass_fraction : 0.0;
   request.f = f_.data();
   request.f_abs = f_abs_.data();
   request.q = q_.data();
   request.jac = jac_.data();
   for (auto& group : circuit_.groups) group->evaluate(request);
   ++stats_.evaluations;
+  stats_.bypassed_instances += request.bypassed;
+  stats_.evaluated_instances += request.evaluated;
   stats_.evaluate_seconds += seconds_since(start);
   return request.limited;
 }

@@ -86,7 +86,7 @@ namespace {
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
       "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl4", "temp", "tnom", "maxord", "method",
-      "nogmin", "nosrcstep", "nopseudotran", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "nogmin", "nosrcstep", "nopseudotran", "bypass", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
 }
@@ -97,7 +97,7 @@ bool ngspice_option_without_effect(const std::string& name) {
       "itl2", "itl3", "itl5", "itl6", "pivtol", "pivrel", "klu", "sparse", "savecurrents", "interp", "maxstep",
       "rshunt", "cshunt", "gminsteps", "srcsteps", "noopiter", "xmu", "post", "acct", "noacct", "nopage", "numdgt",
       "list", "node", "nomod", "opts", "warn", "keepopinfo", "norefvalue", "defad", "defas", "defl", "defw",
-      "bypass", "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
+      "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
   return names.count(name) != 0;
 }
 
@@ -215,6 +215,11 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     } else if (n == "nogmin" && !has_value) o.gmin_stepping = false;
     else if (n == "nosrcstep" && !has_value) o.source_stepping = false;
     else if (n == "nopseudotran" && !has_value) o.pseudo_transient = false;
+    else if (n == "bypass") {
+      const int v = has_value ? integer(0) : 1;
+      if (v > 1) throw NetlistError(tokens[value_begin].location, "option 'bypass' must be 0 or 1");
+      o.bypass = v == 1;
+    }
     else {
       warn_about_option(n, name);
       circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";

@@ -26,6 +26,7 @@ struct RunOptions {
   std::string format;  // empty: from the output file's extension
   bool quiet = false;
   bool stats = false;
+  bool no_bypass = false;
 };
 
 // One device type's table: the instance name, then each column right-aligned; numbers in %g
@@ -82,6 +83,10 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
     const long factorizations = v.refactors + v.full_factors;
     fmt::print("    device evaluations {} ({:.3f} s, {}, {:.3g} ms each)\n", v.evaluations, v.evaluate_seconds,
                share(v.evaluate_seconds, s.seconds), v.evaluations ? 1e3 * v.evaluate_seconds / v.evaluations : 0.0);
+    if (v.bypassed_instances + v.evaluated_instances > 0)
+      fmt::print("    bypass: {} of {} transistor evaluations reused ({})\n", v.bypassed_instances,
+                 v.bypassed_instances + v.evaluated_instances,
+                 share(static_cast<double>(v.bypassed_instances), static_cast<double>(v.bypassed_instances + v.evaluated_instances)));
     fmt::print("    LU factorizations {} ({} refactor, {} full; {} unchanged matrices reused) ({:.3f} s, {}); "
                "solves {} ({:.3f} s, {})\n",
                factorizations, v.refactors, v.full_factors, v.reused_factors, v.factor_seconds,
@@ -147,6 +152,7 @@ int run(const RunOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
   auto circuit = elaborate_file(o.netlist);
+  if (o.no_bypass) circuit->options.bypass = false;
   if (circuit->analyses.empty()) {
     if (!circuit->skipped.empty())
       throw NetlistError(circuit->skipped.front().first,
@@ -239,6 +245,9 @@ CommandAction add_run_command(CLI::App& app) {
                   "raw (binary), ascii (raw) or csv; default: from the output's extension (.csv, .txt ascii, else raw)")
       ->check(CLI::IsMember({"raw", "ascii", "csv"}));
   cmd->add_flag("-q,--quiet", options->quiet, "print only measures and errors");
+  cmd->add_flag("--no-bypass", options->no_bypass,
+                "evaluate every device at every Newton iteration (as `.options bypass=0`): to check that device "
+                "bypass changes no result, or to measure what it saves");
   cmd->add_flag("--stats", options->stats,
                 "after the run, print per analysis: Newton iterations, accepted and rejected steps, homotopy used, "
                 "device evaluations, LU factorizations and solves with their share of the time, and the LU fill-in");

@@ -46,6 +46,9 @@ struct SimOptions {
   // of the device's current in weak inversion (where I ~ exp(v / (n UT))): with 1e-3 a millionth,
   // a thousandth of reltol.
   bool bypass = true;
+  // Threads for the device evaluation of large circuits (0: all cores). Monte Carlo workers set 1:
+  // they already run one sample per core. Results do not depend on it (engine/system.cpp).
+  int threads = 0;
   double bypass_fraction = 1e-3;
   double max_gmin = 1e-2;   // S: first value of the gmin homotopy (it ends at 0)
   TransientNoiseOptions noise;  // transient device noise (engine/noise/)

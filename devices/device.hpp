@@ -242,6 +242,12 @@ class DeviceGroup {
   virtual void bind_slots(SlotBinder& binder) = 0;
   virtual void set_temperature(double kelvin) {}
   virtual void evaluate(EvalRequest& request) = 0;
+  // Large groups may be evaluated in chunks of instances on several threads. A group that says
+  // can_split() loads instances [begin, end) in evaluate_range, touching per-instance state of
+  // those instances only; each chunk writes to its own f, q and Jacobian arrays, which the engine
+  // adds up in chunk order (so results do not depend on the number of threads).
+  virtual bool can_split() const { return false; }
+  virtual void evaluate_range(EvalRequest& request, std::size_t begin, std::size_t end) { evaluate(request); }
 
   virtual void list_dc_connections(std::vector<DcConnection>& out) const = 0;
   // True when f and q are linear in x (and do not limit): a circuit made only of such groups

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/thread_team.hpp"
 #include "engine/circuit.hpp"
 #include "engine/klu_solver.hpp"
 #include "engine/solver_statistics.hpp"
@@ -63,12 +64,28 @@ class System {
   SolverStatistics statistics() const;
 
  private:
+  // A device group large enough to evaluate in chunks, and each chunk's private arrays (chunk 0
+  // loads into the System's own). The chunk count follows from the group's size alone, so the
+  // sums, and the results, are the same for any number of threads.
+  struct SplitGroup {
+    DeviceGroup* group = nullptr;
+    std::vector<std::size_t> bounds;  // chunk c is instances [bounds[c], bounds[c+1])
+  };
+  struct ChunkArrays {
+    std::vector<double> f, f_abs, q, jac;
+  };
+  void evaluate_split(const SplitGroup& split, EvalRequest& request);
+  void plan_chunks();
+
   Circuit& circuit_;
   std::unique_ptr<SparsityPattern> pattern_;
   std::unique_ptr<KluSolver> klu_;
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
   bool linear_ = true;
+  std::vector<SplitGroup> split_;
+  std::vector<ChunkArrays> chunk_arrays_;
+  std::unique_ptr<ThreadTeam> team_;
   SolverStatistics stats_;
 };
 

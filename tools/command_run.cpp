@@ -27,6 +27,7 @@ struct RunOptions {
   bool quiet = false;
   bool stats = false;
   bool no_bypass = false;
+  int threads = -1;  // -1: as the netlist says (default all cores)
 };
 
 // One device type's table: the instance name, then each column right-aligned; numbers in %g
@@ -153,6 +154,7 @@ int run(const RunOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   auto circuit = elaborate_file(o.netlist);
   if (o.no_bypass) circuit->options.bypass = false;
+  if (o.threads >= 0) circuit->options.threads = o.threads;
   if (circuit->analyses.empty()) {
     if (!circuit->skipped.empty())
       throw NetlistError(circuit->skipped.front().first,
@@ -248,6 +250,10 @@ CommandAction add_run_command(CLI::App& app) {
   cmd->add_flag("--no-bypass", options->no_bypass,
                 "evaluate every device at every Newton iteration (as `.options bypass=0`): to check that device "
                 "bypass changes no result, or to measure what it saves");
+  cmd->add_option("--threads", options->threads,
+                  "threads for device evaluation of large circuits (more than 4000 transistors of a kind; 0: all "
+                  "cores, the default; as `.options threads=N`); results are identical for any count")
+      ->check(CLI::Range(0, 256));
   cmd->add_flag("--stats", options->stats,
                 "after the run, print per analysis: Newton iterations, accepted and rejected steps, homotopy used, "
                 "device evaluations, LU factorizations and solves with their share of the time, and the LU fill-in");

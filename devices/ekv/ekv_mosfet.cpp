@@ -193,8 +193,8 @@ const ekv::EkvEvaluation& EkvMosfetGroup::evaluation_for(std::size_t i, EvalRequ
   return cache.evaluation;
 }
 
-void EkvMosfetGroup::evaluate(EvalRequest& r) {
-  for (std::size_t i = 0; i < names_.size(); ++i) {
+void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
     ekv::EkvTerminalVoltages v;

@@ -37,7 +37,9 @@ class EkvMosfetGroup final : public DeviceGroup {
   void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
   void bind_slots(SlotBinder& binder) override;
   void set_temperature(double kelvin) override;
-  void evaluate(EvalRequest& request) override;
+  void evaluate(EvalRequest& request) override { evaluate_range(request, 0, size()); }
+  bool can_split() const override { return true; }
+  void evaluate_range(EvalRequest& request, std::size_t begin, std::size_t end) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override;
   // "dvto" (V) or "dkp" (relative); false for an unknown instance or parameter.
   bool set_instance_param(std::string_view instance, std::string_view param, double value) override;

@@ -46,6 +46,12 @@ struct SimOptions {
   // of the device's current in weak inversion (where I ~ exp(v / (n UT))): with 1e-3 a millionth,
   // a thousandth of reltol.
   bool bypass = true;
+  // Factorization reuse (off with bypass): a Newton matrix whose every entry is within this
+  // fraction of the last factored one's keeps that factorization. The iteration is then a chord
+  // step, which converges linearly instead of quadratically but to the same solution: convergence
+  // is still judged on the residual at the evaluated point (engine/newton.cpp), and an iteration
+  // that does not at least halve its update refactors exactly.
+  double factor_reuse = 0.5;
   // Threads for the device evaluation of large circuits (0: all cores). Monte Carlo workers set 1:
   // they already run one sample per core. Results do not depend on it (engine/system.cpp).
   int threads = 0;

@@ -15,6 +15,7 @@ struct SolverStatistics {
   long refactors = 0;          // numeric refactorizations with the previous pivot order
   long full_factors = 0;       // full factorizations (first, or after the pivots degraded)
   long reused_factors = 0;     // the matrix had not changed: the factorization was kept
+  long near_reused_factors = 0;  // the matrix had changed little: kept too (a chord step)
   double factor_seconds = 0;
   long solves = 0;
   double solve_seconds = 0;
@@ -30,6 +31,7 @@ struct SolverStatistics {
     refactors += o.refactors;
     full_factors += o.full_factors;
     reused_factors += o.reused_factors;
+    near_reused_factors += o.near_reused_factors;
     factor_seconds += o.factor_seconds;
     solves += o.solves;
     solve_seconds += o.solve_seconds;

@@ -137,9 +137,9 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   return request.limited;
 }
 
-bool System::factor() {
+bool System::factor(double reuse_tolerance) {
   const auto start = std::chrono::steady_clock::now();
-  const bool ok = klu_->factor(jac_.data());
+  const bool ok = klu_->factor(jac_.data(), reuse_tolerance);
   stats_.factor_seconds += seconds_since(start);
   return ok;
 }
@@ -157,6 +157,7 @@ SolverStatistics System::statistics() const {
   s.refactors = klu_->refactor_count();
   s.full_factors = klu_->full_factor_count();
   s.reused_factors = klu_->reused_count();
+  s.near_reused_factors = klu_->near_reused_count();
   s.matrix_nonzeros = static_cast<long>(pattern_->nnz());
   s.lu_nonzeros = klu_->lu_nonzeros();
   s.refactor_flops = klu_->factor_flops();

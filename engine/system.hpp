@@ -48,7 +48,9 @@ class System {
   // Add g to every diagonal entry of J (gmin-stepping homotopy, .ic forcing).
   void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
 
-  bool factor();
+  bool factor(double reuse_tolerance = 0.0);
+  // How many factor() calls kept a factorization for a nearly unchanged matrix (a chord step).
+  long near_reused_factorizations() const { return klu_->near_reused_count(); }
   // Forgets the numeric factorization: the next factor() starts from scratch, as in a new System
   // (which it otherwise reuses: pivots of the last full factorization, or the factors themselves
   // when the matrix is unchanged). A run is then independent of what this System solved before.

@@ -86,7 +86,7 @@ namespace {
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
       "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl4", "temp", "tnom", "maxord", "method",
-      "nogmin", "nosrcstep", "nopseudotran", "bypass", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "nogmin", "nosrcstep", "nopseudotran", "bypass", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
 }
@@ -194,6 +194,7 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     else if (n == "chgtol") o.chgtol = number(0, false);
     else if (n == "gmin") o.gmin = number(0, true);
     else if (n == "trtol") o.trtol = number(0, false);
+    else if (n == "factor_reuse") o.factor_reuse = at_most(number(0, true), 0.9, "a chord step needs a close matrix");
     else if (n == "itl1") o.itl1 = integer(1);
     else if (n == "itl4") o.itl4 = integer(1);
     else if (n == "temp") o.temp = at_most(number(-physics::zero_celsius, false), 1000, "degrees Celsius");

@@ -88,9 +88,9 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
       fmt::print("    bypass: {} of {} transistor evaluations reused ({})\n", v.bypassed_instances,
                  v.bypassed_instances + v.evaluated_instances,
                  share(static_cast<double>(v.bypassed_instances), static_cast<double>(v.bypassed_instances + v.evaluated_instances)));
-    fmt::print("    LU factorizations {} ({} refactor, {} full; {} unchanged matrices reused) ({:.3f} s, {}); "
-               "solves {} ({:.3f} s, {})\n",
-               factorizations, v.refactors, v.full_factors, v.reused_factors, v.factor_seconds,
+    fmt::print("    LU factorizations {} ({} refactor, {} full; kept for {} unchanged and {} nearly unchanged matrices) "
+               "({:.3f} s, {}); solves {} ({:.3f} s, {})\n",
+               factorizations, v.refactors, v.full_factors, v.reused_factors, v.near_reused_factors, v.factor_seconds,
                share(v.factor_seconds, s.seconds), v.solves, v.solve_seconds, share(v.solve_seconds, s.seconds));
     fmt::print("    matrix {} unknowns, {} nonzeros; L+U {} nonzeros (fill {:.2f}x), {:.3g} flop per factorization\n",
                circuit.size(), v.matrix_nonzeros, v.lu_nonzeros,

@@ -238,6 +238,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   problem.max_iterations = opt.itl4;
   problem.point.want_reactive = true;
   problem.point.transient = true;
+  problem.allow_chord = true;
 
   while (t < spec.tstop * (1 - 1e-13) && !breakpoints.done()) {
     const LandingTarget landing_target = next_landing_target(breakpoints.current(), noise, grid_index, resolution);

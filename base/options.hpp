@@ -52,6 +52,9 @@ struct SimOptions {
   // is still judged on the residual at the evaluated point (engine/newton.cpp), and an iteration
   // that does not at least halve its update refactors exactly.
   double factor_reuse = 0.5;
+  // ... only for circuits whose factorization costs at least this many flops (~10 us): below, a
+  // chord step's extra Newton iterations (each a device evaluation) cost more than it saves.
+  double factor_reuse_min_flops = 1e4;
   // Threads for the device evaluation of large circuits (0: all cores). Monte Carlo workers set 1:
   // they already run one sample per core. Results do not depend on it (engine/system.cpp).
   int threads = 0;

@@ -16,7 +16,8 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
   EvalPoint point = problem.point;
   // Chord steps (SimOptions::factor_reuse): allowed while each one at least halves the update;
   // after one that does not, the next matrix is factored exactly.
-  const double reuse_tolerance = problem.allow_chord && opt.bypass && !system.is_linear() ? opt.factor_reuse : 0.0;
+  const double reuse_tolerance =
+      problem.allow_chord && opt.bypass && !system.is_linear() && system.factorization_is_costly() ? opt.factor_reuse : 0.0;
   bool factor_exactly = false;
   double last_worst_ratio = 0;
 

@@ -144,6 +144,12 @@ bool System::factor(double reuse_tolerance) {
   return ok;
 }
 
+bool System::factorization_is_costly() {
+  if (costly_factorization_ < 0 && klu_->full_factor_count() > 0)
+    costly_factorization_ = klu_->factor_flops() >= circuit_.options.factor_reuse_min_flops ? 1 : 0;
+  return costly_factorization_ == 1;
+}
+
 void System::solve(std::vector<double>& rhs) {
   const auto start = std::chrono::steady_clock::now();
   klu_->solve(rhs.data() + 1);

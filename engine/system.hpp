@@ -51,6 +51,8 @@ class System {
   bool factor(double reuse_tolerance = 0.0);
   // How many factor() calls kept a factorization for a nearly unchanged matrix (a chord step).
   long near_reused_factorizations() const { return klu_->near_reused_count(); }
+  // True once a factorization has cost at least SimOptions::factor_reuse_min_flops.
+  bool factorization_is_costly();
   // Forgets the numeric factorization: the next factor() starts from scratch, as in a new System
   // (which it otherwise reuses: pivots of the last full factorization, or the factors themselves
   // when the matrix is unchanged). A run is then independent of what this System solved before.
@@ -85,6 +87,7 @@ class System {
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
   bool linear_ = true;
+  int costly_factorization_ = -1;  // unknown until the first factorization
   std::vector<SplitGroup> split_;
   std::vector<ChunkArrays> chunk_arrays_;
   std::unique_ptr<ThreadTeam> team_;

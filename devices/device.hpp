@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "base/errors.hpp"
+#include "base/expression_program.hpp"
 #include "base/options.hpp"
 #include "devices/noise/noise_source.hpp"
 
@@ -71,11 +72,16 @@ struct ElementArg {
   double value = 0.0; // the number, or the value of key=value
   bool is_number = false;
   SourceLocation location;
+  // For the keys a device kind declares as expressions (DeviceKind::expression_keys): the compiled
+  // expression, whose variables are node voltages, branch currents, time and temperature. Set
+  // also when it is constant (then is_number and value hold its value too).
+  std::shared_ptr<const ExpressionProgram> program;
 
   // As written, for messages: "ac=1", "dc", "2.5".
   std::string text() const {
     char number[32];
     std::snprintf(number, sizeof number, "%g", value);
+    if (program) return (key.empty() ? "" : key + "=") + "{" + program->text + "}";
     if (!key.empty()) return key + "=" + number;
     return is_number ? std::string(number) : word;
   }
@@ -143,6 +149,10 @@ struct EvalRequest {
   bool limit = true;              // apply junction voltage limiting against the stored state
   bool cold_start = false;        // first iteration without a previous solution: use safe voltages
   double gmin = 1e-18;            // S, minimum conductance to keep across nonlinear junctions
+  // A small-signal (AC) analysis wants the linearization: devices with a separate AC value load
+  // it instead of the DC one (a resistor's ac=). The Jacobian of an evaluation at the operating
+  // point is the linearization of every other device, behavioral sources included.
+  bool small_signal = false;
 
   double* f = nullptr;            // resistive residual per row
   double* f_abs = nullptr;        // sum of |each contribution| per row: the scale of KCL tolerance
@@ -255,6 +265,22 @@ class DeviceGroup {
   virtual void apply_initial_conditions(const double* x, double* q) const {}
   // Forget limiting history (before a new operating point solve).
   virtual void reset_state() {}
+  // Discrete states (a switch's on/off, with hysteresis: devices/switch.hpp). Newton iterates
+  // with the state a device's control value selects against the state at the last accepted point;
+  // a state that changed between two evaluations marks the iteration limited, so Newton does not
+  // stop on a flip.
+  //  - restore_initial_state: before each analysis, the states go back to the netlist's (ON/OFF),
+  //    so analyses stay isolated.
+  //  - accept_state: a point was accepted (a transient step, a .dc sweep point, the transient's
+  //    initial operating point): the states take their values at x. True when a state changed.
+  //  - state_change_fraction: the fraction of the step from the accepted point x_old to x_new at
+  //    which the first state change happens, by linear interpolation of the control values
+  //    (+infinity when none); the transient shortens a step that jumps far past it.
+  virtual void restore_initial_state() {}
+  virtual bool accept_state(const double* x) { return false; }
+  virtual double state_change_fraction(const double* x_old, const double* x_new) const {
+    return std::numeric_limits<double>::infinity();
+  }
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
   virtual void set_transient_defaults(double tstep) {}
   // Transient noise (engine/noise/transient_noise.hpp; docs/requirements.md, 'Transient noise'). Before each transient the engine calls
@@ -275,6 +301,9 @@ class DeviceGroup {
   // that stands in for it (keyed by model name). Throws NetlistError when the circuit cannot be
   // represented so (e.g. one model name with different values in different instances).
   virtual void list_ngspice_subcircuits(double kelvin, std::map<std::string, NgspiceSubcircuit>& out) const {}
+  // What went wrong in the group's latest evaluations that a failure message should name (a
+  // behavioral expression evaluated outside a function's domain), or empty.
+  virtual std::string describe_faults() const { return {}; }
 };
 
 }  // namespace picospice

@@ -23,7 +23,9 @@ void run_operating_point(Circuit& circuit, PlotSink& sink, AnalysisStatistics* s
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
   OperatingPointSettings settings;
   if (!circuit.initial_conditions.empty()) settings.forced = &circuit.initial_conditions;
+  system.restore_initial_states();
   const OperatingPointReport report = solve_operating_point(system, x, settings);
+  system.accept_states(x.data());
   if (statistics) {
     statistics->newton_iterations += report.newton_iterations;
     statistics->gmin_stepping = report.used_gmin_stepping;

@@ -22,6 +22,7 @@ std::vector<Plot> ReusedSystemRunner::run() {
       for (const auto& ns : circuit_.nodesets) x[ns.node] = ns.value;
       OperatingPointSettings settings;
       if (!circuit_.initial_conditions.empty()) settings.forced = &circuit_.initial_conditions;
+      system().restore_initial_states();  // switches start from their ON/OFF, as in every analysis
       solve_operating_point(system(), x, settings);
       const auto columns = select_outputs(circuit_);
       Plot plot = make_plot(circuit_, "Operating Point", "op", "", "", columns);

@@ -8,7 +8,11 @@
 // where f are resistive currents *leaving* a node (or the residual of a branch equation) and q are
 // charges (or fluxes). A device adds its contributions to f and q and the Newton matrix
 //     J = df/dx + a0 * dq/dx        (a0 = EvalRequest::reactive_scale, 0 at DC)
-// into pre-bound slots of the frozen sparsity pattern.
+// into pre-bound slots of the frozen sparsity pattern. J must be linear in a0 (each entry
+// G + a0*C): the small-signal analysis (.ac) splits it into G and C by evaluating at
+// two values of a0 (engine/small_signal.hpp), so a device's AC model is its own Jacobian and needs
+// no code of its own. Independent sources add their AC excitation through
+// load_small_signal_excitation.
 //
 // Unknown index 0 is ground: x[0] == 0 always, rows f[0], q[0] are a write-only dummy, and every
 // matrix entry in ground's row or column binds to a dummy slot. Devices therefore stamp without
@@ -29,6 +33,7 @@
 //     static const DeviceRegistration kRegistered{{'r', 2, false, {}, "resistor", make_group<ResistorGroup>}};
 #pragma once
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -184,6 +189,14 @@ struct PairSlots {
   void add(double* jac, double g) const { jac[aa] += g; jac[ab] -= g; jac[ba] -= g; jac[bb] += g; }
 };
 
+// Which small-signal excitation to load (DeviceGroup::load_small_signal_excitation).
+struct SmallSignalExcitation {
+  // Empty: every independent source with its own `AC mag [phase]` (.ac). Otherwise only this
+  // instance (hierarchical, lower case), with unit magnitude and zero phase, whatever its AC
+  // value: 1 V across a voltage source, 1 A through a current source (for a transfer function).
+  std::string only_instance;
+};
+
 // How an instance connects nodes at DC, for the floating-node and source-loop checks.
 struct DcConnection {
   enum class Kind { Conducts, DefinesVoltage };
@@ -294,6 +307,14 @@ class DeviceGroup {
   }
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
   virtual void set_transient_defaults(double tstep) {}
+  // Small-signal analyses: add the excitation `which` asks for to the right-hand side b of
+  // (G + jwC) x = b, indexed by unknown (rhs[0], ground, is ignored). b is minus the change of f
+  // per unit of the source's value: a voltage source adds (mag e^(j phase)) to its branch row, a
+  // current source from n+ to n- subtracts its phasor at n+ and adds it at n-. Returns whether
+  // it loaded anything (for an only_instance request: whether the instance is one of this group's).
+  virtual bool load_small_signal_excitation(const SmallSignalExcitation& which, std::complex<double>* rhs) const {
+    return false;
+  }
   // Transient noise (engine/noise/transient_noise.hpp; docs/requirements.md, 'Transient noise'). Before each transient the engine calls
   // list_noise_sources once; a noisy group appends one spec per generator of each instance
   // (only when setup.device_noise, skipping instances with noise=0) and may keep setup.seed for

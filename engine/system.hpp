@@ -59,6 +59,8 @@ class System {
   void forget_factorization() { klu_->forget_factorization(); }
   // Solve J y = rhs in place; rhs is indexed by unknown (rhs[0] is ignored and left 0).
   void solve(std::vector<double>& rhs);
+  // The real solver, whose symbolic analysis the complex one of the small-signal analyses shares.
+  KluSolver& klu() { return *klu_; }
   // The unknown (1-based) KLU reported as singular.
   Index singular_unknown() const { return klu_->singular_column() + 1; }
   // "node 'x' (connected to m1, m2)" or "branch current of 'v1'", for messages.

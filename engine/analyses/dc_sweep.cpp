@@ -122,7 +122,7 @@ void run_dc_sweep(const Circuit& circuit, const DcSpec& spec, PlotSink& sink,
   Plot layout = make_plot(circuit, "DC transfer characteristic", "dc", scale_name(circuit, inner),
                           scale_type(circuit, inner), columns);
   if (outer) {
-    layout.signals.push_back({outer_scale_name(circuit, inner, *outer), scale_type(circuit, *outer), {}});
+    layout.signals.push_back({outer_scale_name(circuit, inner, *outer), scale_type(circuit, *outer), {}, {}, {}});
     layout.segment_by = layout.signals.back().name;
   }
   OutputRow row(true, columns);

@@ -1,6 +1,7 @@
 // One System for every run of a circuit (see reused_system_runner.hpp).
 #include "engine/monte_carlo/reused_system_runner.hpp"
 
+#include "engine/analyses/ac_analysis.hpp"
 #include "engine/analyses/dc_sweep.hpp"
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
@@ -32,6 +33,8 @@ std::vector<Plot> ReusedSystemRunner::run() {
       plots.push_back(run_dc_sweep(circuit_, *dc));
     } else if (const auto* tran = std::get_if<TranSpec>(&analysis)) {
       plots.push_back(run_transient(system(), *tran));
+    } else if (const auto* ac = std::get_if<AcSpec>(&analysis)) {
+      plots.push_back(run_ac(system(), *ac));
     }
   }
   return plots;

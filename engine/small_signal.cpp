@@ -13,6 +13,12 @@ constexpr double kReactiveProbe = 1267650600228229401496703205376.0;
 
 SmallSignalModel::SmallSignalModel(System& system, const std::vector<double>& x)
     : system_(system), solver_(system.pattern(), system.klu()) {
+  // Device bypass would hand back the Newton loop's last evaluation, made up to bypass_fraction
+  // UT away from x and linearized: gm off by that fraction. The small-signal model is made once,
+  // so every device is evaluated in full at x.
+  SimOptions& options = system_.circuit().options;
+  const bool bypass = options.bypass;
+  options.bypass = false;
   EvalPoint point;
   point.limit = false;
   point.want_reactive = true;
@@ -24,6 +30,7 @@ SmallSignalModel::SmallSignalModel(System& system, const std::vector<double>& x)
   const std::vector<double>& j = system_.jacobian();
   c_.assign(j.size(), 0.0);
   for (std::size_t k = 0; k < j.size(); ++k) c_[k] = (j[k] - g_[k]) / kReactiveProbe;
+  options.bypass = bypass;
   values_.resize(static_cast<std::size_t>(system_.pattern().nnz()));
   work_.resize(static_cast<std::size_t>(system_.size()));
 }

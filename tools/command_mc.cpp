@@ -262,10 +262,12 @@ int run_mc(const McOptions& o) {
 
   if (outcome.interrupted) {
     fmt::print(stderr,
-               "picospice: interrupted: samples {}..{} of [{}, {}) are in {} (every finished sample was kept).\n"
+               "picospice: interrupted: {} of [{}, {}) are in {} (every finished sample was kept).\n"
                "Resume with the same command plus --resume:\n  picospice mc {} --runs {} --seed {}{} -o {} --resume "
                "[and the same --temps/--set/--avto/--akp/--process-sigma-* options]\n",
-               range.begin, outcome.next_sample == range.begin ? std::string("(none)") : std::to_string(outcome.next_sample - 1),
+               outcome.next_sample == range.begin
+                   ? std::string("no samples")
+                   : fmt::format("samples {}..{}", range.begin, outcome.next_sample - 1),
                range.begin, range.end, output, o.netlist, o.runs, o.seed, shard_flag(o), output);
     return 130;
   }

@@ -9,6 +9,7 @@
 // Evaluation allocates nothing: PWL keeps a cursor on the last segment used (the transient moves
 // forward; after a rejected step it may step back, and the lookup falls back to binary search).
 #pragma once
+#include <complex>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -87,6 +88,14 @@ struct SourceArgs {
   Waveform waveform;         // Constant(dc or 0) when no transient function is given
   bool has_waveform = false;
   double multiplier = 1.0;   // `m=` (current sources only; parallel copies)
+  // `AC mag [phase]`: the small-signal excitation of .ac (phase in degrees, as ngspice). A bare
+  // `AC` is magnitude 1; no AC keyword is magnitude 0 (the source is quiet in .ac).
+  double ac_magnitude = 0.0;
+  double ac_phase_degrees = 0.0;
+  // The AC phasor mag * e^(j phase).
+  std::complex<double> ac_phasor() const {
+    return std::polar(ac_magnitude, ac_phase_degrees * 3.14159265358979323846 / 180.0);
+  }
 
   // The value for one evaluation, before source stepping. Operating points and DC sweeps use the
   // DC value, or the waveform at t = 0 when none is written (ngspice). The transient uses the

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "engine/topology_check.hpp"
@@ -156,6 +157,31 @@ void System::solve(std::vector<double>& rhs) {
   rhs[0] = 0;
   ++stats_.solves;
   stats_.solve_seconds += seconds_since(start);
+}
+
+void System::restore_initial_states() {
+  for (auto& group : circuit_.groups) group->restore_initial_state();
+}
+
+bool System::accept_states(const double* x) {
+  bool changed = false;
+  for (auto& group : circuit_.groups) changed = group->accept_state(x) || changed;
+  return changed;
+}
+
+double System::state_change_fraction(const double* x_old, const double* x_new) const {
+  double first = std::numeric_limits<double>::infinity();
+  for (const auto& group : circuit_.groups) first = std::min(first, group->state_change_fraction(x_old, x_new));
+  return first;
+}
+
+std::string System::describe_faults() const {
+  std::string faults;
+  for (const auto& group : circuit_.groups) {
+    const std::string fault = group->describe_faults();
+    if (!fault.empty()) faults += (faults.empty() ? "" : "; ") + fault;
+  }
+  return faults;
 }
 
 SolverStatistics System::statistics() const {

@@ -46,6 +46,14 @@ SourceLocation ExpressionText::location_of(std::size_t offset) const {
 // ---------------------------------------------------------------------------------------------
 // Assignments
 
+bool starts_assignment(const Token* t, const Token* end) {
+  if (!t->is(TokenKind::Word) || !is_identifier(t->text) || t + 1 == end || !(t + 1)->is(TokenKind::Equals))
+    return false;
+  // `a==b` inside an unbraced expression is a comparison, not the assignment `a=`.
+  const Token* after = t + 2;
+  return after == end || !(after->is(TokenKind::Equals) && !after->space_before);
+}
+
 std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* end) {
   std::vector<ParamAssignment> result;
   const Token* t = begin;
@@ -63,9 +71,7 @@ std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* 
     for (; v != end; ++v) {
       if (depth == 0) {
         if (v->is(TokenKind::Comma)) break;
-        if (v != value_begin && v->is(TokenKind::Word) && v + 1 != end &&
-            (v + 1)->is(TokenKind::Equals))
-          break;
+        if (v != value_begin && starts_assignment(v, end)) break;
       }
       if (v->is(TokenKind::LeftParen)) ++depth;
       if (v->is(TokenKind::RightParen) && --depth < 0)
@@ -91,13 +97,13 @@ namespace {
 
 // Directives that only make sense at the top level (they describe the whole simulation).
 bool is_top_level_directive(const std::string& keyword) {
-  static const char* const names[] = {".op", ".dc", ".tran", ".options", ".option", ".opt",
+  static const char* const names[] = {".op", ".dc", ".tran", ".ac", ".options", ".option", ".opt",
                                       ".temp", ".ic", ".nodeset", ".save", ".measure", ".meas"};
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
 bool is_ignored_directive(const std::string& keyword) {
-  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".ac", ".noise", ".four"};
+  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".noise", ".four"};
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
@@ -179,6 +185,7 @@ class Parser {
       return;
     }
     if (keyword == ".model") return add_model(line);
+    if (keyword == ".func") return add_function(line);
     if (keyword == ".global") {
       for (std::size_t i = 1; i < line.tokens.size(); ++i)
         if (line.tokens[i].is(TokenKind::Word)) netlist_.globals.push_back(line.tokens[i].text);
@@ -199,7 +206,7 @@ class Parser {
     }
     if (is_ignored_directive(keyword)) {
       warn(line.location, "ignoring '" + keyword + "' (not supported by picospice)");
-      if (keyword == ".ac" || keyword == ".noise" || keyword == ".four")
+      if (keyword == ".noise" || keyword == ".four")
         netlist_.skipped.emplace_back(line.location, "'" + keyword + "' (not supported yet)");
       return;
     }
@@ -340,6 +347,44 @@ class Parser {
         throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
                                               existing.location.str());
     models.push_back(std::move(model));
+  }
+
+  // `.func name(a, b) {body}`, `.func name(a, b) = {body}` or `.func name(a, b) body`.
+  void add_function(const LogicalLine& line) {
+    const auto& tokens = line.tokens;
+    const char* usage = "expected '.func name(arg, ...) {expression}'";
+    if (tokens.size() < 4 || !tokens[1].is(TokenKind::Word) || !is_identifier(tokens[1].text) ||
+        !tokens[2].is(TokenKind::LeftParen))
+      throw NetlistError(tokens.size() > 1 ? tokens[1].location : line.location, usage);
+    FunctionDefinition function;
+    function.name = tokens[1].text;
+    function.location = tokens[1].location;
+    std::size_t i = 3;
+    for (; i < tokens.size() && !tokens[i].is(TokenKind::RightParen); ++i) {
+      if (tokens[i].is(TokenKind::Comma)) continue;
+      if (!tokens[i].is(TokenKind::Word) || !is_identifier(tokens[i].text))
+        throw NetlistError(tokens[i].location, "expected an argument name in '.func " + function.name + "', found '" +
+                                                   tokens[i].raw + "'");
+      if (std::find(function.params.begin(), function.params.end(), tokens[i].text) != function.params.end())
+        throw NetlistError(tokens[i].location, "'.func " + function.name + "' names argument '" + tokens[i].text + "' twice");
+      function.params.push_back(tokens[i].text);
+    }
+    if (i >= tokens.size()) throw NetlistError(tokens[2].location, "expected ')' after the arguments of '.func " + function.name + "'");
+    ++i;
+    if (i < tokens.size() && tokens[i].is(TokenKind::Equals)) ++i;
+    if (i >= tokens.size()) throw NetlistError(line.location, "'.func " + function.name + "' has no body: " + usage);
+    function.body = ExpressionText::from_tokens(tokens.data() + i, tokens.data() + tokens.size());
+    try {
+      function.syntax = std::make_shared<const ExpressionSyntax>(parse_expression(function.body.text));
+    } catch (const ExpressionError& error) {
+      throw NetlistError(function.body.location_of(error.offset), error.what());
+    }
+    auto& functions = current_body().functions;
+    for (const auto& existing : functions)
+      if (existing.name == function.name)
+        throw NetlistError(function.location, ".func '" + function.name + "' is already defined at " +
+                                                  existing.location.str());
+    functions.push_back(std::move(function));
   }
 
   const WarningSink& warn_;

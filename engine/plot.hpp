@@ -4,11 +4,20 @@
 // parts 0.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace picospice {
 
 struct Signal {
+  Signal() = default;
+  // Brace lists name a real signal as {name, type, values}; the complex part and the attributes
+  // are optional (a constructor, so that short lists do not leave members to -Wextra).
+  Signal(std::string name_, std::string type_, std::vector<double> values_ = {}, std::vector<double> imag_ = {},
+         std::string attributes_ = {})
+      : name(std::move(name_)), type(std::move(type_)), values(std::move(values_)), imag(std::move(imag_)),
+        attributes(std::move(attributes_)) {}
+
   std::string name;   // "time", "v(out)", "i(v1)", "v-sweep", "temp-sweep"
   std::string type;   // raw-file variable type: "time", "voltage", "current", "temperature", "frequency"
   std::vector<double> values;  // the values; in a complex plot their real parts

@@ -53,28 +53,25 @@ double base_capacitance(const ElementCard& card, bool have_value, double value, 
 void CapacitorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
   check_model_keys(card.model, kModelKeys, "capacitor");
   Values v;
-  v.temperature.tnom = builder.options().tnom;
-  model_value(card.model, "tnom", v.temperature.tnom);
-  model_value(card.model, "tc1", v.temperature.tc1);
-  model_value(card.model, "tc2", v.temperature.tc2);
-  double value = 0, length = 0, width = 0, ic = std::numeric_limits<double>::quiet_NaN();
+  PassiveInstanceKeys keys;  // the model's temperature coefficients, overridden by the instance's
+  keys.temperature.tnom = builder.options().tnom;
+  model_value(card.model, "tnom", keys.temperature.tnom);
+  model_value(card.model, "tc1", keys.temperature.tc1);
+  model_value(card.model, "tc2", keys.temperature.tc2);
+  double value = 0, ic = std::numeric_limits<double>::quiet_NaN();
   bool have = false;
   for (const auto& arg : card.args) {
     if (!arg.is_number) card.fail_unexpected(arg, "capacitor", kInstanceKeys);
     if (arg.key.empty() && !have) { value = arg.value; have = true; }
     else if (arg.key == "c" || arg.key == "capacitance") { value = arg.value; have = true; }
-    else if (arg.key == "m") v.multiplier = arg.value;
-    else if (arg.key == "scale") v.scale = arg.value;
-    else if (arg.key == "tc1") v.temperature.tc1 = arg.value;
-    else if (arg.key == "tc2") v.temperature.tc2 = arg.value;
-    else if (arg.key == "temp") v.temperature.temp = arg.value;
-    else if (arg.key == "dtemp") v.temperature.dtemp = arg.value;
-    else if (arg.key == "l") length = arg.value;
-    else if (arg.key == "w") width = arg.value;
+    else if (keys.read(arg)) continue;
     else if (arg.key == "ic") ic = arg.value;
     else card.fail_unexpected(arg, "capacitor", kInstanceKeys);
   }
-  v.capacitance = base_capacitance(card, have, value, length, width);
+  v.multiplier = keys.multiplier;
+  v.scale = keys.scale;
+  v.temperature = keys.temperature;
+  v.capacitance = base_capacitance(card, have, value, keys.length, keys.width);
   if (!std::isfinite(v.capacitance) || v.capacitance < 0)
     card.fail("capacitor " + card.name + " must be finite and non-negative");
   if (!(v.multiplier > 0) || !std::isfinite(v.multiplier)) card.fail("capacitor " + card.name + ": m must be positive");

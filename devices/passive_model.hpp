@@ -30,6 +30,26 @@ struct TemperatureScaling {
   }
 };
 
+// The instance keys R and C share (m=, scale=, tc1=, tc2=, temp=, dtemp=, l=, w=): stores a value
+// named by one of them and says whether it did.
+struct PassiveInstanceKeys {
+  double multiplier = 1, scale = 1, length = 0, width = 0;
+  TemperatureScaling temperature;
+
+  bool read(const ElementArg& arg) {
+    if (arg.key == "m") multiplier = arg.value;
+    else if (arg.key == "scale") scale = arg.value;
+    else if (arg.key == "tc1") temperature.tc1 = arg.value;
+    else if (arg.key == "tc2") temperature.tc2 = arg.value;
+    else if (arg.key == "temp") temperature.temp = arg.value;
+    else if (arg.key == "dtemp") temperature.dtemp = arg.value;
+    else if (arg.key == "l") length = arg.value;
+    else if (arg.key == "w") width = arg.value;
+    else return false;
+    return true;
+  }
+};
+
 // The numeric parameter `key` of a model card, where given (checked for finiteness).
 inline bool model_value(const ModelCard* model, const char* key, double& out) {
   if (!model || !model->has(key)) return false;

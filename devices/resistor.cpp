@@ -53,26 +53,20 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
   if (model_value(card.model, "kf", kf) && kf != 0)
     card.fail("resistor " + card.name + ": flicker noise of resistors (model kf=) is not supported");
   Values v;
-  v.temperature.tnom = builder.options().tnom;
-  model_value(card.model, "tnom", v.temperature.tnom);
-  model_value(card.model, "tc1", v.temperature.tc1);
-  model_value(card.model, "tc2", v.temperature.tc2);
-  model_value(card.model, "tce", v.temperature.tce);
-  double value = 0, length = 0, width = 0;
+  PassiveInstanceKeys keys;  // the model's temperature coefficients, overridden by the instance's
+  keys.temperature.tnom = builder.options().tnom;
+  model_value(card.model, "tnom", keys.temperature.tnom);
+  model_value(card.model, "tc1", keys.temperature.tc1);
+  model_value(card.model, "tc2", keys.temperature.tc2);
+  model_value(card.model, "tce", keys.temperature.tce);
+  double value = 0;
   bool have = false, noisy = true, have_ac = false;
   for (const auto& arg : card.args) {
     if (!arg.is_number) card.fail_unexpected(arg, "resistor", kInstanceKeys);
     if (arg.key.empty() && !have) { value = arg.value; have = true; }
     else if (arg.key == "r" || arg.key == "resistance") { value = arg.value; have = true; }
     else if (arg.key == "ac") { v.ac_resistance = arg.value; have_ac = true; }
-    else if (arg.key == "m") v.multiplier = arg.value;
-    else if (arg.key == "scale") v.scale = arg.value;
-    else if (arg.key == "tc1") v.temperature.tc1 = arg.value;
-    else if (arg.key == "tc2") v.temperature.tc2 = arg.value;
-    else if (arg.key == "temp") v.temperature.temp = arg.value;
-    else if (arg.key == "dtemp") v.temperature.dtemp = arg.value;
-    else if (arg.key == "l") length = arg.value;
-    else if (arg.key == "w") width = arg.value;
+    else if (keys.read(arg)) continue;
     else if (arg.key == "noise" || arg.key == "noisy") {
       if (arg.value != 0 && arg.value != 1) card.fail(arg, arg.key + "= of resistor " + card.name + " must be 0 or 1");
       noisy = arg.value != 0;
@@ -80,7 +74,10 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
       card.fail_unexpected(arg, "resistor", kInstanceKeys);
     }
   }
-  v.resistance = base_resistance(card, have, value, length, width);
+  v.multiplier = keys.multiplier;
+  v.scale = keys.scale;
+  v.temperature = keys.temperature;
+  v.resistance = base_resistance(card, have, value, keys.length, keys.width);
   if (!(v.resistance != 0) || !std::isfinite(v.resistance))
     card.fail("resistor " + card.name + " must have a finite, non-zero value");
   if (!(v.multiplier > 0) || !std::isfinite(v.multiplier)) card.fail("resistor " + card.name + ": m must be positive");

@@ -65,17 +65,10 @@ double VoltageSourceGroup::next_breakpoint(double after) const {
   return next;
 }
 
-// "dc" the DC value; "ac"/"acmag" and "acphase" the .ac excitation (ngspice's `alter v1 ac=2`).
-bool VoltageSourceGroup::set_instance_param(std::string_view instance, std::string_view param,
-                                            double value) {
-  if (param != "dc" && param != "ac" && param != "acmag" && param != "acphase") return false;
-  for (std::size_t i = 0; i < size(); ++i) {
-    if (names_[i] != instance) continue;
-    if (param == "dc") sources_[i].set_dc(value);
-    else if (param == "acphase") sources_[i].ac_phase_degrees = value;
-    else sources_[i].ac_magnitude = value;
-    return true;
-  }
+// SourceArgs::set_param names the parameters (dc, ac/acmag, acphase).
+bool VoltageSourceGroup::set_instance_param(std::string_view instance, std::string_view param, double value) {
+  for (std::size_t i = 0; i < size(); ++i)
+    if (names_[i] == instance) return sources_[i].set_param(param, value);
   return false;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "devices/device.hpp"
@@ -111,6 +112,15 @@ struct SourceArgs {
     dc = value;
     if (!has_waveform) waveform = Waveform::constant(value);
     if (waveform.is_noise()) waveform.set_offset(value);
+  }
+  // DeviceGroup::set_instance_param for V and I: "dc" the DC value; "ac"/"acmag" and "acphase"
+  // the .ac excitation (ngspice's `alter v1 ac=2`). False for any other parameter.
+  bool set_param(std::string_view param, double value) {
+    if (param == "dc") set_dc(value);
+    else if (param == "acphase") ac_phase_degrees = value;
+    else if (param == "ac" || param == "acmag") ac_magnitude = value;
+    else return false;
+    return true;
   }
 };
 

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "netlists/parser/expression.hpp"
+#include "netlists/parser/expression_compiler.hpp"
 #include "netlists/parser/token_text.hpp"
 
 namespace picospice {

@@ -5,9 +5,7 @@
 #include <cctype>
 #include <string>
 
-#include "base/expression_program.hpp"
 #include "base/numbers.hpp"
-#include "netlists/parser/expression_compiler.hpp"
 
 namespace picospice {
 
@@ -262,24 +260,9 @@ class Parser {
   ExpressionSyntax syntax_;
 };
 
-// Parameters from a lookup callback; nothing else.
-class LookupNames final : public ExpressionNames {
- public:
-  explicit LookupNames(const ParamLookup& lookup) : lookup_(lookup) {}
-  bool parameter(std::string_view name, double& value) const override { return lookup_ && lookup_(name, value); }
-
- private:
-  const ParamLookup& lookup_;
-};
-
 }  // namespace
 
 ExpressionSyntax parse_expression(std::string_view text) { return Parser(text).run(); }
 
-double evaluate_expression(std::string_view text, const ParamLookup& lookup) {
-  const ExpressionSyntax syntax = parse_expression(text);
-  const ExpressionProgram program = compile_expression(syntax, LookupNames(lookup), nullptr);
-  return evaluate_constant_or_throw(program);
-}
 
 }  // namespace picospice

@@ -71,12 +71,4 @@ struct ExpressionSyntax {
 // "expression nested deeper than 1000 levels", ...).
 ExpressionSyntax parse_expression(std::string_view text);
 
-// Resolves a (lower-case) parameter name; returns false when the name is unknown.
-using ParamLookup = std::function<bool(std::string_view name, double& value)>;
-
-// Parses and evaluates `text` with parameters from `lookup` (no `.func`s, no circuit quantities);
-// throws ExpressionError ("unknown parameter 'wn'", "unknown function 'foo'", "division by
-// zero", ...).
-double evaluate_expression(std::string_view text, const ParamLookup& lookup);
-
 }  // namespace picospice

@@ -306,4 +306,24 @@ std::string builtin_function_names() {
   return names;
 }
 
+namespace {
+
+// Parameters from a lookup callback; nothing else.
+class LookupNames final : public ExpressionNames {
+ public:
+  explicit LookupNames(const ParamLookup& lookup) : lookup_(lookup) {}
+  bool parameter(std::string_view name, double& value) const override { return lookup_ && lookup_(name, value); }
+
+ private:
+  const ParamLookup& lookup_;
+};
+
+}  // namespace
+
+double evaluate_expression(std::string_view text, const ParamLookup& lookup) {
+  const ExpressionSyntax syntax = parse_expression(text);
+  const ExpressionProgram program = compile_expression(syntax, LookupNames(lookup), nullptr);
+  return evaluate_constant_or_throw(program);
+}
+
 }  // namespace picospice

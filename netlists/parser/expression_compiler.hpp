@@ -8,6 +8,7 @@
 // built-in functions. A `.func` body's names resolve in the scope that defines the `.func`
 // (lexically), its node names where it is called.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,5 +55,13 @@ double evaluate_constant_or_throw(const ExpressionProgram& program);
 
 // The names of the built-in functions (for messages).
 std::string builtin_function_names();
+
+// Resolves a (lower-case) parameter name; returns false when the name is unknown.
+using ParamLookup = std::function<bool(std::string_view name, double& value)>;
+
+// Parses and evaluates `text` with parameters from `lookup` (no `.func`s, no circuit quantities);
+// throws ExpressionError ("unknown parameter 'wn'", "unknown function 'foo'", "division by
+// zero", ...).
+double evaluate_expression(std::string_view text, const ParamLookup& lookup);
 
 }  // namespace picospice

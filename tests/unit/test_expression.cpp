@@ -5,7 +5,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "netlists/parser/expression.hpp"
+#include "netlists/parser/expression_compiler.hpp"
 
 using namespace picospice;
 using Catch::Matchers::Contains;

@@ -60,12 +60,8 @@ void System::plan_chunks() {
 
 void System::evaluate_split(const SplitGroup& split, EvalRequest& request) {
   const std::size_t chunks = split.bounds.size() - 1;
-  // Each chunk's request on its own cache line: devices count into it per instance.
-  struct alignas(64) ChunkRequest {
-    EvalRequest r;
-  };
-  std::vector<ChunkRequest> padded(chunks, ChunkRequest{request});
-  auto requests = [&](std::size_t c) -> EvalRequest& { return padded[c].r; };
+  chunk_requests_.assign(chunks, ChunkRequest{request});  // capacity kept: no allocation per call
+  auto requests = [&](std::size_t c) -> EvalRequest& { return chunk_requests_[c].r; };
   for (std::size_t c = 1; c < chunks; ++c) {
     ChunkArrays& a = chunk_arrays_[c];
     std::fill(a.f.begin(), a.f.end(), 0.0);

@@ -89,6 +89,10 @@ class System {
   struct ChunkArrays {
     std::vector<double> f, f_abs, q, jac;
   };
+  // Each chunk's request on its own cache line: devices count into it per instance.
+  struct alignas(64) ChunkRequest {
+    EvalRequest r;
+  };
   void evaluate_split(const SplitGroup& split, EvalRequest& request);
   void plan_chunks();
 
@@ -101,6 +105,7 @@ class System {
   int costly_factorization_ = -1;  // unknown until the first factorization
   std::vector<SplitGroup> split_;
   std::vector<ChunkArrays> chunk_arrays_;
+  std::vector<ChunkRequest> chunk_requests_;
   std::unique_ptr<ThreadTeam> team_;
   SolverStatistics stats_;
 };

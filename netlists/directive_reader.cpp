@@ -405,6 +405,11 @@ void DirectiveReader::read_node_values(const LogicalLine& line, std::vector<Node
 // simulation results stays `{...}` for the measure code.
 std::vector<std::string> DirectiveReader::output_words(const std::vector<Token>& tokens,
                                                        std::size_t i) const {
+  return picospice::output_words(tokens, i, [&](std::string_view name, double& v) { return find_param(top_, name, v); });
+}
+
+std::vector<std::string> output_words(const std::vector<Token>& tokens, std::size_t i,
+                                      const std::function<bool(std::string_view, double&)>& param) {
   std::vector<std::string> words;
   while (i < tokens.size()) {
     const Token& t = tokens[i];
@@ -422,9 +427,7 @@ std::vector<std::string> DirectiveReader::output_words(const std::vector<Token>&
       double value = 0;
       const bool known = [&] {
         try {
-          value = evaluate_expression(t.text, [&](std::string_view name, double& v) {
-            return find_param(top_, name, v);
-          });
+          value = evaluate_expression(t.text, param);
           return true;
         } catch (const ExpressionError&) {
           return false;

@@ -5,7 +5,9 @@
 // while building their instances; the other directives after every element exists, because they
 // name sources, nodes and instances.
 #pragma once
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -14,6 +16,11 @@
 #include "netlists/parser/parser.hpp"
 
 namespace picospice {
+
+// Output names and `.measure` words from tokens[i] on: `v(a,b)` joined into one word, `{expr}`
+// evaluated with `param` (kept as `{expr}` text when it cannot be), commas dropped.
+std::vector<std::string> output_words(const std::vector<Token>& tokens, std::size_t i,
+                                      const std::function<bool(std::string_view, double&)>& param);
 
 class DirectiveReader {
  public:

@@ -5,6 +5,8 @@
 #include "netlists/elaborate.hpp"
 
 #include <algorithm>
+
+#include <fmt/format.h>
 #include <deque>
 #include <set>
 #include <unordered_map>
@@ -22,8 +24,8 @@ namespace {
 class Elaborator final : public CircuitBuilder {
  public:
   Elaborator(std::shared_ptr<const Netlist> netlist, const ParamOverrides& overrides,
-             const WarningSink& warn)
-      : netlist_(std::move(netlist)), overrides_(overrides), warn_(warn),
+             const WarningSink& warn, ElaborationEdits edits = {})
+      : netlist_(std::move(netlist)), overrides_(overrides), warn_(warn), edits_(std::move(edits)),
         circuit_(std::make_unique<Circuit>()), model_store_(std::make_shared<std::deque<ModelCard>>()) {
     globals_.insert(netlist_->globals.begin(), netlist_->globals.end());
   }
@@ -46,14 +48,28 @@ class Elaborator final : public CircuitBuilder {
     elaborate_body(top);
     for (auto& group : circuit_->groups) group->link(*this);
     circuit_->instances_at.resize(circuit_->unknowns.size());
-    for (const auto& line : netlist_->top.directives) directives.read_directive(line);
+    for (const auto& line : netlist_->top.directives) {
+      const std::string& k = line.keyword();
+      const bool analysis = k == ".op" || k == ".dc" || k == ".tran" || k == ".ac";
+      if (analysis && edits_.analyses) continue;
+      if ((k == ".measure" || k == ".meas") && !edits_.keep_measures) continue;
+      directives.read_directive(line);
+    }
+    if (edits_.analyses)
+      for (const auto& line : *edits_.analyses) directives.read_directive(line);
+    for (const auto& [name, edit] : edits_.instances)
+      if (!instances_.count(name))
+        throw NetlistError(SourceLocation{}, "cannot alter '" + name + "': the netlist has no such instance");
 
     // Devices may keep pointers to their ModelCards: the cards live as long as the circuit, held
     // by the reelaborate function the circuit owns.
     auto netlist = netlist_;
     auto models = model_store_;
-    circuit_->reelaborate = [netlist, models](const ParamOverrides& overrides) {
-      return Elaborator(netlist, overrides, WarningSink{}).run();
+    auto edits = edits_;
+    circuit_->reelaborate = [netlist, models, edits](const ParamOverrides& overrides) {
+      ElaborationEdits with = edits;
+      for (const auto& [name, value] : overrides) with.params[name] = value;
+      return Elaborator(netlist, with.params, WarningSink{}, with).run();
     };
     return std::move(circuit_);
   }
@@ -238,6 +254,8 @@ class Elaborator final : public CircuitBuilder {
       ++i;
     }
     std::vector<Token> arg_tokens(tokens.begin() + static_cast<std::ptrdiff_t>(std::min(i, tokens.size())), tokens.end());
+    if (auto edit = edits_.instances.find(card.name); edit != edits_.instances.end())
+      apply_instance_edit(edit->second, name_token, arg_tokens);
     if (!any->optional_model_types.empty()) take_optional_model(*any, scope, arg_tokens, card);
     ElementNames names(*this, scope);
     card.args = element_arguments(arg_tokens, 0, scope, &names, expression_keys);
@@ -251,6 +269,39 @@ class Elaborator final : public CircuitBuilder {
     }
   }
 
+  // `alter`: the value is written into the element's arguments as a number token, so the device
+  // reads it exactly as if the line had said so.
+  static void apply_instance_edit(const InstanceEdit& edit, const Token& name, std::vector<Token>& tokens) {
+    Token number = name;
+    number.kind = TokenKind::Word;
+    number.text = number.raw = fmt::format("{:.17g}", edit.value);
+    number.space_before = true;
+    auto is_key = [&](std::size_t k) { return k + 1 < tokens.size() && tokens[k + 1].is(TokenKind::Equals); };
+    if (edit.param.empty()) {
+      for (std::size_t k = 0; k < tokens.size(); ++k) {
+        if (is_separator(tokens[k])) continue;
+        if (is_key(k)) { k += 2; continue; }
+        if (tokens[k].is_word("dc")) continue;  // a source's `DC 5`: the value follows
+        const bool call = k + 1 < tokens.size() && tokens[k + 1].is(TokenKind::LeftParen);
+        if (call || !(tokens[k].is(TokenKind::Word) || tokens[k].is(TokenKind::Expression))) break;
+        tokens[k] = number;
+        return;
+      }
+      throw NetlistError(name.location, "cannot alter '" + name.text +
+                                            "': it has no value to replace (name the parameter: alter " + name.text +
+                                            " name = value)");
+    }
+    for (std::size_t k = 0; k + 2 < tokens.size(); ++k)
+      if (tokens[k].is(TokenKind::Word) && tokens[k].text == edit.param && tokens[k + 1].is(TokenKind::Equals)) {
+        tokens[k + 2] = number;
+        return;
+      }
+    Token key = number, equals = number;
+    key.text = key.raw = edit.param;
+    equals.kind = TokenKind::Equals;
+    equals.text = equals.raw = "=";
+    tokens.insert(tokens.end(), {key, equals, number});
+  }
   // The semiconductor R and C (`R1 a b 1k rmod`, `R1 a b rmod l=2u`) and W (`W1 a b vctl cswmod`)
   // may name a model among their first two arguments: a bare word that is no parameter and names
   // a model of an accepted type. It leaves the arguments and becomes the card's model.
@@ -378,6 +429,7 @@ class Elaborator final : public CircuitBuilder {
   std::shared_ptr<const Netlist> netlist_;
   ParamOverrides overrides_;
   WarningSink warn_;
+  ElaborationEdits edits_;
   std::unique_ptr<Circuit> circuit_;
   std::shared_ptr<std::deque<ModelCard>> model_store_;  // deque: stable addresses
   std::set<std::string> globals_;
@@ -395,6 +447,10 @@ std::unique_ptr<Circuit> elaborate_file(const std::string& path, const ParamOver
   return Elaborator(netlist, overrides, warn_to_stderr).run();
 }
 
+std::unique_ptr<Circuit> elaborate_netlist(std::shared_ptr<const Netlist> netlist, const ElaborationEdits& edits,
+                                           const WarningSink& warn) {
+  return Elaborator(std::move(netlist), edits.params, warn, edits).run();
+}
 std::unique_ptr<Circuit> elaborate_text(const std::string& text, const std::string& file_name,
                                         const ParamOverrides& overrides) {
   auto netlist = std::make_shared<const Netlist>(parse_netlist_text(text, file_name));

@@ -14,10 +14,14 @@
 //    [noiseinterp=linear|hold] [noiseflicker=0|1]` turn on device noise in `.tran`
 //    (engine/noise/transient_noise.hpp); they are also kept in Circuit::extra_options as text.
 #pragma once
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/circuit.hpp"
+#include "netlists/parser/parser.hpp"
 
 namespace picospice {
 
@@ -26,5 +30,26 @@ std::unique_ptr<Circuit> elaborate_file(const std::string& path, const ParamOver
 // Elaborates netlist text; `file_name` appears in messages and anchors relative `.include` paths.
 std::unique_ptr<Circuit> elaborate_text(const std::string& text, const std::string& file_name = "<netlist>",
                                         const ParamOverrides& overrides = {});
+
+// One instance's value changed before it is built (a `.control` block's `alter`): `param` empty
+// replaces the element's first positional value (R's resistance, C's capacitance, L's
+// inductance); otherwise `param = value` replaces any `param=` the line has, or is appended.
+struct InstanceEdit {
+  std::string param;
+  double value = 0;
+};
+
+// What a `.control` block changes in a netlist before elaborating it again.
+struct ElaborationEdits {
+  ParamOverrides params;  // `alterparam`: top-level `.param` values
+  std::map<std::string, InstanceEdit> instances;  // `alter`, by full lower-case instance name
+  // When set, the netlist's .op/.dc/.tran/.ac lines are left out and these are read instead.
+  std::optional<std::vector<LogicalLine>> analyses;
+  bool keep_measures = true;  // false: the netlist's .measure lines are left out
+};
+
+// Elaborates an already parsed netlist with edits; warnings go to `warn`.
+std::unique_ptr<Circuit> elaborate_netlist(std::shared_ptr<const Netlist> netlist, const ElaborationEdits& edits,
+                                           const WarningSink& warn);
 
 }  // namespace picospice

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include "engine/analyses/measure.hpp"
@@ -13,6 +15,7 @@
 #include "engine/output/raw_writer.hpp"
 #include "engine/analyses/output_selection.hpp"
 #include "engine/simulator.hpp"
+#include "netlists/control/control_executor.hpp"
 #include "netlists/elaborate.hpp"
 #include "tools/command.hpp"
 #include "tools/progress_bar.hpp"
@@ -153,10 +156,62 @@ class OptionNotes final : public PlotSink {
   std::vector<std::pair<std::string, std::string>> options;
 };
 
+// Each warning once: a .control block elaborates the netlist again for every analysis.
+WarningSink warn_once() {
+  auto seen = std::make_shared<std::set<std::string>>();
+  return [seen](const std::string& line) {
+    if (seen->insert(line).second) warn_to_stderr(line);
+  };
+}
+
+bool has_dot_analyses(const Netlist& netlist) {
+  for (const auto& line : netlist.top.directives) {
+    const std::string& k = line.keyword();
+    if (k == ".op" || k == ".dc" || k == ".tran" || k == ".ac") return true;
+  }
+  return false;
+}
+
+// The .control blocks, run first as ngspice's batch mode does (`ngspice -b`: the blocks, then the
+// netlist's dot-analyses unless a block said `quit`). Returns the exit status when the run ends
+// here, or nothing when the dot-analyses are to run.
+std::optional<int> run_control_blocks(const RunOptions& o, const std::shared_ptr<const Netlist>& netlist,
+                                      const WarningSink& warn) {
+  ControlSettings settings;
+  settings.warn = warn;
+  settings.run.statistics = nullptr;
+  if (o.no_bypass || o.threads >= 0)
+    fmt::print(stderr, "picospice: warning: --no-bypass and --threads apply to the dot-analyses, not to the .control block\n");
+  ControlExecutor executor(netlist, settings);
+  const ControlOutcome outcome = executor.run();
+  std::fflush(stdout);
+  const bool dot_analyses = has_dot_analyses(*netlist);
+  if (outcome.analyses_requested > 0 && outcome.analyses_run == 0 && !(dot_analyses && !outcome.quit))
+    throw NetlistError(netlist->control_blocks.front().location,
+                       fmt::format("the .control block asked for {} analyses and none could run",
+                                   outcome.analyses_requested));
+  if (outcome.quit) return outcome.exit_status;
+  if (!dot_analyses) {
+    if (outcome.analyses_requested == 0)
+      throw NetlistError(netlist->control_blocks.front().location,
+                         "nothing to simulate: the netlist has no .op, .dc, .tran or .ac, and its .control block "
+                         "runs no analysis");
+    if (!o.quiet)
+      fmt::print(stderr, "picospice: {} analyses in the .control block ({} failed); no output file (write or wrdata "
+                         "in the block say where results go)\n", outcome.analyses_run, outcome.analyses_failed);
+    return outcome.analyses_failed > 0 ? 1 : 0;
+  }
+  return std::nullopt;
+}
+
 int run(const RunOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
-  auto circuit = elaborate_file(o.netlist);
+  const WarningSink warn = warn_once();
+  auto netlist = std::make_shared<const Netlist>(parse_netlist_file(o.netlist, warn));
+  if (!netlist->control_blocks.empty())
+    if (auto status = run_control_blocks(o, netlist, warn)) return *status;
+  auto circuit = elaborate_netlist(netlist, ElaborationEdits{}, warn);
   if (o.no_bypass) circuit->options.bypass = false;
   if (o.threads >= 0) circuit->options.threads = o.threads;
   if (circuit->analyses.empty()) {

@@ -142,10 +142,20 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
     }
     const std::size_t first = first_non_blank(line);
     if (in_control_block) {
-      // Only the first word matters; script lines may hold anything, so never fail on them.
+      // Script lines may hold anything, so never fail on them: they are kept as text.
       std::size_t e = first;
       while (e < line.size() && !is_space(line[e])) ++e;
-      if (to_lower(line.substr(first, e - first)) == ".endc") in_control_block = false;
+      std::size_t end_text = line.size();
+      while (end_text > first && is_space(line[end_text - 1])) --end_text;
+      auto& script = result.lines.back().script;
+      const std::string_view text = line.substr(first, end_text - first);
+      if (to_lower(line.substr(first, e - first)) == ".endc") {
+        in_control_block = false;
+      } else if (!text.empty() && text[0] == '+' && !script.empty()) {
+        script.back().text += " " + std::string(text.substr(1));
+      } else if (!text.empty() && text[0] != '*' && text[0] != '#') {
+        script.push_back(ScriptLine{std::string(text), SourceLocation{file_name, line_number, static_cast<int>(first) + 1}});
+      }
       if (last) break;
       continue;
     }
@@ -186,6 +196,10 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
     if (last) break;
   }
   if (open_braces > 0) throw NetlistError(open_brace_at, "unclosed '{' (expected '}' on the same line or a '+' line after it)");
+  if (in_control_block) {
+    for (auto it = result.lines.rbegin(); it != result.lines.rend(); ++it)
+      if (it->keyword() == ".control") throw NetlistError(it->location, "'.control' block without '.endc'");
+  }
   return result;
 }
 

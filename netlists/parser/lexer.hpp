@@ -9,7 +9,8 @@
 //  - `(`, `)`, `,` and `=` are tokens of their own; `{...}` and `'...'` are one Expression token
 //    (text without the delimiters); `"..."` is one String token.
 //  - `.control` ... `.endc` is returned as a single `.control` line: its contents are another
-//    language (ngspice scripts) and are skipped unread.
+//    language (ngspice scripts), kept as raw text lines in LogicalLine::script (full-line `*`
+//    comments and blank lines dropped, `+` lines joined) for netlists/control/ to read.
 #pragma once
 #include <string>
 #include <string_view>
@@ -38,9 +39,16 @@ struct Token {
   }
 };
 
+// One line of a `.control` block, as written (leading blanks removed).
+struct ScriptLine {
+  std::string text;
+  SourceLocation location;  // of its first character
+};
+
 struct LogicalLine {
   std::vector<Token> tokens;  // never empty
   SourceLocation location;    // of the first token
+  std::vector<ScriptLine> script;  // `.control` lines only: the block up to `.endc`
   // The lower-case first word: ".subckt", "r1", ...
   const std::string& keyword() const { return tokens.front().text; }
 };

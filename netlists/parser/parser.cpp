@@ -199,9 +199,9 @@ class Parser {
       return;
     }
     if (keyword == ".control") {
-      warn(line.location, "skipping '.control' ... '.endc' block (picospice runs the analyses "
-                          "given as dot-commands)");
-      netlist_.skipped.emplace_back(line.location, "a '.control' block");
+      if (!open_.empty())
+        throw NetlistError(line.location, "'.control' is not allowed inside '.subckt " + open_.back()->name + "'");
+      netlist_.control_blocks.push_back(ControlBlock{line.location, line.script});
       return;
     }
     if (is_ignored_directive(keyword)) {

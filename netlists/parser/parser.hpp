@@ -2,8 +2,8 @@
 //
 // The parser handles structure only: `.include` / `.lib` (expanded in place, paths relative to the
 // including file), `.subckt` ... `.ends` blocks (nested definitions allowed), `.param`, `.model`,
-// `.global`, `.title`, `.end`. It skips `.control` blocks and ignores output and small-signal
-// directives with a warning. Element lines and the remaining directives (`.op`, `.dc`, `.tran`,
+// `.global`, `.title`, `.end`. It keeps `.control` blocks as script lines (netlists/control/ reads
+// them) and ignores output and small-signal directives with a warning. Element lines and the remaining directives (`.op`, `.dc`, `.tran`,
 // `.options`, ...) are kept as token lines for the elaborator, which gives them meaning.
 #pragma once
 #include <functional>
@@ -80,13 +80,20 @@ struct SubcircuitDefinition {
   SourceLocation location;
 };
 
+// A `.control` ... `.endc` block: its lines as written, for netlists/control/control_script.hpp.
+struct ControlBlock {
+  SourceLocation location;  // of `.control`
+  std::vector<ScriptLine> lines;
+};
+
 struct Netlist {
   std::string title;
   std::string file;
   Body top;
   std::vector<std::string> globals;  // `.global` node names, unprefixed in every subcircuit
-  // What was read but is not run: `.control` blocks and unsupported analyses, with where they are.
+  // What was read but is not run: unsupported analyses, with where they are.
   std::vector<std::pair<SourceLocation, std::string>> skipped;
+  std::vector<ControlBlock> control_blocks;  // in file order
 };
 
 // Receives one formatted warning line ("file:line:col: warning: ...").

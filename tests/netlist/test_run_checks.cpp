@@ -59,11 +59,12 @@ TEST_CASE("run refuses two measures of one name before simulating", "[run]") {
   CHECK_FALSE(fs::exists(output_in("duplicate.raw")));
 }
 
-TEST_CASE("run: no analysis outside .control is an error, not an empty success", "[run]") {
+TEST_CASE("run: no analysis in the netlist or its .control block is an error, not an empty success", "[run]") {
   const std::string netlist =
-      write_netlist("nothing.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.control\nop\n.endc\n.end\n");
+      write_netlist("nothing.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.control\necho hello\n.endc\n.end\n");
   CHECK_REFUSED_WITH(testing::run_picospice("run -q " + netlist + " -o " + output_in("nothing.raw")),
-                     "nothing to simulate");
+                     "nothing.cir:4:1: error: nothing to simulate");
+  CHECK_FALSE(fs::exists(output_in("nothing.raw")));
 }
 
 TEST_CASE("run: several analyses into CSV go to numbered files, and it says so", "[run]") {

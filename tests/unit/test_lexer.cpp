@@ -87,13 +87,24 @@ TEST_CASE("parser: lexer separators and key=value", "[parser]") {
   CHECK(tokens[12].location.column == 29);
 }
 
-TEST_CASE("parser: lexer skips .control blocks and handles CRLF", "[parser]") {
+TEST_CASE("parser: lexer keeps .control blocks as text and handles CRLF", "[parser]") {
   const auto lexed = lex_netlist(
-      "t\r\n.control\r\nrun\r\nplot v(out) {unclosed 'quote\r\n.ENDC\r\nR1 a 0 1k\r\n", "t.cir", true);
+      "t\r\n.control\r\nrun\r\n* a comment\r\n  plot v(out) {unclosed 'quote\r\n+ more\r\n.ENDC\r\nR1 a 0 1k\r\n",
+      "t.cir", true);
   REQUIRE(lexed.lines.size() == 2);
   CHECK(lexed.lines[0].keyword() == ".control");
+  REQUIRE(lexed.lines[0].script.size() == 2);
+  CHECK(lexed.lines[0].script[0].text == "run");
+  CHECK(lexed.lines[0].script[1].text == "plot v(out) {unclosed 'quote  more");
+  CHECK(lexed.lines[0].script[1].location.line == 5);
+  CHECK(lexed.lines[0].script[1].location.column == 3);
   CHECK(texts(lexed.lines[1]) == std::vector<std::string>{"r1", "a", "0", "1k"});
   CHECK(lexed.title == "t");
+}
+
+TEST_CASE("parser: a .control block without .endc is an error at the .control line", "[parser]") {
+  CHECK_THROWS_WITH(lex_netlist("t\nR1 a 0 1k\n.control\nop\n", "t.cir", true),
+                    Catch::Contains("t.cir:3:1: error: '.control' block without '.endc'"));
 }
 
 TEST_CASE("parser: lexer without a title line", "[parser]") {

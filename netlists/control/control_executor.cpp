@@ -1,0 +1,280 @@
+#include "netlists/control/control_executor.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+#include <fstream>
+
+#include "base/numbers.hpp"
+#include "engine/analyses/measure.hpp"
+#include "engine/output/raw_writer.hpp"
+#include "netlists/directive_reader.hpp"
+#include "netlists/parser/expression.hpp"
+
+namespace picospice {
+namespace {
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string trim(const std::string& text) {
+  const auto b = text.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return text.substr(b, text.find_last_not_of(" \t") + 1 - b);
+}
+
+std::string unquote(std::string text) {
+  if (text.size() >= 2 && ((text.front() == '"' && text.back() == '"') || (text.front() == '\'' && text.back() == '\'')))
+    return text.substr(1, text.size() - 2);
+  return text;
+}
+
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// ngspice prints a scalar with %e and six digits, one fewer when negative (the sign takes it).
+std::string format_value(std::complex<double> v, bool complex) {
+  auto one = [](double x) { return x < 0 ? fmt::format("{:.5e}", x) : fmt::format("{:.6e}", x); };
+  return complex ? one(v.real()) + "," + one(v.imag()) : one(v.real());
+}
+
+// `name = value` or `param = value` split at its `=`: {"name", "value"}; no `=`: {"", text}.
+std::pair<std::string, std::string> split_assignment(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) return {"", trim(text)};
+  return {lower(trim(text.substr(0, eq))), trim(text.substr(eq + 1))};
+}
+
+}  // namespace
+
+std::vector<std::string> split_expressions(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  int depth = 0;
+  char quote = 0;
+  for (char c : text) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      current += c;
+      continue;
+    }
+    if (c == '"') quote = c;
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if ((c == ' ' || c == '\t') && depth <= 0) {
+      if (!current.empty()) out.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (!current.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+ControlExecutor::ControlExecutor(std::shared_ptr<const Netlist> netlist, ControlSettings settings)
+    : netlist_(std::move(netlist)), settings_(std::move(settings)) {
+  if (!settings_.print) settings_.print = [](const std::string& line) { fmt::print("{}\n", line); };
+}
+
+ControlExecutor::~ControlExecutor() = default;
+
+ControlOutcome ControlExecutor::run() {
+  // The whole script is read before anything runs, so a loop without `end` is refused up front.
+  std::vector<std::vector<ControlCommand>> blocks;
+  for (const auto& block : netlist_->control_blocks) blocks.push_back(parse_control_script(block.lines));
+  for (const auto& commands : blocks) {
+    execute(commands);
+    if (outcome_.quit) break;
+  }
+  return outcome_;
+}
+
+void ControlExecutor::warn(const SourceLocation& at, const std::string& message) const {
+  if (settings_.warn) settings_.warn(at.str() + ": warning: " + message);
+}
+
+void ControlExecutor::execute(const std::vector<ControlCommand>& commands) {
+  for (const auto& command : commands) {
+    if (outcome_.quit) return;
+    execute(command);
+  }
+}
+
+void ControlExecutor::execute(const ControlCommand& command) {
+  try {
+    dispatch(command);
+  } catch (const ControlEvaluationError& e) {
+    warn(e.location, e.message + "; the command is skipped");
+  }
+}
+
+void ControlExecutor::dispatch(const ControlCommand& command) {
+  const std::string& name = command.name;
+  const std::string text = substitute(command);
+  const std::vector<std::string> words = split_words(text);
+  if (name == "op" || name == "dc" || name == "tran" || name == "ac") return analysis(command, text);
+  if (name == "run") return run_netlist_analyses(command);
+  if (name == "set") return set(text);
+  if (name == "unset") {
+    for (const auto& w : words) variables_.erase(lower(w));
+    return;
+  }
+  if (name == "let") return let(command, text);
+  if (name == "print") return print(command, text);
+  if (name == "echo") {
+    std::string line;
+    for (const auto& w : words) line += (line.empty() ? "" : " ") + unquote(w);
+    settings_.print(line);
+    return;
+  }
+  if (name == "write") return write(command, words);
+  if (name == "wrdata") return wrdata(command, words);
+  if (name == "meas" || name == "measure") return measure(command, text);
+  if (name == "alter") return alter(command, text);
+  if (name == "alterparam") return alterparam(command, text);
+  if (name == "reset") {
+    params_ = pending_params_;
+    alterations_.clear();
+    return;
+  }
+  if (name == "foreach") return foreach_loop(command, words);
+  if (name == "repeat") return repeat_loop(command, words);
+  if (name == "quit" || name == "exit") {
+    outcome_.quit = true;
+    if (!words.empty()) {
+      double status = 0;
+      if (!try_parse_number(words[0], status))
+        throw NetlistError(command.location, "'" + name + "' expects an exit status, found '" + words[0] + "'");
+      outcome_.exit_status = static_cast<int>(status);
+    }
+    return;
+  }
+  if (name == "while" || name == "dowhile" || name == "if")
+    return warn(command.location, "'" + name + "' blocks are not supported by picospice; skipped up to their 'end'");
+  if (name == "noise" || name == "tf" || name == "pz" || name == "disto" || name == "sens" || name == "sp") {
+    ++outcome_.analyses_requested;
+    return warn(command.location, "'" + name + "' is not supported in .control blocks by picospice; skipped");
+  }
+  warn(command.location, "'" + name + "' is not supported in .control blocks by picospice; skipped");
+}
+
+// $name -> the variable, $&vector -> the vector's value(s), {$...} -> the same without braces.
+std::string ControlExecutor::substitute(const ControlCommand& command) const {
+  const std::string& text = command.rest;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool braced = text[i] == '{' && i + 1 < text.size() && text[i + 1] == '$';
+    if (text[i] != '$' && !braced) {
+      out += text[i];
+      continue;
+    }
+    std::size_t j = i + (braced ? 2 : 1);
+    const bool vector = j < text.size() && text[j] == '&';
+    if (vector) ++j;
+    const std::size_t start = j;
+    while (j < text.size() && is_name_char(text[j])) ++j;
+    if (vector && j < text.size() && text[j] == '(') j = std::min(text.size(), text.find(')', j) + 1);
+    const std::string key = lower(text.substr(start, j - start));
+    if (key.empty()) {
+      out += text[i];
+      continue;
+    }
+    if (vector) {
+      const ControlVector v = evaluate(command, key);
+      std::string values;
+      for (const auto& x : v.values) values += (values.empty() ? "" : " ") + fmt::format("{:g}", x.real());
+      out += values;
+    } else if (auto it = variables_.find(key); it != variables_.end()) {
+      out += it->second;
+    } else {
+      throw NetlistError(command.location, "undefined variable '$" + key + "' in '" + command.name + "'");
+    }
+    if (braced && j < text.size() && text[j] == '}') ++j;
+    i = j - 1;
+  }
+  return out;
+}
+
+void ControlExecutor::set(const std::string& text) {
+  // `set a = 1 b = 2`, `set a=1`, `set flag`; values may be quoted.
+  std::string joined;
+  for (const auto& w : split_words(text)) {
+    if (w == "=" || (!joined.empty() && (joined.back() == '=' || w.front() == '='))) joined += w;
+    else joined += (joined.empty() ? "" : " ") + w;
+  }
+  for (const auto& item : split_words(joined)) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) variables_[lower(item)] = "";
+    else variables_[lower(item.substr(0, eq))] = unquote(item.substr(eq + 1));
+  }
+}
+
+std::optional<ControlVector> ControlExecutor::lookup(const std::string& name) const {
+  if (!plots_.empty()) {
+    const ControlPlot& current = plots_.back();
+    if (auto it = current.lets.find(name); it != current.lets.end()) return it->second;
+    const Plot& plot = current.plot;
+    for (const auto& s : plot.signals)
+      if (s.name == name || (plot.analysis == "op" && s.name == "v(" + name + ")")) {
+        ControlVector v;
+        v.complex = plot.complex && &s != &plot.signals[0];
+        for (std::size_t k = 0; k < s.values.size(); ++k)
+          v.values.emplace_back(s.values[k], k < s.imag.size() ? s.imag[k] : 0.0);
+        return v;
+      }
+  }
+  if (auto it = constants_.find(name); it != constants_.end()) return it->second;
+  return std::nullopt;
+}
+
+ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std::string& text) const {
+  try {
+    return evaluate_vector_expression(text, [this](const std::string& name) { return lookup(name); });
+  } catch (const ExpressionError& e) {
+    throw ControlEvaluationError(command.location, "'" + command.name + "': " + e.what() + " (in '" + text + "')");
+  }
+}
+
+void ControlExecutor::let(const ControlCommand& command, const std::string& text) {
+  const auto [name, expression] = split_assignment(text);
+  if (name.empty() || expression.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c); }))
+    throw NetlistError(command.location, "expected 'let NAME = EXPRESSION', found 'let " + text + "'");
+  ControlVector value = evaluate(command, expression);
+  (plots_.empty() ? constants_ : plots_.back().lets)[name] = std::move(value);
+}
+
+void ControlExecutor::print(const ControlCommand& command, const std::string& text) {
+  std::vector<std::pair<std::string, ControlVector>> columns;
+  if (lower(trim(text)) == "all") {
+    if (plots_.empty()) return warn(command.location, "'print all' before any analysis: nothing to print");
+    for (const auto& s : plots_.back().plot.signals) columns.emplace_back(s.name, *lookup(s.name));
+    for (const auto& [name, v] : plots_.back().lets) columns.emplace_back(name, v);
+  } else {
+    for (const auto& e : split_expressions(text)) columns.emplace_back(e, evaluate(command, e));
+  }
+  bool scalars = true;
+  for (const auto& c : columns) scalars = scalars && c.second.values.size() == 1;
+  if (scalars) {
+    for (const auto& [name, v] : columns) settings_.print(name + " = " + format_value(v.values[0], v.complex));
+    return;
+  }
+  // Vectors: a table with an index column, as ngspice prints it.
+  std::string header = fmt::format("{:<8}", "Index");
+  std::size_t rows = 0;
+  for (const auto& [name, v] : columns) {
+    header += fmt::format("{:<16}", name);
+    rows = std::max(rows, v.values.size());
+  }
+  settings_.print(header);
+  for (std::size_t k = 0; k < rows; ++k) {
+    std::string line = fmt::format("{:<8}", k);
+    for (const auto& [name, v] : columns)
+      line += fmt::format("{:<16}", k < v.values.size() ? format_value(v.values[k], v.complex) : "");
+    settings_.print(line);
+  }
+}
+
+}  // namespace picospice

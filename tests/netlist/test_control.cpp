@@ -1,0 +1,181 @@
+// The .control subset (netlists/control/control_executor.hpp): commands run in order, their
+// printout, files and alterations, and the warnings and errors a script gets, both through the
+// executor and through `picospice run`. Expected values are those ngspice 39 prints for the same
+// blocks (run by hand; the regression case control_alter_loop.cir holds a stored reference).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "engine/output/raw_reader.hpp"
+#include "netlists/control/control_executor.hpp"
+#include "tests/run_command.hpp"
+
+namespace picospice {
+namespace {
+
+namespace fs = std::filesystem;
+using Catch::Contains;
+
+struct ScriptRun {
+  std::vector<std::string> printed, warnings;
+  ControlOutcome outcome;
+  std::string text() const {
+    std::string all;
+    for (const auto& line : printed) all += line + "\n";
+    return all;
+  }
+};
+
+ScriptRun run_script(const std::string& netlist_text, const std::string& file = "c.cir") {
+  ScriptRun run;
+  auto netlist = std::make_shared<const Netlist>(parse_netlist_text(netlist_text, file));
+  ControlSettings settings;
+  settings.print = [&](const std::string& line) { run.printed.push_back(line); };
+  settings.warn = [&](const std::string& line) { run.warnings.push_back(line); };
+  run.outcome = ControlExecutor(netlist, settings).run();
+  return run;
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "picospice_control";
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+std::string write_netlist(const std::string& name, const std::string& text) {
+  const fs::path path = scratch(name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const char* kDivider = "divider\n.param rv=1k\nV1 1 0 1\nR1 1 2 {rv}\nR2 2 0 1k\n";
+
+}  // namespace
+
+TEST_CASE("control: op, print, let, echo with $variables and $&vectors", "[control]") {
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nop\nprint v(2) i(v1)\nlet x = v(2) * 4 - 1\nset word = half\n"
+                              "echo v(2) is the $word \"of\" $&v(1) and x is {$&x}\nprint x\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.outcome.analyses_run == 1);
+  CHECK(run.text() == "v(2) = 5.000000e-01\ni(v1) = -5.00000e-04\nv(2) is the half of 1 and x is 1\nx = 1.000000e+00\n");
+}
+
+TEST_CASE("control: alter applies at once and lasts until reset; alterparam waits for reset", "[control]") {
+  // The same sequence in ngspice 39 prints 0.5, 0.75, 0.75, 0.25, 0.4.
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nop\nprint v(2)\nalter r2 3k\nop\nprint v(2)\nalterparam rv=3k\nop\nprint v(2)\n"
+                              "reset\nop\nprint v(2)\nalter r2 resistance = 2k\nop\nprint v(2)\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.text() == "v(2) = 5.000000e-01\nv(2) = 7.500000e-01\nv(2) = 7.500000e-01\nv(2) = 2.500000e-01\n"
+                      "v(2) = 4.000000e-01\n");
+}
+
+TEST_CASE("control: foreach and repeat loops, meas and the netlist's .measure after each analysis", "[control]") {
+  const auto run = run_script(
+      "rc\nV1 in 0 PULSE(0 1 1u 10n 10n 100u 200u)\nR1 in out 1k\nC1 out 0 1n\n"
+      ".measure tran tnet when v(out)=0.5\n"
+      ".control\nforeach r 1k 2k\n  alter r1 $r\n  tran 20n 8u\n  meas tran t63 when v(out)=0.632\n"
+      "  let tau = t63 - 1.005u\n  echo $r $&tau\nend\nrepeat 2\n  echo again\nend\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.outcome.analyses_run == 2);
+  REQUIRE(run.printed.size() == 8);
+  CHECK_THAT(run.printed[0], Contains("tnet"));
+  CHECK_THAT(run.printed[1], Contains("t63"));
+  // The time constant is R C (1 us, 2 us) to the accuracy of the time steps.
+  double tau1 = 0, tau2 = 0;
+  std::istringstream(run.printed[2].substr(3)) >> tau1;
+  std::istringstream(run.printed[5].substr(3)) >> tau2;
+  CHECK_THAT(run.printed[2], Contains("1k "));
+  CHECK(tau1 == Approx(1e-6).epsilon(0.01));
+  CHECK(tau2 == Approx(2e-6).epsilon(0.01));
+  CHECK(run.printed[6] == "again");
+  CHECK(run.printed[7] == "again");
+}
+
+TEST_CASE("control: wrdata writes ngspice's columns and write a raw file of chosen vectors", "[control]") {
+  const fs::path data = scratch("sweep.data"), raw = scratch("sweep.raw");
+  fs::remove(data);
+  fs::remove(raw);
+  const auto run = run_script(std::string(kDivider) + ".control\ndc v1 0 2 1\nlet twice = 2 * v(2)\nset wr_vecnames\n"
+                              "wrdata " + data.string() + " v(2) twice\nwrite " + raw.string() + " v(2) twice\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  std::ifstream in(data);
+  std::string header, first, second;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  CHECK_THAT(header, Contains("v-sweep") && Contains("v(2)") && Contains("twice"));
+  CHECK(first == " 0.00000000e+00  0.00000000e+00  0.00000000e+00  0.00000000e+00 ");
+  CHECK(second == " 1.00000000e+00  5.00000000e-01  1.00000000e+00  1.00000000e+00 ");
+  const auto plots = read_raw(raw);
+  REQUIRE(plots.size() == 1);
+  REQUIRE(plots[0].signals.size() == 3);
+  CHECK(plots[0].signals[1].name == "v(2)");
+  CHECK(plots[0].signals[2].name == "twice");
+  CHECK(plots[0].signals[2].values == std::vector<double>{0.0, 1.0, 2.0});
+}
+
+TEST_CASE("control: unknown commands and bad expressions warn with their line and the script goes on", "[control]") {
+  const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\nnoise v(2) v1 dec 10 1 1k\n"
+                              "echo done\n.endc\n.end\n");
+  REQUIRE(run.warnings.size() == 3);
+  CHECK_THAT(run.warnings[0], Contains("c.cir:8:1: warning: 'plot' is not supported in .control blocks"));
+  CHECK_THAT(run.warnings[1], Contains("c.cir:9:1: warning: 'print': no vector 'nosuch'"));
+  CHECK_THAT(run.warnings[2], Contains("c.cir:10:1: warning: 'noise' is not supported"));
+  CHECK(run.printed.back() == "done");
+  CHECK(run.outcome.analyses_requested == 2);
+  CHECK(run.outcome.analyses_run == 1);
+}
+
+TEST_CASE("control: a loop without end, an end without a loop and a bad alter are errors at their line", "[control]") {
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\nop\nforeach x 1 2\necho $x\n.endc\n.end\n"),
+                    Contains("c.cir:8:1: error: 'foreach' without a matching 'end'"));
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\nop\nend\n.endc\n.end\n"),
+                    Contains("c.cir:8:1: error: 'end' without"));
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\nalter r9 2k\nop\n.endc\n.end\n"),
+                    Contains("c.cir:8:1: error: 'op': cannot alter 'r9'"));
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\nalterparam nope = 2\n.endc\n.end\n"),
+                    Contains("c.cir:7:1: error: 'alterparam': the netlist has no top-level '.param nope'"));
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\ntran 1n\n.endc\n.end\n"),
+                    Contains("c.cir:7:"));
+}
+
+TEST_CASE("control: picospice run runs the block, then the dot-analyses unless it quits", "[control][run]") {
+  const std::string both = write_netlist(
+      "both.cir", std::string(kDivider) + ".op\n.control\necho from the block\nop\nprint v(2)\n.endc\n.end\n");
+  const auto outcome = testing::run_picospice("run " + both + " -o " + scratch("both.raw").string());
+  REQUIRE_SUCCEEDS(outcome);
+  // ngspice -b order: the block first, then the netlist's .op into the output file.
+  CHECK(outcome.output.find("from the block") < outcome.output.find("Operating point:"));
+  CHECK(fs::exists(scratch("both.raw")));
+
+  const std::string quits = write_netlist(
+      "quits.cir", std::string(kDivider) + ".op\n.control\nop\nprint v(2)\nquit 3\n.endc\n.end\n");
+  fs::remove(scratch("quits.raw"));
+  const auto quit = testing::run_picospice("run " + quits + " -o " + scratch("quits.raw").string());
+  INFO(quit.describe());
+  CHECK(quit.exited);
+  CHECK(quit.exit_status == 3);
+  CHECK_THAT(quit.output, Contains("v(2) = 5.000000e-01"));
+  CHECK_FALSE(fs::exists(scratch("quits.raw")));
+}
+
+TEST_CASE("control: picospice run fails when the block's analyses could not run", "[control][run]") {
+  const std::string none = write_netlist(
+      "none.cir", std::string(kDivider) + ".control\nnoise v(2) v1 dec 10 1 1k\necho after\n.endc\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run " + none),
+                     "none.cir:6:1: error: the .control block asked for 1 analyses and none could run");
+  const std::string loop = write_netlist("loop.cir", std::string(kDivider) + ".control\nrepeat 2\nop\n.endc\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run " + loop), "loop.cir:7:1: error: 'repeat' without a matching 'end'");
+  const std::string unknown = write_netlist("unknown.cir", std::string(kDivider) + ".control\nop\nshow r1\n.endc\n.end\n");
+  const auto warned = testing::run_picospice("run " + unknown);
+  REQUIRE_SUCCEEDS(warned);
+  CHECK_THAT(warned.output, Contains("unknown.cir:8:1: warning: 'show' is not supported in .control blocks"));
+}
+
+}  // namespace picospice

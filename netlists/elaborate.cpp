@@ -34,6 +34,9 @@ class Elaborator final : public CircuitBuilder {
     circuit_->title = netlist_->title;
     circuit_->source_file = netlist_->file;
     circuit_->skipped = netlist_->skipped;
+    // Only `picospice run` runs .control blocks (netlists/control/); for everything else they are
+    // analyses that were read and not run.
+    for (const auto& block : netlist_->control_blocks) circuit_->skipped.emplace_back(block.location, "a '.control' block");
     ElaborationScope top;
     top.body = &netlist_->top;
     evaluate_top_params(top);

@@ -101,6 +101,9 @@ class NgspiceExporter {
     // evaluated EKV model cards and the temperature.
     circuit_ = elaborate_file(path_);
     netlist_ = parse_netlist_file(path_, WarningSink{});  // elaboration already warned
+    for (const auto& block : netlist_.control_blocks)
+      warn_to_stderr(block.location.str() + ": warning: the '.control' block is not exported (only the circuit and "
+                     "its dot-commands are)");
     try {
       for (const auto& group : circuit_->groups) group->list_ngspice_subcircuits(kelvin(), substitutes_);
     } catch (const NetlistError& e) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -152,7 +153,10 @@ void ControlExecutor::dispatch(const ControlCommand& command) {
     }
     return;
   }
-  if (name == "while" || name == "dowhile" || name == "if")
+  if (name == "if") return if_block(command, text);
+  if (name == "else")
+    throw NetlistError(command.location, "'else' outside an 'if' block");
+  if (name == "while" || name == "dowhile")
     return warn(command.location, "'" + name + "' blocks are not supported by picospice; skipped up to their 'end'");
   if (name == "noise" || name == "tf" || name == "pz" || name == "disto" || name == "sens" || name == "sp") {
     ++outcome_.analyses_requested;
@@ -236,6 +240,25 @@ ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std
   } catch (const ExpressionError& e) {
     throw ControlEvaluationError(command.location, "'" + command.name + "': " + e.what() + " (in '" + text + "')");
   }
+}
+
+// `if EXPR` ... [`else` ...] `end`: the condition is true when any element of the vector is
+// non-zero (a scalar: when it is non-zero). An expression that cannot be evaluated skips the
+// whole block with a warning, as any other bad expression.
+void ControlExecutor::if_block(const ControlCommand& command, const std::string& condition) {
+  const ControlVector value = evaluate(command, condition);
+  const bool truth = std::any_of(value.values.begin(), value.values.end(),
+                                 [](std::complex<double> x) { return x != std::complex<double>{}; });
+  std::vector<ControlCommand> then_part, else_part;
+  bool in_else = false;
+  for (const auto& c : command.body) {
+    if (c.name == "else" && !in_else) {
+      in_else = true;
+      continue;
+    }
+    (in_else ? else_part : then_part).push_back(c);
+  }
+  execute(truth ? then_part : else_part);
 }
 
 void ControlExecutor::let(const ControlCommand& command, const std::string& text) {

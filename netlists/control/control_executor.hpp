@@ -14,7 +14,7 @@
 //   alter DEV [PARAM] [=] VALUE       an instance value, kept until `reset`
 //   alterparam NAME = VALUE           a top-level .param, taking effect at the next `reset`
 //   reset                             the netlist as written, with the alterparam values
-//   foreach VAR v1 v2 ... / end, repeat N / end, quit | exit [N]
+//   foreach VAR v1 v2 ... / end, repeat N / end, if EXPR / [else] / end, quit | exit [N]
 //
 // Anything else is a warning naming the command and its file:line, and the script goes on.
 // .measure lines of the netlist are evaluated after every analysis of their type, as ngspice
@@ -88,6 +88,7 @@ class ControlExecutor {
   void measure(const ControlCommand& command, const std::string& text);
   void alter(const ControlCommand& command, const std::string& text);
   void alterparam(const ControlCommand& command, const std::string& text);
+  void if_block(const ControlCommand& command, const std::string& condition);
   void foreach_loop(const ControlCommand& command, const std::vector<std::string>& words);
   void repeat_loop(const ControlCommand& command, const std::vector<std::string>& words);
 

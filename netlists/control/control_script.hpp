@@ -1,9 +1,9 @@
 // A `.control` block read into commands (ngspice's script language, the subset picospice runs).
 //
 // Each line is one command: its first word (lower case) and the rest as written. `foreach VAR
-// v1 v2 ...` and `repeat [N]` own the lines up to their matching `end`; so do `while`, `dowhile`
-// and `if` (which picospice does not run, but whose `end` must still be matched so the lines
-// after it are read correctly). A block without its `end`, or an `end` with no block, is a
+// v1 v2 ...`, `repeat [N]` and `if EXPR` (with an `else` line among them) own the lines up to
+// their matching `end`; so do `while` and `dowhile` (which picospice does not run, but whose
+// `end` must still be matched so the lines after it are read correctly). A block without its `end`, or an `end` with no block, is a
 // NetlistError at that line. What each command means is netlists/control/control_executor.hpp.
 #pragma once
 #include <string>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <set>
 
 #include "netlists/parser/expression.hpp"
 
@@ -105,6 +106,10 @@ class VectorEvaluator {
 
   ControlVector call(const ExpressionNode& node) const {
     const std::string& f = node.name;
+    static const std::set<std::string> known{"mag", "abs", "ph", "phase", "db", "real", "re", "imag", "im",
+                                             "sqrt", "exp", "ln", "log", "log10", "sin", "cos", "tan", "atan",
+                                             "mean", "vecmax", "vecmin", "length", "vector", "unitvec"};
+    if (!known.count(f)) throw ExpressionError(node.offset, "unknown function '" + f + "' in a .control expression");
     if (node.children.size() != 1)
       throw ExpressionError(node.offset, "'" + f + "' takes one argument in .control expressions");
     ControlVector v = evaluate(node.children[0]);

@@ -97,6 +97,14 @@ TEST_CASE("control: foreach and repeat loops, meas and the netlist's .measure af
   CHECK(run.printed[7] == "again");
 }
 
+TEST_CASE("control: if and else choose on a vector expression, nested in a loop", "[control]") {
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nop\nforeach limit 0.4 0.6\n  if v(2) > $limit\n    echo above $limit\n"
+                              "  else\n    echo below $limit\n    if 1\n      echo nested\n    end\n  end\nend\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.text() == "above 0.4\nbelow 0.6\nnested\n");
+}
+
 TEST_CASE("control: wrdata writes ngspice's columns and write a raw file of chosen vectors", "[control]") {
   const fs::path data = scratch("sweep.data"), raw = scratch("sweep.raw");
   fs::remove(data);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/atomic_file.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -61,6 +63,7 @@ std::string type_from_name(const std::string& name) {
 Plot read_csv(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open CSV file " + path.string());
+  note_input_file(path);
   auto fail = [&](int line, const std::string& message) {
     throw std::runtime_error(fmt::format("{}:{}: error: {}", path.string(), line, message));
   };

@@ -1,10 +1,27 @@
 // Parameter lookup and the evaluation of expressions and argument values in an elaboration scope.
 #include "netlists/elaboration_scope.hpp"
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 #include "netlists/parser/expression.hpp"
 #include "netlists/parser/token_text.hpp"
 
 namespace picospice {
+
+namespace {
+
+// Non-finite numbers are refused where they enter (a literal 1e999, an expression that overflows,
+// 0/0): past this point they would surface as a singular matrix or "update nan" far from the cause.
+double finite_or_fail(double value, const SourceLocation& where, const std::string& text) {
+  if (!std::isfinite(value))
+    throw NetlistError(where, fmt::format("'{}' is {}, not a finite number (the largest is about 1.8e308)", text,
+                                          std::isnan(value) ? "not a number" : "infinite"));
+  return value;
+}
+
+}  // namespace
 
 bool find_param(const ElaborationScope& scope, std::string_view name, double& value) {
   const std::string key(name);
@@ -17,9 +34,10 @@ bool find_param(const ElaborationScope& scope, std::string_view name, double& va
 
 double evaluate_in_scope(const ExpressionText& expression, const ElaborationScope& scope) {
   try {
-    return evaluate_expression(expression.text, [&](std::string_view name, double& value) {
-      return find_param(scope, name, value);
-    });
+    return finite_or_fail(evaluate_expression(expression.text, [&](std::string_view name, double& value) {
+                            return find_param(scope, name, value);
+                          }),
+                          expression.location(), expression.text);
   } catch (const ExpressionError& error) {
     throw NetlistError(expression.location_of(error.offset), error.what());
   }
@@ -35,11 +53,12 @@ void evaluate_assignments(const std::vector<ParamAssignment>& list, ElaborationS
     }
     std::string missing;
     try {
-      scope.params[p.name] = evaluate_expression(p.value.text, [&](std::string_view name, double& v) {
-        if (find_param(scope, name, v)) return true;
-        missing = std::string(name);
-        return false;
-      });
+      scope.params[p.name] = finite_or_fail(evaluate_expression(p.value.text, [&](std::string_view name, double& v) {
+                                              if (find_param(scope, name, v)) return true;
+                                              missing = std::string(name);
+                                              return false;
+                                            }),
+                                            p.value.location(), p.value.text);
     } catch (const ExpressionError& error) {
       std::string message = error.what();
       for (std::size_t later = i + 1; later < list.size(); ++later)
@@ -62,6 +81,7 @@ ElementArg argument_value(const std::vector<Token>& tokens, std::size_t begin, s
     if (looks_numeric(first.text)) {
       if (!try_parse_number(first.text, arg.value))
         throw NetlistError(first.location, "malformed number '" + first.raw + "'");
+      finite_or_fail(arg.value, first.location, first.raw);
       arg.is_number = true;
       return arg;
     }

@@ -94,7 +94,20 @@ class Evaluator {
     if (!accept(std::string_view(&c, 1))) fail(std::string("expected '") + c + "'");
   }
 
+  // Nesting (parentheses, function calls, ternaries, unary signs) recurses here; a bound keeps
+  // 10,000 nested parentheses from overflowing the stack (issue 17).
+  static constexpr int kMaxDepth = 256;
+  struct DepthGuard {
+    explicit DepthGuard(Evaluator& e) : evaluator(e) {
+      if (++evaluator.depth_ > kMaxDepth)
+        evaluator.fail("expression nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
+    ~DepthGuard() { --evaluator.depth_; }
+    Evaluator& evaluator;
+  };
+
   double ternary() {
+    const DepthGuard guard(*this);
     const double condition = logical_or();
     if (!accept("?")) return condition;
     const double if_true = ternary();
@@ -155,6 +168,7 @@ class Evaluator {
     }
   }
   double unary() {
+    const DepthGuard guard(*this);
     if (accept("-")) return -unary();
     if (accept("+")) return unary();
     if (accept("!")) return unary() == 0.0 ? 1.0 : 0.0;
@@ -226,6 +240,7 @@ class Evaluator {
   std::string_view text_;
   const ParamLookup& lookup_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

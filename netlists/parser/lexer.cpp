@@ -28,10 +28,15 @@ bool ends_word(std::string_view line, std::size_t i) {
 
 // Tokenizes one physical line from byte `start` on, appending to `out`.
 void tokenize(std::string_view line, std::size_t start, const std::string& file, int line_number,
-              std::vector<Token>& out) {
+              std::vector<Token>& out, std::size_t& budget) {
   bool space_before = true;
   std::size_t i = start;
   auto make = [&](TokenKind kind, std::size_t at, std::string_view raw) {
+    if (budget == 0)
+      throw NetlistError(SourceLocation{file, line_number, static_cast<int>(at) + 1},
+                         "the netlist holds more than " + std::to_string(kMaxLexedTokens) +
+                             " tokens (names, numbers and punctuation), picospice's limit");
+    --budget;
     Token token;
     token.kind = kind;
     token.raw = std::string(raw);
@@ -98,6 +103,7 @@ std::size_t first_non_blank(std::string_view line) {
 
 LexedText lex_netlist(std::string_view text, const std::string& file_name, bool first_line_is_title) {
   LexedText result;
+  std::size_t budget = kMaxLexedTokens;
   bool in_control_block = false;
   int line_number = 0;
   std::size_t pos = 0;
@@ -130,7 +136,7 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
     if (first < line.size() && line[first] != '*') {
       if (line[first] == '+') {
         std::vector<Token> tokens;
-        tokenize(line, first + 1, file_name, line_number, tokens);
+        tokenize(line, first + 1, file_name, line_number, tokens, budget);
         if (!tokens.empty()) {
           if (result.lines.empty())
             throw NetlistError(SourceLocation{file_name, line_number, static_cast<int>(first) + 1},
@@ -142,7 +148,7 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
         }
       } else {
         LogicalLine logical;
-        tokenize(line, first, file_name, line_number, logical.tokens);
+        tokenize(line, first, file_name, line_number, logical.tokens, budget);
         if (!logical.tokens.empty()) {
           logical.location = logical.tokens.front().location;
           if (logical.keyword() == ".control") in_control_block = true;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/atomic_file.hpp"
+#include "codesign/json_file.hpp"
 
 namespace picospice::training {
 namespace {
@@ -184,12 +185,8 @@ Dataset load_dataset(const std::filesystem::path& dir_or_json) {
     if (!std::filesystem::exists(dir_or_json)) fail(dir_or_json.string(), "no such dataset directory or file");
     fail(file, "cannot open the dataset description");
   }
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    fail(file, fmt::format("not valid JSON (byte {}): {}", e.byte, e.what()));
-  }
+  in.close();
+  const json doc = read_json_file(json_path, "dataset description");
   if (!doc.is_object()) fail(file, "expected a JSON object");
   static const std::set<std::string> known{"format", "name", "inputs", "classes", "class_names", "splits",
                                            "provenance"};

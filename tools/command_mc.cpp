@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/atomic_file.hpp"
 #include "base/counter_rng.hpp"
 #include "engine/monte_carlo/monte_carlo.hpp"
 #include "engine/monte_carlo/results_csv.hpp"
@@ -140,8 +141,7 @@ int run_single_sample(const McOptions& o, const MonteCarloStudy& study) {
       const auto end = lower(text).rfind("\n.end");
       text.insert(end == std::string::npos ? text.size() : end + 1, extra);
     }
-    std::ofstream out(o.write_netlist, std::ios::binary);
-    if (!out || !(out << text) || !out.flush()) throw std::runtime_error("cannot write " + o.write_netlist);
+    write_file_atomically(o.write_netlist, text);
     fmt::print(stderr, "picospice: wrote sample {} as a plain netlist to {}\n", k, o.write_netlist);
   }
   return result.ok() ? 0 : 2;
@@ -175,6 +175,7 @@ int run_mc(const McOptions& o) {
       throw std::runtime_error(fmt::format("--resume: {} already holds {} samples, more than --runs {}", output, first, o.runs));
     fmt::print(stderr, "picospice: resuming {} at sample {} of {}\n", output, first, o.runs);
   }
+  refuse_to_overwrite_input(output);  // `mc x.cir -o x.cir` must not truncate the netlist
   FILE* file = std::fopen(output.c_str(), first > 0 ? "ab" : "wb");
   if (!file) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
   std::unique_ptr<FILE, int (*)(FILE*)> closer(file, std::fclose);
@@ -203,7 +204,8 @@ int run_mc(const McOptions& o) {
     });
   }
   bar.finish();
-  closer.reset();
+  // fclose writes what is still buffered; its error is a lost tail of the results file.
+  if (std::fclose(closer.release()) != 0) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
 
   if (outcome.interrupted) {
     fmt::print(stderr,
@@ -232,12 +234,31 @@ int run_mc(const McOptions& o) {
     if (!find_gnuplot()) {
       fmt::print(stderr, "picospice: --plot skipped: gnuplot is not installed (apt-get install gnuplot-nox)\n");
     } else {
-      for (const auto& f : plot_histograms(o.plot_dir, study.columns(), results, fs::path(o.netlist).filename().string()))
+      std::vector<std::string> units;
+      for (const auto& column : study.columns()) {
+        units.emplace_back();
+        for (const auto& measure : study.nominal().measures)
+          if (column == measure.name || column.rfind(measure.name + "_", 0) == 0) units.back() = measure_unit(measure);
+      }
+      for (const auto& f : plot_histograms(o.plot_dir, study.columns(), results, fs::path(o.netlist).filename().string(),
+                                           units, specs))
         fmt::print(stderr, "picospice: wrote {}\n", f);
     }
   }
   fmt::print(stderr, "picospice: {} samples ({} new) in {:.3f} s with {} jobs: {:.0f} samples/s -> {}\n", results.size(),
              results.size() - first, seconds, sweep.jobs, static_cast<double>(results.size() - first) / seconds, output);
+  // No sample simulated: there are no statistics, and a script must not read this as a result.
+  if (!results.empty() && failed == results.size()) {
+    std::string reason;
+    for (const auto& r : results)
+      if (!r.ok()) {
+        reason = r.status;
+        break;
+      }
+    fmt::print(stderr, "error: every one of the {} samples failed{}\n", results.size(),
+               reason.empty() ? std::string() : " (the first: " + reason + ")");
+    return 1;
+  }
   return 0;
 }
 

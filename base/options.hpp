@@ -33,12 +33,32 @@ struct SimOptions {
   IntegrationMethod method = IntegrationMethod::Trapezoidal;
   int maxord = 2;           // 1 forces backward Euler
   int itl1 = 200;           // Newton iterations per DC operating point attempt
-  int itl4 = 30;            // Newton iterations per transient time point
+  int itl4 = 10;            // Newton iterations per transient time point (ngspice's default;
+                            // a harder point fails fast and is retried with a shorter step)
   double temp = 27.0;       // C: circuit temperature
   double tnom = 27.0;       // C: default model reference temperature
   bool gmin_stepping = true;
   bool source_stepping = true;
   bool pseudo_transient = true;  // the operating point's last resort (engine/analyses/operating_point)
+  // Device bypass (`.options bypass=0` turns it off): a nonlinear device whose terminal voltages
+  // moved by less than bypass_fraction * UT since it was last evaluated reuses that evaluation,
+  // linearized (i + g dv, q + C dv). The remainder is second order, below bypass_fraction^2 / 2
+  // of the device's current in weak inversion (where I ~ exp(v / (n UT))): with 1e-3 a millionth,
+  // a thousandth of reltol.
+  bool bypass = true;
+  // Factorization reuse (off with bypass): a Newton matrix whose every entry is within this
+  // fraction of the last factored one's keeps that factorization. The iteration is then a chord
+  // step, which converges linearly instead of quadratically but to the same solution: convergence
+  // is still judged on the residual at the evaluated point (engine/newton.cpp), and an iteration
+  // that does not at least halve its update refactors exactly.
+  double factor_reuse = 0.5;
+  // ... only for circuits whose factorization costs at least this many flops (~10 us): below, a
+  // chord step's extra Newton iterations (each a device evaluation) cost more than it saves.
+  double factor_reuse_min_flops = 1e4;
+  // Threads for the device evaluation of large circuits (0: all cores). Monte Carlo workers set 1:
+  // they already run one sample per core. Results do not depend on it (engine/system.cpp).
+  int threads = 0;
+  double bypass_fraction = 1e-3;
   double max_gmin = 1e-2;   // S: first value of the gmin homotopy (it ends at 0)
   TransientNoiseOptions noise;  // transient device noise (engine/noise/)
 };

@@ -82,7 +82,7 @@ class AgreementSampleRunner {
  private:
   void start_from_nominal() {
     analyses_.reset();
-    circuit_ = clone_circuit(*study_.nominal);
+    circuit_ = clone_circuit_for_worker(*study_.nominal);
     analyses_ = std::make_unique<ReusedSystemRunner>(*circuit_, NumericReuse::none);
   }
 

@@ -143,6 +143,9 @@ struct EvalRequest {
   bool limit = true;              // apply junction voltage limiting against the stored state
   bool cold_start = false;        // first iteration without a previous solution: use safe voltages
   double gmin = 1e-18;            // S, minimum conductance to keep across nonlinear junctions
+  // Device bypass (SimOptions::bypass): devices may reuse their last evaluation, linearized, when
+  // no terminal voltage moved by more than this fraction of the thermal voltage; 0 turns it off.
+  double bypass_fraction = 0.0;
 
   double* f = nullptr;            // resistive residual per row
   double* f_abs = nullptr;        // sum of |each contribution| per row: the scale of KCL tolerance
@@ -150,6 +153,8 @@ struct EvalRequest {
   double* jac = nullptr;          // Newton matrix values, by slot
 
   int limited = 0;                // devices increment when they limited a voltage this iteration
+  long bypassed = 0;              // devices that can bypass count each instance bypassed ...
+  long evaluated = 0;             // ... and each instance evaluated in full
 
   // Convenience for the common two-terminal current i(v) leaving `a`, entering `b`.
   void add_current(Index a, Index b, double i) {
@@ -237,6 +242,12 @@ class DeviceGroup {
   virtual void bind_slots(SlotBinder& binder) = 0;
   virtual void set_temperature(double kelvin) {}
   virtual void evaluate(EvalRequest& request) = 0;
+  // Large groups may be evaluated in chunks of instances on several threads. A group that says
+  // can_split() loads instances [begin, end) in evaluate_range, touching per-instance state of
+  // those instances only; each chunk writes to its own f, q and Jacobian arrays, which the engine
+  // adds up in chunk order (so results do not depend on the number of threads).
+  virtual bool can_split() const { return false; }
+  virtual void evaluate_range(EvalRequest& request, std::size_t begin, std::size_t end) { evaluate(request); }
 
   virtual void list_dc_connections(std::vector<DcConnection>& out) const = 0;
   // True when f and q are linear in x (and do not limit): a circuit made only of such groups

@@ -21,4 +21,10 @@ std::unique_ptr<Circuit> clone_circuit(const Circuit& circuit) {
   return copy;
 }
 
+std::unique_ptr<Circuit> clone_circuit_for_worker(const Circuit& circuit) {
+  auto copy = clone_circuit(circuit);
+  copy->options.threads = 1;
+  return copy;
+}
+
 }  // namespace picospice

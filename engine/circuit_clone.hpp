@@ -11,4 +11,8 @@ namespace picospice {
 // shared (it rebuilds from the netlist and holds no per-run state).
 std::unique_ptr<Circuit> clone_circuit(const Circuit& circuit);
 
+// The copy a Monte Carlo worker owns: evaluated on its own thread only (SimOptions::threads = 1),
+// since the workers already keep every core busy with one sample each.
+std::unique_ptr<Circuit> clone_circuit_for_worker(const Circuit& circuit);
+
 }  // namespace picospice

@@ -1,5 +1,7 @@
 #include "engine/klu_solver.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -23,7 +25,7 @@ KluSolver::~KluSolver() {
   if (symbolic_) klu_free_symbolic(&symbolic_, &common_);
 }
 
-bool KluSolver::factor(const double* values) {
+bool KluSolver::factor(const double* values, double reuse_tolerance) {
   if (pattern_.size() == 0) return true;
   auto* a = const_cast<double*>(values);
   const std::size_t nnz = row_index_.size();
@@ -33,6 +35,15 @@ bool KluSolver::factor(const double* values) {
       std::equal(values, values + nnz, factored_values_.begin())) {
     ++reused_;
     return true;
+  }
+  if (reuse_tolerance > 0 && numeric_ && factored_values_.size() == nnz) {
+    bool near = true;
+    for (std::size_t k = 0; k < nnz && near; ++k)
+      near = std::fabs(values[k] - factored_values_[k]) <= reuse_tolerance * std::fabs(factored_values_[k]);
+    if (near) {
+      ++near_reused_;
+      return true;
+    }
   }
   factored_values_.assign(values, values + nnz);
   if (numeric_) {

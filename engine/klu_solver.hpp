@@ -20,7 +20,10 @@ class KluSolver {
 
   // Factor the matrix whose values are `values` (slot order, length nnz; the dummy slot beyond
   // is ignored). Returns false if the matrix is singular; singular_column() then names the column.
-  bool factor(const double* values);
+  // With reuse_tolerance > 0, a matrix whose every value v is within reuse_tolerance * |f| of the
+  // factored one's f keeps the current factorization (counted by near_reused_count); a structural
+  // change (f == 0, v != 0) never does.
+  bool factor(const double* values, double reuse_tolerance = 0.0);
   // Solve in place: rhs becomes the solution.
   void solve(double* rhs);
   // Drops the numeric factorization (the symbolic analysis stays): the next factor() is a full
@@ -32,6 +35,7 @@ class KluSolver {
   int refactor_count() const { return refactors_; }
   int full_factor_count() const { return full_factors_; }
   int reused_count() const { return reused_; }
+  int near_reused_count() const { return near_reused_; }
   // Nonzeros of L + U and KLU's operation count of the current factorization (0 before any).
   long lu_nonzeros() const;
   double factor_flops();
@@ -43,7 +47,7 @@ class KluSolver {
   klu_numeric* numeric_ = nullptr;
   std::vector<int> column_start_, row_index_;  // KLU wants non-const int arrays
   std::vector<double> factored_values_;        // the values of the current factorization
-  int refactors_ = 0, full_factors_ = 0, reused_ = 0;
+  int refactors_ = 0, full_factors_ = 0, reused_ = 0, near_reused_ = 0;
   double full_factor_rcond_ = 0.0;
   static constexpr double kRcondDropAllowed = 1e-4;
 };

@@ -14,6 +14,12 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
   // source), so only their update is checked: G (x - value) cannot resolve below G * eps * |x|.
   std::vector<char> held_rows(n + 1, 0);
   EvalPoint point = problem.point;
+  // Chord steps (SimOptions::factor_reuse): allowed while each one at least halves the update;
+  // after one that does not, the next matrix is factored exactly.
+  const double reuse_tolerance =
+      problem.allow_chord && opt.bypass && !system.is_linear() && system.factorization_is_costly() ? opt.factor_reuse : 0.0;
+  bool factor_exactly = false;
+  double last_worst_ratio = 0;
 
   for (int iteration = 0; iteration < problem.max_iterations; ++iteration) {
     outcome.iterations = iteration + 1;
@@ -57,7 +63,8 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       if (!(std::fabs(F) <= tol) && !held_rows[i]) residual_small = false;
       rhs[i] = -F;
     }
-    if (!system.factor()) {
+    const long kept_before = system.near_reused_factorizations();
+    if (!system.factor(factor_exactly ? 0.0 : reuse_tolerance)) {
       outcome.singular = true;
       outcome.worst = system.singular_unknown();
       return outcome;
@@ -76,12 +83,17 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       if (!(ratio <= 1.0)) update_small = false;
     }
     if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
+    const bool chord = system.near_reused_factorizations() != kept_before;
+    factor_exactly = chord && iteration > 0 && outcome.worst_ratio > 0.5 * last_worst_ratio;
+    last_worst_ratio = outcome.worst_ratio;
     // Converged at the evaluated point: see newton.hpp. The last (quadratically smaller) update is
     // applied in every analysis, as SPICE does: f and q then belong to the previous iterate, an
     // error of C * dx in the stored charges, within the charge tolerance. Keeping the unupdated
     // iterate instead would leave a source-driven node up to reltol * |V| away from its source
     // (measured: 87 uV on a 0.5 V + 1 mV sine next to a diode), which users see as a wrong value.
-    const bool converged = residual_small && update_small && limited == 0;
+    // A chord update may be up to twice the Newton update it stands for (each chord step at
+    // least halves the update, or the next is exact): it has to be within half the tolerance.
+    const bool converged = residual_small && update_small && limited == 0 && (!chord || outcome.worst_ratio <= 0.5);
     for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
     if (converged) {
       outcome.converged = true;

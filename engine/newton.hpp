@@ -31,6 +31,10 @@ struct NewtonProblem {
   // S, how hard `forced` nodes are held: a node held against a circuit current I sits I/1e6 V
   // (1 uV per uA) from its value, negligible for the circuits picospice is built for.
   double forcing_conductance = 1e6;
+  // Transient time points may keep the factorization of a nearly unchanged matrix (a chord step,
+  // SimOptions::factor_reuse). Operating points and sweeps always factor: their answers are
+  // compared to 1e-6 and better, where a chord step's linear convergence would show.
+  bool allow_chord = false;
 };
 
 struct NewtonOutcome {

@@ -10,9 +10,12 @@ namespace picospice {
 struct SolverStatistics {
   long evaluations = 0;        // device loads (every Newton iteration, plus charge evaluations)
   double evaluate_seconds = 0;
+  long bypassed_instances = 0;   // device instances that reused their last evaluation (bypass)
+  long evaluated_instances = 0;  // device instances evaluated in full (of those that can bypass)
   long refactors = 0;          // numeric refactorizations with the previous pivot order
   long full_factors = 0;       // full factorizations (first, or after the pivots degraded)
   long reused_factors = 0;     // the matrix had not changed: the factorization was kept
+  long near_reused_factors = 0;  // the matrix had changed little: kept too (a chord step)
   double factor_seconds = 0;
   long solves = 0;
   double solve_seconds = 0;
@@ -23,9 +26,12 @@ struct SolverStatistics {
   void add(const SolverStatistics& o) {
     evaluations += o.evaluations;
     evaluate_seconds += o.evaluate_seconds;
+    bypassed_instances += o.bypassed_instances;
+    evaluated_instances += o.evaluated_instances;
     refactors += o.refactors;
     full_factors += o.full_factors;
     reused_factors += o.reused_factors;
+    near_reused_factors += o.near_reused_factors;
     factor_seconds += o.factor_seconds;
     solves += o.solves;
     solve_seconds += o.solve_seconds;

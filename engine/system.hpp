@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/thread_team.hpp"
 #include "engine/circuit.hpp"
 #include "engine/klu_solver.hpp"
 #include "engine/solver_statistics.hpp"
@@ -47,7 +48,11 @@ class System {
   // Add g to every diagonal entry of J (gmin-stepping homotopy, .ic forcing).
   void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
 
-  bool factor();
+  bool factor(double reuse_tolerance = 0.0);
+  // How many factor() calls kept a factorization for a nearly unchanged matrix (a chord step).
+  long near_reused_factorizations() const { return klu_->near_reused_count(); }
+  // True once a factorization has cost at least SimOptions::factor_reuse_min_flops.
+  bool factorization_is_costly();
   // Forgets the numeric factorization: the next factor() starts from scratch, as in a new System
   // (which it otherwise reuses: pivots of the last full factorization, or the factors themselves
   // when the matrix is unchanged). A run is then independent of what this System solved before.
@@ -63,12 +68,29 @@ class System {
   SolverStatistics statistics() const;
 
  private:
+  // A device group large enough to evaluate in chunks, and each chunk's private arrays (chunk 0
+  // loads into the System's own). The chunk count follows from the group's size alone, so the
+  // sums, and the results, are the same for any number of threads.
+  struct SplitGroup {
+    DeviceGroup* group = nullptr;
+    std::vector<std::size_t> bounds;  // chunk c is instances [bounds[c], bounds[c+1])
+  };
+  struct ChunkArrays {
+    std::vector<double> f, f_abs, q, jac;
+  };
+  void evaluate_split(const SplitGroup& split, EvalRequest& request);
+  void plan_chunks();
+
   Circuit& circuit_;
   std::unique_ptr<SparsityPattern> pattern_;
   std::unique_ptr<KluSolver> klu_;
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
   bool linear_ = true;
+  int costly_factorization_ = -1;  // unknown until the first factorization
+  std::vector<SplitGroup> split_;
+  std::vector<ChunkArrays> chunk_arrays_;
+  std::unique_ptr<ThreadTeam> team_;
   SolverStatistics stats_;
 };
 

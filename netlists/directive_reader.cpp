@@ -87,7 +87,7 @@ namespace {
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
       "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl4", "temp", "tnom", "maxord", "method",
-      "nogmin", "nosrcstep", "nopseudotran", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "nogmin", "nosrcstep", "nopseudotran", "bypass", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
 }
@@ -98,7 +98,7 @@ bool ngspice_option_without_effect(const std::string& name) {
       "itl2", "itl3", "itl5", "itl6", "pivtol", "pivrel", "klu", "sparse", "savecurrents", "interp", "maxstep",
       "rshunt", "cshunt", "gminsteps", "srcsteps", "noopiter", "xmu", "post", "acct", "noacct", "nopage", "numdgt",
       "list", "node", "nomod", "opts", "warn", "keepopinfo", "norefvalue", "defad", "defas", "defl", "defw",
-      "bypass", "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
+      "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
   return names.count(name) != 0;
 }
 
@@ -198,6 +198,7 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     else if (n == "chgtol") o.chgtol = number(0, false);
     else if (n == "gmin") o.gmin = number(0, true);
     else if (n == "trtol") o.trtol = number(0, false);
+    else if (n == "factor_reuse") o.factor_reuse = at_most(number(0, true), 0.9, "a chord step needs a close matrix");
     else if (n == "itl1") o.itl1 = integer(1);
     else if (n == "itl4") o.itl4 = integer(1);
     else if (n == "temp") o.temp = at_most(number(-physics::zero_celsius, false), 1000, "degrees Celsius");
@@ -219,6 +220,16 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     } else if (n == "nogmin" && !has_value) o.gmin_stepping = false;
     else if (n == "nosrcstep" && !has_value) o.source_stepping = false;
     else if (n == "nopseudotran" && !has_value) o.pseudo_transient = false;
+    else if (n == "bypass") {
+      const int v = has_value ? integer(0) : 1;
+      if (v > 1) throw NetlistError(tokens[value_begin].location, "option 'bypass' must be 0 or 1");
+      o.bypass = v == 1;
+    } else if (n == "threads") {
+      // 0: all cores. Results do not depend on it (engine/system.cpp sums in a fixed order).
+      const int v = integer(0);
+      if (v > 256) throw NetlistError(tokens[value_begin].location, "option 'threads' must be 0 (all cores) to 256");
+      o.threads = v;
+    }
     else {
       warn_about_option(n, name);
       circuit_.extra_options[n] = has_value ? join_text(tokens, value_begin, value_end) : "1";

@@ -26,6 +26,8 @@ struct RunOptions {
   std::string format;  // empty: from the output file's extension
   bool quiet = false;
   bool stats = false;
+  bool no_bypass = false;
+  int threads = -1;  // -1: as the netlist says (default all cores)
 };
 
 // One device type's table: the instance name, then each column right-aligned; numbers in %g
@@ -80,11 +82,17 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
                tran ? fmt::format("{} / {}", s.rejected_truncation, s.rejected_newton) : "-", homotopy, s.seconds);
     const SolverStatistics& v = s.solver;
     const long factorizations = v.refactors + v.full_factors;
+    if (s.points > 0)
+      fmt::print("    Newton iterations per point {:.2f}\n", static_cast<double>(s.newton_iterations) / s.points);
     fmt::print("    device evaluations {} ({:.3f} s, {}, {:.3g} ms each)\n", v.evaluations, v.evaluate_seconds,
                share(v.evaluate_seconds, s.seconds), v.evaluations ? 1e3 * v.evaluate_seconds / v.evaluations : 0.0);
-    fmt::print("    LU factorizations {} ({} refactor, {} full; {} unchanged matrices reused) ({:.3f} s, {}); "
-               "solves {} ({:.3f} s, {})\n",
-               factorizations, v.refactors, v.full_factors, v.reused_factors, v.factor_seconds,
+    if (v.bypassed_instances + v.evaluated_instances > 0)
+      fmt::print("    bypass: {} of {} transistor evaluations reused ({})\n", v.bypassed_instances,
+                 v.bypassed_instances + v.evaluated_instances,
+                 share(static_cast<double>(v.bypassed_instances), static_cast<double>(v.bypassed_instances + v.evaluated_instances)));
+    fmt::print("    LU factorizations {} ({} refactor, {} full; kept for {} unchanged and {} nearly unchanged matrices) "
+               "({:.3f} s, {}); solves {} ({:.3f} s, {})\n",
+               factorizations, v.refactors, v.full_factors, v.reused_factors, v.near_reused_factors, v.factor_seconds,
                share(v.factor_seconds, s.seconds), v.solves, v.solve_seconds, share(v.solve_seconds, s.seconds));
     fmt::print("    matrix {} unknowns, {} nonzeros; L+U {} nonzeros (fill {:.2f}x), {:.3g} flop per factorization\n",
                circuit.size(), v.matrix_nonzeros, v.lu_nonzeros,
@@ -147,6 +155,8 @@ int run(const RunOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
   auto circuit = elaborate_file(o.netlist);
+  if (o.no_bypass) circuit->options.bypass = false;
+  if (o.threads >= 0) circuit->options.threads = o.threads;
   if (circuit->analyses.empty()) {
     if (!circuit->skipped.empty())
       throw NetlistError(circuit->skipped.front().first,
@@ -239,6 +249,13 @@ CommandAction add_run_command(CLI::App& app) {
                   "raw (binary), ascii (raw) or csv; default: from the output's extension (.csv, .txt ascii, else raw)")
       ->check(CLI::IsMember({"raw", "ascii", "csv"}));
   cmd->add_flag("-q,--quiet", options->quiet, "print only measures and errors");
+  cmd->add_flag("--no-bypass", options->no_bypass,
+                "evaluate every device at every Newton iteration (as `.options bypass=0`): to check that device "
+                "bypass changes no result, or to measure what it saves");
+  cmd->add_option("--threads", options->threads,
+                  "threads for device evaluation of large circuits (more than 4000 transistors of a kind; 0: all "
+                  "cores, the default; as `.options threads=N`); results are identical for any count")
+      ->check(CLI::Range(0, 256));
   cmd->add_flag("--stats", options->stats,
                 "after the run, print per analysis: Newton iterations, accepted and rejected steps, homotopy used, "
                 "device evaluations, LU factorizations and solves with their share of the time, and the LU fill-in");

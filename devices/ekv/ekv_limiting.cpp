@@ -25,10 +25,17 @@ bool limit_forward_rise(const EkvModelParams& model, double ut, double threshold
   }
   const double a0 = forward_argument(model, ut, threshold, previous);
   if (a0 >= kLimitStrongArgument) return false;
-  const double rise = forward_argument(model, ut, threshold, proposed) - a0;
+  const double a1 = forward_argument(model, ut, threshold, proposed);
+  // The rise counts from kLimitCutoffArgument at the lowest: below it the current is within
+  // e^-10 of nothing, so climbing out of deep cut-off costs nothing to accuracy. Counting from a
+  // previous bias tens of volts into cut-off (where a diverging early iteration can leave it)
+  // made the compressed rise take ten or more iterations to come back, each a failed Newton
+  // iteration of the whole circuit.
+  const double start = std::max(a0, kLimitCutoffArgument);
+  const double rise = a1 - start;
   if (!(rise > kLimitRiseThreshold)) return false;
   const double allowed = kLimitRiseThreshold * (1.0 + std::log(rise / kLimitRiseThreshold));
-  const double fraction = allowed / rise;
+  const double fraction = (start + allowed - a0) / (a1 - a0);
   proposed.vg = previous.vg + fraction * (proposed.vg - previous.vg);
   proposed.vs = previous.vs + fraction * (proposed.vs - previous.vs);
   proposed.vd = previous.vd + fraction * (proposed.vd - previous.vd);

@@ -7,12 +7,14 @@
 // iteration. Falling currents are harmless (Newton approaches an exponential from above slowly but
 // safely), and in strong inversion the current is only quadratic in a.
 //
-// Rule: with a0 the argument at the previous limited bias and a1 at the proposed bias, when
-//     a0 < 20 (IC below ~100: the exponential regime matters)  and  a1 - a0 > 10,
+// Rule: with a0 the argument at the previous limited bias and a1 at the proposed bias, and the rise
+// counted from s = max(a0, -10) (below -10 the current is negligible, so leaving deep cut-off is
+// free), when
+//     a0 < 20 (IC below ~100: the exponential regime matters)  and  a1 - s > 10,
 // the rise is compressed logarithmically, as junction limiting does for diodes,
 //     allowed = 10 * (1 + ln((a1 - a0)/10))
 // (continuous, slope 1 at the threshold), and the whole step of (vg, vs, vd) is scaled by
-// allowed/(a1 - a0), keeping its direction. One iteration can thus still raise the current by
+// (s + allowed - a0)/(a1 - a0), keeping its direction. One iteration can thus still raise the current by
 // e^10 unhindered; a cold-start jump from 0 V to 1.8 V gate drive takes two or three iterations.
 // The device loads its residual at the limited bias consistently (f = i(v_lim) + J (v - v_lim)),
 // so a converged solution, where the step and therefore the limiting vanish, is exact.
@@ -28,6 +30,7 @@ struct BulkReferredBias {
 
 constexpr double kLimitRiseThreshold = 10.0;   // largest unlimited rise of a per iteration
 constexpr double kLimitStrongArgument = 20.0;  // a above which no limiting is needed
+constexpr double kLimitCutoffArgument = -10.0; // a below which the rise is counted from here
 
 // Returns true and rewrites `proposed` when the step from `previous` had to be limited.
 bool limit_forward_rise(const EkvModelParams& model, double thermal_voltage, double threshold,

@@ -88,6 +88,7 @@ void EkvMosfetGroup::add_instance(const ElementCard& card, CircuitBuilder& build
   capacitance_slots_.emplace_back();
   last_bias_.emplace_back();
   has_last_bias_.push_back(0);
+  bypass_.emplace_back();
   noisy_.push_back(noisy);
 }
 
@@ -105,6 +106,7 @@ void EkvMosfetGroup::bind_slots(SlotBinder& binder) {
 
 void EkvMosfetGroup::set_temperature(double kelvin) {
   kelvin_ = kelvin;
+  forget_evaluations();
   for (std::size_t k = 0; k < models_.size(); ++k) model_at_temperature_[k] = ekv::ekv_at_temperature(models_[k], kelvin);
 }
 
@@ -150,36 +152,61 @@ ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double
   return ekv::evaluate_ekv(models_[k], model_at_temperature_[k], instance_params(i), v, want_charges);
 }
 
-void EkvMosfetGroup::evaluate(EvalRequest& r) {
-  for (std::size_t i = 0; i < names_.size(); ++i) {
-    const std::size_t k = model_of_[i];
-    const ekv::EkvModelParams& model = models_[k];
-    const ekv::EkvTemperatureParams& temperature = model_at_temperature_[k];
-    const ekv::EkvInstanceParams instance = instance_params(i);
+// The evaluation of instance i to load at the unknowns x: its cached one when bypass allows
+// (no terminal moved by more than the bypass tolerance since it was made), otherwise a fresh one
+// at x, or at the limited bias when the step had to be limited. `v` receives the voltages the
+// evaluation belongs to; the caller loads it linearized to x, i(v) + J (x - v).
+const ekv::EkvEvaluation& EkvMosfetGroup::evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
+                                                         ekv::EkvTerminalVoltages& v) {
+  const std::size_t k = model_of_[i];
+  const ekv::EkvModelParams& model = models_[k];
+  const ekv::EkvTemperatureParams& temperature = model_at_temperature_[k];
+  Bypass& cache = bypass_[i];
+  const char needed = r.want_reactive ? 2 : 1;
+  if (r.bypass_fraction > 0 && cache.held >= needed) {
+    const double tolerance = r.bypass_fraction * temperature.thermal_voltage;
+    if (std::fabs(x[kDrain] - cache.v.d) <= tolerance && std::fabs(x[kGate] - cache.v.g) <= tolerance &&
+        std::fabs(x[kSource] - cache.v.s) <= tolerance && std::fabs(x[kBulk] - cache.v.b) <= tolerance) {
+      ++r.bypassed;
+      v = cache.v;
+      return cache.evaluation;
+    }
+  }
+  const ekv::EkvInstanceParams instance = instance_params(i);
+  const double p = model.polarity;
+  // Limit the step against the last evaluated bias; evaluate at the limited voltages v.
+  ekv::BulkReferredBias bias{p * (x[kGate] - x[kBulk]), p * (x[kSource] - x[kBulk]), p * (x[kDrain] - x[kBulk])};
+  bool limited = false;
+  if (r.limit && !r.cold_start && has_last_bias_[i])
+    limited = ekv::limit_forward_rise(model, temperature.thermal_voltage, ekv::ekv_instance_threshold(temperature, instance),
+                                      last_bias_[i], bias);
+  last_bias_[i] = bias;
+  has_last_bias_[i] = 1;
+  v = {x[kDrain], x[kGate], x[kSource], x[kBulk]};
+  if (limited) {
+    v = {x[kBulk] + p * bias.vd, x[kBulk] + p * bias.vg, x[kBulk] + p * bias.vs, x[kBulk]};
+    ++r.limited;
+  }
+  ++r.evaluated;
+  cache.evaluation = ekv::evaluate_ekv(model, temperature, instance, v, r.want_reactive);
+  cache.v = v;
+  // A limited evaluation is not where the iteration is going: never reuse it.
+  cache.held = limited ? 0 : needed;
+  return cache.evaluation;
+}
+
+void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
-    const double p = model.polarity;
+    ekv::EkvTerminalVoltages v;
+    const ekv::EkvEvaluation& e = evaluation_for(i, r, x, v);
+    const double delta[4] = {x[kDrain] - v.d, x[kGate] - v.g, x[kSource] - v.s, x[kBulk] - v.b};
+    const bool shifted = delta[0] != 0 || delta[1] != 0 || delta[2] != 0 || delta[3] != 0;
 
-    // Limit the step against the last evaluated bias; evaluate at the limited voltages v.
-    ekv::BulkReferredBias bias{p * (x[kGate] - x[kBulk]), p * (x[kSource] - x[kBulk]), p * (x[kDrain] - x[kBulk])};
-    bool limited = false;
-    if (r.limit && !r.cold_start && has_last_bias_[i])
-      limited = ekv::limit_forward_rise(model, temperature.thermal_voltage, ekv::ekv_instance_threshold(temperature, instance),
-                                        last_bias_[i], bias);
-    last_bias_[i] = bias;
-    has_last_bias_[i] = 1;
-    ekv::EkvTerminalVoltages v{x[kDrain], x[kGate], x[kSource], x[kBulk]};
-    if (limited) {
-      v = {x[kBulk] + p * bias.vd, x[kBulk] + p * bias.vg, x[kBulk] + p * bias.vs, x[kBulk]};
-      ++r.limited;
-    }
-    const double delta[4] = {x[kDrain] - v.d, x[kGate] - v.g, x[kSource] - v.s, 0.0};
-
-    const ekv::EkvEvaluation e = ekv::evaluate_ekv(model, temperature, instance, v, r.want_reactive);
-
-    // Residual-consistent loading: i(v) + J (x - v), which is i(x) when nothing was limited.
+    // Residual-consistent loading: i(v) + J (x - v), which is i(x) when v is x.
     double id = e.id;
-    if (limited)
+    if (shifted)
       for (int c = 0; c < 4; ++c) id += e.did[c] * delta[c];
     const double vds = x[kDrain] - x[kSource];
     r.add_current(node[kDrain], node[kSource], id + r.gmin * vds);
@@ -201,7 +228,7 @@ void EkvMosfetGroup::evaluate(EvalRequest& r) {
     const double row_sign[4] = {1.0, 0.0, -1.0, 0.0};  // d: +g, g: none, s: -g, b: none
     for (int row = 0; row < 4; ++row) {
       double charge = e.charge[row];
-      if (limited)
+      if (shifted)
         for (int c = 0; c < 4; ++c) charge += e.capacitance[row][c] * delta[c];
       for (int c = 0; c < 4; ++c) r.jac[cs[4 * row + c]] += r.reactive_scale * e.capacitance[row][c] + row_sign[row] * g[c];
       r.q[node[row]] += charge;
@@ -224,11 +251,13 @@ bool EkvMosfetGroup::set_instance_param(std::string_view instance, std::string_v
   if (param == "dvto") {
     if (!std::isfinite(value)) throw SimulationError(names_[i] + ": DVTO must be finite");
     dvto_[i] = value;
+    bypass_[i].held = 0;
     return true;
   }
   if (param == "dkp") {
     check_dkp(value, names_[i]);
     dkp_[i] = value;
+    bypass_[i].held = 0;
     return true;
   }
   return false;
@@ -236,6 +265,11 @@ bool EkvMosfetGroup::set_instance_param(std::string_view instance, std::string_v
 
 void EkvMosfetGroup::reset_state() {
   for (auto& has : has_last_bias_) has = 0;
+  forget_evaluations();
+}
+
+void EkvMosfetGroup::forget_evaluations() {
+  for (auto& cache : bypass_) cache.held = 0;
 }
 
 OperatingPointTable EkvMosfetGroup::operating_point_table(const double* x) const {

@@ -37,7 +37,9 @@ class EkvMosfetGroup final : public DeviceGroup {
   void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
   void bind_slots(SlotBinder& binder) override;
   void set_temperature(double kelvin) override;
-  void evaluate(EvalRequest& request) override;
+  void evaluate(EvalRequest& request) override { evaluate_range(request, 0, size()); }
+  bool can_split() const override { return true; }
+  void evaluate_range(EvalRequest& request, std::size_t begin, std::size_t end) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override;
   // "dvto" (V) or "dkp" (relative); false for an unknown instance or parameter.
   bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
@@ -65,6 +67,9 @@ class EkvMosfetGroup final : public DeviceGroup {
 
  private:
   std::size_t model_index(const ModelCard& card, double default_tnom_celsius);
+  const ekv::EkvEvaluation& evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
+                                           ekv::EkvTerminalVoltages& v);
+  void forget_evaluations();
 
   // Models (one entry per distinct .model used) and their temperature-scaled parameters.
   std::vector<ekv::EkvModelParams> models_;
@@ -82,6 +87,14 @@ class EkvMosfetGroup final : public DeviceGroup {
   // Limiting history: the last bias actually evaluated (NMOS-referred, bulk-referred).
   std::vector<ekv::BulkReferredBias> last_bias_;
   std::vector<char> has_last_bias_;
+  // Device bypass (EvalRequest::bypass_fraction): each instance's last full evaluation and the
+  // voltages it was made at; held = 0 none, 1 currents only, 2 with charges.
+  struct Bypass {
+    ekv::EkvEvaluation evaluation;
+    ekv::EkvTerminalVoltages v;
+    char held = 0;
+  };
+  std::vector<Bypass> bypass_;
   // Transient noise: noise=0 instances, and the (instance, kind) of each listed generator.
   std::vector<char> noisy_;
   struct NoiseGenerator { std::size_t instance; int kind; };  // kind 0 channel, 1 flicker

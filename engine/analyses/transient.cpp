@@ -168,7 +168,7 @@ LandingTarget next_landing_target(double corner, const TransientNoise& noise, st
 struct StallGuard {
   static constexpr int max_consecutive_rejections = 400;
   static constexpr int max_consecutive_floor_steps = 1000;
-  int consecutive_rejections = 0, consecutive_floor_steps = 0;
+  int consecutive_rejections = 0, consecutive_floor_steps = 0, consecutive_newton_failures = 0;
 
   void check(const char* why, double t, double h, double hmin) const {
     if (consecutive_rejections <= max_consecutive_rejections && consecutive_floor_steps <= max_consecutive_floor_steps)
@@ -263,6 +263,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   problem.max_iterations = opt.itl4;
   problem.point.want_reactive = true;
   problem.point.transient = true;
+  problem.allow_chord = true;
 
   while (t < spec.tstop * (1 - 1e-13) && !breakpoints.done()) {
     const LandingTarget landing_target = next_landing_target(breakpoints.current(), noise, grid_index, resolution);
@@ -285,9 +286,14 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
     problem.point.time = t_new;
     problem.point.reactive_scale = integrator.a0();
     problem.history = integrator.history().data();
+    // itl4 iterations normally (a hard point fails fast and is retried with a shorter step); after
+    // three Newton failures in a row, itl1, as for an operating point: a start from a given
+    // (uic) state that is far from consistent can need more iterations at any step size.
+    problem.max_iterations = stall.consecutive_newton_failures >= 3 ? std::max(opt.itl4, opt.itl1) : opt.itl4;
     const NewtonOutcome outcome = newton_solve(system, x_new, problem);
     stats.newton_iterations += outcome.iterations;
     if (!outcome.converged) {
+      ++stall.consecutive_newton_failures;
       ++stats.rejected_newton;
       ++stall.consecutive_rejections;
       after_rejection = true;
@@ -301,6 +307,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
       stall.check("Newton keeps failing", t, h, hmin);
       continue;
     }
+    stall.consecutive_newton_failures = 0;
     q_new = system.q();
     const double ratio = integrator.truncation_ratio(q_new, opt);
     if (ratio < 0.9 && h > hmin) {

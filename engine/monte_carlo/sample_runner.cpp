@@ -55,7 +55,7 @@ MonteCarloStudy::MonteCarloStudy(std::unique_ptr<Circuit> nominal, MonteCarloSet
 
 SampleRunner::SampleRunner(const MonteCarloStudy& study)
     : study_(study),
-      circuit_(clone_circuit(study.nominal())),
+      circuit_(clone_circuit_for_worker(study.nominal())),
       analyses_(*circuit_),
       nominal_temperature_(study.nominal().options.temp) {}
 

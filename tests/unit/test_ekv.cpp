@@ -449,8 +449,10 @@ TEST_CASE("ekv: limited loading is consistent with the linearization at the limi
   REQUIRE(l.limited == 1);
   const double ut = physics::thermal_voltage(kRoomKelvin);
   const double a0 = (0.0 - 0.45) / 1.35 / ut, a1 = (1.6 - 0.45) / 1.35 / ut;
-  const double rise = a1 - a0;
-  const double fraction = kLimitRiseThreshold * (1 + std::log(rise / kLimitRiseThreshold)) / rise;
+  // The rise counts from the cut-off floor when the previous bias lies below it (ekv_limiting.hpp).
+  const double start = std::max(a0, kLimitCutoffArgument);
+  const double rise = a1 - start;
+  const double fraction = (start + kLimitRiseThreshold * (1 + std::log(rise / kLimitRiseThreshold)) - a0) / (a1 - a0);
   const std::vector<double> v{0.0, 0.5, 1.6 * fraction, 0.0};
   const EkvEvaluation e = t.group.evaluate_instance(0, v.data(), false);
   CHECK(l.f[1] == Approx(e.id + e.did[kGate] * (1.6 - v[2])).epsilon(1e-9));

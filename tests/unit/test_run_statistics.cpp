@@ -4,6 +4,8 @@
 // homotopy says so.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
 
@@ -12,6 +14,7 @@ using namespace picospice;
 namespace {
 std::vector<AnalysisStatistics> statistics_of(const std::string& netlist) {
   auto circuit = elaborate_text(netlist);
+  circuit->options.factor_reuse_min_flops = 0;  // chord steps even in this small circuit
   std::vector<AnalysisStatistics> stats;
   RunSettings settings;
   settings.statistics = &stats;
@@ -38,7 +41,7 @@ TEST_CASE("run statistics: every Newton iteration factors once; steps are points
     INFO(s.analysis);
     const SolverStatistics& v = s.solver;
     CHECK(s.newton_iterations > 0);
-    CHECK(v.refactors + v.full_factors + v.reused_factors == s.newton_iterations);
+    CHECK(v.refactors + v.full_factors + v.reused_factors + v.near_reused_factors == s.newton_iterations);
     CHECK(v.full_factors >= 1);
     CHECK(v.solves == s.newton_iterations);
     CHECK(v.evaluations >= s.newton_iterations);
@@ -51,6 +54,46 @@ TEST_CASE("run statistics: every Newton iteration factors once; steps are points
   CHECK(tran.accepted_steps + 1 == tran.points);  // the initial point is not a step
   CHECK(tran.newton_iterations >= tran.accepted_steps);
   CHECK_FALSE(tran.gmin_stepping);
+  // Chord steps (a kept factorization of a nearly unchanged matrix) only in the transient.
+  CHECK(stats[0].solver.near_reused_factors == 0);
+  CHECK(stats[1].solver.near_reused_factors == 0);
+  CHECK(tran.solver.near_reused_factors > 0);
+}
+
+TEST_CASE("run statistics: factorization reuse is off with bypass off, and moves no waveform", "[stats]") {
+  const std::string netlist = "diode rc\nV1 in 0 PULSE(0 1 1u 1u 1u 20u 50u)\nR1 in a 1k\nD1 a b dmod\nC1 b 0 10n\n"
+                              "R2 b 0 10k\n.model dmod d is=1e-14\n.tran 1u 100u\n";
+  auto reusing = elaborate_text(netlist + ".end\n");
+  auto exact = elaborate_text(netlist + ".options bypass=0\n.end\n");
+  reusing->options.factor_reuse_min_flops = exact->options.factor_reuse_min_flops = 0;
+  std::vector<AnalysisStatistics> reuse_stats, exact_stats;
+  RunSettings settings;
+  settings.statistics = &reuse_stats;
+  const auto a = run_analyses(*reusing, settings);
+  settings.statistics = &exact_stats;
+  const auto b = run_analyses(*exact, settings);
+  REQUIRE(exact_stats.size() == 1);
+  CHECK(exact_stats[0].solver.near_reused_factors == 0);
+  CHECK(reuse_stats[0].solver.near_reused_factors > 0);
+  // The capacitor voltage at the end of each pulse, within the transient's own accuracy (reltol).
+  const Signal* time_a = a[0].find("time");
+  const Signal* vb_a = a[0].find("v(b)");
+  const Signal* time_b = b[0].find("time");
+  const Signal* vb_b = b[0].find("v(b)");
+  REQUIRE((time_a && vb_a && time_b && vb_b));
+  auto at = [](const Signal& t, const Signal& y, double when) {
+    for (std::size_t k = 1; k < t.values.size(); ++k)
+      if (t.values[k] >= when) {
+        const double f = (when - t.values[k - 1]) / (t.values[k] - t.values[k - 1]);
+        return y.values[k - 1] + f * (y.values[k] - y.values[k - 1]);
+      }
+    return y.values.back();
+  };
+  for (double when : {22e-6, 50e-6, 72e-6, 100e-6}) {
+    INFO("t = " << when);
+    const double reference = at(*time_b, *vb_b, when);
+    CHECK(std::fabs(at(*time_a, *vb_a, when) - reference) <= 1e-3 * std::fabs(reference) + 1e-6);
+  }
 }
 
 TEST_CASE("run statistics: an operating point that needs gmin stepping reports it", "[stats]") {
@@ -65,6 +108,7 @@ TEST_CASE("run statistics: an operating point that needs gmin stepping reports i
   CHECK(stepped[0].gmin_stepping);
   CHECK_FALSE(stepped[0].source_stepping);
   CHECK(stepped[0].newton_iterations > plain[0].newton_iterations);
-  CHECK(stepped[0].solver.refactors + stepped[0].solver.full_factors + stepped[0].solver.reused_factors ==
+  CHECK(stepped[0].solver.refactors + stepped[0].solver.full_factors + stepped[0].solver.reused_factors +
+            stepped[0].solver.near_reused_factors ==
         stepped[0].newton_iterations);
 }

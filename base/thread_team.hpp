@@ -1,0 +1,49 @@
+// A fixed team of threads for fork-join work that repeats thousands of times a second: the device
+// evaluation of one Newton iteration split into chunks (engine/system.cpp). base/worker_pool.hpp
+// is for numbered tasks of a study (a Monte Carlo sample, a clip); it starts its threads per run,
+// which costs more than a whole device evaluation, so the inner loop keeps a team alive instead.
+//
+//   ThreadTeam team(2);                          // the caller and one more thread
+//   team.run(chunks, [&](std::size_t c) { ... });  // returns when every chunk is done
+//
+// Which thread runs which chunk is not fixed; callers that need results independent of the
+// number of threads give each chunk its own output and combine them in chunk order.
+#pragma once
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace picospice {
+
+class ThreadTeam {
+ public:
+  // `threads` counts the calling thread; 1 runs everything on the caller.
+  explicit ThreadTeam(int threads);
+  ~ThreadTeam();
+  ThreadTeam(const ThreadTeam&) = delete;
+  ThreadTeam& operator=(const ThreadTeam&) = delete;
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  // Runs work(0 .. chunks-1), each once, and returns when all are done. The first exception a
+  // chunk throws is rethrown here, after every chunk has finished.
+  void run(std::size_t chunks, const std::function<void(std::size_t)>& work);
+
+ private:
+  void worker_loop();
+  void take_chunks();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(std::size_t)>* work_ = nullptr;
+  std::size_t chunks_ = 0, next_ = 0, finished_ = 0;
+  unsigned long generation_ = 0;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace picospice

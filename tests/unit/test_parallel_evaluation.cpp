@@ -1,0 +1,91 @@
+// Device evaluation on several threads (engine/system.cpp, base/thread_team.hpp): a large group is
+// split into a fixed number of chunks whose contributions are added in chunk order, so an analysis
+// gives the same numbers, bit for bit, for any thread count.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/thread_team.hpp"
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
+
+using namespace picospice;
+
+namespace {
+
+// A chain of `stages` CMOS inverters (2 EKV transistors each) driven by a pulse: large enough to be
+// split (more than 4000 transistors), and switching, so every chunk loads currents and charges.
+std::string inverter_chain(int stages, int threads) {
+  std::string text = "inverter chain\nVdd vdd 0 1\nVin n0 0 PULSE(0 1 10n 5n 5n 50n 200n)\n";
+  for (int s = 0; s < stages; ++s) {
+    const std::string in = "n" + std::to_string(s), out = "n" + std::to_string(s + 1);
+    text += "MP" + std::to_string(s) + " " + out + " " + in + " vdd vdd pch w=2u l=1u\n";
+    text += "MN" + std::to_string(s) + " " + out + " " + in + " 0 0 nch w=1u l=1u\n";
+    text += "C" + std::to_string(s) + " " + out + " 0 1f\n";
+  }
+  text += ".model nch nmos level=ekv vto=0.45 kp=300u n=1.35 lambda=0.05\n"
+          ".model pch pmos level=ekv vto=-0.45 kp=70u n=1.35 lambda=0.05\n"
+          ".options threads=" + std::to_string(threads) + "\n.op\n.tran 1n 60n\n.end\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("thread team: every chunk runs once, and a chunk's exception reaches the caller", "[threads]") {
+  ThreadTeam team(2);
+  CHECK(team.threads() == 2);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::atomic<int>> runs(7);
+    team.run(runs.size(), [&](std::size_t c) { ++runs[c]; });
+    for (auto& r : runs) REQUIRE(r.load() == 1);
+  }
+  std::atomic<int> finished{0};
+  CHECK_THROWS_WITH(team.run(5,
+                             [&](std::size_t c) {
+                               if (c == 3) throw std::runtime_error("chunk 3 failed");
+                               ++finished;
+                             }),
+                    "chunk 3 failed");
+  CHECK(finished.load() == 4);  // the other chunks still ran to the end
+  std::atomic<int> after{0};
+  team.run(3, [&](std::size_t) { ++after; });  // the team is usable after an error
+  CHECK(after.load() == 3);
+}
+
+TEST_CASE("parallel evaluation: results are identical for 1, 2 and 3 threads", "[threads]") {
+  std::vector<std::vector<Plot>> runs;
+  std::vector<long> evaluated;
+  for (int threads : {1, 2, 3}) {
+    auto circuit = elaborate_text(inverter_chain(2100, threads));
+    std::vector<AnalysisStatistics> stats;
+    RunSettings settings;
+    settings.statistics = &stats;
+    runs.push_back(run_analyses(*circuit, settings));
+    REQUIRE(stats.size() == 2);
+    const SolverStatistics& solver = stats[1].solver;
+    evaluated.push_back(solver.evaluated_instances + solver.bypassed_instances);
+    CHECK(evaluated.back() == 4200L * solver.evaluations);  // every chunk's counts were added
+  }
+  // The chain switched: the pulse reached stage 10 (an even stage follows the input).
+  const Plot& tran = runs[0][1];
+  const Signal* stage10 = tran.find("v(n10)");
+  REQUIRE(stage10);
+  CHECK(stage10->values.front() < 0.1);
+  CHECK(stage10->values.back() > 0.9);
+  CHECK(evaluated[0] > 0);
+  for (std::size_t r = 1; r < runs.size(); ++r) {
+    INFO("threads " << r + 1);
+    CHECK(evaluated[r] == evaluated[0]);
+    REQUIRE(runs[r].size() == runs[0].size());
+    for (std::size_t p = 0; p < runs[0].size(); ++p) {
+      REQUIRE(runs[r][p].signals.size() == runs[0][p].signals.size());
+      for (std::size_t s = 0; s < runs[0][p].signals.size(); ++s) {
+        INFO(runs[0][p].signals[s].name);
+        CHECK(runs[r][p].signals[s].values == runs[0][p].signals[s].values);  // bit for bit
+      }
+    }
+  }
+}

@@ -62,6 +62,37 @@ std::size_t scan_mantissa_impl(std::string_view text) {
   return i;
 }
 
+// The micro sign, in UTF-8: U+00B5 (MICRO SIGN) or U+03BC (GREEK SMALL LETTER MU).
+std::size_t micro_sign_length(std::string_view letters) {
+  if (letters.size() >= 2 && ((letters[0] == '\xc2' && letters[1] == '\xb5') || (letters[0] == '\xce' && letters[1] == '\xbc')))
+    return 2;
+  return 0;
+}
+
+// RKM notation (IEC 60062), `4k7` = 4.7k, `2R2` = 2.2, `1u5` = 1.5u: digits, a multiplier letter
+// (or R for 1) standing for the decimal point, digits, then optional unit letters. False when
+// `body` is not of that form.
+bool try_parse_rkm(std::string_view body, double& value) {
+  std::size_t i = 0;
+  while (i < body.size() && is_digit(body[i])) ++i;
+  if (i == 0 || i + 1 >= body.size()) return false;
+  const std::size_t micro = micro_sign_length(body.substr(i));
+  const char letter = lower(body[i]);
+  const std::size_t letter_length = micro ? micro : 1;
+  const bool known = micro || letter == 'r' || std::string_view("fpnumkgt").find(letter) != std::string_view::npos;
+  if (!known) return false;
+  std::size_t j = i + letter_length;
+  const std::size_t fraction_begin = j;
+  while (j < body.size() && is_digit(body[j])) ++j;
+  if (j == fraction_begin) return false;
+  for (std::size_t k = j; k < body.size(); ++k)
+    if (!is_alpha(body[k])) return false;
+  const std::string decimal = std::string(body.substr(0, i)) + "." + std::string(body.substr(fraction_begin, j - fraction_begin));
+  const double scale = micro ? 1e-6 : (letter == 'r' ? 1.0 : suffix_scale(body.substr(i, 1)));
+  value = std::strtod(decimal.c_str(), nullptr) * scale;
+  return true;
+}
+
 }  // namespace
 
 bool try_parse_number(std::string_view text, double& value) {
@@ -74,11 +105,23 @@ bool try_parse_number(std::string_view text, double& value) {
   const std::string_view body = text.substr(start);
   const std::size_t mantissa_length = scan_mantissa_impl(body);
   if (mantissa_length == 0) return false;
-  const std::string_view letters = body.substr(mantissa_length);
+  double rkm = 0;
+  if (try_parse_rkm(body, rkm)) {
+    value = sign * rkm;
+    return true;
+  }
+  std::string_view letters = body.substr(mantissa_length);
+  double scale = 1.0;
+  if (const std::size_t micro = micro_sign_length(letters)) {
+    scale = 1e-6;
+    letters.remove_prefix(micro);
+  } else {
+    scale = suffix_scale(letters);
+  }
   for (char c : letters)
     if (!is_alpha(c)) return false;
   const double mantissa = std::strtod(std::string(body.substr(0, mantissa_length)).c_str(), nullptr);
-  value = sign * mantissa * suffix_scale(letters);
+  value = sign * mantissa * scale;
   return true;
 }
 

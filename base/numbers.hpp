@@ -2,7 +2,10 @@
 //
 // `1.5`, `2.5E+6`, `.5`, with an engineering suffix f p n u m k meg g t mil (any case; `m` is
 // milli, `meg` mega, `mil` 25.4e-6) and any trailing unit letters, which are ignored: `10pF`,
-// `1.8V`, `1megohm`, `5ns`.
+// `1.8V`, `1megohm`, `5ns`. The micro sign (U+00B5 or U+03BC, UTF-8) is micro: `10µF`.
+// RKM notation (IEC 60062) puts the multiplier letter, or R for 1, in place of the decimal point:
+// `4k7` = 4700, `2R2` = 2.2, `1u5` = 1.5e-6 (ngspice 39 reads these as 4000, 2 and 1e-6;
+// export-ngspice writes them out as plain numbers).
 #pragma once
 #include <cstddef>
 #include <string_view>

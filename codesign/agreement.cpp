@@ -54,8 +54,11 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   r.transistors = lowered.transistors;
   r.largest_quantization_error = std::abs(lowered.largest_error.effective - lowered.largest_error.wanted);
 
-  const FrameClasses classes = classify_frames(net, frames);
-  int agreeing = 0, agreeing_quantized = 0, compared_quantized = 0, agreeing_all = 0, agreeing_determined = 0;
+  // The primary reference is the quantized network (lowered.effective): the circuit can only be
+  // asked to do what its weights say. Borderline and borderline-dependent frames are classified on
+  // its candidates; the figure against the float network (its own borderline) is kept beside.
+  const FrameClasses classes = classify_frames(lowered.effective, frames);
+  int agreeing = 0, agreeing_float = 0, compared_float = 0, agreeing_all = 0, agreeing_determined = 0;
   double mae_sum = 0;
   int mae_count = 0;
   for (const UnitProbe& probe : lowered.units) {
@@ -63,6 +66,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     const auto& layer = std::get<BmruLayer>(net.layers[probe.layer]);
     const LayerTrace& sw = software.layers[probe.layer];
     const LayerTrace& swq = quantized.layers[probe.layer];
+    const double high = probe.alpha * unit;
     UnitAgreement u;
     u.layer = probe.layer;
     u.unit = probe.unit;
@@ -72,12 +76,16 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     double unit_mae = 0;
     for (int t = 0; t < F; ++t) {
       const double ts = sample_time(t);
-      const int hw = output.at_time(ts) > 0.5 * probe.alpha * unit ? 1 : 0;
-      const int s = sw.state[t][probe.unit] > 0.5 ? 1 : 0;
-      const double c = sw.candidate[t][probe.unit];
-      unit_mae += std::abs(candidate.at_time(ts) / unit - c);
+      const double out = output.at_time(ts);
+      const int hw = out > 0.5 * high ? 1 : 0;
+      const int s = swq.state[t][probe.unit] > 0.5 ? 1 : 0;
+      unit_mae += std::abs(candidate.at_time(ts) / unit - swq.candidate[t][probe.unit]);
       sw_states.push_back(s);
       hw_states.push_back(hw);
+      // Settling: the output is still between its levels at the sample, or the state it shows
+      // at the sample differs from the one at kSettledFraction of the frame (it switched late).
+      const int early = output.at_time((t + kSettledFraction) * net.frame) > 0.5 * high ? 1 : 0;
+      if (early != hw || (out > kSettleBand * high && out < (1 - kSettleBand) * high)) ++u.unsettled;
       // classify_frames marks borderline frames with the same is_borderline() test.
       const FrameClass kind = classes[probe.layer][t][probe.unit];
       unit_classes.push_back(kind);
@@ -89,9 +97,9 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
       }
       if (kind == FrameClass::borderline_dependent) ++u.dependent;
       else if (kind == FrameClass::determined && hw == s) ++u.agreeing_determined;
-      if (!is_borderline(layer, probe.unit, swq.candidate[t][probe.unit])) {
-        ++compared_quantized;
-        if (hw == (swq.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_quantized;
+      if (!is_borderline(layer, probe.unit, sw.candidate[t][probe.unit])) {
+        ++compared_float;
+        if (hw == (sw.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_float;
       }
     }
     const int compared = F - u.borderline;
@@ -100,6 +108,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     u.agreement_determined = determined > 0 ? static_cast<double>(u.agreeing_determined) / determined : 1.0;
     r.borderline_dependent_frames += u.dependent;
     r.determined_frames += determined;
+    r.unsettled_frames += u.unsettled;
     agreeing_all += u.agreeing_all;
     agreeing_determined += u.agreeing_determined;
     u.candidate_mae = unit_mae / F;
@@ -118,8 +127,8 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   r.state_agreement_determined =
       r.determined_frames > 0 ? static_cast<double>(agreeing_determined) / r.determined_frames : 1.0;
   r.state_agreement = r.compared_frames > 0 ? static_cast<double>(agreeing) / r.compared_frames : 1.0;
-  r.state_agreement_quantized =
-      compared_quantized > 0 ? static_cast<double>(agreeing_quantized) / compared_quantized : 1.0;
+  r.state_agreement_float = compared_float > 0 ? static_cast<double>(agreeing_float) / compared_float : 1.0;
+  r.float_borderline_frames = unit_frames - compared_float;
   r.candidate_mae = mae_count > 0 ? mae_sum / mae_count : 0.0;
 
   // Logits and the decision.

@@ -3,23 +3,31 @@
 // The network is lowered (lowering.hpp), simulated in-process, and each frame is sampled at
 // `sample_fraction` of the frame (late, after the 0.2-2.3 ms settling): a unit's circuit state is
 // 1 when its output current i(vout_...) exceeds alpha/2 (in amperes), its circuit candidate is
-// i(vcand_...), a logit is i(vlogit_k) / unit_current. Against the software model (inference.hpp):
+// i(vcand_...), a logit is i(vlogit_k) / unit_current. The reference is the software model of the
+// *quantized* network (LoweredNetwork::effective, the weights on the mirror grid): the circuit can
+// only be asked to do what its weights say. (On the 1/32 grid the candidate moves by more than
+// the 2% borderline margin in a fifth of the unit-frames of random networks, so a float
+// reference would count quantization as circuit error.) Against it (inference.hpp):
 //   state_agreement        fraction of non-borderline unit-frames whose circuit state equals the
-//                          software state (borderline: docs/design.md, 'Borderline')
+//                          quantized software state (borderline: docs/design.md, 'Borderline',
+//                          tested on the quantized candidate)
 //   borderline_frames      the unit-frames left out of it
 //   state_agreement_all    the same over every unit-frame, borderline ones included
 //   state_agreement_determined  over the determined unit-frames only: neither borderline nor
 //                          borderline-dependent (their state follows from an earlier borderline
 //                          decision through holds and later layers; borderline_dependence.hpp)
 //   borderline_dependent_frames the unit-frames that excludes beside the borderline ones
-//   decision_agreement     the majority-vote decisions are equal
-//   candidate_mae          mean |c_circuit - c_software| over all unit-frames, model units
-//   logit_correlation      Pearson correlation of all (frame, class) logits
+//   state_agreement_float  beside it: against the float network, borderline on its candidates
+//                          (float_borderline_frames left out)
+//   unsettled_frames       unit-frames whose cell has not settled at the sample: its output is
+//                          between 20% and 80% of alpha there, or its state at kSettledFraction
+//                          of the frame differs from the sampled one (it switched late)
+//   decision_agreement     the majority-vote decisions (float network) are equal
+//   candidate_mae          mean |c_circuit - c_quantized software| over all unit-frames, units
+//   logit_correlation      Pearson correlation of all (frame, class) logits (float network)
 //   power                  average of -VDD * i(supply) over the whole run, per supply source:
 //                          cells (schmitt9 + schmitt9_bias) and the rest (mirrors, biases), per
 //                          layer; energy per inference = total power * frames * frame.
-// The comparison against the software model of the *quantized* weights is reported beside it, to
-// tell quantization from circuit error.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -45,6 +53,11 @@ struct NoiseOptions {
 // cells' and mirrors' own bandwidth at these currents (they settle in 0.2-2.3 ms).
 inline constexpr double kNoiseFmaxPerFrame = 100;
 
+// The settling check: a cell must show its frame's state by this fraction of the frame (the
+// sample is at 90%), and at the sample its output must be outside the middle of its range.
+inline constexpr double kSettledFraction = 0.8;
+inline constexpr double kSettleBand = 0.2;
+
 struct AgreementOptions {
   LoweringOptions lowering;
   double sample_fraction = 0.9;
@@ -56,6 +69,7 @@ struct UnitAgreement {
   int frames = 0, borderline = 0, agreeing = 0;  // agreeing counts non-borderline frames only
   int dependent = 0, agreeing_determined = 0;    // borderline-dependent frames; agreeing among the rest
   int agreeing_all = 0;                          // agreeing over every frame
+  int unsettled = 0;                             // frames not settled at the sample (see above)
   double agreement = 1;                          // agreeing / (frames - borderline), 1 if none
   double agreement_determined = 1;               // agreeing_determined / (frames - borderline - dependent)
   double candidate_mae = 0;
@@ -69,8 +83,10 @@ struct LayerPower {
 struct AgreementReport {
   std::vector<UnitAgreement> units;
   double state_agreement = 1;
-  double state_agreement_quantized = 1;  // against the software model of the quantized network
   int borderline_frames = 0, compared_frames = 0;
+  double state_agreement_float = 1;  // against the float network, borderline on its candidates
+  int float_borderline_frames = 0;
+  int unsettled_frames = 0;
   double state_agreement_all = 1;         // every unit-frame
   double state_agreement_determined = 1;  // determined unit-frames (borderline_dependence.hpp)
   int borderline_dependent_frames = 0, determined_frames = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -52,7 +53,82 @@ std::string text(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The measured I_width range of a row, and whether `delta` lies within its measured widths.
+bool row_covers(const CellCalibration::WidthRow& row, double delta) {
+  const auto& p = row.width.points;
+  if (p.size() < 2) return false;
+  double low = p.front().second, high = low;
+  for (const auto& [x, y] : p) low = std::min(low, y), high = std::max(high, y);
+  return delta >= low && delta <= high;
+}
+
+// I_width for width `delta` at `ithresh` from the grid: inverted on the two rows around
+// ithresh, interpolated between them in log-log. nullopt when the grid did not measure it.
+std::optional<double> grid_iwidth(const std::vector<CellCalibration::WidthRow>& grid, double delta, double ithresh) {
+  if (grid.size() < 2 || ithresh < grid.front().ithresh || ithresh > grid.back().ithresh) return std::nullopt;
+  std::size_t k = 0;
+  while (k + 2 < grid.size() && grid[k + 1].ithresh <= ithresh) ++k;
+  // Where both rows measured the width itself, it is inverted on each and the I_width
+  // interpolated; otherwise each row is asked for the same width relative to its own I_thresh
+  // (every row measured I_width up to 0.98 I_thresh, so relative widths overlap where absolute
+  // ones need not), and the relative I_width is interpolated between the rows.
+  const auto &lo = grid[k], &hi = grid[k + 1];
+  if (row_covers(lo, delta) && row_covers(hi, delta)) {  // both rows measured this width
+    const double a = lo.width.x_for(delta), b = hi.width.x_for(delta);
+    const double f = std::log(ithresh / lo.ithresh) / std::log(hi.ithresh / lo.ithresh);
+    return std::exp(std::log(a) + f * std::log(b / a));
+  }
+  const double relative = delta / ithresh;
+  if (!row_covers(lo, relative * lo.ithresh) || !row_covers(hi, relative * hi.ithresh)) return std::nullopt;
+  const double a = lo.width.x_for(relative * lo.ithresh) / lo.ithresh;
+  const double b = hi.width.x_for(relative * hi.ithresh) / hi.ithresh;
+  const double f = std::log(ithresh / lo.ithresh) / std::log(hi.ithresh / lo.ithresh);
+  return ithresh * std::exp(std::log(a) + f * std::log(b / a));
+}
+
+std::string picoamps(double amperes) { return fmt::format("{:.4g} pA", amperes * 1e12); }
+
+std::optional<std::string> outside(const MeasuredCurve& curve, double x, const char* what) {
+  if (curve.points.empty()) return std::nullopt;
+  const double low = curve.points.front().first, high = curve.points.back().first;
+  if (x >= low * (1 - 1e-9) && x <= high * (1 + 1e-9)) return std::nullopt;
+  return fmt::format("{} {} is outside the measured {} - {}", what, picoamps(x), picoamps(low), picoamps(high));
+}
+
 }  // namespace
+
+std::optional<std::string> CellCalibration::unmeasured(double ithresh, double iwidth, double igain) const {
+  std::vector<std::string> reasons;
+  if (auto why = outside(up_switch, ithresh, "I_thresh")) reasons.push_back(*why);
+  if (width_grid.size() >= 2) {
+    // The width this I_width gives at this I_thresh, then whether the grid measured it.
+    const double delta = iwidth_measured_width(ithresh, iwidth);
+    if (!grid_iwidth(width_grid, delta, ithresh))
+      reasons.push_back(fmt::format("I_width {} at I_thresh {} is outside the measured grid", picoamps(iwidth),
+                                    picoamps(ithresh)));
+  } else {
+    if (auto why = outside(width, iwidth, "I_width")) reasons.push_back(*why);
+    if (auto why = outside(width_drift, ithresh, "I_thresh (width drift)")) reasons.push_back(*why);
+  }
+  if (igain > 0)
+    if (auto why = outside(out_high, igain, "I_gain")) reasons.push_back(*why);
+  if (reasons.empty()) return std::nullopt;
+  std::string text;
+  for (const auto& r : reasons) text += (text.empty() ? "" : "; ") + r;
+  return text + " (extrapolated)";
+}
+
+double CellCalibration::iwidth_measured_width(double ithresh, double iwidth) const {
+  // The grid's width at (ithresh, iwidth): each row's curve at iwidth, interpolated in log-log.
+  if (width_grid.size() < 2) return 0;
+  std::size_t k = 0;
+  while (k + 2 < width_grid.size() && width_grid[k + 1].ithresh <= ithresh) ++k;
+  const auto &lo = width_grid[k], &hi = width_grid[k + 1];
+  const double relative = iwidth / ithresh;  // as in grid_iwidth
+  const double a = lo.width.y_at(relative * lo.ithresh) / lo.ithresh, b = hi.width.y_at(relative * hi.ithresh) / hi.ithresh;
+  const double f = std::log(ithresh / lo.ithresh) / std::log(hi.ithresh / lo.ithresh);
+  return ithresh * std::exp(std::log(a) + f * std::log(b / a));
+}
 
 double MeasuredCurve::y_at(double x) const { return interpolate_log(points, x); }
 
@@ -69,9 +145,11 @@ double CellCalibration::ithresh_for(double beta2) const { return up_switch.x_for
 
 double CellCalibration::iwidth_for(double delta, double ithresh) const {
   if (delta <= 0) return 0;
-  // The width the iwidth sweep measured at its own I_thresh, shifted by how much the measured
-  // width moves with I_thresh (an additive shift: the igain sweep, at I_thresh 350 pA and
-  // I_width 200 pA, confirms it to ~3%, where a proportional model missed by ~11%).
+  // Where the grid measured it, the grid; otherwise the width the iwidth sweep measured at its
+  // own I_thresh, shifted by how much the measured width moves with I_thresh (an additive shift:
+  // the igain sweep, at I_thresh 350 pA and I_width 200 pA, confirms it to ~3%, where a
+  // proportional model missed by ~11%).
+  if (const auto measured = grid_iwidth(width_grid, delta, ithresh)) return *measured;
   const double shift = width_drift.points.empty() ? 0.0 : width_drift.y_at(ithresh) - width_drift_reference;
   return width.x_for(std::max(delta - shift, 0.05 * delta));
 }
@@ -124,6 +202,18 @@ CellCalibration load_calibration(const std::filesystem::path& path) {
   for (const auto& row : sweeps["igain"]) {
     const double h = number(row, "out_high");
     if (std::isfinite(h)) high.emplace_back(number(row, "igain"), h);
+  }
+  if (sweeps.contains("grid") && sweeps["grid"].is_array()) {
+    std::map<double, std::vector<std::pair<double, double>>> rows;
+    for (const auto& row : sweeps["grid"]) {
+      const double ith = number(row, "ithresh"), iw = number(row, "iwidth");
+      const double u = number(row, "up_switch"), d = number(row, "down_switch");
+      if (std::isfinite(ith) && std::isfinite(iw) && std::isfinite(u) && std::isfinite(d)) rows[ith].emplace_back(iw, u - d);
+    }
+    for (auto& [ith, points] : rows) {
+      CellCalibration::WidthRow row{ith, make_curve(points)};
+      if (row.width.points.size() >= 2) cal.width_grid.push_back(row);
+    }
   }
   cal.up_switch = make_curve(up);
   cal.width = make_curve(width);

@@ -14,6 +14,15 @@
 //       I_width); an additive shift, which the igain sweep's loop confirms to ~3%;
 //   out_high    = H(I_gain)                         from sweeps.igain.
 // So I_thresh = U^-1(beta2), I_width = Wd^-1(delta - D(I_thresh) + D(I_ref)), I_gain = H^-1(alpha).
+// A file with the (I_thresh, I_width) grid (sweeps.grid, written by `--sweep all` since the
+// trainer's range was covered: I_thresh 20 pA - 60 nA, I_width 5 pA - 40 nA) replaces the
+// additive model wherever the grid measured it: per measured I_thresh row the width is inverted
+// for I_width (log-log) at the same width relative to its I_thresh, and the relative I_width of
+// the two rows around the wanted I_thresh is interpolated in log-log.
+// (Measured before the grid: the drift model extrapolated proportionally below 100 pA where the
+// measured drift is flat, so beta1 0.05 / delta 0.0056 units switched down at 26 pA instead of
+// 50; above beta2 = 3 units the down switch drifted +5% at 12.5 units and +29% at 50.)
+// Outside the measured ranges the curves are still extrapolated, and unmeasured() says so.
 // The mirrors are not pre-distorted: the file's mirror tables show ratio errors below 0.2%,
 // well under one step of the width grid.
 #pragma once
@@ -48,10 +57,23 @@ struct CellCalibration {
   double vdd = 1.8, temp_celsius = 27.0;  // the file's conditions
   std::string library;                    // the cell library the file characterized
 
+  // The measured width table: per I_thresh (ascending) the width up - down against I_width.
+  // Empty for a file without sweeps.grid.
+  struct WidthRow {
+    double ithresh = 0;
+    MeasuredCurve width;  // x = I_width, y = up_switch - down_switch
+  };
+  std::vector<WidthRow> width_grid;
+
   // Bias currents (A) that realise the wanted switching points and level (A).
   double ithresh_for(double beta2) const;
   double iwidth_for(double delta, double ithresh) const;
   double igain_for(double alpha) const;
+  // Why the biases (A) a lowering computed lie outside what the file measured (so they were
+  // extrapolated), or nullopt when every one is inside.
+  std::optional<std::string> unmeasured(double ithresh, double iwidth, double igain) const;
+  // The width (A) the grid says (ithresh, iwidth) gives; 0 without a grid.
+  double iwidth_measured_width(double ithresh, double iwidth) const;
 };
 
 // Throws std::runtime_error naming the file and the missing or malformed part.

@@ -157,16 +157,30 @@ SchmittFigures characterize_schmitt(const SchmittBias& b, const CellConditions& 
 std::vector<SchmittBias> sweep_points(const std::string& which, const SchmittBias& nominal) {
   std::vector<SchmittBias> points;
   if (which == "ithresh") {
-    for (double v : {100e-12, 150e-12, 220e-12, 350e-12, 500e-12, 700e-12, 1e-9, 1.5e-9, 2.2e-9, 3e-9})
-      points.push_back({v, std::min(nominal.iwidth, 50e-12), nominal.igain});
+    // 20 pA - 60 nA: beta2 from the trainer's smallest (beta1 0.02 + delta 0.005 units) to its
+    // largest (50 units) at 1 nA per unit. iwidth at most half of ithresh, so beta1 stays > 0.
+    for (double v : kCalibrationIthresh) points.push_back({v, std::min({nominal.iwidth, 50e-12, 0.5 * v}), nominal.igain});
   } else if (which == "iwidth") {
-    for (double v : {10e-12, 20e-12, 50e-12, 100e-12, 200e-12, 350e-12, 500e-12, 700e-12, 1e-9, 1.5e-9})
+    for (double v : {5e-12, 10e-12, 20e-12, 50e-12, 100e-12, 200e-12, 350e-12, 500e-12, 700e-12, 1e-9, 1.5e-9})
       points.push_back({std::max(nominal.ithresh, 3e-9), v, nominal.igain});
   } else if (which == "igain") {
     for (double v : {50e-12, 100e-12, 200e-12, 350e-12, 500e-12, 700e-12, 1e-9})
       points.push_back({nominal.ithresh, nominal.iwidth, v});
+  } else if (which == "grid") {
+    // Every (ithresh, iwidth) pair of the two ladders with iwidth <= 0.45 ithresh, then iwidth at
+    // 0.5-0.98 of ithresh (so every row reaches the same relative widths: a wanted width between
+    // two rows is measured in both), keeping ithresh - iwidth >= 5 pA (beta1 > 0): the width
+    // measured where the lowering asks for it.
+    for (double ith : kCalibrationIthresh) {
+      std::vector<double> widths;
+      for (double iw : kCalibrationIwidth)
+        if (iw <= 0.45 * ith) widths.push_back(iw);
+      for (double f : {0.5, 0.7, 0.85, 0.95, 0.98}) widths.push_back(f * ith);
+      for (double iw : widths)
+        if (ith - iw >= 5e-12) points.push_back({ith, iw, nominal.igain});
+    }
   } else {
-    throw std::invalid_argument("unknown sweep '" + which + "' (expected ithresh, iwidth, igain or all)");
+    throw std::invalid_argument("unknown sweep '" + which + "' (expected ithresh, iwidth, igain, grid or all)");
   }
   return points;
 }

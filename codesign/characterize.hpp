@@ -87,10 +87,17 @@ HysteresisLoop run_hysteresis_loop(const SchmittBias& bias, const CellConditions
 SchmittFigures characterize_schmitt(const SchmittBias& bias, const CellConditions& conditions = {},
                                     const CharacterizationSettings& settings = {});
 
-// The bias points of a sweep over the section-2 range of one bias ("ithresh", "iwidth",
-// "igain"); throws std::invalid_argument for another name. The other two biases keep the
-// nominal values, except that the ithresh sweep caps iwidth at 50 pA and the iwidth sweep raises
-// ithresh to 3 nA, so that iwidth < ithresh holds over the whole range.
+// The ladders of the calibration's measured range: I_thresh 20 pA - 60 nA, I_width 2.5 pA - 40 nA
+// (the trainer produces beta1 from 0.02 units, delta from 0.005, beta2 up to 50 units; 1 nA/unit).
+inline constexpr double kCalibrationIthresh[] = {20e-12, 35e-12, 60e-12, 100e-12, 180e-12, 350e-12, 600e-12, 1e-9,
+                                                 1.8e-9, 3.2e-9, 5.6e-9, 10e-9, 18e-9, 32e-9, 60e-9};
+inline constexpr double kCalibrationIwidth[] = {2.5e-12, 5e-12,   10e-12,  20e-12, 40e-12, 80e-12, 160e-12, 320e-12,
+                                                640e-12, 1.25e-9, 2.5e-9, 5e-9,   10e-9,  20e-9,   40e-9};
+
+// The bias points of a sweep over the range of one bias ("ithresh", "iwidth", "igain"), or of
+// the (ithresh, iwidth) "grid"; throws std::invalid_argument for another name. The other biases
+// keep the nominal values, except that the ithresh sweep caps iwidth at min(50 pA, ithresh/2) and
+// the iwidth sweep raises ithresh to 3 nA, so that iwidth < ithresh holds over the whole range.
 std::vector<SchmittBias> sweep_points(const std::string& which, const SchmittBias& nominal);
 
 // --- Mirrors ---------------------------------------------------------------------------------

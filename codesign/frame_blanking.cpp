@@ -72,4 +72,17 @@ std::vector<std::pair<double, double>> blanking_waveform(const LayerBlanking& bl
   return points;
 }
 
+std::vector<std::pair<double, double>> blanking_source_waveform(const LayerBlanking& blanking, double frame,
+                                                                int frames, double edge) {
+  std::vector<std::pair<double, double>> points{{0.0, kBlankSourceLift}};
+  for (int t = 1; t < frames; ++t) {
+    const double start = (t - kBlankLead) * frame - edge, off = (t + blanking.release + kBlankRamp) * frame;
+    points.push_back({start - edge, kBlankSourceLift});
+    points.push_back({start, 0.0});
+    points.push_back({off, 0.0});
+    points.push_back({off + edge, kBlankSourceLift});
+  }
+  return points;
+}
+
 }  // namespace picospice::network

@@ -40,6 +40,15 @@
 // With more than two BMRU layers the releases are compressed to fit before 65% of the frame,
 // which leaves the last layer less than 2.3 ms of settling when frames are 10 ms.
 //
+// Release. Once I_b is off the layer's blanking clock line blank_src_l<L> (the outputs' sources)
+// lifts from 0 V to kBlankSourceLift, which cuts the outputs off by exp(-0.6 V/UT) ~ 1e-10
+// whatever charge is left on the gate line (cells.lib, schmitt9_blank). Before, the gate line
+// discharged only through the diode's subthreshold current, and the outputs kept a tail of
+// ~0.04-0.06 pA per unit of the layer's blanking widths at the 90% sample (more at larger area),
+// enough to shift beta2 up and beta1 down by hundreds of pA on a wide layer. The clock line is an
+// ideal PWL voltage source, like the preset gate lines (a logic-level clock: low sinks the
+// blanking currents, high carries none). The line falls back to 0 V an edge before I_b returns.
+//
 // Cost: two transistors per cell and one per layer; while blanked a cell draws T + 2W more
 // (its references T + W, its width branch W) and T more in its threshold branch when high, for
 // 15% (first layer) to 45% (second) of each frame.
@@ -67,6 +76,7 @@ inline constexpr double kBlankFirstRelease = 0.10;  // the first BMRU layer's re
 inline constexpr double kBlankStagger = 0.30;       // each next layer's delay
 inline constexpr double kBlankLastRelease = 0.65;   // no release later than this
 inline constexpr double kBlankRamp = 0.02;          // I_b ramps off over this fraction of a frame
+inline constexpr double kBlankSourceLift = 0.6;    // V on the clock line while released
 inline constexpr double kMargin = 1.25;
 inline constexpr double kMinimumUnits = 1.0 / 32;   // the weight grid's step
 
@@ -78,5 +88,11 @@ std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vect
 // on from (t - kBlankLead) frames to (t + release) frames, for every frame t >= 1.
 std::vector<std::pair<double, double>> blanking_waveform(const LayerBlanking& blanking, double frame, int frames,
                                                          double edge);
+
+// The PWL points (time, volts) of a layer's blanking clock line (the outputs' sources): at
+// kBlankSourceLift in frame 0 and after each release, falling to 0 V an edge before I_b turns on
+// and lifting again an edge after I_b has ramped to zero.
+std::vector<std::pair<double, double>> blanking_source_waveform(const LayerBlanking& blanking, double frame,
+                                                                int frames, double edge);
 
 }  // namespace picospice::network

@@ -322,6 +322,9 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
       ith = options_.calibration->ithresh_for(beta2);
       iw = options_.calibration->iwidth_for(iw, ith);
       ig = options_.calibration->igain_for(ig);
+      if (const auto why = options_.calibration->unmeasured(ith, iw, ig))
+        result_.warnings.push_back(fmt::format("{} unit {} (beta1 {:g}, delta {:g}): {}", path, u, layer.beta1[u],
+                                               layer.delta[u], *why));
     }
     const std::string id = fmt::format("l{}_u{}", L, u);
     body_.comment(fmt::format("unit {}: beta1 {:g} delta {:g} alpha {:g} s0 {} -> ith {} iw {} ig {}{}", u,
@@ -335,7 +338,7 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
                    "schmitt9", area.empty() ? "" : area.substr(1));
     if (options_.frame_blanking) {
       const UnitBlanking& blank = blanking_of(L).units[u];
-      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), "0"}, "schmitt9_blank",
+      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), fmt::format("blank_src_l{}", L), "0"}, "schmitt9_blank",
                      fmt::format("wt={} ww={} l={}", microns(blank.threshold * kNmosUnitWidth * size_),
                                  microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
     }
@@ -399,8 +402,9 @@ void Lowering::preset_sources() {
 }
 
 // One blanking reference per BMRU layer: the clocked I_b into an NMOS diode whose gate line drives
-// the layer's schmitt9_blank outputs (frame_blanking.hpp). Its current comes from the layer's
-// cell supply, so the blanking shows in the cells' power.
+// the layer's schmitt9_blank outputs (frame_blanking.hpp), and the clock line of their sources
+// that cuts them off after the release. Its current comes from the layer's cell supply, so the
+// blanking shows in the cells' power.
 void Lowering::blanking_sources() {
   const double edge = net_.frame * options_.rise_fraction;
   for (const auto& b : blanking_) {
@@ -413,6 +417,8 @@ void Lowering::blanking_sources() {
     body_.comment("  " + sizes);
     body_.line(pwl_line(fmt::format("iblank_l{0} vdd_l{0}_cells blank_l{0}", b.layer),
                         blanking_waveform(b, net_.frame, result_.frames, edge)));
+    body_.line(pwl_line(fmt::format("vblank_src_l{0} blank_src_l{0} 0", b.layer),
+                        blanking_source_waveform(b, net_.frame, result_.frames, edge)));
     body_.line(fmt::format("mblank_l{0} blank_l{0} blank_l{0} 0 0 nch W={1} L={2}", b.layer,
                            microns(kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
     body_.add_transistors(1);
@@ -584,7 +590,7 @@ LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& 
   const std::string path = options.cell_library.empty() ? cells::cell_library_path() : options.cell_library;
   const CellLibrary library = read_cell_library(path);
   for (const auto& [name, pins] : std::vector<std::pair<std::string, int>>{
-           {"schmitt9", 7}, {"schmitt9_bias", 5}, {"schmitt9_blank", 4}, {"nmirror", 3}, {"nmirror2", 4}, {"nmirror4", 6}, {"pmirror", 3},
+           {"schmitt9", 7}, {"schmitt9_bias", 5}, {"schmitt9_blank", 5}, {"nmirror", 3}, {"nmirror2", 4}, {"nmirror4", 6}, {"pmirror", 3},
            {"pmirror2", 4}, {"pmirror4", 6}, {"relu", 2}, {"isource", 3}, {"isink", 3}})
     library.require(name, pins);
   const double copy_trim = options.calibration ? sourcing_path_gain(library, network.unit_current, options.vdd) : 1.0;

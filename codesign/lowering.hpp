@@ -28,7 +28,9 @@
 //   blanking      per BMRU layer a clocked reference I_b (iblank_l{L} into diode mblank_l{L}) and
 //                 per cell a schmitt9_blank that widens its band by I_b from just before each frame
 //                 to the layer's release: the cells decide once per frame, on settled candidates
-//                 (frame_blanking.hpp). Counted in the transistors (2 per cell, 1 per layer).
+//                 (frame_blanking.hpp); a clock line blank_src_l{L} (vblank_src_l{L}) lifts the
+//                 outputs' sources after the release so they carry nothing until the next frame.
+//                 Counted in the transistors (2 per cell, 1 per layer).
 //   device area   LoweringOptions::area = K multiplies every W and L (mirrors, biases, ReLU diodes,
 //                 the cells through schmitt9's `area` parameter, the preset switches) by sqrt(K).
 //   state         v(xcell_l{L}_u{u}.x) is the cell's inverted state (low = 1); the agreement
@@ -94,6 +96,8 @@ struct LoweredNetwork {
   QuantizedWeight largest_error;
   int omitted_weights = 0;
   Network effective;  // the network with the quantized weights (same biases and cell parameters)
+  // A unit whose calibrated biases fall outside the calibration's measured range, one line each.
+  std::vector<std::string> warnings;
 };
 
 // Throws NetworkError for an empty sequence or a grid below 1, std::runtime_error when the cell

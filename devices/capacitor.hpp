@@ -1,5 +1,6 @@
 #pragma once
 #include "devices/device.hpp"
+#include "devices/passive_model.hpp"
 
 namespace picospice {
 
@@ -11,14 +12,23 @@ class CapacitorGroup final : public DeviceGroup {
   std::unique_ptr<DeviceGroup> clone() const override { return std::make_unique<CapacitorGroup>(*this); }
   void add_instance(const ElementCard& card, CircuitBuilder& builder) override;
   void bind_slots(SlotBinder& binder) override;
+  void set_temperature(double kelvin) override;
   void evaluate(EvalRequest& request) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override {}  // no DC path
   // IC=v: with `.tran ... uic` the capacitor starts with v across it.
   void apply_initial_conditions(const double* x, double* q) const override;
+  // F, at the present temperature, m included.
+  double capacitance(std::size_t i) const { return capacitance_[i]; }
 
  private:
+  struct Values {
+    double capacitance = 0;  // at TNOM, before scale and m
+    double multiplier = 1, scale = 1;
+    TemperatureScaling temperature;
+  };
   std::vector<std::string> names_;
   std::vector<Index> a_, b_;
+  std::vector<Values> values_;
   std::vector<double> capacitance_;
   std::vector<double> initial_voltage_;  // IC=, NaN when not given
   std::vector<PairSlots> slots_;

@@ -8,8 +8,10 @@ namespace picospice {
 
 // Registers this device type (devices/device_registry.hpp).
 namespace {
-const DeviceRegistration kRegisteredVcvs{{'e', 4, false, {}, "vcvs", make_group<VcvsGroup>}};
-const DeviceRegistration kRegisteredVccs{{'g', 4, false, {}, "vccs", make_group<VccsGroup>}};
+const DeviceRegistration kRegisteredVcvs{
+    {'e', 4, false, {}, "vcvs", make_group<VcvsGroup>, {"value", "vol", "table"}}};
+const DeviceRegistration kRegisteredVccs{
+    {'g', 4, false, {}, "vccs", make_group<VccsGroup>, {"value", "cur", "table"}}};
 const DeviceRegistration kRegisteredCccs{{'f', 2, false, {}, "cccs", make_group<CccsGroup>}};
 const DeviceRegistration kRegisteredCcvs{{'h', 2, false, {}, "ccvs", make_group<CcvsGroup>}};
 }  // namespace
@@ -32,16 +34,16 @@ ControlledArgs parse_controlled(const ElementCard& card, bool wants_control_name
       out.value = arg.value;
       have_value = true;
     } else if (wants_control_name && !arg.is_number && arg.key.empty() && out.control.empty() &&
-               !have_value && arg.word != "poly" && arg.word != "value") {
+               !have_value && arg.word != "poly") {
       out.control = arg.word;
     } else if (arg.key == "m" && allow_multiplier) {
       out.multiplier = arg.value;
     } else if (arg.key == value_name) {
       out.value = arg.value;
       have_value = true;
-    } else if (arg.word == "poly" || arg.word == "value" || arg.key == "value" || arg.word == "table") {
+    } else if (arg.word == "poly") {
       card.fail(arg, "controlled source " + card.name +
-                         ": POLY, VALUE and TABLE forms are not supported; use a linear gain");
+                         ": the POLY form is not supported; use a linear gain, VALUE={expression} or TABLE");
     } else {
       card.fail_unexpected(arg, "controlled source", "its nodes or source and a gain");
     }
@@ -53,12 +55,44 @@ ControlledArgs parse_controlled(const ElementCard& card, bool wants_control_name
   return out;
 }
 
+// The behavioral forms of E and G: `VALUE={expr}` (or `value_alias={expr}`) and
+// `TABLE {expr} = (x1,y1) ...`. False when the card uses neither (the linear form).
+bool read_behavioral(const ElementCard& card, CircuitBuilder& builder, const char* value_alias,
+                     BehavioralOutputs::Output output, BehavioralOutputs::Spec& spec) {
+  const ElementArg* expression = nullptr;
+  bool table = false;
+  std::vector<const ElementArg*> numbers;
+  for (const auto& arg : card.args) {
+    if (arg.program && (arg.key == "value" || arg.key == value_alias || arg.key == "table")) {
+      if (expression) card.fail(arg, card.name + " takes one of VALUE=, " + value_alias + "= and TABLE");
+      expression = &arg;
+      table = arg.key == "table";
+    } else if (expression && table && arg.is_number && arg.key.empty()) {
+      numbers.push_back(&arg);
+    } else if (expression) {
+      card.fail_unexpected(arg, "behavioral source", table ? "TABLE {expression} = (x1, y1) (x2, y2) ..." : "one expression");
+    }
+  }
+  if (!expression) return false;
+  if (card.nodes.size() != 2)
+    card.fail(card.name + ": the VALUE= and TABLE forms take two nodes before the keyword, got " +
+              std::to_string(card.nodes.size()));
+  spec.output = output;
+  spec.program = expression->program;
+  spec.tnom = builder.options().tnom;
+  if (table) read_table_points(card, numbers, spec.table_x, spec.table_y);
+  return true;
+}
+
 }  // namespace
 
 // ---- E: voltage-controlled voltage source -------------------------------------------------------
 // Branch row: v(n+) - v(n-) - gain * (v(nc+) - v(nc-)) = 0.
 
 void VcvsGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
+  BehavioralOutputs::Spec spec;
+  if (read_behavioral(card, builder, "vol", BehavioralOutputs::Output::Voltage, spec))
+    return behavioral_.add(card, builder, std::move(spec));
   const ControlledArgs args = parse_controlled(card, false, false, "gain");
   names_.push_back(card.name);
   pos_.push_back(card.nodes[0]);
@@ -71,7 +105,8 @@ void VcvsGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
 }
 
 void VcvsGroup::bind_slots(SlotBinder& binder) {
-  for (std::size_t i = 0; i < size(); ++i) {
+  behavioral_.bind_slots(binder);
+  for (std::size_t i = 0; i < names_.size(); ++i) {
     const Index k = branch_[i];
     slots_[i] = {binder.slot(pos_[i], k), binder.slot(neg_[i], k), binder.slot(k, pos_[i]),
                  binder.slot(k, neg_[i]), binder.slot(k, cpos_[i]), binder.slot(k, cneg_[i])};
@@ -79,6 +114,7 @@ void VcvsGroup::bind_slots(SlotBinder& binder) {
 }
 
 void VcvsGroup::evaluate(EvalRequest& r) {
+  behavioral_.evaluate(r);
   for (std::size_t i = 0; i < names_.size(); ++i) {
     const Index p = pos_[i], n = neg_[i], k = branch_[i];
     const double control = r.x[cpos_[i]] - r.x[cneg_[i]];
@@ -96,7 +132,8 @@ void VcvsGroup::evaluate(EvalRequest& r) {
 }
 
 void VcvsGroup::list_dc_connections(std::vector<DcConnection>& out) const {
-  for (std::size_t i = 0; i < size(); ++i)
+  behavioral_.list_dc_connections(out);
+  for (std::size_t i = 0; i < names_.size(); ++i)
     out.push_back({names_[i], pos_[i], neg_[i], DcConnection::Kind::DefinesVoltage});
 }
 
@@ -104,6 +141,9 @@ void VcvsGroup::list_dc_connections(std::vector<DcConnection>& out) const {
 // i = gm * (v(nc+) - v(nc-)) leaves n+ and enters n-.
 
 void VccsGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
+  BehavioralOutputs::Spec spec;
+  if (read_behavioral(card, builder, "cur", BehavioralOutputs::Output::Current, spec))
+    return behavioral_.add(card, builder, std::move(spec));
   const ControlledArgs args = parse_controlled(card, false, true, "gm");
   names_.push_back(card.name);
   pos_.push_back(card.nodes[0]);
@@ -115,12 +155,14 @@ void VccsGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
 }
 
 void VccsGroup::bind_slots(SlotBinder& binder) {
-  for (std::size_t i = 0; i < size(); ++i)
+  behavioral_.bind_slots(binder);
+  for (std::size_t i = 0; i < names_.size(); ++i)
     slots_[i] = {binder.slot(pos_[i], cpos_[i]), binder.slot(pos_[i], cneg_[i]),
                  binder.slot(neg_[i], cpos_[i]), binder.slot(neg_[i], cneg_[i])};
 }
 
 void VccsGroup::evaluate(EvalRequest& r) {
+  behavioral_.evaluate(r);
   for (std::size_t i = 0; i < names_.size(); ++i) {
     const double gm = transconductance_[i];
     r.add_current(pos_[i], neg_[i], gm * (r.x[cpos_[i]] - r.x[cneg_[i]]));

@@ -38,12 +38,34 @@ double CurrentSourceGroup::next_breakpoint(double after) const {
   return next;
 }
 
-bool CurrentSourceGroup::set_instance_param(std::string_view instance, std::string_view param,
-                                            double value) {
-  if (param != "dc") return false;
+// SourceArgs::set_param names the parameters (dc, ac/acmag, acphase).
+bool CurrentSourceGroup::set_instance_param(std::string_view instance, std::string_view param, double value) {
   for (std::size_t i = 0; i < size(); ++i)
-    if (names_[i] == instance) { sources_[i].set_dc(value); return true; }
+    if (names_[i] == instance) return sources_[i].set_param(param, value);
   return false;
+}
+
+// The source's current I leaves n+ and enters n- in the residual (add_current), so a change dI
+// moves f[n+] by +dI and f[n-] by -dI: the right-hand side gets -dI at n+ and +dI at n-. The AC
+// value is multiplied by m= like the DC one; the unit excitation is 1 A in total.
+bool CurrentSourceGroup::load_small_signal_excitation(const SmallSignalExcitation& which,
+                                                      std::complex<double>* rhs) const {
+  bool loaded = false;
+  for (std::size_t i = 0; i < size(); ++i) {
+    std::complex<double> phasor;
+    if (which.only_instance.empty()) {
+      phasor = sources_[i].multiplier * sources_[i].ac_phasor();
+    } else if (names_[i] == which.only_instance) {
+      phasor = 1.0;
+    } else {
+      continue;
+    }
+    rhs[pos_[i]] -= phasor;
+    rhs[neg_[i]] += phasor;
+    loaded = true;
+    if (!which.only_instance.empty()) break;
+  }
+  return loaded;
 }
 
 void CurrentSourceGroup::set_default_edge(double edge) {

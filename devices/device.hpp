@@ -8,7 +8,11 @@
 // where f are resistive currents *leaving* a node (or the residual of a branch equation) and q are
 // charges (or fluxes). A device adds its contributions to f and q and the Newton matrix
 //     J = df/dx + a0 * dq/dx        (a0 = EvalRequest::reactive_scale, 0 at DC)
-// into pre-bound slots of the frozen sparsity pattern.
+// into pre-bound slots of the frozen sparsity pattern. J must be linear in a0 (each entry
+// G + a0*C): the small-signal analysis (.ac) splits it into G and C by evaluating at
+// two values of a0 (engine/small_signal.hpp), so a device's AC model is its own Jacobian and needs
+// no code of its own. Independent sources add their AC excitation through
+// load_small_signal_excitation.
 //
 // Unknown index 0 is ground: x[0] == 0 always, rows f[0], q[0] are a write-only dummy, and every
 // matrix entry in ground's row or column binds to a dummy slot. Devices therefore stamp without
@@ -29,6 +33,7 @@
 //     static const DeviceRegistration kRegistered{{'r', 2, false, {}, "resistor", make_group<ResistorGroup>}};
 #pragma once
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -39,6 +44,7 @@
 #include <vector>
 
 #include "base/errors.hpp"
+#include "base/expression_program.hpp"
 #include "base/options.hpp"
 #include "devices/noise/noise_source.hpp"
 
@@ -71,11 +77,16 @@ struct ElementArg {
   double value = 0.0; // the number, or the value of key=value
   bool is_number = false;
   SourceLocation location;
+  // For the keys a device kind declares as expressions (DeviceKind::expression_keys): the compiled
+  // expression, whose variables are node voltages, branch currents, time and temperature. Set
+  // also when it is constant (then is_number and value hold its value too).
+  std::shared_ptr<const ExpressionProgram> program;
 
   // As written, for messages: "ac=1", "dc", "2.5".
   std::string text() const {
     char number[32];
     std::snprintf(number, sizeof number, "%g", value);
+    if (program) return (key.empty() ? "" : key + "=") + "{" + program->text + "}";
     if (!key.empty()) return key + "=" + number;
     return is_number ? std::string(number) : word;
   }
@@ -143,6 +154,10 @@ struct EvalRequest {
   bool limit = true;              // apply junction voltage limiting against the stored state
   bool cold_start = false;        // first iteration without a previous solution: use safe voltages
   double gmin = 1e-18;            // S, minimum conductance to keep across nonlinear junctions
+  // A small-signal (AC) analysis wants the linearization: devices with a separate AC value load
+  // it instead of the DC one (a resistor's ac=). The Jacobian of an evaluation at the operating
+  // point is the linearization of every other device, behavioral sources included.
+  bool small_signal = false;
   // Device bypass (SimOptions::bypass): devices may reuse their last evaluation, linearized, when
   // no terminal voltage moved by more than this fraction of the thermal voltage; 0 turns it off.
   double bypass_fraction = 0.0;
@@ -172,6 +187,14 @@ struct PairSlots {
     aa = binder.slot(a, a); ab = binder.slot(a, b); ba = binder.slot(b, a); bb = binder.slot(b, b);
   }
   void add(double* jac, double g) const { jac[aa] += g; jac[ab] -= g; jac[ba] -= g; jac[bb] += g; }
+};
+
+// Which small-signal excitation to load (DeviceGroup::load_small_signal_excitation).
+struct SmallSignalExcitation {
+  // Empty: every independent source with its own `AC mag [phase]` (.ac). Otherwise only this
+  // instance (hierarchical, lower case), with unit magnitude and zero phase, whatever its AC
+  // value: 1 V across a voltage source, 1 A through a current source (for a transfer function).
+  std::string only_instance;
 };
 
 // How an instance connects nodes at DC, for the floating-node and source-loop checks.
@@ -266,8 +289,32 @@ class DeviceGroup {
   virtual void apply_initial_conditions(const double* x, double* q) const {}
   // Forget limiting history (before a new operating point solve).
   virtual void reset_state() {}
+  // Discrete states (a switch's on/off, with hysteresis: devices/switch.hpp). Newton iterates
+  // with the state a device's control value selects against the state at the last accepted point;
+  // a state that changed between two evaluations marks the iteration limited, so Newton does not
+  // stop on a flip.
+  //  - restore_initial_state: before each analysis, the states go back to the netlist's (ON/OFF),
+  //    so analyses stay isolated.
+  //  - accept_state: a point was accepted (a transient step, a .dc sweep point, the transient's
+  //    initial operating point): the states take their values at x. True when a state changed.
+  //  - state_change_fraction: the fraction of the step from the accepted point x_old to x_new at
+  //    which the first state change happens, by linear interpolation of the control values
+  //    (+infinity when none); the transient shortens a step that jumps far past it.
+  virtual void restore_initial_state() {}
+  virtual bool accept_state(const double* x) { return false; }
+  virtual double state_change_fraction(const double* x_old, const double* x_new) const {
+    return std::numeric_limits<double>::infinity();
+  }
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
   virtual void set_transient_defaults(double tstep) {}
+  // Small-signal analyses: add the excitation `which` asks for to the right-hand side b of
+  // (G + jwC) x = b, indexed by unknown (rhs[0], ground, is ignored). b is minus the change of f
+  // per unit of the source's value: a voltage source adds (mag e^(j phase)) to its branch row, a
+  // current source from n+ to n- subtracts its phasor at n+ and adds it at n-. Returns whether
+  // it loaded anything (for an only_instance request: whether the instance is one of this group's).
+  virtual bool load_small_signal_excitation(const SmallSignalExcitation& which, std::complex<double>* rhs) const {
+    return false;
+  }
   // Transient noise (engine/noise/transient_noise.hpp; docs/requirements.md, 'Transient noise'). Before each transient the engine calls
   // list_noise_sources once; a noisy group appends one spec per generator of each instance
   // (only when setup.device_noise, skipping instances with noise=0) and may keep setup.seed for
@@ -286,6 +333,9 @@ class DeviceGroup {
   // that stands in for it (keyed by model name). Throws NetlistError when the circuit cannot be
   // represented so (e.g. one model name with different values in different instances).
   virtual void list_ngspice_subcircuits(double kelvin, std::map<std::string, NgspiceSubcircuit>& out) const {}
+  // What went wrong in the group's latest evaluations that a failure message should name (a
+  // behavioral expression evaluated outside a function's domain), or empty.
+  virtual std::string describe_faults() const { return {}; }
 };
 
 }  // namespace picospice

@@ -23,6 +23,16 @@ struct DeviceKind {
   std::vector<std::string> model_types;  // accepted model types (for takes_model)
   std::string group_name;      // one group per name in a circuit
   std::unique_ptr<DeviceGroup> (*make)();
+  // Keys whose values are expressions that may read the circuit's state (B: "i", "v"; E and G:
+  // "value", "table"): a value runs to the next `name=` (or, for a key without `=`, to the next
+  // lone `=`: `TABLE {expr} = pairs`) and arrives compiled (ElementArg::program). A pin position
+  // holding one of these words ends the node list early (E/G VALUE= and TABLE have two nodes).
+  // Any other argument that reads the circuit's state is an error before the device sees it.
+  std::vector<std::string> expression_keys = {};
+  // Model types the element may name among its first two arguments without needing a model (the
+  // semiconductor R and C: `R1 a b 1k rmod`; W: `W1 a b vctl cswmod`). The card's `model` is set
+  // and the model name is not among the arguments.
+  std::vector<std::string> optional_model_types = {};
 };
 
 template <class Group>

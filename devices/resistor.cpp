@@ -1,6 +1,13 @@
-// R: a linear resistor. `Rname n+ n- value` or `Rname n+ n- r=value`.
-// f: i = (v+ - v-)/R leaves n+ and enters n-.
-// noise=0 excludes the instance from transient noise (thermal, 4kT/R).
+// R: a linear resistor.
+//   Rname n+ n- [value] [rmodel] [r=value] [ac=value] [m=k] [scale=s] [tc1=] [tc2=] [temp=] [dtemp=]
+//         [l=length] [w=width] [noise=0|1 | noisy=0|1]
+// with an optional `.model rmodel r (r= rsh= defw= narrow= short= tc1= tc2= tce= tnom=)`: the
+// value is the instance's, else rsh*(l - short)/(w - narrow) with w defaulting to defw, else the
+// model's r= (ngspice's semiconductor resistor). Temperature: devices/passive_model.hpp. m parallel
+// copies and `scale` give G = m / (R * scale).
+// f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance a small-signal analysis uses
+// (EvalRequest::small_signal); transient noise uses the DC value.
+// noise=0 (or ngspice's noisy=0) excludes the instance from transient noise (thermal, 4kT/R).
 #include "devices/resistor.hpp"
 #include "devices/device_registry.hpp"
 
@@ -10,33 +17,94 @@ namespace picospice {
 
 // Registers this device type (devices/device_registry.hpp).
 namespace {
-const DeviceRegistration kRegistered{{'r', 2, false, {}, "resistor", make_group<ResistorGroup>}};
+const DeviceRegistration kRegistered{
+    {'r', 2, false, {}, "resistor", make_group<ResistorGroup>, {}, {"r", "res"}}};
+
+const char* const kModelKeys = "r res rsh defw narrow short tc1 tc2 tce tnom kf af";
+const char* const kInstanceKeys =
+    "a value, a model name, r=, ac=, m=, scale=, tc1=, tc2=, temp=, dtemp=, l=, w=, noise=";
+
+// The resistance at TNOM from the instance value, the geometry or the model card.
+double base_resistance(const ElementCard& card, bool have_value, double value, double length, double width) {
+  if (have_value) return value;
+  const ModelCard* model = card.model;
+  double rsh = 0, r = 0;
+  if (model_value(model, "rsh", rsh) && length > 0) {
+    double narrow = 0, shorten = 0, defw = 1e-6;
+    model_value(model, "narrow", narrow);
+    model_value(model, "short", shorten);
+    model_value(model, "defw", defw);
+    const double w = (width > 0 ? width : defw) - narrow;
+    const double l = length - shorten;
+    if (!(w > 0) || !(l > 0))
+      card.fail("resistor " + card.name + ": the effective length and width (l - short, w - narrow) must be positive");
+    return rsh * l / w;
+  }
+  if (model_value(model, "r", r) || model_value(model, "res", r)) return r;
+  card.fail("resistor " + card.name + " needs a value" +
+            (model ? " (its model '" + model->name + "' gives none: r=, or rsh= with l=)" : ""));
+}
+
 }  // namespace
 
 void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
-  double r = 0;
-  bool have = false;
+  check_model_keys(card.model, kModelKeys, "resistor");
+  double kf = 0;
+  if (model_value(card.model, "kf", kf) && kf != 0)
+    card.fail("resistor " + card.name + ": flicker noise of resistors (model kf=) is not supported");
+  Values v;
+  PassiveInstanceKeys keys;  // the model's temperature coefficients, overridden by the instance's
+  keys.temperature.tnom = builder.options().tnom;
+  model_value(card.model, "tnom", keys.temperature.tnom);
+  model_value(card.model, "tc1", keys.temperature.tc1);
+  model_value(card.model, "tc2", keys.temperature.tc2);
+  model_value(card.model, "tce", keys.temperature.tce);
+  double value = 0;
+  bool have = false, noisy = true, have_ac = false;
   for (const auto& arg : card.args) {
-    if (arg.is_number && arg.key.empty() && !have) { r = arg.value; have = true; }
-    else if (arg.key == "r" || arg.key == "resistance") { r = arg.value; have = true; }
-    else if (arg.key == "m") {}  // parallel multiplier handled below
-    else if (arg.key == "noise") {
-      if (arg.value != 0 && arg.value != 1) card.fail(arg, "noise= of resistor " + card.name + " must be 0 or 1");
-    } else if (arg.key == "tc1" || arg.key == "tc2") {}
-    else card.fail_unexpected(arg, "resistor", "a value or r=, m=, noise=; resistor models and ac= are not supported yet");
+    if (!arg.is_number) card.fail_unexpected(arg, "resistor", kInstanceKeys);
+    if (arg.key.empty() && !have) { value = arg.value; have = true; }
+    else if (arg.key == "r" || arg.key == "resistance") { value = arg.value; have = true; }
+    else if (arg.key == "ac") { v.ac_resistance = arg.value; have_ac = true; }
+    else if (keys.read(arg)) continue;
+    else if (arg.key == "noise" || arg.key == "noisy") {
+      if (arg.value != 0 && arg.value != 1) card.fail(arg, arg.key + "= of resistor " + card.name + " must be 0 or 1");
+      noisy = arg.value != 0;
+    } else {
+      card.fail_unexpected(arg, "resistor", kInstanceKeys);
+    }
   }
-  double m = 1;
-  for (const auto& arg : card.args) if (arg.key == "m") m = arg.value;
-  if (!have) card.fail("resistor " + card.name + " needs a value");
-  if (!(r != 0) || !std::isfinite(r)) card.fail("resistor " + card.name + " must have a finite, non-zero value");
+  v.multiplier = keys.multiplier;
+  v.scale = keys.scale;
+  v.temperature = keys.temperature;
+  v.resistance = base_resistance(card, have, value, keys.length, keys.width);
+  if (!(v.resistance != 0) || !std::isfinite(v.resistance))
+    card.fail("resistor " + card.name + " must have a finite, non-zero value");
+  if (!(v.multiplier > 0) || !std::isfinite(v.multiplier)) card.fail("resistor " + card.name + ": m must be positive");
+  if (!(v.scale != 0) || !std::isfinite(v.scale)) card.fail("resistor " + card.name + ": scale must be finite and non-zero");
+  if (have_ac && (!std::isfinite(v.ac_resistance) || v.ac_resistance == 0))
+    card.fail("resistor " + card.name + ": ac= must be a finite, non-zero resistance");
   names_.push_back(card.name);
   a_.push_back(card.nodes[0]);
   b_.push_back(card.nodes[1]);
-  conductance_.push_back(m / r);
+  values_.push_back(v);
+  conductance_.push_back(0);
+  ac_conductance_.push_back(0);
   slots_.emplace_back();
-  bool noisy = true;
-  for (const auto& arg : card.args) if (arg.key == "noise") noisy = arg.value != 0;
   noisy_.push_back(noisy);
+  kelvin_ = builder.options().temp + physics::zero_celsius;
+  set_temperature(kelvin_);
+}
+
+void ResistorGroup::set_temperature(double kelvin) {
+  kelvin_ = kelvin;
+  const double celsius = kelvin - physics::zero_celsius;
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    const Values& v = values_[i];
+    const double factor = v.temperature.factor(celsius) * v.scale;
+    conductance_[i] = v.multiplier / (v.resistance * factor);
+    ac_conductance_[i] = v.ac_resistance != 0 ? v.multiplier / (v.ac_resistance * factor) : conductance_[i];
+  }
 }
 
 void ResistorGroup::bind_slots(SlotBinder& binder) {
@@ -44,8 +112,9 @@ void ResistorGroup::bind_slots(SlotBinder& binder) {
 }
 
 void ResistorGroup::evaluate(EvalRequest& r) {
+  const std::vector<double>& conductances = r.small_signal ? ac_conductance_ : conductance_;
   for (std::size_t i = 0; i < a_.size(); ++i) {
-    const double g = conductance_[i];
+    const double g = conductances[i];
     r.add_current(a_[i], b_[i], g * (r.x[a_[i]] - r.x[b_[i]]));
     slots_[i].add(r.jac, g);
   }

@@ -65,12 +65,28 @@ double VoltageSourceGroup::next_breakpoint(double after) const {
   return next;
 }
 
-bool VoltageSourceGroup::set_instance_param(std::string_view instance, std::string_view param,
-                                            double value) {
-  if (param != "dc") return false;
+// SourceArgs::set_param names the parameters (dc, ac/acmag, acphase).
+bool VoltageSourceGroup::set_instance_param(std::string_view instance, std::string_view param, double value) {
   for (std::size_t i = 0; i < size(); ++i)
-    if (names_[i] == instance) { sources_[i].set_dc(value); return true; }
+    if (names_[i] == instance) return sources_[i].set_param(param, value);
   return false;
+}
+
+// The branch row is v(n+) - v(n-) - V = 0: a change dV of the source moves its residual by -dV,
+// so the right-hand side gets +dV.
+bool VoltageSourceGroup::load_small_signal_excitation(const SmallSignalExcitation& which,
+                                                      std::complex<double>* rhs) const {
+  bool loaded = false;
+  for (std::size_t i = 0; i < size(); ++i) {
+    if (which.only_instance.empty()) {
+      rhs[branch_[i]] += sources_[i].ac_phasor();
+      loaded = true;
+    } else if (names_[i] == which.only_instance) {
+      rhs[branch_[i]] += 1.0;
+      return true;
+    }
+  }
+  return loaded;
 }
 
 void VoltageSourceGroup::set_default_edge(double edge) {

@@ -17,6 +17,7 @@ class VoltageSourceGroup final : public DeviceGroup {
   void list_dc_connections(std::vector<DcConnection>& out) const override;
   double next_breakpoint(double after) const override;
   bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
+  bool load_small_signal_excitation(const SmallSignalExcitation& which, std::complex<double>* rhs) const override;
   // The transient's tstep, for PULSE edges and EXP time constants left unset (ngspice default).
   void set_default_edge(double edge);
   void set_transient_defaults(double tstep) override { set_default_edge(tstep); }

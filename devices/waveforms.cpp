@@ -482,6 +482,8 @@ SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, dou
       out.dc = arg.value;
     } else if (arg.key == "dc") {
       out.dc = arg.value;
+    } else if (arg.key == "ac") {  // `ac=1` (ngspice accepts the keyword form too)
+      out.ac_magnitude = arg.value;
     } else if (arg.key == "m" && allow_multiplier) {
       out.multiplier = arg.value;
     } else if (!arg.key.empty()) {
@@ -491,8 +493,15 @@ SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, dou
         card.fail(arg, "DC of source " + card.name + " needs a value");
       if (out.dc) card.fail(arg, "source " + card.name + " has two DC values");
       out.dc = args[++i].value;
-    } else if (arg.word == "ac" || arg.word == "distof1" || arg.word == "distof2") {
-      // Small-signal specifications: picospice has no AC analysis, so they are read and ignored.
+    } else if (arg.word == "ac") {
+      // `AC [mag [phase]]`, the .ac excitation (ngspice manual, "Independent Sources").
+      out.ac_magnitude = 1.0;
+      if (i + 1 < args.size() && is_plain_number(args[i + 1])) out.ac_magnitude = args[++i].value;
+      if (i + 1 < args.size() && is_plain_number(args[i + 1])) out.ac_phase_degrees = args[++i].value;
+      if (!std::isfinite(out.ac_magnitude) || !std::isfinite(out.ac_phase_degrees))
+        card.fail(arg, "AC magnitude and phase of source " + card.name + " must be finite");
+    } else if (arg.word == "distof1" || arg.word == "distof2") {
+      // Distortion inputs: picospice has no .disto analysis, so they are read and ignored.
       for (int k = 0; k < 2 && i + 1 < args.size() && is_plain_number(args[i + 1]); ++k) ++i;
     } else if (shape_of(arg.word, shape)) {
       if (out.has_waveform) card.fail(arg, "source " + card.name + " has two transient functions");

@@ -9,9 +9,11 @@
 // Evaluation allocates nothing: PWL keeps a cursor on the last segment used (the transient moves
 // forward; after a rejected step it may step back, and the lookup falls back to binary search).
 #pragma once
+#include <complex>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "devices/device.hpp"
@@ -87,6 +89,14 @@ struct SourceArgs {
   Waveform waveform;         // Constant(dc or 0) when no transient function is given
   bool has_waveform = false;
   double multiplier = 1.0;   // `m=` (current sources only; parallel copies)
+  // `AC mag [phase]`: the small-signal excitation of .ac (phase in degrees, as ngspice). A bare
+  // `AC` is magnitude 1; no AC keyword is magnitude 0 (the source is quiet in .ac).
+  double ac_magnitude = 0.0;
+  double ac_phase_degrees = 0.0;
+  // The AC phasor mag * e^(j phase).
+  std::complex<double> ac_phasor() const {
+    return std::polar(ac_magnitude, ac_phase_degrees * 3.14159265358979323846 / 180.0);
+  }
 
   // The value for one evaluation, before source stepping. Operating points and DC sweeps use the
   // DC value, or the waveform at t = 0 when none is written (ngspice). The transient uses the
@@ -102,6 +112,15 @@ struct SourceArgs {
     dc = value;
     if (!has_waveform) waveform = Waveform::constant(value);
     if (waveform.is_noise()) waveform.set_offset(value);
+  }
+  // DeviceGroup::set_instance_param for V and I: "dc" the DC value; "ac"/"acmag" and "acphase"
+  // the .ac excitation (ngspice's `alter v1 ac=2`). False for any other parameter.
+  bool set_param(std::string_view param, double value) {
+    if (param == "dc") set_dc(value);
+    else if (param == "acphase") ac_phase_degrees = value;
+    else if (param == "ac" || param == "acmag") ac_magnitude = value;
+    else return false;
+    return true;
   }
 };
 

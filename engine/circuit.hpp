@@ -43,7 +43,20 @@ struct TranSpec {
   bool uic = false;
 };
 
-using AnalysisSpec = std::variant<OpSpec, DcSpec, TranSpec>;
+// The frequencies of .ac: `dec|oct N f1 f2` (N points a decade or octave, from f1 on a
+// logarithmic grid up to f2) or `lin N f1 f2` (N points, f1 and f2 included).
+struct FrequencySweep {
+  enum class Kind { Decade, Octave, Linear };
+  Kind kind = Kind::Decade;
+  int points = 1;
+  double start = 1, stop = 1;  // Hz
+};
+
+struct AcSpec {
+  FrequencySweep sweep;
+};
+
+using AnalysisSpec = std::variant<OpSpec, DcSpec, TranSpec, AcSpec>;
 
 // A `.measure` line, kept as tokens; engine/analyses/measure parses and evaluates it.
 struct MeasureSpec {

@@ -39,6 +39,10 @@ class KluSolver {
   // Nonzeros of L + U and KLU's operation count of the current factorization (0 before any).
   long lu_nonzeros() const;
   double factor_flops();
+  // The symbolic analysis (fill-reducing order of the frozen pattern), for a solver of the same
+  // pattern with complex values (engine/complex_klu_solver.hpp); null for an empty circuit.
+  klu_symbolic* symbolic() const { return symbolic_; }
+  double pivot_tolerance() const { return common_.tol; }
 
  private:
   const SparsityPattern& pattern_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "engine/analyses/ac_analysis.hpp"
 #include "engine/analyses/dc_sweep.hpp"
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
@@ -23,7 +24,9 @@ void run_operating_point(Circuit& circuit, PlotSink& sink, AnalysisStatistics* s
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
   OperatingPointSettings settings;
   if (!circuit.initial_conditions.empty()) settings.forced = &circuit.initial_conditions;
+  system.restore_initial_states();
   const OperatingPointReport report = solve_operating_point(system, x, settings);
+  system.accept_states(x.data());
   if (statistics) {
     statistics->newton_iterations += report.newton_iterations;
     statistics->gmin_stepping = report.used_gmin_stepping;
@@ -43,6 +46,7 @@ class PointCounter final : public PlotSink {
  public:
   void begin_plot(const Plot&) override { points = 0; }
   void add_point(const std::vector<double>&) override { ++points; }
+  void add_complex_point(const std::vector<std::complex<double>>&) override { ++points; }
   void end_plot() override {}
   long points = 0;
 };
@@ -89,6 +93,16 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
       stats.gmin_stepping = tran_stats.op_gmin_stepping;
       stats.source_stepping = tran_stats.op_source_stepping;
       stats.pseudo_transient = tran_stats.op_pseudo_transient;
+      stats.solver = system.statistics();
+    } else if (const auto* ac = std::get_if<AcSpec>(&analysis)) {
+      stats.analysis = "ac";
+      System system(circuit);
+      SmallSignalStatistics ac_stats;
+      run_ac(system, *ac, sink, &ac_stats);
+      stats.newton_iterations = ac_stats.op_newton_iterations;
+      stats.gmin_stepping = ac_stats.op_gmin_stepping;
+      stats.source_stepping = ac_stats.op_source_stepping;
+      stats.pseudo_transient = ac_stats.op_pseudo_transient;
       stats.solver = system.statistics();
     }
     stats.points = counter.points;

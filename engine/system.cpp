@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "engine/topology_check.hpp"
@@ -59,12 +60,8 @@ void System::plan_chunks() {
 
 void System::evaluate_split(const SplitGroup& split, EvalRequest& request) {
   const std::size_t chunks = split.bounds.size() - 1;
-  // Each chunk's request on its own cache line: devices count into it per instance.
-  struct alignas(64) ChunkRequest {
-    EvalRequest r;
-  };
-  std::vector<ChunkRequest> padded(chunks, ChunkRequest{request});
-  auto requests = [&](std::size_t c) -> EvalRequest& { return padded[c].r; };
+  chunk_requests_.assign(chunks, ChunkRequest{request});  // capacity kept: no allocation per call
+  auto requests = [&](std::size_t c) -> EvalRequest& { return chunk_requests_[c].r; };
   for (std::size_t c = 1; c < chunks; ++c) {
     ChunkArrays& a = chunk_arrays_[c];
     std::fill(a.f.begin(), a.f.end(), 0.0);
@@ -156,6 +153,31 @@ void System::solve(std::vector<double>& rhs) {
   rhs[0] = 0;
   ++stats_.solves;
   stats_.solve_seconds += seconds_since(start);
+}
+
+void System::restore_initial_states() {
+  for (auto& group : circuit_.groups) group->restore_initial_state();
+}
+
+bool System::accept_states(const double* x) {
+  bool changed = false;
+  for (auto& group : circuit_.groups) changed = group->accept_state(x) || changed;
+  return changed;
+}
+
+double System::state_change_fraction(const double* x_old, const double* x_new) const {
+  double first = std::numeric_limits<double>::infinity();
+  for (const auto& group : circuit_.groups) first = std::min(first, group->state_change_fraction(x_old, x_new));
+  return first;
+}
+
+std::string System::describe_faults() const {
+  std::string faults;
+  for (const auto& group : circuit_.groups) {
+    const std::string fault = group->describe_faults();
+    if (!fault.empty()) faults += (faults.empty() ? "" : "; ") + fault;
+  }
+  return faults;
 }
 
 SolverStatistics System::statistics() const {

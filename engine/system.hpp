@@ -59,10 +59,21 @@ class System {
   void forget_factorization() { klu_->forget_factorization(); }
   // Solve J y = rhs in place; rhs is indexed by unknown (rhs[0] is ignored and left 0).
   void solve(std::vector<double>& rhs);
+  // The real solver, whose symbolic analysis the complex one of the small-signal analyses shares.
+  KluSolver& klu() { return *klu_; }
   // The unknown (1-based) KLU reported as singular.
   Index singular_unknown() const { return klu_->singular_column() + 1; }
   // "node 'x' (connected to m1, m2)" or "branch current of 'v1'", for messages.
   std::string describe(Index unknown) const;
+
+  // Discrete device states (DeviceGroup::restore_initial_state, accept_state,
+  // state_change_fraction), over every group.
+  void restore_initial_states();
+  bool accept_states(const double* x);
+  double state_change_fraction(const double* x_old, const double* x_new) const;
+  // What the groups say went wrong in their latest evaluations (DeviceGroup::describe_faults),
+  // "; "-separated; empty when nothing. Failure messages append it.
+  std::string describe_faults() const;
 
   // Counts and times since construction (engine/solver_statistics.hpp).
   SolverStatistics statistics() const;
@@ -78,6 +89,10 @@ class System {
   struct ChunkArrays {
     std::vector<double> f, f_abs, q, jac;
   };
+  // Each chunk's request on its own cache line: devices count into it per instance.
+  struct alignas(64) ChunkRequest {
+    EvalRequest r;
+  };
   void evaluate_split(const SplitGroup& split, EvalRequest& request);
   void plan_chunks();
 
@@ -90,6 +105,7 @@ class System {
   int costly_factorization_ = -1;  // unknown until the first factorization
   std::vector<SplitGroup> split_;
   std::vector<ChunkArrays> chunk_arrays_;
+  std::vector<ChunkRequest> chunk_requests_;
   std::unique_ptr<ThreadTeam> team_;
   SolverStatistics stats_;
 };

@@ -12,6 +12,7 @@
 
 #include "engine/analyses/point_limits.hpp"
 #include "netlists/parser/expression.hpp"
+#include "netlists/parser/expression_compiler.hpp"
 #include "netlists/parser/token_text.hpp"
 
 namespace picospice {
@@ -256,6 +257,7 @@ void DirectiveReader::read_directive(const LogicalLine& line) {
   if (k == ".op") circuit_.analyses.push_back(OpSpec{});
   else if (k == ".dc") read_dc(line);
   else if (k == ".tran") read_tran(line);
+  else if (k == ".ac") read_ac(line);
   else if (k == ".ic") read_node_values(line, circuit_.initial_conditions);
   else if (k == ".nodeset") read_node_values(line, circuit_.nodesets);
   else if (k == ".save") read_save(line);
@@ -363,6 +365,45 @@ void DirectiveReader::read_tran(const LogicalLine& line) {
   circuit_.analyses.push_back(spec);
 }
 
+// `dec|oct|lin N f1 f2` from words[w] on (of .ac, and of .noise after its output and source).
+FrequencySweep DirectiveReader::read_frequency_sweep(const LogicalLine& line, const std::vector<std::size_t>& words,
+                                                     std::size_t w, const char* usage) const {
+  const auto& tokens = line.tokens;
+  if (w + 4 > words.size()) throw NetlistError(w < words.size() ? tokens[words[w]].location : line.location, usage);
+  FrequencySweep sweep;
+  const Token& kind = tokens[words[w]];
+  if (kind.is_word("dec")) sweep.kind = FrequencySweep::Kind::Decade;
+  else if (kind.is_word("oct")) sweep.kind = FrequencySweep::Kind::Octave;
+  else if (kind.is_word("lin")) sweep.kind = FrequencySweep::Kind::Linear;
+  else throw NetlistError(kind.location, "expected 'dec', 'oct' or 'lin', found '" + kind.raw + "'");
+  const double points = number_at(tokens, words[w + 1], top_, "the number of points");
+  const SourceLocation& points_at = tokens[words[w + 1]].location;
+  if (!(points >= 1) || points != std::floor(points) || points > 1e7)
+    throw NetlistError(points_at, "the number of points must be a whole number from 1 to 1e7, found " + fmt_number(points));
+  sweep.points = static_cast<int>(points);
+  sweep.start = number_at(tokens, words[w + 2], top_, "the start frequency");
+  sweep.stop = number_at(tokens, words[w + 3], top_, "the stop frequency");
+  const bool logarithmic = sweep.kind != FrequencySweep::Kind::Linear;
+  if (!std::isfinite(sweep.start) || sweep.start < 0 || (logarithmic && sweep.start == 0))
+    throw NetlistError(tokens[words[w + 2]].location,
+                       std::string("the start frequency must be ") + (logarithmic ? "above 0 Hz for 'dec' and 'oct'" : "0 Hz or more") +
+                           ", found " + fmt_number(sweep.start));
+  if (!std::isfinite(sweep.stop) || sweep.stop < sweep.start)
+    throw NetlistError(tokens[words[w + 3]].location, "the stop frequency must not be below the start frequency (" +
+                                                          fmt_number(sweep.start) + " Hz)");
+  return sweep;
+}
+
+void DirectiveReader::read_ac(const LogicalLine& line) {
+  const auto words = plain_tokens(line);
+  const char* usage = "expected '.ac dec|oct|lin points fstart fstop'";
+  AcSpec spec;
+  spec.sweep = read_frequency_sweep(line, words, 0, usage);
+  if (words.size() > 4)
+    throw NetlistError(line.tokens[words[4]].location, "unexpected '" + line.tokens[words[4]].raw + "' on '.ac' line");
+  circuit_.analyses.push_back(spec);
+}
+
 // `v(node)=value ...` for .ic and .nodeset.
 void DirectiveReader::read_node_values(const LogicalLine& line, std::vector<NodeValue>& out) {
   const auto& tokens = line.tokens;
@@ -434,15 +475,15 @@ void DirectiveReader::read_save(const LogicalLine& line) {
 void DirectiveReader::read_measure(const LogicalLine& line) {
   const auto& tokens = line.tokens;
   if (tokens.size() < 3 || !tokens[1].is(TokenKind::Word) || !tokens[2].is(TokenKind::Word))
-    throw NetlistError(line.location, "expected '" + line.keyword() + " tran|dc name ...'");
+    throw NetlistError(line.location, "expected '" + line.keyword() + " tran|dc|ac name ...'");
   const std::string& analysis = tokens[1].text;
-  if (analysis == "ac" || analysis == "noise" || analysis == "sp") {
+  if (analysis == "noise" || analysis == "sp" || analysis == "tf") {
     if (warn_) warn_(line.location.str() + ": warning: ignoring '" + line.keyword() + " " + analysis +
                      "' (picospice has no ." + analysis + " analysis)");
     return;
   }
-  if (analysis != "tran" && analysis != "dc")
-    throw NetlistError(tokens[1].location, "expected 'tran' or 'dc' after '" + line.keyword() + "', found '" +
+  if (analysis != "tran" && analysis != "dc" && analysis != "ac")
+    throw NetlistError(tokens[1].location, "expected 'tran', 'dc' or 'ac' after '" + line.keyword() + "', found '" +
                                                tokens[1].raw + "'");
   MeasureSpec spec;
   spec.analysis = analysis;

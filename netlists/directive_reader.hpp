@@ -28,7 +28,7 @@ class DirectiveReader {
   void read_options(const LogicalLine& line);
   // `.temp celsius`.
   void read_temp(const LogicalLine& line);
-  // Any other directive: .op .dc .tran .ic .nodeset .save .measure. Options and .temp are skipped
+  // Any other directive: .op .dc .tran .ac .ic .nodeset .save .measure. Options and .temp are skipped
   // (read first, above).
   void read_directive(const LogicalLine& line);
 
@@ -38,6 +38,9 @@ class DirectiveReader {
   bool is_top_param(const std::string& name) const;
   void read_dc(const LogicalLine& line);
   void read_tran(const LogicalLine& line);
+  void read_ac(const LogicalLine& line);
+  FrequencySweep read_frequency_sweep(const LogicalLine& line, const std::vector<std::size_t>& words, std::size_t w,
+                                      const char* usage) const;
   void read_node_values(const LogicalLine& line, std::vector<NodeValue>& out);
   std::vector<std::string> output_words(const std::vector<Token>& tokens, std::size_t i) const;
   void read_save(const LogicalLine& line);

@@ -117,8 +117,8 @@ class Elaborator final : public CircuitBuilder {
     return index;
   }
 
-  Index resolve_node(const ElaborationScope& scope, const Token& token) {
-    const std::string& name = token.text;
+  Index resolve_node(const ElaborationScope& scope, const Token& token) { return resolve_node(scope, token.text); }
+  Index resolve_node(const ElaborationScope& scope, const std::string& name) {
     if (name == "0" || name == "gnd") return 0;
     if (globals_.count(name)) return node_index(name);
     auto pin = scope.pins.find(name);
@@ -139,13 +139,19 @@ class Elaborator final : public CircuitBuilder {
   }
 
   const ModelCard* resolve_model(const ElaborationScope& scope, const Token& token) {
+    if (const ModelCard* card = find_model(scope, token.text)) return card;
+    throw NetlistError(token.location, "unknown model '" + token.text + "'");
+  }
+
+  // The model card a name refers to in `scope` (evaluated on first use), or null.
+  const ModelCard* find_model(const ElaborationScope& scope, const std::string& name) {
     for (const ElaborationScope* s = &scope; s; s = s->lexical_parent) {
-      auto cached = s->models.find(token.text);
+      auto cached = s->models.find(name);
       if (cached != s->models.end()) return cached->second;
       auto [index, made] = model_index_.try_emplace(s->body);
       if (made)
         for (const auto& definition : s->body->models) index->second.emplace(definition.name, &definition);
-      if (auto found = index->second.find(token.text); found != index->second.end()) {
+      if (auto found = index->second.find(name); found != index->second.end()) {
         const ModelDefinition& definition = *found->second;
         ModelCard card;
         card.name = definition.name;
@@ -157,11 +163,11 @@ class Elaborator final : public CircuitBuilder {
           else card.params[p.name] = evaluate_in_scope(p.value, *s);
         }
         model_store_->push_back(std::move(card));
-        s->models[token.text] = &model_store_->back();
+        s->models[name] = &model_store_->back();
         return &model_store_->back();
       }
     }
-    throw NetlistError(token.location, "unknown model '" + token.text + "'");
+    return nullptr;
   }
 
   DeviceGroup* group_for(const DeviceKind& kind) {
@@ -207,8 +213,13 @@ class Elaborator final : public CircuitBuilder {
 
     std::size_t i = 1;
     auto skip_separators = [&] { while (i < tokens.size() && is_separator(tokens[i])) ++i; };
+    const auto& expression_keys = any->expression_keys;
     for (int pin = 0; pin < any->pins; ++pin) {
       skip_separators();
+      // E/G VALUE= and TABLE forms have two nodes.
+      if (pin >= 2 && i < tokens.size() && tokens[i].is(TokenKind::Word) &&
+          std::find(expression_keys.begin(), expression_keys.end(), tokens[i].text) != expression_keys.end())
+        break;
       const bool is_node = i < tokens.size() && tokens[i].is(TokenKind::Word) &&
                            !(i + 1 < tokens.size() && tokens[i + 1].is(TokenKind::Equals));
       if (!is_node)
@@ -239,7 +250,10 @@ class Elaborator final : public CircuitBuilder {
       }
       ++i;
     }
-    card.args = element_arguments(tokens, i, scope);
+    std::vector<Token> arg_tokens(tokens.begin() + static_cast<std::ptrdiff_t>(std::min(i, tokens.size())), tokens.end());
+    if (!any->optional_model_types.empty()) take_optional_model(*any, scope, arg_tokens, card);
+    ElementNames names(*this, scope);
+    card.args = element_arguments(arg_tokens, 0, scope, &names, expression_keys);
 
     DeviceGroup* group = group_for(*kind);
     group->add_instance(card, *this);
@@ -249,6 +263,59 @@ class Elaborator final : public CircuitBuilder {
       at[node].push_back(card.name);
     }
   }
+
+  // The semiconductor R and C (`R1 a b 1k rmod`, `R1 a b rmod l=2u`) and W (`W1 a b vctl cswmod`)
+  // may name a model among their first two arguments: a bare word that is no parameter and names
+  // a model of an accepted type. It leaves the arguments and becomes the card's model.
+  void take_optional_model(const DeviceKind& kind, const ElaborationScope& scope, std::vector<Token>& tokens,
+                           ElementCard& card) {
+    int seen = 0;
+    for (std::size_t k = 0; k < tokens.size() && seen < 2; ++k) {
+      const Token& t = tokens[k];
+      if (is_separator(t)) continue;
+      ++seen;
+      const bool bare_word = t.is(TokenKind::Word) && is_identifier(t.text) &&
+                             !(k + 1 < tokens.size() && (tokens[k + 1].is(TokenKind::Equals) ||
+                                                         (tokens[k + 1].is(TokenKind::LeftParen) && !tokens[k + 1].space_before)));
+      double value = 0;
+      if (!bare_word || find_param(scope, t.text, value)) continue;
+      const ModelCard* model = find_model(scope, t.text);
+      if (!model) continue;
+      const auto& types = kind.optional_model_types;
+      if (std::find(types.begin(), types.end(), model->type) == types.end()) {
+        std::string accepted;
+        for (const auto& type : types) accepted += (accepted.empty() ? "" : ", ") + type;
+        throw NetlistError(t.location, "model '" + model->name + "' has type '" + model->type + "', which element '" +
+                                           card.name + "' cannot use (expected " + accepted + ")");
+      }
+      card.model = model;
+      tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(k));
+      return;
+    }
+  }
+
+  // The circuit quantities a behavioral source's expression reads, resolved in its scope.
+  class ElementNames final : public CircuitNames {
+   public:
+    ElementNames(Elaborator& elaborator, const ElaborationScope& scope) : elaborator_(elaborator), scope_(scope) {}
+    ExpressionVariable node(const std::string& name) override {
+      ExpressionVariable v;
+      v.kind = ExpressionVariable::Kind::NodeVoltage;
+      v.index = elaborator_.resolve_node(scope_, name);
+      v.name = elaborator_.circuit_->unknowns[static_cast<std::size_t>(v.index)].name;
+      return v;
+    }
+    ExpressionVariable branch(const std::string& name) override {
+      ExpressionVariable v;
+      v.kind = ExpressionVariable::Kind::BranchCurrent;
+      v.name = scope_.prefix + name;
+      return v;
+    }
+
+   private:
+    Elaborator& elaborator_;
+    const ElaborationScope& scope_;
+  };
 
   // ----- subcircuit instances
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/circuit.hpp"
+#include "netlists/parser/expression_compiler.hpp"
 #include "netlists/parser/parser.hpp"
 
 namespace picospice {
@@ -28,6 +29,23 @@ struct ElaborationScope {
 // The value of parameter `name` seen from `scope` (false when no enclosing scope defines it).
 bool find_param(const ElaborationScope& scope, std::string_view name, double& value);
 
+// What names mean in `scope`: its parameters and the `.func`s visible from it (for the compiler).
+class ScopeNames final : public ExpressionNames {
+ public:
+  explicit ScopeNames(const ElaborationScope& scope, std::string* missing = nullptr) : scope_(scope), missing_(missing) {}
+  bool parameter(std::string_view name, double& value) const override;
+  const FunctionDefinition* function(std::string_view name, std::unique_ptr<ExpressionNames>& body_names) const override;
+
+ private:
+  const ElaborationScope& scope_;
+  std::string* missing_;  // receives the last name no parameter answered (for messages)
+};
+
+// An expression compiled in `scope`; `circuit` lets it read node voltages, branch currents, time
+// and temperature (behavioral sources). An error points at the offending place in the expression.
+std::shared_ptr<const ExpressionProgram> compile_in_scope(const ExpressionText& expression, const ElaborationScope& scope,
+                                                          CircuitNames* circuit);
+
 // An expression's value in `scope`; an error points at the offending place in the expression.
 double evaluate_in_scope(const ExpressionText& expression, const ElaborationScope& scope);
 
@@ -46,8 +64,10 @@ double number_at(const std::vector<Token>& tokens, std::size_t i, const Elaborat
                  const std::string& what);
 
 // The arguments of an element line from token i on: values, `name=value` pairs, and words glued
-// to `(` (functions such as pulse(...)).
+// to `(` (functions such as pulse(...)). Values of `expression_keys` (DeviceKind::expression_keys)
+// are compiled with `circuit`; every other value must be a number.
 std::vector<ElementArg> element_arguments(const std::vector<Token>& tokens, std::size_t i,
-                                          const ElaborationScope& scope);
+                                          const ElaborationScope& scope, CircuitNames* circuit = nullptr,
+                                          const std::vector<std::string>& expression_keys = {});
 
 }  // namespace picospice

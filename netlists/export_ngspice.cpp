@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "base/atomic_file.hpp"
+#include "base/numbers.hpp"
 #include "devices/device_registry.hpp"
 #include "engine/analyses/dc_sweep.hpp"
 #include "netlists/elaborate.hpp"
@@ -22,7 +24,23 @@ namespace {
 
 std::string number(double v) { return fmt::format("{:.17g}", v); }
 
-// One token as ngspice reads it: expressions in braces, strings in quotes, words as written.
+// An RKM number (`4k7`, `2R2`: base/numbers.hpp) as a plain one, since ngspice 39 would read
+// `4k7` as 4000 and `2R2` as 2; any other word as written.
+std::string rkm_as_plain_number(const std::string& word) {
+  double value = 0;
+  const bool digit_after_letter =
+      std::adjacent_find(word.begin(), word.end(), [](char a, char b) {
+        return !std::isdigit(static_cast<unsigned char>(a)) && a != '.' && a != '-' && a != '+' &&
+               std::isdigit(static_cast<unsigned char>(b));
+      }) != word.end();
+  if (word.empty() || !std::isdigit(static_cast<unsigned char>(word[0])) || !digit_after_letter ||
+      word.find_first_of("eE") != std::string::npos || !try_parse_number(word, value))
+    return word;
+  return fmt::format("{:.15g}", value);
+}
+
+// One token as ngspice reads it: expressions in braces, strings in quotes, words as written
+// (RKM numbers made plain).
 std::string token_text(const Token& t) {
   switch (t.kind) {
     case TokenKind::Expression: return "{" + t.raw + "}";
@@ -31,7 +49,7 @@ std::string token_text(const Token& t) {
     case TokenKind::LeftParen: return "(";
     case TokenKind::RightParen: return ")";
     case TokenKind::Comma: return ",";
-    case TokenKind::Word: return t.raw;
+    case TokenKind::Word: return rkm_as_plain_number(t.raw);
   }
   return t.raw;
 }
@@ -142,6 +160,11 @@ class NgspiceExporter {
 
   void write_body(const Body& body, const SubcircuitDefinition* definition, std::string& out) {
     for (const auto& p : body.params) out += ".param " + p.name + "=" + value_text(p) + "\n";
+    for (const auto& f : body.functions) {
+      std::string args;
+      for (const auto& a : f.params) args += (args.empty() ? "" : ", ") + a;
+      out += ".func " + f.name + "(" + args + ") {" + f.body.text + "}\n";
+    }
     for (const auto& model : body.models) {
       if (auto it = substitutes_.find(model.name); it != substitutes_.end()) {
         out += "* .model " + model.name + " is the subcircuit " + it->second.subcircuit + "\n";
@@ -237,7 +260,7 @@ class NgspiceExporter {
       } else if (k == ".dc") {
         out += dc_text(line, std::get<DcSpec>(circuit_->analyses.at(analysis++)));
       } else {
-        if (k == ".op" || k == ".tran") ++analysis;
+        if (k == ".op" || k == ".tran" || k == ".ac") ++analysis;
         out += line_text(line) + "\n";
       }
     }

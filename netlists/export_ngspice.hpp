@@ -1,6 +1,6 @@
 // `picospice export-ngspice`: the same circuit, written for ngspice 39, from the parsed syntax tree.
 //
-// What is kept: the title, `.param`s, `.subckt` hierarchy (with `params:` defaults), `.global`,
+// What is kept: the title, `.param`s, `.func`s, `.subckt` hierarchy (with `params:` defaults), `.global`,
 // every element line (as written), non-EKV `.model` cards, `.op`, `.dc`, `.tran`, `.ic`,
 // `.nodeset`, `.save`, `.measure`, `.temp`, and the `.options` ngspice knows. `.include`d text is
 // already expanded, so the result is one self-contained file.

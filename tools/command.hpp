@@ -29,6 +29,7 @@ CommandAction add_export_ngspice_command(CLI::App& app);
 CommandAction add_compare_command(CLI::App& app);
 CommandAction add_characterize_command(CLI::App& app);
 CommandAction add_mc_command(CLI::App& app);
+CommandAction add_mc_merge_command(CLI::App& app);
 CommandAction add_infer_command(CLI::App& app);
 CommandAction add_lower_command(CLI::App& app);
 CommandAction add_agree_command(CLI::App& app);

@@ -65,7 +65,7 @@ json report_json(const AgreementReport& r) {
   for (const auto& u : r.units)
     units.push_back({{"layer", u.layer}, {"unit", u.unit}, {"agreement", u.agreement}, {"borderline", u.borderline},
                      {"borderline_dependent", u.dependent}, {"agreement_determined", u.agreement_determined},
-                     {"candidate_mae", u.candidate_mae}});
+                     {"unsettled", u.unsettled}, {"candidate_mae", u.candidate_mae}});
   return json{{"state_agreement", r.state_agreement},
               {"state_agreement_per_unit", per_unit},
               {"borderline_frames", r.borderline_frames},
@@ -82,7 +82,9 @@ json report_json(const AgreementReport& r) {
               {"state_agreement_determined", r.state_agreement_determined},
               {"borderline_dependent_frames", r.borderline_dependent_frames},
               {"determined_frames", r.determined_frames},
-              {"state_agreement_quantized", r.state_agreement_quantized},
+              {"state_agreement_float", r.state_agreement_float},
+              {"float_borderline_frames", r.float_borderline_frames},
+              {"unsettled_frames", r.unsettled_frames},
               {"software_decision", r.software_decision},
               {"circuit_decision", r.circuit_decision},
               {"borderline_clip", r.borderline_clip},
@@ -95,17 +97,23 @@ json report_json(const AgreementReport& r) {
 }
 
 void print_table(const AgreementReport& r) {
-  fmt::print("{:<10} {:>9} {:>10} {:>9} {:>10}\n", "unit", "agree %", "borderline", "dependent", "cand MAE");
+  fmt::print("{:<10} {:>9} {:>10} {:>9} {:>9} {:>10}\n", "unit", "agree %", "borderline", "dependent", "unsettled",
+             "cand MAE");
   for (const auto& u : r.units)
-    fmt::print("{:<10} {:>9.1f} {:>10} {:>9} {:>10.4f}\n", fmt::format("l{}_u{}", u.layer, u.unit), 100 * u.agreement,
-               u.borderline, u.dependent, u.candidate_mae);
-  fmt::print("\nstate agreement     {:.2f}% of {} non-borderline unit-frames ({} borderline); against the quantized "
-             "weights {:.2f}%\n",
-             100 * r.state_agreement, r.compared_frames, r.borderline_frames, 100 * r.state_agreement_quantized);
+    fmt::print("{:<10} {:>9.1f} {:>10} {:>9} {:>9} {:>10.4f}\n", fmt::format("l{}_u{}", u.layer, u.unit),
+               100 * u.agreement, u.borderline, u.dependent, u.unsettled, u.candidate_mae);
+  fmt::print("\nstate agreement     {:.2f}% of {} non-borderline unit-frames ({} borderline), against the quantized "
+             "network;\n                    against the float network {:.2f}% ({} borderline)\n",
+             100 * r.state_agreement, r.compared_frames, r.borderline_frames, 100 * r.state_agreement_float,
+             r.float_borderline_frames);
   fmt::print("  determined frames {:.2f}% of {} (leaving out also {} borderline-dependent: their state follows\n"
              "                    from an earlier borderline decision); all frames {:.2f}%\n",
              100 * r.state_agreement_determined, r.determined_frames, r.borderline_dependent_frames,
              100 * r.state_agreement_all);
+  fmt::print("settling            {} unit-frames not settled at the sample{}\n", r.unsettled_frames,
+             r.unsettled_frames ? fmt::format(" (output mid-range, or switched after {:g}% of the frame)",
+                                              100 * kSettledFraction)
+                                : "");
   fmt::print("decision            software {}, circuit {}: {}{}\n", r.software_decision, r.circuit_decision,
              r.decision_agreement ? "agree" : "DIFFER", r.borderline_clip ? " (borderline clip)" : "");
   fmt::print("frame classes       {:.1f}% of frames agree\n", 100 * r.frame_class_agreement);
@@ -316,6 +324,9 @@ int run_agree(const AgreeOptions& o) {
     if (o.library.empty())
       if (const auto stale = calibration_staleness(*calibration))
         fmt::print(stderr, "picospice agree: warning: {}\n", *stale);
+    // The biases outside the file's measured range (a lowering is cheap next to the simulation).
+    for (const auto& w : lower_network(net, seq.frames, options.lowering).warnings)
+      fmt::print(stderr, "picospice agree: warning: {}: {}\n", o.calibrate, w);
   }
   if (o.noise) {
     options.noise.enabled = true;

@@ -10,6 +10,7 @@
 //       "ithresh": [ {...}, ... ],     ithresh, iwidth, igain, up_switch, down_switch, out_high,
 //       "iwidth":  [ {...}, ... ],     out_low, settle_time, power_low, power_high, power_frame),
 //       "igain":   [ {...}, ... ]      one bias swept over its section-2 range, see sweep_points()
+//       "grid":    [ {...}, ... ]      (ithresh, iwidth) pairs over the trainer's range, DC only
 //     },
 //     "mirror": {"nmos": [ {"width", "ratio", "input", "output", "error"}, ... ], "pmos": [...]}
 //   }
@@ -201,7 +202,7 @@ int characterize(const CharacterizeOptions& o) {
                                      parse_current(o.igain, "igain")};
     cells::check_bias(nominal);
     std::vector<std::string> sweeps;
-    if (o.sweep == "all") sweeps = {"ithresh", "iwidth", "igain"};
+    if (o.sweep == "all") sweeps = {"ithresh", "iwidth", "igain", "grid"};
     else if (!o.sweep.empty()) sweeps = {o.sweep};
 
     std::vector<cells::SchmittFigures> rows;
@@ -218,13 +219,19 @@ int characterize(const CharacterizeOptions& o) {
       ProgressBar bar;
       for (const auto& [which, points] : plan) {
         std::vector<cells::SchmittFigures> sweep_rows;
+        // The grid only feeds the calibration's width table: its DC loops alone, kept out of the
+        // printed table and the plots.
+        const bool grid = which == "grid";
+        cells::CharacterizationSettings settings;
+        settings.transient = !grid;
         for (const auto& b : points) {
           bar.update(which, double(done++) / double(total));
-          sweep_rows.push_back(cells::characterize_schmitt(b, conditions));
+          sweep_rows.push_back(cells::characterize_schmitt(b, conditions, settings));
         }
         json a = json::array();
         for (const auto& f : sweep_rows) a.push_back(figures_json(f));
         calibration_sweeps[which] = a;
+        if (grid) continue;
         if (plots) plots->sweep(which, sweep_rows);
         rows.insert(rows.end(), sweep_rows.begin(), sweep_rows.end());
       }

@@ -17,17 +17,44 @@ namespace {
 
 struct KwsCommandOptions {
   std::string output;
+  std::string encoding_file;  // --encoding
   kws::KwsDatasetOptions dataset;
 };
 
 std::string kws_command_line(const KwsCommandOptions& o) {
   const kws::KwsDatasetOptions& d = o.dataset;
-  return fmt::format("picospice dataset kws -o {} --seed {} --clips {} --offset {} --scale {} --snr {} {}", o.output, d.seed,
-                     d.clips, d.offset, d.scale, d.ranges.min_snr_db, d.ranges.max_snr_db);
+  const kws::RecipeRanges& r = d.ranges;
+  std::string line = fmt::format("picospice dataset kws -o {} --seed {} --clips {} --offset {} --scale {} --snr {} {}", o.output,
+                                 d.seed, d.clips, d.offset, d.scale, r.min_snr_db, r.max_snr_db);
+  if (r.min_onset_s != kws::RecipeRanges{}.min_onset_s || r.max_onset_s != kws::RecipeRanges{}.max_onset_s)
+    line += fmt::format(" --onset {} {}", r.min_onset_s, r.max_onset_s);
+  if (r.confusable_fraction > 0) line += fmt::format(" --confusables {}", r.confusable_fraction);
+  if (r.babble_fraction > 0) line += fmt::format(" --babble {} --babble-talkers {}", r.babble_fraction, r.babble_talkers);
+  if (r.modulated_fraction > 0) line += fmt::format(" --modulated {}", r.modulated_fraction);
+  if (!o.encoding_file.empty()) line += " --encoding " + o.encoding_file;
+  return line;
+}
+
+// A "MIN MAX" option of two finite numbers, MIN <= MAX.
+CLI::Option* add_range_option(CLI::App* app, const std::string& name, double& low, double& high,
+                              const std::string& help) {
+  return app
+      ->add_option(name, [&low, &high](const std::vector<std::string>& v) {
+        double a = 0, b = 0;
+        if (v.size() != 2 || !CLI::detail::lexical_cast(v[0], a) || !CLI::detail::lexical_cast(v[1], b) ||
+            !std::isfinite(a) || !std::isfinite(b) || a > b)
+          return false;  // CLI11 reports "NAME: ... could not be converted"
+        low = a;
+        high = b;
+        return true;
+      }, help)
+      ->expected(2)
+      ->type_name("MIN MAX");
 }
 
 int run_dataset_kws(KwsCommandOptions o) {
   o.dataset.command = kws_command_line(o);
+  if (!o.encoding_file.empty()) o.dataset.encoding = kws::load_encoding(o.encoding_file);
   const auto start = std::chrono::steady_clock::now();
   training::Dataset dataset;
   {
@@ -59,7 +86,8 @@ CommandAction add_dataset_command(CLI::App& app) {
       "pitches say \"yes\" (class 1) or one of no/up/down/left/right/stop/go/on/off or nothing (class 0), half\n"
       "of each; white/pink/brown noise at a random SNR; 1 s at 16 kHz; 13 MFCCs (25 ms Hamming window, 10 ms\n"
       "hop, centred reflect padding: 101 frames), encoded as x = scale * max(0, z + offset) with z the MFCC's\n"
-      "z-score over the training split. Test and validation voices are held out of training.");
+      "z-score over the training split. Test and validation voices are held out of training.\n"
+      "The harder mix (--confusables, --babble, --modulated, --onset, --snr down to 0) keeps the format.");
   k->add_option("-o,--output", kws->output, "output directory (dataset.json + train/validation/test.csv)")->required();
   k->add_option("--seed", kws->dataset.seed, "seed of every random choice (default 1)");
   k->add_option("--clips", kws->dataset.clips, "clips over all splits: 70% train, 15% validation, 15% test (default 4000)")
@@ -69,17 +97,29 @@ CommandAction add_dataset_command(CLI::App& app) {
   k->add_option("--offset", kws->dataset.offset, "encoding offset, in standard deviations (default 2)");
   k->add_option("--scale", kws->dataset.scale, "encoding scale, model units per standard deviation (default 0.25)")
       ->check(CLI::PositiveNumber);
-  k->add_option("--snr", [kws](const std::vector<std::string>& v) {
-        double low = 0, high = 0;
-        if (v.size() != 2 || !CLI::detail::lexical_cast(v[0], low) || !CLI::detail::lexical_cast(v[1], high) ||
-            !std::isfinite(low) || !std::isfinite(high) || low > high)
-          return false;  // CLI11 reports "--snr: ... could not be converted"
-        kws->dataset.ranges.min_snr_db = low;
-        kws->dataset.ranges.max_snr_db = high;
-        return true;
-      }, "signal-to-noise range in dB, MIN MAX (default 10 30)")
-      ->expected(2)
-      ->type_name("MIN MAX");
+  kws::RecipeRanges& r = kws->dataset.ranges;
+  add_range_option(k, "--snr", r.min_snr_db, r.max_snr_db, "signal-to-noise range in dB, MIN MAX (default 10 30)");
+  add_range_option(k, "--onset", r.min_onset_s, r.max_onset_s,
+                   "where the word starts in the clip, s, MIN MAX (default 0.05 0.35; 0 <= MIN, MAX < 1; a word that\n"
+                   "would not fit starts earlier)");
+  k->add_option("--confusables", r.confusable_fraction,
+                "share of the \"other\" clips that say a word sounding like \"yes\" (yet, yeah, less, guess, chess, ...;\n"
+                "10 more only in the test split: held out of training) (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  k->add_option("--babble", r.babble_fraction,
+                "share of the clips whose background is babble: other synthesized words of the split's voices\n"
+                "(default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  k->add_option("--babble-talkers", r.babble_talkers, "utterances summed into one babble background (default 4)")
+      ->check(CLI::Range(1, 16));
+  k->add_option("--modulated", r.modulated_fraction,
+                "share of the clips whose background is amplitude-modulated, 1 + m sin(2 pi f t), m 0.5-1, f 1-8 Hz\n"
+                "(default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  k->add_option("--encoding", kws->encoding_file,
+                "encode every split with this encoding (an encoding.json or a dataset.json) instead of the training\n"
+                "split's statistics: an evaluation set for a trained network")
+      ->check(CLI::ExistingFile);
   return [cmd, k, kws] {
     if (k->parsed()) return run_dataset_kws(*kws);
     throw std::runtime_error(fmt::format("picospice dataset: unknown dataset; see `picospice dataset --help`"));

@@ -5,8 +5,18 @@
 // runs in software (infer) and as a transistor circuit (lowered, simulated and compared by the
 // agreement code), and the demo prints both decisions, the power and the energy per inference, and
 // plots the unit-state rasters.
+//
+// The audio is never shifted: a WAV is classified as recorded (its first second), and the decision
+// does not depend on where the word falls. The network streams frame by frame, its units' binary
+// states carrying what it has heard; the decision rule is the network's own (`train --vote-last K`,
+// stored in the network file): the majority of the readout's per-frame class over the last K frames
+// of the clip (all frames when K = 0). The shipped network still votes over all frames and was
+// trained on onsets of 0.05-0.35 s, so a word starting late loses the vote (issue 22: a network
+// trained with --vote-last on `dataset kws --onset 0.05 0.6` is the intended fix, not yet made).
+// The demo also prints the frame from which the readout stays on its final class.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +49,7 @@ struct DemoOptions {
   std::string voice = "en-us";
   int words_per_minute = 160, pitch = 50;
   double snr_db = 20;
+  double onset_s = 0.2;
 };
 
 fs::path default_network() { return data_file("examples/kws_trained/network.json"); }
@@ -61,9 +72,9 @@ std::vector<std::string> class_names_from(const fs::path& encoding_file, int cla
   return names;
 }
 
-// A user's recording as one 1 s, 16 kHz clip, placed as the training clips were: resampled when
-// needed, then shifted so that its sound (active_span, clip_recipe.hpp) starts 0.2 s into the clip,
-// padded with zeros or cut to 1 s.
+// A user's recording as one 1 s, 16 kHz clip: resampled when needed, then its first second as it is
+// (padded with zeros when shorter). Nothing is shifted: the network's decision does not depend on
+// where the word starts (see the top of this file).
 std::vector<double> clip_from_wav(const kws::Audio& audio, const std::string& name) {
   std::vector<double> samples = audio.samples;
   if (audio.sample_rate != kws::kClipRate) {
@@ -72,13 +83,19 @@ std::vector<double> clip_from_wav(const kws::Audio& audio, const std::string& na
   }
   const auto [first, last] = kws::active_span(samples, kws::kClipRate);
   if (last <= first) fmt::print("{}: digital silence\n", name);
-  const long shift = long(0.2 * kws::kClipRate) - long(first);  // clip index = sample index + shift
+  if (samples.size() > std::size_t(kws::kClipSamples))
+    fmt::print("{}: {:.2f} s long; only its first second is classified\n", name, double(samples.size()) / kws::kClipRate);
   std::vector<double> clip(kws::kClipSamples, 0.0);
-  for (long i = 0; i < long(clip.size()); ++i)
-    if (i - shift >= 0 && i - shift < long(samples.size())) clip[i] = samples[i - shift];
-  if (double(last - first) > 0.8 * kws::kClipRate)
-    fmt::print("{}: {:.2f} s of sound; only its first 0.8 s are classified\n", name, double(last - first) / kws::kClipRate);
+  std::copy_n(samples.begin(), std::min(samples.size(), clip.size()), clip.begin());
   return clip;
+}
+
+// The first frame from which the readout's class stays `decision` to the end of the clip (the
+// frame at which the network settled on it), or -1 when the last frame says otherwise.
+int settled_from(const std::vector<int>& frame_class, int decision) {
+  int first = int(frame_class.size());
+  while (first > 0 && frame_class[std::size_t(first - 1)] == decision) --first;
+  return first < int(frame_class.size()) ? first : -1;
 }
 
 void plot_inputs(const std::vector<Vector>& inputs, const fs::path& dir) {
@@ -129,11 +146,11 @@ int run_demo_kws(const DemoOptions& o) {
     recipe.level_db = -20;
     recipe.snr_db = o.snr_db;
     recipe.noise = kws::NoiseColor::pink;
-    recipe.onset_s = 0.2;
+    recipe.onset_s = o.onset_s;
     recipe.seed = 1;
     clip = kws::render_clip(recipe);
-    source = fmt::format("espeak-ng -v {} -s {} -p {} \"{}\", from 0.2 s in a 1 s clip, pink noise at {} dB SNR", o.voice,
-                         o.words_per_minute, o.pitch, o.say, o.snr_db);
+    source = fmt::format("espeak-ng -v {} -s {} -p {} \"{}\", from {} s in a 1 s clip, pink noise at {} dB SNR", o.voice,
+                         o.words_per_minute, o.pitch, o.say, o.onset_s, o.snr_db);
   }
   if (!o.save_wav.empty()) kws::write_wav16({kws::kClipRate, clip}, o.save_wav);
 
@@ -156,8 +173,13 @@ int run_demo_kws(const DemoOptions& o) {
     for (std::size_t k = 0; k < counts.size(); ++k) s += fmt::format("{}{} {}", k ? ", " : "", class_names[k], counts[k]);
     return s;
   };
+  fmt::print("rule       majority of the readout over {}\n",
+             net.vote_last > 0 ? fmt::format("the last {} frames", net.vote_last) : std::string("all frames"));
   fmt::print("software   decision: {:<6} (frame votes: {}{})\n", class_names[software.vote.decision],
              votes(software.vote.counts), software.vote.borderline ? "; borderline" : "");
+  if (const int settled = settled_from(software.frame_class, software.vote.decision); settled > 0)
+    fmt::print("           the readout says {} from frame {} ({:.2f} s) on\n", class_names[software.vote.decision], settled,
+               settled * net.frame);
 
   std::optional<CellCalibration> calibration;
   AgreementOptions options;
@@ -213,6 +235,8 @@ CommandAction add_demo_command(CLI::App& app) {
   k->add_option("--voice", o->voice, "espeak-ng voice for --say (default en-us; e.g. en-gb-x-rp+f2)");
   k->add_option("--speed", o->words_per_minute, "espeak-ng words per minute (default 160)")->check(CLI::Range(80, 450));
   k->add_option("--pitch", o->pitch, "espeak-ng pitch 0-99 (default 50)")->check(CLI::Range(0, 99));
+  k->add_option("--onset", o->onset_s, "where the word --say starts in the 1 s clip, s (default 0.2)")
+      ->check(CLI::Range(0.0, 0.95));
   k->add_option("--snr", o->snr_db, "pink background noise under the spoken word, dB (default 20, as in training)");
   k->add_option("--save-wav", o->save_wav, "also write the 1 s, 16 kHz clip that was classified");
   k->add_option("--calibrate", o->calibrate, "cell characterization file: pre-distort the cell biases")

@@ -3,6 +3,8 @@
 // software mismatch check (training/software_mismatch.hpp) at a device area.
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "codesign/inference.hpp"
 #include "training/evaluation.hpp"
 #include "tools/command.hpp"
@@ -21,7 +23,23 @@ struct EvaluateOptions {
   int grid = 32;
   std::uint64_t seed = 1;
   int threads = 2;
+  std::string clip_results;  // CSV of every clip's decision
 };
+
+// Per class: clips of that label and how many the vote got right (its recall); optionally every
+// clip's decision as CSV lines "split,id,label,decision".
+std::vector<std::pair<int, int>> class_recall(const network::Network& net, const std::string& split,
+                                              const std::vector<training::Clip>& clips, std::ostream* csv) {
+  std::vector<std::pair<int, int>> recall(std::size_t(net.classes()), {0, 0});
+  for (const training::Clip& clip : clips) {
+    const int decision = network::infer(net, clip.frames).vote.decision;
+    auto& [total, right] = recall.at(std::size_t(clip.label));
+    ++total;
+    right += decision == clip.label;
+    if (csv) *csv << split << ',' << clip.id << ',' << clip.label << ',' << decision << '\n';
+  }
+  return recall;
+}
 
 // Borderline unit-frames (docs/design.md, 'Borderline': candidate within max(2% of the threshold,
 // 0.01 units) of beta1 or beta2) among all unit-frames of the clips.
@@ -57,14 +75,25 @@ int run_evaluate(const EvaluateOptions& o) {
 
   fmt::print("network {}: {} inputs, {} classes, vote over {}\n", o.network, net.inputs, net.classes(),
              net.vote_last > 0 ? fmt::format("the last {} frames", net.vote_last) : std::string("all frames"));
+  std::ofstream csv;
+  if (!o.clip_results.empty()) {
+    csv.open(o.clip_results);
+    if (!csv) throw std::runtime_error(o.clip_results + ": cannot write");
+    csv << "split,id,label,decision\n";
+  }
   for (const NamedSplit& split : splits) {
     const training::SplitScore s = training::evaluate(net, *split.clips, o.threads);
+    const auto recall = class_recall(net, split.name, *split.clips, csv.is_open() ? &csv : nullptr);
     const BorderlineCount b = count_borderline(net, *split.clips);
     fmt::print("{} ({} clips): frame accuracy {:5.1f}%, vote accuracy {:5.1f}%, loss {:.4f}; borderline unit-frames "
                "{:.2f}% ({} of {})\n",
                split.name, s.clips, 100 * s.frame_accuracy, 100 * s.vote_accuracy, s.loss,
                b.frames ? 100.0 * static_cast<double>(b.borderline) / static_cast<double>(b.frames) : 0.0, b.borderline,
                b.frames);
+    std::string per_class;
+    for (std::size_t k = 0; k < recall.size(); ++k)
+      per_class += fmt::format("{}class {}: {} of {}", k ? ", " : "", k, recall[k].second, recall[k].first);
+    fmt::print("  decided right per class: {}\n", per_class);
   }
   if (o.mismatch_check > 0) print_software_mismatch(net, splits, o.mismatch, o.grid, o.mismatch_check, o.seed, o.threads);
   return 0;
@@ -99,6 +128,7 @@ CommandAction add_evaluate_command(CLI::App& app) {
   cmd->add_option("--grid", o->grid, "the mirror grid weights are rounded to (as `lower --grid`)")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->seed, "seed of the mismatch draws")->capture_default_str();
+  cmd->add_option("--clip-results", o->clip_results, "write every clip's decision as CSV (split,id,label,decision)");
   cmd->add_option("--threads", o->threads, "threads (1 or 2; the result does not depend on it)")
       ->capture_default_str()->check(CLI::Range(1, 2));
   return [o] { return run_evaluate(*o); };

@@ -40,6 +40,7 @@ int run_lower(const LowerOptions& o) {
     options.calibration = &*calibration;
   }
   const LoweredNetwork lowered = lower_network(net, seq.frames, options);
+  for (const auto& w : lowered.warnings) fmt::print(stderr, "picospice lower: warning: {}: {}\n", o.calibrate, w);
   write_file_atomically(o.output, [&](std::ostream& out) { out << lowered.netlist; });
   const auto& e = lowered.largest_error;
   fmt::print(stderr, "picospice lower: {} transistors, {} frames ({} s), largest quantization error {:.4g}{} -> {}\n",

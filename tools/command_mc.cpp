@@ -7,12 +7,17 @@
 // (--spec) and histograms (--plot).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "base/atomic_file.hpp"
 #include "base/counter_rng.hpp"
@@ -23,8 +28,10 @@
 #include "netlists/elaborate.hpp"
 #include "base/numbers.hpp"
 #include "tools/command.hpp"
-#include "tools/gnuplot.hpp"
+#include "engine/monte_carlo/shards.hpp"
 #include "tools/mc_histogram_plot.hpp"
+#include "tools/mc_summary.hpp"
+#include "tools/mpi/mpi_sweep.hpp"
 #include "tools/progress_bar.hpp"
 #include "tools/stop_on_signal.hpp"
 
@@ -46,6 +53,7 @@ struct McOptions {
   std::vector<std::string> specs;
   std::string avto, akp, process_sigma_vt, process_sigma_kp;
   std::optional<std::uint64_t> stop_after;  // hidden test hook: act as if interrupted
+  std::string shard;                        // "K/N", or empty for the whole run
   bool quiet = false;
 };
 
@@ -147,108 +155,149 @@ int run_single_sample(const McOptions& o, const MonteCarloStudy& study) {
   return result.ok() ? 0 : 2;
 }
 
+// The output file opened for appending rows (after a resume) or fresh, with its header.
+class ResultsWriter {
+ public:
+  ResultsWriter(const std::string& path, bool append) : path_(path), file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {
+    if (!file_) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  }
+  ~ResultsWriter() {
+    if (file_) std::fclose(file_);  // only on an exception path; close() reports errors
+  }
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
+  // Flushed at once: a killed run keeps every row written (the one planned non-atomic file).
+  void write(const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
+      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+  }
+  // fclose writes what is still buffered; its error is a lost tail of the results file.
+  void close() {
+    FILE* file = std::exchange(file_, nullptr);
+    if (file && std::fclose(file) != 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+  }
+
+ private:
+  std::string path_;
+  FILE* file_;
+};
+
+std::string shard_flag(const McOptions& o) { return o.shard.empty() ? "" : " --shard " + o.shard; }
+
 int run_mc(const McOptions& o) {
   namespace fs = std::filesystem;
   const auto started = std::chrono::steady_clock::now();
-  std::vector<SpecLimit> specs;
-  for (const auto& s : o.specs) specs.push_back(parse_spec_limit(s));
+  McSummaryOptions summary;
+  for (const auto& s : o.specs) summary.specs.push_back(parse_spec_limit(s));
+  summary.plot_dir = o.plot_dir;
+  summary.quiet = o.quiet;
+  summary.plot_title = fs::path(o.netlist).filename().string();
   if (!o.write_netlist.empty() && !o.sample) throw std::invalid_argument("--write-netlist needs --sample K");
+  std::optional<Shard> shard;
+  if (!o.shard.empty()) shard = parse_shard(o.shard);
+  if (shard && o.sample) throw std::invalid_argument("--shard and --sample do not go together");
+
+  // Under mpirun (more than one process) every rank builds the study; rank 0 alone reads and
+  // writes files and prints.
+  std::unique_ptr<mpi::Session> session;
+  if (mpi::launched_ranks() > 1 && !o.sample) session = std::make_unique<mpi::Session>();
+  const bool root = !session || session->rank() == 0;
 
   MonteCarloStudy study(elaborate_file(o.netlist), make_setup(o));
-  if (study.plan().size() == 0)
+  if (root && study.plan().size() == 0)
     fmt::print(stderr, "{}: warning: no EKV MOSFETs, so mismatch varies nothing\n", o.netlist);
   if (o.sample) return run_single_sample(o, study);
   if (o.runs == 0) throw std::invalid_argument("--runs N is required (the number of samples), or --sample K");
-  compute_yield(study.columns(), {}, specs);  // an unknown --spec name fails now, not after the sweep
+  for (const auto& column : study.columns()) {  // the histograms' axis units, from each column's measure
+    summary.units.emplace_back();
+    for (const auto& measure : study.nominal().measures)
+      if (column == measure.name || column.rfind(measure.name + "_", 0) == 0) summary.units.back() = measure_unit(measure);
+  }
+  compute_yield(study.columns(), {}, summary.specs);  // an unknown --spec name fails now, not after the sweep
 
-  ResultsLayout layout{fingerprint(o, study), study.columns(), study.cycles_temperature(), o.seed};
-  const std::string output = o.output.empty() ? fs::path(o.netlist).stem().string() + ".mc.csv" : o.output;
+  ResultsLayout layout;
+  layout.fingerprint = fingerprint(o, study);
+  layout.columns = study.columns();
+  layout.with_temperature = study.cycles_temperature();
+  layout.seed = o.seed;
+  const SampleRange range = shard ? shard_range(*shard, o.runs) : SampleRange{0, o.runs};
+  if (shard) {
+    layout.shard_line = shard_header_line(*shard, o.runs);
+    layout.first_sample = range.begin;
+  }
+  const int jobs = jobs_or_all_cores(o.jobs);
+  if (!root) {
+    StopOnSignal signals;
+    mpi::serve_sweep(*session, study, layout, jobs, &stop_requested());
+    return 0;
+  }
 
+  const std::string output =
+      !o.output.empty() ? o.output
+                        : fs::path(o.netlist).stem().string() + (shard ? ".mc.part" + std::to_string(shard->index) : ".mc") + ".csv";
   std::vector<SampleResult> results;
-  std::uint64_t first = 0;
   if (o.resume && fs::exists(output)) {
     ExistingResults existing = read_existing_results(output, layout);
     fs::resize_file(output, existing.valid_bytes);  // drop a row a kill cut short
     results = std::move(existing.rows);
-    first = results.size();
-    if (first > o.runs)
-      throw std::runtime_error(fmt::format("--resume: {} already holds {} samples, more than --runs {}", output, first, o.runs));
-    fmt::print(stderr, "picospice: resuming {} at sample {} of {}\n", output, first, o.runs);
+    if (results.size() > range.size())
+      throw std::runtime_error(
+          fmt::format("--resume: {} already holds {} samples, more than --runs {}", output, results.size(), range.size()));
+    fmt::print(stderr, "picospice: resuming {} at sample {} of {}\n", output, range.begin + results.size(), range.end);
   }
   refuse_to_overwrite_input(output);  // `mc x.cir -o x.cir` must not truncate the netlist
-  FILE* file = std::fopen(output.c_str(), first > 0 ? "ab" : "wb");
-  if (!file) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
-  std::unique_ptr<FILE, int (*)(FILE*)> closer(file, std::fclose);
-  auto write_text = [&](const std::string& text) {
-    if (std::fwrite(text.data(), 1, text.size(), file) != text.size() || std::fflush(file) != 0)
-      throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
-  };
-  if (first == 0) write_text(layout.header());
+  const std::uint64_t first = range.begin + results.size();
+  ResultsWriter file(output, !results.empty());
+  if (results.empty()) file.write(layout.header());
 
   SweepSettings sweep;
   sweep.first = first;
-  sweep.runs = o.runs;
-  sweep.jobs = jobs_or_all_cores(o.jobs);
+  sweep.runs = range.end;
+  sweep.jobs = jobs;
   sweep.stop = &stop_requested();
   sweep.stop_after = o.stop_after;
   ProgressBar bar;
   sweep.progress = [&](std::uint64_t done, std::uint64_t total) {
-    bar.update("mc", static_cast<double>(done) / static_cast<double>(total));
+    bar.update("mc", static_cast<double>(done - range.begin) / static_cast<double>(total - range.begin));
+  };
+  const auto sink = [&](const SampleResult& r) {
+    file.write(layout.row(r));
+    results.push_back(r);
   };
   SweepOutcome outcome;
   {
     StopOnSignal signals;
-    outcome = run_sweep(study, sweep, [&](const SampleResult& r) {
-      write_text(layout.row(r));
-      results.push_back(r);
-    });
+    outcome = session ? mpi::coordinate_sweep(*session, study, layout, sweep, sink) : run_sweep(study, sweep, sink);
   }
   bar.finish();
-  // fclose writes what is still buffered; its error is a lost tail of the results file.
-  if (std::fclose(closer.release()) != 0) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
+  file.close();
 
   if (outcome.interrupted) {
     fmt::print(stderr,
-               "picospice: interrupted: samples 0..{} of {} are in {} (every finished sample was kept).\n"
-               "Resume with the same command plus --resume:\n  picospice mc {} --runs {} --seed {} -o {} --resume "
+               "picospice: interrupted: {} of [{}, {}) are in {} (every finished sample was kept).\n"
+               "Resume with the same command plus --resume:\n  picospice mc {} --runs {} --seed {}{} -o {} --resume "
                "[and the same --temps/--set/--avto/--akp/--process-sigma-* options]\n",
-               outcome.next_sample == 0 ? std::string("(none)") : std::to_string(outcome.next_sample - 1), o.runs, output,
-               o.netlist, o.runs, o.seed, output);
+               outcome.next_sample == range.begin
+                   ? std::string("no samples")
+                   : fmt::format("samples {}..{}", range.begin, outcome.next_sample - 1),
+               range.begin, range.end, output, o.netlist, o.runs, o.seed, shard_flag(o), output);
     return 130;
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::size_t failed = 0;
-  for (const auto& r : results) failed += r.ok() ? 0 : 1;
-  if (!o.quiet) {
-    fmt::print("Monte Carlo: {} samples of {} (seed {}), {} failed\n", results.size(), o.netlist, o.seed, failed);
-    fmt::print("{}", format_statistics_table(summarize(study.columns(), results)));
-  }
-  if (!specs.empty()) {
-    const YieldFigure y = compute_yield(study.columns(), results, specs);
-    std::string limits;
-    for (const auto& s : specs) limits += fmt::format("{}{} in [{:.6g}, {:.6g}]", limits.empty() ? "" : ", ", s.name, s.low, s.high);
-    fmt::print("yield: {:.2f}% ({} of {} samples with {})\n", 100.0 * y.fraction(), y.passed, y.total, limits);
-  }
-  if (!o.plot_dir.empty()) {
-    if (!find_gnuplot()) {
-      fmt::print(stderr, "picospice: --plot skipped: gnuplot is not installed (apt-get install gnuplot-nox)\n");
-    } else {
-      std::vector<std::string> units;
-      for (const auto& column : study.columns()) {
-        units.emplace_back();
-        for (const auto& measure : study.nominal().measures)
-          if (column == measure.name || column.rfind(measure.name + "_", 0) == 0) units.back() = measure_unit(measure);
-      }
-      for (const auto& f : plot_histograms(o.plot_dir, study.columns(), results, fs::path(o.netlist).filename().string(),
-                                           units, specs))
-        fmt::print(stderr, "picospice: wrote {}\n", f);
-    }
-  }
-  fmt::print(stderr, "picospice: {} samples ({} new) in {:.3f} s with {} jobs: {:.0f} samples/s -> {}\n", results.size(),
-             results.size() - first, seconds, sweep.jobs, static_cast<double>(results.size() - first) / seconds, output);
-  // No sample simulated: there are no statistics, and a script must not read this as a result.
-  if (!results.empty() && failed == results.size()) {
+  print_mc_summary(shard ? fmt::format("{}, shard {}/{}", o.netlist, shard->index, shard->count) : o.netlist, o.seed,
+                   study.columns(), results, summary);
+  const std::uint64_t fresh = range.end - first;
+  fmt::print(stderr, "picospice: {} samples ({} new) in {:.3f} s with {}{} jobs: {:.0f} samples/s -> {}\n",
+             results.size(), fresh, seconds, session ? fmt::format("{} ranks x ", session->size()) : "", jobs,
+             static_cast<double>(fresh) / seconds, output);
+  // No sample gave any value (every simulation failed, or every measure in every sample): there
+  // are no statistics, and a script must not read this as a result. A measure that fails in every
+  // sample while others have values is a column of failures, reported in the table above.
+  const auto gave_nothing = [](const SampleResult& r) {
+    return std::none_of(r.values.begin(), r.values.end(), [](const auto& v) { return v.has_value(); });
+  };
+  if (!results.empty() && std::all_of(results.begin(), results.end(), gave_nothing)) {
     std::string reason;
     for (const auto& r : results)
       if (!r.ok()) {
@@ -290,6 +339,9 @@ CommandAction add_mc_command(CLI::App& app) {
   cmd->add_option("--process-sigma-vt", o->process_sigma_vt, "sigma (V) of a global VTO shift per sample, one for NMOS, one for PMOS");
   cmd->add_option("--process-sigma-kp", o->process_sigma_kp, "sigma (relative) of a global KP change per sample, per polarity");
   cmd->add_option("--stop-after", o->stop_after, "")->group("");  // test hook: the interrupt path after K samples
+  cmd->add_option("--shard", o->shard,
+                  "K/N: run only shard K (0..N-1) of N, the samples [K*runs/N, (K+1)*runs/N); join the parts "
+                  "with `picospice mc-merge`");
   cmd->add_flag("-q,--quiet", o->quiet, "no summary table");
   return [o] { return run_mc(*o); };
 }

@@ -125,6 +125,7 @@ class OperatingPointKeeper final : public PlotSink {
   void add_point(const std::vector<double>& row) override {
     if (keeping_) recorder_.add_point(row);
   }
+  void add_complex_point(const std::vector<std::complex<double>>&) override {}
   void end_plot() override {}
   const std::vector<Plot>& plots() { return recorder_.plots(); }
 
@@ -147,6 +148,7 @@ class OptionNotes final : public PlotSink {
       }
   }
   void add_point(const std::vector<double>&) override {}
+  void add_complex_point(const std::vector<std::complex<double>>&) override {}
   void end_plot() override {}
   std::vector<std::pair<std::string, std::string>> options;
 };
@@ -160,9 +162,9 @@ int run(const RunOptions& o) {
   if (circuit->analyses.empty()) {
     if (!circuit->skipped.empty())
       throw NetlistError(circuit->skipped.front().first,
-                         "nothing to simulate: picospice runs .op, .dc and .tran given as dot-commands, and "
+                         "nothing to simulate: picospice runs .op, .dc, .tran and .ac given as dot-commands, and "
                          "this netlist's analyses are in " + circuit->skipped.front().second);
-    throw NetlistError(SourceLocation{o.netlist, 0, 0}, "nothing to simulate: the netlist has no .op, .dc or .tran");
+    throw NetlistError(SourceLocation{o.netlist, 0, 0}, "nothing to simulate: the netlist has no .op, .dc, .tran or .ac");
   }
   // Everything that can be checked is checked before the first analysis runs: the .measure lines
   // (MeasureSink parses them) and the .save names.
@@ -239,7 +241,7 @@ int run(const RunOptions& o) {
 
 CommandAction add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "Simulate a netlist: every .op, .dc and .tran in it, in order.\n"
+  auto* cmd = app.add_subcommand("run", "Simulate a netlist: every .op, .dc, .tran and .ac in it, in order.\n"
                                         "Writes one plot per analysis to a SPICE raw file (ngspice's "
                                         "`load` reads it) or CSV, and evaluates .measure lines.");
   cmd->add_option("netlist", options->netlist, "the netlist (ngspice dialect)")->required()->check(CLI::ExistingFile);

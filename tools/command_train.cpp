@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.hpp"
+#include "training/restarts.hpp"
 #include "training/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/dataset_task.hpp"
@@ -27,6 +28,7 @@ struct TrainCommandOptions {
   MismatchOptions mismatch;  // --sigma / --area
   std::string init_from;  // a finished run's checkpoint: start from its best parameters
   int mismatch_check = 20;  // perturbed software copies in the closing mismatch check (0: none)
+  int restarts = 1;         // training runs from different initializations; the best on validation is kept
   bool quiet = false;
   TrainOptions train;
 };
@@ -39,6 +41,8 @@ int run_train(TrainCommandOptions& o) {
   TrainOptions& t = o.train;
   t.hardware.sigmas = o.mismatch.sigmas();
   if (t.checkpoint.empty()) t.checkpoint = o.output + ".checkpoint";
+  if (o.restarts > 1 && (t.resume || !o.init_from.empty()))
+    throw std::runtime_error("--restarts N > 1 starts N new runs; it cannot be combined with --resume or --init-from");
   if (t.resume && !std::filesystem::exists(t.checkpoint))
     throw std::runtime_error(t.checkpoint + ": no checkpoint to resume from");
   if (!o.init_from.empty()) {
@@ -54,7 +58,8 @@ int run_train(TrainCommandOptions& o) {
              t.linear > 0 ? fmt::format("linear layer of {}, ", t.linear) : std::string(), t.layers,
              t.layers > 1 ? "s" : "", t.units, data.classes,
              t.vote_last > 0 ? fmt::format("the last {} frames", t.vote_last) : std::string("all frames"), t.seed,
-             t.resume ? fmt::format("; resuming from {}", t.checkpoint) : "");
+             t.resume ? fmt::format("; resuming from {}", t.checkpoint)
+                      : o.restarts > 1 ? fmt::format("; {} restarts, the best on validation kept", o.restarts) : "");
   if (t.hardware.enabled) {
     const training::MismatchSigmas s = t.hardware.resolved_sigmas();
     fmt::print("hardware-aware: weights on the 1/{} mirror grid; mismatch noise sigma weight {:.1f}%, bias {:.1f}%, "
@@ -79,7 +84,19 @@ int run_train(TrainCommandOptions& o) {
   TrainResult result;
   {
     StopOnSignal signals;
-    result = train(data, t, callbacks, &stop_requested());
+    const auto restart_done = [&](const RestartReport& r) {
+      if (o.restarts == 1) return;
+      bar.finish();
+      // Test is printed for information only; the choice below reads validation alone.
+      const SplitScore test = evaluate(r.network, data.test, t.threads, t.loss_on_voted_frames);
+      fmt::print("restart {}/{} (seed {}): best epoch {}, validation vote {}, test vote {}\n", r.restart + 1, o.restarts,
+                 r.seed, r.best_epoch, percent(r.validation.vote_accuracy), percent(test.vote_accuracy));
+      std::fflush(stdout);
+    };
+    const RestartsResult restarts = train_with_restarts(data, t, o.restarts, callbacks, restart_done, &stop_requested());
+    result = restarts.kept;
+    if (o.restarts > 1)
+      fmt::print("kept restart {} of {} (best validation)\n", restarts.kept_restart + 1, restarts.restarts.size());
   }
   bar.finish();
   if (result.interrupted) {
@@ -126,6 +143,7 @@ CommandAction add_train_command(CLI::App& app) {
       "clipping and a cosine learning-rate schedule over minibatches split across two threads.\n"
       "--margin adds a term that keeps candidates clear of the switching points. After training, a\n"
       "software mismatch check runs copies of the network with the circuit's mismatch (--area).\n"
+      "--restarts N trains N initializations and keeps the best on validation.\n"
       "Deterministic for a --seed. After every epoch the validation split is scored, the best epoch\n"
       "is kept, and a checkpoint is written; Ctrl-C stops after the current minibatch and keeps the\n"
       "finished epochs (--resume continues the run).\n"
@@ -191,6 +209,11 @@ CommandAction add_train_command(CLI::App& app) {
                 "train with weights on the lowering's mirror grid (straight-through gradient) and multiplicative\n"
                 "mismatch noise on every parameter, sigma from the cell library's Pelgrom coefficients");
   add_mismatch_options(cmd, o->mismatch, "hardware-aware noise and --mismatch-check");
+  cmd->add_option("--restarts", o->restarts,
+                  "train this many times from different initializations (restart 0: --seed; restart k: a seed mixed\n"
+                  "from --seed and k) and keep the run with the best validation vote accuracy; each restart's\n"
+                  "checkpoint is OUTPUT.checkpoint.restartK, the kept one is copied to OUTPUT.checkpoint")
+      ->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--init-from", o->init_from,
                   "start from the best parameters of another run's checkpoint (same network shape), e.g. to\n"
                   "fine-tune a trained network with --hardware-aware (use a smaller --lr)")

@@ -8,6 +8,7 @@
 #include "base/atomic_file.hpp"
 #include "base/errors.hpp"
 #include "tools/command.hpp"
+#include "tools/mpi/mpi_sweep.hpp"
 
 namespace {
 
@@ -17,7 +18,7 @@ int run_command_line(int argc, char** argv) {
       "picospice " PICOSPICE_VERSION
       ": a transistor-level circuit simulator for picoamp analog circuits.\n"
       "Netlists use the ngspice dialect. Run `picospice COMMAND --help` for each command."};
-  app.set_version_flag("--version", std::string("picospice ") + PICOSPICE_VERSION);
+  app.set_version_flag("--version", std::string("picospice ") + PICOSPICE_VERSION + "\n" + tools::mpi::build_description());
   app.require_subcommand(1);
   std::map<CLI::App*, tools::CommandAction> actions;
   auto add = [&](tools::CommandAction action) { actions[app.get_subcommands({}).back()] = std::move(action); };
@@ -27,6 +28,7 @@ int run_command_line(int argc, char** argv) {
   add(tools::add_compare_command(app));
   add(tools::add_characterize_command(app));
   add(tools::add_mc_command(app));
+  add(tools::add_mc_merge_command(app));
   add(tools::add_infer_command(app));
   add(tools::add_lower_command(app));
   add(tools::add_agree_command(app));

@@ -186,7 +186,12 @@ Dataset load_dataset(const std::filesystem::path& dir_or_json) {
     fail(file, "cannot open the dataset description");
   }
   in.close();
-  const json doc = read_json_file(json_path, "dataset description");
+  json doc;
+  try {
+    doc = read_json_file(json_path, "dataset description");
+  } catch (const std::runtime_error& error) {  // the message already names the file and JSON path
+    throw DatasetError(error.what());
+  }
   if (!doc.is_object()) fail(file, "expected a JSON object");
   static const std::set<std::string> known{"format", "name", "inputs", "classes", "class_names", "splits",
                                            "provenance"};

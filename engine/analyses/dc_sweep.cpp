@@ -122,11 +122,12 @@ void run_dc_sweep(const Circuit& circuit, const DcSpec& spec, PlotSink& sink,
   const std::vector<double> outer_values = outer ? sweep_values(*outer) : std::vector<double>{0.0};
 
   SweptCircuit swept(circuit);
+  swept.system().restore_initial_states();
   const auto columns = select_outputs(circuit);
   Plot layout = make_plot(circuit, "DC transfer characteristic", "dc", scale_name(circuit, inner),
                           scale_type(circuit, inner), columns);
   if (outer) {
-    layout.signals.push_back({outer_scale_name(circuit, inner, *outer), scale_type(circuit, *outer), {}});
+    layout.signals.push_back({outer_scale_name(circuit, inner, *outer), scale_type(circuit, *outer), {}, {}, {}});
     layout.segment_by = layout.signals.back().name;
   }
   OutputRow row(true, columns);
@@ -148,6 +149,7 @@ void run_dc_sweep(const Circuit& circuit, const DcSpec& spec, PlotSink& sink,
                                      outer ? fmt::format(", {} = {:.6g}", outer->name, outer_value) : "");
       x.resize(swept.system().size() + 1, 0.0);
       const OperatingPointReport report = solve_operating_point(swept.system(), x, settings);
+      swept.system().accept_states(x.data());  // the next point starts from this one's switch states
       if (statistics) {
         statistics->newton_iterations += report.newton_iterations;
         statistics->gmin_stepping = statistics->gmin_stepping || report.used_gmin_stepping;

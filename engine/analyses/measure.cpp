@@ -39,8 +39,8 @@ class MeasureParser {
     m.analysis = spec_.analysis;
     m.name = spec_.name;
     m.location = spec_.location;
-    if (m.analysis != "tran" && m.analysis != "dc")
-      fail(fmt::format("expected the analysis 'tran' or 'dc' after .measure, found '{}'",
+    if (m.analysis != "tran" && m.analysis != "dc" && m.analysis != "ac")
+      fail(fmt::format("expected the analysis 'tran', 'dc' or 'ac' after .measure, found '{}'",
                        m.analysis));
     if (m.name.empty()) fail("expected a measure name after '.measure " + m.analysis + "'");
     const std::string kind = next("a measure kind (trig, find, when, avg, rms, min, max, pp, integ)");
@@ -129,17 +129,49 @@ class MeasureParser {
 
   WaveformRef signal_from_text(const std::string& text) {
     auto expected = [&] {
-      fail(fmt::format("expected a signal such as v(out), v(a,b) or i(v1), found '{}'", text));
+      fail(fmt::format("expected a signal such as v(out), v(a,b), i(v1), vdb(out) or vp(a,b), found '{}'", text));
     };
-    if (text.size() < 4 || text[1] != '(' || text.back() != ')' ||
-        (text[0] != 'v' && text[0] != 'i'))
-      expected();
-    std::string inside = text.substr(2, text.size() - 3);
+    using Part = WaveformRef::Part;
+    // Function forms around a plain signal: db(v(out)), mag(i(v1)), ph(...), real(...), imag(...).
+    static const std::pair<const char*, Part> functions[] = {
+        {"db", Part::Db}, {"mag", Part::Magnitude}, {"ph", Part::Phase}, {"phase", Part::Phase},
+        {"real", Part::Real}, {"imag", Part::Imag}};
+    for (const auto& [function, part] : functions) {
+      const std::string open = std::string(function) + "(";
+      if (text.size() > open.size() + 1 && text.compare(0, open.size(), open) == 0 && text.back() == ')') {
+        WaveformRef inner = plain_signal(text.substr(open.size(), text.size() - open.size() - 1), expected);
+        if (inner.part != Part::Real) expected();
+        inner.text = text;
+        inner.part = part;
+        return inner;
+      }
+    }
+    return plain_signal(text, expected);
+  }
+
+  // v(a), v(a,b), i(v1), and the letter forms vdb vm vp vr vi / idb im ip ir ii of them.
+  template <class Fail>
+  WaveformRef plain_signal(const std::string& text, Fail expected) {
+    using Part = WaveformRef::Part;
+    const auto open = text.find('(');
+    if (open == std::string::npos || open == 0 || text.back() != ')' || text.size() < open + 3) expected();
+    const std::string prefix = text.substr(0, open);
+    const char kind = prefix[0];
+    if (kind != 'v' && kind != 'i') expected();
+    const std::string suffix = prefix.substr(1);
+    Part part = Part::Real;
+    if (suffix == "" || suffix == "r") part = Part::Real;
+    else if (suffix == "i") part = Part::Imag;
+    else if (suffix == "m") part = Part::Magnitude;
+    else if (suffix == "p") part = Part::Phase;
+    else if (suffix == "db") part = Part::Db;
+    else expected();
+    std::string inside = text.substr(open + 1, text.size() - open - 2);
     auto ground = [](const std::string& node) { return node == "0" || node == "gnd"; };
-    WaveformRef ref{text, "", ""};
-    if (text[0] == 'i') {
+    WaveformRef ref{text, "", "", part};
+    if (kind == 'i') {
       if (inside.empty() || inside.find(',') != std::string::npos) expected();
-      ref.positive = text;
+      ref.positive = "i(" + inside + ")";
       return ref;
     }
     auto comma = inside.find(',');
@@ -246,10 +278,15 @@ Measurement parse_measure(const MeasureSpec& spec) { return MeasureParser(spec).
 MeasureResult evaluate_measure(const Measurement& measurement, const Plot& plot) {
   MeasureEvaluator evaluator(measurement, plot);
   std::vector<double> row(plot.signals.size());
+  std::vector<std::complex<double>> complex_row(plot.signals.size());
   for (std::size_t p = 0; p < plot.points(); ++p) {
-    for (std::size_t s = 0; s < plot.signals.size(); ++s)
-      row[s] = p < plot.signals[s].values.size() ? plot.signals[s].values[p] : 0.0;
-    evaluator.add_point(row);
+    for (std::size_t s = 0; s < plot.signals.size(); ++s) {
+      const Signal& signal = plot.signals[s];
+      row[s] = p < signal.values.size() ? signal.values[p] : 0.0;
+      complex_row[s] = {row[s], p < signal.imag.size() ? signal.imag[p] : 0.0};
+    }
+    if (plot.complex) evaluator.add_complex_point(complex_row);
+    else evaluator.add_point(row);
   }
   return evaluator.result(measurement.name);
 }
@@ -281,6 +318,10 @@ void MeasureSink::begin_plot(const Plot& layout) {
 
 void MeasureSink::add_point(const std::vector<double>& row) {
   for (auto& a : active_) a.evaluator->add_point(row);
+}
+
+void MeasureSink::add_complex_point(const std::vector<std::complex<double>>& row) {
+  for (auto& a : active_) a.evaluator->add_complex_point(row);
 }
 
 void MeasureSink::end_plot() {

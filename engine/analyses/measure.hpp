@@ -1,6 +1,6 @@
 // `.measure` (ngspice syntax) evaluated over the plots of a finished run.
 //
-//   .meas tran|dc <name> TRIG <sig> VAL=<v> [TD=<t>] [RISE=n|FALL=n|CROSS=n|RISE=LAST|...|LAST]
+//   .meas tran|dc|ac <name> TRIG <sig> VAL=<v> [TD=<t>] [RISE=n|FALL=n|CROSS=n|RISE=LAST|...|LAST]
 //                        TARG <sig> VAL=<v> [same options]          -> targ x - trig x
 //                        (either side may instead be `AT=<x>`)
 //   .meas ... <name> FIND <sig> WHEN <sig>=<v or sig> [options]    -> sig at the crossing
@@ -8,8 +8,13 @@
 //   .meas ... <name> FIND <sig> AT=<x>                             -> sig at x
 //   .meas ... <name> AVG|RMS|MIN|MAX|PP|INTEG <sig> [FROM=<x1>] [TO=<x2>]
 //
-// x is the plot's scale: time for tran, the swept value for dc. Signals are v(node), v(a,b)
-// (the difference), i(vsource). Crossings are interpolated linearly between points; a point
+// x is the plot's scale: time for tran, the swept value for dc, the frequency for ac. Signals are
+// v(node), v(a,b) (the difference), i(vsource). On a complex (ac) plot a signal is one real part
+// of its complex value: vdb(x) 20 log10|v|, vm(x) |v|, vp(x) the phase in radians (-pi, pi],
+// vr(x) real, vi(x) imaginary part, plain v(x) the real part (all as ngspice 39); for branch
+// currents the same as idb(v1), im(v1), ip(v1), ir(v1), ii(v1) (SPICE2's forms, which ngspice's
+// .meas lacks), and the function forms db(...), mag(...), ph(...), real(...), imag(...) of any
+// v(...) or i(...). On a real plot the parts apply to the real value. Crossings are interpolated linearly between points; a point
 // exactly on the level is the crossing itself, and touching the level without passing through
 // is no crossing. Without RISE/FALL/CROSS the first crossing either way counts (CROSS=1), as in
 // ngspice; bare LAST means CROSS=LAST. TD=<t> ignores crossings before t. AVG, RMS and INTEG
@@ -31,9 +36,11 @@ namespace picospice {
 
 // A signal of a plot: `positive - negative`, where an empty name is ground (zero).
 struct WaveformRef {
+  enum class Part { Real, Imag, Magnitude, Phase, Db };
   std::string text;      // as written, for messages: "v(a,b)"
   std::string positive;  // plot signal name: "v(a)", "i(v1)"
   std::string negative;  // "v(b)" or empty
+  Part part = Part::Real;  // which real number of the (complex) difference
 };
 
 // Where a TRIG, TARG or WHEN condition is met.
@@ -52,7 +59,7 @@ struct CrossingSpec {
 
 struct Measurement {
   enum class Kind { TrigTarg, FindWhen, When, FindAt, Avg, Rms, Min, Max, PeakToPeak, Integral };
-  std::string analysis;  // "tran" or "dc"
+  std::string analysis;  // "tran", "dc" or "ac"
   std::string name;
   SourceLocation location;
   Kind kind = Kind::When;
@@ -91,6 +98,7 @@ class MeasureSink final : public PlotSink {
   ~MeasureSink() override;
   void begin_plot(const Plot& layout) override;
   void add_point(const std::vector<double>& row) override;
+  void add_complex_point(const std::vector<std::complex<double>>& row) override;
   void end_plot() override;
   // In netlist order; call after the last plot ended.
   std::vector<MeasureResult> results() const;

@@ -21,10 +21,28 @@ std::string ordinal_text(const CrossingSpec& c) {
 
 }  // namespace
 
+double MeasureEvaluator::Column::of(const std::vector<double>& row, const std::vector<double>* imag) const {
+  auto value = [&](int column) {
+    if (column < 0) return std::complex<double>();
+    return std::complex<double>(row[column], imag ? (*imag)[column] : 0.0);
+  };
+  const std::complex<double> z = value(positive) - value(negative);
+  using Part = WaveformRef::Part;
+  switch (part) {
+    case Part::Real: return z.real();
+    case Part::Imag: return z.imag();
+    case Part::Magnitude: return std::abs(z);
+    case Part::Phase: return std::arg(z);  // radians, in (-pi, pi], as ngspice's vp()
+    case Part::Db: return 20.0 * std::log10(std::abs(z));
+  }
+  return z.real();
+}
+
 MeasureEvaluator::MeasureEvaluator(const Measurement& measurement, const Plot& layout)
     : m_(measurement), plot_name_(layout.name.empty() ? layout.analysis : layout.name) {
   auto resolve = [&](const WaveformRef& ref) {
     Column column;
+    column.part = ref.part;
     for (const auto* name : {&ref.positive, &ref.negative}) {
       if (name->empty()) continue;
       const int index = column_of(layout, *name);
@@ -71,7 +89,21 @@ void MeasureEvaluator::start_segment() {
   have_previous_ = false;
 }
 
-void MeasureEvaluator::add_point(const std::vector<double>& row) {
+void MeasureEvaluator::add_complex_point(const std::vector<std::complex<double>>& row) {
+  real_buffer_.resize(row.size());
+  imag_buffer_.resize(row.size());
+  for (std::size_t k = 0; k < row.size(); ++k) {
+    real_buffer_[k] = row[k].real();
+    imag_buffer_[k] = row[k].imag();
+  }
+  imag_row_ = &imag_buffer_;
+  add_row(real_buffer_);
+  imag_row_ = nullptr;
+}
+
+void MeasureEvaluator::add_point(const std::vector<double>& row) { add_row(row); }
+
+void MeasureEvaluator::add_row(const std::vector<double>& row) {
   if (missing_ || row.empty()) return;
   const double x = row[0];
   if (segment_column_ >= 0) {
@@ -81,7 +113,7 @@ void MeasureEvaluator::add_point(const std::vector<double>& row) {
   ++points_;
   first_x_ = points_ == 1 ? x : first_x_;
   last_x_ = x;
-  const double find_value = has_find_ ? find_.of(row) : 0.0;
+  const double find_value = has_find_ ? find_.of(row, imag_row_) : 0.0;
   using K = Measurement::Kind;
   switch (m_.kind) {
     case K::TrigTarg:
@@ -122,8 +154,8 @@ void MeasureEvaluator::locate_at(ConditionTracker& c, double x, double find_valu
 void MeasureEvaluator::track(ConditionTracker& c, double x, const std::vector<double>& row, double find_value) {
   if (c.done) return;
   if (c.spec->at) return locate_at(c, x, find_value);
-  double d = c.signal.of(row);
-  const double level = c.has_level_signal ? c.level_signal.of(row) : c.spec->level;
+  double d = c.signal.of(row, imag_row_);
+  const double level = c.has_level_signal ? c.level_signal.of(row, imag_row_) : c.spec->level;
   // A difference within rounding of the operands is "on the level": a source that starts at
   // 0.5 + 1e-16 and falls must not count as crossing 0.5 at t=0 (ngspice agrees).
   const double rounding = 4 * std::numeric_limits<double>::epsilon() * std::max(std::abs(d), std::abs(level));

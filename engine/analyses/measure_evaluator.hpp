@@ -6,6 +6,7 @@
 // an AT= position located, and a window integrated within each inner sweep, never across the
 // jump from the end of one inner sweep to the start of the next.
 #pragma once
+#include <complex>
 #include <limits>
 #include <optional>
 #include <string>
@@ -19,16 +20,19 @@ class MeasureEvaluator {
  public:
   MeasureEvaluator(const Measurement& measurement, const Plot& layout);
   void add_point(const std::vector<double>& row);
+  // A point of a complex plot (.ac): the scale is the real part of row[0]; signals are taken
+  // as the measure's part of them (vdb, vp, vm, vr, vi; plain v(x) is the real part, as in ngspice).
+  void add_complex_point(const std::vector<std::complex<double>>& row);
   // The value, or why there is none; `name` is what the result is called (name, name_2, ...).
   MeasureResult result(const std::string& name) const;
 
  private:
-  // A signal of the row: positive - negative, by column (-1 for ground).
+  // A signal of the row: the part (real, magnitude, dB, ...) of positive - negative, by column
+  // (-1 for ground). `imag` holds the row's imaginary parts (null for a real plot).
   struct Column {
     int positive = -1, negative = -1;
-    double of(const std::vector<double>& row) const {
-      return (positive >= 0 ? row[positive] : 0.0) - (negative >= 0 ? row[negative] : 0.0);
-    }
+    WaveformRef::Part part = WaveformRef::Part::Real;
+    double of(const std::vector<double>& row, const std::vector<double>* imag) const;
   };
   // Finds the wanted crossing of one TRIG/TARG/WHEN condition (or its AT= position), and the
   // value of the FIND signal there.
@@ -49,6 +53,7 @@ class MeasureEvaluator {
     double previous_x = 0, previous_find = 0;
   };
 
+  void add_row(const std::vector<double>& row);
   void start_segment();
   void track(ConditionTracker& c, double x, const std::vector<double>& row, double find_value);
   void accept_crossing(ConditionTracker& c, double x, double find_value, bool rising);
@@ -58,6 +63,9 @@ class MeasureEvaluator {
 
   Measurement m_;
   std::string plot_name_;
+  // During a complex point: its imaginary parts (the real parts are the row); null otherwise.
+  const std::vector<double>* imag_row_ = nullptr;
+  std::vector<double> real_buffer_, imag_buffer_;
   std::optional<std::string> missing_;  // a signal the plot does not have
   Column find_;                          // FIND and the statistics' signal
   bool has_find_ = false;

@@ -197,15 +197,17 @@ OperatingPointReport solve_operating_point(System& system, std::vector<double>& 
   }
 
   const NewtonOutcome& last = attempts.last;
+  const std::string faults = system.describe_faults();
+  const std::string fault_note = faults.empty() ? "" : ". In the last evaluation: " + faults;
   if (last.singular)
     throw SimulationError(fmt::format(
         "{}: no convergence after Newton, gmin stepping, source stepping and pseudo-transient continuation; "
-        "the last attempt's matrix was singular at {}. Check that node for a path to ground or a source loop",
-        settings.context, system.describe(last.worst)));
+        "the last attempt's matrix was singular at {}. Check that node for a path to ground or a source loop{}",
+        settings.context, system.describe(last.worst), fault_note));
   throw SimulationError(fmt::format(
       "{}: no convergence after Newton, gmin stepping, source stepping and pseudo-transient continuation; worst: {} "
-      "(update {:.3g}x its tolerance). Try .nodeset on that node or check the circuit",
-      settings.context, system.describe(last.worst), last.worst_ratio));
+      "(update {:.3g}x its tolerance). Try .nodeset on that node or check the circuit{}",
+      settings.context, system.describe(last.worst), last.worst_ratio, fault_note));
 }
 
 }  // namespace picospice

@@ -34,8 +34,8 @@ Plot make_plot(const Circuit& circuit, const std::string& name, const std::strin
   plot.title = circuit.title;
   plot.name = name;
   plot.analysis = analysis;
-  if (!scale_name.empty()) plot.signals.push_back({scale_name, scale_type, {}});
-  for (const auto& c : columns) plot.signals.push_back({c.name, c.type, {}});
+  if (!scale_name.empty()) plot.signals.push_back({scale_name, scale_type, {}, {}, {}});
+  for (const auto& c : columns) plot.signals.push_back({c.name, c.type, {}, {}, {}});
   return plot;
 }
 

@@ -216,7 +216,11 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   std::vector<double> x(n + 1, 0.0);
   for (const auto& ns : circuit.nodesets) x[ns.node] = ns.value;
   OperatingPointReport initial_op;
+  system.restore_initial_states();
   const std::vector<double> initial_charges = initial_state(system, spec, tmax, x, initial_op);
+  system.accept_states(x.data());
+  // A switching time is resolved to this (devices/switch.hpp).
+  const double state_change_resolution = 1e-3 * tmax;
 
   const auto columns = select_outputs(circuit);
   Plot layout = make_plot(circuit, "Transient Analysis", "tran", "time", "time", columns);
@@ -299,11 +303,13 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
       after_rejection = true;
       h /= 8.0;
       order = 1;
-      if (h < hmin)
+      if (h < hmin) {
+        const std::string faults = system.describe_faults();
         throw SimulationError(fmt::format(
-            "transient: time step too small at t = {:.6g} s (step {:.3g} s): Newton {} at {}",
+            "transient: time step too small at t = {:.6g} s (step {:.3g} s): Newton {} at {}{}",
             t, h * 8.0, outcome.singular ? "hit a singular matrix" : "did not converge",
-            system.describe(outcome.worst)));
+            system.describe(outcome.worst), faults.empty() ? "" : ". In the last evaluation: " + faults));
+      }
       stall.check("Newton keeps failing", t, h, hmin);
       continue;
     }
@@ -319,6 +325,19 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
       stall.check("the truncation error test keeps rejecting", t, h, hmin);
       continue;
     }
+    // A discrete state (a switch) changes inside this step: unless the change lies within the
+    // step's last state_change_resolution, go back and land just past it (linear interpolation
+    // of the control value; a landing short of it is accepted and the next step tries again).
+    const double change = system.state_change_fraction(x.data(), x_new.data());
+    if (change < 1 && h * (1 - change) > state_change_resolution && h > hmin) {
+      ++stats.rejected_state_change;
+      ++stall.consecutive_rejections;
+      after_rejection = true;
+      h = std::max(change * h + 0.5 * state_change_resolution, hmin);
+      order = 1;
+      stall.check("a switch's switching time cannot be resolved", t, h, hmin);
+      continue;
+    }
     stall.consecutive_rejections = 0;
     after_rejection = false;
     stall.consecutive_floor_steps = ratio < 0.9 ? stall.consecutive_floor_steps + 1 : 0;  // forced through at hmin
@@ -327,6 +346,8 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
     // Accept.
     integrator.accept(t_new, q_new);
     ++stats.accepted;
+    const bool state_changed = system.accept_states(x_new.data());
+    if (state_changed) ++stats.state_changes;
     x_prev = x;
     x = x_new;
     h_prev = h;
@@ -356,6 +377,12 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
       order = 1;
       const double gap = !breakpoints.done() ? breakpoints.current() - t : tmax;
       h = std::min({grown, 0.1 * gap, tmax});
+    } else if (state_changed) {
+      // A switch changed state: the circuit jumped, so restart at order 1 without the predictor's
+      // slope, like after a corner (the charge history goes on; its truncation test sees the jump).
+      h_prev = 0.0;
+      order = 1;
+      h = std::min(grown, tmax);
     } else {
       order = integrator.max_order();
       h = grown;

@@ -1,6 +1,9 @@
 // `.tran tstep tstop [tstart [tmax]] [uic]`: adaptive time stepping with local truncation error
 // control on charges, breakpoints at source corners (the step lands on them and restarts at
-// order 1), and a Newton predictor from the last two points.
+// order 1), and a Newton predictor from the last two points. A step in which a device's discrete
+// state changes (a switch crossing its threshold, DeviceGroup::state_change_fraction) is
+// shortened until the crossing lies within its last 1e-3 tmax; after the change the order
+// restarts at 1, as after a corner.
 #pragma once
 #include <functional>
 #include <vector>
@@ -15,6 +18,8 @@ struct TransientStatistics {
   int accepted = 0;
   int rejected_truncation = 0;
   int rejected_newton = 0;
+  int rejected_state_change = 0;  // steps shortened to resolve a switch's switching time
+  int state_changes = 0;          // accepted steps in which a discrete state changed
   long newton_iterations = 0;
   // The initial operating point (not run with uic).
   long op_newton_iterations = 0;

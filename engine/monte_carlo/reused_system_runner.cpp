@@ -1,6 +1,7 @@
 // One System for every run of a circuit (see reused_system_runner.hpp).
 #include "engine/monte_carlo/reused_system_runner.hpp"
 
+#include "engine/analyses/ac_analysis.hpp"
 #include "engine/analyses/dc_sweep.hpp"
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
@@ -22,6 +23,7 @@ std::vector<Plot> ReusedSystemRunner::run() {
       for (const auto& ns : circuit_.nodesets) x[ns.node] = ns.value;
       OperatingPointSettings settings;
       if (!circuit_.initial_conditions.empty()) settings.forced = &circuit_.initial_conditions;
+      system().restore_initial_states();  // switches start from their ON/OFF, as in every analysis
       solve_operating_point(system(), x, settings);
       const auto columns = select_outputs(circuit_);
       Plot plot = make_plot(circuit_, "Operating Point", "op", "", "", columns);
@@ -31,6 +33,8 @@ std::vector<Plot> ReusedSystemRunner::run() {
       plots.push_back(run_dc_sweep(circuit_, *dc));
     } else if (const auto* tran = std::get_if<TranSpec>(&analysis)) {
       plots.push_back(run_transient(system(), *tran));
+    } else if (const auto* ac = std::get_if<AcSpec>(&analysis)) {
+      plots.push_back(run_ac(system(), *ac));
     }
   }
   return plots;

@@ -14,6 +14,7 @@ namespace {
 std::string analysis_label(const AnalysisSpec& spec) {
   if (std::holds_alternative<OpSpec>(spec)) return "op";
   if (std::holds_alternative<DcSpec>(spec)) return "dc";
+  if (std::holds_alternative<AcSpec>(spec)) return "ac";
   return "tran";
 }
 

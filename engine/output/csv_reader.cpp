@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 namespace picospice {
@@ -58,6 +59,37 @@ std::string type_from_name(const std::string& name) {
   return "voltage";
 }
 
+// csv_writer writes a complex plot's signal X as the columns real(X), imag(X) after the scale.
+// True (and `names` the signals X) when every column after the first pairs up so.
+bool complex_columns(const std::vector<Signal>& columns, std::vector<std::string>& names) {
+  if (columns.size() < 3 || (columns.size() - 1) % 2 != 0) return false;
+  auto inside = [](const std::string& text, const std::string& function) -> std::optional<std::string> {
+    if (text.size() <= function.size() + 2 || text.compare(0, function.size() + 1, function + "(") != 0 ||
+        text.back() != ')')
+      return std::nullopt;
+    return text.substr(function.size() + 1, text.size() - function.size() - 2);
+  };
+  for (std::size_t c = 1; c < columns.size(); c += 2) {
+    const auto real = inside(columns[c].name, "real"), imag = inside(columns[c + 1].name, "imag");
+    if (!real || !imag || *real != *imag) return false;
+    names.push_back(*real);
+  }
+  return true;
+}
+
+// Folds the real(X), imag(X) column pairs into complex signals X.
+void fold_complex_columns(Plot& plot, const std::vector<std::string>& names) {
+  std::vector<Signal> signals{std::move(plot.signals[0])};
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    Signal signal{names[k], type_from_name(names[k]), std::move(plot.signals[1 + 2 * k].values), {}, {}};
+    signal.imag = std::move(plot.signals[2 + 2 * k].values);
+    signals.push_back(std::move(signal));
+  }
+  signals[0].imag.assign(signals[0].values.size(), 0.0);
+  plot.signals = std::move(signals);
+  plot.complex = true;
+}
+
 }  // namespace
 
 Plot read_csv(const std::filesystem::path& path) {
@@ -101,6 +133,7 @@ Plot read_csv(const std::filesystem::path& path) {
     }
   }
   if (!have_header) fail(line_number, "empty file (expected a header row of signal names)");
+  if (std::vector<std::string> names; complex_columns(plot.signals, names)) fold_complex_columns(plot, names);
 
   const std::string& scale = plot.signals[0].name;
   if (scale == "time") {

@@ -2,6 +2,8 @@
 // the scale first, then numeric rows. Names are lower-cased. What the file does not say is
 // guessed from the scale name: "time" -> analysis "tran"; "*-sweep" -> "dc"; "frequency" ->
 // "ac"; anything else -> "op". Signal types follow the names: v(...) voltage, i(...) current.
+// Columns after the scale that come in pairs `real(X),imag(X)` (csv_writer's complex plots) read
+// back as one complex plot with signals X.
 #pragma once
 #include <filesystem>
 

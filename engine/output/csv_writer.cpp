@@ -28,18 +28,36 @@ std::filesystem::path csv_path_for_plot(const std::filesystem::path& path, std::
 void CsvFileWriter::begin_plot(const Plot& layout) {
   files_.push_back(std::make_unique<AtomicOutputFile>(csv_path_for_plot(path_, files_.size())));
   row_.clear();
+  complex_ = layout.complex;
   for (std::size_t s = 0; s < layout.signals.size(); ++s) {
     if (s) row_ += ',';
-    row_ += csv_field(layout.signals[s].name);
+    const std::string& name = layout.signals[s].name;
+    if (complex_ && s > 0) row_ += csv_field("real(" + name + ")") + "," + csv_field("imag(" + name + ")");
+    else row_ += csv_field(name);
   }
   files_.back()->stream() << row_ << '\n';
   signals_ = layout.signals.size();
 }
 
+void CsvFileWriter::add_complex_point(const std::vector<std::complex<double>>& row) {
+  if (!complex_ || row.size() != signals_)
+    throw std::runtime_error(fmt::format("cannot write {}: a complex point of {} values for a {} plot of {} signals",
+                                         files_.back()->path().string(), row.size(), complex_ ? "complex" : "real",
+                                         signals_));
+  row_.clear();
+  for (std::size_t s = 0; s < row.size(); ++s) {
+    if (s == 0) fmt::format_to(std::back_inserter(row_), "{}", row[s].real());
+    else fmt::format_to(std::back_inserter(row_), ",{},{}", row[s].real(), row[s].imag());
+  }
+  row_ += '\n';
+  files_.back()->stream().write(row_.data(), static_cast<std::streamsize>(row_.size()));
+}
+
 void CsvFileWriter::add_point(const std::vector<double>& row) {
-  if (row.size() != signals_)
-    throw std::runtime_error(fmt::format("cannot write {}: a point has {} values for {} signals",
-                                         files_.back()->path().string(), row.size(), signals_));
+  if (complex_ || row.size() != signals_)
+    throw std::runtime_error(fmt::format("cannot write {}: a real point of {} values for a {} plot of {} signals",
+                                         files_.back()->path().string(), row.size(), complex_ ? "complex" : "real",
+                                         signals_));
   row_.clear();
   for (std::size_t s = 0; s < row.size(); ++s) {
     if (s) row_ += ',';
@@ -63,7 +81,7 @@ std::vector<std::filesystem::path> CsvFileWriter::finish() {
 namespace {
 void check_shape(const std::filesystem::path& path, const Plot& plot) {
   for (const auto& signal : plot.signals)
-    if (signal.values.size() != plot.points())
+    if (signal.values.size() != plot.points() || (plot.complex && signal.imag.size() != plot.points()))
       throw std::runtime_error(fmt::format("cannot write {}: signal {} has {} points but the scale {} has {}",
                                            path.string(), signal.name, signal.values.size(), plot.signals[0].name,
                                            plot.points()));

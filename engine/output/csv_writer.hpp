@@ -1,6 +1,10 @@
 // Writes analysis results as CSV for spreadsheets and scripts: a header row of signal names
 // (the scale first), then one row a point, numbers in the shortest form that reads back to the
-// same double. CSV holds one table, so several plots go to several files:
+// same double. A complex plot (.ac) gets two columns a signal, its real and imaginary parts, named
+// `real(v(out))` and `imag(v(out))` (ngspice's functions of the same meaning), after the real
+// scale column `frequency`: exact, so the file reads back to the same complex values
+// (engine/output/csv_reader.hpp); magnitude and phase follow from them. CSV holds one table, so
+// several plots go to several files:
 //   plots[0] -> <path>            e.g. out.csv
 //   plots[1] -> <stem>.2<ext>     e.g. out.2.csv
 //   plots[2] -> <stem>.3<ext>     e.g. out.3.csv
@@ -28,6 +32,7 @@ class CsvFileWriter final : public PlotSink {
   explicit CsvFileWriter(std::filesystem::path path) : path_(std::move(path)) {}
   void begin_plot(const Plot& layout) override;
   void add_point(const std::vector<double>& row) override;
+  void add_complex_point(const std::vector<std::complex<double>>& row) override;
   void end_plot() override;
   // Renames every finished file into place; returns them in plot order.
   std::vector<std::filesystem::path> finish();
@@ -36,6 +41,7 @@ class CsvFileWriter final : public PlotSink {
   std::filesystem::path path_;
   std::vector<std::unique_ptr<AtomicOutputFile>> files_;
   std::size_t signals_ = 0;
+  bool complex_ = false;
   std::string row_;
 };
 

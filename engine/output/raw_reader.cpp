@@ -41,7 +41,10 @@ std::string guess_analysis(const std::string& plot_name, const std::string& scal
   if (name.find("dc transfer") != std::string::npos) return "dc";
   if (name.find("operating point") != std::string::npos) return "op";
   if (name.find("ac analysis") != std::string::npos) return "ac";
+  if (name.find("noise") != std::string::npos) return "noise";
+  if (name.find("transfer function") != std::string::npos) return "tf";
   if (scale == "time") return "tran";
+  if (scale == "frequency") return "ac";
   if (ends_with(scale, "-sweep")) return "dc";
   return "";
 }
@@ -120,10 +123,7 @@ class RawParser {
       } else if (key == "plotname") {
         plot.name = value;
       } else if (key == "flags") {
-        std::string flags = lower(value);
-        if (flags.find("complex") != std::string::npos)
-          fail(fmt::format("plot '{}' is complex (Flags: {}); only real plots are supported",
-                           plot.name, value));
+        plot.complex = lower(value).find("complex") != std::string::npos;
       } else if (key == "no. variables") {
         variables = parse_count(value, "No. Variables:");
         have_variables = true;
@@ -144,12 +144,15 @@ class RawParser {
           signal.name = normalise_raw_variable_name(names[i], types[i], i == 0);
           signal.type = lower(types[i]);
           signal.values.resize(points);
+          if (plot.complex) signal.imag.resize(points);
           plot.signals.push_back(std::move(signal));
         }
         if (key == "binary")
           read_binary(plot, points);
         else
           read_ascii(plot, points);
+        // The scale is real; ngspice's binary files hold garbage in the frequency's imaginary part.
+        if (plot.complex && !plot.signals.empty()) std::fill(plot.signals[0].imag.begin(), plot.signals[0].imag.end(), 0.0);
         plot.analysis = guess_analysis(plot.name, plot.signals.empty() ? "" : plot.signals[0].name);
         return plot;
       } else {
@@ -193,33 +196,42 @@ class RawParser {
 
   void read_binary(Plot& plot, std::size_t points) {
     const std::size_t columns = plot.signals.size();
-    const std::size_t needed = points * columns * 8;
+    const std::size_t per_value = plot.complex ? 16 : 8;
+    const std::size_t needed = points * columns * per_value;
     if (bytes_.size() - position_ < needed)
-      fail(fmt::format("plot '{}' is truncated: {} points of {} variables need {} bytes, "
+      fail(fmt::format("plot '{}' is truncated: {} points of {} {}variables need {} bytes, "
                        "the file has {}",
-                       plot.name, points, columns, needed, bytes_.size() - position_));
+                       plot.name, points, columns, plot.complex ? "complex " : "", needed, bytes_.size() - position_));
+    auto next_double = [&] {
+      std::uint64_t bits = 0;
+      for (int b = 0; b < 8; ++b)
+        bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[position_ + b])) << (8 * b);
+      position_ += 8;
+      return std::bit_cast<double>(bits);
+    };
     for (std::size_t p = 0; p < points; ++p) {
       for (std::size_t s = 0; s < columns; ++s) {
-        std::uint64_t bits = 0;
-        for (int b = 0; b < 8; ++b)
-          bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[position_ + b]))
-                  << (8 * b);
-        plot.signals[s].values[p] = std::bit_cast<double>(bits);
-        position_ += 8;
+        plot.signals[s].values[p] = next_double();
+        if (plot.complex) plot.signals[s].imag[p] = next_double();
       }
     }
   }
 
-  // ASCII values are whitespace-separated: a point index, then one number a variable.
+  // ASCII values are whitespace-separated: a point index, then one number a variable ("re,im"
+  // in a complex plot).
   void read_ascii(Plot& plot, std::size_t points) {
     for (std::size_t p = 0; p < points; ++p) {
       read_number(fmt::format("point index {}", p));
-      for (auto& signal : plot.signals)
-        signal.values[p] = read_number(fmt::format("value of {} at point {}", signal.name, p));
+      for (auto& signal : plot.signals) {
+        const std::string what = fmt::format("value of {} at point {}", signal.name, p);
+        signal.values[p] = read_number(what, plot.complex);
+        if (plot.complex) signal.imag[p] = read_number("imaginary part of the " + what);
+      }
     }
   }
 
-  double read_number(const std::string& what) {
+  // With `comma_follows`, the number must be followed by the ',' of a complex value (skipped).
+  double read_number(const std::string& what, bool comma_follows = false) {
     while (!at_end() && std::isspace(static_cast<unsigned char>(bytes_[position_]))) {
       if (bytes_[position_] == '\n') ++line_;
       ++position_;
@@ -232,8 +244,9 @@ class RawParser {
       std::string found = bytes_.substr(position_, 20);
       fail(fmt::format("expected the {}, found '{}'", what, found.substr(0, found.find('\n'))));
     }
-    if (*end == ',') fail("complex value in a real plot (at the " + what + ")");
-    position_ += static_cast<std::size_t>(end - begin);
+    if (*end == ',' && !comma_follows) fail("complex value in a real plot (at the " + what + ")");
+    if (*end != ',' && comma_follows) fail("expected a complex value 're,im' (at the " + what + ")");
+    position_ += static_cast<std::size_t>(end - begin) + (comma_follows ? 1 : 0);
     return value;
   }
 

@@ -56,24 +56,50 @@ void RawFileWriter::begin_plot(const Plot& plot) {
   out << "Title: " << plot.title << '\n'
       << "Date: " << date_ << '\n'
       << "Plotname: " << plot_name_of(plot) << '\n'
-      << "Flags: real\n"
+      << "Flags: " << (plot.complex ? "complex" : "real") << "\n"
       << "No. Variables: " << plot.signals.size() << '\n'
       << "No. Points: ";
   count_at_ = out.tellp();
   out << fmt::format("{:<{}}", 0, kCountWidth) << '\n';
   for (const auto& note : plot.notes) out << note << '\n';
   out << "Variables:\n";
-  for (std::size_t i = 0; i < plot.signals.size(); ++i)
-    out << '\t' << i << '\t' << plot.signals[i].name << '\t' << type_of(plot.signals[i]) << '\n';
+  for (std::size_t i = 0; i < plot.signals.size(); ++i) {
+    const Signal& signal = plot.signals[i];
+    out << '\t' << i << '\t' << signal.name << '\t' << type_of(signal);
+    if (!signal.attributes.empty()) out << '\t' << signal.attributes;
+    out << '\n';
+  }
   out << (format_ == RawFormat::Binary ? "Binary:\n" : "Values:\n");
   signals_ = plot.signals.size();
   points_ = 0;
+  complex_ = plot.complex;
+}
+
+void RawFileWriter::add_complex_point(const std::vector<std::complex<double>>& row) {
+  if (!complex_ || row.size() != signals_)
+    throw std::runtime_error(fmt::format("cannot write {}: a complex point of {} values for a {} plot of {} signals",
+                                         file_.path().string(), row.size(), complex_ ? "complex" : "real", signals_));
+  row_.clear();
+  if (format_ == RawFormat::Binary) {
+    for (const auto& v : row) {
+      append_little_endian(row_, v.real());
+      append_little_endian(row_, v.imag());
+    }
+  } else {
+    for (std::size_t s = 0; s < row.size(); ++s) {
+      if (s == 0) fmt::format_to(std::back_inserter(row_), " {}\t{},{}\n", points_, row[s].real(), row[s].imag());
+      else fmt::format_to(std::back_inserter(row_), "\t{},{}\n", row[s].real(), row[s].imag());
+    }
+    row_ += '\n';
+  }
+  file_.stream().write(row_.data(), static_cast<std::streamsize>(row_.size()));
+  ++points_;
 }
 
 void RawFileWriter::add_point(const std::vector<double>& row) {
-  if (row.size() != signals_)
-    throw std::runtime_error(fmt::format("cannot write {}: a point has {} values for {} signals",
-                                         file_.path().string(), row.size(), signals_));
+  if (complex_ || row.size() != signals_)
+    throw std::runtime_error(fmt::format("cannot write {}: a real point of {} values for a {} plot of {} signals",
+                                         file_.path().string(), row.size(), complex_ ? "complex" : "real", signals_));
   row_.clear();
   if (format_ == RawFormat::Binary) {
     for (double v : row) append_little_endian(row_, v);
@@ -104,7 +130,7 @@ void RawFileWriter::finish() { file_.commit(); }
 void write_raw(const std::filesystem::path& path, const std::vector<Plot>& plots, RawFormat format) {
   for (const auto& plot : plots)
     for (const auto& signal : plot.signals)
-      if (signal.values.size() != plot.points())
+      if (signal.values.size() != plot.points() || (plot.complex && signal.imag.size() != plot.points()))
         throw std::runtime_error(fmt::format("cannot write plot '{}': signal {} has {} points but the scale {} has {}",
                                              plot_name_of(plot), signal.name, signal.values.size(),
                                              plot.signals[0].name, plot.points()));

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
+#include <numbers>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -153,6 +155,58 @@ SignalComparison compare_signal(const Plot& test, const Plot& ref, const std::st
   return c;
 }
 
+// The complex signal `name` of two complex plots, as a magnitude row and a phase row (the rule is
+// in the header).
+std::vector<SignalComparison> compare_complex_signal(const Plot& test, const Plot& ref, const std::string& name,
+                                                     const SignalTolerance& tol, std::string& problem) {
+  const Signal* t = test.find(name);
+  const Signal* r = ref.find(name);
+  SignalComparison magnitude, phase;
+  magnitude.name = "mag(" + name + ")";
+  phase.name = "ph(" + name + ")";
+  Aligned real_part, imag_part;
+  problem = align(test, ref, r->values, real_part);
+  if (problem.empty()) problem = align(test, ref, r->imag, imag_part);
+  if (!problem.empty()) {
+    magnitude.passed = phase.passed = false;
+    return {magnitude, phase};
+  }
+  const bool operating_point = test.points() <= 1;
+  double magnitude_sum = 0, phase_sum = 0;
+  auto record = [&](SignalComparison& c, std::size_t j, double ratio, double at, double test_value, double ref_value,
+                    double tolerance) {
+    if (ratio > c.worst_ratio || j == 0) {
+      c.worst_ratio = ratio;
+      c.worst_scale = at;
+      c.worst_test = test_value;
+      c.worst_ref = ref_value;
+      c.worst_tolerance = tolerance;
+    }
+  };
+  const std::size_t n = real_part.test_index.size();
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::size_t k = real_part.test_index[j];
+    const std::complex<double> z_ref(real_part.ref_value[j], imag_part.ref_value[j]);
+    const std::complex<double> z_test(t->values[k], k < t->imag.size() ? t->imag[k] : 0.0);
+    const double at = operating_point ? 0.0 : test.signals[0].values[k];
+    const double tolerance = tol.reltol * std::abs(z_ref) + tol.abstol;
+    const double magnitude_ratio = std::fabs(std::abs(z_ref) - std::abs(z_test)) / tolerance;
+    magnitude_sum += magnitude_ratio * magnitude_ratio;
+    record(magnitude, j, magnitude_ratio, at, std::abs(z_test), std::abs(z_ref), tolerance);
+    const double angle_tolerance = std::abs(z_ref) > 0 ? std::min(std::numbers::pi, tolerance / std::abs(z_ref)) : std::numbers::pi;
+    const double difference = std::arg(z_test * std::conj(z_ref));  // wrapped into (-pi, pi]
+    const double phase_ratio = std::fabs(difference) / angle_tolerance;
+    phase_sum += phase_ratio * phase_ratio;
+    record(phase, j, phase_ratio, at, std::arg(z_test), std::arg(z_ref), angle_tolerance);
+  }
+  for (auto* c : {&magnitude, &phase}) {
+    c->points = n;
+    c->normalized_rms = std::sqrt((c == &magnitude ? magnitude_sum : phase_sum) / static_cast<double>(n));
+    c->passed = c->normalized_rms <= kMaxNormalizedRms && c->worst_ratio <= kMaxPointRatio;
+  }
+  return {magnitude, phase};
+}
+
 EventComparison compare_event(const Plot& test, const Plot& ref, const EventSpec& spec) {
   EventComparison e;
   e.signal = spec.signal;
@@ -221,6 +275,12 @@ PlotComparison compare_plot(const Plot& test, const Plot& ref, const CompareSett
     pc.passed = false;
     return pc;
   }
+  if (test.complex != ref.complex) {
+    pc.problems.push_back(fmt::format("the test plot is {} and the reference plot {}", test.complex ? "complex" : "real",
+                                      ref.complex ? "complex" : "real"));
+    pc.passed = false;
+    return pc;
+  }
   const bool operating_point = test.analysis == "op" || test.points() <= 1;
   if (!operating_point) pc.scale = test.signals[0].name;
   std::vector<std::string> names = settings.signals;
@@ -236,9 +296,13 @@ PlotComparison compare_plot(const Plot& test, const Plot& ref, const CompareSett
       continue;
     }
     auto it = settings.per_signal.find(name);
+    const SignalTolerance& tolerance = it == settings.per_signal.end() ? settings.tolerance : it->second;
     std::string problem;
-    pc.signals.push_back(compare_signal(test, ref, name, it == settings.per_signal.end() ? settings.tolerance : it->second,
-                                        problem));
+    if (test.complex) {
+      for (auto& row : compare_complex_signal(test, ref, name, tolerance, problem)) pc.signals.push_back(std::move(row));
+    } else {
+      pc.signals.push_back(compare_signal(test, ref, name, tolerance, problem));
+    }
     if (!problem.empty()) pc.problems.push_back(name + ": " + problem);
   }
   for (const auto& spec : settings.events) {
@@ -281,13 +345,23 @@ ComparisonResult compare_simulations(const std::vector<Plot>& test, const std::v
   if (test.size() == ref.size()) {
     // By order, except that a reference plot of the same analysis whose scale starts and ends
     // where the test's does is preferred: ngspice 39 runs several .dc lines in reverse order.
+    // Then the first unused one of the same analysis: ngspice writes .ac, .tf and .noise plots in
+    // an order of its own.
     std::vector<bool> used(ref.size(), false);
     for (std::size_t k = 0; k < test.size(); ++k) {
       std::size_t pick = ref.size();
+      const char* why = "same scale range";
       for (std::size_t j = 0; j < ref.size() && pick == ref.size(); ++j)
         if (!used[j] && same_extent(test[k], ref[j])) pick = j;
+      if (pick == ref.size() && !(k < ref.size() && !used[k] && ref[k].analysis == test[k].analysis)) {
+        why = "same analysis";
+        for (std::size_t j = 0; j < ref.size() && pick == ref.size(); ++j)
+          if (!used[j] && !test[k].analysis.empty() && ref[j].analysis == test[k].analysis &&
+              ref[j].name == test[k].name)
+            pick = j;
+      }
       if (pick == ref.size()) pick = used[k] ? std::find(used.begin(), used.end(), false) - used.begin() : k;
-      if (pick != k) result.notes.push_back(fmt::format("test plot {} pairs with reference plot {} (same scale range)", k + 1, pick + 1));
+      if (pick != k) result.notes.push_back(fmt::format("test plot {} pairs with reference plot {} ({})", k + 1, pick + 1, why));
       used[pick] = true;
       result.plots.push_back(compare_plot(test[k], ref[pick], settings));
     }

@@ -12,6 +12,13 @@
 // Scales that are not monotonic (a DC sweep that goes up then down): compared point by point by
 // index when both plots have the same points, otherwise monotonic segment by segment when both
 // have the same number of segments. Test points outside the reference's range are skipped.
+//
+// Complex plots (.ac) compare each signal X as two rows, by magnitude and by phase:
+//   mag(X): |ref| against |test| with the signal's tolerance reltol*|ref| + abstol, as above;
+//   ph(X):  the phase difference, wrapped into (-pi, pi], against the angle that same tolerance
+//           subtends at the reference, min(pi, (reltol*|ref| + abstol)/|ref|) radians;
+// so a phase is held as tightly as the magnitude and not at all where |ref| is below abstol.
+// The reference is interpolated onto the test's frequencies in its real and imaginary parts.
 #pragma once
 #include <filesystem>
 #include <map>

@@ -1,12 +1,9 @@
-// A recursive-descent expression evaluator (numbers: base/numbers). Expressions are evaluated directly
-// from the text (no syntax tree): netlists evaluate each expression once per elaboration.
+// A recursive-descent expression parser with a depth limit (netlists/parser/expression.hpp). It
+// builds the syntax tree only; netlists/parser/expression_compiler.hpp resolves names and compiles.
 #include "netlists/parser/expression.hpp"
 
 #include <cctype>
-#include <cmath>
-#include <numbers>
 #include <string>
-#include <vector>
 
 #include "base/numbers.hpp"
 
@@ -16,237 +13,256 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+bool is_name_char(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-std::size_t scan_mantissa(std::string_view text) { return number_mantissa_length(text); }
 
-}  // namespace
-
-namespace {
-
-struct Function {
-  std::string_view name;
-  int arity;
-  double (*apply)(const double* args);
-};
-
-const Function functions[] = {
-    {"exp", 1, [](const double* a) { return std::exp(a[0]); }},
-    {"ln", 1, [](const double* a) { return std::log(a[0]); }},
-    {"log", 1, [](const double* a) { return std::log(a[0]); }},  // natural, as in ngspice
-    {"log10", 1, [](const double* a) { return std::log10(a[0]); }},
-    {"sqrt", 1, [](const double* a) { return std::sqrt(a[0]); }},
-    {"abs", 1, [](const double* a) { return std::fabs(a[0]); }},
-    {"min", 2, [](const double* a) { return std::fmin(a[0], a[1]); }},
-    {"max", 2, [](const double* a) { return std::fmax(a[0], a[1]); }},
-    {"pow", 2, [](const double* a) { return std::pow(a[0], a[1]); }},
-    {"sin", 1, [](const double* a) { return std::sin(a[0]); }},
-    {"cos", 1, [](const double* a) { return std::cos(a[0]); }},
-    {"tan", 1, [](const double* a) { return std::tan(a[0]); }},
-    {"sinh", 1, [](const double* a) { return std::sinh(a[0]); }},
-    {"cosh", 1, [](const double* a) { return std::cosh(a[0]); }},
-    {"tanh", 1, [](const double* a) { return std::tanh(a[0]); }},
-    {"asin", 1, [](const double* a) { return std::asin(a[0]); }},
-    {"acos", 1, [](const double* a) { return std::acos(a[0]); }},
-    {"atan", 1, [](const double* a) { return std::atan(a[0]); }},
-    {"atan2", 2, [](const double* a) { return std::atan2(a[0], a[1]); }},
-    {"floor", 1, [](const double* a) { return std::floor(a[0]); }},
-    {"ceil", 1, [](const double* a) { return std::ceil(a[0]); }},
-    {"int", 1, [](const double* a) { return std::trunc(a[0]); }},
-    {"sgn", 1, [](const double* a) { return a[0] > 0 ? 1.0 : (a[0] < 0 ? -1.0 : 0.0); }},
-};
-
-const Function* find_function(std::string_view name) {
-  for (const auto& f : functions)
-    if (f.name == name) return &f;
-  return nullptr;
-}
-
-class Evaluator {
+class Parser {
  public:
-  Evaluator(std::string_view text, const ParamLookup& lookup) : text_(text), lookup_(lookup) {}
+  explicit Parser(std::string_view text) : text_(text) { syntax_.text = std::string(text); }
 
-  double run() {
+  ExpressionSyntax run() {
     skip_space();
     if (pos_ >= text_.size()) fail("expected an expression");
-    const double value = ternary();
+    syntax_.root = conditional();
     skip_space();
     if (pos_ < text_.size()) fail("unexpected '" + std::string(1, text_[pos_]) + "' in expression");
-    return value;
+    return std::move(syntax_);
   }
 
  private:
+  // Counts one level of nesting for as long as it lives.
+  class Level {
+   public:
+    Level(Parser& parser, std::size_t at) : parser_(parser) {
+      if (++parser_.depth_ > kMaxExpressionDepth)
+        parser_.fail_at(at, "expression nested deeper than " + std::to_string(kMaxExpressionDepth) + " levels");
+    }
+    ~Level() { --parser_.depth_; }
+    Level(const Level&) = delete;
+    Level& operator=(const Level&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
   [[noreturn]] void fail(const std::string& message) const { throw ExpressionError(pos_, message); }
   [[noreturn]] void fail_at(std::size_t where, const std::string& message) const {
     throw ExpressionError(where, message);
   }
 
+  int add(ExpressionNode node) {
+    syntax_.nodes.push_back(std::move(node));
+    return static_cast<int>(syntax_.nodes.size()) - 1;
+  }
+  int binary(char op, int left, int right, std::size_t at) {
+    ExpressionNode node;
+    node.kind = ExpressionNode::Kind::Binary;
+    node.op = op;
+    node.children = {left, right};
+    node.offset = syntax_.node(left).offset;
+    node.end = syntax_.node(right).end;
+    (void)at;
+    return add(std::move(node));
+  }
+
   void skip_space() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
   }
-  // Consumes `op` (after spaces) if it is next.
-  bool accept(std::string_view op) {
+  // Consumes `op` (after spaces) if it is next and not the start of a longer operator in `not_before`.
+  bool accept(std::string_view op, std::string_view not_followed_by = {}) {
     skip_space();
     if (text_.substr(pos_, op.size()) != op) return false;
-    pos_ += op.size();
+    const std::size_t after = pos_ + op.size();
+    if (after < text_.size() && not_followed_by.find(text_[after]) != std::string_view::npos) return false;
+    pos_ = after;
     return true;
   }
   void expect(char c) {
     if (!accept(std::string_view(&c, 1))) fail(std::string("expected '") + c + "'");
   }
 
-  // Nesting (parentheses, function calls, ternaries, unary signs) recurses here; a bound keeps
-  // 10,000 nested parentheses from overflowing the stack (issue 17).
-  static constexpr int kMaxDepth = 256;
-  struct DepthGuard {
-    explicit DepthGuard(Evaluator& e) : evaluator(e) {
-      if (++evaluator.depth_ > kMaxDepth)
-        evaluator.fail("expression nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    }
-    ~DepthGuard() { --evaluator.depth_; }
-    Evaluator& evaluator;
-  };
-
-  double ternary() {
-    const DepthGuard guard(*this);
-    const double condition = logical_or();
+  int conditional() {
+    skip_space();
+    const Level level(*this, pos_);
+    const int condition = logical_or();
     if (!accept("?")) return condition;
-    const double if_true = ternary();
+    const int if_true = conditional();
     expect(':');
-    const double if_false = ternary();
-    return condition != 0.0 ? if_true : if_false;
+    const int if_false = conditional();
+    ExpressionNode node;
+    node.kind = ExpressionNode::Kind::Conditional;
+    node.children = {condition, if_true, if_false};
+    node.offset = syntax_.node(condition).offset;
+    node.end = syntax_.node(if_false).end;
+    return add(std::move(node));
   }
-  double logical_or() {
-    double value = logical_and();
-    while (accept("||")) {
-      const double rhs = logical_and();
-      value = (value != 0.0 || rhs != 0.0) ? 1.0 : 0.0;
-    }
+  int logical_or() {
+    int value = logical_and();
+    while (accept("||")) value = binary(ExpressionNode::kOr, value, logical_and(), pos_);
     return value;
   }
-  double logical_and() {
-    double value = comparison();
-    while (accept("&&")) {
-      const double rhs = comparison();
-      value = (value != 0.0 && rhs != 0.0) ? 1.0 : 0.0;
-    }
+  int logical_and() {
+    int value = comparison();
+    while (accept("&&")) value = binary(ExpressionNode::kAnd, value, comparison(), pos_);
     return value;
   }
-  double comparison() {
-    double value = additive();
+  int comparison() {
+    int value = additive();
     for (;;) {
       // Two-character operators first so `<=` is not read as `<`.
-      if (accept("==")) value = value == additive();
-      else if (accept("!=")) value = value != additive();
-      else if (accept("<=")) value = value <= additive();
-      else if (accept(">=")) value = value >= additive();
-      else if (accept("<")) value = value < additive();
-      else if (accept(">")) value = value > additive();
+      char op = 0;
+      if (accept("==")) op = ExpressionNode::kEqual;
+      else if (accept("!=")) op = ExpressionNode::kNotEqual;
+      else if (accept("<=")) op = ExpressionNode::kLessEqual;
+      else if (accept(">=")) op = ExpressionNode::kGreaterEqual;
+      else if (accept("<")) op = '<';
+      else if (accept(">")) op = '>';
+      else return value;
+      value = binary(op, value, additive(), pos_);
+    }
+  }
+  int additive() {
+    int value = multiplicative();
+    for (;;) {
+      if (accept("+")) value = binary('+', value, multiplicative(), pos_);
+      else if (accept("-")) value = binary('-', value, multiplicative(), pos_);
       else return value;
     }
   }
-  double additive() {
-    double value = multiplicative();
+  int multiplicative() {
+    int value = unary();
     for (;;) {
-      if (accept("+")) value += multiplicative();
-      else if (accept("-")) value -= multiplicative();
+      if (accept("*", "*")) value = binary('*', value, unary(), pos_);
+      else if (accept("/")) value = binary('/', value, unary(), pos_);
       else return value;
     }
   }
-  double multiplicative() {
-    double value = unary();
-    for (;;) {
-      if (accept("*")) {
-        value *= unary();
-      } else if (accept("/")) {
-        const std::size_t where = pos_;
-        const double divisor = unary();
-        if (divisor == 0.0) fail_at(where, "division by zero");
-        value /= divisor;
-      } else {
-        return value;
-      }
+  int unary() {
+    skip_space();
+    const std::size_t at = pos_;
+    char op = 0;
+    if (accept("-")) op = '-';
+    else if (accept("+")) op = '+';
+    else if (accept("!", "=")) op = '!';
+    if (op == 0) return power();
+    const Level level(*this, at);
+    ExpressionNode node;
+    node.kind = ExpressionNode::Kind::Unary;
+    node.op = op;
+    node.children = {unary()};
+    node.offset = at;
+    node.end = syntax_.node(node.children[0]).end;
+    return add(std::move(node));
+  }
+  int power() {
+    const int base = primary();
+    skip_space();
+    const std::size_t at = pos_;
+    if (accept("**") || accept("^")) {  // right-associative
+      const Level level(*this, at);
+      return binary('^', base, unary(), at);
     }
-  }
-  double unary() {
-    const DepthGuard guard(*this);
-    if (accept("-")) return -unary();
-    if (accept("+")) return unary();
-    if (accept("!")) return unary() == 0.0 ? 1.0 : 0.0;
-    return power();
-  }
-  double power() {
-    const double base = primary();
-    if (accept("**") || accept("^")) return std::pow(base, unary());  // right-associative
     return base;
   }
-  double primary() {
+  int primary() {
     skip_space();
     if (pos_ >= text_.size()) fail("expected a value at the end of the expression");
     const char c = text_[pos_];
     if (c == '(') {
       ++pos_;
-      const double value = ternary();
+      const int value = conditional();
       expect(')');
       return value;
     }
-    if (is_digit(c) || (c == '.' && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1])))
-      return number();
+    if (is_digit(c) || (c == '.' && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1]))) return number();
     if (is_alpha(c) || c == '_') return identifier();
     fail("unexpected '" + std::string(1, c) + "' in expression");
   }
-  double number() {
+  int number() {
     const std::size_t start = pos_;
-    pos_ += scan_mantissa(text_.substr(pos_));
-    while (pos_ < text_.size() && is_alpha(text_[pos_])) ++pos_;
+    pos_ += number_mantissa_length(text_.substr(pos_));
+    auto skip_letters = [&] { while (pos_ < text_.size() && is_alpha(text_[pos_])) ++pos_; };
+    skip_letters();
+    // RKM notation: `4k7`, `2r2` (digits after the suffix letters, base/numbers.hpp).
+    if (pos_ > start && pos_ < text_.size() && is_digit(text_[pos_]) && is_alpha(text_[pos_ - 1])) {
+      while (pos_ < text_.size() && is_digit(text_[pos_])) ++pos_;
+      skip_letters();
+    }
     double value = 0;
     const bool clean_end = pos_ >= text_.size() || !(is_digit(text_[pos_]) || text_[pos_] == '.');
-    if (clean_end && try_parse_number(text_.substr(start, pos_ - start), value)) return value;
-    // Quote the whole malformed word (`1.2.3`, `1k5`), not just the part that scanned.
-    while (pos_ < text_.size() && (is_alpha(text_[pos_]) || is_digit(text_[pos_]) || text_[pos_] == '.'))
-      ++pos_;
-    fail_at(start, "malformed number '" + std::string(text_.substr(start, pos_ - start)) + "'");
+    if (!clean_end || !try_parse_number(text_.substr(start, pos_ - start), value)) {
+      // Quote the whole malformed word (`1.2.3`, `1x5`), not just the part that scanned.
+      while (pos_ < text_.size() && (is_name_char(text_[pos_]) || text_[pos_] == '.')) ++pos_;
+      fail_at(start, "malformed number '" + std::string(text_.substr(start, pos_ - start)) + "'");
+    }
+    ExpressionNode node;
+    node.kind = ExpressionNode::Kind::Number;
+    node.number = value;
+    node.offset = start;
+    node.end = pos_;
+    return add(std::move(node));
   }
-  double identifier() {
+  int identifier() {
     const std::size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (is_alpha(text_[pos_]) || is_digit(text_[pos_]) || text_[pos_] == '_'))
-      ++pos_;
+    while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
     std::string name(text_.substr(start, pos_ - start));
     for (char& ch : name) ch = lower(ch);
+    const std::size_t name_end = pos_;
     skip_space();
-    if (pos_ < text_.size() && text_[pos_] == '(') return call(name, start);
-    double value = 0;
-    if (lookup_ && lookup_(name, value)) return value;
-    if (name == "pi") return std::numbers::pi;
-    fail_at(start, "unknown parameter '" + name + "'");
-  }
-  double call(const std::string& name, std::size_t name_start) {
-    const Function* function = find_function(name);
-    if (!function) fail_at(name_start, "unknown function '" + name + "'");
+    ExpressionNode node;
+    node.name = name;
+    node.offset = start;
+    if (pos_ >= text_.size() || text_[pos_] != '(') {
+      pos_ = name_end;
+      node.kind = ExpressionNode::Kind::Name;
+      node.end = name_end;
+      return add(std::move(node));
+    }
     ++pos_;  // '('
-    std::vector<double> args;
+    if (name == "v" || name == "i") return circuit_quantity(std::move(node));
+    node.kind = ExpressionNode::Kind::Call;
     if (!accept(")")) {
-      do args.push_back(ternary());
+      do node.children.push_back(conditional());
       while (accept(","));
       expect(')');
     }
-    if (static_cast<int>(args.size()) != function->arity)
-      fail_at(name_start, "function '" + name + "' takes " + std::to_string(function->arity) +
-                              " argument" + (function->arity == 1 ? "" : "s") + ", got " +
-                              std::to_string(args.size()));
-    return function->apply(args.data());
+    node.end = pos_;
+    return add(std::move(node));
+  }
+  // v(a), v(a, b), i(vx): names up to ',' or ')', as written (lower case).
+  int circuit_quantity(ExpressionNode node) {
+    node.kind = ExpressionNode::Kind::Circuit;
+    for (;;) {
+      skip_space();
+      const std::size_t begin = pos_;
+      while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != ')' && text_[pos_] != '(' &&
+             !std::isspace(static_cast<unsigned char>(text_[pos_])))
+        ++pos_;
+      if (pos_ == begin) fail("expected a " + std::string(node.name == "v" ? "node" : "voltage source") + " name");
+      std::string name(text_.substr(begin, pos_ - begin));
+      for (char& ch : name) ch = lower(ch);
+      node.names.push_back(std::move(name));
+      if (accept(",")) continue;
+      expect(')');
+      break;
+    }
+    const std::size_t most = node.name == "v" ? 2 : 1;
+    if (node.names.size() > most)
+      fail_at(node.offset, node.name + "() takes " + (most == 2 ? "one or two node names" : "one voltage source name") +
+                               ", got " + std::to_string(node.names.size()));
+    node.end = pos_;
+    return add(std::move(node));
   }
 
   std::string_view text_;
-  const ParamLookup& lookup_;
   std::size_t pos_ = 0;
   int depth_ = 0;
+  ExpressionSyntax syntax_;
 };
 
 }  // namespace
 
-double evaluate_expression(std::string_view text, const ParamLookup& lookup) {
-  return Evaluator(text, lookup).run();
-}
+ExpressionSyntax parse_expression(std::string_view text) { return Parser(text).run(); }
+
 
 }  // namespace picospice

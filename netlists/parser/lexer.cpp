@@ -26,11 +26,34 @@ bool ends_word(std::string_view line, std::size_t i) {
          c == '"' || starts_inline_comment(line, i);
 }
 
-// Tokenizes one physical line from byte `start` on, appending to `out`.
+// Scans an expression's braces from line[i] on with `depth` open; returns where the outermost
+// closes (depth 0), or line.size() when it stays open past the line.
+std::size_t scan_braces(std::string_view line, std::size_t i, int& depth) {
+  for (; i < line.size(); ++i) {
+    if (line[i] == '{') ++depth;
+    else if (line[i] == '}' && --depth == 0) return i;
+  }
+  return line.size();
+}
+
+// Tokenizes one physical line from byte `start` on, appending to `out`. `open_braces` > 0 on entry:
+// the last token of `out` is a `{expression}` left open by the line before (continued on this `+`
+// line), and it goes on from `start`. On exit it is > 0 when an expression stays open at the end
+// of this line.
 void tokenize(std::string_view line, std::size_t start, const std::string& file, int line_number,
-              std::vector<Token>& out, std::size_t& budget) {
+              std::vector<Token>& out, int& open_braces, std::size_t& budget) {
   bool space_before = true;
   std::size_t i = start;
+  if (open_braces > 0) {
+    const std::size_t close = scan_braces(line, i, open_braces);
+    Token& open = out.back();
+    const std::string part(line.substr(i, close - i));
+    open.raw += " " + part;
+    open.text += " " + to_lower(part);
+    if (close >= line.size()) return;
+    i = close + 1;
+    space_before = false;
+  }
   auto make = [&](TokenKind kind, std::size_t at, std::string_view raw) {
     if (budget == 0)
       throw NetlistError(SourceLocation{file, line_number, static_cast<int>(at) + 1},
@@ -63,15 +86,12 @@ void tokenize(std::string_view line, std::size_t start, const std::string& file,
     }
     if (c == '{') {
       int depth = 0;
-      std::size_t j = i;
-      for (; j < line.size(); ++j) {
-        if (line[j] == '{') ++depth;
-        else if (line[j] == '}' && --depth == 0) break;
-      }
-      if (j >= line.size())
-        throw NetlistError(SourceLocation{file, line_number, static_cast<int>(i) + 1},
-                           "unclosed '{' (expected '}' on the same line)");
+      const std::size_t j = scan_braces(line, i, depth);
       make(TokenKind::Expression, i, line.substr(i + 1, j - i - 1));
+      if (j >= line.size()) {  // continued on the next `+` line, else an error (lex_netlist)
+        open_braces = depth;
+        return;
+      }
       i = j + 1;
       continue;
     }
@@ -105,6 +125,8 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
   LexedText result;
   std::size_t budget = kMaxLexedTokens;
   bool in_control_block = false;
+  int open_braces = 0;           // > 0: an `{expression}` continues on the next `+` line
+  SourceLocation open_brace_at;  // where it opened
   int line_number = 0;
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -133,10 +155,15 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
       if (last) break;
       continue;
     }
-    if (first < line.size() && line[first] != '*') {
+    const bool continues = first < line.size() && line[first] == '+';
+    if (open_braces > 0 && first < line.size() && line[first] != '*' && !continues)
+      throw NetlistError(open_brace_at, "unclosed '{' (expected '}' on the same line or a '+' line after it)");
+    if (continues && open_braces > 0) {
+      tokenize(line, first + 1, file_name, line_number, result.lines.back().tokens, open_braces, budget);
+    } else if (first < line.size() && line[first] != '*') {
       if (line[first] == '+') {
         std::vector<Token> tokens;
-        tokenize(line, first + 1, file_name, line_number, tokens, budget);
+        tokenize(line, first + 1, file_name, line_number, tokens, open_braces, budget);
         if (!tokens.empty()) {
           if (result.lines.empty())
             throw NetlistError(SourceLocation{file_name, line_number, static_cast<int>(first) + 1},
@@ -148,7 +175,7 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
         }
       } else {
         LogicalLine logical;
-        tokenize(line, first, file_name, line_number, logical.tokens, budget);
+        tokenize(line, first, file_name, line_number, logical.tokens, open_braces, budget);
         if (!logical.tokens.empty()) {
           logical.location = logical.tokens.front().location;
           if (logical.keyword() == ".control") in_control_block = true;
@@ -156,8 +183,15 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
         }
       }
     }
+    if (open_braces > 0 && open_brace_at.line == 0) {
+      for (auto it = result.lines.back().tokens.rbegin(); it != result.lines.back().tokens.rend(); ++it)
+        if (it->is(TokenKind::Expression)) { open_brace_at = it->location; break; }
+    } else if (open_braces == 0) {
+      open_brace_at = SourceLocation{};
+    }
     if (last) break;
   }
+  if (open_braces > 0) throw NetlistError(open_brace_at, "unclosed '{' (expected '}' on the same line or a '+' line after it)");
   return result;
 }
 

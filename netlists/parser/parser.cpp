@@ -51,6 +51,14 @@ SourceLocation ExpressionText::location_of(std::size_t offset) const {
 // ---------------------------------------------------------------------------------------------
 // Assignments
 
+bool starts_assignment(const Token* t, const Token* end) {
+  if (!t->is(TokenKind::Word) || !is_identifier(t->text) || t + 1 == end || !(t + 1)->is(TokenKind::Equals))
+    return false;
+  // `a==b` inside an unbraced expression is a comparison, not the assignment `a=`.
+  const Token* after = t + 2;
+  return after == end || !(after->is(TokenKind::Equals) && !after->space_before);
+}
+
 std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* end) {
   std::vector<ParamAssignment> result;
   const Token* t = begin;
@@ -68,9 +76,7 @@ std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* 
     for (; v != end; ++v) {
       if (depth == 0) {
         if (v->is(TokenKind::Comma)) break;
-        if (v != value_begin && v->is(TokenKind::Word) && v + 1 != end &&
-            (v + 1)->is(TokenKind::Equals))
-          break;
+        if (v != value_begin && starts_assignment(v, end)) break;
       }
       if (v->is(TokenKind::LeftParen)) ++depth;
       if (v->is(TokenKind::RightParen) && --depth < 0)
@@ -96,13 +102,13 @@ namespace {
 
 // Directives that only make sense at the top level (they describe the whole simulation).
 bool is_top_level_directive(const std::string& keyword) {
-  static const char* const names[] = {".op", ".dc", ".tran", ".options", ".option", ".opt",
+  static const char* const names[] = {".op", ".dc", ".tran", ".ac", ".options", ".option", ".opt",
                                       ".temp", ".ic", ".nodeset", ".save", ".measure", ".meas"};
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
 bool is_ignored_directive(const std::string& keyword) {
-  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".ac", ".noise", ".four"};
+  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".noise", ".four"};
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
@@ -118,23 +124,26 @@ constexpr std::size_t kMaxSubcircuitNesting = 256;
 
 // Reads a file of at most `budget` bytes. An unreadable file or a directory is an error with
 // `where`; a file over budget (or endless, like /dev/zero) too.
+// `written` is the name as the netlist gave it (messages show it, and the resolved path after it).
 std::string read_bounded(const fs::path& path, std::size_t budget, const SourceLocation& where,
-                         const std::string& what) {
+                         const std::string& what, const std::string& written = {}) {
+  const std::string named =
+      written.empty() || written == path.string() ? "'" + path.string() + "'" : "'" + written + "' (" + path.string() + ")";
   std::error_code error;
   if (fs::is_directory(path, error))
-    throw NetlistError(where, "cannot read " + what + " '" + path.string() + "': it is a directory");
+    throw NetlistError(where, "cannot read " + what + " " + named + ": it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw NetlistError(where, "cannot open " + what + " '" + path.string() + "'");
+  if (!in) throw NetlistError(where, "cannot open " + what + " " + named);
   note_input_file(path);
   std::string text;
   char chunk[1 << 16];
   while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
     text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (text.size() > budget)
-      throw NetlistError(where, fmt::format("{} '{}' makes the netlist larger than {} MiB (picospice's limit)", what,
-                                            path.string(), kMaxNetlistBytes >> 20));
+      throw NetlistError(where, fmt::format("{} {} makes the netlist larger than {} MiB (picospice's limit)", what,
+                                            named, kMaxNetlistBytes >> 20));
   }
-  if (in.bad()) throw NetlistError(where, "cannot read " + what + " '" + path.string() + "'");
+  if (in.bad()) throw NetlistError(where, "cannot read " + what + " " + named);
   return text;
 }
 
@@ -216,6 +225,7 @@ class Parser {
       return;
     }
     if (keyword == ".model") return add_model(line);
+    if (keyword == ".func") return add_function(line);
     if (keyword == ".global") {
       for (std::size_t i = 1; i < line.tokens.size(); ++i)
         if (line.tokens[i].is(TokenKind::Word)) netlist_.globals.push_back(line.tokens[i].text);
@@ -236,7 +246,7 @@ class Parser {
     }
     if (is_ignored_directive(keyword)) {
       warn(line.location, "ignoring '" + keyword + "' (not supported by picospice)");
-      if (keyword == ".ac" || keyword == ".noise" || keyword == ".four")
+      if (keyword == ".noise" || keyword == ".four")
         netlist_.skipped.emplace_back(line.location, "'" + keyword + "' (not supported yet)");
       return;
     }
@@ -267,7 +277,7 @@ class Parser {
       throw NetlistError(path_token.location, fmt::format("includes nested more than {} deep (through {})",
                                                           kMaxIncludeDepth, include_chain_.back().display));
     const std::string text = read_bounded(path, kMaxNetlistBytes - bytes_read_, path_token.location,
-                                          "include file");
+                                          "include file", path_token.raw);
     bytes_read_ += text.size();
     auto lines = lex_netlist(text, path.string(), false).lines;
     count(lines, path_token.location);
@@ -392,6 +402,44 @@ class Parser {
       throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
                                             models[it->second].location.str());
     models.push_back(std::move(model));
+  }
+
+  // `.func name(a, b) {body}`, `.func name(a, b) = {body}` or `.func name(a, b) body`.
+  void add_function(const LogicalLine& line) {
+    const auto& tokens = line.tokens;
+    const char* usage = "expected '.func name(arg, ...) {expression}'";
+    if (tokens.size() < 4 || !tokens[1].is(TokenKind::Word) || !is_identifier(tokens[1].text) ||
+        !tokens[2].is(TokenKind::LeftParen))
+      throw NetlistError(tokens.size() > 1 ? tokens[1].location : line.location, usage);
+    FunctionDefinition function;
+    function.name = tokens[1].text;
+    function.location = tokens[1].location;
+    std::size_t i = 3;
+    for (; i < tokens.size() && !tokens[i].is(TokenKind::RightParen); ++i) {
+      if (tokens[i].is(TokenKind::Comma)) continue;
+      if (!tokens[i].is(TokenKind::Word) || !is_identifier(tokens[i].text))
+        throw NetlistError(tokens[i].location, "expected an argument name in '.func " + function.name + "', found '" +
+                                                   tokens[i].raw + "'");
+      if (std::find(function.params.begin(), function.params.end(), tokens[i].text) != function.params.end())
+        throw NetlistError(tokens[i].location, "'.func " + function.name + "' names argument '" + tokens[i].text + "' twice");
+      function.params.push_back(tokens[i].text);
+    }
+    if (i >= tokens.size()) throw NetlistError(tokens[2].location, "expected ')' after the arguments of '.func " + function.name + "'");
+    ++i;
+    if (i < tokens.size() && tokens[i].is(TokenKind::Equals)) ++i;
+    if (i >= tokens.size()) throw NetlistError(line.location, "'.func " + function.name + "' has no body: " + usage);
+    function.body = ExpressionText::from_tokens(tokens.data() + i, tokens.data() + tokens.size());
+    try {
+      function.syntax = std::make_shared<const ExpressionSyntax>(parse_expression(function.body.text));
+    } catch (const ExpressionError& error) {
+      throw NetlistError(function.body.location_of(error.offset), error.what());
+    }
+    auto& functions = current_body().functions;
+    for (const auto& existing : functions)
+      if (existing.name == function.name)
+        throw NetlistError(function.location, ".func '" + function.name + "' is already defined at " +
+                                                  existing.location.str());
+    functions.push_back(std::move(function));
   }
 
   const WarningSink& warn_;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netlists/parser/expression.hpp"
 #include "netlists/parser/lexer.hpp"
 
 namespace picospice {
@@ -49,12 +50,23 @@ struct ModelDefinition {
   SourceLocation location;
 };
 
+// `.func name(a, b) {body}` (also `= {body}` or a bare body): a user function, visible in the body
+// (top level or subcircuit) that defines it and in the subcircuits defined inside it.
+struct FunctionDefinition {
+  std::string name;
+  std::vector<std::string> params;
+  ExpressionText body;                             // as written, for messages and export
+  std::shared_ptr<const ExpressionSyntax> syntax;  // parsed once, when the line is read
+  SourceLocation location;                         // of the name
+};
+
 struct SubcircuitDefinition;
 
 // The contents of the top level or of one `.subckt`, in file order within each kind.
 struct Body {
   std::vector<ParamAssignment> params;
   std::vector<ModelDefinition> models;
+  std::vector<FunctionDefinition> functions;
   std::vector<std::unique_ptr<SubcircuitDefinition>> subcircuits;
   std::vector<LogicalLine> elements;
   std::vector<LogicalLine> directives;  // top level only: .op .dc .tran .options .ic ...
@@ -91,5 +103,7 @@ Netlist parse_netlist_text(std::string_view text, const std::string& file_name,
 // Reads `name=value` pairs from tokens [begin, end): a value runs until the next `word =` at
 // parenthesis depth 0 or a comma, so `.param a = 2 * (b + 1) c = 3` works.
 std::vector<ParamAssignment> parse_assignments(const Token* begin, const Token* end);
+// Whether `name =` starts at t: an identifier followed by `=` that is not half of a glued `==`.
+bool starts_assignment(const Token* t, const Token* end);
 
 }  // namespace picospice

@@ -1,7 +1,10 @@
-// Fuzz target: netlist text -> elaborate -> run .op/.dc/.tran with .measure. The work per input is
+// Fuzz target: netlist text -> elaborate -> run .op/.dc/.tran/.ac with .measure. The work per input is
 // bounded, as a fuzzer needs thousands of inputs a second: circuits up to 40 unknowns, Newton
 // iteration limits clamped, and at most 2000 points over all analyses (the sink stops the run).
+#include <algorithm>
+#include <complex>
 #include <cstdint>
+#include <vector>
 #include <exception>
 #include <stdexcept>
 
@@ -22,6 +25,10 @@ class BoundedSink final : public picospice::PlotSink {
   void add_point(const std::vector<double>& row) override {
     if (++points_ > 2000) throw WorkExhausted{};
     next_.add_point(row);
+  }
+  void add_complex_point(const std::vector<std::complex<double>>& row) override {
+    if (++points_ > 2000) throw WorkExhausted{};
+    next_.add_complex_point(row);
   }
   void end_plot() override { next_.end_plot(); }
 

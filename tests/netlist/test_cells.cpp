@@ -165,7 +165,7 @@ TEST_CASE("cells: picospice characterize prints the JSON keys and fails on bad i
     CHECK(text.find(std::string("\"") + key + "\"") != std::string::npos);
   CHECK_REFUSED_WITH(run_picospice("characterize schmitt9 --ithresh 200p --iwidth 300p"),
                      "iwidth (3e-10 A) must be below ithresh (2e-10 A)");
-  CHECK_REFUSED_WITH(run_picospice("characterize schmitt9 --igain -1n"), "igain must be a positive current");
+  CHECK_REFUSED_WITH(run_picospice("characterize schmitt9 --igain -1n"), "--igain: -1e-09 A is outside the cell's bias range, 1 pA to 1 uA");
   CHECK_REFUSED_WITH(run_picospice("characterize nand2"), "unknown cell 'nand2'");
 }
 

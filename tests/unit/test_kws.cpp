@@ -3,6 +3,7 @@
 // synthesis with espeak-ng.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numbers>
@@ -253,4 +254,70 @@ TEST_CASE("kws dataset: reproducible for a seed, balanced, held-out voices, vali
   // The stored encoding reproduces the stored inputs from the features.
   const InputEncoding e = encoding_from_json(a.provenance, "provenance");
   CHECK(e.means.size() == 13);
+}
+
+TEST_CASE("kws mix: confusable words, held-out words only in test, babble without the keyword, modulation", "[kws]") {
+  const VoiceSplit voices = split_voices(3, 0.15, 0.15);
+  // With the default (empty) mix the recipes are those drawn before the mix existed: no babble, no
+  // modulation, and the words of the old list.
+  for (std::size_t i = 0; i < 50; ++i) {
+    const ClipRecipe r = draw_clip_recipe(3, "train", i, int(i % 2), voices.train);
+    CHECK(r.babble.empty());
+    CHECK(r.modulation_depth == 0);
+    if (r.label == 0 && !r.word.empty())
+      CHECK(std::count(other_words().begin(), other_words().end(), r.word) == 1);
+  }
+  RecipeRanges mix;
+  mix.confusable_fraction = 1;
+  mix.babble_fraction = 0.5;
+  mix.modulated_fraction = 0.5;
+  const std::set<std::string> held_out(held_out_confusable_words().begin(), held_out_confusable_words().end());
+  const std::set<std::string> common(confusable_words().begin(), confusable_words().end());
+  int held_out_in_test = 0, babble = 0, modulated = 0;
+  for (const char* split : {"train", "validation", "test"})
+    for (std::size_t i = 0; i < 400; ++i) {
+      const ClipRecipe r = draw_clip_recipe(3, split, i, int(i % 2), voices.train, mix);
+      // Equal with and without the mix up to the basic draws (the mix's draws come after them).
+      const ClipRecipe plain = draw_clip_recipe(3, split, i, int(i % 2), voices.train);
+      CHECK(r.voice == plain.voice);
+      CHECK(r.onset_s == plain.onset_s);
+      if (r.label == 1) CHECK(r.word == keyword());
+      else {
+        const bool is_held_out = held_out.count(r.word) == 1;
+        CHECK((common.count(r.word) == 1 || is_held_out));  // every "other" clip is confusable at fraction 1
+        if (std::string(split) != "test") CHECK_FALSE(is_held_out);
+        held_out_in_test += is_held_out;
+      }
+      if (!r.babble.empty()) {
+        ++babble;
+        CHECK(r.babble.size() == 4);
+        for (const BabbleTalker& t : r.babble) CHECK(t.word != keyword());
+      }
+      if (r.modulation_depth > 0) {
+        ++modulated;
+        CHECK((r.modulation_depth >= 0.5 && r.modulation_depth <= 1 && r.modulation_hz >= 1 && r.modulation_hz <= 8));
+      }
+    }
+  CHECK(held_out_in_test > 10);             // about 200 * 10/34 expected
+  CHECK((babble > 450 && babble < 750));    // 1200 clips at 0.5
+  CHECK((modulated > 450 && modulated < 750));
+}
+
+TEST_CASE("kws mix: babble and modulated backgrounds render at the drawn SNR", "[kws]") {
+  if (!espeak_available()) SKIP_TEST("espeak-ng is not installed (Debian package espeak-ng)");
+  ClipRecipe r;
+  r.word = "";  // silence: the clip is the background alone, at speech level - SNR
+  r.level_db = -20;
+  r.snr_db = 10;
+  r.babble = {{"no", {"en-us", ""}, 170, 50, 0.1}, {"chess", {"en", "f2"}, 150, 40, 0.7}};
+  r.modulation_depth = 1;
+  r.modulation_hz = 2;
+  const std::vector<double> clip = render_clip(r);
+  REQUIRE(clip.size() == std::size_t(kClipSamples));
+  double power = 0;
+  for (double x : clip) power += x * x;
+  CHECK(10 * std::log10(power / double(clip.size())) == Approx(-30).margin(0.01));
+  CHECK(render_clip(r) == clip);  // deterministic
+  r.modulation_depth = 0;         // the modulation changes the background
+  CHECK(render_clip(r) != clip);
 }

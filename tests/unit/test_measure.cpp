@@ -251,7 +251,7 @@ TEST_CASE("measure: malformed lines are NetlistErrors at the line", "[measure]")
   CHECK_THAT(error_of("deriv v(a) at = 1"), Catch::Contains("unknown measure kind 'deriv'"));
   CHECK_THAT(error_of("avg v(a) from = 2 to = 1"), Catch::Contains("after to="));
   CHECK_THAT(error_of("avg v(a) sideways"), Catch::Contains("unexpected 'sideways'"));
-  CHECK_THROWS_AS(parse_measure(spec("ac", "m", "avg v(a)")), NetlistError);
+  CHECK_THROWS_AS(parse_measure(spec("noise", "m", "avg v(a)")), NetlistError);
 }
 
 TEST_CASE("measure: evaluate_measures names per plot and writes JSON", "[measure]") {

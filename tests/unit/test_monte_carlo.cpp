@@ -203,7 +203,11 @@ TEST_CASE("statistics: percentiles, moments and yield", "[mc]") {
 }
 
 TEST_CASE("results rows read back exactly, and a cut-off last row is dropped", "[mc]") {
-  ResultsLayout layout{"# picospice mc: test", {"iout", "t,delay"}, true, 3};
+  ResultsLayout layout;
+  layout.fingerprint = "# picospice mc: test";
+  layout.columns = {"iout", "t,delay"};
+  layout.with_temperature = true;
+  layout.seed = 3;
   SampleResult a;
   a.index = 0;
   a.temperature = 27;

@@ -198,8 +198,19 @@ TEST_CASE("output: malformed and complex raw files give clear errors", "[output]
       "No. Points: 1\nVariables:\n\t0\tfrequency\tfrequency\n\t1\tv(out)\tvoltage\nValues:\n"
       " 0\t1,0\n\t2,0\n";
   write_text(dir.path / "complex.raw", header);
-  CHECK_THROWS_WITH(read_raw(dir.path / "complex.raw"),
-                    Catch::Contains("complex") && Catch::Contains("only real"));
+  const auto complex = read_raw(dir.path / "complex.raw");
+  REQUIRE(complex.size() == 1);
+  CHECK(complex[0].complex);
+  CHECK(complex[0].signals[1].values == std::vector<double>{2});
+  // A complex plot's value without its imaginary part, and a real plot's value with one.
+  std::string missing_imaginary = header;
+  missing_imaginary.replace(missing_imaginary.find("2,0"), 3, "2");
+  write_text(dir.path / "half.raw", missing_imaginary);
+  CHECK_THROWS_WITH(read_raw(dir.path / "half.raw"), Catch::Contains("expected a complex value"));
+  std::string real_with_imaginary = header;
+  real_with_imaginary.replace(real_with_imaginary.find("Flags: complex"), 14, "Flags: real");
+  write_text(dir.path / "mixed.raw", real_with_imaginary);
+  CHECK_THROWS_WITH(read_raw(dir.path / "mixed.raw"), Catch::Contains("complex value in a real plot"));
 
   Plot plot = transient_plot();
   write_raw(dir.path / "full.raw", {plot});

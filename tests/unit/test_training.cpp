@@ -18,6 +18,7 @@
 #include "training/digits.hpp"
 #include "training/hardware_aware.hpp"
 #include "training/model.hpp"
+#include "training/restarts.hpp"
 #include "training/trainer.hpp"
 #include "tests/unit/pulse_task.hpp"
 #include "tests/skip_test.hpp"
@@ -348,4 +349,44 @@ TEST_CASE("a run resumed from a start checkpoint begins at its parameters (train
   };
   CHECK(distance(r.network, network_for(layout, start, o)) < 1e-6);
   CHECK(distance(r.network, network_for(layout, initial_theta(layout, o.seed), o)) > 1e-3);
+}
+
+TEST_CASE("train --restarts keeps the restart with the best validation score", "[training]") {
+  const Dataset d = pulse_dataset();
+  TrainOptions o = pulse_options(3, 3);
+  CHECK(restart_seed(5, 0) == 5);
+  CHECK(restart_seed(5, 1) != 5);
+  CHECK(restart_seed(5, 1) != restart_seed(5, 2));
+  CHECK(restart_seed(5, 1) != restart_seed(6, 1));
+  const auto json_of = [](const picospice::network::Network& n) { return picospice::network::network_to_json(n).dump(); };
+
+  // One restart is the plain run.
+  CHECK(json_of(train_with_restarts(d, o, 1).kept.network) == json_of(train(d, o).network));
+
+  const fs::path dir = scratch_dir("restarts");
+  o.checkpoint = (dir / "run.checkpoint").string();
+  const RestartsResult r = train_with_restarts(d, o, 3);
+  REQUIRE(r.restarts.size() == 3);
+  for (const RestartReport& report : r.restarts) {
+    CHECK(fs::exists(o.checkpoint + ".restart" + std::to_string(report.restart)));
+    CHECK(report.seed == restart_seed(o.seed, report.restart));
+    const RestartReport& kept = r.restarts[std::size_t(r.kept_restart)];
+    CHECK((kept.validation.vote_accuracy > report.validation.vote_accuracy ||
+           (kept.validation.vote_accuracy == report.validation.vote_accuracy &&
+            kept.validation.frame_accuracy >= report.validation.frame_accuracy)));
+  }
+  // The kept network is its restart's, and the kept checkpoint is the plain checkpoint path.
+  CHECK(json_of(r.kept.network) == json_of(r.restarts[std::size_t(r.kept_restart)].network));
+  CHECK(load_checkpoint(o.checkpoint).best_theta ==
+        load_checkpoint(o.checkpoint + ".restart" + std::to_string(r.kept_restart)).best_theta);
+  // Restart k is the plain run of its seed.
+  TrainOptions single = o;
+  single.seed = restart_seed(o.seed, 2);
+  single.checkpoint.clear();
+  CHECK(json_of(train(d, single).network) == json_of(r.restarts[2].network));
+
+  o.resume = true;
+  CHECK_THROWS_WITH(train_with_restarts(d, o, 2), Catch::Contains("--resume"));
+  CHECK_THROWS_AS(train_with_restarts(d, o, 0), std::invalid_argument);
+  fs::remove_all(dir);
 }

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "training/kws/draws.hpp"
 #include "training/kws/espeak.hpp"
@@ -19,6 +21,60 @@ const std::vector<std::string>& other_words() {
   static const std::vector<std::string> words = {"no", "up", "down", "left", "right", "stop", "go", "on", "off"};
   return words;
 }
+
+const std::vector<std::string>& confusable_words() {
+  // Minimal pairs of "yes" (/jEs/: y-words with another coda, -ess/-est words with another onset)
+  // and near-rhymes.
+  static const std::vector<std::string> words = {"yet",   "yeah",  "yep",  "yell", "yen",   "yak",  "yam",   "yolk",
+                                                 "less",  "guess", "chess", "mess", "bless", "press", "dress", "guest",
+                                                 "nest",  "west",  "rest", "test", "kiss",  "this",  "ask",   "set"};
+  return words;
+}
+
+const std::vector<std::string>& held_out_confusable_words() {
+  static const std::vector<std::string> words = {"jest", "vest", "best", "stress", "yeast",
+                                                 "yelp", "lest", "fest", "chest", "yank"};
+  return words;
+}
+
+namespace {
+
+// The draws of the harder mix come after the basic ones (their counters are higher), so with every
+// fraction at 0 a recipe is exactly the one drawn before they existed.
+void draw_mix(Draws& draws, const std::string& split, const std::vector<Voice>& voices, const RecipeRanges& r,
+              ClipRecipe& recipe) {
+  if (r.confusable_fraction > 0) {
+    const double u = draws.uniform();
+    const bool held_out = split == "test";
+    const auto& common = confusable_words();
+    const auto& extra = held_out_confusable_words();
+    const int n = int(common.size() + (held_out ? extra.size() : 0));
+    const int k = draws.below(n);
+    if (recipe.label == 0 && u < r.confusable_fraction)
+      recipe.word = k < int(common.size()) ? common[std::size_t(k)] : extra[std::size_t(k) - common.size()];
+  }
+  if (r.babble_fraction > 0 && draws.uniform() < r.babble_fraction) {
+    for (int t = 0; t < r.babble_talkers; ++t) {
+      BabbleTalker talker;
+      const int pool = int(other_words().size() + confusable_words().size());
+      const int k = draws.below(pool);
+      talker.word = k < int(other_words().size()) ? other_words()[std::size_t(k)]
+                                                  : confusable_words()[std::size_t(k) - other_words().size()];
+      talker.voice = voices[std::size_t(draws.below(int(voices.size())))];
+      talker.words_per_minute = r.min_wpm + draws.below(r.max_wpm - r.min_wpm + 1);
+      talker.pitch = r.min_pitch + draws.below(r.max_pitch - r.min_pitch + 1);
+      talker.start_s = draws.uniform(0.0, 1.0);
+      recipe.babble.push_back(talker);
+    }
+  }
+  if (r.modulated_fraction > 0 && draws.uniform() < r.modulated_fraction) {
+    recipe.modulation_depth = draws.uniform(0.5, 1.0);
+    recipe.modulation_hz = draws.uniform(1.0, 8.0);
+    recipe.modulation_phase = draws.uniform(0.0, 2 * std::numbers::pi);
+  }
+}
+
+}  // namespace
 
 ClipRecipe draw_clip_recipe(std::uint64_t seed, const std::string& split, std::size_t index, int label,
                             const std::vector<Voice>& voices, const RecipeRanges& r) {
@@ -40,13 +96,16 @@ ClipRecipe draw_clip_recipe(std::uint64_t seed, const std::string& split, std::s
   recipe.snr_db = draws.uniform(r.min_snr_db, r.max_snr_db);
   recipe.noise = static_cast<NoiseColor>(draws.below(3));
   recipe.onset_s = draws.uniform(r.min_onset_s, r.max_onset_s);
+  draw_mix(draws, split, voices, r, recipe);
   return recipe;
 }
 
 std::string describe_recipe(const ClipRecipe& r) {
-  if (r.word.empty()) return fmt::format("silence_{}_{:.0f}dB", noise_color_name(r.noise), r.level_db - r.snr_db);
+  std::string background = r.babble.empty() ? noise_color_name(r.noise) : fmt::format("babble{}", r.babble.size());
+  if (r.modulation_depth > 0) background += fmt::format("-am{:.0f}hz", r.modulation_hz);
+  if (r.word.empty()) return fmt::format("silence_{}_{:.0f}dB", background, r.level_db - r.snr_db);
   return fmt::format("{}_{}_s{}_p{}_{}_snr{:.0f}", r.word, r.voice.espeak_name(), r.words_per_minute, r.pitch,
-                     noise_color_name(r.noise), r.snr_db);
+                     background, r.snr_db);
 }
 
 std::pair<std::size_t, std::size_t> active_span(const std::vector<double>& samples, int rate) {
@@ -67,6 +126,60 @@ std::pair<std::size_t, std::size_t> active_span(const std::vector<double>& sampl
   while (power[last - 1] < threshold) --last;
   return {first * block, std::min(samples.size(), last * block)};
 }
+
+namespace {
+
+// A word at 16 kHz trimmed to its sound (active_span), at most 1 s (its middle second), scaled to
+// unit RMS; empty when espeak-ng renders digital silence.
+std::vector<double> spoken_word(const Voice& voice, const std::string& word, int words_per_minute, int pitch) {
+  const Audio speech = synthesize_speech({voice.espeak_name(), word, words_per_minute, pitch});
+  const std::vector<double> at_rate = resample(speech.samples, speech.sample_rate, kClipRate);
+  auto [first, last] = active_span(at_rate, kClipRate);
+  if (last - first > std::size_t(kClipSamples)) {
+    first += (last - first - kClipSamples) / 2;
+    last = first + kClipSamples;
+  }
+  double power = 0;
+  for (std::size_t i = first; i < last; ++i) power += at_rate[i] * at_rate[i];
+  const double rms = last > first ? std::sqrt(power / double(last - first)) : 0.0;
+  if (!(rms > 0)) return {};
+  std::vector<double> out(at_rate.begin() + long(first), at_rate.begin() + long(last));
+  for (double& v : out) v /= rms;
+  return out;
+}
+
+void normalize_rms(std::vector<double>& x) {
+  double power = 0;
+  for (double v : x) power += v * v;
+  const double rms = x.empty() ? 0.0 : std::sqrt(power / double(x.size()));
+  if (rms > 0)
+    for (double& v : x) v /= rms;
+}
+
+// The background at unit RMS: colored noise or babble, then the amplitude modulation.
+std::vector<double> background(const ClipRecipe& r) {
+  std::vector<double> noise;
+  if (r.babble.empty()) {
+    Draws noise_draws(r.seed, random::mix_stream(r.stream, random::fnv1a64("noise")));
+    noise = make_noise(r.noise, kClipSamples, noise_draws);
+  } else {
+    noise.assign(kClipSamples, 0.0);
+    for (const BabbleTalker& t : r.babble) {
+      const std::vector<double> word = spoken_word(t.voice, t.word, t.words_per_minute, t.pitch);
+      const auto start = static_cast<std::size_t>(std::clamp(t.start_s, 0.0, 1.0) * (kClipSamples - 1));
+      for (std::size_t i = 0; i < word.size(); ++i) noise[(start + i) % kClipSamples] += word[i];
+    }
+    normalize_rms(noise);
+  }
+  if (r.modulation_depth > 0) {
+    for (std::size_t i = 0; i < noise.size(); ++i)
+      noise[i] *= 1 + r.modulation_depth * std::sin(2 * std::numbers::pi * r.modulation_hz * double(i) / kClipRate + r.modulation_phase);
+    normalize_rms(noise);
+  }
+  return noise;
+}
+
+}  // namespace
 
 std::vector<double> render_clip(const ClipRecipe& r) {
   std::vector<double> clip(kClipSamples, 0.0);
@@ -89,8 +202,7 @@ std::vector<double> render_clip(const ClipRecipe& r) {
       for (std::size_t i = first; i < last; ++i) clip[start + (i - first)] = at_rate[i] * (speech_rms / rms);
     }
   }
-  Draws noise_draws(r.seed, random::mix_stream(r.stream, random::fnv1a64("noise")));
-  const std::vector<double> noise = make_noise(r.noise, kClipSamples, noise_draws);
+  const std::vector<double> noise = background(r);
   for (std::size_t i = 0; i < clip.size(); ++i) clip[i] += noise_rms * noise[i];
   return clip;
 }

@@ -13,6 +13,19 @@
 // of the drawn color is added at the drawn signal-to-noise ratio relative to the speech RMS. A
 // silence clip holds only the noise, at the level it would have had under a word (speech level -
 // SNR), so its level says nothing of the class.
+//
+// The harder mix (RecipeRanges' fractions, all 0 by default, which draws and renders exactly the
+// clips of before; issue 22):
+// - confusable words: a share of the "other" clips says a word that sounds like "yes" (minimal pairs
+//   and near-rhymes, confusable_words()); the held-out ones (held_out_confusable_words()) are said
+//   only in the test split, so no training or validation clip ever contains them.
+// - babble: the background is `babble_talkers` other synthesized utterances (other words and
+//   training confusables, never the keyword, voices of the clip's split), each at unit RMS over its
+//   sound and starting at a random point of the second (wrapping around its end), summed.
+// - amplitude modulation: the background (any kind) is multiplied by 1 + m sin(2 pi f t + phi),
+//   depth m in [0.5, 1], f in [1, 8] Hz (syllable rates), so its level swings by up to the whole
+//   range within the word.
+// - onsets: min_onset_s/max_onset_s can spread the word across the clip (`dataset kws --onset`).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -30,6 +43,10 @@ inline constexpr int kClipSamples = 16000;  // 1 s
 // of the other words or nothing (silence), with equal probability each.
 const std::string& keyword();
 const std::vector<std::string>& other_words();
+// Words that sound like "yes": said in every split (train/validation/test) when the mix asks for them,
+const std::vector<std::string>& confusable_words();
+// and those said only in the test split (held out of training and validation entirely).
+const std::vector<std::string>& held_out_confusable_words();
 
 struct RecipeRanges {
   int min_wpm = 130, max_wpm = 210;     // espeak-ng -s
@@ -37,6 +54,18 @@ struct RecipeRanges {
   double min_level_db = -30, max_level_db = -12;  // speech RMS, dB full scale
   double min_snr_db = 10, max_snr_db = 30;
   double min_onset_s = 0.05, max_onset_s = 0.35;  // where the word starts in the clip
+  double confusable_fraction = 0;  // share of the "other" clips that say a confusable word
+  double babble_fraction = 0;      // share of all clips whose background is babble
+  double modulated_fraction = 0;   // share of all clips whose background is amplitude-modulated
+  int babble_talkers = 4;
+};
+
+// One voice of a babble background.
+struct BabbleTalker {
+  std::string word;
+  Voice voice;
+  int words_per_minute = 175, pitch = 50;
+  double start_s = 0;  // where its sound starts in the clip (wrapping around the end)
 };
 
 struct ClipRecipe {
@@ -47,6 +76,8 @@ struct ClipRecipe {
   double level_db = -20, snr_db = 20;
   NoiseColor noise = NoiseColor::white;
   double onset_s = 0.2;      // where the word starts in the clip (moved earlier if it would not fit)
+  std::vector<BabbleTalker> babble;  // non-empty: the background is their sum instead of colored noise
+  double modulation_depth = 0, modulation_hz = 0, modulation_phase = 0;  // depth 0: no modulation
   std::uint64_t seed = 0, stream = 0;  // the noise samples' address
 };
 

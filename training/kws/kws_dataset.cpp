@@ -30,6 +30,13 @@ nlohmann::json voices_json(const std::vector<Voice>& voices) {
 training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCallback& progress) {
   if (o.clips < 6) throw std::invalid_argument("dataset kws: need at least 6 clips (each split needs both classes)");
   if (o.jobs < 1) throw std::invalid_argument("dataset kws: jobs must be at least 1");
+  const RecipeRanges& mix = o.ranges;
+  for (double f : {mix.confusable_fraction, mix.babble_fraction, mix.modulated_fraction})
+    if (!(f >= 0 && f <= 1)) throw std::invalid_argument("dataset kws: the mix's fractions must lie in [0, 1]");
+  if (!(mix.min_onset_s >= 0 && mix.min_onset_s <= mix.max_onset_s && mix.max_onset_s < 1))
+    throw std::invalid_argument("dataset kws: the onset range must satisfy 0 <= MIN <= MAX < 1 s");
+  if (mix.babble_talkers < 1 || mix.babble_talkers > 16)
+    throw std::invalid_argument("dataset kws: babble talkers must be 1..16");
   if (!espeak_available())
     throw SpeechError("dataset kws needs the espeak-ng program (Debian package espeak-ng; tools/setup installs it)");
   const VoiceSplit voices = split_voices(o.seed, o.validation_fraction, o.test_fraction);
@@ -66,7 +73,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
   std::vector<std::vector<std::vector<double>>> train_features;
   for (const auto& p : pending)
     if (p.split == 0) train_features.push_back(p.mfcc);
-  const InputEncoding encoding = fit_encoding(train_features, o.offset, o.scale);
+  const InputEncoding encoding = o.encoding ? *o.encoding : fit_encoding(train_features, o.offset, o.scale);
 
   training::Dataset d;
   d.name = "kws";
@@ -104,6 +111,14 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                   {"onset_s", {r.min_onset_s, r.max_onset_s}}}},
       {"noise", {{"colors", {"white", "pink", "brown"}}, {"snr_db", {r.min_snr_db, r.max_snr_db}},
                  {"silence_clips", "noise alone at speech level minus SNR"}}},
+      {"mix", {{"confusable_fraction", r.confusable_fraction},
+               {"confusable_words", confusable_words()},
+               {"held_out_confusable_words_test_only", held_out_confusable_words()},
+               {"babble_fraction", r.babble_fraction},
+               {"babble_talkers", r.babble_talkers},
+               {"modulated_fraction", r.modulated_fraction},
+               {"modulation", "background x (1 + m sin(2 pi f t + phi)), m in [0.5, 1], f in [1, 8] Hz"},
+               {"encoding_fitted_on", o.encoding ? "given (--encoding)" : "the training split"}}},
       {"voices", {{"rule", "held out: each (accent, variant) combination belongs to one split only"},
                   {"train", voices_json(voices.train)},
                   {"validation", voices_json(voices.validation)},

@@ -14,6 +14,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "training/kws/clip_recipe.hpp"
@@ -28,7 +29,10 @@ struct KwsDatasetOptions {
   double validation_fraction = 0.15, test_fraction = 0.15;  // of the clips and of the voices
   int jobs = 2;                     // synthesis threads
   double offset = 2.0, scale = 0.25;  // the input encoding (input_encoding.hpp)
-  RecipeRanges ranges;
+  RecipeRanges ranges;              // incl. the harder mix (clip_recipe.hpp)
+  // Given: every split is encoded with it instead of the training split's statistics (an evaluation
+  // set for a trained network, encoded exactly as its training data were; `dataset kws --encoding`).
+  std::optional<InputEncoding> encoding;
   std::string command;              // recorded in the provenance
 };
 

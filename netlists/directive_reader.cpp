@@ -469,7 +469,7 @@ std::vector<std::string> DirectiveReader::output_words(const std::vector<Token>&
 
 void DirectiveReader::read_save(const LogicalLine& line) {
   for (auto& word : output_words(line.tokens, 1))
-    if (word != "all") circuit_.saves.push_back(word);
+    if (word != "all") circuit_.saves.push_back({word, line.location});
 }
 
 void DirectiveReader::read_measure(const LogicalLine& line) {

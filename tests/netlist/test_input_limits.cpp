@@ -192,6 +192,11 @@ TEST_CASE("non-finite numbers are refused where they enter the netlist", "[limit
                      "temp_big.cir:4:7: error: '.temp' must be above -273.15 and at most 1000 (degrees Celsius), found 1e+30");
 }
 
+TEST_CASE(".save of a node or branch that does not exist names the .save line", "[limits]") {
+  CHECK_REFUSED_WITH(run_netlist(write_netlist("save_missing.cir", "x\nv1 a 0 1\nr1 a 0 1k\n.save i(v1)\n.save v(nosuch)\n.op\n.end\n")),
+                     "save_missing.cir:5:1: error: .save v(nosuch): no such node or branch current");
+}
+
 TEST_CASE("numbers in messages are printed with %g, never as 0.000000", "[limits]") {
   CHECK_REFUSED_WITH(run_netlist(write_netlist("pwl_equal.cir", "x\nv1 a 0 pwl(0 0 1e-7 1 1e-7 2)\nr1 a 0 1k\n.tran 1n 1u\n.end\n")),
                      "times must increase strictly (1e-07 after 1e-07)");

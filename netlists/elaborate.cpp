@@ -206,8 +206,15 @@ class Elaborator final : public CircuitBuilder {
       throw NetlistError(name_token.location, "unknown element type '" + std::string(1, letter) +
                                                   "' in '" + name_token.text + "' (known: " + letters + ")");
     }
+    // Hierarchical names are joined with '.' (x1.r1), and a device's references resolve in its
+    // scope by cutting the name at its last '.': a '.' of the instance's own would misplace both.
+    if (name_token.text.find('.') != std::string::npos)
+      throw NetlistError(name_token.location, "instance name '" + name_token.raw +
+                                                  "' contains '.', which separates subcircuit levels in picospice "
+                                                  "(x1.r1); rename it");
     ElementCard card;
     card.name = scope.prefix + name_token.text;
+    card.letter = letter;
     card.location = name_token.location;
     register_instance(card.name, card.location);
 

@@ -192,6 +192,12 @@ TEST_CASE("non-finite numbers are refused where they enter the netlist", "[limit
                      "temp_big.cir:4:7: error: '.temp' must be above -273.15 and at most 1000 (degrees Celsius), found 1e+30");
 }
 
+TEST_CASE("an instance name with a '.' of its own is refused, not misread (fuzzing found a switch read past its nodes)", "[limits]") {
+  CHECK_REFUSED_WITH(run_netlist(write_netlist("dotted.cir", "x\nv1 a 0 1\nr1 a 0 1k\nw.a a b v1 wm\nrb b 0 1k\n"
+                                                             ".model wm csw it=0.5m\n.op\n.end\n")),
+                     "dotted.cir:4:1: error: instance name 'w.a' contains '.', which separates subcircuit levels");
+}
+
 TEST_CASE(".save of a node or branch that does not exist names the .save line", "[limits]") {
   CHECK_REFUSED_WITH(run_netlist(write_netlist("save_missing.cir", "x\nv1 a 0 1\nr1 a 0 1k\n.save i(v1)\n.save v(nosuch)\n.op\n.end\n")),
                      "save_missing.cir:5:1: error: .save v(nosuch): no such node or branch current");

@@ -14,15 +14,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path scratch() {
-  const fs::path dir = fs::temp_directory_path() / "picospice_cli_checks";
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch() { return testing::scratch_directory("picospice_cli_checks"); }
 
 fs::path write(const std::string& name, const std::string& text) {
-  std::ofstream(scratch() / name, std::ios::binary) << text;
-  return scratch() / name;
+  return testing::write_scratch_file(scratch(), name, text);
 }
 
 }  // namespace

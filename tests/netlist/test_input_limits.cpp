@@ -15,16 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path scratch() {
-  const fs::path dir = fs::temp_directory_path() / "picospice_input_limits";
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch() { return testing::scratch_directory("picospice_input_limits"); }
 
 std::string write_netlist(const std::string& name, const std::string& text) {
-  const fs::path path = scratch() / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
+  return testing::write_scratch_file(scratch(), name, text).string();
 }
 
 std::string output_for(const std::string& name) { return (scratch() / (name + ".raw")).string(); }

@@ -14,6 +14,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -90,6 +92,20 @@ inline ProcessOutcome run_picospice(const std::string& arguments) {
   std::istringstream words(arguments);
   for (std::string word; words >> word;) argv.push_back(word);
   return run_command(argv);
+}
+
+// A scratch directory of a test file, `NAME` under the system's temporary directory.
+inline std::filesystem::path scratch_directory(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Writes TEXT byte for byte to DIRECTORY/NAME and returns the path.
+inline std::filesystem::path write_scratch_file(const std::filesystem::path& directory, const std::string& name,
+                                                const std::string& text) {
+  std::ofstream(directory / name, std::ios::binary) << text;
+  return directory / name;
 }
 
 }  // namespace picospice::testing

@@ -235,8 +235,11 @@ std::optional<ControlVector> ControlExecutor::lookup(const std::string& name) co
 }
 
 ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std::string& text) const {
+  // ngspice reads `{...}` in a control expression as parentheses (`let dt = {t2-t1}`).
+  std::string grouped = text;
+  for (char& c : grouped) c = c == '{' ? '(' : c == '}' ? ')' : c;
   try {
-    return evaluate_vector_expression(text, [this](const std::string& name) { return lookup(name); });
+    return evaluate_vector_expression(grouped, [this](const std::string& name) { return lookup(name); });
   } catch (const ExpressionError& e) {
     throw ControlEvaluationError(command.location, "'" + command.name + "': " + e.what() + " (in '" + text + "')");
   }

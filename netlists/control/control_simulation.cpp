@@ -124,7 +124,14 @@ void ControlExecutor::measure(const ControlCommand& command, const std::string& 
   if (plot.analysis != spec.analysis)
     return warn(command.location, "'meas " + spec.analysis + "' on the current plot, which is a '" + plot.analysis +
                                       "' analysis: skipped");
-  const auto results = evaluate_measures({spec}, {plot});
+  // picospice's .measure forms are a subset of ngspice's: a form it cannot read is reported and
+  // the script goes on, as ngspice goes on after a meas it cannot evaluate.
+  std::vector<MeasureResult> results;
+  try {
+    results = evaluate_measures({spec}, {plot});
+  } catch (const NetlistError& e) {
+    throw ControlEvaluationError(command.location, "'meas': " + e.message);
+  }
   for (const auto& r : results) {
     if (!r.ok) {
       settings_.print(fmt::format("{:<20} = failed: {}", r.name, r.failure));

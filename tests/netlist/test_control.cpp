@@ -130,14 +130,15 @@ TEST_CASE("control: wrdata writes ngspice's columns and write a raw file of chos
 
 TEST_CASE("control: unknown commands and bad expressions warn with their line and the script goes on", "[control]") {
   const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\nnoise v(2) v1 dec 10 1 1k\n"
-                              "echo done\n.endc\n.end\n");
-  REQUIRE(run.warnings.size() == 3);
+                              "dc v1 0 1 0.5\nmeas dc m1 find v(2) at=x\nlet y = {v(2) * 2}\necho done $&y\n.endc\n.end\n");
+  REQUIRE(run.warnings.size() == 4);
+  CHECK_THAT(run.warnings[3], Contains("c.cir:12:1: warning: 'meas': "));
   CHECK_THAT(run.warnings[0], Contains("c.cir:8:1: warning: 'plot' is not supported in .control blocks"));
   CHECK_THAT(run.warnings[1], Contains("c.cir:9:1: warning: 'print': no vector 'nosuch'"));
   CHECK_THAT(run.warnings[2], Contains("c.cir:10:1: warning: 'noise' is not supported"));
-  CHECK(run.printed.back() == "done");
-  CHECK(run.outcome.analyses_requested == 2);
-  CHECK(run.outcome.analyses_run == 1);
+  CHECK(run.printed.back() == "done 0 0.5 1");
+  CHECK(run.outcome.analyses_requested == 3);
+  CHECK(run.outcome.analyses_run == 2);
 }
 
 TEST_CASE("control: a loop without end, an end without a loop and a bad alter are errors at their line", "[control]") {

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include "base/numbers.hpp"
 #include "engine/analyses/measure.hpp"
@@ -46,6 +47,38 @@ std::pair<std::string, std::string> split_assignment(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos) return {"", trim(text)};
   return {lower(trim(text.substr(0, eq))), trim(text.substr(eq + 1))};
+}
+
+// ngspice's control language also spells operators as words (`if a gt 1 or b ne 2`), writes
+// `<>` for "not equal" and reads `{...}` as parentheses (`let dt = {t2-t1}`): rewritten into the
+// symbols the expression parser reads. A word right after `v(` or `i(` is a node or source name.
+std::string control_operators(const std::string& text) {
+  static const std::map<std::string, std::string> words{{"or", "||"}, {"and", "&&"}, {"not", "!"}, {"gt", ">"},
+                                                       {"lt", "<"},  {"ge", ">="},  {"le", "<="},  {"eq", "=="},
+                                                       {"ne", "!="}};
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == '{' || c == '}') {
+      out += c == '{' ? '(' : ')';
+      ++i;
+    } else if (c == '<' && i + 1 < text.size() && text[i + 1] == '>') {
+      out += "!=";
+      i += 2;
+    } else if (std::isalpha(static_cast<unsigned char>(c))) {
+      std::size_t j = i;
+      while (j < text.size() && (is_name_char(text[j]) || text[j] == '.')) ++j;
+      const std::string word = lower(text.substr(i, j - i));
+      const bool names_node = out.size() >= 2 && out.back() == '(' && (out[out.size() - 2] == 'v' || out[out.size() - 2] == 'i');
+      const auto it = words.find(word);
+      out += it != words.end() && !names_node ? " " + it->second + " " : text.substr(i, j - i);
+      i = j;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -235,9 +268,7 @@ std::optional<ControlVector> ControlExecutor::lookup(const std::string& name) co
 }
 
 ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std::string& text) const {
-  // ngspice reads `{...}` in a control expression as parentheses (`let dt = {t2-t1}`).
-  std::string grouped = text;
-  for (char& c : grouped) c = c == '{' ? '(' : c == '}' ? ')' : c;
+  const std::string grouped = control_operators(text);
   try {
     return evaluate_vector_expression(grouped, [this](const std::string& name) { return lookup(name); });
   } catch (const ExpressionError& e) {

@@ -103,6 +103,12 @@ TEST_CASE("control: if and else choose on a vector expression, nested in a loop"
                               "  else\n    echo below $limit\n    if 1\n      echo nested\n    end\n  end\nend\n.endc\n.end\n");
   CHECK(run.warnings.empty());
   CHECK(run.text() == "above 0.4\nbelow 0.6\nnested\n");
+  // ngspice's word operators and <>.
+  const auto words = run_script(std::string(kDivider) +
+                                ".control\nop\nif v(2) gt 0.4 and not (v(1) <> 1)\necho yes\nelse\necho no\nend\n"
+                                "if v(2) lt 0.4 or v(2) ne 0.5\necho wrong\nend\n.endc\n.end\n");
+  CHECK(words.warnings.empty());
+  CHECK(words.text() == "yes\n");
 }
 
 TEST_CASE("control: wrdata writes ngspice's columns and write a raw file of chosen vectors", "[control]") {

@@ -160,8 +160,9 @@ std::size_t expression_end(const std::vector<Token>& tokens, std::size_t begin, 
 ElementArg expression_argument(const std::vector<Token>& tokens, std::size_t begin, std::size_t end,
                                const ElaborationScope& scope, CircuitNames* circuit) {
   ElementArg arg;
+  // `value=` ends the line: nothing at `begin`, so the place is the token before it.
+  if (begin >= end) throw NetlistError(tokens[begin - 1].location, "expected an expression after '" + tokens[begin - 1].raw + "'");
   arg.location = tokens[begin].location;
-  if (begin == end) throw NetlistError(arg.location, "expected an expression");
   arg.program = compile_in_scope(ExpressionText::from_tokens(&tokens[begin], tokens.data() + end), scope, circuit);
   if (arg.program->is_constant()) {
     try {

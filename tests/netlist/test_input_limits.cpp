@@ -192,6 +192,13 @@ TEST_CASE("an instance name with a '.' of its own is refused, not misread (fuzzi
                      "dotted.cir:4:1: error: instance name 'w.a' contains '.', which separates subcircuit levels");
 }
 
+TEST_CASE("an expression key at the end of its line is an error at the key (fuzzing found a read past the line)", "[limits]") {
+  CHECK_REFUSED_WITH(run_netlist(write_netlist("b_end.cir", "x\nr1 a 0 1k\nb1 a 0 i=\n.op\n.end\n")),
+                     "b_end.cir:3:9: error: expected an expression after '='");
+  CHECK_REFUSED_WITH(run_netlist(write_netlist("e_end.cir", "x\nr1 a 0 1k\ne1 a 0 value\n.op\n.end\n")),
+                     "e_end.cir:3:8: error: expected an expression after 'value'");
+}
+
 TEST_CASE(".save of a node or branch that does not exist names the .save line", "[limits]") {
   CHECK_REFUSED_WITH(run_netlist(write_netlist("save_missing.cir", "x\nv1 a 0 1\nr1 a 0 1k\n.save i(v1)\n.save v(nosuch)\n.op\n.end\n")),
                      "save_missing.cir:5:1: error: .save v(nosuch): no such node or branch current");

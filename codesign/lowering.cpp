@@ -245,11 +245,15 @@ class Lowering {
   void add_edge(const std::string& signal, const std::string& dest, double w) {
     fanout_[signal].push_back({dest, w});
   }
-  void bias(const std::string& node, double b, const std::string& supply) {
+  void bias(const std::string& node, double b, int layer) {
     if (b == 0) return;
     const std::string cell = b > 0 ? "isource" : "isink";
+    const std::string supply = block_supply("b_" + node, PowerKind::bias, layer);
     body_.instance("b_" + node, {node, supply, "0"}, cell, "i=" + si(std::abs(b) * net_.unit_current) + size_params(b > 0));
   }
+  // The supply node of one block: the layer's shared supply, or with options_.power_breakdown a
+  // source of its own whose current is the block's alone (PowerBlock).
+  std::string block_supply(const std::string& block, PowerKind kind, int layer);
   // The w and l of an isource (PMOS) / isink or relu (NMOS) at the device-area option; empty at
   // area 1, where the library's defaults (2u or 1u by 4u) apply.
   std::string size_params(bool pmos) const {
@@ -259,7 +263,7 @@ class Lowering {
   }
   // Emits the fan-out of every signal a layer consumes; a signal nobody reads gets a ReLU diode
   // as its load, since the current pushed into it must go somewhere.
-  void emit_fanouts(const std::vector<std::string>& signals, const std::string& supply);
+  void emit_fanouts(const std::vector<std::string>& signals, int layer);
   void lower_bmru(int index, BmruLayer& layer, const std::string& path);
   void emit_inputs(const std::vector<Vector>& frames);
   void preset_sources();
@@ -282,7 +286,21 @@ class Lowering {
   std::vector<LayerBlanking> blanking_;  // per BMRU layer (frame_blanking.hpp)
 };
 
-void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::string& supply) {
+std::string Lowering::block_supply(const std::string& block, PowerKind kind, int layer) {
+  const bool cells = kind != PowerKind::bias && kind != PowerKind::mirror;
+  if (!options_.power_breakdown) return fmt::format("vdd_l{}{}", layer, cells ? "_cells" : "");
+  static const std::map<PowerKind, const char*> tags{
+      {PowerKind::cell_core, "core"}, {PowerKind::cell_references, "refs"}, {PowerKind::cell_blanking, "blank"},
+      {PowerKind::blanking_reference, "ref"}, {PowerKind::bias, "bias"}, {PowerKind::mirror, "mirror"}};
+  const std::string node = fmt::format("vdd_{}_{}", block, tags.at(kind));
+  body_.line(fmt::format("{0} {0} 0 {1}", node, si(options_.vdd)));
+  result_.supplies.push_back({"i(" + node + ")", layer, cells});
+  // A source delivers current out of its + terminal: i(v) < 0 while it supplies.
+  result_.power_blocks.push_back({block, kind, layer, {{"i(" + node + ")", -1.0}}});
+  return node;
+}
+
+void Lowering::emit_fanouts(const std::vector<std::string>& signals, int layer) {
   for (const auto& s : signals) {
     const auto& edges = fanout_[s];
     std::vector<FanoutEdge> sinks, sources;
@@ -297,20 +315,20 @@ void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::
     // The ratio-1 copy into the PMOS diode; with a calibration it is trimmed (off the weight grid:
     // it is a fixed part of the design) by the sourcing path's predicted gain.
     if (!sources.empty()) sinks.push_back({s + "_p", 1.0 / copy_trim_});
-    emit_mirror(body_, s, s, sinks, false, supply, size_);
-    if (!sources.empty()) emit_mirror(body_, s, s + "_p", sources, true, supply, size_);
+    emit_mirror(body_, s, s, sinks, false, "0", size_);
+    if (!sources.empty())
+      emit_mirror(body_, s, s + "_p", sources, true, block_supply(s, PowerKind::mirror, layer), size_);
   }
 }
 
 void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
-  const std::string supply = fmt::format("vdd_l{}", L), cells = fmt::format("vdd_l{}_cells", L);
   const double unit = net_.unit_current;
   std::vector<std::string> h(layer.units());
   for (std::size_t u = 0; u < layer.units(); ++u) {
     const std::string c = fmt::format("l{}_c{}", L, u);
     for (std::size_t j = 0; j < signals_.size(); ++j)
       layer.W_c[u][j] = connect(signals_[j], c, layer.W_c[u][j], fmt::format("{}.W_c[{}][{}]", path, u, j));
-    bias(c, layer.b_c[u], supply);
+    bias(c, layer.b_c[u], L);
   }
   body_.blank();
   body_.comment(fmt::format("layer {} cells: candidate i(vcand_l{}_u*), output i(vout_l{}_u*), inverted state "
@@ -331,14 +349,28 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
                               layer.beta1[u], layer.delta[u], layer.alpha[u], layer.s0[u], si(ith), si(iw), si(ig),
                               options_.calibration ? " (calibrated)" : ""));
     const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
-    body_.instance("bias_" + id, {cells, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
+    const std::string core = block_supply(id, PowerKind::cell_core, L);
+    const std::string references = block_supply(id, PowerKind::cell_references, L);
+    body_.instance("bias_" + id, {references, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
                    fmt::format("ith={} iw={} ig={}{}", si(ith), si(iw), si(ig), area));
     body_.line(fmt::format("vcand_{0} l{1}_c{2} {0}_in 0", id, L, u));
-    body_.instance("cell_" + id, {id + "_in", id + "_out", cells, "0", id + "_bt", id + "_bw", id + "_bg"},
+    body_.instance("cell_" + id, {id + "_in", id + "_out", core, "0", id + "_bt", id + "_bw", id + "_bg"},
                    "schmitt9", area.empty() ? "" : area.substr(1));
     if (options_.frame_blanking) {
       const UnitBlanking& blank = blanking_of(L).units[u];
-      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), fmt::format("blank_src_l{}", L), "0"}, "schmitt9_blank",
+      std::string source = fmt::format("blank_src_l{}", L);
+      if (options_.power_breakdown) {
+        // The cell's blanking outputs return through an ammeter: the current they pull through
+        // its references (drawn from their supply) is the cell's blanking power. i(vbsrc) is the
+        // current into its + terminal, -I.
+        body_.line(fmt::format("vbsrc_{0} {1} {0}_bsrc 0", id, source));
+        source = id + "_bsrc";
+        const std::string probe = fmt::format("i(vbsrc_{})", id);
+        result_.power_blocks.push_back({id, PowerKind::cell_blanking, L, {{probe, -1.0}}});
+        for (auto& b : result_.power_blocks)
+          if (b.block == id && b.kind == PowerKind::cell_references) b.terms.push_back({probe, 1.0});
+      }
+      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), source, "0"}, "schmitt9_blank",
                      fmt::format("wt={} ww={} l={}", microns(blank.threshold * kNmosUnitWidth * size_),
                                  microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
     }
@@ -349,7 +381,7 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     const std::string switch_size =
         fmt::format("W={} L={}", microns(kPresetWidth * size_), microns(kPresetLength * size_));
     if (layer.s0[u])
-      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, cells, cells, switch_size));
+      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, core, core, switch_size));
     else body_.line(fmt::format("mreset_{} l{}_c{} preset_reset_l{} 0 0 nch {}", id, L, u, L, switch_size));
     body_.add_transistors(1);
     result_.units.push_back({L, static_cast<int>(u), "i(vcand_" + id + ")", "i(vout_" + id + ")", layer.alpha[u]});
@@ -360,18 +392,18 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     p[j] = layer.skip ? fmt::format("l{}_p{}", L, j) : y[j];
     for (std::size_t u = 0; u < layer.units(); ++u)
       layer.W_p[j][u] = connect(h[u], p[j], layer.W_p[j][u], fmt::format("{}.W_p[{}][{}]", path, j, u));
-    bias(p[j], layer.b_p[j], supply);
+    bias(p[j], layer.b_p[j], L);
     if (layer.skip) {  // y = max(W_p h + b_p, 0) + x: exact ratio-1 copies, not weights
       add_edge(p[j], y[j], 1.0);
       add_edge(signals_[j], y[j], 1.0);
     }
   }
   body_.blank();
-  body_.comment(fmt::format("layer {} mirrors (supply {})", L, supply));
+  body_.comment(fmt::format("layer {} mirrors", L));
   std::vector<std::string> consumed = signals_;
   consumed.insert(consumed.end(), h.begin(), h.end());
   if (layer.skip) consumed.insert(consumed.end(), p.begin(), p.end());
-  emit_fanouts(consumed, supply);
+  emit_fanouts(consumed, L);
   signals_ = y;
 }
 
@@ -415,7 +447,8 @@ void Lowering::blanking_sources() {
     for (std::size_t u = 0; u < b.units.size(); ++u)
       sizes += fmt::format("{}u{} {:.3g}/{:.3g}", sizes.empty() ? "" : ", ", u, b.units[u].threshold, b.units[u].width);
     body_.comment("  " + sizes);
-    body_.line(pwl_line(fmt::format("iblank_l{0} vdd_l{0}_cells blank_l{0}", b.layer),
+    const std::string supply = block_supply(fmt::format("blank_l{}", b.layer), PowerKind::blanking_reference, b.layer);
+    body_.line(pwl_line(fmt::format("iblank_l{0} {1} blank_l{0}", b.layer, supply),
                         blanking_waveform(b, net_.frame, result_.frames, edge)));
     body_.line(pwl_line(fmt::format("vblank_src_l{0} blank_src_l{0} 0", b.layer),
                         blanking_source_waveform(b, net_.frame, result_.frames, edge)));
@@ -512,8 +545,10 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   result_.tstop = frames.size() * net_.frame;
 
   body_.blank();
-  body_.comment("supplies: one per layer for its mirrors and biases, one per BMRU layer for its cells");
-  for (std::size_t L = 0; L < net_.layers.size(); ++L) {
+  body_.comment(options_.power_breakdown
+                    ? "supplies: one per block (PowerBlock), each declared where its block is"
+                    : "supplies: one per layer for its mirrors and biases, one per BMRU layer for its cells");
+  for (std::size_t L = 0; L < net_.layers.size() && !options_.power_breakdown; ++L) {
     body_.line(fmt::format("vdd_l{0} vdd_l{0} 0 {1}", L, si(options_.vdd)));
     result_.supplies.push_back({fmt::format("i(vdd_l{})", L), static_cast<int>(L), false});
     if (std::holds_alternative<BmruLayer>(net_.layers[L])) {
@@ -532,7 +567,7 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 
   for (std::size_t L = 0; L < net_.layers.size(); ++L) {
     Layer& layer = result_.effective.layers[L];
-    const std::string path = fmt::format("layers[{}]", L), supply = fmt::format("vdd_l{}", L);
+    const std::string path = fmt::format("layers[{}]", L);
     body_.blank();
     body_.comment(fmt::format("---- layer {}: {} ----", L, layer_type_name(layer)));
     if (auto* b = std::get_if<BmruLayer>(&layer)) {
@@ -547,14 +582,14 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
       const std::string node = readout ? fmt::format("z{}", r) : fmt::format("l{}_y{}", L, r);
       for (std::size_t j = 0; j < signals_.size(); ++j)
         W[r][j] = connect(signals_[j], node, W[r][j], fmt::format("{}.W[{}][{}]", path, r, j));
-      bias(node, b[r], supply);
+      bias(node, b[r], static_cast<int>(L));
       if (readout) {
         body_.line(fmt::format("vlogit_{0} z{0} 0 {1}", r, si(options_.readout_voltage)));
         result_.logits.push_back(fmt::format("i(vlogit_{})", r));
       }
       outputs.push_back(node);
     }
-    emit_fanouts(signals_, supply);
+    emit_fanouts(signals_, static_cast<int>(L));
     signals_ = outputs;
   }
 
@@ -564,6 +599,8 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   for (const auto& u : result_.units) saves += " " + u.candidate + " " + u.output;
   for (const auto& z : result_.logits) saves += " " + z;
   for (const auto& s : result_.supplies) saves += " " + s.current;
+  for (const auto& b : result_.power_blocks)
+    if (b.kind == PowerKind::cell_blanking) saves += " " + b.terms.front().first;
   body_.line(".save" + saves);
   // Output every 1% of a frame; the step is limited to 5% of a frame so that each input edge and
   // each cell's switching (0.2-2.3 ms) is resolved.
@@ -577,6 +614,18 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 }
 
 }  // namespace
+
+const char* power_kind_name(PowerKind kind) {
+  switch (kind) {
+    case PowerKind::cell_core: return "cell core";
+    case PowerKind::cell_references: return "cell references";
+    case PowerKind::cell_blanking: return "cell blanking";
+    case PowerKind::blanking_reference: return "blanking reference";
+    case PowerKind::bias: return "bias";
+    case PowerKind::mirror: return "mirror";
+  }
+  return "?";
+}
 
 LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& frames,
                              const LoweringOptions& options) {

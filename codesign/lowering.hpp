@@ -25,6 +25,11 @@
 //                 formula, including the copies of its input); vdd_l{L}_cells feeds its schmitt9
 //                 cells and their bias references. Input sources draw no supply power (they stand
 //                 for the front end and sit between ground and the input node).
+//                 With LoweringOptions::power_breakdown every block has a supply source of its own
+//                 instead (vdd_<block>_<kind>: each cell's core and references, each bias, each
+//                 signal's sourcing mirrors, each layer's blanking reference), and each cell's
+//                 blanking outputs return through a 0 V ammeter vbsrc_l{L}_u{u}, so the power of
+//                 every block is measured, not estimated (PowerBlock).
 //   blanking      per BMRU layer a clocked reference I_b (iblank_l{L} into diode mblank_l{L}) and
 //                 per cell a schmitt9_blank that widens its band by I_b from just before each frame
 //                 to the layer's release: the cells decide once per frame, on settled candidates
@@ -64,6 +69,9 @@ struct LoweringOptions {
   // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
   // continuously and can be upset by the transients between frames (for experiments).
   bool frame_blanking = true;
+  // A supply source per block, so that agree can say where the power goes (PowerBlock). The
+  // circuit is the same; it costs one node and one branch per block in the simulation.
+  bool power_breakdown = false;
 };
 
 struct UnitProbe {
@@ -79,6 +87,26 @@ struct SupplyProbe {
   bool cells = false;   // schmitt9 cells and their bias references
 };
 
+// What a block of the circuit is, for the power breakdown.
+enum class PowerKind {
+  cell_core,        // a schmitt9 (its I_thresh, I_width and I_gain branches) and its preset switch
+  cell_references,  // its schmitt9_bias diodes: ith + iw + ig, less the blanking current below
+  cell_blanking,    // what the cell's schmitt9_blank outputs pull through its references while blanked
+  blanking_reference,  // a layer's clocked I_b into its blanking diode
+  bias,             // an isource/isink of a bias b (reference diode + output: 2|b|)
+  mirror,           // a signal's sourcing fan-out: the ratio-1 copy into the PMOS diode + the PMOS outputs
+};
+const char* power_kind_name(PowerKind kind);
+
+// One block's share of the supply power, measured: power = vdd * sum_k coefficient_k * mean(i(probe_k))
+// over the run. The blocks of a lowering sum to its total supply power.
+struct PowerBlock {
+  std::string block;  // "l0_u2" (a cell), "b_l0_c1" (a bias), "in3" (a signal's mirrors), "blank_l0"
+  PowerKind kind = PowerKind::mirror;
+  int layer = 0;
+  std::vector<std::pair<std::string, double>> terms;  // probe ("i(vdd_l0_u2_core)") -> coefficient
+};
+
 struct QuantizedWeight {
   std::string path;  // "layers[0].W_c[2][5]"
   double wanted = 0, effective = 0;
@@ -92,6 +120,7 @@ struct LoweredNetwork {
   std::vector<UnitProbe> units;
   std::vector<std::string> logits;  // "i(vlogit_0)", ...
   std::vector<SupplyProbe> supplies;
+  std::vector<PowerBlock> power_blocks;  // empty without LoweringOptions::power_breakdown
   std::vector<QuantizedWeight> weights;  // every weight, omitted ones with effective 0
   QuantizedWeight largest_error;
   int omitted_weights = 0;

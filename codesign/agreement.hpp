@@ -37,6 +37,7 @@
 #include "engine/circuit.hpp"
 #include "engine/plot.hpp"
 #include "codesign/borderline_dependence.hpp"
+#include "codesign/frame_blanking.hpp"
 #include "codesign/inference.hpp"
 #include "codesign/lowering.hpp"
 
@@ -57,7 +58,7 @@ inline constexpr double kNoiseFmaxPerFrame = 100;
 
 // The settling check: a cell must show its frame's state by this fraction of the frame (the
 // sample is at 90%), and at the sample its output must be outside the middle of its range.
-inline constexpr double kSettledFraction = 0.8;
+inline constexpr double kSettledFraction = kSettleDeadline;
 inline constexpr double kSettleBand = 0.2;
 
 struct AgreementOptions {

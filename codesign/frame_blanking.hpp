@@ -78,6 +78,9 @@ inline constexpr double kBlankLastRelease = 0.65;   // no release later than thi
 inline constexpr double kBlankRamp = 0.02;          // I_b ramps off over this fraction of a frame
 inline constexpr double kBlankSourceLift = 0.6;    // V on the clock line while released
 inline constexpr double kMargin = 1.25;
+// Every cell must show its frame's state by this fraction of the frame (the agreement's settling
+// check, agreement.hpp kSettledFraction; the lowering sizes the bias references for it).
+inline constexpr double kSettleDeadline = 0.8;
 inline constexpr double kMinimumUnits = 1.0 / 32;   // the weight grid's step
 
 // The blanking of every BMRU layer of `network` for the input `frames` (software candidates from

@@ -249,7 +249,19 @@ class Lowering {
     if (b == 0) return;
     const std::string cell = b > 0 ? "isource" : "isink";
     const std::string supply = block_supply("b_" + node, PowerKind::bias, layer);
-    body_.instance("b_" + node, {node, supply, "0"}, cell, "i=" + si(std::abs(b) * net_.unit_current) + size_params(b > 0));
+    const double current = std::abs(b) * net_.unit_current;
+    const int k = ratio(current);
+    body_.instance("b_" + node, {node, supply, "0"}, cell,
+                   "i=" + si(current) + size_params(b > 0) + (k > 1 ? fmt::format(" k={}", k) : ""));
+  }
+  int ratio(double current) const {
+    return reference_ratio(current, settle_window(), options_.area, options_.reference_ratio_limit);
+  }
+  // The time from the end of the last blanking release to the settling deadline (s).
+  double settle_window() const {
+    double last = 0;
+    for (const auto& b : blanking_) last = std::max(last, b.release + kBlankRamp);
+    return (kSettleDeadline - last) * net_.frame;
   }
   // The supply node of one block: the layer's shared supply, or with options_.power_breakdown a
   // source of its own whose current is the block's alone (PowerBlock).
@@ -351,8 +363,10 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
     const std::string core = block_supply(id, PowerKind::cell_core, L);
     const std::string references = block_supply(id, PowerKind::cell_references, L);
+    const int kt = ratio(ith), kw = ratio(iw), kg = ratio(ig);
     body_.instance("bias_" + id, {references, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
-                   fmt::format("ith={} iw={} ig={}{}", si(ith), si(iw), si(ig), area));
+                   fmt::format("ith={} iw={} ig={}{}{}", si(ith), si(iw), si(ig), area,
+                               kt * kw * kg > 1 ? fmt::format(" kt={} kw={} kg={}", kt, kw, kg) : ""));
     body_.line(fmt::format("vcand_{0} l{1}_c{2} {0}_in 0", id, L, u));
     body_.instance("cell_" + id, {id + "_in", id + "_out", core, "0", id + "_bt", id + "_bw", id + "_bg"},
                    "schmitt9", area.empty() ? "" : area.substr(1));
@@ -371,8 +385,9 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
           if (b.block == id && b.kind == PowerKind::cell_references) b.terms.push_back({probe, 1.0});
       }
       body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), source, "0"}, "schmitt9_blank",
-                     fmt::format("wt={} ww={} l={}", microns(blank.threshold * kNmosUnitWidth * size_),
-                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+                     fmt::format("wt={} ww={} l={}{}", microns(blank.threshold * kNmosUnitWidth * size_),
+                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_),
+                                 kt * kw > 1 ? fmt::format(" kt={} kw={}", kt, kw) : ""));
     }
     h[u] = fmt::format("l{}_h{}", L, u);
     body_.line(fmt::format("vout_{0} {0}_out {1} 0", id, h[u]));
@@ -510,6 +525,10 @@ std::string Lowering::header(int frames) const {
   h += fmt::format("* schmitt9 biases: {}\n", options_.calibration
                                                   ? "pre-distorted with the calibration " + options_.calibration->source
                                                   : "ith = beta2, iw = delta, ig = alpha (uncalibrated)");
+  if (options_.reference_ratio_limit > 1)
+    h += fmt::format("* bias references: ratioed, each carrying its current / k (k up to {}, the reference's own current at "
+                     "least {} A), same gate area\n", options_.reference_ratio_limit,
+                     si(reference_floor(settle_window(), options_.area)));
   if (!options_.frame_blanking) h += "* frame blanking: off (the cells follow their candidates continuously)\n";
   if (!blanking_.empty()) {
     h += "* frame blanking (frame_blanking.hpp): each BMRU layer's cells hold their state until its release, then\n"
@@ -614,6 +633,18 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 }
 
 }  // namespace
+
+double reference_floor(double window, double area) {
+  constexpr double kCox = 8.5e-3, kSlope = 1.35, kThermalVoltage = 0.025865;  // cells.lib's card
+  const double gate_area = 2 * kUnitDevices.pmos_width * kMirrorLength * area;  // reference + copy
+  return 6 * kCox * gate_area * kSlope * kThermalVoltage / window;
+}
+
+int reference_ratio(double current, double window, double area, int limit) {
+  if (limit <= 1) return 1;
+  const double k = std::floor(current / reference_floor(window, area));
+  return static_cast<int>(std::clamp(k, 1.0, static_cast<double>(limit)));
+}
 
 const char* power_kind_name(PowerKind kind) {
   switch (kind) {

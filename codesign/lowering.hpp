@@ -36,6 +36,10 @@
 //                 (frame_blanking.hpp); a clock line blank_src_l{L} (vblank_src_l{L}) lifts the
 //                 outputs' sources after the release so they carry nothing until the next frame.
 //                 Counted in the transistors (2 per cell, 1 per layer).
+//   references    every bias reference (the cells' schmitt9_bias diodes, each isource/isink) is
+//                 ratioed: it carries I/k at the same gate area and its copy k times that
+//                 (LoweringOptions::reference_ratio_limit), the cells' blanking outputs scaled
+//                 alike; it cuts the references' supply current k-fold.
 //   device area   LoweringOptions::area = K multiplies every W and L (mirrors, biases, ReLU diodes,
 //                 the cells through schmitt9's `area` parameter, the preset switches) by sqrt(K).
 //   state         v(xcell_l{L}_u{u}.x) is the cell's inverted state (low = 1); the agreement
@@ -72,7 +76,22 @@ struct LoweringOptions {
   // A supply source per block, so that agree can say where the power goes (PowerBlock). The
   // circuit is the same; it costs one node and one branch per block in the simulation.
   bool power_breakdown = false;
+  // Reference ratios (cells.lib: schmitt9_bias kt/kw/kg, isource/isink k): each bias reference
+  // diode carries its current / k at the same gate area, so it draws 1/k of the supply current and
+  // matches as before. k is the largest integer up to this limit that keeps the reference's own
+  // current at or above reference_floor() (its line then still settles within frame/40); 1
+  // turns the ratios off (every reference carries its full current, as before issue 21).
+  int reference_ratio_limit = 16;
 };
+
+// The smallest current a ratioed bias reference may carry (A): a reference line's time constant
+// C*N*UT/I, with C the gate capacitance of the reference diode and the cell's copy (2 x 8 um^2 x
+// area at 8.5 fF/um^2), fits 6 times into `window` (s), the time from the last blanking release
+// to the settling deadline (kSettleDeadline): a line that the blanking disturbed is back within
+// ~1% of its current (one time constant of 1/t tail, then five of exponential decay) by then.
+double reference_floor(double window, double area);
+// The ratio k for a bias current: floor(current / reference_floor), between 1 and the limit.
+int reference_ratio(double current, double window, double area, int limit);
 
 struct UnitProbe {
   int layer = 0, unit = 0;

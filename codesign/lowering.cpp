@@ -12,6 +12,7 @@
 
 #include "codesign/characterize.hpp"
 #include "codesign/frame_blanking.hpp"
+#include "codesign/weight_grid.hpp"
 
 namespace picospice::network {
 namespace {
@@ -233,7 +234,7 @@ class Lowering {
  private:
   // Quantizes w (recording it under `path`) and, when non-zero, adds the edge signal -> dest.
   double connect(const std::string& signal, const std::string& dest, double w, const std::string& path) {
-    const double q = std::round(std::abs(w) * options_.grid) / options_.grid * (w < 0 ? -1.0 : 1.0);
+    const double q = quantize_weight(w, grid_);
     QuantizedWeight record{path, w, q};
     result_.weights.push_back(record);
     if (std::abs(q - w) > std::abs(result_.largest_error.effective - result_.largest_error.wanted))
@@ -295,6 +296,7 @@ class Lowering {
   std::vector<std::string> signals_;  // the current layer's input signal nodes
   double copy_trim_ = 1.0;            // gain the ratio-1 copies compensate (1: none)
   double size_ = 1.0;                 // every W and L times this: sqrt(options_.area)
+  int grid_ = 32;                     // the grid of the layer being lowered
   std::vector<LayerBlanking> blanking_;  // per BMRU layer (frame_blanking.hpp)
 };
 
@@ -514,9 +516,15 @@ std::string Lowering::header(int frames) const {
                      "gate area and capacitance {}x, mismatch sigma /{:.6g})\n",
                      si(options_.area), si(options_.area), size_, si(options_.area), size_);
   const auto& e = result_.largest_error;
-  h += fmt::format("* weights: |w| quantized to multiples of 1/{} of the unit mirror width (NMOS {}, PMOS {}, "
+  std::string grids = fmt::format("1/{}", options_.grid);
+  if (!options_.layer_grids.empty()) {
+    grids = "per layer";
+    for (std::size_t l = 0; l < options_.layer_grids.size(); ++l)
+      grids += fmt::format("{} l{} 1/{}", l ? "," : "", l, options_.layer_grids[l]);
+  }
+  h += fmt::format("* weights: |w| quantized to multiples of {} of the unit mirror width (NMOS {}, PMOS {}, "
                    "L {}); {} of {} weights quantize to 0 and are omitted\n",
-                   options_.grid, microns(kNmosUnitWidth * size_), microns(kPmosUnitWidth * size_),
+                   grids, microns(kNmosUnitWidth * size_), microns(kPmosUnitWidth * size_),
                    microns(kMirrorLength * size_), result_.omitted_weights, result_.weights.size());
   if (e.path.empty() || e.effective == e.wanted) h += "* largest quantization error: 0 (every weight is on the grid)\n";
   else
@@ -587,6 +595,7 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   for (std::size_t L = 0; L < net_.layers.size(); ++L) {
     Layer& layer = result_.effective.layers[L];
     const std::string path = fmt::format("layers[{}]", L);
+    grid_ = options_.layer_grids.empty() ? options_.grid : options_.layer_grids[L];
     body_.blank();
     body_.comment(fmt::format("---- layer {}: {} ----", L, layer_type_name(layer)));
     if (auto* b = std::get_if<BmruLayer>(&layer)) {
@@ -662,6 +671,11 @@ LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& 
                              const LoweringOptions& options) {
   if (frames.empty()) throw NetworkError("lower: the input sequence has no frames");
   if (options.grid < 1) throw NetworkError("lower: the weight grid must be at least 1");
+  if (!options.layer_grids.empty() && options.layer_grids.size() != network.layers.size())
+    throw NetworkError(fmt::format("lower: {} layer grids for {} layers", options.layer_grids.size(),
+                                   network.layers.size()));
+  for (int g : options.layer_grids)
+    if (g < 1) throw NetworkError("lower: the weight grid must be at least 1");
   if (!(options.area > 0) || !std::isfinite(options.area))
     throw NetworkError(fmt::format("lower: the device area factor must be a positive number, got {}", options.area));
   for (const auto& f : frames)

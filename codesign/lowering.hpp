@@ -60,6 +60,7 @@ namespace picospice::network {
 
 struct LoweringOptions {
   int grid = 32;                    // |w| quantized to multiples of 1/grid of the unit width
+  std::vector<int> layer_grids;     // one grid per layer (`--grid auto`: weight_grid.hpp); empty: `grid`
   const CellCalibration* calibration = nullptr;
   std::string cell_library;         // empty: the source tree's netlists/cells/cells.lib
   std::string title = "BMRU network";

@@ -21,6 +21,7 @@
 #include "tools/agreement_plot.hpp"
 #include "tools/area_option.hpp"
 #include "tools/command.hpp"
+#include "tools/grid_option.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"
 #include "tools/progress_bar.hpp"
@@ -39,7 +40,7 @@ struct AgreeOptions {
   std::string area = "1";
   bool no_blanking = false;
   bool no_power_breakdown = false;
-  int grid = LoweringOptions{}.grid;
+  std::string grid = "32";
   std::uint64_t mc = 0;
   std::uint64_t seed = 1;
   int jobs = 0;  // 0: one per hardware thread
@@ -364,7 +365,8 @@ int run_agree(const AgreeOptions& o) {
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
   AgreementOptions options;
-  options.lowering.grid = o.grid;
+  const auto grids = apply_grid_option(o.grid, net, seq.frames, options.lowering);
+  if (!grids.empty()) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
   options.lowering.area = parse_area_factor(o.area);
   options.lowering.frame_blanking = !o.no_blanking;
   options.lowering.cell_library = o.library;
@@ -393,8 +395,20 @@ int run_agree(const AgreeOptions& o) {
 
   options.lowering.power_breakdown = !o.no_power_breakdown;
   const AgreementReport report = run_agreement(net, seq.frames, options);
-  if (o.format == "json") fmt::print("{}\n", report_json(report).dump(2));
-  else print_table(report);
+  if (o.format == "json") {
+    json j = report_json(report);
+    if (!grids.empty()) {
+      json per_layer = json::array();
+      for (const auto& g : grids)
+        per_layer.push_back({{"layer", g.layer}, {"grid", g.grid}, {"worst_move_of_margin", g.worst_move},
+                             {"within_margin", g.within_margin}});
+      j["grid_auto"] = per_layer;
+    }
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    print_table(report);
+    if (!grids.empty()) fmt::print("grid auto           {}\n", describe_grids(grids));
+  }
   if (!o.plot_dir.empty()) {
     if (!find_gnuplot()) fmt::print(stderr, "picospice agree: gnuplot not found, plots skipped\n");
     else {
@@ -418,8 +432,7 @@ CommandAction add_agree_command(CLI::App& app) {
   add_network_arguments(cmd, options->network, options->input);
   cmd->add_option("--calibrate", options->calibrate, "characterization file: pre-distort the cell biases")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--grid", options->grid, "quantize |w| to multiples of 1/N of the unit mirror width (default 32)")
-      ->check(CLI::PositiveNumber);
+  add_grid_option(cmd, options->grid);
   cmd->add_option("--library", options->library, "cell library (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area);

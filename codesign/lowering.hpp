@@ -80,9 +80,10 @@ struct LoweringOptions {
   // Reference ratios (cells.lib: schmitt9_bias kt/kw/kg, isource/isink k): each bias reference
   // diode carries its current / k at the same gate area, so it draws 1/k of the supply current and
   // matches as before. k is the largest integer up to this limit that keeps the reference's own
-  // current at or above reference_floor() (its line then still settles within frame/40); 1
-  // turns the ratios off (every reference carries its full current, as before issue 21).
-  int reference_ratio_limit = 16;
+  // current at or above reference_floor() (its line still settles before the settling deadline);
+  // the limit keeps the diode's shape sane (k = 32: W/L = (0.35 um / 22.6 um) at area 1). 1 turns
+  // the ratios off (every reference carries its full current, as before issue 21).
+  int reference_ratio_limit = 32;
 };
 
 // The smallest current a ratioed bias reference may carry (A): a reference line's time constant

@@ -261,7 +261,7 @@ class Lowering {
   // The time from the end of the last blanking release to the settling deadline (s).
   double settle_window() const {
     double last = 0;
-    for (const auto& b : blanking_) last = std::max(last, b.release + kBlankRamp);
+    for (const auto& b : blanking_) last = std::max(last, b.latest_release() + kBlankRamp);
     return (kSettleDeadline - last) * net_.frame;
   }
   // The supply node of one block: the layer's shared supply, or with options_.power_breakdown a
@@ -460,6 +460,10 @@ void Lowering::blanking_sources() {
     body_.comment(fmt::format("layer {} blanking: I_b {} A from {:g}% of a frame before each frame (from frame 1) "
                               "to {:g}% into it, then off over {:g}%; per cell T/W (units):", b.layer, si(b.current),
                               100 * kBlankLead, 100 * b.release, 100 * kBlankRamp));
+    const auto later = std::count_if(b.frame_release.begin(), b.frame_release.end(), [&](double r) { return r > b.release; });
+    if (later > 0)
+      body_.comment(fmt::format("  released later in {} frames (up to {:g}%): a cell of the layer before switches late "
+                                "there (small overdrive; frame_blanking.hpp)", later, 100 * b.latest_release()));
     std::string sizes;
     for (std::size_t u = 0; u < b.units.size(); ++u)
       sizes += fmt::format("{}u{} {:.3g}/{:.3g}", sizes.empty() ? "" : ", ", u, b.units[u].threshold, b.units[u].width);
@@ -586,7 +590,7 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   body_.blank();
   preset_sources();
   body_.blank();
-  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames);
+  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames, options_.area);
   blanking_sources();
   body_.blank();
   emit_inputs(frames);

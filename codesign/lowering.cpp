@@ -251,18 +251,28 @@ class Lowering {
     const std::string cell = b > 0 ? "isource" : "isink";
     const std::string supply = block_supply("b_" + node, PowerKind::bias, layer);
     const double current = std::abs(b) * net_.unit_current;
-    const int k = ratio(current);
+    const int k = ratio(current, static_window());
     body_.instance("b_" + node, {node, supply, "0"}, cell,
                    "i=" + si(current) + size_params(b > 0) + (k > 1 ? fmt::format(" k={}", k) : ""));
   }
-  int ratio(double current) const {
-    return reference_ratio(current, settle_window(), options_.area, options_.reference_ratio_limit);
+  int ratio(double current, double window) const {
+    return reference_ratio(current, window, options_.area, options_.reference_ratio_limit);
   }
-  // The time from the end of the last blanking release to the settling deadline (s).
-  double settle_window() const {
+  // The time a cell's I_thresh and I_width lines have to settle after the blanking disturbed them:
+  // from the end of the layer's latest release (over all frames) to the settling deadline (s).
+  double blanked_window(int layer) const {
     double last = 0;
-    for (const auto& b : blanking_) last = std::max(last, b.latest_release() + kBlankRamp);
+    for (const auto& b : blanking_)
+      if (b.layer == layer) last = b.latest_release() + kBlankRamp;
     return (kSettleDeadline - last) * net_.frame;
+  }
+  // The same for a line nothing disturbs (I_gain, the biases): settled from the start, it only
+  // has to follow its reference, so the whole frame up to the deadline counts.
+  double static_window() const { return kSettleDeadline * net_.frame; }
+  double tightest_blanked_window() const {
+    double window = static_window();
+    for (const auto& b : blanking_) window = std::min(window, blanked_window(b.layer));
+    return window;
   }
   // The supply node of one block: the layer's shared supply, or with options_.power_breakdown a
   // source of its own whose current is the block's alone (PowerBlock).
@@ -365,7 +375,7 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
     const std::string core = block_supply(id, PowerKind::cell_core, L);
     const std::string references = block_supply(id, PowerKind::cell_references, L);
-    const int kt = ratio(ith), kw = ratio(iw), kg = ratio(ig);
+    const int kt = ratio(ith, blanked_window(L)), kw = ratio(iw, blanked_window(L)), kg = ratio(ig, static_window());
     body_.instance("bias_" + id, {references, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
                    fmt::format("ith={} iw={} ig={}{}{}", si(ith), si(iw), si(ig), area,
                                kt * kw * kg > 1 ? fmt::format(" kt={} kw={} kg={}", kt, kw, kg) : ""));
@@ -539,8 +549,9 @@ std::string Lowering::header(int frames) const {
                                                   : "ith = beta2, iw = delta, ig = alpha (uncalibrated)");
   if (options_.reference_ratio_limit > 1)
     h += fmt::format("* bias references: ratioed, each carrying its current / k (k up to {}, the reference's own current at "
-                     "least {} A), same gate area\n", options_.reference_ratio_limit,
-                     si(reference_floor(settle_window(), options_.area)));
+                     "least {} A on a line the blanking disturbs, {} A on the others), same gate area\n",
+                     options_.reference_ratio_limit, si(reference_floor(tightest_blanked_window(), options_.area)),
+                     si(reference_floor(static_window(), options_.area)));
   if (!options_.frame_blanking) h += "* frame blanking: off (the cells follow their candidates continuously)\n";
   if (!blanking_.empty()) {
     h += "* frame blanking (frame_blanking.hpp): each BMRU layer's cells hold their state until its release, then\n"

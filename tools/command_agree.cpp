@@ -366,7 +366,8 @@ int run_agree(const AgreeOptions& o) {
   std::optional<CellCalibration> calibration;
   AgreementOptions options;
   const auto grids = apply_grid_option(o.grid, net, seq.frames, options.lowering);
-  if (!grids.empty()) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
+  // The table prints the choice with the figures; JSON has it as grid_auto; --mc on stderr.
+  if (!grids.empty() && o.mc > 0) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
   options.lowering.area = parse_area_factor(o.area);
   options.lowering.frame_blanking = !o.no_blanking;
   options.lowering.cell_library = o.library;

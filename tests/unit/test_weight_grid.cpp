@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "codesign/lowering.hpp"
 #include "codesign/network.hpp"
@@ -69,4 +70,12 @@ TEST_CASE("lower --grid auto reports the grid per layer; a bad grid is an error"
   CHECK(automatic.output.find("grid auto: l0 1/4 (0.00 of the margin), l1 1/4") != std::string::npos);
   for (const char* bad : {"0", "3x", "automatic", "-2"}) CHECK_REFUSED_WITH(testing::run_picospice(args + bad), "--grid");
   std::filesystem::remove(out);
+  // agree reports the choice in its JSON.
+  const auto agreed = testing::run_picospice(
+      fmt::format("agree {}latch1.json --input {}latch1.csv --grid auto --format json", kExamples, kExamples));
+  REQUIRE_SUCCEEDS(agreed);
+  const auto report = nlohmann::json::parse(agreed.output);
+  REQUIRE(report["grid_auto"].size() == 2);
+  CHECK(report["grid_auto"][0]["grid"] == 4);
+  CHECK(report["grid_auto"][0]["within_margin"] == true);
 }

@@ -62,9 +62,10 @@
 // ideal PWL voltage source, like the preset gate lines (a logic-level clock: low sinks the
 // blanking currents, high carries none). The line falls back to 0 V an edge before I_b returns.
 //
-// Cost: two transistors per cell and one per layer; while blanked a cell draws T + 2W more
-// (its references T + W, its width branch W) and T more in its threshold branch when high, for
-// 15% (first layer) to 45% (second) of each frame.
+// Cost: two transistors per cell and one per layer; while blanked a cell draws W more in its
+// width branch and T more in its threshold branch when high, and its references T/kt + W/kw
+// more (ratioed references, lowering.hpp), for 15% (first layer) to 45% (second) of each frame
+// (to 67% in the frames released late).
 #pragma once
 #include <string>
 #include <vector>

@@ -39,6 +39,7 @@ struct AgreeOptions {
   std::string format = "table";
   std::string area = "1";
   bool no_blanking = false;
+  int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   bool no_power_breakdown = false;
   std::string grid = "32";
   std::uint64_t mc = 0;
@@ -370,6 +371,7 @@ int run_agree(const AgreeOptions& o) {
   if (!grids.empty() && o.mc > 0) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
   options.lowering.area = parse_area_factor(o.area);
   options.lowering.frame_blanking = !o.no_blanking;
+  options.lowering.reference_ratio_limit = o.reference_ratio_limit;
   options.lowering.cell_library = o.library;
   options.lowering.title = o.network;
   if (!o.calibrate.empty()) {
@@ -438,6 +440,7 @@ CommandAction add_agree_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area);
   add_no_blanking_flag(cmd, options->no_blanking);
+  add_reference_ratio_option(cmd, options->reference_ratio_limit);
   cmd->add_flag("--no-power-breakdown", options->no_power_breakdown,
                 "leave out the per-block power breakdown (it gives every block a supply source of its own, "
                 "which costs simulation time on large networks; never under --mc)");

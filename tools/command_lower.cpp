@@ -23,6 +23,7 @@ struct LowerOptions {
   std::string network, input, output, calibrate, library;
   std::string area = "1";
   bool no_blanking = false;
+  int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   std::string grid = "32";
 };
 
@@ -33,6 +34,7 @@ int run_lower(const LowerOptions& o) {
   LoweringOptions options;
   options.area = parse_area_factor(o.area);
   options.frame_blanking = !o.no_blanking;
+  options.reference_ratio_limit = o.reference_ratio_limit;
   options.cell_library = o.library;
   options.title = o.network;
   if (!o.calibrate.empty()) {
@@ -68,6 +70,7 @@ CommandAction add_lower_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area);
   add_no_blanking_flag(cmd, options->no_blanking);
+  add_reference_ratio_option(cmd, options->reference_ratio_limit);
   return [options] { return run_lower(*options); };
 }
 

@@ -24,6 +24,13 @@ const Plot& transient_plot(const std::vector<Plot>& plots) {
 
 }  // namespace
 
+double power_of_kind(const std::vector<BlockPower>& blocks, PowerKind kind) {
+  double sum = 0;
+  for (const auto& b : blocks)
+    if (b.kind == kind) sum += b.watts;
+  return sum;
+}
+
 double correlation(const std::vector<double>& a, const std::vector<double>& b) {
   const std::size_t n = std::min(a.size(), b.size());
   if (n < 2) return 0;
@@ -163,6 +170,12 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     (s.cells ? r.layers[s.layer].cells_w : r.layers[s.layer].other_w) += p;
     r.power_total_w += p;
     if (s.cells) r.power_cells_w += p;
+  }
+  for (const PowerBlock& b : lowered.power_blocks) {
+    double watts = 0;
+    for (const auto& [probe, coefficient] : b.terms)
+      watts += coefficient * vdd * SampledSignal(tran, probe, "agree").average();
+    r.power_blocks.push_back({b.block, b.kind, b.layer, watts});
   }
   r.energy_per_inference_j = r.power_total_w * F * net.frame;
   return r;

@@ -28,6 +28,8 @@
 //   power                  average of -VDD * i(supply) over the whole run, per supply source:
 //                          cells (schmitt9 + schmitt9_bias) and the rest (mirrors, biases), per
 //                          layer; energy per inference = total power * frames * frame.
+//   power_blocks           with LoweringOptions::power_breakdown, each block's measured share
+//                          (lowering.hpp, PowerBlock): they sum to power_total_w.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -35,6 +37,7 @@
 #include "engine/circuit.hpp"
 #include "engine/plot.hpp"
 #include "codesign/borderline_dependence.hpp"
+#include "codesign/frame_blanking.hpp"
 #include "codesign/inference.hpp"
 #include "codesign/lowering.hpp"
 
@@ -55,7 +58,7 @@ inline constexpr double kNoiseFmaxPerFrame = 100;
 
 // The settling check: a cell must show its frame's state by this fraction of the frame (the
 // sample is at 90%), and at the sample its output must be outside the middle of its range.
-inline constexpr double kSettledFraction = 0.8;
+inline constexpr double kSettledFraction = kSettleDeadline;
 inline constexpr double kSettleBand = 0.2;
 
 struct AgreementOptions {
@@ -80,6 +83,16 @@ struct LayerPower {
   double cells_w = 0, other_w = 0;
 };
 
+struct BlockPower {
+  std::string block;
+  PowerKind kind = PowerKind::mirror;
+  int layer = 0;
+  double watts = 0;
+};
+
+// The sum of the blocks of one kind.
+double power_of_kind(const std::vector<BlockPower>& blocks, PowerKind kind);
+
 struct AgreementReport {
   std::vector<UnitAgreement> units;
   double state_agreement = 1;
@@ -97,6 +110,7 @@ struct AgreementReport {
   double candidate_mae = 0, logit_correlation = 0;
   double power_total_w = 0, power_cells_w = 0, energy_per_inference_j = 0;
   std::vector<LayerPower> layers;
+  std::vector<BlockPower> power_blocks;  // empty without LoweringOptions::power_breakdown
   int transistors = 0;
   int frames = 0;
   double largest_quantization_error = 0;

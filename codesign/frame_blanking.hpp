@@ -40,6 +40,19 @@
 // With more than two BMRU layers the releases are compressed to fit before 65% of the frame,
 // which leaves the last layer less than 2.3 ms of settling when frames are 10 ms.
 //
+// Late upstream switches. A cell's switching time grows as its overdrive shrinks and its area
+// grows: its comparator node must swing a charge ~kSwitchCharge * area with the overdrive current
+// (measured: random network seed 1017 at area 4, a layer-0 cell 31.6 pA above beta2 switched
+// 4.55 ms after its release, 1.44e-13 C; the characterization's 100 pA step settles in 0.43 ms at
+// area 1, 4.3e-14 C). Switching after the next layer's release, it stepped that layer's inputs
+// while its cells were free, and the step's transient (sinks act before sources) dipped a held
+// candidate from 0.78 to 0.18 units below beta1 = 0.54: that cell reset and held the wrong state
+// for 18 frames (94.9% agreement). So per frame, each later layer's release waits until the
+// previous layer's slowest switch of that frame (predicted from the software's overdrives, with
+// kSwitchMargin) has happened, up to kBlankLastRelease; frames without a slow switch keep the
+// base release. A switch slower than that cap is still possible (small overdrive at large area):
+// then the cap decides.
+//
 // Release. Once I_b is off the layer's blanking clock line blank_src_l<L> (the outputs' sources)
 // lifts from 0 V to kBlankSourceLift, which cuts the outputs off by exp(-0.6 V/UT) ~ 1e-10
 // whatever charge is left on the gate line (cells.lib, schmitt9_blank). Before, the gate line
@@ -49,9 +62,10 @@
 // ideal PWL voltage source, like the preset gate lines (a logic-level clock: low sinks the
 // blanking currents, high carries none). The line falls back to 0 V an edge before I_b returns.
 //
-// Cost: two transistors per cell and one per layer; while blanked a cell draws T + 2W more
-// (its references T + W, its width branch W) and T more in its threshold branch when high, for
-// 15% (first layer) to 45% (second) of each frame.
+// Cost: two transistors per cell and one per layer; while blanked a cell draws W more in its
+// width branch and T more in its threshold branch when high, and its references T/kt + W/kw
+// more (ratioed references, lowering.hpp), for 15% (first layer) to 45% (second) of each frame
+// (to 67% in the frames released late).
 #pragma once
 #include <string>
 #include <vector>
@@ -67,8 +81,13 @@ struct UnitBlanking {
 struct LayerBlanking {
   int layer = 0;            // index into Network::layers (a BMRU layer)
   double current = 0;       // I_b, amperes (one model unit)
-  double release = 0;       // release time as a fraction of the frame (I_b starts ramping off)
+  double release = 0;       // base release time as a fraction of the frame (I_b starts ramping off)
   std::vector<UnitBlanking> units;
+  std::vector<double> frame_release;  // per frame, when later than `release` somewhere; else empty
+  double release_at(int frame) const {
+    return frame >= 0 && static_cast<std::size_t>(frame) < frame_release.size() ? frame_release[frame] : release;
+  }
+  double latest_release() const;
 };
 
 inline constexpr double kBlankLead = 0.05;          // I_b on this fraction of a frame before its start
@@ -78,14 +97,24 @@ inline constexpr double kBlankLastRelease = 0.65;   // no release later than thi
 inline constexpr double kBlankRamp = 0.02;          // I_b ramps off over this fraction of a frame
 inline constexpr double kBlankSourceLift = 0.6;    // V on the clock line while released
 inline constexpr double kMargin = 1.25;
+// Every cell must show its frame's state by this fraction of the frame (the agreement's settling
+// check, agreement.hpp kSettledFraction; the lowering sizes the bias references for it).
+inline constexpr double kSettleDeadline = 0.8;
 inline constexpr double kMinimumUnits = 1.0 / 32;   // the weight grid's step
+inline constexpr double kSwitchCharge = 4.5e-14;    // C per unit of area: a cell's switch (see above)
+inline constexpr double kSwitchMargin = 1.5;        // on the predicted switching time
 
 // The blanking of every BMRU layer of `network` for the input `frames` (software candidates from
 // infer()), in layer order.
-std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vector<Vector>& frames);
+// `area` is the lowering's device-area factor (the cells' switching time grows with it).
+std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vector<Vector>& frames, double area = 1.0);
+
+// The predicted time (s) a cell takes to switch after its release with `overdrive` (A) past its
+// threshold, at device area `area`: kSwitchCharge * area / overdrive.
+double predicted_switch_time(double overdrive, double area);
 
 // The PWL points (time, current) of a layer's I_b over `frames` frames: zero in frame 0, then
-// on from (t - kBlankLead) frames to (t + release) frames, for every frame t >= 1.
+// on from (t - kBlankLead) frames to (t + release_at(t)) frames, for every frame t >= 1.
 std::vector<std::pair<double, double>> blanking_waveform(const LayerBlanking& blanking, double frame, int frames,
                                                          double edge);
 

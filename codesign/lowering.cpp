@@ -12,6 +12,7 @@
 
 #include "codesign/characterize.hpp"
 #include "codesign/frame_blanking.hpp"
+#include "codesign/weight_grid.hpp"
 
 namespace picospice::network {
 namespace {
@@ -233,7 +234,7 @@ class Lowering {
  private:
   // Quantizes w (recording it under `path`) and, when non-zero, adds the edge signal -> dest.
   double connect(const std::string& signal, const std::string& dest, double w, const std::string& path) {
-    const double q = std::round(std::abs(w) * options_.grid) / options_.grid * (w < 0 ? -1.0 : 1.0);
+    const double q = quantize_weight(w, grid_);
     QuantizedWeight record{path, w, q};
     result_.weights.push_back(record);
     if (std::abs(q - w) > std::abs(result_.largest_error.effective - result_.largest_error.wanted))
@@ -245,11 +246,37 @@ class Lowering {
   void add_edge(const std::string& signal, const std::string& dest, double w) {
     fanout_[signal].push_back({dest, w});
   }
-  void bias(const std::string& node, double b, const std::string& supply) {
+  void bias(const std::string& node, double b, int layer) {
     if (b == 0) return;
     const std::string cell = b > 0 ? "isource" : "isink";
-    body_.instance("b_" + node, {node, supply, "0"}, cell, "i=" + si(std::abs(b) * net_.unit_current) + size_params(b > 0));
+    const std::string supply = block_supply("b_" + node, PowerKind::bias, layer);
+    const double current = std::abs(b) * net_.unit_current;
+    const int k = ratio(current, static_window());
+    body_.instance("b_" + node, {node, supply, "0"}, cell,
+                   "i=" + si(current) + size_params(b > 0) + (k > 1 ? fmt::format(" k={}", k) : ""));
   }
+  int ratio(double current, double window) const {
+    return reference_ratio(current, window, options_.area, options_.reference_ratio_limit);
+  }
+  // The time a cell's I_thresh and I_width lines have to settle after the blanking disturbed them:
+  // from the end of the layer's latest release (over all frames) to the settling deadline (s).
+  double blanked_window(int layer) const {
+    double last = 0;
+    for (const auto& b : blanking_)
+      if (b.layer == layer) last = b.latest_release() + kBlankRamp;
+    return (kSettleDeadline - last) * net_.frame;
+  }
+  // The same for a line nothing disturbs (I_gain, the biases): settled from the start, it only
+  // has to follow its reference, so the whole frame up to the deadline counts.
+  double static_window() const { return kSettleDeadline * net_.frame; }
+  double tightest_blanked_window() const {
+    double window = static_window();
+    for (const auto& b : blanking_) window = std::min(window, blanked_window(b.layer));
+    return window;
+  }
+  // The supply node of one block: the layer's shared supply, or with options_.power_breakdown a
+  // source of its own whose current is the block's alone (PowerBlock).
+  std::string block_supply(const std::string& block, PowerKind kind, int layer);
   // The w and l of an isource (PMOS) / isink or relu (NMOS) at the device-area option; empty at
   // area 1, where the library's defaults (2u or 1u by 4u) apply.
   std::string size_params(bool pmos) const {
@@ -259,7 +286,7 @@ class Lowering {
   }
   // Emits the fan-out of every signal a layer consumes; a signal nobody reads gets a ReLU diode
   // as its load, since the current pushed into it must go somewhere.
-  void emit_fanouts(const std::vector<std::string>& signals, const std::string& supply);
+  void emit_fanouts(const std::vector<std::string>& signals, int layer);
   void lower_bmru(int index, BmruLayer& layer, const std::string& path);
   void emit_inputs(const std::vector<Vector>& frames);
   void preset_sources();
@@ -279,10 +306,25 @@ class Lowering {
   std::vector<std::string> signals_;  // the current layer's input signal nodes
   double copy_trim_ = 1.0;            // gain the ratio-1 copies compensate (1: none)
   double size_ = 1.0;                 // every W and L times this: sqrt(options_.area)
+  int grid_ = 32;                     // the grid of the layer being lowered
   std::vector<LayerBlanking> blanking_;  // per BMRU layer (frame_blanking.hpp)
 };
 
-void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::string& supply) {
+std::string Lowering::block_supply(const std::string& block, PowerKind kind, int layer) {
+  const bool cells = kind != PowerKind::bias && kind != PowerKind::mirror;
+  if (!options_.power_breakdown) return fmt::format("vdd_l{}{}", layer, cells ? "_cells" : "");
+  static const std::map<PowerKind, const char*> tags{
+      {PowerKind::cell_core, "core"}, {PowerKind::cell_references, "refs"}, {PowerKind::cell_blanking, "blank"},
+      {PowerKind::blanking_reference, "ref"}, {PowerKind::bias, "bias"}, {PowerKind::mirror, "mirror"}};
+  const std::string node = fmt::format("vdd_{}_{}", block, tags.at(kind));
+  body_.line(fmt::format("{0} {0} 0 {1}", node, si(options_.vdd)));
+  result_.supplies.push_back({"i(" + node + ")", layer, cells});
+  // A source delivers current out of its + terminal: i(v) < 0 while it supplies.
+  result_.power_blocks.push_back({block, kind, layer, {{"i(" + node + ")", -1.0}}});
+  return node;
+}
+
+void Lowering::emit_fanouts(const std::vector<std::string>& signals, int layer) {
   for (const auto& s : signals) {
     const auto& edges = fanout_[s];
     std::vector<FanoutEdge> sinks, sources;
@@ -297,20 +339,20 @@ void Lowering::emit_fanouts(const std::vector<std::string>& signals, const std::
     // The ratio-1 copy into the PMOS diode; with a calibration it is trimmed (off the weight grid:
     // it is a fixed part of the design) by the sourcing path's predicted gain.
     if (!sources.empty()) sinks.push_back({s + "_p", 1.0 / copy_trim_});
-    emit_mirror(body_, s, s, sinks, false, supply, size_);
-    if (!sources.empty()) emit_mirror(body_, s, s + "_p", sources, true, supply, size_);
+    emit_mirror(body_, s, s, sinks, false, "0", size_);
+    if (!sources.empty())
+      emit_mirror(body_, s, s + "_p", sources, true, block_supply(s, PowerKind::mirror, layer), size_);
   }
 }
 
 void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
-  const std::string supply = fmt::format("vdd_l{}", L), cells = fmt::format("vdd_l{}_cells", L);
   const double unit = net_.unit_current;
   std::vector<std::string> h(layer.units());
   for (std::size_t u = 0; u < layer.units(); ++u) {
     const std::string c = fmt::format("l{}_c{}", L, u);
     for (std::size_t j = 0; j < signals_.size(); ++j)
       layer.W_c[u][j] = connect(signals_[j], c, layer.W_c[u][j], fmt::format("{}.W_c[{}][{}]", path, u, j));
-    bias(c, layer.b_c[u], supply);
+    bias(c, layer.b_c[u], L);
   }
   body_.blank();
   body_.comment(fmt::format("layer {} cells: candidate i(vcand_l{}_u*), output i(vout_l{}_u*), inverted state "
@@ -331,16 +373,33 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
                               layer.beta1[u], layer.delta[u], layer.alpha[u], layer.s0[u], si(ith), si(iw), si(ig),
                               options_.calibration ? " (calibrated)" : ""));
     const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
-    body_.instance("bias_" + id, {cells, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
-                   fmt::format("ith={} iw={} ig={}{}", si(ith), si(iw), si(ig), area));
+    const std::string core = block_supply(id, PowerKind::cell_core, L);
+    const std::string references = block_supply(id, PowerKind::cell_references, L);
+    const int kt = ratio(ith, blanked_window(L)), kw = ratio(iw, blanked_window(L)), kg = ratio(ig, static_window());
+    body_.instance("bias_" + id, {references, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
+                   fmt::format("ith={} iw={} ig={}{}{}", si(ith), si(iw), si(ig), area,
+                               kt * kw * kg > 1 ? fmt::format(" kt={} kw={} kg={}", kt, kw, kg) : ""));
     body_.line(fmt::format("vcand_{0} l{1}_c{2} {0}_in 0", id, L, u));
-    body_.instance("cell_" + id, {id + "_in", id + "_out", cells, "0", id + "_bt", id + "_bw", id + "_bg"},
+    body_.instance("cell_" + id, {id + "_in", id + "_out", core, "0", id + "_bt", id + "_bw", id + "_bg"},
                    "schmitt9", area.empty() ? "" : area.substr(1));
     if (options_.frame_blanking) {
       const UnitBlanking& blank = blanking_of(L).units[u];
-      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), fmt::format("blank_src_l{}", L), "0"}, "schmitt9_blank",
-                     fmt::format("wt={} ww={} l={}", microns(blank.threshold * kNmosUnitWidth * size_),
-                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+      std::string source = fmt::format("blank_src_l{}", L);
+      if (options_.power_breakdown) {
+        // The cell's blanking outputs return through an ammeter: the current they pull through
+        // its references (drawn from their supply) is the cell's blanking power. i(vbsrc) is the
+        // current into its + terminal, -I.
+        body_.line(fmt::format("vbsrc_{0} {1} {0}_bsrc 0", id, source));
+        source = id + "_bsrc";
+        const std::string probe = fmt::format("i(vbsrc_{})", id);
+        result_.power_blocks.push_back({id, PowerKind::cell_blanking, L, {{probe, -1.0}}});
+        for (auto& b : result_.power_blocks)
+          if (b.block == id && b.kind == PowerKind::cell_references) b.terms.push_back({probe, 1.0});
+      }
+      body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), source, "0"}, "schmitt9_blank",
+                     fmt::format("wt={} ww={} l={}{}", microns(blank.threshold * kNmosUnitWidth * size_),
+                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_),
+                                 kt * kw > 1 ? fmt::format(" kt={} kw={}", kt, kw) : ""));
     }
     h[u] = fmt::format("l{}_h{}", L, u);
     body_.line(fmt::format("vout_{0} {0}_out {1} 0", id, h[u]));
@@ -349,7 +408,7 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     const std::string switch_size =
         fmt::format("W={} L={}", microns(kPresetWidth * size_), microns(kPresetLength * size_));
     if (layer.s0[u])
-      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, cells, cells, switch_size));
+      body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, core, core, switch_size));
     else body_.line(fmt::format("mreset_{} l{}_c{} preset_reset_l{} 0 0 nch {}", id, L, u, L, switch_size));
     body_.add_transistors(1);
     result_.units.push_back({L, static_cast<int>(u), "i(vcand_" + id + ")", "i(vout_" + id + ")", layer.alpha[u]});
@@ -360,18 +419,18 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     p[j] = layer.skip ? fmt::format("l{}_p{}", L, j) : y[j];
     for (std::size_t u = 0; u < layer.units(); ++u)
       layer.W_p[j][u] = connect(h[u], p[j], layer.W_p[j][u], fmt::format("{}.W_p[{}][{}]", path, j, u));
-    bias(p[j], layer.b_p[j], supply);
+    bias(p[j], layer.b_p[j], L);
     if (layer.skip) {  // y = max(W_p h + b_p, 0) + x: exact ratio-1 copies, not weights
       add_edge(p[j], y[j], 1.0);
       add_edge(signals_[j], y[j], 1.0);
     }
   }
   body_.blank();
-  body_.comment(fmt::format("layer {} mirrors (supply {})", L, supply));
+  body_.comment(fmt::format("layer {} mirrors", L));
   std::vector<std::string> consumed = signals_;
   consumed.insert(consumed.end(), h.begin(), h.end());
   if (layer.skip) consumed.insert(consumed.end(), p.begin(), p.end());
-  emit_fanouts(consumed, supply);
+  emit_fanouts(consumed, L);
   signals_ = y;
 }
 
@@ -411,11 +470,16 @@ void Lowering::blanking_sources() {
     body_.comment(fmt::format("layer {} blanking: I_b {} A from {:g}% of a frame before each frame (from frame 1) "
                               "to {:g}% into it, then off over {:g}%; per cell T/W (units):", b.layer, si(b.current),
                               100 * kBlankLead, 100 * b.release, 100 * kBlankRamp));
+    const auto later = std::count_if(b.frame_release.begin(), b.frame_release.end(), [&](double r) { return r > b.release; });
+    if (later > 0)
+      body_.comment(fmt::format("  released later in {} frames (up to {:g}%): a cell of the layer before switches late "
+                                "there (small overdrive; frame_blanking.hpp)", later, 100 * b.latest_release()));
     std::string sizes;
     for (std::size_t u = 0; u < b.units.size(); ++u)
       sizes += fmt::format("{}u{} {:.3g}/{:.3g}", sizes.empty() ? "" : ", ", u, b.units[u].threshold, b.units[u].width);
     body_.comment("  " + sizes);
-    body_.line(pwl_line(fmt::format("iblank_l{0} vdd_l{0}_cells blank_l{0}", b.layer),
+    const std::string supply = block_supply(fmt::format("blank_l{}", b.layer), PowerKind::blanking_reference, b.layer);
+    body_.line(pwl_line(fmt::format("iblank_l{0} {1} blank_l{0}", b.layer, supply),
                         blanking_waveform(b, net_.frame, result_.frames, edge)));
     body_.line(pwl_line(fmt::format("vblank_src_l{0} blank_src_l{0} 0", b.layer),
                         blanking_source_waveform(b, net_.frame, result_.frames, edge)));
@@ -466,9 +530,15 @@ std::string Lowering::header(int frames) const {
                      "gate area and capacitance {}x, mismatch sigma /{:.6g})\n",
                      si(options_.area), si(options_.area), size_, si(options_.area), size_);
   const auto& e = result_.largest_error;
-  h += fmt::format("* weights: |w| quantized to multiples of 1/{} of the unit mirror width (NMOS {}, PMOS {}, "
+  std::string grids = fmt::format("1/{}", options_.grid);
+  if (!options_.layer_grids.empty()) {
+    grids = "per layer";
+    for (std::size_t l = 0; l < options_.layer_grids.size(); ++l)
+      grids += fmt::format("{} l{} 1/{}", l ? "," : "", l, options_.layer_grids[l]);
+  }
+  h += fmt::format("* weights: |w| quantized to multiples of {} of the unit mirror width (NMOS {}, PMOS {}, "
                    "L {}); {} of {} weights quantize to 0 and are omitted\n",
-                   options_.grid, microns(kNmosUnitWidth * size_), microns(kPmosUnitWidth * size_),
+                   grids, microns(kNmosUnitWidth * size_), microns(kPmosUnitWidth * size_),
                    microns(kMirrorLength * size_), result_.omitted_weights, result_.weights.size());
   if (e.path.empty() || e.effective == e.wanted) h += "* largest quantization error: 0 (every weight is on the grid)\n";
   else
@@ -477,6 +547,11 @@ std::string Lowering::header(int frames) const {
   h += fmt::format("* schmitt9 biases: {}\n", options_.calibration
                                                   ? "pre-distorted with the calibration " + options_.calibration->source
                                                   : "ith = beta2, iw = delta, ig = alpha (uncalibrated)");
+  if (options_.reference_ratio_limit > 1)
+    h += fmt::format("* bias references: ratioed, each carrying its current / k (k up to {}, the reference's own current at "
+                     "least {} A on a line the blanking disturbs, {} A on the others), same gate area\n",
+                     options_.reference_ratio_limit, si(reference_floor(tightest_blanked_window(), options_.area)),
+                     si(reference_floor(static_window(), options_.area)));
   if (!options_.frame_blanking) h += "* frame blanking: off (the cells follow their candidates continuously)\n";
   if (!blanking_.empty()) {
     h += "* frame blanking (frame_blanking.hpp): each BMRU layer's cells hold their state until its release, then\n"
@@ -512,8 +587,10 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   result_.tstop = frames.size() * net_.frame;
 
   body_.blank();
-  body_.comment("supplies: one per layer for its mirrors and biases, one per BMRU layer for its cells");
-  for (std::size_t L = 0; L < net_.layers.size(); ++L) {
+  body_.comment(options_.power_breakdown
+                    ? "supplies: one per block (PowerBlock), each declared where its block is"
+                    : "supplies: one per layer for its mirrors and biases, one per BMRU layer for its cells");
+  for (std::size_t L = 0; L < net_.layers.size() && !options_.power_breakdown; ++L) {
     body_.line(fmt::format("vdd_l{0} vdd_l{0} 0 {1}", L, si(options_.vdd)));
     result_.supplies.push_back({fmt::format("i(vdd_l{})", L), static_cast<int>(L), false});
     if (std::holds_alternative<BmruLayer>(net_.layers[L])) {
@@ -524,7 +601,7 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   body_.blank();
   preset_sources();
   body_.blank();
-  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames);
+  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames, options_.area);
   blanking_sources();
   body_.blank();
   emit_inputs(frames);
@@ -532,7 +609,8 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 
   for (std::size_t L = 0; L < net_.layers.size(); ++L) {
     Layer& layer = result_.effective.layers[L];
-    const std::string path = fmt::format("layers[{}]", L), supply = fmt::format("vdd_l{}", L);
+    const std::string path = fmt::format("layers[{}]", L);
+    grid_ = options_.layer_grids.empty() ? options_.grid : options_.layer_grids[L];
     body_.blank();
     body_.comment(fmt::format("---- layer {}: {} ----", L, layer_type_name(layer)));
     if (auto* b = std::get_if<BmruLayer>(&layer)) {
@@ -547,14 +625,14 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
       const std::string node = readout ? fmt::format("z{}", r) : fmt::format("l{}_y{}", L, r);
       for (std::size_t j = 0; j < signals_.size(); ++j)
         W[r][j] = connect(signals_[j], node, W[r][j], fmt::format("{}.W[{}][{}]", path, r, j));
-      bias(node, b[r], supply);
+      bias(node, b[r], static_cast<int>(L));
       if (readout) {
         body_.line(fmt::format("vlogit_{0} z{0} 0 {1}", r, si(options_.readout_voltage)));
         result_.logits.push_back(fmt::format("i(vlogit_{})", r));
       }
       outputs.push_back(node);
     }
-    emit_fanouts(signals_, supply);
+    emit_fanouts(signals_, static_cast<int>(L));
     signals_ = outputs;
   }
 
@@ -564,6 +642,8 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   for (const auto& u : result_.units) saves += " " + u.candidate + " " + u.output;
   for (const auto& z : result_.logits) saves += " " + z;
   for (const auto& s : result_.supplies) saves += " " + s.current;
+  for (const auto& b : result_.power_blocks)
+    if (b.kind == PowerKind::cell_blanking) saves += " " + b.terms.front().first;
   body_.line(".save" + saves);
   // Output every 1% of a frame; the step is limited to 5% of a frame so that each input edge and
   // each cell's switching (0.2-2.3 ms) is resolved.
@@ -578,10 +658,39 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 
 }  // namespace
 
+double reference_floor(double window, double area) {
+  constexpr double kCox = 8.5e-3, kSlope = 1.35, kThermalVoltage = 0.025865;  // cells.lib's card
+  const double gate_area = 2 * kUnitDevices.pmos_width * kMirrorLength * area;  // reference + copy
+  return 6 * kCox * gate_area * kSlope * kThermalVoltage / window;
+}
+
+int reference_ratio(double current, double window, double area, int limit) {
+  if (limit <= 1) return 1;
+  const double k = std::floor(current / reference_floor(window, area));
+  return static_cast<int>(std::clamp(k, 1.0, static_cast<double>(limit)));
+}
+
+const char* power_kind_name(PowerKind kind) {
+  switch (kind) {
+    case PowerKind::cell_core: return "cell core";
+    case PowerKind::cell_references: return "cell references";
+    case PowerKind::cell_blanking: return "cell blanking";
+    case PowerKind::blanking_reference: return "blanking reference";
+    case PowerKind::bias: return "bias";
+    case PowerKind::mirror: return "mirror";
+  }
+  return "?";
+}
+
 LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& frames,
                              const LoweringOptions& options) {
   if (frames.empty()) throw NetworkError("lower: the input sequence has no frames");
   if (options.grid < 1) throw NetworkError("lower: the weight grid must be at least 1");
+  if (!options.layer_grids.empty() && options.layer_grids.size() != network.layers.size())
+    throw NetworkError(fmt::format("lower: {} layer grids for {} layers", options.layer_grids.size(),
+                                   network.layers.size()));
+  for (int g : options.layer_grids)
+    if (g < 1) throw NetworkError("lower: the weight grid must be at least 1");
   if (!(options.area > 0) || !std::isfinite(options.area))
     throw NetworkError(fmt::format("lower: the device area factor must be a positive number, got {}", options.area));
   for (const auto& f : frames)

@@ -25,12 +25,21 @@
 //                 formula, including the copies of its input); vdd_l{L}_cells feeds its schmitt9
 //                 cells and their bias references. Input sources draw no supply power (they stand
 //                 for the front end and sit between ground and the input node).
+//                 With LoweringOptions::power_breakdown every block has a supply source of its own
+//                 instead (vdd_<block>_<kind>: each cell's core and references, each bias, each
+//                 signal's sourcing mirrors, each layer's blanking reference), and each cell's
+//                 blanking outputs return through a 0 V ammeter vbsrc_l{L}_u{u}, so the power of
+//                 every block is measured, not estimated (PowerBlock).
 //   blanking      per BMRU layer a clocked reference I_b (iblank_l{L} into diode mblank_l{L}) and
 //                 per cell a schmitt9_blank that widens its band by I_b from just before each frame
 //                 to the layer's release: the cells decide once per frame, on settled candidates
 //                 (frame_blanking.hpp); a clock line blank_src_l{L} (vblank_src_l{L}) lifts the
 //                 outputs' sources after the release so they carry nothing until the next frame.
 //                 Counted in the transistors (2 per cell, 1 per layer).
+//   references    every bias reference (the cells' schmitt9_bias diodes, each isource/isink) is
+//                 ratioed: it carries I/k at the same gate area and its copy k times that
+//                 (LoweringOptions::reference_ratio_limit), the cells' blanking outputs scaled
+//                 alike; it cuts the references' supply current k-fold.
 //   device area   LoweringOptions::area = K multiplies every W and L (mirrors, biases, ReLU diodes,
 //                 the cells through schmitt9's `area` parameter, the preset switches) by sqrt(K).
 //   state         v(xcell_l{L}_u{u}.x) is the cell's inverted state (low = 1); the agreement
@@ -51,6 +60,7 @@ namespace picospice::network {
 
 struct LoweringOptions {
   int grid = 32;                    // |w| quantized to multiples of 1/grid of the unit width
+  std::vector<int> layer_grids;     // one grid per layer (`--grid auto`: weight_grid.hpp); empty: `grid`
   const CellCalibration* calibration = nullptr;
   std::string cell_library;         // empty: the source tree's netlists/cells/cells.lib
   std::string title = "BMRU network";
@@ -64,7 +74,26 @@ struct LoweringOptions {
   // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
   // continuously and can be upset by the transients between frames (for experiments).
   bool frame_blanking = true;
+  // A supply source per block, so that agree can say where the power goes (PowerBlock). The
+  // circuit is the same; it costs one node and one branch per block in the simulation.
+  bool power_breakdown = false;
+  // Reference ratios (cells.lib: schmitt9_bias kt/kw/kg, isource/isink k): each bias reference
+  // diode carries its current / k at the same gate area, so it draws 1/k of the supply current and
+  // matches as before. k is the largest integer up to this limit that keeps the reference's own
+  // current at or above reference_floor() (its line still settles before the settling deadline);
+  // the limit keeps the diode's shape sane (k = 32: W/L = (0.35 um / 22.6 um) at area 1). 1 turns
+  // the ratios off (every reference carries its full current, as before issue 21).
+  int reference_ratio_limit = 32;
 };
+
+// The smallest current a ratioed bias reference may carry (A): a reference line's time constant
+// C*N*UT/I, with C the gate capacitance of the reference diode and the cell's copy (2 x 8 um^2 x
+// area at 8.5 fF/um^2), fits 6 times into `window` (s), the time from the last blanking release
+// to the settling deadline (kSettleDeadline): a line that the blanking disturbed is back within
+// ~1% of its current (one time constant of 1/t tail, then five of exponential decay) by then.
+double reference_floor(double window, double area);
+// The ratio k for a bias current: floor(current / reference_floor), between 1 and the limit.
+int reference_ratio(double current, double window, double area, int limit);
 
 struct UnitProbe {
   int layer = 0, unit = 0;
@@ -77,6 +106,26 @@ struct SupplyProbe {
   std::string current;  // "i(vdd_l0_cells)"; power = -vdd * current
   int layer = 0;
   bool cells = false;   // schmitt9 cells and their bias references
+};
+
+// What a block of the circuit is, for the power breakdown.
+enum class PowerKind {
+  cell_core,        // a schmitt9 (its I_thresh, I_width and I_gain branches) and its preset switch
+  cell_references,  // its schmitt9_bias diodes: ith + iw + ig, less the blanking current below
+  cell_blanking,    // what the cell's schmitt9_blank outputs pull through its references while blanked
+  blanking_reference,  // a layer's clocked I_b into its blanking diode
+  bias,             // an isource/isink of a bias b (reference diode + output: 2|b|)
+  mirror,           // a signal's sourcing fan-out: the ratio-1 copy into the PMOS diode + the PMOS outputs
+};
+const char* power_kind_name(PowerKind kind);
+
+// One block's share of the supply power, measured: power = vdd * sum_k coefficient_k * mean(i(probe_k))
+// over the run. The blocks of a lowering sum to its total supply power.
+struct PowerBlock {
+  std::string block;  // "l0_u2" (a cell), "b_l0_c1" (a bias), "in3" (a signal's mirrors), "blank_l0"
+  PowerKind kind = PowerKind::mirror;
+  int layer = 0;
+  std::vector<std::pair<std::string, double>> terms;  // probe ("i(vdd_l0_u2_core)") -> coefficient
 };
 
 struct QuantizedWeight {
@@ -92,6 +141,7 @@ struct LoweredNetwork {
   std::vector<UnitProbe> units;
   std::vector<std::string> logits;  // "i(vlogit_0)", ...
   std::vector<SupplyProbe> supplies;
+  std::vector<PowerBlock> power_blocks;  // empty without LoweringOptions::power_breakdown
   std::vector<QuantizedWeight> weights;  // every weight, omitted ones with effective 0
   QuantizedWeight largest_error;
   int omitted_weights = 0;

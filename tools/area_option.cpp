@@ -24,6 +24,13 @@ void add_no_blanking_flag(CLI::App* cmd, bool& no_blanking) {
                 "per cell, but the cells then react to the transients between frames (for experiments)");
 }
 
+void add_reference_ratio_option(CLI::App* cmd, int& limit) {
+  cmd->add_option("--reference-ratio-limit", limit,
+                  "largest bias reference ratio k (default 32): a reference carries its current / k at the same\n"
+                  "gate area, so it draws 1/k of the supply current; 1 gives every reference its full current")
+      ->check(CLI::Range(1, 1024));
+}
+
 double parse_area_factor(const std::string& text) {
   double value = 0;
   if (!try_parse_number(text, value) || !std::isfinite(value) || value <= 0)

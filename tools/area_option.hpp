@@ -15,6 +15,10 @@ CLI::Option* add_area_option(CLI::App* cmd, std::string& area, const std::string
 // both commands share.
 void add_no_blanking_flag(CLI::App* cmd, bool& no_blanking);
 
+// Adds `--reference-ratio-limit K` (LoweringOptions::reference_ratio_limit; 1: every bias
+// reference carries its full current, as before the ratios).
+void add_reference_ratio_option(CLI::App* cmd, int& limit);
+
 // The factor K of `--area K`: a finite number > 0, or std::invalid_argument naming the option.
 double parse_area_factor(const std::string& text);
 

@@ -5,6 +5,7 @@
 // the circuit runs with transient device noise on.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "tools/agreement_plot.hpp"
 #include "tools/area_option.hpp"
 #include "tools/command.hpp"
+#include "tools/grid_option.hpp"
 #include "tools/gnuplot.hpp"
 #include "tools/mc_histogram_plot.hpp"
 #include "tools/progress_bar.hpp"
@@ -37,7 +39,9 @@ struct AgreeOptions {
   std::string format = "table";
   std::string area = "1";
   bool no_blanking = false;
-  int grid = LoweringOptions{}.grid;
+  int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
+  bool no_power_breakdown = false;
+  std::string grid = "32";
   std::uint64_t mc = 0;
   std::uint64_t seed = 1;
   int jobs = 0;  // 0: one per hardware thread
@@ -54,6 +58,54 @@ double positive_number(const std::string& flag, const std::string& text, bool ze
     throw std::invalid_argument(fmt::format("{} {}: expected a {} number", flag, text,
                                             zero_allowed ? "non-negative" : "positive"));
   return value;
+}
+
+constexpr PowerKind kPowerKinds[] = {PowerKind::cell_core, PowerKind::cell_references, PowerKind::cell_blanking,
+                                     PowerKind::blanking_reference, PowerKind::bias, PowerKind::mirror};
+
+json power_breakdown_json(const AgreementReport& r) {
+  json by_kind = json::object(), blocks = json::array();
+  for (PowerKind kind : kPowerKinds) by_kind[power_kind_name(kind)] = power_of_kind(r.power_blocks, kind);
+  for (const auto& b : r.power_blocks)
+    blocks.push_back({{"block", b.block}, {"kind", power_kind_name(b.kind)}, {"layer", b.layer}, {"power_w", b.watts}});
+  return json{{"by_kind", by_kind}, {"blocks", blocks}};
+}
+
+// The breakdown as text: per kind, per cell (core, references, blanking), and the largest biases,
+// mirrors and blanking references.
+void print_power_breakdown(const AgreementReport& r) {
+  if (r.power_blocks.empty()) return;
+  const auto nw = [](double w) { return fmt::format("{:.2f}", w * 1e9); };
+  fmt::print("power breakdown     measured: every block on a supply source of its own (nW, mean over the run)\n");
+  std::string kinds;
+  for (PowerKind kind : kPowerKinds)
+    kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", power_kind_name(kind), nw(power_of_kind(r.power_blocks, kind)));
+  fmt::print("  by kind           {}\n", kinds);
+  for (const auto& core : r.power_blocks) {
+    if (core.kind != PowerKind::cell_core) continue;
+    double references = 0, blanking = 0;
+    for (const auto& b : r.power_blocks) {
+      if (b.block != core.block) continue;
+      if (b.kind == PowerKind::cell_references) references = b.watts;
+      if (b.kind == PowerKind::cell_blanking) blanking = b.watts;
+    }
+    fmt::print("  cell {:<12} {:>7} = core {}, references {}, blanking {}\n", core.block,
+               nw(core.watts + references + blanking), nw(core.watts), nw(references), nw(blanking));
+  }
+  for (PowerKind kind : {PowerKind::bias, PowerKind::mirror, PowerKind::blanking_reference}) {
+    std::vector<BlockPower> of_kind;
+    for (const auto& b : r.power_blocks)
+      if (b.kind == kind) of_kind.push_back(b);
+    if (of_kind.empty()) continue;
+    std::sort(of_kind.begin(), of_kind.end(), [](const auto& a, const auto& b) { return a.watts > b.watts; });
+    std::string list;
+    for (std::size_t k = 0; k < std::min<std::size_t>(of_kind.size(), 6); ++k)
+      list += fmt::format("{}{} {}", k ? ", " : "", of_kind[k].block, nw(of_kind[k].watts));
+    if (of_kind.size() > 6) list += fmt::format(", ... ({} blocks)", of_kind.size());
+    const char* label = kind == PowerKind::bias ? "biases" : kind == PowerKind::mirror ? "mirrors" : "blanking refs";
+    fmt::print("  {:<17} {:>7}: {}\n", label,
+               nw(power_of_kind(r.power_blocks, kind)), list);
+  }
 }
 
 json report_json(const AgreementReport& r) {
@@ -91,6 +143,7 @@ json report_json(const AgreementReport& r) {
               {"frame_class_agreement", r.frame_class_agreement},
               {"largest_quantization_error", r.largest_quantization_error},
               {"power_per_layer", layers},
+              {"power_breakdown", r.power_blocks.empty() ? json(nullptr) : power_breakdown_json(r)},
               {"units", units},
               {"frames", r.frames},
               {"simulation_seconds", r.simulation_seconds}};
@@ -124,6 +177,7 @@ void print_table(const AgreementReport& r) {
   for (const auto& l : r.layers)
     fmt::print("  layer {}           {:.2f} nW cells, {:.2f} nW mirrors and biases\n", l.layer, l.cells_w * 1e9,
                l.other_w * 1e9);
+  print_power_breakdown(r);
   fmt::print("energy / inference  {:.3g} J ({} frames)\n", r.energy_per_inference_j, r.frames);
   fmt::print("transistors         {} (largest quantization error {:.4g})\n", r.transistors,
              r.largest_quantization_error);
@@ -312,9 +366,12 @@ int run_agree(const AgreeOptions& o) {
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
   AgreementOptions options;
-  options.lowering.grid = o.grid;
+  const auto grids = apply_grid_option(o.grid, net, seq.frames, options.lowering);
+  // The table prints the choice with the figures; JSON has it as grid_auto; --mc on stderr.
+  if (!grids.empty() && o.mc > 0) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
   options.lowering.area = parse_area_factor(o.area);
   options.lowering.frame_blanking = !o.no_blanking;
+  options.lowering.reference_ratio_limit = o.reference_ratio_limit;
   options.lowering.cell_library = o.library;
   options.lowering.title = o.network;
   if (!o.calibrate.empty()) {
@@ -339,9 +396,22 @@ int run_agree(const AgreeOptions& o) {
   if (o.mc > 0) return run_agree_mc(o, net, seq, options);
   if (!o.avto.empty() || !o.akp.empty()) throw std::invalid_argument("--avto and --akp need --mc N");
 
+  options.lowering.power_breakdown = !o.no_power_breakdown;
   const AgreementReport report = run_agreement(net, seq.frames, options);
-  if (o.format == "json") fmt::print("{}\n", report_json(report).dump(2));
-  else print_table(report);
+  if (o.format == "json") {
+    json j = report_json(report);
+    if (!grids.empty()) {
+      json per_layer = json::array();
+      for (const auto& g : grids)
+        per_layer.push_back({{"layer", g.layer}, {"grid", g.grid}, {"worst_move_of_margin", g.worst_move},
+                             {"within_margin", g.within_margin}});
+      j["grid_auto"] = per_layer;
+    }
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    print_table(report);
+    if (!grids.empty()) fmt::print("grid auto           {}\n", describe_grids(grids));
+  }
   if (!o.plot_dir.empty()) {
     if (!find_gnuplot()) fmt::print(stderr, "picospice agree: gnuplot not found, plots skipped\n");
     else {
@@ -365,12 +435,15 @@ CommandAction add_agree_command(CLI::App& app) {
   add_network_arguments(cmd, options->network, options->input);
   cmd->add_option("--calibrate", options->calibrate, "characterization file: pre-distort the cell biases")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--grid", options->grid, "quantize |w| to multiples of 1/N of the unit mirror width (default 32)")
-      ->check(CLI::PositiveNumber);
+  add_grid_option(cmd, options->grid);
   cmd->add_option("--library", options->library, "cell library (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area);
   add_no_blanking_flag(cmd, options->no_blanking);
+  add_reference_ratio_option(cmd, options->reference_ratio_limit);
+  cmd->add_flag("--no-power-breakdown", options->no_power_breakdown,
+                "leave out the per-block power breakdown (it gives every block a supply source of its own, "
+                "which costs simulation time on large networks; never under --mc)");
   cmd->add_option("--format", options->format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_option("--plot", options->plot_dir,
                   "write plots (gnuplot) into this directory: states.png and logits.png; with --mc a histogram "

@@ -12,6 +12,7 @@
 #include "codesign/sequence.hpp"
 #include "tools/area_option.hpp"
 #include "tools/command.hpp"
+#include "tools/grid_option.hpp"
 
 namespace picospice::tools {
 namespace {
@@ -22,7 +23,8 @@ struct LowerOptions {
   std::string network, input, output, calibrate, library;
   std::string area = "1";
   bool no_blanking = false;
-  int grid = LoweringOptions{}.grid;
+  int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
+  std::string grid = "32";
 };
 
 int run_lower(const LowerOptions& o) {
@@ -30,15 +32,17 @@ int run_lower(const LowerOptions& o) {
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
   LoweringOptions options;
-  options.grid = o.grid;
   options.area = parse_area_factor(o.area);
   options.frame_blanking = !o.no_blanking;
+  options.reference_ratio_limit = o.reference_ratio_limit;
   options.cell_library = o.library;
   options.title = o.network;
   if (!o.calibrate.empty()) {
     calibration = load_calibration(o.calibrate);
     options.calibration = &*calibration;
   }
+  const auto grids = apply_grid_option(o.grid, net, seq.frames, options);
+  if (!grids.empty()) fmt::print(stderr, "picospice lower: grid auto: {}\n", describe_grids(grids));
   const LoweredNetwork lowered = lower_network(net, seq.frames, options);
   for (const auto& w : lowered.warnings) fmt::print(stderr, "picospice lower: warning: {}: {}\n", o.calibrate, w);
   write_file_atomically(o.output, [&](std::ostream& out) { out << lowered.netlist; });
@@ -61,12 +65,12 @@ CommandAction add_lower_command(CLI::App& app) {
                   "characterization file (`picospice characterize schmitt9 --sweep all -o FILE`): pre-distort "
                   "the cell biases")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--grid", options->grid, "quantize |w| to multiples of 1/N of the unit mirror width (default 32)")
-      ->check(CLI::PositiveNumber);
+  add_grid_option(cmd, options->grid);
   cmd->add_option("--library", options->library, "cell library to .include (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area);
   add_no_blanking_flag(cmd, options->no_blanking);
+  add_reference_ratio_option(cmd, options->reference_ratio_limit);
   return [options] { return run_lower(*options); };
 }
 

@@ -221,7 +221,7 @@ namespace {
 // clock line), for comparison.
 double blanking_residual(double area, bool lift) {
   const double frame = 0.01, edge = 1e-3 * frame, s = std::sqrt(area);
-  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}};
+  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}};
   const auto wave = [](const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
     std::string line = prefix + " PWL(";
     for (const auto& [t, v] : points) line += fmt::format(" {:.9g} {:.9g}", t, v);
@@ -290,4 +290,31 @@ TEST_CASE("calibration: measured over the trainer's range, with a warning outsid
   const auto why = cal.unmeasured(ith, cal.iwidth_for(1e-9, ith), 0);
   REQUIRE(why);
   CHECK(why->find("outside the measured") != std::string::npos);
+}
+
+TEST_CASE("frame blanking waits for a slow upstream switch before releasing the next layer", "[lowering][blanking]") {
+  // Two latches in a row (beta1 0.3, beta2 0.7, alpha 1; layer 1 reads layer 0's h). Frame 1
+  // lifts layer 0's candidate 0.02 units (20 pA) past beta2: predicted to switch
+  // 1.5 * 4.5e-14 C / 20 pA = 3.4 ms after its release at 12% of the frame, so layer 1 is released at
+  // 12% + 34% = 46% there instead of its base 40%. Frame 2 drops it 0.6 units below beta1: fast,
+  // the base release stays. At area 4 the slow switch would take 13.5 ms: the release stops at 65%.
+  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
+                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
+  const Network net = network_from_json(nlohmann::json::parse(
+      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
+                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+  const std::vector<Vector> frames{{0.1}, {0.72}, {0.1}};
+  const auto plan = plan_blanking(net, frames);
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[0].frame_release.empty());  // the first layer waits for nobody
+  const double base = kBlankFirstRelease + kBlankStagger;
+  CHECK(plan[1].release == Approx(base));
+  CHECK(plan[1].release_at(1) == Approx(kBlankFirstRelease + kBlankRamp + 1.5 * 4.5e-14 / 20e-12 / 0.01).epsilon(1e-6));
+  CHECK(plan[1].release_at(1) > base);
+  CHECK(plan[1].release_at(2) == Approx(base));
+  CHECK(plan_blanking(net, frames, 4.0)[1].release_at(1) == Approx(kBlankLastRelease));
+  // The waveform follows: in frame 1 I_b starts ramping off at the later release.
+  const auto wave = blanking_waveform(plan[1], 0.01, 3, 1e-5);
+  CHECK(wave[3].first == Approx(0.01 * (1 + plan[1].release_at(1))));
+  CHECK(wave[7].first == Approx(0.01 * (2 + base)));
 }

@@ -296,12 +296,12 @@ TEST_CASE("parser: .end stops reading", "[parser]") {
 TEST_CASE("parser: unsupported directives and .control blocks warn", "[parser]") {
   std::vector<std::string> warnings;
   const Netlist netlist = parse_netlist_text(
-      "t\n.print tran v(a)\n.control\nrun\n.endc\nR1 a 0 1k\n.noise v(a) v1 dec 10 1 1g\n.tran 1n 10n\n", "w.cir",
+      "t\n.print tran v(a)\n.control\nrun\n.endc\nR1 a 0 1k\n.four 1k v(a)\n.tran 1n 10n\n", "w.cir",
       [&](const std::string& line) { warnings.push_back(line); });
   REQUIRE(warnings.size() == 3);
   CHECK_THAT(warnings[0], Contains("w.cir:2:1: warning: ignoring '.print'"));
   CHECK_THAT(warnings[1], Contains("w.cir:3:1: warning: skipping '.control'"));
-  CHECK_THAT(warnings[2], Contains("w.cir:7:1: warning: ignoring '.noise'"));
+  CHECK_THAT(warnings[2], Contains("w.cir:7:1: warning: ignoring '.four'"));
   CHECK(netlist.top.elements.size() == 1);
   CHECK(netlist.top.directives.size() == 1);
 }

@@ -220,7 +220,7 @@ int run(const RunOptions& o) {
     if (written.size() > 1) {
       std::string list;
       for (const auto& file : written) list += (list.empty() ? "" : ", ") + file.string();
-      fmt::print(stderr, "picospice: CSV holds one table, so the {} analyses went to {} files: {}\n", written.size(),
+      fmt::print(stderr, "picospice: CSV holds one table, so the {} plots went to {} files: {}\n", written.size(),
                  written.size(), list);
     }
   }

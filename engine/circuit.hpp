@@ -59,7 +59,7 @@ struct AcSpec {
 // The output of .noise and .tf: the voltage v(node) or v(node, reference).
 struct SmallSignalOutput {
   Index node = 0, reference = 0;
-  std::string name;  // as written, lower case: "v(out)" or "v(out,ref)"
+  std::string name;  // lower case: "v(out)", or "v(out,ref)" when ref is not ground (as ngspice)
 };
 
 // `.noise v(out[,ref]) src dec|oct|lin N f1 f2 [pts_per_summary]` (engine/analyses/noise_analysis.hpp).

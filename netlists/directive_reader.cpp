@@ -410,7 +410,8 @@ std::size_t DirectiveReader::read_small_signal_output(const LogicalLine& line, S
                                                ") is always 0 V: its node " + (nodes.size() == 2 ? "and reference are the same node" : "is ground"));
   out.node = index[0];
   out.reference = index[1];
-  out.name = "v(" + nodes[0]->text + (nodes.size() == 2 ? "," + nodes[1]->text : "") + ")";
+  // ngspice 39 names v(out,0) v(out) (in .tf's output_impedance_at_v(out)).
+  out.name = "v(" + nodes[0]->text + (index[1] != 0 ? "," + nodes[1]->text : "") + ")";
   return i + 1;
 }
 

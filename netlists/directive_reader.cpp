@@ -541,8 +541,10 @@ void DirectiveReader::read_measure(const LogicalLine& line) {
     throw NetlistError(line.location, "expected '" + line.keyword() + " tran|dc|ac name ...'");
   const std::string& analysis = tokens[1].text;
   if (analysis == "noise" || analysis == "sp" || analysis == "tf") {
-    if (warn_) warn_(line.location.str() + ": warning: ignoring '" + line.keyword() + " " + analysis +
-                     "' (picospice has no ." + analysis + " analysis)");
+    if (warn_) warn_(line.location.str() + ": warning: ignoring '" + line.keyword() + " " + analysis + "' (" +
+                     (analysis == "sp" ? std::string("picospice has no .sp analysis")
+                                       : "picospice runs ." + analysis + " but does not measure its results yet") +
+                     ")");
     return;
   }
   if (analysis != "tran" && analysis != "dc" && analysis != "ac")

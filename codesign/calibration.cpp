@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "codesign/characterize.hpp"
+#include "codesign/json_file.hpp"
 
 namespace picospice::network {
 namespace {
@@ -40,9 +41,16 @@ MeasuredCurve make_curve(std::vector<std::pair<double, double>> points) {
 }
 
 double number(const json& row, const char* key) {
+  if (!row.is_object()) return std::nan("");
   const auto it = row.find(key);
   if (it == row.end() || !it->is_number()) return std::nan("");
   return it->get<double>();
+}
+
+// A string member, or "" when it is missing or not a string (nlohmann's value() throws then).
+std::string text(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // The measured I_width range of a row, and whether `delta` lies within its measured widths.
@@ -149,20 +157,14 @@ double CellCalibration::iwidth_for(double delta, double ithresh) const {
 double CellCalibration::igain_for(double alpha) const { return alpha <= 0 ? 0 : out_high.x_for(alpha); }
 
 CellCalibration load_calibration(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open the calibration file");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
-  }
+  const json doc = read_json_file(path, "calibration file");
   const auto bad = [&](const std::string& what) {
     return std::runtime_error(fmt::format("{}: {} (expected the output of `picospice characterize schmitt9 --sweep "
                                           "all -o FILE`)", path.string(), what));
   };
-  if (doc.value("format", "") != "picospice-cell-calibration") throw bad("format is not picospice-cell-calibration");
-  if (doc.value("cell", "") != "schmitt9") throw bad("not a schmitt9 calibration");
+  if (!doc.is_object()) throw bad("the top level is not an object");
+  if (text(doc, "format") != "picospice-cell-calibration") throw bad("format is not picospice-cell-calibration");
+  if (text(doc, "cell") != "schmitt9") throw bad("not a schmitt9 calibration");
   if (!doc.contains("sweeps") || !doc["sweeps"].is_object()) throw bad("no \"sweeps\"");
   const json& sweeps = doc["sweeps"];
   for (const char* key : {"ithresh", "iwidth", "igain"})
@@ -188,10 +190,15 @@ CellCalibration load_calibration(const std::filesystem::path& path) {
                      number(row, "down_switch")};
   }
   if (doc.contains("conditions") && doc["conditions"].is_object()) {
-    cal.vdd = doc["conditions"].value("vdd", cal.vdd);
-    cal.temp_celsius = doc["conditions"].value("temp", cal.temp_celsius);
+    const json& conditions = doc["conditions"];
+    for (const auto& [key, target] : {std::pair{"vdd", &cal.vdd}, std::pair{"temp", &cal.temp_celsius}}) {
+      if (!conditions.contains(key)) continue;
+      const double value = number(conditions, key);
+      if (!std::isfinite(value)) throw bad(fmt::format("conditions.{} is not a finite number", key));
+      *target = value;
+    }
   }
-  cal.library = doc.value("library", "");
+  cal.library = text(doc, "library");
   for (const auto& row : sweeps["igain"]) {
     const double h = number(row, "out_high");
     if (std::isfinite(h)) high.emplace_back(number(row, "igain"), h);

@@ -62,7 +62,9 @@ std::string schmitt_loop_netlist(const SchmittBias& b, const CellConditions& c, 
 }
 
 std::string schmitt_step_netlist(const SchmittBias& b, const CellConditions& c) {
-  const double high = b.ithresh + 100e-12;
+  // 100 pA past each switching point, and at least 10% above I_thresh: at nanoamp thresholds the
+  // up-switch lies ~1% above I_thresh (60.7 nA at 60 nA), beyond a fixed 100 pA step.
+  const double high = std::max(b.ithresh + 100e-12, 1.1 * b.ithresh);
   const double low = std::max(0.0, b.ithresh - b.iwidth - 100e-12);
   return bench_header("schmitt9 step response", c) + schmitt_instances(b) +
          fmt::format("Iin 0 in PWL(0 0 {0:g} 0 {1:g} {2:.9g} {3:g} {2:.9g} {4:g} {5:.9g})\n"
@@ -112,7 +114,9 @@ SchmittFigures characterize_schmitt(const SchmittBias& b, const CellConditions& 
   const IndexRange up{0, turn}, down{turn - 1, n};
   f.up_switch = first_crossing(x, y, half, Direction::rising, up);
   f.down_switch = first_crossing(x, y, half, Direction::falling, down);
-  f.out_high = interpolate_on_range(x, y, down, b.ithresh + 100e-12);
+  // The high level on the way down, above both switching points (at nanoamp thresholds they lie
+  // more than 100 pA above I_thresh, so I_thresh + 100 pA alone can fall inside the loop).
+  f.out_high = interpolate_on_range(x, y, down, std::max(b.ithresh + 100e-12, 1.02 * f.up_switch));
   const double low_limit = std::min(b.ithresh - 0.5 * b.iwidth, 0.95 * b.ithresh);
   f.out_low = 0;
   for (std::size_t k = 0; k < turn && x[k] <= low_limit; ++k) f.out_low = std::max(f.out_low, y[k]);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "codesign/json_file.hpp"
 #include <set>
 #include <sstream>
 
@@ -229,13 +231,11 @@ Network network_from_json(const json& doc) {
 }
 
 Network load_network(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw NetworkError(path.string() + ": cannot open the network file");
   json doc;
   try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw NetworkError(fmt::format("{}: not valid JSON (byte {}): {}", path.string(), e.byte, e.what()));
+    doc = read_json_file(path, "network file");
+  } catch (const std::runtime_error& e) {
+    throw NetworkError(e.what());
   }
   try {
     return network_from_json(doc);

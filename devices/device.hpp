@@ -95,6 +95,9 @@ struct ElementArg {
 // What the elaborator hands a group to build one instance.
 struct ElementCard {
   std::string name;                     // hierarchical, lower case: "x1.x2.r3"
+  // The element letter of the line ('w' for "w1"). Not the name's last component's first letter:
+  // a name may hold dots of its own ("w.a" inside x1 is "x1.w.a").
+  char letter = 0;
   std::vector<Index> nodes;             // terminal unknowns, 0 = ground
   std::vector<std::string> node_names;  // hierarchical node names, for messages
   std::vector<ElementArg> args;         // everything after the nodes (and after the model name)

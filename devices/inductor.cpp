@@ -23,16 +23,11 @@ namespace {
 const DeviceRegistration kRegistered{{'l', 2, false, {}, "inductor", make_group<InductorGroup>}};
 const DeviceRegistration kRegisteredCoupling{{'k', 0, false, {}, "inductor", make_group<InductorGroup>}};
 
-// The element letter of a hierarchical instance name ("x1.k2" -> 'k').
-char letter_of(const std::string& name) {
-  const auto dot = name.rfind('.');
-  return name[dot == std::string::npos ? 0 : dot + 1];
-}
 
 }  // namespace
 
 void InductorGroup::add_instance(const ElementCard& card, CircuitBuilder& builder) {
-  if (letter_of(card.name) == 'k') return add_coupling(card, builder);
+  if (card.letter == 'k') return add_coupling(card, builder);
   double l = 0, m = 1, ic = std::numeric_limits<double>::quiet_NaN();
   bool have = false;
   for (const auto& arg : card.args) {

@@ -15,10 +15,6 @@ namespace {
 const DeviceRegistration kRegisteredVoltage{{'s', 4, true, {"sw"}, "switch", make_group<SwitchGroup>}};
 const DeviceRegistration kRegisteredCurrent{{'w', 2, false, {}, "switch", make_group<SwitchGroup>, {}, {"csw"}}};
 
-char letter_of(const std::string& name) {
-  const auto dot = name.rfind('.');
-  return name[dot == std::string::npos ? 0 : dot + 1];
-}
 
 }  // namespace
 
@@ -26,7 +22,7 @@ void SwitchGroup::add_instance(const ElementCard& card, CircuitBuilder& builder)
   Instance s;
   s.name = card.name;
   s.location = card.location;
-  s.current_controlled = letter_of(card.name) == 'w';
+  s.current_controlled = card.letter == 'w';
   s.pos = card.nodes[0];
   s.neg = card.nodes[1];
   const char* kind = s.current_controlled ? "current-controlled switch" : "voltage-controlled switch";

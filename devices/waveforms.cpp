@@ -23,6 +23,8 @@
 //     addressed as TRNOISE's (value k at counter k), so again not ngspice's numbers.
 #include "devices/waveforms.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -165,8 +167,8 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
           std::size_t seen = 0;
           for (const auto& arg : args)
             if (arg.is_number && arg.key.empty() && seen++ == i)
-              card.fail(arg, what + ": times must increase strictly (" + std::to_string(numbers[i]) +
-                                 " after " + std::to_string(numbers[i - 2]) + ")");
+              card.fail(arg, what + ": times must increase strictly (" + fmt::format("{:g}", numbers[i]) +
+                                 " after " + fmt::format("{:g}", numbers[i - 2]) + ")");
         }
         w.pwl_time_.push_back(numbers[i] + delay);
         w.pwl_value_.push_back(numbers[i + 1]);
@@ -179,7 +181,7 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
           if (std::fabs(numbers[i] - repeat_time) <= tol) w.pwl_repeat_from_ = static_cast<int>(i / 2);
         }
         if (w.pwl_repeat_from_ < 0)
-          card.fail(*repeat_arg, what + ": r=" + std::to_string(repeat_time) + " is not one of its times");
+          card.fail(*repeat_arg, what + ": r=" + fmt::format("{:g}", repeat_time) + " is not one of its times");
         if (w.pwl_repeat_from_ == static_cast<int>(w.pwl_time_.size()) - 1)
           card.fail(*repeat_arg, what + ": r= must name a time before the last point");
       }

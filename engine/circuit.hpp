@@ -9,9 +9,17 @@
 #include <vector>
 
 #include "devices/device.hpp"
+#include "base/errors.hpp"
 #include "base/options.hpp"
 
 namespace picospice {
+
+// An output a `.save` line asks for, and where, for the error when no such node or branch exists
+// (known only once the circuit is built).
+struct SavedOutput {
+  std::string name;
+  SourceLocation where;
+};
 
 enum class UnknownKind { Voltage, Current };
 
@@ -106,7 +114,7 @@ struct Circuit {
   std::vector<AnalysisSpec> analyses;
   std::vector<MeasureSpec> measures;
   std::vector<NodeValue> initial_conditions, nodesets;
-  std::vector<std::string> saves;  // output names from .save; empty means everything
+  std::vector<SavedOutput> saves;  // output names from .save; empty means everything
   // Read but not run (`.control` blocks, unsupported analyses), for the "nothing to simulate" error.
   std::vector<std::pair<SourceLocation, std::string>> skipped;
   // `.options` names picospice does not know (yet): kept for later stages, warned about once.

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/analyses/point_limits.hpp"
+#include "netlists/parser/expression.hpp"
 #include "netlists/parser/expression_compiler.hpp"
 #include "netlists/parser/token_text.hpp"
 
@@ -156,6 +158,9 @@ void DirectiveReader::read_options(const LogicalLine& line) {
       if (value_begin >= tokens.size())
         throw NetlistError(tokens[i + 1].location, "expected a value after '" + name.text + "='");
       value_end = glued_value_end(tokens, value_begin);
+      if (value_end <= value_begin)  // `reltol=)`: nothing that could be a value
+        throw NetlistError(tokens[value_begin].location, "expected a value after '" + name.text + "=', found '" +
+                                                             tokens[value_begin].raw + "'");
     }
     auto number = [&](double low, bool inclusive) {
       if (!has_value) throw NetlistError(name.location, "option '" + name.text + "' needs a value");
@@ -237,7 +242,13 @@ void DirectiveReader::read_options(const LogicalLine& line) {
 void DirectiveReader::read_temp(const LogicalLine& line) {
   const auto words = plain_tokens(line);
   if (words.size() != 1) throw NetlistError(line.location, "expected '.temp celsius'");
-  circuit_.options.temp = number_at(line.tokens, words[0], top_, "'.temp'");
+  const double celsius = number_at(line.tokens, words[0], top_, "'.temp'");
+  // The same range as `.options temp`: below absolute zero or above 1000 C is a typo, not a corner.
+  if (!(celsius > -physics::zero_celsius) || celsius > 1000)
+    throw NetlistError(line.tokens[words[0]].location,
+                       fmt::format("'.temp' must be above {:g} and at most 1000 (degrees Celsius), found {:g}",
+                                   -physics::zero_celsius, celsius));
+  circuit_.options.temp = celsius;
 }
 
 void DirectiveReader::read_directive(const LogicalLine& line) {
@@ -266,6 +277,7 @@ void DirectiveReader::read_dc(const LogicalLine& line) {
   const auto words = plain_tokens(line);
   const char* usage = "expected '.dc source start stop step [source2 start2 stop2 step2] [updown]'";
   DcSpec spec;
+  double total_points = 1;
   std::size_t w = 0;
   while (w < words.size() && spec.sweeps.size() < 2 && !tokens[words[w]].is_word("updown")) {
     DcSweep sweep;
@@ -301,6 +313,14 @@ void DirectiveReader::read_dc(const LogicalLine& line) {
     if ((sweep.stop - sweep.start) * sweep.step < 0)
       throw NetlistError(step_at, "'.dc' step " + fmt_number(sweep.step) + " has the wrong sign to go from " +
                                       fmt_number(sweep.start) + " to " + fmt_number(sweep.stop));
+    const double points = std::floor((sweep.stop - sweep.start) / sweep.step + 1e-9) + 1;
+    total_points *= points;
+    if (!(points <= kMaxDcPoints) || !(total_points <= kMaxDcPoints))
+      throw NetlistError(step_at, fmt::format("'.dc' {} from {:g} to {:g} in steps of {:g} makes {:g} points{}; "
+                                              "picospice's limit is {:g}",
+                                              sweep.name, sweep.start, sweep.stop, sweep.step, points,
+                                              points == total_points ? "" : fmt::format(" ({:g} with the outer sweep)", total_points),
+                                              kMaxDcPoints));
     spec.sweeps.push_back(sweep);
     w += 4;
   }
@@ -336,6 +356,14 @@ void DirectiveReader::read_tran(const LogicalLine& line) {
                                                       fmt_number(spec.tstart) + ")");
   if (words.size() > 3 && !(spec.tmax >= 0))
     throw NetlistError(tokens[words[3]].location, "'.tran' tmax must not be negative");
+  // The step never exceeds tmax (default min(tstep, span/50)), so span/tmax is the fewest points.
+  const double span = spec.tstop - spec.tstart;
+  const double largest_step = spec.tmax > 0 ? spec.tmax : std::min(spec.tstep, span / 50);
+  if (!(span / largest_step <= kMaxTranPoints))
+    throw NetlistError(tokens[words[words.size() > 3 && spec.tmax > 0 ? 3 : 0]].location,
+                       fmt::format("'.tran' from {:g} to {:g} s in steps of at most {:g} s takes at least {:g} points; "
+                                   "picospice's limit is {:g} (use a larger tstep or tmax)",
+                                   spec.tstart, spec.tstop, largest_step, span / largest_step, kMaxTranPoints));
   circuit_.analyses.push_back(spec);
 }
 
@@ -532,7 +560,7 @@ std::vector<std::string> DirectiveReader::output_words(const std::vector<Token>&
 
 void DirectiveReader::read_save(const LogicalLine& line) {
   for (auto& word : output_words(line.tokens, 1))
-    if (word != "all") circuit_.saves.push_back(word);
+    if (word != "all") circuit_.saves.push_back({word, line.location});
 }
 
 void DirectiveReader::read_measure(const LogicalLine& line) {

@@ -9,6 +9,8 @@
 #include <set>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "devices/device_registry.hpp"
 #include "netlists/directive_reader.hpp"
 #include "netlists/elaboration_scope.hpp"
@@ -18,6 +20,9 @@
 namespace picospice {
 
 namespace {
+
+constexpr std::size_t kMaxSubcircuitDepth = 256;
+constexpr std::size_t kMaxInstances = 1'000'000;
 
 class Elaborator final : public CircuitBuilder {
  public:
@@ -122,6 +127,11 @@ class Elaborator final : public CircuitBuilder {
   }
 
   void register_instance(const std::string& name, const SourceLocation& where) {
+    // Subcircuits multiply: ten levels of ten instances are 10^10 elements from a page of text.
+    if (instances_.size() >= kMaxInstances)
+      throw NetlistError(where, fmt::format("the flattened circuit has more than {} instances "
+                                            "(subcircuits instantiated inside each other multiply)",
+                                            kMaxInstances));
     auto [it, inserted] = instances_.emplace(name, where);
     if (!inserted)
       throw NetlistError(where, "duplicate instance name '" + name + "' (first defined at " +
@@ -138,8 +148,11 @@ class Elaborator final : public CircuitBuilder {
     for (const ElaborationScope* s = &scope; s; s = s->lexical_parent) {
       auto cached = s->models.find(name);
       if (cached != s->models.end()) return cached->second;
-      for (const auto& definition : s->body->models) {
-        if (definition.name != name) continue;
+      auto [index, made] = model_index_.try_emplace(s->body);
+      if (made)
+        for (const auto& definition : s->body->models) index->second.emplace(definition.name, &definition);
+      if (auto found = index->second.find(name); found != index->second.end()) {
+        const ModelDefinition& definition = *found->second;
         ModelCard card;
         card.name = definition.name;
         card.type = definition.type;
@@ -193,8 +206,15 @@ class Elaborator final : public CircuitBuilder {
       throw NetlistError(name_token.location, "unknown element type '" + std::string(1, letter) +
                                                   "' in '" + name_token.text + "' (known: " + letters + ")");
     }
+    // Hierarchical names are joined with '.' (x1.r1), and a device's references resolve in its
+    // scope by cutting the name at its last '.': a '.' of the instance's own would misplace both.
+    if (name_token.text.find('.') != std::string::npos)
+      throw NetlistError(name_token.location, "instance name '" + name_token.raw +
+                                                  "' contains '.', which separates subcircuit levels in picospice "
+                                                  "(x1.r1); rename it");
     ElementCard card;
     card.name = scope.prefix + name_token.text;
+    card.letter = letter;
     card.location = name_token.location;
     register_instance(card.name, card.location);
 
@@ -311,10 +331,14 @@ class Elaborator final : public CircuitBuilder {
     const ElaborationScope* scope;  // whose body holds the definition
   };
 
-  FoundDefinition find_subcircuit(const ElaborationScope& scope, const Token& name) const {
-    for (const ElaborationScope* s = &scope; s; s = s->lexical_parent)
-      for (const auto& definition : s->body->subcircuits)
-        if (definition->name == name.text) return {definition.get(), s};
+  FoundDefinition find_subcircuit(const ElaborationScope& scope, const Token& name) {
+    for (const ElaborationScope* s = &scope; s; s = s->lexical_parent) {
+      // An index per body, made on first use: a linear scan per instance is quadratic.
+      auto [index, made] = subcircuit_index_.try_emplace(s->body);
+      if (made)
+        for (const auto& definition : s->body->subcircuits) index->second.emplace(definition->name, definition.get());
+      if (auto it = index->second.find(name.text); it != index->second.end()) return {it->second, s};
+    }
     throw NetlistError(name.location, "unknown subcircuit '" + name.text + "'");
   }
 
@@ -350,6 +374,11 @@ class Elaborator final : public CircuitBuilder {
     if (std::find(active_.begin(), active_.end(), &definition) != active_.end())
       throw NetlistError(sub_token.location, "recursive subcircuit: '" + definition.name +
                                                  "' instantiates itself through '" + full_name + "'");
+    // Expansion recurses once per level; a bound keeps a long chain from exhausting the stack.
+    if (active_.size() >= kMaxSubcircuitDepth)
+      throw NetlistError(name_token.location, fmt::format("subcircuit instances nested more than {} deep "
+                                                          "(at '{}')",
+                                                          kMaxSubcircuitDepth, full_name.substr(0, 200)));
     register_instance(full_name, name_token.location);
 
     ElaborationScope child;
@@ -386,6 +415,8 @@ class Elaborator final : public CircuitBuilder {
   std::unordered_map<std::string, Index> branches_;
   std::unordered_map<std::string, DeviceGroup*> groups_;
   std::vector<const SubcircuitDefinition*> active_;  // subcircuits being expanded, outermost first
+  std::unordered_map<const Body*, std::unordered_map<std::string, const SubcircuitDefinition*>> subcircuit_index_;
+  std::unordered_map<const Body*, std::unordered_map<std::string, const ModelDefinition*>> model_index_;
 };
 
 }  // namespace

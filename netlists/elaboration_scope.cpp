@@ -2,11 +2,27 @@
 #include "netlists/elaboration_scope.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
 
 #include "netlists/parser/expression.hpp"
 #include "netlists/parser/token_text.hpp"
 
 namespace picospice {
+
+namespace {
+
+// Non-finite numbers are refused where they enter (a literal 1e999, an expression that overflows,
+// 0/0): past this point they would surface as a singular matrix or "update nan" far from the cause.
+double finite_or_fail(double value, const SourceLocation& where, const std::string& text) {
+  if (!std::isfinite(value))
+    throw NetlistError(where, fmt::format("'{}' is {}, not a finite number (the largest is about 1.8e308)", text,
+                                          std::isnan(value) ? "not a number" : "infinite"));
+  return value;
+}
+
+}  // namespace
 
 bool find_param(const ElaborationScope& scope, std::string_view name, double& value) {
   const std::string key(name);
@@ -54,7 +70,7 @@ std::shared_ptr<const ExpressionProgram> compile_in_scope(const ExpressionText& 
 double evaluate_in_scope(const ExpressionText& expression, const ElaborationScope& scope) {
   const ExpressionProgram program = compile_text(expression, ScopeNames(scope), nullptr);
   try {
-    return evaluate_constant_or_throw(program);
+    return finite_or_fail(evaluate_constant_or_throw(program), expression.location(), expression.text);
   } catch (const ExpressionError& error) {
     throw NetlistError(expression.location_of(error.offset), error.what());
   }
@@ -71,7 +87,7 @@ void evaluate_assignments(const std::vector<ParamAssignment>& list, ElaborationS
     std::string missing;
     try {
       const ExpressionProgram program = compile_expression(parse_expression(p.value.text), ScopeNames(scope, &missing), nullptr);
-      scope.params[p.name] = evaluate_constant_or_throw(program);
+      scope.params[p.name] = finite_or_fail(evaluate_constant_or_throw(program), p.value.location(), p.value.text);
     } catch (const ExpressionError& error) {
       std::string message = error.what();
       for (std::size_t later = i + 1; later < list.size(); ++later)
@@ -94,6 +110,7 @@ ElementArg argument_value(const std::vector<Token>& tokens, std::size_t begin, s
     if (looks_numeric(first.text)) {
       if (!try_parse_number(first.text, arg.value))
         throw NetlistError(first.location, "malformed number '" + first.raw + "'");
+      finite_or_fail(arg.value, first.location, first.raw);
       arg.is_number = true;
       return arg;
     }

@@ -37,11 +37,13 @@ void write_agreement_plots(const network::AgreementReport& r, const std::string&
   run_gnuplot(fmt::format(
       "set terminal pngcairo size 1100,{0} noenhanced font 'sans,10'\nset output {1}\n"
       "set multiplot layout 3,1 title 'unit states: software, circuit, differences (frames across)'\n"
-      "set palette defined (0 'white', 1 'black')\nunset colorbox\nset cbrange [0:1]\nset ytics ({2})\nset yrange [-0.5:{3}-0.5] reverse\n"
+      "set palette defined (0 'white', 1 'black') maxcolors 2\nset cbrange [-0.5:1.5]\nset cbtics ('low (0)' 0, 'high (1)' 1)\n"
+      "set colorbox user origin graph 1.01, graph 0.1 size character 2, graph 0.8\nset rmargin 12\n"
+      "set ytics ({2})\nset yrange [-0.5:{3}-0.5] reverse\nset ylabel 'unit'\nset xlabel 'frame'\n"
       "set xrange [-0.5:{4}-0.5]\n"
       "set title 'software'\nplot {5} index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette notitle\n"
       "set title 'circuit'\nplot {5} index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette notitle\n"
-      "set palette defined (0 'white', 1 'red')\n"
+      "set palette defined (0 'white', 1 'red') maxcolors 2\nset cbtics ('agree' 0, 'differ' 1)\n"
       "set title 'differ ({6} of {7} unit-frames)'\nplot {5} index 2 using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette notitle\n"
       "unset multiplot\n",
       static_cast<int>(300 + 3 * 16 * height), gnuplot_quote((dir / "states.png").string()), labels, r.units.size(),

@@ -142,8 +142,8 @@ struct PlotWriter {
         "set terminal png size 900,600\nset output '{0}/mirror_error.png'\nset grid\nset logscale x\n"
         "set title 'mirror ratio error against output width (label: input current in pA)'\n"
         "set xlabel 'output width (um), diode 1 um (nmos) / 2 um (pmos), L = 4 um'\nset ylabel 'error (%)'\n"
-        "plot for [i in '100 300 1000 3000'] '{1}' index 0 using 1:($2==i+0?$3:1/0) with linespoints "
-        "title 'nmos '.i, for [i in '100 300 1000 3000'] '{1}' index 1 using 1:($2==i+0?$3:1/0) with "
+        "plot for [i in '100 300 1000 3000'] '{1}' index 0 using 1:(abs($2-(i+0))<1e-6*(i+0)?$3:1/0) with linespoints "
+        "title 'nmos '.i, for [i in '100 300 1000 3000'] '{1}' index 1 using 1:(abs($2-(i+0))<1e-6*(i+0)?$3:1/0) with "
         "linespoints dt 2 title 'pmos '.i\n",
         dir.string(), dat));
   }
@@ -165,12 +165,18 @@ struct PlotWriter {
   }
 };
 
+// A bias current of the weak-inversion cell: the library cell is characterized from tens of pA
+// to a few nA (docs/design.md, 'Operating range'); 1 A (`--ithresh 1`) is a forgotten suffix,
+// and its simulation only returns nan switching points.
 double parse_current(const std::string& text, const char* name) {
-  try {
-    return parse_number(text);
-  } catch (const std::exception&) {
+  double value = 0;
+  if (!try_parse_number(text, value))
     throw std::invalid_argument(fmt::format("--{}: '{}' is not a current (e.g. 350p, 1.2n)", name, text));
-  }
+  if (!(value >= 1e-12 && value <= 1e-6))
+    throw std::invalid_argument(fmt::format("--{}: {:g} A is outside the cell's bias range, 1 pA to 1 uA "
+                                            "(did you forget a suffix, as in 350p?)",
+                                            name, value));
+  return value;
 }
 
 int characterize(const CharacterizeOptions& o) {

@@ -2,6 +2,8 @@
 // The metric and the pass rule live in engine/output/waveform_compare.hpp.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "engine/output/waveform_compare.hpp"
 #include "base/numbers.hpp"
 #include "tools/command.hpp"
@@ -46,6 +48,9 @@ int compare(const CompareOptions& o) {
   settings.signals = o.signals;
   std::vector<Plot> test, ref;
   try {
+    if (const std::string problem = tolerance_problem(settings.tolerance); !problem.empty())
+      throw std::invalid_argument("error: --reltol/--abstol: " + problem);
+    if (!std::isfinite(o.event_tol)) throw std::invalid_argument("error: --event-tol must be a finite number");
     if (!o.netlist.empty()) {
       const NetlistCompareSpec spec = read_compare_lines(o.netlist);
       if (spec.order.empty() && spec.events.empty())

@@ -7,6 +7,7 @@
 // (--spec) and histograms (--plot).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -16,7 +17,9 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
+#include "base/atomic_file.hpp"
 #include "base/counter_rng.hpp"
 #include "engine/monte_carlo/monte_carlo.hpp"
 #include "engine/monte_carlo/results_csv.hpp"
@@ -26,6 +29,7 @@
 #include "base/numbers.hpp"
 #include "tools/command.hpp"
 #include "engine/monte_carlo/shards.hpp"
+#include "tools/mc_histogram_plot.hpp"
 #include "tools/mc_summary.hpp"
 #include "tools/mpi/mpi_sweep.hpp"
 #include "tools/progress_bar.hpp"
@@ -145,8 +149,7 @@ int run_single_sample(const McOptions& o, const MonteCarloStudy& study) {
       const auto end = lower(text).rfind("\n.end");
       text.insert(end == std::string::npos ? text.size() : end + 1, extra);
     }
-    std::ofstream out(o.write_netlist, std::ios::binary);
-    if (!out || !(out << text) || !out.flush()) throw std::runtime_error("cannot write " + o.write_netlist);
+    write_file_atomically(o.write_netlist, text);
     fmt::print(stderr, "picospice: wrote sample {} as a plain netlist to {}\n", k, o.write_netlist);
   }
   return result.ok() ? 0 : 2;
@@ -158,7 +161,9 @@ class ResultsWriter {
   ResultsWriter(const std::string& path, bool append) : path_(path), file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {
     if (!file_) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
   }
-  ~ResultsWriter() { close(); }
+  ~ResultsWriter() {
+    if (file_) std::fclose(file_);  // only on an exception path; close() reports errors
+  }
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
   // Flushed at once: a killed run keeps every row written (the one planned non-atomic file).
@@ -166,9 +171,10 @@ class ResultsWriter {
     if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
       throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
   }
+  // fclose writes what is still buffered; its error is a lost tail of the results file.
   void close() {
-    if (file_) std::fclose(file_);
-    file_ = nullptr;
+    FILE* file = std::exchange(file_, nullptr);
+    if (file && std::fclose(file) != 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
   }
 
  private:
@@ -202,6 +208,11 @@ int run_mc(const McOptions& o) {
     fmt::print(stderr, "{}: warning: no EKV MOSFETs, so mismatch varies nothing\n", o.netlist);
   if (o.sample) return run_single_sample(o, study);
   if (o.runs == 0) throw std::invalid_argument("--runs N is required (the number of samples), or --sample K");
+  for (const auto& column : study.columns()) {  // the histograms' axis units, from each column's measure
+    summary.units.emplace_back();
+    for (const auto& measure : study.nominal().measures)
+      if (column == measure.name || column.rfind(measure.name + "_", 0) == 0) summary.units.back() = measure_unit(measure);
+  }
   compute_yield(study.columns(), {}, summary.specs);  // an unknown --spec name fails now, not after the sweep
 
   ResultsLayout layout;
@@ -234,6 +245,7 @@ int run_mc(const McOptions& o) {
           fmt::format("--resume: {} already holds {} samples, more than --runs {}", output, results.size(), range.size()));
     fmt::print(stderr, "picospice: resuming {} at sample {} of {}\n", output, range.begin + results.size(), range.end);
   }
+  refuse_to_overwrite_input(output);  // `mc x.cir -o x.cir` must not truncate the netlist
   const std::uint64_t first = range.begin + results.size();
   ResultsWriter file(output, !results.empty());
   if (results.empty()) file.write(layout.header());
@@ -279,6 +291,23 @@ int run_mc(const McOptions& o) {
   fmt::print(stderr, "picospice: {} samples ({} new) in {:.3f} s with {}{} jobs: {:.0f} samples/s -> {}\n",
              results.size(), fresh, seconds, session ? fmt::format("{} ranks x ", session->size()) : "", jobs,
              static_cast<double>(fresh) / seconds, output);
+  // No sample gave any value (every simulation failed, or every measure in every sample): there
+  // are no statistics, and a script must not read this as a result. A measure that fails in every
+  // sample while others have values is a column of failures, reported in the table above.
+  const auto gave_nothing = [](const SampleResult& r) {
+    return std::none_of(r.values.begin(), r.values.end(), [](const auto& v) { return v.has_value(); });
+  };
+  if (!results.empty() && std::all_of(results.begin(), results.end(), gave_nothing)) {
+    std::string reason;
+    for (const auto& r : results)
+      if (!r.ok()) {
+        reason = r.status;
+        break;
+      }
+    fmt::print(stderr, "error: every one of the {} samples failed{}\n", results.size(),
+               reason.empty() ? std::string() : " (the first: " + reason + ")");
+    return 1;
+  }
   return 0;
 }
 

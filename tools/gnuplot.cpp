@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/atomic_file.hpp"
+
 namespace picospice::tools {
 
 bool find_gnuplot() {
@@ -20,20 +22,23 @@ bool find_gnuplot() {
 }
 
 void run_gnuplot(const std::string& script) {
-  namespace fs = std::filesystem;
-  const fs::path file = fs::temp_directory_path() / fmt::format("picospice-plot-{}.gp", getpid());
-  const fs::path log = fs::path(file).replace_extension(".log");
-  {
-    std::ofstream out(file);
-    out << script;
-  }
-  const int status = std::system(fmt::format("gnuplot '{}' > '{}' 2>&1", file.string(), log.string()).c_str());
+  // A private directory, not a predictable name in /tmp that another user could plant a link at.
+  PrivateTemporaryDirectory directory;
+  const auto file = directory.file("plot.gp");
+  const auto log = directory.file("gnuplot.log");
+  write_file_atomically(file, script);
+  const int status =
+      std::system(fmt::format("gnuplot {} > {} 2>&1", shell_quote(file.string()), shell_quote(log.string())).c_str());
   std::ifstream in(log);
   std::stringstream message;
   message << in.rdbuf();
-  fs::remove(file);
-  fs::remove(log);
   if (status != 0) throw std::runtime_error("gnuplot failed: " + message.str());
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 std::string gnuplot_quote(const std::string& text) {

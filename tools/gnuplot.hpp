@@ -14,6 +14,9 @@ bool find_gnuplot();
 // gnuplot's own message when it fails.
 void run_gnuplot(const std::string& script);
 
+// A POSIX shell single-quoted string ('\'' escapes a quote).
+std::string shell_quote(const std::string& text);
+
 // A gnuplot single-quoted string literal ('' escapes a quote).
 std::string gnuplot_quote(const std::string& text);
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <map>
 
+#include "base/atomic_file.hpp"
 #include "base/errors.hpp"
 #include "tools/command.hpp"
 #include "tools/mpi/mpi_sweep.hpp"
@@ -52,6 +53,8 @@ int run_command_line(int argc, char** argv) {
 // Every error, wherever it starts (setting up the commands included), is a message and exit
 // status 1, never an abort.
 int main(int argc, char** argv) {
+  picospice::install_temporary_cleanup_on_signals();
+  picospice::protect_input_files();
   try {
     return run_command_line(argc, argv);
   } catch (const picospice::NetlistError& e) {

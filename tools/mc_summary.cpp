@@ -26,7 +26,8 @@ void print_mc_summary(const std::string& what, std::uint64_t seed, const std::ve
     if (!find_gnuplot()) {
       fmt::print(stderr, "picospice: --plot skipped: gnuplot is not installed (apt-get install gnuplot-nox)\n");
     } else {
-      for (const auto& f : plot_histograms(options.plot_dir, columns, results, options.plot_title))
+      for (const auto& f : plot_histograms(options.plot_dir, columns, results, options.plot_title, options.units,
+                                           options.specs))
         fmt::print(stderr, "picospice: wrote {}\n", f);
     }
   }

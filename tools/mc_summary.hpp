@@ -14,6 +14,7 @@ struct McSummaryOptions {
   std::vector<SpecLimit> specs;
   std::string plot_dir;  // empty: no plots
   std::string plot_title;  // the histograms' title (the netlist's file name)
+  std::vector<std::string> units;  // per column, the histograms' axis unit ("A", "s"); empty: none
   bool quiet = false;    // no statistics table
 };
 

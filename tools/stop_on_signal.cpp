@@ -2,11 +2,16 @@
 
 #include <csignal>
 
+#include "base/atomic_file.hpp"
+
 namespace picospice::tools {
 namespace {
 std::atomic<bool> flag{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag must be safe to set from a signal handler");
-extern "C" void request_stop(int) { flag.store(true); }
+// The first signal asks the workers to stop; a second one removes the temporaries and dies of it.
+extern "C" void request_stop(int signal) {
+  if (flag.exchange(true)) remove_temporaries_and_reraise(signal);
+}
 }  // namespace
 
 std::atomic<bool>& stop_requested() { return flag; }
@@ -20,7 +25,7 @@ StopOnSignal::StopOnSignal() : saved_(new Saved) {
   struct sigaction action {};
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESETHAND;
+  action.sa_flags = 0;
   sigaction(SIGINT, &action, &saved_->old_int);
   sigaction(SIGTERM, &action, &saved_->old_term);
 }

@@ -1,6 +1,7 @@
 // Ctrl-C for long commands (mc, agree --mc, train, noise-experiment): the first SIGINT/SIGTERM
 // sets a flag that the workers read between samples, epochs or tasks, so finished work is kept
-// and reported; a second one kills at once (SA_RESETHAND).
+// and reported; a second one removes the output temporaries and kills at once
+// (base/atomic_file.hpp, remove_temporaries_and_reraise).
 #pragma once
 #include <atomic>
 

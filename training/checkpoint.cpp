@@ -3,10 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
 #include "base/atomic_file.hpp"
+#include "codesign/json_file.hpp"
 
 namespace picospice::training {
 namespace {
@@ -22,6 +24,16 @@ Eigen::VectorXd vector_from(const json& doc, const char* key, const std::string&
     if (!doc[key][i].is_number()) throw std::runtime_error(fmt::format("{}: {}[{}]: not a number", file, key, i));
     v[static_cast<Eigen::Index>(i)] = doc[key][i].get<double>();
   }
+  return v;
+}
+
+// A count: a float-to-int conversion of 1e10 or -1 would be undefined or nonsense, so range first.
+double whole_number(const json& doc, const char* key, double high, const std::string& file) {
+  const json& value = doc.at(key);
+  const double v = value.is_number() ? value.get<double>() : -1;
+  if (!(v >= 0 && v <= high) || v != std::floor(v))
+    throw std::runtime_error(fmt::format("{}: {}: expected a whole number from 0 to {:g}, got {}", file, key, high,
+                                         value.dump()));
   return v;
 }
 
@@ -44,26 +56,19 @@ void save_checkpoint(const Checkpoint& c, const std::filesystem::path& path) {
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(file + ": cannot open the checkpoint");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}: not valid JSON (byte {})", file, e.byte));
-  }
+  const json doc = read_json_file(path, "checkpoint");
   if (!doc.is_object() || doc.value("format", "") != kCheckpointFormatTag)
     throw std::runtime_error(fmt::format("{}: not a training checkpoint (format \"{}\" expected)", file, kCheckpointFormatTag));
   Checkpoint c;
   try {
     c.config = doc.at("config");
-    c.epochs_done = doc.at("epochs_done").get<int>();
-    c.adam.step = doc.at("adam_step").get<long long>();
-    c.best_epoch = doc.at("best_epoch").get<int>();
+    c.epochs_done = static_cast<int>(whole_number(doc, "epochs_done", 1e6, file));
+    c.adam.step = static_cast<long long>(whole_number(doc, "adam_step", 1e15, file));
+    c.best_epoch = static_cast<int>(whole_number(doc, "best_epoch", 1e6, file));
     c.best_score = doc.at("best_score");
     c.history = doc.at("history");
   } catch (const json::exception& e) {
-    throw std::runtime_error(fmt::format("{}: malformed checkpoint: {}", file, e.what()));
+    throw std::runtime_error(fmt::format("{}: malformed checkpoint: {}", file, json_error_text(e)));
   }
   c.theta = vector_from(doc, "theta", file);
   c.adam.m = vector_from(doc, "adam_m", file);

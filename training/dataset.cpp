@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/atomic_file.hpp"
+#include "codesign/json_file.hpp"
 
 namespace picospice::training {
 namespace {
@@ -184,11 +185,12 @@ Dataset load_dataset(const std::filesystem::path& dir_or_json) {
     if (!std::filesystem::exists(dir_or_json)) fail(dir_or_json.string(), "no such dataset directory or file");
     fail(file, "cannot open the dataset description");
   }
+  in.close();
   json doc;
   try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    fail(file, fmt::format("not valid JSON (byte {}): {}", e.byte, e.what()));
+    doc = read_json_file(json_path, "dataset description");
+  } catch (const std::runtime_error& error) {  // the message already names the file and JSON path
+    throw DatasetError(error.what());
   }
   if (!doc.is_object()) fail(file, "expected a JSON object");
   static const std::set<std::string> known{"format", "name", "inputs", "classes", "class_names", "splits",

@@ -4,6 +4,8 @@
 #include "devices/device_registry.hpp"
 #include "devices/ekv/ekv_ngspice_subcircuit.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <map>
 
@@ -26,7 +28,7 @@ constexpr const char* kAcceptedArgs = "w, l, m, dvto, dkp, noise";
 void check_dkp(double dkp, const std::string& what) {
   if (!std::isfinite(dkp) || dkp <= -1.0)
     throw SimulationError(what + ": DKP must be finite and greater than -1 (KP*(1+DKP) > 0), got " +
-                          std::to_string(dkp));
+                          fmt::format("{:g}", dkp));
 }
 
 }  // namespace
@@ -47,7 +49,7 @@ void EkvMosfetGroup::add_instance(const ElementCard& card, CircuitBuilder& build
   bool have_w = false, have_l = false, noisy = true;
   for (const auto& arg : card.args) {
     if (arg.key.empty())
-      card.fail(arg, "unexpected argument '" + (arg.is_number ? std::to_string(arg.value) : arg.word) +
+      card.fail(arg, "unexpected argument '" + (arg.is_number ? fmt::format("{:g}", arg.value) : arg.word) +
                          "' for MOSFET " + card.name + "; give key=value pairs (" + kAcceptedArgs + ")");
     if (!std::isfinite(arg.value)) card.fail(arg, "MOSFET " + card.name + ": " + arg.key + " must be finite");
     if (arg.key == "w") { w = arg.value; have_w = true; }
@@ -62,9 +64,9 @@ void EkvMosfetGroup::add_instance(const ElementCard& card, CircuitBuilder& build
     else card.fail(arg, "unknown parameter '" + arg.key + "' for MOSFET " + card.name + "; accepted: " + kAcceptedArgs);
   }
   if (!have_w || !have_l) card.fail("MOSFET " + card.name + " needs W= and L= (in meters, e.g. W=1u L=2u)");
-  if (!(w > 0)) card.fail("MOSFET " + card.name + ": W must be positive, got " + std::to_string(w));
-  if (!(l > 0)) card.fail("MOSFET " + card.name + ": L must be positive, got " + std::to_string(l));
-  if (!(m > 0)) card.fail("MOSFET " + card.name + ": M must be positive, got " + std::to_string(m));
+  if (!(w > 0)) card.fail("MOSFET " + card.name + ": W must be positive, got " + fmt::format("{:g}", w));
+  if (!(l > 0)) card.fail("MOSFET " + card.name + ": L must be positive, got " + fmt::format("{:g}", l));
+  if (!(m > 0)) card.fail("MOSFET " + card.name + ": M must be positive, got " + fmt::format("{:g}", m));
   if (!(dkp > -1.0)) card.fail("MOSFET " + card.name + ": DKP must be greater than -1");
 
   kelvin_ = builder.options().temp + physics::zero_celsius;

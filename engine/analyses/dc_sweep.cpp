@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/analyses/operating_point.hpp"
+#include "engine/analyses/point_limits.hpp"
 #include "engine/circuit_clone.hpp"
 #include "engine/analyses/output_selection.hpp"
 
@@ -15,8 +16,12 @@ std::vector<double> sweep_values(const DcSweep& sweep) {
   if (sweep.step == 0 || (span != 0 && (span > 0) != (sweep.step > 0)))
     throw SimulationError(fmt::format(".dc {}: step {} does not lead from {} to {}", sweep.name,
                                       sweep.step, sweep.start, sweep.stop));
-  const long count = static_cast<long>(std::floor(span / sweep.step + 1e-9)) + 1;
-  if (count > 100'000'000) throw SimulationError(fmt::format(".dc {}: too many points", sweep.name));
+  const double points = std::floor(span / sweep.step + 1e-9) + 1;
+  if (!(points <= kMaxDcPoints))  // also NaN; the netlist reader refuses these with a place first
+    throw SimulationError(fmt::format(".dc {}: {:g} points from {:g} to {:g} in steps of {:g}, more than the {:g} "
+                                      "picospice allows",
+                                      sweep.name, points, sweep.start, sweep.stop, sweep.step, kMaxDcPoints));
+  const long count = static_cast<long>(points);
   std::vector<double> values;
   values.reserve(count);
   for (long k = 0; k < count; ++k) values.push_back(sweep.start + k * sweep.step);

@@ -17,10 +17,9 @@ std::vector<OutputColumn> select_outputs(const Circuit& circuit) {
           columns.push_back(column_of(i));
     return columns;
   }
-  for (const auto& name : circuit.saves) {
-    const Index i = circuit.find_output(name);
-    if (i < 0)
-      throw SimulationError(fmt::format(".save {}: no such node or branch current", name));
+  for (const auto& save : circuit.saves) {
+    const Index i = circuit.find_output(save.name);
+    if (i < 0) throw NetlistError(save.where, fmt::format(".save {}: no such node or branch current", save.name));
     if (i == 0) continue;
     columns.push_back(column_of(i));
   }

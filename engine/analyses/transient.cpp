@@ -8,6 +8,7 @@
 
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
+#include "engine/analyses/point_limits.hpp"
 #include "engine/integrator.hpp"
 #include "engine/newton.hpp"
 #include "engine/noise/transient_noise.hpp"
@@ -41,6 +42,29 @@ class Breakpoints {
   double tstop_, tstart_, resolution_;
   double current_;
 };
+
+// The transient lands on every source corner and noise grid time: a TRNOISE step of 1e-15 s over
+// a microsecond is 10^9 steps, hours of work for a result nobody can store. Refused up front: the
+// grid's count is known, and the corners' density is estimated from the first ten thousand.
+void check_landing_points(const Breakpoints& breakpoints, const TransientNoise& noise, const TranSpec& spec) {
+  if (noise.grid_step() > 0 && spec.tstop / noise.grid_step() > kMaxTranPoints)
+    throw SimulationError(fmt::format(".tran: the transient-noise grid step of {:g} s makes {:g} points up to {:g} s; "
+                                      "picospice's limit is {:g} (raise noisetstep or lower noisefmax)",
+                                      noise.grid_step(), spec.tstop / noise.grid_step(), spec.tstop, kMaxTranPoints));
+  constexpr int kProbe = 10000;
+  Breakpoints probe = breakpoints;
+  int corners = 0;
+  while (!probe.done() && corners < kProbe) {
+    probe.advance();
+    ++corners;
+  }
+  if (probe.done() || !(probe.current() > 0)) return;
+  const double estimate = kProbe * spec.tstop / probe.current();
+  if (estimate > kMaxTranPoints)
+    throw SimulationError(fmt::format(".tran: the sources' corners (a TRNOISE or TRRANDOM step, a PULSE or PWL) come "
+                                      "every {:g} s on average, about {:g} points up to {:g} s; picospice's limit is {:g}",
+                                      probe.current() / kProbe, estimate, spec.tstop, kMaxTranPoints));
+}
 
 // Adds the noise injection group to the circuit for the life of a transient and removes it after,
 // also when the transient throws.
@@ -225,6 +249,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
   }
 
   Breakpoints breakpoints(circuit, spec);
+  check_landing_points(breakpoints, noise, spec);
   double t = 0.0;
   double h = std::min(tmax, breakpoints.done() ? tmax : breakpoints.current()) * 1e-2;
   int order = 1;

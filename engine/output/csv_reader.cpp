@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/atomic_file.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -93,6 +95,7 @@ void fold_complex_columns(Plot& plot, const std::vector<std::string>& names) {
 Plot read_csv(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open CSV file " + path.string());
+  note_input_file(path);
   auto fail = [&](int line, const std::string& message) {
     throw std::runtime_error(fmt::format("{}:{}: error: {}", path.string(), line, message));
   };

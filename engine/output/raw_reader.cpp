@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/atomic_file.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cctype>
@@ -136,6 +138,7 @@ class RawParser {
         if (!have_variables || !have_points)
           fail("plot data before 'No. Variables:' and 'No. Points:'");
         if (names.size() != variables) fail("plot data before the 'Variables:' list");
+        check_point_count(key == "binary", variables, points, plot.name);
         for (std::size_t i = 0; i < variables; ++i) {
           Signal signal;
           signal.name = normalise_raw_variable_name(names[i], types[i], i == 0);
@@ -177,6 +180,18 @@ class RawParser {
       names.push_back(name);
       types.push_back(type);
     }
+  }
+
+  // A header may declare any count; the file must hold at least that much data (8 bytes a value
+  // in binary, 2 in ASCII: a digit and a separator) before anything is allocated for it.
+  void check_point_count(bool binary, std::size_t variables, std::size_t points, const std::string& name) const {
+    const std::size_t per_value = binary ? 8 : 2;
+    const std::size_t per_point = (variables + (binary ? 0 : 1)) * per_value;
+    const std::size_t remaining = bytes_.size() - position_;
+    if (variables > 0 && points > remaining / per_point)
+      fail(fmt::format("plot '{}' declares {} points of {} variables, but the file holds only {} more bytes "
+                       "(truncated, or a wrong 'No. Points:')",
+                       name, points, variables, remaining));
   }
 
   void read_binary(Plot& plot, std::size_t points) {
@@ -261,6 +276,7 @@ std::string normalise_raw_variable_name(const std::string& raw_name, const std::
 std::vector<Plot> read_raw(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open raw file " + path.string());
+  note_input_file(path);
   std::ostringstream contents;
   contents << in.rdbuf();
   return RawParser(path, contents.str()).parse();

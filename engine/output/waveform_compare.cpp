@@ -416,6 +416,15 @@ std::vector<Plot> read_waveform_file(const std::filesystem::path& path) {
   return read_raw(path);
 }
 
+std::string tolerance_problem(const SignalTolerance& t) {
+  if (!std::isfinite(t.reltol) || !std::isfinite(t.abstol) || t.reltol < 0 || t.abstol < 0)
+    return fmt::format("reltol and abstol must be finite and >= 0 (got reltol={:g}, abstol={:g})", t.reltol, t.abstol);
+  if (t.reltol + t.abstol <= 0) return "reltol and abstol must not both be 0";
+  // A relative tolerance of 1 already accepts any value of the same sign up to twice the reference.
+  if (t.reltol > 1) return fmt::format("reltol {:g} is above 1 (100%), which accepts almost anything", t.reltol);
+  return "";
+}
+
 NetlistCompareSpec read_compare_lines(const std::filesystem::path& netlist) {
   std::ifstream in(netlist);
   if (!in) throw std::runtime_error(netlist.string() + ": error: cannot open the netlist");
@@ -457,7 +466,7 @@ NetlistCompareSpec read_compare_lines(const std::filesystem::path& netlist) {
       SignalTolerance t;
       t.reltol = take("reltol", t.reltol, false);
       t.abstol = take("abstol", t.abstol, false);
-      if (!(t.reltol >= 0) || !(t.abstol >= 0) || t.reltol + t.abstol <= 0) fail("reltol and abstol must be >= 0, not both 0");
+      if (const std::string problem = tolerance_problem(t); !problem.empty()) fail(problem);
       if (!spec.signals.count(signal)) spec.order.push_back(signal);
       spec.signals[signal] = t;
     } else {
@@ -465,6 +474,7 @@ NetlistCompareSpec read_compare_lines(const std::filesystem::path& netlist) {
       e.signal = signal;
       e.level = take("level", 0.0, true);
       e.tolerance = take("tol", -1.0, false);
+      if (!std::isfinite(e.level) || !std::isfinite(e.tolerance)) fail("level and tol must be finite numbers");
       spec.events.push_back(e);
     }
     if (!values.empty()) fail("unknown key '" + values.begin()->first + "=' (expected reltol, abstol; or level, tol)");

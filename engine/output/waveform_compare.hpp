@@ -35,6 +35,10 @@ struct SignalTolerance {
   double abstol = 1e-12;
 };
 
+// Empty when the tolerance is usable; otherwise what is wrong with it (negative, non-finite, both
+// zero, or a reltol above 1, which would pass nearly any data).
+std::string tolerance_problem(const SignalTolerance& tolerance);
+
 struct EventSpec {
   std::string signal;
   double level = 0.0;

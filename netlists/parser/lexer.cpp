@@ -41,7 +41,7 @@ std::size_t scan_braces(std::string_view line, std::size_t i, int& depth) {
 // line), and it goes on from `start`. On exit it is > 0 when an expression stays open at the end
 // of this line.
 void tokenize(std::string_view line, std::size_t start, const std::string& file, int line_number,
-              std::vector<Token>& out, int& open_braces) {
+              std::vector<Token>& out, int& open_braces, std::size_t& budget) {
   bool space_before = true;
   std::size_t i = start;
   if (open_braces > 0) {
@@ -55,6 +55,11 @@ void tokenize(std::string_view line, std::size_t start, const std::string& file,
     space_before = false;
   }
   auto make = [&](TokenKind kind, std::size_t at, std::string_view raw) {
+    if (budget == 0)
+      throw NetlistError(SourceLocation{file, line_number, static_cast<int>(at) + 1},
+                         "the netlist holds more than " + std::to_string(kMaxLexedTokens) +
+                             " tokens (names, numbers and punctuation), picospice's limit");
+    --budget;
     Token token;
     token.kind = kind;
     token.raw = std::string(raw);
@@ -118,6 +123,7 @@ std::size_t first_non_blank(std::string_view line) {
 
 LexedText lex_netlist(std::string_view text, const std::string& file_name, bool first_line_is_title) {
   LexedText result;
+  std::size_t budget = kMaxLexedTokens;
   bool in_control_block = false;
   int open_braces = 0;           // > 0: an `{expression}` continues on the next `+` line
   SourceLocation open_brace_at;  // where it opened
@@ -153,11 +159,11 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
     if (open_braces > 0 && first < line.size() && line[first] != '*' && !continues)
       throw NetlistError(open_brace_at, "unclosed '{' (expected '}' on the same line or a '+' line after it)");
     if (continues && open_braces > 0) {
-      tokenize(line, first + 1, file_name, line_number, result.lines.back().tokens, open_braces);
+      tokenize(line, first + 1, file_name, line_number, result.lines.back().tokens, open_braces, budget);
     } else if (first < line.size() && line[first] != '*') {
       if (line[first] == '+') {
         std::vector<Token> tokens;
-        tokenize(line, first + 1, file_name, line_number, tokens, open_braces);
+        tokenize(line, first + 1, file_name, line_number, tokens, open_braces, budget);
         if (!tokens.empty()) {
           if (result.lines.empty())
             throw NetlistError(SourceLocation{file_name, line_number, static_cast<int>(first) + 1},
@@ -169,7 +175,7 @@ LexedText lex_netlist(std::string_view text, const std::string& file_name, bool 
         }
       } else {
         LogicalLine logical;
-        tokenize(line, first, file_name, line_number, logical.tokens, open_braces);
+        tokenize(line, first, file_name, line_number, logical.tokens, open_braces, budget);
         if (!logical.tokens.empty()) {
           logical.location = logical.tokens.front().location;
           if (logical.keyword() == ".control") in_control_block = true;

@@ -50,8 +50,14 @@ struct LexedText {
   std::vector<LogicalLine> lines;
 };
 
+// Tokens one file may hold: each costs about 130 bytes, so this bounds the lexer's memory (a
+// gigabyte line of one-letter words is refused at its first two million words). The parser holds
+// all files of a netlist together to the same total.
+constexpr std::size_t kMaxLexedTokens = 2'000'000;
+
 // Splits `text` (the contents of `file_name`) into logical lines. Throws NetlistError on an
-// unclosed `{`, quote, or a continuation line with nothing to continue.
+// unclosed `{`, quote, a continuation line with nothing to continue, or
+// more than kMaxLexedTokens tokens.
 LexedText lex_netlist(std::string_view text, const std::string& file_name, bool first_line_is_title);
 
 }  // namespace picospice

@@ -7,6 +7,11 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "base/atomic_file.hpp"
 
 namespace picospice {
 
@@ -107,12 +112,45 @@ bool is_ignored_directive(const std::string& keyword) {
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
-std::string read_file(const fs::path& path, bool& ok) {
+// What one netlist (all its files together) may hold. The lexer keeps each token with its text,
+// spelling and file:line:column (about 130 bytes), so a cap on tokens is a cap on memory: two
+// million tokens (some 200,000 element lines, far beyond what EKV circuits of this size simulate)
+// stay under 1 GB through parsing and elaboration. The byte cap bounds reading the text itself
+// (comments hold no tokens), and `.include /dev/zero` ends there too.
+constexpr std::size_t kMaxNetlistBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxNetlistTokens = kMaxLexedTokens;
+constexpr std::size_t kMaxIncludeDepth = 64;
+constexpr std::size_t kMaxSubcircuitNesting = 256;
+
+// Reads a file of at most `budget` bytes. An unreadable file or a directory is an error with
+// `where`; a file over budget (or endless, like /dev/zero) too.
+// `written` is the name as the netlist gave it (messages show it, and the resolved path after it).
+std::string read_bounded(const fs::path& path, std::size_t budget, const SourceLocation& where,
+                         const std::string& what, const std::string& written = {}) {
+  const std::string named =
+      written.empty() || written == path.string() ? "'" + path.string() + "'" : "'" + written + "' (" + path.string() + ")";
+  std::error_code error;
+  if (fs::is_directory(path, error))
+    throw NetlistError(where, "cannot read " + what + " " + named + ": it is a directory");
   std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::ostringstream text;
-  if (ok) text << in.rdbuf();
-  return text.str();
+  if (!in) throw NetlistError(where, "cannot open " + what + " " + named);
+  note_input_file(path);
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > budget)
+      throw NetlistError(where, fmt::format("{} {} makes the netlist larger than {} MiB (picospice's limit)", what,
+                                            named, kMaxNetlistBytes >> 20));
+  }
+  if (in.bad()) throw NetlistError(where, "cannot read " + what + " " + named);
+  return text;
+}
+
+std::size_t count_tokens(const std::vector<LogicalLine>& lines) {
+  std::size_t count = 0;
+  for (const auto& line : lines) count += line.tokens.size();
+  return count;
 }
 
 // One file (or library section) being read; identity compares, display is for messages.
@@ -128,6 +166,8 @@ class Parser {
   Netlist parse(std::string_view text, const std::string& file_name) {
     netlist_.file = file_name;
     LexedText lexed = lex_netlist(text, file_name, true);
+    bytes_read_ = text.size();
+    count(lexed.lines, SourceLocation{file_name, 1, 1});
     netlist_.title = lexed.title;
     include_chain_.push_back({identity(file_name, ""), file_name});
     process(lexed.lines);
@@ -233,12 +273,24 @@ class Parser {
       for (const auto& each : include_chain_) chain += each.display + " -> ";
       throw NetlistError(path_token.location, "include loop: " + chain + link.display);
     }
-    bool ok = false;
-    const std::string text = read_file(path, ok);
-    if (!ok)
-      throw NetlistError(path_token.location, "cannot open include file '" + path_token.raw +
-                                                  "' (looked for '" + path.string() + "')");
-    return lex_netlist(text, path.string(), false).lines;
+    if (include_chain_.size() >= kMaxIncludeDepth)
+      throw NetlistError(path_token.location, fmt::format("includes nested more than {} deep (through {})",
+                                                          kMaxIncludeDepth, include_chain_.back().display));
+    const std::string text = read_bounded(path, kMaxNetlistBytes - bytes_read_, path_token.location,
+                                          "include file", path_token.raw);
+    bytes_read_ += text.size();
+    auto lines = lex_netlist(text, path.string(), false).lines;
+    count(lines, path_token.location);
+    return lines;
+  }
+
+  // Adds a file's tokens to the netlist's total; refuses a netlist over the limit.
+  void count(const std::vector<LogicalLine>& lines, const SourceLocation& where) {
+    tokens_read_ += count_tokens(lines);
+    if (tokens_read_ > kMaxNetlistTokens)
+      throw NetlistError(where, fmt::format("the netlist holds more than {} tokens (names, numbers and "
+                                            "punctuation), picospice's limit",
+                                            kMaxNetlistTokens));
   }
 
   static const Token& path_token(const LogicalLine& line, const char* usage) {
@@ -306,10 +358,13 @@ class Parser {
       definition->pins.push_back(t);
     }
     definition->defaults = parse_assignments(tokens.data() + i, tokens.data() + tokens.size());
-    for (const auto& existing : current_body().subcircuits)
-      if (existing->name == definition->name)
-        throw NetlistError(line.location, "subcircuit '" + definition->name +
-                                              "' is already defined at " + existing->location.str());
+    if (open_.size() >= kMaxSubcircuitNesting)
+      throw NetlistError(line.location, fmt::format("'.subckt' definitions nested more than {} deep",
+                                                    kMaxSubcircuitNesting));
+    auto& defined = subcircuit_names_[&current_body()];
+    if (auto [it, inserted] = defined.emplace(definition->name, definition.get()); !inserted)
+      throw NetlistError(line.location, "subcircuit '" + definition->name +
+                                            "' is already defined at " + it->second->location.str());
     SubcircuitDefinition* raw = definition.get();
     current_body().subcircuits.push_back(std::move(definition));
     open_.push_back(raw);
@@ -342,10 +397,10 @@ class Parser {
     }
     model.params = parse_assignments(begin, end);
     auto& models = current_body().models;
-    for (const auto& existing : models)
-      if (existing.name == model.name)
-        throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
-                                              existing.location.str());
+    auto& defined = model_names_[&current_body()];  // a map, so 100k models are not 10^10 compares
+    if (auto [it, inserted] = defined.emplace(model.name, models.size()); !inserted)
+      throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
+                                            models[it->second].location.str());
     models.push_back(std::move(model));
   }
 
@@ -391,6 +446,10 @@ class Parser {
   Netlist netlist_;
   std::vector<SubcircuitDefinition*> open_;  // innermost last
   std::vector<IncludeLink> include_chain_;   // files being read, outermost first
+  std::size_t bytes_read_ = 0, tokens_read_ = 0;  // all files so far, against the limits
+  // Names defined in each body, for the duplicate checks.
+  std::unordered_map<const Body*, std::unordered_map<std::string, const SubcircuitDefinition*>> subcircuit_names_;
+  std::unordered_map<const Body*, std::unordered_map<std::string, std::size_t>> model_names_;
 };
 
 }  // namespace
@@ -400,9 +459,7 @@ Netlist parse_netlist_text(std::string_view text, const std::string& file_name, 
 }
 
 Netlist parse_netlist_file(const std::string& path, const WarningSink& warn) {
-  bool ok = false;
-  const std::string text = read_file(path, ok);
-  if (!ok) throw NetlistError(SourceLocation{}, "cannot open netlist '" + path + "'");
+  const std::string text = read_bounded(path, kMaxNetlistBytes, SourceLocation{}, "netlist");
   return parse_netlist_text(text, path, warn);
 }
 

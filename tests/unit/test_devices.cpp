@@ -25,6 +25,7 @@ ElementCard card(const std::string& name, std::vector<Index> nodes, std::vector<
                  const ModelCard* model = nullptr) {
   ElementCard c;
   c.name = name;
+  c.letter = name.empty() ? 0 : name[name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1];
   c.nodes = std::move(nodes);
   for (Index n : c.nodes) c.node_names.push_back(std::to_string(n));
   c.args = std::move(args);

@@ -478,7 +478,10 @@ TEST_CASE("parser: .measure, .ic, .nodeset and .save", "[parser]") {
   CHECK(c->initial_conditions[1].value == Approx(0.5));
   REQUIRE(c->nodesets.size() == 1);
   CHECK(c->nodesets[0].value == 1);
-  CHECK(c->saves == std::vector<std::string>{"v(out)", "i(v1)"});
+  REQUIRE(c->saves.size() == 2);
+  CHECK(c->saves[0].name == "v(out)");
+  CHECK(c->saves[1].name == "i(v1)");
+  CHECK(c->saves[1].where.line > 0);
 
   check_error("t\nR1 in 0 1k\n.ic v(nope)=1\n", 3, 7, "unknown node 'nope'");
   check_error("t\nR1 in 0 1k\n.ic in=1\n", 3, 5, "expected 'v(node)=value'");

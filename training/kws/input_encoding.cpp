@@ -1,4 +1,5 @@
 #include "training/kws/input_encoding.hpp"
+#include "codesign/json_file.hpp"
 
 #include <fmt/format.h>
 
@@ -95,14 +96,7 @@ InputEncoding encoding_from_json(const nlohmann::json& document, const std::stri
 }
 
 InputEncoding load_encoding(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("{}: cannot open", path.string()));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& ex) {
-    throw std::runtime_error(fmt::format("{}: {}", path.string(), ex.what()));
-  }
+  const nlohmann::json j = read_json_file(path, "input encoding");
   return encoding_from_json(j, path.string());
 }
 

@@ -14,9 +14,11 @@
 //   VJ(T) = VJ*r - 3*Vt*ln(r) - Eg(TNOM)*r + Eg(T),  Eg(T) = 1.16 - 7.02e-4*T^2/(T + 1108) (silicon)
 //   CJO(T) = CJO * (1 + M*(4e-4*(T - TNOM) + 1 - VJ(T)/VJ))
 // RS puts an internal node between the series resistance and the junction.
-// Noise (transient, engine/noise/): shot 2q|id| (id without gmin) across the junction, 4kT/RS in
-// the series resistance, and flicker KF*|id|^AF/f with noiseflicker=1 (SPICE2; Antognetti and
-// Massobrio ch. 1). `noise=0` on the instance turns all three off.
+// Noise (transient, engine/noise/, and .noise): shot 2q|id| (id without gmin) across the junction,
+// 4kT/RS in the series resistance, and flicker KF*|id|^AF/f (SPICE2; Antognetti and Massobrio
+// ch. 1; the ngspice manual's diode noise model), in the transient only with noiseflicker=1.
+// `.noise` names them id, rs and 1overf, as ngspice does. `noise=0` on the instance turns all
+// three off.
 #include "devices/diode.hpp"
 #include "devices/device_registry.hpp"
 
@@ -270,14 +272,14 @@ void DiodeGroup::list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSo
   for (std::size_t i = 0; i < size(); ++i) {
     if (!noisy_[i]) continue;
     noise_generators_.push_back({i, 0});
-    out.push_back({names_[i], 0, internal_[i], cathode_[i], Spectrum::White, 1.0});
+    out.push_back({names_[i], 0, internal_[i], cathode_[i], Spectrum::White, 1.0, "id"});
     if (internal_[i] != anode_[i]) {
       noise_generators_.push_back({i, 1});
-      out.push_back({names_[i], 1, anode_[i], internal_[i], Spectrum::White, 1.0});
+      out.push_back({names_[i], 1, anode_[i], internal_[i], Spectrum::White, 1.0, "rs"});
     }
     if (setup.flicker && models_[i].kf > 0) {
       noise_generators_.push_back({i, 2});
-      out.push_back({names_[i], 2, internal_[i], cathode_[i], Spectrum::Flicker, 1.0});
+      out.push_back({names_[i], 2, internal_[i], cathode_[i], Spectrum::Flicker, 1.0, "1overf"});
     }
   }
 }

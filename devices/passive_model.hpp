@@ -20,10 +20,12 @@ struct TemperatureScaling {
   double dtemp = 0;                                        // C
   double tnom = 27;                                        // C
 
+  // The instance's own temperature in C: temp= if given, else the circuit's plus dtemp=.
+  double instance_celsius(double circuit_celsius) const { return std::isnan(temp) ? circuit_celsius + dtemp : temp; }
+
   // The factor value(T) / value(TNOM) at a circuit temperature in C.
   double factor(double circuit_celsius) const {
-    const double t = std::isnan(temp) ? circuit_celsius + dtemp : temp;
-    const double dt = t - tnom;
+    const double dt = instance_celsius(circuit_celsius) - tnom;
     double f = 1 + tc1 * dt + tc2 * dt * dt;
     if (tce != 0) f *= std::pow(1.01, tce * dt);
     return f;

@@ -7,7 +7,8 @@
 // copies and `scale` give G = m / (R * scale).
 // f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance a small-signal analysis uses
 // (EvalRequest::small_signal); transient noise uses the DC value.
-// noise=0 (or ngspice's noisy=0) excludes the instance from transient noise (thermal, 4kT/R).
+// noise=0 (or ngspice's noisy=0) excludes the instance from transient noise and .noise (thermal,
+// 4kT/R at the resistor's own temperature, Johnson-Nyquist; `.noise` calls it "thermal", as ngspice).
 #include "devices/resistor.hpp"
 #include "devices/device_registry.hpp"
 
@@ -126,13 +127,16 @@ void ResistorGroup::list_noise_sources(const NoiseSetup& setup, std::vector<Nois
   for (std::size_t i = 0; i < size(); ++i) {
     if (!noisy_[i]) continue;
     noise_instance_.push_back(i);
-    out.push_back({names_[i], 0, a_[i], b_[i], NoiseSourceSpec::Spectrum::White, 1.0});
+    out.push_back({names_[i], 0, a_[i], b_[i], NoiseSourceSpec::Spectrum::White, 1.0, "thermal"});
   }
 }
 
-// m parallel copies have independent noise: m * 4kT/R = 4kT*G.
+// m parallel copies have independent noise: m * 4kT/R = 4kT*G, T the resistor's own temperature
+// (temp=, or the circuit's plus dtemp=), as ngspice's resistor noise.
 double ResistorGroup::noise_density(std::size_t source, const double*) const {
-  return 4.0 * physics::boltzmann * kelvin_ * std::fabs(conductance_[noise_instance_[source]]);
+  const std::size_t i = noise_instance_[source];
+  const double kelvin = values_[i].temperature.instance_celsius(kelvin_ - physics::zero_celsius) + physics::zero_celsius;
+  return 4.0 * physics::boltzmann * kelvin * std::fabs(conductance_[i]);
 }
 
 void ResistorGroup::list_dc_connections(std::vector<DcConnection>& out) const {

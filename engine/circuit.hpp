@@ -64,7 +64,27 @@ struct AcSpec {
   FrequencySweep sweep;
 };
 
-using AnalysisSpec = std::variant<OpSpec, DcSpec, TranSpec, AcSpec>;
+// The output of .noise and .tf: the voltage v(node) or v(node, reference).
+struct SmallSignalOutput {
+  Index node = 0, reference = 0;
+  std::string name;  // lower case: "v(out)", or "v(out,ref)" when ref is not ground (as ngspice)
+};
+
+// `.noise v(out[,ref]) src dec|oct|lin N f1 f2 [pts_per_summary]` (engine/analyses/noise_analysis.hpp).
+struct NoiseSpec {
+  SmallSignalOutput output;
+  std::string source;            // the independent V or I source the noise is referred to
+  FrequencySweep sweep;
+  int points_per_summary = 0;    // 0: totals only; N: per-generator contributions every N points
+};
+
+// `.tf v(out[,ref]) src` (engine/analyses/tf_analysis.hpp).
+struct TfSpec {
+  SmallSignalOutput output;
+  std::string source;
+};
+
+using AnalysisSpec = std::variant<OpSpec, DcSpec, TranSpec, AcSpec, NoiseSpec, TfSpec>;
 
 // A `.measure` line, kept as tokens; engine/analyses/measure parses and evaluates it.
 struct MeasureSpec {

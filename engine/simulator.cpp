@@ -4,8 +4,10 @@
 
 #include "engine/analyses/ac_analysis.hpp"
 #include "engine/analyses/dc_sweep.hpp"
+#include "engine/analyses/noise_analysis.hpp"
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
+#include "engine/analyses/tf_analysis.hpp"
 #include "engine/analyses/transient.hpp"
 
 namespace picospice {
@@ -41,10 +43,10 @@ void run_operating_point(Circuit& circuit, PlotSink& sink, AnalysisStatistics* s
   sink.end_plot();
 }
 
-// Counts the points of the plot being streamed, for the statistics.
+// Counts the points an analysis streams (over all its plots: .noise writes two), for the statistics.
 class PointCounter final : public PlotSink {
  public:
-  void begin_plot(const Plot&) override { points = 0; }
+  void begin_plot(const Plot&) override {}
   void add_point(const std::vector<double>&) override { ++points; }
   void add_complex_point(const std::vector<std::complex<double>>&) override { ++points; }
   void end_plot() override {}
@@ -71,6 +73,7 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
   for (const auto& analysis : circuit.analyses) {
     const auto start = std::chrono::steady_clock::now();
     AnalysisStatistics stats;
+    counter.points = 0;
     if (std::holds_alternative<OpSpec>(analysis)) {
       stats.analysis = "op";
       run_operating_point(circuit, sink, &stats);
@@ -94,15 +97,24 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
       stats.source_stepping = tran_stats.op_source_stepping;
       stats.pseudo_transient = tran_stats.op_pseudo_transient;
       stats.solver = system.statistics();
-    } else if (const auto* ac = std::get_if<AcSpec>(&analysis)) {
-      stats.analysis = "ac";
+    } else {
+      // The small-signal analyses: an operating point, then complex (or, for .tf, DC) solves.
       System system(circuit);
-      SmallSignalStatistics ac_stats;
-      run_ac(system, *ac, sink, &ac_stats);
-      stats.newton_iterations = ac_stats.op_newton_iterations;
-      stats.gmin_stepping = ac_stats.op_gmin_stepping;
-      stats.source_stepping = ac_stats.op_source_stepping;
-      stats.pseudo_transient = ac_stats.op_pseudo_transient;
+      SmallSignalStatistics small_stats;
+      if (const auto* ac = std::get_if<AcSpec>(&analysis)) {
+        stats.analysis = "ac";
+        run_ac(system, *ac, sink, &small_stats);
+      } else if (const auto* noise = std::get_if<NoiseSpec>(&analysis)) {
+        stats.analysis = "noise";
+        run_noise(system, *noise, sink, &small_stats);
+      } else {
+        stats.analysis = "tf";
+        run_tf(system, std::get<TfSpec>(analysis), sink, &small_stats);
+      }
+      stats.newton_iterations = small_stats.op_newton_iterations;
+      stats.gmin_stepping = small_stats.op_gmin_stepping;
+      stats.source_stepping = small_stats.op_source_stepping;
+      stats.pseudo_transient = small_stats.op_pseudo_transient;
       stats.solver = system.statistics();
     }
     stats.points = counter.points;

@@ -46,9 +46,13 @@ void SmallSignalModel::factor(double omega) {
   }
 }
 
-void SmallSignalModel::solve(ComplexVector& rhs) {
+void SmallSignalModel::solve(ComplexVector& rhs) { solve_in_place(rhs, false); }
+
+void SmallSignalModel::solve_transposed(ComplexVector& rhs) { solve_in_place(rhs, true); }
+
+void SmallSignalModel::solve_in_place(ComplexVector& rhs, bool transposed) {
   std::copy(rhs.begin() + 1, rhs.end(), work_.begin());
-  solver_.solve(work_.data(), false);
+  solver_.solve(work_.data(), transposed);
   std::copy(work_.begin(), work_.end(), rhs.begin() + 1);
   rhs[0] = 0.0;
 }

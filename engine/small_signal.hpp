@@ -40,6 +40,9 @@ class SmallSignalModel {
   void factor(double omega);
   // A y = rhs in place (rhs indexed by unknown; rhs[0] ignored and left 0).
   void solve(ComplexVector& rhs);
+  // A^T y = rhs in place, the plain (not conjugate) transpose: with rhs = e_out, y[k] is the
+  // transfer from a unit current injected at unknown k to x[out] (the adjoint of the .noise analysis).
+  void solve_transposed(ComplexVector& rhs);
 
   // The right-hand side of `which` (a zero vector of size()+1, then each group loads). Throws
   // SimulationError when an only_instance request names no independent source.
@@ -50,6 +53,8 @@ class SmallSignalModel {
   int refactorizations() const { return solver_.refactor_count(); }
 
  private:
+  void solve_in_place(ComplexVector& rhs, bool transposed);
+
   System& system_;
   std::vector<double> g_, c_;
   std::vector<std::complex<double>> values_;

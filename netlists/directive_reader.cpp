@@ -258,6 +258,8 @@ void DirectiveReader::read_directive(const LogicalLine& line) {
   else if (k == ".dc") read_dc(line);
   else if (k == ".tran") read_tran(line);
   else if (k == ".ac") read_ac(line);
+  else if (k == ".noise") read_noise(line);
+  else if (k == ".tf") read_tf(line);
   else if (k == ".ic") read_node_values(line, circuit_.initial_conditions);
   else if (k == ".nodeset") read_node_values(line, circuit_.nodesets);
   else if (k == ".save") read_save(line);
@@ -404,6 +406,95 @@ void DirectiveReader::read_ac(const LogicalLine& line) {
   circuit_.analyses.push_back(spec);
 }
 
+// The output of .noise and .tf, `v(node)` or `v(node,ref)`, from the token after the keyword;
+// returns the index of the token after its `)`.
+std::size_t DirectiveReader::read_small_signal_output(const LogicalLine& line, SmallSignalOutput& out) const {
+  const auto& tokens = line.tokens;
+  const std::string& k = line.keyword();
+  const std::string usage = "expected 'v(node)' or 'v(node,ref)' after '" + k + "'";
+  if (tokens.size() < 2) throw NetlistError(line.location, usage);
+  const Token& letter = tokens[1];
+  const bool call = tokens.size() > 2 && tokens[2].is(TokenKind::LeftParen);
+  if (call && letter.is_word("i"))
+    throw NetlistError(letter.location, "'" + k + "' output i(...) is not supported: give a voltage, 'v(node)' or "
+                                        "'v(node,ref)' (a current can be read as the voltage across a resistor)");
+  if (!call || !letter.is_word("v")) throw NetlistError(letter.location, usage);
+  std::vector<const Token*> nodes;
+  std::size_t i = 3;
+  for (; i < tokens.size() && !tokens[i].is(TokenKind::RightParen); ++i) {
+    if (tokens[i].is(TokenKind::Comma)) continue;
+    if (!tokens[i].is(TokenKind::Word) || nodes.size() == 2) throw NetlistError(tokens[i].location, usage);
+    nodes.push_back(&tokens[i]);
+  }
+  if (i == tokens.size() || nodes.empty()) throw NetlistError(tokens[i == tokens.size() ? 2 : i].location, usage);
+  Index index[2] = {0, 0};
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    index[n] = circuit_.find_node(nodes[n]->text);
+    if (index[n] < 0)
+      throw NetlistError(nodes[n]->location, "unknown node '" + nodes[n]->text + "' in '" + k + "' output");
+  }
+  if (index[0] == index[1])
+    throw NetlistError(nodes[0]->location, "'" + k + "' output v(" + nodes[0]->text + (nodes.size() == 2 ? "," + nodes[1]->text : "") +
+                                               ") is always 0 V: its node " + (nodes.size() == 2 ? "and reference are the same node" : "is ground"));
+  out.node = index[0];
+  out.reference = index[1];
+  // ngspice 39 names v(out,0) v(out) (in .tf's output_impedance_at_v(out)).
+  out.name = "v(" + nodes[0]->text + (index[1] != 0 ? "," + nodes[1]->text : "") + ")";
+  return i + 1;
+}
+
+// The independent V or I source a .noise or .tf refers to, at tokens[token].
+std::string DirectiveReader::read_small_signal_source(const LogicalLine& line, std::size_t token) const {
+  const auto& tokens = line.tokens;
+  const std::string& k = line.keyword();
+  if (token >= tokens.size() || !tokens[token].is(TokenKind::Word))
+    throw NetlistError(token < tokens.size() ? tokens[token].location : line.location,
+                       "expected the input source (an independent V or I source) after the output of '" + k + "'");
+  const Token& name = tokens[token];
+  if (!instances_.count(name.text))
+    throw NetlistError(name.location, "unknown source '" + name.text + "' in '" + k + "' (expected an independent V or I source)");
+  const char letter = instance_letter(name.text);
+  if (letter != 'v' && letter != 'i')
+    throw NetlistError(name.location, "'" + k + "' needs an independent V or I source as its input; '" + name.text + "' is neither");
+  return name.text;
+}
+
+void DirectiveReader::read_noise(const LogicalLine& line) {
+  const auto& tokens = line.tokens;
+  const char* usage = "expected '.noise v(out[,ref]) source dec|oct|lin points fstart fstop [points_per_summary]'";
+  NoiseSpec spec;
+  const std::size_t after_output = read_small_signal_output(line, spec.output);
+  spec.source = read_small_signal_source(line, after_output);
+  std::vector<std::size_t> words;
+  for (std::size_t w : plain_tokens(line))
+    if (w > after_output) words.push_back(w);
+  spec.sweep = read_frequency_sweep(line, words, 0, usage);
+  if (!(spec.sweep.start > 0))
+    throw NetlistError(tokens[words[2]].location, "the start frequency of '.noise' must be above 0 Hz (flicker noise "
+                                                  "has no value at 0 Hz), found " + fmt_number(spec.sweep.start));
+  if (words.size() > 4) {
+    const double summary = number_at(tokens, words[4], top_, "points_per_summary");
+    if (!(summary >= 0) || summary != std::floor(summary) || summary > 1e7)
+      throw NetlistError(tokens[words[4]].location,
+                         "points_per_summary must be a whole number from 0 to 1e7, found " + fmt_number(summary));
+    spec.points_per_summary = static_cast<int>(summary);
+  }
+  if (words.size() > 5)
+    throw NetlistError(tokens[words[5]].location, "unexpected '" + tokens[words[5]].raw + "' on '.noise' line");
+  circuit_.analyses.push_back(spec);
+}
+
+void DirectiveReader::read_tf(const LogicalLine& line) {
+  const auto& tokens = line.tokens;
+  TfSpec spec;
+  const std::size_t after_output = read_small_signal_output(line, spec.output);
+  spec.source = read_small_signal_source(line, after_output);
+  if (after_output + 1 < tokens.size())
+    throw NetlistError(tokens[after_output + 1].location, "unexpected '" + tokens[after_output + 1].raw +
+                                                              "' on '.tf' line (expected '.tf v(out[,ref]) source')");
+  circuit_.analyses.push_back(spec);
+}
+
 // `v(node)=value ...` for .ic and .nodeset.
 void DirectiveReader::read_node_values(const LogicalLine& line, std::vector<NodeValue>& out) {
   const auto& tokens = line.tokens;
@@ -481,8 +572,10 @@ void DirectiveReader::read_measure(const LogicalLine& line) {
     throw NetlistError(line.location, "expected '" + line.keyword() + " tran|dc|ac name ...'");
   const std::string& analysis = tokens[1].text;
   if (analysis == "noise" || analysis == "sp" || analysis == "tf") {
-    if (warn_) warn_(line.location.str() + ": warning: ignoring '" + line.keyword() + " " + analysis +
-                     "' (picospice has no ." + analysis + " analysis)");
+    if (warn_) warn_(line.location.str() + ": warning: ignoring '" + line.keyword() + " " + analysis + "' (" +
+                     (analysis == "sp" ? std::string("picospice has no .sp analysis")
+                                       : "picospice runs ." + analysis + " but does not measure its results yet") +
+                     ")");
     return;
   }
   if (analysis != "tran" && analysis != "dc" && analysis != "ac")

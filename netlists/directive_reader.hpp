@@ -35,7 +35,7 @@ class DirectiveReader {
   void read_options(const LogicalLine& line);
   // `.temp celsius`.
   void read_temp(const LogicalLine& line);
-  // Any other directive: .op .dc .tran .ac .ic .nodeset .save .measure. Options and .temp are skipped
+  // Any other directive: .op .dc .tran .ac .noise .tf .ic .nodeset .save .measure. Options and .temp are skipped
   // (read first, above).
   void read_directive(const LogicalLine& line);
 
@@ -46,6 +46,10 @@ class DirectiveReader {
   void read_dc(const LogicalLine& line);
   void read_tran(const LogicalLine& line);
   void read_ac(const LogicalLine& line);
+  void read_noise(const LogicalLine& line);
+  void read_tf(const LogicalLine& line);
+  std::size_t read_small_signal_output(const LogicalLine& line, SmallSignalOutput& out) const;
+  std::string read_small_signal_source(const LogicalLine& line, std::size_t token) const;
   FrequencySweep read_frequency_sweep(const LogicalLine& line, const std::vector<std::size_t>& words, std::size_t w,
                                       const char* usage) const;
   void read_node_values(const LogicalLine& line, std::vector<NodeValue>& out);

@@ -263,7 +263,7 @@ class NgspiceExporter {
       } else if (k == ".dc") {
         out += dc_text(line, std::get<DcSpec>(circuit_->analyses.at(analysis++)));
       } else {
-        if (k == ".op" || k == ".tran" || k == ".ac") ++analysis;
+        if (k == ".op" || k == ".tran" || k == ".ac" || k == ".noise" || k == ".tf") ++analysis;
         out += line_text(line) + "\n";
       }
     }

@@ -63,6 +63,14 @@ void print_operating_point(const Circuit& circuit, const Plot& plot) {
   for (const OperatingPointTable& table : device_operating_points(circuit, plot)) print_device_table(table);
 }
 
+// A .tf result or a .noise's integrated noise: one point of named values, printed like .op's
+// (without units: ngspice types a transfer function and resistances as voltages).
+void print_single_point(const Plot& plot) {
+  fmt::print("{}:\n", plot.name);
+  for (const auto& s : plot.signals)
+    fmt::print("  {:<36} {:>14.6g}\n", s.name, s.values.empty() ? 0.0 : s.values[0]);
+}
+
 std::string share(double part, double whole) {
   return whole > 0 ? fmt::format("{:.0f}%", 100.0 * part / whole) : "-";
 }
@@ -118,11 +126,12 @@ std::string output_format(const RunOptions& o, const std::filesystem::path& out)
   return o.format;
 }
 
-// Keeps the operating-point plots (one point each) for the printout; passes nothing else on.
+// Keeps the one-point plots (.op, .tf, .noise's integrated noise) for the printout; passes nothing
+// else on.
 class OperatingPointKeeper final : public PlotSink {
  public:
   void begin_plot(const Plot& layout) override {
-    keeping_ = layout.analysis == "op";
+    keeping_ = layout.analysis == "op" || layout.analysis == "tf" || layout.name == "Integrated Noise";
     if (keeping_) recorder_.begin_plot(layout);
   }
   void add_point(const std::vector<double>& row) override {
@@ -217,9 +226,9 @@ int run(const RunOptions& o) {
   if (circuit->analyses.empty()) {
     if (!circuit->skipped.empty())
       throw NetlistError(circuit->skipped.front().first,
-                         "nothing to simulate: picospice runs .op, .dc, .tran and .ac given as dot-commands, and "
+                         "nothing to simulate: picospice runs .op, .dc, .tran, .ac, .noise and .tf given as dot-commands, and "
                          "this netlist's analyses are in " + circuit->skipped.front().second);
-    throw NetlistError(SourceLocation{o.netlist, 0, 0}, "nothing to simulate: the netlist has no .op, .dc, .tran or .ac");
+    throw NetlistError(SourceLocation{o.netlist, 0, 0}, "nothing to simulate: the netlist has no .op, .dc, .tran, .ac, .noise or .tf");
   }
   // Everything that can be checked is checked before the first analysis runs: the .measure lines
   // (MeasureSink parses them) and the .save names.
@@ -252,7 +261,10 @@ int run(const RunOptions& o) {
   bar.finish();
 
   if (!o.quiet)
-    for (const auto& plot : operating_points.plots()) print_operating_point(*circuit, plot);
+    for (const auto& plot : operating_points.plots()) {
+      if (plot.analysis == "op") print_operating_point(*circuit, plot);
+      else print_single_point(plot);
+    }
 
   std::vector<fs::path> written;
   if (raw) {
@@ -263,7 +275,7 @@ int run(const RunOptions& o) {
     if (written.size() > 1) {
       std::string list;
       for (const auto& file : written) list += (list.empty() ? "" : ", ") + file.string();
-      fmt::print(stderr, "picospice: CSV holds one table, so the {} analyses went to {} files: {}\n", written.size(),
+      fmt::print(stderr, "picospice: CSV holds one table, so the {} plots went to {} files: {}\n", written.size(),
                  written.size(), list);
     }
   }
@@ -296,7 +308,7 @@ int run(const RunOptions& o) {
 
 CommandAction add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "Simulate a netlist: every .op, .dc, .tran and .ac in it, in order.\n"
+  auto* cmd = app.add_subcommand("run", "Simulate a netlist: every .op, .dc, .tran, .ac, .noise and .tf in it, in order.\n"
                                         "Writes one plot per analysis to a SPICE raw file (ngspice's "
                                         "`load` reads it) or CSV, and evaluates .measure lines.");
   cmd->add_option("netlist", options->netlist, "the netlist (ngspice dialect)")->required()->check(CLI::ExistingFile);

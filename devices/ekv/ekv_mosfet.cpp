@@ -348,7 +348,8 @@ namespace picospice {
 // Approximations: channel-length modulation and velocity saturation are left out of the noise
 // (I_F, I_R are the currents without the CLM factor; ispec includes the mobility factors).
 // Flicker (EKV 2.6 manual, M. Bucher, C. Lallement, C. Enz, F. Theodoloz, F. Krummenacher, 1999,
-// "noise model"): S = KF gm^2 / (M W L COX f^AF); off when COX = 0.
+// "noise model"): S = KF gm^2 / (M W L COX f^AF); off when COX = 0. The transient noise and
+// `.noise` both read these densities (the latter names them id and 1overf, as ngspice's MOSFETs).
 void EkvMosfetGroup::list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>& out) {
   noise_generators_.clear();
   if (!setup.device_noise) return;
@@ -356,11 +357,11 @@ void EkvMosfetGroup::list_noise_sources(const NoiseSetup& setup, std::vector<Noi
   for (std::size_t i = 0; i < size(); ++i) {
     if (!noisy_[i]) continue;
     noise_generators_.push_back({i, 0});
-    out.push_back({names_[i], 0, drain_[i], source_[i], Spectrum::White, 1.0});
+    out.push_back({names_[i], 0, drain_[i], source_[i], Spectrum::White, 1.0, "id"});
     const ekv::EkvModelParams& model = models_[model_of_[i]];
     if (setup.flicker && model.kf > 0 && model.cox > 0) {
       noise_generators_.push_back({i, 1});
-      out.push_back({names_[i], 1, drain_[i], source_[i], Spectrum::Flicker, model.af});
+      out.push_back({names_[i], 1, drain_[i], source_[i], Spectrum::Flicker, model.af, "1overf"});
     }
   }
 }

@@ -3,8 +3,10 @@
 
 #include "engine/analyses/ac_analysis.hpp"
 #include "engine/analyses/dc_sweep.hpp"
+#include "engine/analyses/noise_analysis.hpp"
 #include "engine/analyses/operating_point.hpp"
 #include "engine/analyses/output_selection.hpp"
+#include "engine/analyses/tf_analysis.hpp"
 #include "engine/analyses/transient.hpp"
 
 namespace picospice {
@@ -35,6 +37,10 @@ std::vector<Plot> ReusedSystemRunner::run() {
       plots.push_back(run_transient(system(), *tran));
     } else if (const auto* ac = std::get_if<AcSpec>(&analysis)) {
       plots.push_back(run_ac(system(), *ac));
+    } else if (const auto* noise = std::get_if<NoiseSpec>(&analysis)) {
+      for (Plot& plot : run_noise(system(), *noise)) plots.push_back(std::move(plot));
+    } else if (const auto* tf = std::get_if<TfSpec>(&analysis)) {
+      plots.push_back(run_tf(system(), *tf));
     }
   }
   return plots;

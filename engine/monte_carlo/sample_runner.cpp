@@ -15,6 +15,8 @@ std::string analysis_label(const AnalysisSpec& spec) {
   if (std::holds_alternative<OpSpec>(spec)) return "op";
   if (std::holds_alternative<DcSpec>(spec)) return "dc";
   if (std::holds_alternative<AcSpec>(spec)) return "ac";
+  if (std::holds_alternative<NoiseSpec>(spec)) return "noise";
+  if (std::holds_alternative<TfSpec>(spec)) return "tf";
   return "tran";
 }
 

@@ -338,9 +338,40 @@ std::vector<Plot> split_at_turning_points(const std::vector<Plot>& plots) {
   return pieces;
 }
 
+namespace {
+
+// A list of signals to compare may span plots of different kinds (.noise writes a density plot and
+// an integrated one): each pair of plots compares the listed signals that either of its two plots
+// has; a listed signal that no plot of either file has fails the comparison.
+CompareSettings settings_for_pair(const CompareSettings& settings, const Plot& test, const Plot& ref, bool several) {
+  if (!several || settings.signals.empty()) return settings;
+  CompareSettings pair = settings;
+  pair.signals.clear();
+  for (const auto& name : settings.signals)
+    if (test.find(lower(name)) || ref.find(lower(name))) pair.signals.push_back(name);
+  if (pair.signals.empty()) pair.events_only = true;
+  return pair;
+}
+
+void check_every_signal_found(const std::vector<Plot>& test, const std::vector<Plot>& ref,
+                              const CompareSettings& settings, ComparisonResult& result) {
+  for (const auto& name : settings.signals) {
+    auto in = [&](const std::vector<Plot>& plots) {
+      return std::any_of(plots.begin(), plots.end(), [&](const Plot& p) { return p.find(lower(name)) != nullptr; });
+    };
+    if (in(test) || in(ref)) continue;
+    result.notes.push_back(fmt::format("signal '{}' is in no plot of the test or the reference", lower(name)));
+    result.passed = false;
+  }
+}
+
+}  // namespace
+
 ComparisonResult compare_simulations(const std::vector<Plot>& test, const std::vector<Plot>& ref,
                                      const CompareSettings& settings) {
   ComparisonResult result;
+  const bool several = test.size() > 1 || ref.size() > 1;
+  if (several) check_every_signal_found(test, ref, settings, result);
   if (test.empty() || ref.empty()) throw std::runtime_error(test.empty() ? "the test has no plots" : "the reference has no plots");
   if (test.size() == ref.size()) {
     // By order, except that a reference plot of the same analysis whose scale starts and ends
@@ -363,17 +394,17 @@ ComparisonResult compare_simulations(const std::vector<Plot>& test, const std::v
       if (pick == ref.size()) pick = used[k] ? std::find(used.begin(), used.end(), false) - used.begin() : k;
       if (pick != k) result.notes.push_back(fmt::format("test plot {} pairs with reference plot {} ({})", k + 1, pick + 1, why));
       used[pick] = true;
-      result.plots.push_back(compare_plot(test[k], ref[pick], settings));
+      result.plots.push_back(compare_plot(test[k], ref[pick], settings_for_pair(settings, test[k], ref[pick], several)));
     }
   } else if (auto pieces = split_at_turning_points(test); pieces.size() == ref.size() && pieces.size() != test.size()) {
     // A picospice `.dc ... updown` is one plot; the same sweep in ngspice is two `.dc` plots.
-    result = compare_simulations(pieces, ref, settings);
-    result.notes.insert(result.notes.begin(), "the test's up-and-down sweeps are compared as their monotonic segments");
-    return result;
+    ComparisonResult pieces_result = compare_simulations(pieces, ref, settings);
+    pieces_result.notes.insert(pieces_result.notes.begin(), "the test's up-and-down sweeps are compared as their monotonic segments");
+    return pieces_result;
   } else {
     result.notes.push_back(fmt::format("the test has {} plots and the reference {}: comparing the last plot of each",
                                        test.size(), ref.size()));
-    result.plots.push_back(compare_plot(test.back(), ref.back(), settings));
+    result.plots.push_back(compare_plot(test.back(), ref.back(), settings_for_pair(settings, test.back(), ref.back(), several)));
   }
   for (const auto& p : result.plots) result.passed = result.passed && p.passed;
   return result;

@@ -102,13 +102,13 @@ namespace {
 
 // Directives that only make sense at the top level (they describe the whole simulation).
 bool is_top_level_directive(const std::string& keyword) {
-  static const char* const names[] = {".op", ".dc", ".tran", ".ac", ".options", ".option", ".opt",
-                                      ".temp", ".ic", ".nodeset", ".save", ".measure", ".meas"};
+  static const char* const names[] = {".op", ".dc", ".tran", ".ac", ".noise", ".tf", ".options", ".option",
+                                      ".opt", ".temp", ".ic", ".nodeset", ".save", ".measure", ".meas"};
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
 bool is_ignored_directive(const std::string& keyword) {
-  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".noise", ".four"};
+  static const char* const names[] = {".print", ".plot", ".probe", ".width", ".four"};
   return std::find(std::begin(names), std::end(names), keyword) != std::end(names);
 }
 
@@ -246,7 +246,7 @@ class Parser {
     }
     if (is_ignored_directive(keyword)) {
       warn(line.location, "ignoring '" + keyword + "' (not supported by picospice)");
-      if (keyword == ".noise" || keyword == ".four")
+      if (keyword == ".four")
         netlist_.skipped.emplace_back(line.location, "'" + keyword + "' (not supported yet)");
       return;
     }

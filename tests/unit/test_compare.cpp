@@ -96,3 +96,32 @@ TEST_CASE("an up-and-down sweep compares against two reference sweeps in either 
   down.signals[1].values = {1, 0, 0, 0};
   CHECK_FALSE(compare_simulations({loop}, {down, up}, CompareSettings{}).passed);
 }
+
+TEST_CASE("a signal list spanning plots compares each plot's own signals (.noise)", "[compare][noise_analysis]") {
+  Plot density;
+  density.name = "Noise Spectral Density Curves";
+  density.analysis = "noise";
+  density.signals.push_back({"frequency", "frequency", {1, 10, 100}});
+  density.signals.push_back({"onoise_spectrum", "voltage-density", {3e-9, 2e-9, 1e-9}});
+  Plot integrated;
+  integrated.name = "Integrated Noise";
+  integrated.analysis = "noise";
+  integrated.signals.push_back({"v(onoise_total)", "voltage", {1e-6}});
+  CompareSettings s;
+  s.tolerance = {1e-6, 0.0};
+  s.signals = {"onoise_spectrum", "v(onoise_total)"};
+  const auto same = compare_simulations({density, integrated}, {density, integrated}, s);
+  CHECK(same.passed);
+  REQUIRE(same.plots.size() == 2);
+  CHECK(same.plots[0].signals.size() == 1);
+  CHECK(same.plots[1].signals.size() == 1);
+  Plot off = integrated;
+  off.signals[0].values[0] = 1.1e-6;
+  CHECK_FALSE(compare_simulations({density, off}, {density, integrated}, s).passed);
+  // A name in no plot at all still fails.
+  s.signals.push_back("v(onoise_nosuch)");
+  const auto missing = compare_simulations({density, integrated}, {density, integrated}, s);
+  CHECK_FALSE(missing.passed);
+  REQUIRE_FALSE(missing.notes.empty());
+  CHECK(missing.notes[0].find("v(onoise_nosuch)") != std::string::npos);
+}

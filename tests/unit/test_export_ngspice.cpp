@@ -66,3 +66,31 @@ TEST_CASE("exported mirror currents match picospice in ngspice", "[export]") {
   const double i_theirs = theirs[0].find("i(vout)")->values[0];
   CHECK(std::fabs(i_ours - i_theirs) <= 1e-4 * std::fabs(i_theirs));
 }
+
+TEST_CASE("export keeps .noise and .tf, and ngspice agrees with them", "[export][noise_analysis][tf]") {
+  const fs::path in = write_temp("picospice_export_noise.cir",
+                                 "t\nV1 in 0 dc 1 ac 1\nR1 in out 10k\nR2 out 0 30k\nC1 out 0 1n\n"
+                                 ".tf v(out) v1\n.noise v(out,0) v1 dec 5 10 1meg 1\n.end\n");
+  const std::string text = export_ngspice(in.string());
+  CHECK(text.find("\n.tf v(out) v1\n") != std::string::npos);
+  CHECK(text.find("\n.noise v(out,0) v1 dec 5 10 1meg 1\n") != std::string::npos);
+  if (!picospice::testing::program_available("ngspice", "-v"))
+    SKIP_TEST("ngspice is not installed (Debian package ngspice)");
+  const fs::path sp = fs::temp_directory_path() / "picospice_export_noise.sp";
+  const fs::path raw = fs::temp_directory_path() / "picospice_export_noise.raw";
+  export_ngspice_file(in.string(), sp, {false, true});
+  const std::string command = "SPICE_ASCIIRAWFILE=1 ngspice -b -r " + raw.string() + " " + sp.string() + " > /dev/null 2>&1";
+  REQUIRE(std::system(command.c_str()) == 0);
+  auto circuit = elaborate_file(in.string());
+  const auto ours = run_analyses(*circuit);
+  const auto theirs = read_waveform_file(raw);
+  CompareSettings settings;
+  settings.tolerance = {1e-6, 1e-20};
+  settings.signals = {"v(transfer_function)", "v(v1#input_impedance)", "v(output_impedance_at_v(out))",
+                      "onoise_spectrum", "inoise_spectrum", "onoise_r1_thermal", "v(onoise_total)"};
+  const ComparisonResult result = compare_simulations(ours, theirs, settings);
+  for (const auto& plot : result.plots)
+    for (const auto& s : plot.signals) INFO(s.name << " " << s.normalized_rms);
+  CHECK(result.passed);  // ngspice names v(out,0) v(out), as picospice does
+  CHECK(result.plots.size() == 3);
+}

@@ -59,6 +59,9 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   AgreementReport r;
   r.frames = F;
   r.transistors = lowered.transistors;
+  r.gate_area = lowered.gate_area;
+  r.gate_area_by_layer = lowered.gate_area_by_layer;
+  r.unit_area = lowered.unit_area;
   r.largest_quantization_error = std::abs(lowered.largest_error.effective - lowered.largest_error.wanted);
 
   // The primary reference is the quantized network (lowered.effective): the circuit can only be

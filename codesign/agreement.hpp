@@ -112,6 +112,10 @@ struct AgreementReport {
   std::vector<LayerPower> layers;
   std::vector<BlockPower> power_blocks;  // empty without LoweringOptions::power_breakdown
   int transistors = 0;
+  // The lowering's gate area (m^2, LoweredNetwork::gate_area...) and each BMRU unit's area factor.
+  double gate_area = 0;
+  std::vector<double> gate_area_by_layer;
+  std::vector<std::vector<double>> unit_area;
   int frames = 0;
   double largest_quantization_error = 0;
   double simulation_seconds = 0;

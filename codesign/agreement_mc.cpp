@@ -107,6 +107,9 @@ AgreementMcResult run_agreement_mc(const Network& net, const std::vector<Vector>
   result.requested = settings.samples;
   result.mosfets = study.plan.size();
   result.transistors = study.lowered.transistors;
+  result.gate_area = study.lowered.gate_area;
+  result.gate_area_by_layer = study.lowered.gate_area_by_layer;
+  result.unit_area = study.lowered.unit_area;
   result.frames = static_cast<int>(frames.size());
   result.software_decision = software.vote.decision;
   result.borderline_clip = software.vote.borderline;

@@ -50,6 +50,9 @@ struct AgreementMcResult {
   bool interrupted = false;
   std::size_t mosfets = 0;  // instances the mismatch varies
   int transistors = 0;
+  double gate_area = 0;  // as AgreementReport
+  std::vector<double> gate_area_by_layer;
+  std::vector<std::vector<double>> unit_area;
   int frames = 0;
   int software_decision = 0;
   bool borderline_clip = false;  // the software's own vote is borderline (docs/design.md, 'Borderline')

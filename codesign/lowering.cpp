@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "codesign/area_allocation.hpp"
 #include "codesign/characterize.hpp"
 #include "codesign/frame_blanking.hpp"
 #include "codesign/weight_grid.hpp"
@@ -22,6 +23,10 @@ constexpr double kPmosUnitWidth = kUnitDevices.pmos_width;
 constexpr double kMirrorLength = kUnitDevices.length;
 // The preset switches (see preset_sources()).
 constexpr double kPresetWidth = 0.5e-6, kPresetLength = 10e-6;
+// Gate area (sum of W*L, m^2) at area factor 1 of the cells cells.lib defines with fixed sizes:
+// schmitt9 (M1-M9) and schmitt9_bias (three 2u/4u diodes; a ratio k keeps each one's W*L). The
+// gate-area test checks the lowering's count against the elaborated netlist.
+constexpr double kCellGateArea = 40.5e-12, kCellBiasGateArea = 24e-12;
 // The initial-state preset window of the first BMRU layer, as a fraction of frame 0, and the
 // delay of each further layer's release (see preset_sources()).
 constexpr double kPresetFraction = 0.05;
@@ -158,6 +163,14 @@ std::string microns(double metres) { return fmt::format("{:.6g}u", metres * 1e6)
 struct FanoutEdge {
   std::string destination;
   double weight = 0;  // quantized, non-zero
+  double size = 1;    // W and L factor of this output: sqrt of the destination unit's area (or the shared one)
+  int layer = -1, unit = -1;  // the BMRU unit whose summing node it feeds (-1: none)
+};
+
+// Gate area as the devices are written, per (layer, unit); unit -1 for shared devices.
+struct GateAreaTally {
+  std::map<std::pair<int, int>, double> area;
+  void add(int layer, int unit, double m2) { area[{layer, unit}] += m2; }
 };
 
 // The netlist body being written, with the transistor count kept alongside.
@@ -186,7 +199,7 @@ class NetlistText {
   int transistors_ = 0;
 };
 
-// Splits `n` mirror outputs into library mirrors of 4, 2 and 1 outputs.
+// Splits n mirror outputs into library mirrors of 4, 2 and 1 outputs.
 std::vector<int> mirror_groups(std::size_t n) {
   std::vector<int> groups;
   while (n >= 4) { groups.push_back(4); n -= 4; }
@@ -196,27 +209,38 @@ std::vector<int> mirror_groups(std::size_t n) {
 }
 
 // Emits the mirrors that copy one signal (current into `input`) to `outputs` at the given ratios.
-// NMOS outputs sink from their destinations, PMOS outputs source into them. `size` multiplies
-// every W and L (the device-area option: sqrt(area)), so the ratios stay.
-void emit_mirror(NetlistText& out, const std::string& label, const std::string& input,
-                 const std::vector<FanoutEdge>& outputs, bool pmos, const std::string& supply, double size) {
-  const double unit = (pmos ? kPmosUnitWidth : kNmosUnitWidth) * size;
-  const auto groups = mirror_groups(outputs.size());
-  // Parallel diodes share the input current in proportion to width: each gets 1/k of the unit
-  // width so that the total stays the unit and every output keeps ratio |w|.
-  const double diode = unit / static_cast<double>(groups.size());
+// NMOS outputs sink from their destinations, PMOS outputs source into them. Each output's W and L
+// are multiplied by its edge's size (the device-area option: sqrt(area)); outputs of one size share
+// library mirrors whose diode has that size too. Their gate area goes to `tally` (diodes to the
+// fan-out's layer, outputs to the unit they feed).
+void emit_mirror(NetlistText& out, GateAreaTally& tally, int layer, const std::string& label, const std::string& input,
+                 std::vector<FanoutEdge> outputs, bool pmos, const std::string& supply) {
+  const double unit = pmos ? kPmosUnitWidth : kNmosUnitWidth;
+  std::stable_sort(outputs.begin(), outputs.end(), [](const FanoutEdge& a, const FanoutEdge& b) { return a.size < b.size; });
+  std::vector<std::pair<int, double>> groups;  // (outputs, size)
+  for (std::size_t i = 0; i < outputs.size();) {
+    std::size_t j = i;
+    while (j < outputs.size() && outputs[j].size == outputs[i].size) ++j;
+    for (int n : mirror_groups(j - i)) groups.emplace_back(n, outputs[i].size);
+    i = j;
+  }
+  // Parallel diodes share the input current in proportion to W/L: each gets 1/k of the unit W/L
+  // (at its group's size), so that the total stays the unit and every output keeps ratio |w|.
   std::size_t next = 0;
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    const int n = groups[g];
+    const auto [n, size] = groups[g];
+    const double diode = unit * size / static_cast<double>(groups.size()), length = kMirrorLength * size;
     const std::string cell = std::string(pmos ? "pmirror" : "nmirror") + (n == 1 ? "" : std::to_string(n));
     std::vector<std::string> nodes{input};
     std::string params = "wi=" + microns(diode);
+    tally.add(layer, -1, diode * length);
     for (int k = 0; k < n; ++k, ++next) {
-      nodes.push_back(outputs[next].destination);
-      params += fmt::format(" wo{}={}", n == 1 ? "" : std::to_string(k + 1),
-                            microns(std::abs(outputs[next].weight) * unit));
+      const FanoutEdge& e = outputs[next];
+      nodes.push_back(e.destination);
+      params += fmt::format(" wo{}={}", n == 1 ? "" : std::to_string(k + 1), microns(std::abs(e.weight) * unit * size));
+      tally.add(e.unit >= 0 ? e.layer : layer, e.unit, std::abs(e.weight) * unit * size * length);
     }
-    if (size != 1) params += " l=" + microns(kMirrorLength * size);
+    if (size != 1) params += " l=" + microns(length);
     nodes.push_back(pmos ? supply : "0");
     out.instance(fmt::format("{}_{}{}", pmos ? "pm" : "nm", label, groups.size() > 1 ? "_" + std::to_string(g) : ""),
                  nodes, cell, params);
@@ -243,20 +267,36 @@ class Lowering {
     else add_edge(signal, dest, q);
     return q;
   }
+  // The BMRU unit whose summing node `node` is, or (-1, -1).
+  std::pair<int, int> owner(const std::string& node) const {
+    const auto it = unit_nodes_.find(node);
+    return it == unit_nodes_.end() ? std::pair{-1, -1} : it->second;
+  }
+  // The area factor of a unit's own devices (LoweringOptions::unit_area), or the shared one.
+  double area_of(std::pair<int, int> unit) const {
+    if (unit.second < 0 || options_.unit_area.empty()) return options_.area;
+    return options_.unit_area[unit.first][unit.second];
+  }
   void add_edge(const std::string& signal, const std::string& dest, double w) {
-    fanout_[signal].push_back({dest, w});
+    const auto unit = owner(dest);
+    fanout_[signal].push_back({dest, w, std::sqrt(area_of(unit)), unit.first, unit.second});
   }
   void bias(const std::string& node, double b, int layer) {
     if (b == 0) return;
-    const std::string cell = b > 0 ? "isource" : "isink";
+    const bool pmos = b > 0;
+    const std::string cell = pmos ? "isource" : "isink";
     const std::string supply = block_supply("b_" + node, PowerKind::bias, layer);
     const double current = std::abs(b) * net_.unit_current;
-    const int k = ratio(current, static_window());
+    const auto unit = owner(node);
+    const double area = area_of(unit);
+    const int k = ratio(current, static_window(), area);
     body_.instance("b_" + node, {node, supply, "0"}, cell,
-                   "i=" + si(current) + size_params(b > 0) + (k > 1 ? fmt::format(" k={}", k) : ""));
+                   "i=" + si(current) + size_params(pmos, area) + (k > 1 ? fmt::format(" k={}", k) : ""));
+    // Reference and output, each a unit device (the ratio keeps the reference's W*L).
+    tally_.add(layer, unit.second, 2 * (pmos ? kPmosUnitWidth : kNmosUnitWidth) * kMirrorLength * area);
   }
-  int ratio(double current, double window) const {
-    return reference_ratio(current, window, options_.area, options_.reference_ratio_limit);
+  int ratio(double current, double window, double area) const {
+    return reference_ratio(current, window, area, options_.reference_ratio_limit);
   }
   // The time a cell's I_thresh and I_width lines have to settle after the blanking disturbed them:
   // from the end of the layer's latest release (over all frames) to the settling deadline (s).
@@ -279,10 +319,18 @@ class Lowering {
   std::string block_supply(const std::string& block, PowerKind kind, int layer);
   // The w and l of an isource (PMOS) / isink or relu (NMOS) at the device-area option; empty at
   // area 1, where the library's defaults (2u or 1u by 4u) apply.
-  std::string size_params(bool pmos) const {
-    if (size_ == 1) return "";
-    return fmt::format(" w={} l={}", microns((pmos ? kPmosUnitWidth : kNmosUnitWidth) * size_),
-                       microns(kMirrorLength * size_));
+  std::string size_params(bool pmos, double area) const {
+    if (area == 1) return "";
+    const double size = std::sqrt(area);
+    return fmt::format(" w={} l={}", microns((pmos ? kPmosUnitWidth : kNmosUnitWidth) * size),
+                       microns(kMirrorLength * size));
+  }
+  // The largest area factor of any device (the blanking plan's switching times grow with it).
+  double largest_area() const {
+    double largest = options_.area;
+    for (const auto& row : options_.unit_area)
+      for (double a : row) largest = std::max(largest, a);
+    return largest;
   }
   // Emits the fan-out of every signal a layer consumes; a signal nobody reads gets a ReLU diode
   // as its load, since the current pushed into it must go somewhere.
@@ -308,6 +356,8 @@ class Lowering {
   double size_ = 1.0;                 // every W and L times this: sqrt(options_.area)
   int grid_ = 32;                     // the grid of the layer being lowered
   std::vector<LayerBlanking> blanking_;  // per BMRU layer (frame_blanking.hpp)
+  std::map<std::string, std::pair<int, int>> unit_nodes_;  // summing node -> (layer, unit)
+  GateAreaTally tally_;
 };
 
 std::string Lowering::block_supply(const std::string& block, PowerKind kind, int layer) {
@@ -330,7 +380,8 @@ void Lowering::emit_fanouts(const std::vector<std::string>& signals, int layer) 
     std::vector<FanoutEdge> sinks, sources;
     for (const auto& e : edges) (e.weight < 0 ? sinks : sources).push_back(e);
     if (edges.empty()) {
-      body_.instance("relu_" + s, {s, "0"}, "relu", size_params(false));
+      body_.instance("relu_" + s, {s, "0"}, "relu", size_params(false, options_.area));
+      tally_.add(layer, -1, kNmosUnitWidth * kMirrorLength * options_.area);
       continue;
     }
     std::string targets;
@@ -338,10 +389,10 @@ void Lowering::emit_fanouts(const std::vector<std::string>& signals, int layer) 
     body_.comment("fan-out of " + s + ":" + targets);
     // The ratio-1 copy into the PMOS diode; with a calibration it is trimmed (off the weight grid:
     // it is a fixed part of the design) by the sourcing path's predicted gain.
-    if (!sources.empty()) sinks.push_back({s + "_p", 1.0 / copy_trim_});
-    emit_mirror(body_, s, s, sinks, false, "0", size_);
+    if (!sources.empty()) sinks.push_back({s + "_p", 1.0 / copy_trim_, size_});
+    emit_mirror(body_, tally_, layer, s, s, sinks, false, "0");
     if (!sources.empty())
-      emit_mirror(body_, s, s + "_p", sources, true, block_supply(s, PowerKind::mirror, layer), size_);
+      emit_mirror(body_, tally_, layer, s, s + "_p", sources, true, block_supply(s, PowerKind::mirror, layer));
   }
 }
 
@@ -350,6 +401,7 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
   std::vector<std::string> h(layer.units());
   for (std::size_t u = 0; u < layer.units(); ++u) {
     const std::string c = fmt::format("l{}_c{}", L, u);
+    unit_nodes_[c] = {L, static_cast<int>(u)};
     for (std::size_t j = 0; j < signals_.size(); ++j)
       layer.W_c[u][j] = connect(signals_[j], c, layer.W_c[u][j], fmt::format("{}.W_c[{}][{}]", path, u, j));
     bias(c, layer.b_c[u], L);
@@ -372,10 +424,13 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     body_.comment(fmt::format("unit {}: beta1 {:g} delta {:g} alpha {:g} s0 {} -> ith {} iw {} ig {}{}", u,
                               layer.beta1[u], layer.delta[u], layer.alpha[u], layer.s0[u], si(ith), si(iw), si(ig),
                               options_.calibration ? " (calibrated)" : ""));
-    const std::string area = options_.area == 1 ? "" : " area=" + si(options_.area);
+    const double unit_area = area_of({L, static_cast<int>(u)}), size = std::sqrt(unit_area);
+    const std::string area = unit_area == 1 ? "" : " area=" + si(unit_area);
     const std::string core = block_supply(id, PowerKind::cell_core, L);
     const std::string references = block_supply(id, PowerKind::cell_references, L);
-    const int kt = ratio(ith, blanked_window(L)), kw = ratio(iw, blanked_window(L)), kg = ratio(ig, static_window());
+    const int kt = ratio(ith, blanked_window(L), unit_area), kw = ratio(iw, blanked_window(L), unit_area),
+              kg = ratio(ig, static_window(), unit_area);
+    tally_.add(L, static_cast<int>(u), (kCellGateArea + kCellBiasGateArea) * unit_area);
     body_.instance("bias_" + id, {references, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
                    fmt::format("ith={} iw={} ig={}{}{}", si(ith), si(iw), si(ig), area,
                                kt * kw * kg > 1 ? fmt::format(" kt={} kw={} kg={}", kt, kw, kg) : ""));
@@ -397,16 +452,18 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
           if (b.block == id && b.kind == PowerKind::cell_references) b.terms.push_back({probe, 1.0});
       }
       body_.instance("blank_" + id, {id + "_bt", id + "_bw", fmt::format("blank_l{}", L), source, "0"}, "schmitt9_blank",
-                     fmt::format("wt={} ww={} l={}{}", microns(blank.threshold * kNmosUnitWidth * size_),
-                                 microns(blank.width * kNmosUnitWidth * size_), microns(kMirrorLength * size_),
+                     fmt::format("wt={} ww={} l={}{}", microns(blank.threshold * kNmosUnitWidth * size),
+                                 microns(blank.width * kNmosUnitWidth * size), microns(kMirrorLength * size),
                                  kt * kw > 1 ? fmt::format(" kt={} kw={}", kt, kw) : ""));
+      tally_.add(L, static_cast<int>(u), (blank.threshold + blank.width) * kNmosUnitWidth * kMirrorLength * unit_area);
     }
     h[u] = fmt::format("l{}_h{}", L, u);
     body_.line(fmt::format("vout_{0} {0}_out {1} 0", id, h[u]));
     // The initial state: a switch forces the summing node high (s0 = 1) or to ground (s0 = 0)
     // during the preset window, then lets go (see preset_sources()).
     const std::string switch_size =
-        fmt::format("W={} L={}", microns(kPresetWidth * size_), microns(kPresetLength * size_));
+        fmt::format("W={} L={}", microns(kPresetWidth * size), microns(kPresetLength * size));
+    tally_.add(L, static_cast<int>(u), kPresetWidth * kPresetLength * unit_area);
     if (layer.s0[u])
       body_.line(fmt::format("mset_{} l{}_c{} preset_set_l{} {} {} pch {}", id, L, u, L, core, core, switch_size));
     else body_.line(fmt::format("mreset_{} l{}_c{} preset_reset_l{} 0 0 nch {}", id, L, u, L, switch_size));
@@ -485,6 +542,7 @@ void Lowering::blanking_sources() {
                         blanking_source_waveform(b, net_.frame, result_.frames, edge)));
     body_.line(fmt::format("mblank_l{0} blank_l{0} blank_l{0} 0 0 nch W={1} L={2}", b.layer,
                            microns(kNmosUnitWidth * size_), microns(kMirrorLength * size_)));
+    tally_.add(b.layer, -1, kNmosUnitWidth * kMirrorLength * options_.area);
     body_.add_transistors(1);
   }
 }
@@ -523,7 +581,21 @@ std::string Lowering::header(int frames) const {
   h += fmt::format("* network: {} inputs -> {}; unit current {} A; {} frames of {} s; VDD {} V\n", net_.inputs,
                    layers, si(net_.unit_current), frames, si(net_.frame), si(options_.vdd));
   h += fmt::format("* transistors: {}\n", body_.transistors());
-  if (options_.area == 1)
+  std::string by_layer;
+  for (std::size_t l = 0; l < result_.gate_area_by_layer.size(); ++l)
+    by_layer += fmt::format("{}layer {} {:.1f}", l ? ", " : "", l, result_.gate_area_by_layer[l] * 1e12);
+  h += fmt::format("* gate area: {:.1f} um^2 ({}; sum of W*L)\n", result_.gate_area * 1e12, by_layer);
+  if (!options_.unit_area.empty()) {
+    h += fmt::format("* device area per unit{}: shared devices (mirror diodes, outputs, readout) at {:.4g}; each unit's "
+                     "cell, references, bias and input mirror outputs at its own factor:\n",
+                     options_.area_auto ? " (--area auto, area_allocation.hpp)" : "", options_.area);
+    for (std::size_t l = 0; l < options_.unit_area.size(); ++l) {
+      if (options_.unit_area[l].empty()) continue;
+      std::string row;
+      for (double a : options_.unit_area[l]) row += fmt::format(" {:.3g}", a);
+      h += fmt::format("*   layer {}:{}\n", l, row);
+    }
+  } else if (options_.area == 1)
     h += "* device area: 1 (--area K would multiply every W and L by sqrt(K))\n";
   else
     h += fmt::format("* device area: {} (every transistor's W and L times sqrt({}) = {:.6g}: W/L and currents as at area 1, "
@@ -601,7 +673,7 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
   body_.blank();
   preset_sources();
   body_.blank();
-  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames, options_.area);
+  if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames, largest_area());
   blanking_sources();
   body_.blank();
   emit_inputs(frames);
@@ -652,6 +724,20 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 
   const std::string library = options_.cell_library.empty() ? cells::cell_library_path() : options_.cell_library;
   result_.transistors = body_.transistors();
+  result_.gate_area_by_layer.assign(net_.layers.size(), 0.0);
+  result_.unit_gate_area.assign(net_.layers.size(), {});
+  result_.unit_area.assign(net_.layers.size(), {});
+  for (std::size_t L = 0; L < net_.layers.size(); ++L)
+    if (const auto* b = std::get_if<BmruLayer>(&net_.layers[L])) {
+      result_.unit_gate_area[L].assign(b->units(), 0.0);
+      for (std::size_t u = 0; u < b->units(); ++u)
+        result_.unit_area[L].push_back(area_of({static_cast<int>(L), static_cast<int>(u)}));
+    }
+  for (const auto& [key, m2] : tally_.area) {
+    result_.gate_area_by_layer.at(key.first) += m2;
+    result_.gate_area += m2;
+    if (key.second >= 0) result_.unit_gate_area.at(key.first).at(key.second) += m2;
+  }
   result_.netlist = header(result_.frames) + ".include " + library + "\n" + body_.text();
   return result_;
 }
@@ -703,6 +789,8 @@ LoweredNetwork lower_network(const Network& network, const std::vector<Vector>& 
            {"pmirror2", 4}, {"pmirror4", 6}, {"relu", 2}, {"isource", 3}, {"isink", 3}})
     library.require(name, pins);
   const double copy_trim = options.calibration ? sourcing_path_gain(library, network.unit_current, options.vdd) : 1.0;
+  check_unit_areas(network, options.unit_area);
+  if (options.area_auto && options.unit_area.empty()) return lower_with_area_allocation(network, frames, options);
   Lowering lowering(network, options, library, copy_trim);
   return lowering.run(frames);
 }

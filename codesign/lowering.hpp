@@ -71,6 +71,17 @@ struct LoweringOptions {
   // ratio and switching point, stays; gate area and intrinsic capacitance grow K-fold (slower
   // settling), Pelgrom mismatch sigma falls as 1/sqrt(K).
   double area = 1.0;
+  // Per-unit device area: unit_area[L][u] (L a BMRU layer's index in network.layers, empty rows for
+  // the others) is the area factor of unit u's own devices: its cell, bias references, blanking
+  // outputs and preset switch, the bias source of its candidate and the mirror outputs into its
+  // summing node. `area` then sizes everything shared (mirror diodes, the layer outputs' and
+  // readout's mirrors and biases, blanking references). Empty: every device at `area`.
+  std::vector<std::vector<double>> unit_area;
+  // `--area auto` (area_allocation.hpp): unit_area is allocated from each unit's margins over the
+  // input sequence, within a total gate area of area_budget (m^2; 0: the total at uniform area 4);
+  // the shared devices get the uniform factor that budget would buy (area_budget / total at area 1).
+  bool area_auto = false;
+  double area_budget = 0;
   // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
   // continuously and can be upset by the transients between frames (for experiments).
   bool frame_blanking = true;
@@ -146,6 +157,16 @@ struct LoweredNetwork {
   QuantizedWeight largest_error;
   int omitted_weights = 0;
   Network effective;  // the network with the quantized weights (same biases and cell parameters)
+  // Gate area (sum of W*L over every transistor, m^2): per network layer (its cells, the biases and
+  // mirrors implementing its formula, its blanking reference) and in total; and per BMRU unit the
+  // part that is its own devices' (LoweringOptions::unit_area). Counted as the devices are written;
+  // tests check it against the elaborated netlist.
+  std::vector<double> gate_area_by_layer;
+  double gate_area = 0;
+  std::vector<std::vector<double>> unit_gate_area;
+  std::vector<std::vector<double>> unit_area;  // the factor each unit's devices got (rows as LoweringOptions)
+  // `--area auto`: how it allocated (area_allocation.hpp), one line per BMRU layer; empty otherwise.
+  std::vector<std::string> area_report;
   // A unit whose calibrated biases fall outside the calibration's measured range, one line each.
   std::vector<std::string> warnings;
 };

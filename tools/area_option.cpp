@@ -38,4 +38,32 @@ double parse_area_factor(const std::string& text) {
   return value;
 }
 
+const char* const kAreaAutoHelp =
+    "\n`auto`: each BMRU unit's own devices (cell, references, bias, input mirror outputs) sized from how close\n"
+    "its decisions over the input come to a threshold, in Pelgrom sigmas at area 1 (codesign/area_allocation.hpp);\n"
+    "the shared devices at the uniform factor the --area-budget buys. The total gate area is reported.";
+
+CLI::Option* add_area_budget_option(CLI::App* cmd, std::string& budget) {
+  return cmd->add_option("--area-budget", budget,
+                         "with --area auto: the total gate area (sum of W*L) in um^2 (default: the network's total at\n"
+                         "uniform --area 4)");
+}
+
+void apply_area_options(const std::string& area, const std::string& budget, network::LoweringOptions& options) {
+  options.area_auto = area == "auto";
+  options.area = options.area_auto ? 1.0 : parse_area_factor(area);
+  if (budget.empty()) return;
+  if (!options.area_auto)
+    throw std::invalid_argument(fmt::format("--area-budget {}: only with --area auto (--area {} fixes every device)",
+                                            budget, area));
+  double um2 = 0;
+  if (!try_parse_number(budget, um2) || !std::isfinite(um2) || um2 <= 0)
+    throw std::invalid_argument(fmt::format("--area-budget {}: expected a positive gate area in um^2", budget));
+  options.area_budget = um2 * 1e-12;
+}
+
+std::string describe_area(const network::LoweringOptions& options) {
+  return options.area_auto ? "auto" : fmt::format("{:g}", options.area);
+}
+
 }  // namespace picospice::tools

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "codesign/lowering.hpp"
+
 namespace picospice::tools {
 
 // Adds `--area K` to a command, stored as written (engineering suffixes allowed: 4, 2.5, 1k).
@@ -21,5 +23,16 @@ void add_reference_ratio_option(CLI::App* cmd, int& limit);
 
 // The factor K of `--area K`: a finite number > 0, or std::invalid_argument naming the option.
 double parse_area_factor(const std::string& text);
+
+// `picospice lower` and `agree` also take `--area auto` (per-unit area from the margins,
+// codesign/area_allocation.hpp) and `--area-budget UM2` (its total gate area in um^2; default the
+// total at uniform area 4). The help text of both, for add_area_option's more_help:
+extern const char* const kAreaAutoHelp;
+CLI::Option* add_area_budget_option(CLI::App* cmd, std::string& budget);
+// Sets LoweringOptions::area / area_auto / area_budget from the two options' text; throws
+// std::invalid_argument naming the option on a bad value, or when a budget comes without auto.
+void apply_area_options(const std::string& area, const std::string& budget, network::LoweringOptions& options);
+// "auto" or the factor, for messages and JSON ("4", "auto").
+std::string describe_area(const network::LoweringOptions& options);
 
 }  // namespace picospice::tools

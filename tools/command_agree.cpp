@@ -37,7 +37,7 @@ using namespace picospice::network;
 struct AgreeOptions {
   std::string network, input, calibrate, plot_dir, library;
   std::string format = "table";
-  std::string area = "1";
+  std::string area = "1", area_budget;
   bool no_blanking = false;
   int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   bool no_power_breakdown = false;
@@ -106,6 +106,26 @@ void print_power_breakdown(const AgreementReport& r) {
     fmt::print("  {:<17} {:>7}: {}\n", label,
                nw(power_of_kind(r.power_blocks, kind)), list);
   }
+}
+
+// The gate area: total and per layer (um^2), and each BMRU unit's area factor (per layer).
+json gate_area_json(double total, const std::vector<double>& by_layer, const std::vector<std::vector<double>>& unit_area) {
+  json layers = json::array(), units = json::array();
+  for (double a : by_layer) layers.push_back(a * 1e12);
+  for (const auto& row : unit_area) units.push_back(row);
+  return json{{"gate_area_um2", total * 1e12}, {"gate_area_by_layer_um2", layers}, {"unit_area", units}};
+}
+
+std::string gate_area_text(double total, const std::vector<double>& by_layer, const std::vector<std::vector<double>>& unit_area) {
+  std::string s = fmt::format("{:.1f} um^2 (", total * 1e12);
+  for (std::size_t l = 0; l < by_layer.size(); ++l) s += fmt::format("{}layer {} {:.1f}", l ? ", " : "", l, by_layer[l] * 1e12);
+  s += "); unit area factors";
+  for (std::size_t l = 0; l < unit_area.size(); ++l) {
+    if (unit_area[l].empty()) continue;
+    s += fmt::format(" l{}:", l);
+    for (double a : unit_area[l]) s += fmt::format(" {:.3g}", a);
+  }
+  return s;
 }
 
 json report_json(const AgreementReport& r) {
@@ -181,6 +201,7 @@ void print_table(const AgreementReport& r) {
   fmt::print("energy / inference  {:.3g} J ({} frames)\n", r.energy_per_inference_j, r.frames);
   fmt::print("transistors         {} (largest quantization error {:.4g})\n", r.transistors,
              r.largest_quantization_error);
+  fmt::print("gate area           {}\n", gate_area_text(r.gate_area, r.gate_area_by_layer, r.unit_area));
   fmt::print("simulation          {:.2f} s\n", r.simulation_seconds);
 }
 
@@ -260,6 +281,8 @@ json mc_json(const AgreeOptions& o, const AgreementMcResult& result, const McSum
   j["software_decision"] = result.software_decision;
   j["borderline_clip"] = result.borderline_clip;
   j["transistors"] = result.transistors;
+  j.update(gate_area_json(result.gate_area, result.gate_area_by_layer, result.unit_area));
+  j["area"] = o.area;
   json worst = json::array();
   for (const AgreementSample* s : worst_samples(result, 5)) worst.push_back(sample_json(*s));
   j["worst_samples"] = worst;
@@ -304,6 +327,7 @@ void print_mc_table(const AgreeOptions& o, const AgreementMcResult& result, cons
     fmt::print("\ndecision agreement  {} of {} samples ({:.1f}%) take the software's decision {}{}\n",
                m.decisions_agreeing, m.ok, 100.0 * m.decisions_agreeing / m.ok, result.software_decision,
                result.borderline_clip ? " (a borderline clip: its vote is won by at most 5% of the frames)" : "");
+  fmt::print("gate area           {}\n", gate_area_text(result.gate_area, result.gate_area_by_layer, result.unit_area));
   fmt::print("transistors         {}\n\nworst samples (lowest non-borderline state agreement):\n", result.transistors);
   for (const AgreementSample* s : worst_samples(result, 5)) {
     if (!s->ok()) {
@@ -369,7 +393,7 @@ int run_agree(const AgreeOptions& o) {
   const auto grids = apply_grid_option(o.grid, net, seq.frames, options.lowering);
   // The table prints the choice with the figures; JSON has it as grid_auto; --mc on stderr.
   if (!grids.empty() && o.mc > 0) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
-  options.lowering.area = parse_area_factor(o.area);
+  apply_area_options(o.area, o.area_budget, options.lowering);
   options.lowering.frame_blanking = !o.no_blanking;
   options.lowering.reference_ratio_limit = o.reference_ratio_limit;
   options.lowering.cell_library = o.library;
@@ -400,6 +424,8 @@ int run_agree(const AgreeOptions& o) {
   const AgreementReport report = run_agreement(net, seq.frames, options);
   if (o.format == "json") {
     json j = report_json(report);
+    j.update(gate_area_json(report.gate_area, report.gate_area_by_layer, report.unit_area));
+    j["area"] = describe_area(options.lowering);
     if (!grids.empty()) {
       json per_layer = json::array();
       for (const auto& g : grids)
@@ -438,7 +464,8 @@ CommandAction add_agree_command(CLI::App& app) {
   add_grid_option(cmd, options->grid);
   cmd->add_option("--library", options->library, "cell library (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
-  add_area_option(cmd, options->area);
+  add_area_option(cmd, options->area, kAreaAutoHelp);
+  add_area_budget_option(cmd, options->area_budget);
   add_no_blanking_flag(cmd, options->no_blanking);
   add_reference_ratio_option(cmd, options->reference_ratio_limit);
   cmd->add_flag("--no-power-breakdown", options->no_power_breakdown,

@@ -21,7 +21,7 @@ using namespace picospice::network;
 
 struct LowerOptions {
   std::string network, input, output, calibrate, library;
-  std::string area = "1";
+  std::string area = "1", area_budget;
   bool no_blanking = false;
   int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   std::string grid = "32";
@@ -32,7 +32,7 @@ int run_lower(const LowerOptions& o) {
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
   LoweringOptions options;
-  options.area = parse_area_factor(o.area);
+  apply_area_options(o.area, o.area_budget, options);
   options.frame_blanking = !o.no_blanking;
   options.reference_ratio_limit = o.reference_ratio_limit;
   options.cell_library = o.library;
@@ -47,9 +47,14 @@ int run_lower(const LowerOptions& o) {
   for (const auto& w : lowered.warnings) fmt::print(stderr, "picospice lower: warning: {}: {}\n", o.calibrate, w);
   write_file_atomically(o.output, [&](std::ostream& out) { out << lowered.netlist; });
   const auto& e = lowered.largest_error;
-  fmt::print(stderr, "picospice lower: {} transistors, {} frames ({} s), largest quantization error {:.4g}{} -> {}\n",
-             lowered.transistors, lowered.frames, lowered.tstop, std::abs(e.effective - e.wanted),
-             e.path.empty() ? "" : " at " + e.path, o.output);
+  for (const auto& line : lowered.area_report) fmt::print(stderr, "picospice lower: area auto: {}\n", line);
+  std::string by_layer;
+  for (std::size_t l = 0; l < lowered.gate_area_by_layer.size(); ++l)
+    by_layer += fmt::format("{}layer {} {:.1f}", l ? ", " : "", l, lowered.gate_area_by_layer[l] * 1e12);
+  fmt::print(stderr, "picospice lower: {} transistors, gate area {:.1f} um^2 ({}) at area {}, {} frames ({} s), largest "
+             "quantization error {:.4g}{} -> {}\n",
+             lowered.transistors, lowered.gate_area * 1e12, by_layer, describe_area(options), lowered.frames,
+             lowered.tstop, std::abs(e.effective - e.wanted), e.path.empty() ? "" : " at " + e.path, o.output);
   return 0;
 }
 
@@ -68,7 +73,8 @@ CommandAction add_lower_command(CLI::App& app) {
   add_grid_option(cmd, options->grid);
   cmd->add_option("--library", options->library, "cell library to .include (default: the source tree's cells.lib)")
       ->check(CLI::ExistingFile);
-  add_area_option(cmd, options->area);
+  add_area_option(cmd, options->area, kAreaAutoHelp);
+  add_area_budget_option(cmd, options->area_budget);
   add_no_blanking_flag(cmd, options->no_blanking);
   add_reference_ratio_option(cmd, options->reference_ratio_limit);
   return [options] { return run_lower(*options); };

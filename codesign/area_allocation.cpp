@@ -11,6 +11,38 @@
 
 namespace picospice::network {
 
+namespace {
+
+// The variance (in units^2, per copy variance sigma_copy^2) of a weighted sum of copies: each term
+// w * x copies a signal that already carries variance var_x, and adds its own relative error.
+double copies_variance(const Matrix& W, std::size_t row, const Vector& x, const Vector& var_x, double bias) {
+  double variance = bias * bias;
+  for (std::size_t j = 0; j < x.size(); ++j) {
+    const double w = W[row][j], copy = w * std::max(x[j], 0.0);
+    variance += w * w * var_x[j] + copy * copy;
+  }
+  return variance;
+}
+
+// The variance of a layer's outputs (as copies_variance) given its inputs' and its trace at frame t.
+Vector output_variance(const Layer& layer, const LayerTrace& trace, std::size_t t, const Vector& x, const Vector& var_x) {
+  Vector var;
+  if (const auto* b = std::get_if<BmruLayer>(&layer)) {
+    Vector var_h(b->units());
+    for (std::size_t u = 0; u < b->units(); ++u) var_h[u] = trace.h[t][u] * trace.h[t][u];  // the gain reference's copy
+    for (std::size_t j = 0; j < b->W_p.size(); ++j) {
+      double v = copies_variance(b->W_p, j, trace.h[t], var_h, b->b_p[j]);
+      if (b->skip) v += var_x[j] + x[j] * x[j];
+      var.push_back(v);
+    }
+  } else if (const auto* lin = std::get_if<LinearLayer>(&layer)) {
+    for (std::size_t r = 0; r < lin->W.size(); ++r) var.push_back(copies_variance(lin->W, r, x, var_x, lin->b[r]));
+  }
+  return var;
+}
+
+}  // namespace
+
 std::vector<UnitMargin> unit_margins(const Network& quantized, const std::vector<std::vector<Vector>>& sequences,
                                      double device_spread, double target_sigmas) {
   std::vector<UnitMargin> margins;
@@ -24,27 +56,28 @@ std::vector<UnitMargin> unit_margins(const Network& quantized, const std::vector
   for (const auto& frames : sequences) {
     if (frames.empty()) continue;
     const InferenceResult run = infer(quantized, frames);
-    for (std::size_t l = 0; l < quantized.layers.size(); ++l) {
-      const auto* layer = std::get_if<BmruLayer>(&quantized.layers[l]);
-      if (!layer) continue;
-      for (std::size_t t = 0; t < frames.size(); ++t) {
-        const Vector& x = l == 0 ? frames[t] : run.layers[l - 1].output[t];
-        for (std::size_t u = 0; u < layer->units(); ++u) {
-          UnitMargin& m = margins[first[l] + u];
-          ++m.frames;
-          const double c = run.layers[l].candidate[t][u];
-          if (is_borderline(*layer, u, c)) continue;
-          const double previous = t == 0 ? layer->s0[u] : run.layers[l].state[t - 1][u];
-          const double threshold = previous > 0.5 ? layer->beta1[u] : layer->beta2(u);
-          double variance = layer->b_c[u] * layer->b_c[u] + threshold * threshold;
-          for (std::size_t j = 0; j < x.size(); ++j) {
-            const double copy = layer->W_c[u][j] * std::max(x[j], 0.0);
-            variance += copy * copy;
+    for (std::size_t t = 0; t < frames.size(); ++t) {
+      Vector x = frames[t], var_x(x.size(), 0.0);  // the front end's currents: exact
+      for (std::size_t l = 0; l < quantized.layers.size(); ++l) {
+        const LayerTrace& trace = run.layers[l];
+        if (const auto* layer = std::get_if<BmruLayer>(&quantized.layers[l])) {
+          for (std::size_t u = 0; u < layer->units(); ++u) {
+            UnitMargin& m = margins[first[l] + u];
+            ++m.frames;
+            const double c = trace.candidate[t][u];
+            if (is_borderline(*layer, u, c)) continue;
+            const double previous = t == 0 ? layer->s0[u] : trace.state[t - 1][u];
+            const double threshold = previous > 0.5 ? layer->beta1[u] : layer->beta2(u);
+            // The candidate's copies, the cell's copy of it (M1 -> M2) and the threshold's reference.
+            const double variance =
+                copies_variance(layer->W_c, u, x, var_x, layer->b_c[u]) + c * c + threshold * threshold;
+            const double sigmas = std::abs(c - threshold) / (copy_spread * std::sqrt(variance));
+            m.smallest_sigmas = std::min(m.smallest_sigmas, sigmas);
+            if (sigmas < target_sigmas) ++m.near_frames;
           }
-          const double sigmas = std::abs(c - threshold) / (copy_spread * std::sqrt(variance));
-          m.smallest_sigmas = std::min(m.smallest_sigmas, sigmas);
-          if (sigmas < target_sigmas) ++m.near_frames;
         }
+        var_x = output_variance(quantized.layers[l], trace, t, x, var_x);
+        x = trace.output[t];
       }
     }
   }
@@ -63,10 +96,12 @@ std::vector<double> allocate_unit_areas(const std::vector<double>& need, const s
     throw std::invalid_argument("allocate_unit_areas: one gate area per unit is needed");
   if (!(options.min_area > 0) || options.min_area > options.max_area)
     throw std::invalid_argument("allocate_unit_areas: the area range is empty");
-  const auto areas = [&](double lambda) {
+  // Water-filling: every unit gets what it needs up to a common level, the level the largest that
+  // the budget allows. The cost is non-decreasing in the level.
+  const auto areas = [&](double level) {
     std::vector<double> a(need.size());
     for (std::size_t u = 0; u < need.size(); ++u)
-      a[u] = std::clamp(lambda * std::min(need[u], options.max_area), options.min_area, options.max_area);
+      a[u] = std::clamp(std::min(need[u], level), options.min_area, options.max_area);
     return a;
   };
   const auto cost = [&](const std::vector<double>& a) {
@@ -74,18 +109,11 @@ std::vector<double> allocate_unit_areas(const std::vector<double>& need, const s
     for (std::size_t u = 0; u < a.size(); ++u) total += gate_area[u] * a[u];
     return total;
   };
-  // The cost is non-decreasing in lambda; above the largest lambda that can still change an area
-  // it is constant. Bisect in log lambda for the largest within the budget.
-  double largest_need = 0, smallest_need = std::numeric_limits<double>::infinity();
-  for (double n : need)
-    if (n > 0) largest_need = std::max(largest_need, std::min(n, options.max_area)), smallest_need = std::min(smallest_need, n);
-  if (largest_need == 0) return areas(0);
-  double hi = options.max_area / smallest_need;  // every needing unit at the maximum
+  double lo = options.min_area, hi = options.max_area;
   if (cost(areas(hi)) <= budget) return areas(hi);
-  double lo = options.min_area / largest_need;  // nobody above the minimum yet
-  if (cost(areas(lo)) > budget) return areas(0);
+  if (cost(areas(lo)) > budget) return areas(lo);  // the minimum, even above the budget
   for (int i = 0; i < 100; ++i) {
-    const double mid = std::sqrt(lo * hi);
+    const double mid = 0.5 * (lo + hi);
     (cost(areas(mid)) <= budget ? lo : hi) = mid;
   }
   return areas(lo);

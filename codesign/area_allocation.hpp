@@ -5,18 +5,21 @@
 // between them. Pelgrom's law makes that error's sigma fall as 1/sqrt(area), so a unit whose
 // closest non-borderline decision is m sigmas (at area 1) from its threshold holds `target`
 // sigmas at area (target / m)^2; a unit never within `target` sigmas needs nothing beyond the
-// minimum. The allocation gives unit u clamp(lambda * min(need_u, maximum), minimum, maximum)
-// (the cap: a unit that would need more than the maximum counts as needing the maximum, so that a
-// hopeless margin does not take the whole budget from units it can help), with lambda the largest
-// that keeps the units' gate area within the budget: monotone in the margin, never above the
-// budget. Only the units' own devices are allocated; the shared ones (mirror diodes, layer outputs,
-// readout) get the uniform factor the budget buys, so at the default budget they are as at area 4.
+// minimum. The allocation water-fills: unit u gets clamp(min(need_u, level), minimum, maximum),
+// the level the largest whose total stays within the budget. A unit close to its target gets all it
+// needs before a unit far below it (which no affordable area would bring to the target) takes the
+// rest; the areas are monotone in the margin and never above the budget. Budget left when every
+// need is met stays unspent. Only the units' own devices are allocated; the shared ones (mirror
+// diodes, layer outputs, readout) get the uniform factor the budget buys (area 4 at the default).
 //
-// The sigma of a unit-frame at area 1 (an approximation, not a simulation): every current that
-// meets at the summing node (each weight's copy |w_q x_j|, the bias, the threshold's reference)
-// carries an independent relative error sqrt(2) * sigma_device (a copy compares two devices),
-// sigma_device the larger of the NMOS and PMOS unit spreads (unit_devices.hpp); they add in
-// quadrature. It leaves out the cells' own offsets beyond the reference and any correlation.
+// The sigma of a unit-frame at area 1 (an approximation, not a simulation): every copy of a
+// current (a weight's mirror output w_q x_j, a bias, the threshold's reference, the cell's copy of
+// its candidate, a cell's output alpha through its gain reference) carries an independent relative
+// error sqrt(2) * sigma_device (a copy compares two devices), sigma_device the larger of the NMOS
+// and PMOS unit spreads (unit_devices.hpp); the errors add in quadrature and travel with the
+// signals, so a later layer's candidate carries its inputs' errors times its weights as well as its
+// own copies'. The front end's inputs are exact. It leaves out the cells' other offsets, channel-
+// length modulation and any correlation, and every device is taken at area 1.
 #pragma once
 #include <limits>
 #include <vector>
@@ -50,9 +53,9 @@ std::vector<UnitMargin> unit_margins(const Network& quantized, const std::vector
 double needed_area(const UnitMargin& margin, double target_sigmas);
 
 // Areas for units with needs `need` whose own devices have gate area `gate_area[u]` per unit of
-// area factor: clamp(lambda * min(need[u], max_area), min_area, max_area), sum gate_area[u] * area[u] <= budget
-// (when even the minimum exceeds the budget, every unit gets the minimum). Throws
-// std::invalid_argument on mismatched sizes or min_area > max_area.
+// area factor: clamp(min(need[u], level), min_area, max_area) with the largest level that keeps
+// sum gate_area[u] * area[u] <= budget (when even the minimum exceeds it, every unit gets the
+// minimum). Throws std::invalid_argument on mismatched sizes or min_area > max_area.
 std::vector<double> allocate_unit_areas(const std::vector<double>& need, const std::vector<double>& gate_area,
                                         double budget, const AreaAllocationOptions& options = {});
 

@@ -63,11 +63,13 @@ TEST_CASE("area allocation: monotone in the margin, within the budget, the minim
     CHECK(area[3] == 1);  // the unit with no near-threshold decision keeps the minimum
     for (double a : area) CHECK((a >= 1 && a <= 16));
   }
-  // A budget that covers every need gives each unit at least what it needs (capped at the maximum).
-  const auto ample = allocate_unit_areas(need, gate, 40);
-  CHECK(ample[0] == Approx(16));
-  CHECK(ample[1] == Approx(16));
-  CHECK(ample[2] >= 4);
+  // Water-filling: a budget that covers every need gives each unit what it needs (capped at the
+  // maximum) and leaves the rest; a tighter one fills the small needs first: 10 = 3 + 3 + 3 + 1.
+  CHECK(allocate_unit_areas(need, gate, 40) == std::vector<double>{16, 16, 4, 1});
+  const auto tight = allocate_unit_areas(need, gate, 10);
+  CHECK(tight[0] == Approx(3));
+  CHECK(tight[2] == Approx(3));
+  CHECK(allocate_unit_areas(need, gate, 30)[2] == Approx(4));  // 12.5 + 12.5 + 4 + 1
   // The budget is spent (to within the bisection) when it binds.
   CHECK(cost(allocate_unit_areas(need, gate, 10), gate) == Approx(10).epsilon(1e-6));
   // Less than the minimum for everyone: the minimum.
@@ -89,7 +91,8 @@ TEST_CASE("unit margins: in sigmas at area 1 from the threshold that decides", "
   const double copy = std::sqrt(2.0) * spread, w = layer.W_c[0][0], b = layer.b_c[0];
   const auto sigmas = [&](double x, double threshold) {
     const double c = w * x + b;
-    return std::abs(c - threshold) / (copy * std::sqrt(w * x * w * x + b * b + threshold * threshold));
+    // The weight's copy, the bias, the cell's copy of c and the threshold's reference (inputs exact).
+    return std::abs(c - threshold) / (copy * std::sqrt(w * x * w * x + b * b + c * c + threshold * threshold));
   };
   const double expected = std::min({sigmas(0.6, 0.7), sigmas(1.0, 0.7), sigmas(0.5, 0.3)});
   CHECK(margins[0].smallest_sigmas == Approx(expected));

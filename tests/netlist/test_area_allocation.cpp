@@ -166,6 +166,15 @@ TEST_CASE("lower --area auto reports the gate area; bad area options are refused
   CHECK_THAT(done.output, Catch::Contains("picospice lower: area auto: budget"));
   CHECK_THAT(done.output, Catch::Contains("um^2 (layer 0 "));
   CHECK_THAT(done.output, Catch::Contains("at area auto"));
+  // agree reports it in JSON, with the per-unit factors.
+  const std::string latch = kExamples + "latch1.json --input " + kExamples + "latch1.csv";
+  const auto agreed = testing::run_picospice("agree " + latch + " --area auto --format json");
+  INFO(agreed.describe());
+  REQUIRE(agreed.succeeded());
+  CHECK_THAT(agreed.output, Catch::Contains("\"gate_area_um2\""));
+  CHECK_THAT(agreed.output, Catch::Contains("\"gate_area_by_layer_um2\""));
+  CHECK_THAT(agreed.output, Catch::Contains("\"unit_area\""));
+  CHECK_THAT(agreed.output, Catch::Contains("\"auto\""));
   CHECK_REFUSED_WITH(testing::run_picospice("lower " + net + input + out + " --area 4 --area-budget 3000"),
                      "--area-budget 3000: only with --area auto");
   CHECK_REFUSED_WITH(testing::run_picospice("lower " + net + input + out + " --area auto --area-budget -5"),

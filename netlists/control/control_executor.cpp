@@ -83,6 +83,19 @@ std::string control_operators(const std::string& text) {
 
 }  // namespace
 
+// The operating point, .tf and the integrated noise are one point with no scale. ngspice's raw
+// files name their vectors v(transfer_function), v(onoise_total); its control language names them
+// without the v( ): `print onoise_total`.
+bool has_scale(const Plot& plot) {
+  return !(plot.analysis == "op" || plot.analysis == "tf" || (plot.analysis == "noise" && plot.name == "Integrated Noise"));
+}
+
+std::string vector_name(const Plot& plot, const Signal& signal) {
+  const std::string& n = signal.name;
+  const bool wrapped = n.size() > 3 && (n.rfind("v(", 0) == 0 || n.rfind("i(", 0) == 0) && n.back() == ')';
+  return !has_scale(plot) && wrapped ? n.substr(2, n.size() - 3) : n;
+}
+
 std::vector<std::string> split_expressions(const std::string& text) {
   std::vector<std::string> out;
   std::string current;
@@ -95,8 +108,8 @@ std::vector<std::string> split_expressions(const std::string& text) {
       continue;
     }
     if (c == '"') quote = c;
-    if (c == '(') ++depth;
-    if (c == ')') --depth;
+    if (c == '(' || c == '[') ++depth;
+    if (c == ')' || c == ']') --depth;
     if ((c == ' ' || c == '\t') && depth <= 0) {
       if (!current.empty()) out.push_back(std::move(current));
       current.clear();
@@ -149,9 +162,11 @@ void ControlExecutor::dispatch(const ControlCommand& command) {
   const std::string& name = command.name;
   const std::string text = substitute(command);
   const std::vector<std::string> words = split_words(text);
-  if (name == "op" || name == "dc" || name == "tran" || name == "ac") return analysis(command, text);
+  if (name == "op" || name == "dc" || name == "tran" || name == "ac" || name == "noise" || name == "tf")
+    return analysis(command, text);
   if (name == "run") return run_netlist_analyses(command);
   if (name == "set") return set(text);
+  if (name == "setplot") return setplot(command, words);
   if (name == "unset") {
     for (const auto& w : words) variables_.erase(lower(w));
     return;
@@ -191,7 +206,7 @@ void ControlExecutor::dispatch(const ControlCommand& command) {
     throw NetlistError(command.location, "'else' outside an 'if' block");
   if (name == "while" || name == "dowhile")
     return warn(command.location, "'" + name + "' blocks are not supported by picospice; skipped up to their 'end'");
-  if (name == "noise" || name == "tf" || name == "pz" || name == "disto" || name == "sens" || name == "sp") {
+  if (name == "pz" || name == "disto" || name == "sens" || name == "sp") {
     ++outcome_.analyses_requested;
     return warn(command.location, "'" + name + "' is not supported in .control blocks by picospice; skipped");
   }
@@ -249,13 +264,42 @@ void ControlExecutor::set(const std::string& text) {
   }
 }
 
+// ngspice names a plot after its analysis and how many plots of that analysis came before
+// (`tran1`, `tran2`; a noise analysis makes two, `noise1` for the spectra and `noise2` for the
+// integrated totals). The newest plot becomes the current one.
+void ControlExecutor::add_plot(Plot plot) {
+  const std::string name = plot.analysis + std::to_string(++plot_counts_[plot.analysis]);
+  plots_.push_back(ControlPlot{name, std::move(plot), {}});
+  current_ = plots_.size() - 1;
+}
+
+void ControlExecutor::setplot(const ControlCommand& command, const std::vector<std::string>& words) {
+  if (words.empty()) {
+    settings_.print("List of plots available:");
+    for (std::size_t k = plots_.size(); k-- > 0;)
+      settings_.print(fmt::format("{:<8}{}\t{} ({})", k == current_ ? "Current" : "", plots_[k].name,
+                                  plots_[k].plot.title, plots_[k].plot.name));
+    return;
+  }
+  const std::string wanted = lower(words[0]);
+  for (std::size_t k = 0; k < plots_.size(); ++k)
+    if (plots_[k].name == wanted) {
+      current_ = k;
+      return;
+    }
+  std::string known;
+  for (const auto& p : plots_) known += (known.empty() ? "" : ", ") + p.name;
+  throw ControlEvaluationError(command.location, "'setplot': no plot '" + words[0] + "'" +
+                                                     (known.empty() ? std::string(" (no analysis has run)") : " (the plots are " + known + ")"));
+}
+
 std::optional<ControlVector> ControlExecutor::lookup(const std::string& name) const {
-  if (!plots_.empty()) {
-    const ControlPlot& current = plots_.back();
-    if (auto it = current.lets.find(name); it != current.lets.end()) return it->second;
-    const Plot& plot = current.plot;
+  if (has_plot()) {
+    const ControlPlot& plot_now = current();
+    if (auto it = plot_now.lets.find(name); it != plot_now.lets.end()) return it->second;
+    const Plot& plot = plot_now.plot;
     for (const auto& s : plot.signals)
-      if (s.name == name || (plot.analysis == "op" && s.name == "v(" + name + ")")) {
+      if (s.name == name || (!has_scale(plot) && (s.name == "v(" + name + ")" || s.name == "i(" + name + ")"))) {
         ControlVector v;
         v.complex = plot.complex && &s != &plot.signals[0];
         for (std::size_t k = 0; k < s.values.size(); ++k)
@@ -300,15 +344,17 @@ void ControlExecutor::let(const ControlCommand& command, const std::string& text
   if (name.empty() || expression.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c); }))
     throw NetlistError(command.location, "expected 'let NAME = EXPRESSION', found 'let " + text + "'");
   ControlVector value = evaluate(command, expression);
-  (plots_.empty() ? constants_ : plots_.back().lets)[name] = std::move(value);
+  (!has_plot() ? constants_ : current().lets)[name] = std::move(value);
 }
 
 void ControlExecutor::print(const ControlCommand& command, const std::string& text) {
   std::vector<std::pair<std::string, ControlVector>> columns;
   if (lower(trim(text)) == "all") {
-    if (plots_.empty()) return warn(command.location, "'print all' before any analysis: nothing to print");
-    for (const auto& s : plots_.back().plot.signals) columns.emplace_back(s.name, *lookup(s.name));
-    for (const auto& [name, v] : plots_.back().lets) columns.emplace_back(name, v);
+    if (!has_plot()) return warn(command.location, "'print all' before any analysis: nothing to print");
+    const Plot& plot = current().plot;
+    for (const auto& s : plot.signals)
+      columns.emplace_back(plot.analysis == "op" ? s.name : vector_name(plot, s), *lookup(s.name));
+    for (const auto& [name, v] : current().lets) columns.emplace_back(name, v);
   } else {
     for (const auto& e : split_expressions(text)) columns.emplace_back(e, evaluate(command, e));
   }

@@ -134,14 +134,47 @@ TEST_CASE("control: wrdata writes ngspice's columns and write a raw file of chos
   CHECK(plots[0].signals[2].values == std::vector<double>{0.0, 1.0, 2.0});
 }
 
+TEST_CASE("control: noise and tf make ngspice's plots; setplot chooses one; v[i] indexes a vector", "[control]") {
+  // Divider of two 1k resistors with 1 uF at the output: R_eq = 500 ohm, pole at 318 Hz.
+  const auto run = run_script(
+      "rc\nV1 1 0 dc 1 ac 1\nR1 1 2 1k\nR2 2 0 1k\nC1 2 0 1u\n.control\n"
+      "noise v(2) v1 dec 10 1 100k\nprint onoise_total\ntf v(2) v1\nprint all\n"
+      "setplot noise1\nprint onoise_spectrum[0] length(frequency[2,4])\nsetplot tf9\nprint frequency[60]\n"
+      "setplot\n.endc\n.end\n");
+  REQUIRE(run.warnings.size() == 2);
+  CHECK_THAT(run.warnings[0], Contains("c.cir:13:1: warning: 'setplot': no plot 'tf9' (the plots are noise1, noise2, tf1)"));
+  CHECK_THAT(run.warnings[1], Contains("c.cir:14:1: warning: 'print': index 60 is not one of the vector's 51 elements"));
+  CHECK(run.outcome.analyses_run == 2);
+  REQUIRE(run.printed.size() == 10);
+  const double kT = 1.380649e-23 * 300.15;
+  // Over 1 Hz-100 kHz the RC output noise is kT/C less about 0.4% outside the band.
+  const double total = std::stod(run.printed[0].substr(run.printed[0].find('=') + 1));
+  CHECK_THAT(run.printed[0], Contains("onoise_total = "));
+  CHECK(total == Approx(std::sqrt(kT / 1e-6)).epsilon(0.006));
+  CHECK(total < std::sqrt(kT / 1e-6));
+  // ngspice 39 prints the tf vectors by these names.
+  CHECK(run.printed[1] == "transfer_function = 5.000000e-01");
+  CHECK(run.printed[2] == "v1#input_impedance = 2.000000e+03");
+  CHECK(run.printed[3] == "output_impedance_at_v(2) = 5.000000e+02");
+  // At 1 Hz, far below the pole: sqrt(4kT R_eq).
+  CHECK_THAT(run.printed[4], Contains("onoise_spectrum[0] = "));
+  const double low = std::stod(run.printed[4].substr(run.printed[4].find('=') + 1));
+  CHECK(low == Approx(std::sqrt(4 * kT * 500)).epsilon(1e-3));
+  CHECK(run.printed[5] == "length(frequency[2,4]) = 3.000000e+00");
+  CHECK(run.printed[6] == "List of plots available:");
+  // Newest first, as ngspice lists them; the current one marked.
+  CHECK_THAT(run.printed[7], !Contains("Current") && Contains("tf1"));
+  CHECK_THAT(run.printed[9], Contains("Current") && Contains("noise1"));
+}
+
 TEST_CASE("control: unknown commands and bad expressions warn with their line and the script goes on", "[control]") {
-  const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\nnoise v(2) v1 dec 10 1 1k\n"
+  const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\npz 1 0 2 0 vol pz\n"
                               "dc v1 0 1 0.5\nmeas dc m1 find v(2) at=x\nlet y = {v(2) * 2}\necho done $&y\n.endc\n.end\n");
   REQUIRE(run.warnings.size() == 4);
   CHECK_THAT(run.warnings[3], Contains("c.cir:12:1: warning: 'meas': "));
   CHECK_THAT(run.warnings[0], Contains("c.cir:8:1: warning: 'plot' is not supported in .control blocks"));
   CHECK_THAT(run.warnings[1], Contains("c.cir:9:1: warning: 'print': no vector 'nosuch'"));
-  CHECK_THAT(run.warnings[2], Contains("c.cir:10:1: warning: 'noise' is not supported"));
+  CHECK_THAT(run.warnings[2], Contains("c.cir:10:1: warning: 'pz' is not supported"));
   CHECK(run.printed.back() == "done 0 0.5 1");
   CHECK(run.outcome.analyses_requested == 3);
   CHECK(run.outcome.analyses_run == 2);
@@ -182,7 +215,7 @@ TEST_CASE("control: picospice run runs the block, then the dot-analyses unless i
 
 TEST_CASE("control: picospice run fails when the block's analyses could not run", "[control][run]") {
   const std::string none = write_netlist(
-      "none.cir", std::string(kDivider) + ".control\nnoise v(2) v1 dec 10 1 1k\necho after\n.endc\n.end\n");
+      "none.cir", std::string(kDivider) + ".control\npz 1 0 2 0 vol pz\necho after\n.endc\n.end\n");
   CHECK_REFUSED_WITH(testing::run_picospice("run " + none),
                      "none.cir:6:1: error: the .control block asked for 1 analyses and none could run");
   const std::string loop = write_netlist("loop.cir", std::string(kDivider) + ".control\nrepeat 2\nop\n.endc\n.end\n");

@@ -1,5 +1,6 @@
 // R: a linear resistor.
-//   Rname n+ n- [value] [rmodel] [r=value] [ac=value] [m=k] [scale=s] [tc1=] [tc2=] [temp=] [dtemp=]
+//   Rname n+ n- [value] [rmodel] [r=value] [ac=value] [m=k] [scale=s] [tc1=] [tc2=] [tce=] [temp=]
+//         [dtemp=]
 //         [l=length] [w=width] [noise=0|1 | noisy=0|1]
 // with an optional `.model rmodel r (r= rsh= defw= narrow= short= tc1= tc2= tce= tnom=)`: the
 // value is the instance's, else rsh*(l - short)/(w - narrow) with w defaulting to defw, else the
@@ -23,7 +24,7 @@ const DeviceRegistration kRegistered{
 
 const char* const kModelKeys = "r res rsh defw narrow short tc1 tc2 tce tnom kf af";
 const char* const kInstanceKeys =
-    "a value, a model name, r=, ac=, m=, scale=, tc1=, tc2=, temp=, dtemp=, l=, w=, noise=";
+    "a value, a model name, r=, ac=, m=, scale=, tc1=, tc2=, tce=, temp=, dtemp=, l=, w=, noise=";
 
 // The resistance at TNOM from the instance value, the geometry or the model card.
 double base_resistance(const ElementCard& card, bool have_value, double value, double length, double width) {
@@ -67,6 +68,7 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
     if (arg.key.empty() && !have) { value = arg.value; have = true; }
     else if (arg.key == "r" || arg.key == "resistance") { value = arg.value; have = true; }
     else if (arg.key == "ac") { v.ac_resistance = arg.value; have_ac = true; }
+    else if (arg.key == "tce") keys.temperature.tce = arg.value;
     else if (keys.read(arg)) continue;
     else if (arg.key == "noise" || arg.key == "noisy") {
       if (arg.value != 0 && arg.value != 1) card.fail(arg, arg.key + "= of resistor " + card.name + " must be 0 or 1");

@@ -174,8 +174,10 @@ void ControlExecutor::dispatch(const ControlCommand& command) {
   if (name == "let") return let(command, text);
   if (name == "print") return print(command, text);
   if (name == "echo") {
+    // ngspice prints the words with their quotes taken away (`echo "a =" $&a` -> `a = 1`).
     std::string line;
-    for (const auto& w : words) line += (line.empty() ? "" : " ") + unquote(w);
+    for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+    line.erase(std::remove(line.begin(), line.end(), '"'), line.end());
     settings_.print(line);
     return;
   }
@@ -312,9 +314,29 @@ std::optional<ControlVector> ControlExecutor::lookup(const std::string& name) co
 }
 
 ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std::string& text) const {
-  const std::string grouped = control_operators(text);
+  // A vector whose name is not an identifier is written in double quotes: `"temp-sweep" - 27`.
+  // Each becomes a placeholder identifier the lookup maps back.
+  std::string unquoted;
+  std::vector<std::string> quoted;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const std::size_t close = text[i] == '"' ? text.find('"', i + 1) : std::string::npos;
+    if (close == std::string::npos) {
+      unquoted += text[i];
+      continue;
+    }
+    unquoted += "quoted_vector_" + std::to_string(quoted.size()) + "_";
+    quoted.push_back(lower(text.substr(i + 1, close - i - 1)));
+    i = close;
+  }
+  const std::string grouped = control_operators(unquoted);
   try {
-    return evaluate_vector_expression(grouped, [this](const std::string& name) { return lookup(name); });
+    return evaluate_vector_expression(grouped, [&](const std::string& name) {
+      if (name.rfind("quoted_vector_", 0) == 0 && name.back() == '_') {
+        const std::size_t k = std::stoul(name.substr(14));
+        if (k < quoted.size()) return lookup(quoted[k]);
+      }
+      return lookup(name);
+    });
   } catch (const ExpressionError& e) {
     throw ControlEvaluationError(command.location, "'" + command.name + "': " + e.what() + " (in '" + text + "')");
   }

@@ -167,6 +167,14 @@ TEST_CASE("control: noise and tf make ngspice's plots; setplot chooses one; v[i]
   CHECK_THAT(run.printed[9], Contains("Current") && Contains("noise1"));
 }
 
+TEST_CASE("control: a quoted vector name; echo drops the quotes", "[control]") {
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\ndc temp 0 20 10\nlet t = \"temp-sweep\" * 2 + v(2)\n"
+                              "echo \"t is\" $&t\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.text() == "t is 0.5 20.5 40.5\n");
+}
+
 TEST_CASE("control: unknown commands and bad expressions warn with their line and the script goes on", "[control]") {
   const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\npz 1 0 2 0 vol pz\n"
                               "dc v1 0 1 0.5\nmeas dc m1 find v(2) at=x\nlet y = {v(2) * 2}\necho done $&y\n.endc\n.end\n");

@@ -292,6 +292,25 @@ R2 b 0 1k rmod dtemp=10
   CHECK(value_of(plots[0], "v(b)") == Approx(1e-3 * 1e3 * (1 + 0.04)).epsilon(1e-9));
 }
 
+TEST_CASE("dialect: a resistor's tce= multiplies by 1.01^(tce dT), on the instance and its model", "[dialect]") {
+  auto plots = simulate(R"(tce
+I1 0 a 1m
+R1 a 0 1k tc1=2e-3 tce=5e-3 temp=77
+I2 0 b 1m
+R2 b 0 rmod temp=77
+.model rmod r r=1k tc1=2e-3 tce=1
+I3 0 c 1m
+R3 c 0 rmod temp=77 tce=0
+.op
+.end
+)");
+  // dT = 50: the product of the polynomial and the exponential factor.
+  CHECK(value_of(plots[0], "v(a)") == Approx(1.0 * (1 + 0.1) * std::pow(1.01, 0.25)).epsilon(1e-12));
+  CHECK(value_of(plots[0], "v(b)") == Approx(1.0 * (1 + 0.1) * std::pow(1.01, 50)).epsilon(1e-12));
+  CHECK(value_of(plots[0], "v(c)") == Approx(1.0 * (1 + 0.1)).epsilon(1e-12));
+  CHECK_THAT(error_of("t\nV1 a 0 1\nC1 a 0 1p tce=1\n.op\n.end\n"), Contains("unexpected argument"));
+}
+
 TEST_CASE("dialect: RKM numbers and the micro sign", "[dialect]") {
   CHECK(parse_number("4k7") == Approx(4700));
   CHECK(parse_number("4K7") == Approx(4700));

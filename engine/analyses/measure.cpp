@@ -43,7 +43,7 @@ class MeasureParser {
       fail(fmt::format("expected the analysis 'tran', 'dc' or 'ac' after .measure, found '{}'",
                        m.analysis));
     if (m.name.empty()) fail("expected a measure name after '.measure " + m.analysis + "'");
-    const std::string kind = next("a measure kind (trig, find, when, avg, rms, min, max, pp, integ)");
+    const std::string kind = next("a measure kind (trig, find, when, avg, rms, min, max, pp, integ, param)");
     if (kind == "trig") {
       m.kind = Measurement::Kind::TrigTarg;
       m.trigger = parse_condition("trig", Condition::Value);
@@ -70,9 +70,20 @@ class MeasureParser {
              : kind == "max" ? K::Max : kind == "pp" ? K::PeakToPeak : K::Integral;
       m.signal = parse_signal(kind);
       parse_window(kind, m.from, m.to);
+    } else if (kind == "param") {
+      // PARAM='expression': the netlist layer has put in the .param values, so a number is left
+      // when the expression reads only parameters. Other measures' results are not available.
+      m.kind = Measurement::Kind::Param;
+      expect("=", "'=' after 'param'");
+      const std::string text = next("an expression after 'param='");
+      auto value = parse_number(text);
+      if (!value)
+        fail(fmt::format("param={} reads something other than .param values (such as other measures' "
+                         "results), which picospice does not evaluate", text));
+      m.at = *value;
     } else {
       fail(fmt::format("unknown measure kind '{}' (expected trig, find, when, avg, rms, min, "
-                       "max, pp or integ)", kind));
+                       "max, pp, integ or param)", kind));
     }
     if (position_ < tokens_.size())
       fail(fmt::format("unexpected '{}' at the end of the measure", tokens_[position_]));

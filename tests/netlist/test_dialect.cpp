@@ -311,6 +311,12 @@ R3 c 0 rmod temp=77 tce=0
   CHECK_THAT(error_of("t\nV1 a 0 1\nC1 a 0 1p tce=1\n.op\n.end\n"), Contains("unexpected argument"));
 }
 
+TEST_CASE("dialect: min and max of one argument are the argument, as in ngspice", "[dialect]") {
+  auto plots = simulate("t\n.param a={max(3)} b={min(-2)} c={max(1, 5, 2)}\nV1 x 0 {a + b + c}\nR1 x 0 1k\n.op\n.end\n");
+  CHECK(value_of(plots[0], "v(x)") == Approx(6));
+  CHECK_THAT(error_of("t\n.param a={max()}\nV1 x 0 a\nR1 x 0 1k\n.op\n.end\n"), Contains("test.cir:2:"));
+}
+
 TEST_CASE("dialect: RKM numbers and the micro sign", "[dialect]") {
   CHECK(parse_number("4k7") == Approx(4700));
   CHECK(parse_number("4K7") == Approx(4700));

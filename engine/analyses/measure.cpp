@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -76,11 +77,14 @@ class MeasureParser {
       m.kind = Measurement::Kind::Param;
       expect("=", "'=' after 'param'");
       const std::string text = next("an expression after 'param='");
-      auto value = parse_number(text);
-      if (!value)
-        fail(fmt::format("param={} reads something other than .param values (such as other measures' "
-                         "results), which picospice does not evaluate", text));
-      m.at = *value;
+      if (auto value = parse_number(text)) {
+        m.at = *value;
+      } else if (spec_.param_value) {
+        m.param_value = spec_.param_value;
+      } else {
+        fail(fmt::format("param={} reads something other than .param values and no measure results are "
+                         "given to it here", text));
+      }
     } else {
       fail(fmt::format("unknown measure kind '{}' (expected trig, find, when, avg, rms, min, "
                        "max, pp, integ or param)", kind));
@@ -344,12 +348,41 @@ std::vector<MeasureResult> MeasureSink::results() const {
   // In netlist order, each measure's analyses in run order; one failure for a measure whose
   // analysis never ran.
   std::vector<MeasureResult> results;
+  std::vector<std::size_t> of;  // the measurement of each result
   for (std::size_t k = 0; k < measurements_.size(); ++k) {
     for (const auto& [measurement, result] : finished_)
-      if (measurement == k) results.push_back(result);
-    if (matches_[k] == 0)
+      if (measurement == k) {
+        results.push_back(result);
+        of.push_back(k);
+      }
+    if (matches_[k] == 0) {
       results.push_back(MeasureResult{measurements_[k].name, false, 0,
                                       fmt::format("no {} analysis ran", measurements_[k].analysis)});
+      of.push_back(k);
+    }
+  }
+  // PARAM= of other results, once they are all known: in netlist order, so a PARAM measure may
+  // read the ones before it as well as every other kind.
+  for (std::size_t r = 0; r < results.size(); ++r) {
+    const Measurement& m = measurements_[of[r]];
+    if (!m.param_value || results[r].failure.rfind("no ", 0) == 0) continue;
+    auto lookup = [&](std::string_view name, double& value) {
+      for (std::size_t q = 0; q < results.size(); ++q) {
+        if (results[q].name != name || (measurements_[of[q]].param_value && q >= r)) continue;
+        if (!results[q].ok) throw std::runtime_error(fmt::format("'{}' failed: {}", name, results[q].failure));
+        value = results[q].value;
+        return true;
+      }
+      return false;
+    };
+    try {
+      results[r].value = m.param_value(lookup);
+      results[r].ok = std::isfinite(results[r].value);
+      results[r].failure = results[r].ok ? "" : "the value is not finite";
+    } catch (const std::exception& e) {
+      results[r].ok = false;
+      results[r].failure = e.what();
+    }
   }
   return results;
 }

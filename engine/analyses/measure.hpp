@@ -66,7 +66,8 @@ struct Measurement {
   WaveformRef signal;           // FIND and the statistics
   CrossingSpec trigger;         // TRIG, or the WHEN condition
   CrossingSpec target;          // TARG
-  double at = 0;                // FIND ... AT=, and the value of PARAM=
+  double at = 0;                // FIND ... AT=, and the value of PARAM= of .param values only
+  std::function<double(const MeasureSpec::ResultLookup&)> param_value;  // PARAM= of other results
   std::optional<double> from, to;
 };
 

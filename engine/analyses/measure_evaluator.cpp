@@ -249,8 +249,10 @@ MeasureResult MeasureEvaluator::result(const std::string& name) const {
   };
   using K = Measurement::Kind;
   if (m_.kind == K::Param) {
+    // A PARAM= of other results gets its value in MeasureSink::results(), once they are known.
     r.value = m_.at;
-    r.ok = true;
+    r.ok = !m_.param_value;
+    if (m_.param_value) r.failure = "evaluated after the other measures";
     return r;
   }
   if (missing_) return fail(*missing_);

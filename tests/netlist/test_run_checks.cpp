@@ -98,4 +98,27 @@ TEST_CASE("measures on a nested .dc look within each inner sweep, not across the
   CHECK(results[3].value == Approx(3.0));
 }
 
+TEST_CASE("measure PARAM= reads other measures' results and .param values, in netlist order", "[measure]") {
+  // v(a) = 2 V at DC through the sweep: max 2, min 0 (V1 from 0 to 2).
+  auto circuit = elaborate_text(
+      "param\n.param k=10\nV1 a 0 0\nR1 a 0 1k\n.dc V1 0 2 0.5\n"
+      ".measure dc hi max v(a)\n.measure dc lo min v(a)\n.measure dc span param='(hi - lo) * k'\n"
+      ".measure dc check param='span > 15 ? 1 : 0'\n.measure dc late param='later + 1'\n"
+      ".measure dc never when v(a)=9\n.measure dc later param='never * 2'\n.measure dc nothing param='nosuch'\n.end\n",
+      "param.cir");
+  const auto results = evaluate_measures(circuit->measures, run_analyses(*circuit));
+  REQUIRE(results.size() == 8);
+  CHECK(results[2].name == "span");
+  CHECK(results[2].value == Approx(20));
+  CHECK(results[3].value == 1);
+  CHECK_FALSE(results[4].ok);  // `later` is a PARAM measure after it
+  CHECK_THAT(results[4].failure, Catch::Contains("later"));
+  CHECK_FALSE(results[6].ok);
+  CHECK_THAT(results[6].failure, Catch::Contains("'never' failed: v(a) never crosses 9"));
+  CHECK_FALSE(results[7].ok);
+  CHECK_THAT(results[7].failure, Catch::Contains("nosuch"));
+  CHECK_THROWS_WITH(elaborate_text("p\nV1 a 0 1\nR1 a 0 1\n.op\n.measure dc x param='1 +* 2'\n.end\n", "p.cir"),
+                    Catch::Contains("p.cir:5:1: error: measure 'x': param="));
+}
+
 }  // namespace picospice

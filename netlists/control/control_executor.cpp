@@ -167,6 +167,11 @@ void ControlExecutor::dispatch(const ControlCommand& command) {
   if (name == "run") return run_netlist_analyses(command);
   if (name == "set") return set(text);
   if (name == "setplot") return setplot(command, words);
+  if (name == "define") return define(command, text);
+  if (name == "undefine") {
+    for (const auto& w : words) functions_.erase(lower(w));
+    return;
+  }
   if (name == "unset") {
     for (const auto& w : words) variables_.erase(lower(w));
     return;
@@ -266,6 +271,93 @@ void ControlExecutor::set(const std::string& text) {
   }
 }
 
+// `define name(a, b) body`: ngspice's user-defined functions of vectors; `define` alone lists them.
+void ControlExecutor::define(const ControlCommand& command, const std::string& text) {
+  const auto open = text.find('('), close = text.find(')');
+  if (text.find_first_not_of(" \t") == std::string::npos) {
+    for (const auto& [name, f] : functions_) {
+      std::string params;
+      for (const auto& p : f.params) params += (params.empty() ? "" : ", ") + p;
+      settings_.print(name + "(" + params + ") = " + f.body);
+    }
+    return;
+  }
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    throw NetlistError(command.location, "expected 'define NAME(ARG, ...) EXPRESSION', found 'define " + text + "'");
+  const std::string name = lower(trim(text.substr(0, open)));
+  UserFunction f;
+  f.body = trim(text.substr(close + 1));
+  std::string params = text.substr(open + 1, close - open - 1);
+  for (char& c : params)
+    if (c == ',') c = ' ';
+  for (const auto& p : split_words(params)) f.params.push_back(lower(p));
+  const bool named = !name.empty() && std::all_of(name.begin(), name.end(), is_name_char) &&
+                     !std::isdigit(static_cast<unsigned char>(name[0]));
+  if (!named || f.body.empty())
+    throw NetlistError(command.location, "expected 'define NAME(ARG, ...) EXPRESSION', found 'define " + text + "'");
+  functions_[name] = std::move(f);
+}
+
+// Replaces each call of a `define`d function by its body, the arguments put in for the
+// parameters (each in parentheses), until none is left: ngspice expands them the same way.
+std::string ControlExecutor::expand_defines(const ControlCommand& command, const std::string& text) const {
+  if (functions_.empty()) return text;
+  std::string out = text;
+  for (int round = 0;; ++round) {
+    bool changed = false;
+    std::string next;
+    for (std::size_t i = 0; i < out.size();) {
+      std::size_t j = i;
+      while (j < out.size() && is_name_char(out[j])) ++j;
+      const bool word_start = i == 0 || !is_name_char(out[i - 1]);
+      const auto f = j > i && word_start && j < out.size() && out[j] == '(' ? functions_.find(lower(out.substr(i, j - i)))
+                                                                           : functions_.end();
+      if (f == functions_.end()) {
+        next += out.substr(i, std::max<std::size_t>(j - i, 1));
+        i = std::max(j, i + 1);
+        continue;
+      }
+      std::vector<std::string> args(1);
+      int depth = 0;
+      std::size_t k = j + 1;
+      for (; k < out.size() && !(depth == 0 && out[k] == ')'); ++k) {
+        if (out[k] == '(') ++depth;
+        if (out[k] == ')') --depth;
+        if (depth == 0 && out[k] == ',') args.emplace_back();
+        else args.back() += out[k];
+      }
+      if (k == out.size()) throw ControlEvaluationError(command.location, "'" + command.name + "': '" + f->first + "(' without its ')'");
+      if (args.size() != f->second.params.size())
+        throw ControlEvaluationError(command.location, "'" + command.name + "': '" + f->first + "' takes " +
+                                                           std::to_string(f->second.params.size()) +
+                                                           " arguments, got " + std::to_string(args.size()));
+      std::string body;
+      const std::string& b = f->second.body;
+      for (std::size_t p = 0; p < b.size();) {
+        std::size_t q = p;
+        while (q < b.size() && is_name_char(b[q])) ++q;
+        if (q == p) {
+          body += b[p++];
+          continue;
+        }
+        const std::string word = b.substr(p, q - p);
+        const auto& params = f->second.params;
+        const auto it = std::find(params.begin(), params.end(), lower(word));
+        body += it == params.end() ? word : "(" + args[static_cast<std::size_t>(it - params.begin())] + ")";
+        p = q;
+      }
+      next += "(" + body + ")";
+      i = k + 1;
+      changed = true;
+    }
+    out = std::move(next);
+    if (!changed) return out;
+    if (round == 100)
+      throw ControlEvaluationError(command.location,
+                                   "'" + command.name + "': defined functions nested more than 100 deep (one calls itself?)");
+  }
+}
+
 // ngspice names a plot after its analysis and how many plots of that analysis came before
 // (`tran1`, `tran2`; a noise analysis makes two, `noise1` for the spectra and `noise2` for the
 // integrated totals). The newest plot becomes the current one.
@@ -328,7 +420,7 @@ ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std
     quoted.push_back(lower(text.substr(i + 1, close - i - 1)));
     i = close;
   }
-  const std::string grouped = control_operators(unquoted);
+  const std::string grouped = control_operators(expand_defines(command, unquoted));
   try {
     return evaluate_vector_expression(grouped, [&](const std::string& name) {
       if (name.rfind("quoted_vector_", 0) == 0 && name.back() == '_') {

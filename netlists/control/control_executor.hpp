@@ -17,6 +17,7 @@
 //   alter DEV [PARAM] [=] VALUE       an instance value, kept until `reset`
 //   alterparam NAME = VALUE           a top-level .param, taking effect at the next `reset`
 //   reset                             the netlist as written, with the alterparam values
+//   define NAME(a, b) EXPR / undefine NAME   a function of vectors, expanded where it is called
 //   foreach VAR v1 v2 ... / end, repeat N / end, if EXPR / [else] / end, quit | exit [N]
 //
 // Anything else is a warning naming the command and its file:line, and the script goes on.
@@ -85,6 +86,8 @@ class ControlExecutor {
   void run_netlist_analyses(const ControlCommand& command);
   void simulate(const ControlCommand& command, ElaborationEdits edits);
   void set(const std::string& text);
+  void define(const ControlCommand& command, const std::string& text);
+  std::string expand_defines(const ControlCommand& command, const std::string& text) const;
   void setplot(const ControlCommand& command, const std::vector<std::string>& words);
   void add_plot(Plot plot);
   bool has_plot() const { return current_ < plots_.size(); }
@@ -112,6 +115,11 @@ class ControlExecutor {
   std::size_t current_ = 0;                     // the plot commands read (`setplot`); the newest
   std::map<std::string, int> plot_counts_;      // plots made so far, per analysis
   std::map<std::string, ControlVector> constants_;  // `let` before any analysis
+  struct UserFunction {
+    std::vector<std::string> params;
+    std::string body;
+  };
+  std::map<std::string, UserFunction> functions_;  // `define`
   std::map<std::string, InstanceEdit> alterations_;
   ParamOverrides params_, pending_params_;
   std::map<std::string, std::vector<Plot>> written_;  // by `write`, per file, for `appendwrite`

@@ -162,7 +162,8 @@ class VectorEvaluator {
     if (f == kElementRange && (node.children.size() == 2 || node.children.size() == 3)) return element_range(node);
     static const std::set<std::string> known{"mag", "abs", "ph", "phase", "db", "real", "re", "imag", "im",
                                              "sqrt", "exp", "ln", "log", "log10", "sin", "cos", "tan", "atan",
-                                             "mean", "vecmax", "vecmin", "length", "vector", "unitvec"};
+                                             "mean", "vecmax", "vecmin", "length", "vector", "unitvec",
+                                             "floor", "ceil", "nint"};
     if (!known.count(f)) throw ExpressionError(node.offset, "unknown function '" + f + "' in a .control expression");
     if (node.children.size() != 1)
       throw ExpressionError(node.offset, "'" + f + "' takes one argument in .control expressions");
@@ -180,6 +181,10 @@ class VectorEvaluator {
     if (f == "cos") return map(v, true, [](Complex x) { return std::cos(x); });
     if (f == "tan") return map(v, true, [](Complex x) { return std::tan(x); });
     if (f == "atan") return map(v, true, [](Complex x) { return std::atan(x); });
+    // Of the real part, as ngspice: nint rounds halves to even (the C library's default mode).
+    if (f == "floor") return map(v, false, [](Complex x) { return Complex(std::floor(x.real())); });
+    if (f == "ceil") return map(v, false, [](Complex x) { return Complex(std::ceil(x.real())); });
+    if (f == "nint") return map(v, false, [](Complex x) { return Complex(std::nearbyint(x.real())); });
     if (v.values.empty()) throw ExpressionError(node.offset, "'" + f + "' of an empty vector");
     if (f == "mean")
       return ControlVector{{std::accumulate(v.values.begin(), v.values.end(), Complex{}) / static_cast<double>(v.values.size())},

@@ -167,6 +167,26 @@ TEST_CASE("control: noise and tf make ngspice's plots; setplot chooses one; v[i]
   CHECK_THAT(run.printed[9], Contains("Current") && Contains("noise1"));
 }
 
+TEST_CASE("control: define'd functions expand where called, nested; floor, ceil, nint", "[control]") {
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nop\ndefine mismatch(a, b, err) abs(a - b) > err\ndefine twice(x) 2 * x\n"
+                              "define quad(x) twice(twice(x))\nif mismatch(quad(v(2)), 2, 1e-12)\necho bad\nelse\n"
+                              "echo good\nend\nprint quad(v(2) + 1) floor(-2.5) ceil(2.1) nint(2.5) nint(3.5)\n"
+                              "print twice(1, 2)\ndefine\nundefine twice\nprint twice(1)\n.endc\n.end\n");
+  REQUIRE(run.warnings.size() == 2);
+  CHECK_THAT(run.warnings[0], Contains("c.cir:17:1: warning: 'print': 'twice' takes 1 arguments, got 2"));
+  CHECK_THAT(run.warnings[1], Contains("c.cir:20:1: warning: 'print': unknown function 'twice'"));
+  REQUIRE(run.printed.size() == 9);
+  CHECK(run.printed[0] == "good");
+  CHECK(run.printed[1] == "quad(v(2) + 1) = 6.000000e+00");
+  CHECK(run.printed[2] == "floor(-2.5) = -3.00000e+00");
+  CHECK(run.printed[3] == "ceil(2.1) = 3.000000e+00");
+  CHECK(run.printed[4] == "nint(2.5) = 2.000000e+00");  // halves to even
+  CHECK(run.printed[5] == "nint(3.5) = 4.000000e+00");
+  CHECK(run.printed[6] == "mismatch(a, b, err) = abs(a - b) > err");
+  CHECK(run.printed[8] == "twice(x) = 2 * x");
+}
+
 TEST_CASE("control: a quoted vector name; echo drops the quotes", "[control]") {
   const auto run = run_script(std::string(kDivider) +
                               ".control\ndc temp 0 20 10\nlet t = \"temp-sweep\" * 2 + v(2)\n"

@@ -3,7 +3,7 @@
 //         [dtemp=]
 //         [l=length] [w=width] [noise=0|1 | noisy=0|1]
 // with an optional `.model rmodel r (r= rsh= defw= narrow= short= tc1= tc2= tce= tnom=)`: the
-// value is the instance's, else rsh*(l - short)/(w - narrow) with w defaulting to defw, else the
+// value is the instance's, else rsh*(l - 2 short)/(w - 2 narrow) with w defaulting to defw, else the
 // model's r= (ngspice's semiconductor resistor). Temperature: devices/passive_model.hpp. m parallel
 // copies and `scale` give G = m / (R * scale).
 // f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance a small-signal analysis uses
@@ -36,10 +36,14 @@ double base_resistance(const ElementCard& card, bool have_value, double value, d
     model_value(model, "narrow", narrow);
     model_value(model, "short", shorten);
     model_value(model, "defw", defw);
-    const double w = (width > 0 ? width : defw) - narrow;
-    const double l = length - shorten;
+    // Both sides of the strip are etched: ngspice 39 computes RSH (L - 2 SHORT) / (W - 2 NARROW)
+    // (measured: RSH 1k, L 11u, W 4u, NARROW 1u, SHORT 0.5u gives 5 kohm), where its capacitor
+    // takes NARROW and SHORT once. A width etched away is an open circuit in ngspice (R = inf, no
+    // word); here it is an error.
+    const double w = (width > 0 ? width : defw) - 2 * narrow;
+    const double l = length - 2 * shorten;
     if (!(w > 0) || !(l > 0))
-      card.fail("resistor " + card.name + ": the effective length and width (l - short, w - narrow) must be positive");
+      card.fail("resistor " + card.name + ": the effective length and width (l - 2 short, w - 2 narrow) must be positive");
     return rsh * l / w;
   }
   if (model_value(model, "r", r) || model_value(model, "res", r)) return r;

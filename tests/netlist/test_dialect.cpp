@@ -292,6 +292,13 @@ R2 b 0 1k rmod dtemp=10
   CHECK(value_of(plots[0], "v(b)") == Approx(1e-3 * 1e3 * (1 + 0.04)).epsilon(1e-9));
 }
 
+TEST_CASE("dialect: a model resistor's geometry loses 2 narrow and 2 short, as in ngspice 39", "[dialect]") {
+  auto plots = simulate("t\nI1 0 a 1m\nR1 a 0 rm l=11u w=4u\n.model rm r rsh=1k narrow=1u short=0.5u\n.op\n.end\n");
+  CHECK(value_of(plots[0], "v(a)") == Approx(1e-3 * 1e3 * 10.0 / 2.0).epsilon(1e-12));  // 5 kohm, as ngspice 39
+  CHECK_THAT(error_of("t\nV1 a 0 1\nR1 a 0 rm l=11u w=2u\n.model rm r rsh=1k narrow=1u\n.op\n.end\n"),
+             Contains("test.cir:3:") && Contains("w - 2 narrow) must be positive"));
+}
+
 TEST_CASE("dialect: a resistor's tce= multiplies by 1.01^(tce dT), on the instance and its model", "[dialect]") {
   auto plots = simulate(R"(tce
 I1 0 a 1m

@@ -6,8 +6,8 @@
 // value is the instance's, else rsh*(l - 2 short)/(w - 2 narrow) with w defaulting to defw, else the
 // model's r= (ngspice's semiconductor resistor). Temperature: devices/passive_model.hpp. m parallel
 // copies and `scale` give G = m / (R * scale).
-// f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance a small-signal analysis uses
-// (EvalRequest::small_signal); transient noise uses the DC value.
+// f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance .ac and .noise use
+// (EvalRequest::small_signal; .tf asks for DC values); noise densities use the DC value.
 // noise=0 (or ngspice's noisy=0) excludes the instance from transient noise and .noise (thermal,
 // 4kT/R at the resistor's own temperature, Johnson-Nyquist; `.noise` calls it "thermal", as ngspice).
 #include "devices/resistor.hpp"

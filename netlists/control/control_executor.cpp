@@ -211,8 +211,7 @@ void ControlExecutor::dispatch(const ControlCommand& command) {
   if (name == "if") return if_block(command, text);
   if (name == "else")
     throw NetlistError(command.location, "'else' outside an 'if' block");
-  if (name == "while" || name == "dowhile")
-    return warn(command.location, "'" + name + "' blocks are not supported by picospice; skipped up to their 'end'");
+  if (name == "while" || name == "dowhile") return while_loop(command);
   if (name == "pz" || name == "disto" || name == "sens" || name == "sp") {
     ++outcome_.analyses_requested;
     return warn(command.location, "'" + name + "' is not supported in .control blocks by picospice; skipped");
@@ -437,6 +436,26 @@ ControlVector ControlExecutor::evaluate(const ControlCommand& command, const std
 // `if EXPR` ... [`else` ...] `end`: the condition is true when any element of the vector is
 // non-zero (a scalar: when it is non-zero). An expression that cannot be evaluated skips the
 // whole block with a warning, as any other bad expression.
+// `while EXPR / end` tests before each pass, `dowhile EXPR / end` after it; the condition is
+// substituted and evaluated again every time. ngspice would loop forever on a condition that
+// stays true; picospice stops after 100000 passes with an error at the loop.
+void ControlExecutor::while_loop(const ControlCommand& command) {
+  constexpr long kMaxPasses = 100000;
+  auto holds = [&] {
+    const ControlVector value = evaluate(command, substitute(command));
+    return std::any_of(value.values.begin(), value.values.end(),
+                       [](std::complex<double> x) { return x != std::complex<double>{}; });
+  };
+  const bool test_first = command.name == "while";
+  for (long pass = 0; !outcome_.quit; ++pass) {
+    if (test_first && !holds()) return;
+    if (pass == kMaxPasses)
+      throw NetlistError(command.location, "'" + command.name + "' ran 100000 times; picospice stops endless loops");
+    execute(command.body);
+    if (!test_first && !holds()) return;
+  }
+}
+
 void ControlExecutor::if_block(const ControlCommand& command, const std::string& condition) {
   const ControlVector value = evaluate(command, condition);
   const bool truth = std::any_of(value.values.begin(), value.values.end(),
@@ -458,7 +477,10 @@ void ControlExecutor::let(const ControlCommand& command, const std::string& text
   if (name.empty() || expression.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c); }))
     throw NetlistError(command.location, "expected 'let NAME = EXPRESSION', found 'let " + text + "'");
   ControlVector value = evaluate(command, expression);
-  (!has_plot() ? constants_ : current().lets)[name] = std::move(value);
+  // A vector made before any analysis (`let r = 1k` above a loop that runs analyses) is updated
+  // where it lives, as ngspice does; otherwise the vector belongs to the current plot.
+  const bool in_current = has_plot() && current().lets.count(name);
+  (!has_plot() || (!in_current && constants_.count(name)) ? constants_ : current().lets)[name] = std::move(value);
 }
 
 void ControlExecutor::print(const ControlCommand& command, const std::string& text) {

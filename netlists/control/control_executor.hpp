@@ -18,7 +18,8 @@
 //   alterparam NAME = VALUE           a top-level .param, taking effect at the next `reset`
 //   reset                             the netlist as written, with the alterparam values
 //   define NAME(a, b) EXPR / undefine NAME   a function of vectors, expanded where it is called
-//   foreach VAR v1 v2 ... / end, repeat N / end, if EXPR / [else] / end, quit | exit [N]
+//   foreach VAR v1 v2 ... / end, repeat N / end, while EXPR / end, dowhile EXPR / end,
+//   if EXPR / [else] / end, quit | exit [N]
 //
 // Anything else is a warning naming the command and its file:line, and the script goes on.
 // .measure lines of the netlist are evaluated after every analysis of their type, as ngspice
@@ -103,6 +104,7 @@ class ControlExecutor {
   void if_block(const ControlCommand& command, const std::string& condition);
   void foreach_loop(const ControlCommand& command, const std::vector<std::string>& words);
   void repeat_loop(const ControlCommand& command, const std::vector<std::string>& words);
+  void while_loop(const ControlCommand& command);
 
   std::optional<ControlVector> lookup(const std::string& name) const;
   ControlVector evaluate(const ControlCommand& command, const std::string& text) const;

@@ -158,8 +158,13 @@ void ControlExecutor::alter(const ControlCommand& command, const std::string& te
   if (words.size() == 3) edit.param = lower(words[1]);
   static const std::set<std::string> value_params{"resistance", "r", "capacitance", "c", "inductance", "l", "dc"};
   if (value_params.count(edit.param)) edit.param.clear();
-  if (!try_parse_number(words.back(), edit.value))
-    throw NetlistError(command.location, "'alter': expected a number, found '" + words.back() + "'");
+  // A number, or a vector of one value (`alter r1 r_act`, as ngspice reads it).
+  if (!try_parse_number(words.back(), edit.value)) {
+    const ControlVector v = evaluate(command, words.back());
+    if (v.values.size() != 1)
+      throw NetlistError(command.location, "'alter': expected a number or a vector of one value, found '" + words.back() + "'");
+    edit.value = v.values[0].real();
+  }
   alterations_[device] = edit;
 }
 

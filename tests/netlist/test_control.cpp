@@ -187,6 +187,19 @@ TEST_CASE("control: define'd functions expand where called, nested; floor, ceil,
   CHECK(run.printed[8] == "twice(x) = 2 * x");
 }
 
+TEST_CASE("control: while and dowhile loops; a let above them is updated; alter takes a vector", "[control]") {
+  // As ngspice's examples/various/param_sweep: R1 stepped from a vector made before any analysis.
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nlet r = 1k\nwhile r le 3k\nalter r1 r\nop\nprint v(2)\n"
+                              "let r = r + 1k\nend\nlet n = 0\ndowhile n lt 0\nlet n = n + 1\nend\nprint n\n"
+                              ".endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.text() == "v(2) = 5.000000e-01\nv(2) = 3.333333e-01\nv(2) = 2.500000e-01\nn = 1.000000e+00\n");
+  CHECK(run.outcome.analyses_run == 3);
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\nlet k = 0\nwhile 1\nlet k = k + 1\nend\n.endc\n.end\n"),
+                    Contains("c.cir:8:1: error: 'while' ran 100000 times; picospice stops endless loops"));
+}
+
 TEST_CASE("control: a quoted vector name; echo drops the quotes", "[control]") {
   const auto run = run_script(std::string(kDivider) +
                               ".control\ndc temp 0 20 10\nlet t = \"temp-sweep\" * 2 + v(2)\n"

@@ -136,6 +136,8 @@ ControlOutcome ControlExecutor::run() {
     execute(commands);
     if (outcome_.quit) break;
   }
+  outcome_.edits.params = params_;
+  outcome_.edits.instances = alterations_;
   return outcome_;
 }
 

@@ -53,6 +53,9 @@ struct ControlOutcome {
   int analyses_failed = 0;     // analysis commands that failed (each warned about)
   bool quit = false;           // `quit` / `exit` was met
   int exit_status = 0;         // its argument
+  // The alterations in effect when the block ended (`alter`, and `alterparam` after `reset`):
+  // ngspice's circuit keeps them, so the dot-analyses that follow the block run with them.
+  ElaborationEdits edits;
 };
 
 // A vector expression that cannot be evaluated (an unknown vector, lengths that differ). ngspice

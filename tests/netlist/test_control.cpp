@@ -243,6 +243,13 @@ TEST_CASE("control: picospice run runs the block, then the dot-analyses unless i
   CHECK(outcome.output.find("from the block") < outcome.output.find("Operating point:"));
   CHECK(fs::exists(scratch("both.raw")));
 
+  // ngspice's circuit keeps the block's alterations: the dot-analyses after it run altered.
+  const std::string altered = write_netlist(
+      "altered.cir", std::string(kDivider) + ".op\n.control\nalter r1 3k\n.endc\n.end\n");
+  const auto after = testing::run_picospice("run " + altered + " -o " + scratch("altered.raw").string());
+  REQUIRE_SUCCEEDS(after);
+  CHECK_THAT(after.output, Contains("v(2)") && Contains("0.25 V"));
+
   const std::string quits = write_netlist(
       "quits.cir", std::string(kDivider) + ".op\n.control\nop\nprint v(2)\nquit 3\n.endc\n.end\n");
   fs::remove(scratch("quits.raw"));

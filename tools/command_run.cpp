@@ -331,7 +331,17 @@ CommandAction add_run_command(CLI::App& app) {
   cmd->add_flag("--stats", options->stats,
                 "after the run, print per analysis: Newton iterations, accepted and rejected steps, homotopy used, "
                 "device evaluations, LU factorizations and solves with their share of the time, and the LU fill-in");
-  return [options] { return run(*options); };
+  return [options] {
+    // A simulation that fails (no DC path, time step too small at t = ...) names the netlist: the
+    // message says what and where in the circuit, not which file the user ran.
+    try {
+      return run(*options);
+    } catch (const SimulationError& e) {
+      std::fflush(stdout);
+      fmt::print(stderr, "{}: error: {}\n", options->netlist, e.what());
+      return 1;
+    }
+  };
 }
 
 }  // namespace picospice::tools

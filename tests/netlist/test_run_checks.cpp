@@ -67,6 +67,12 @@ TEST_CASE("run: no analysis in the netlist or its .control block is an error, no
   CHECK_FALSE(fs::exists(output_in("nothing.raw")));
 }
 
+TEST_CASE("run: a simulation that fails names the netlist with its reason", "[run]") {
+  const std::string netlist = write_netlist("nodc.cir", "x\nI1 0 a 1\nC1 a 0 1n\n.tran 1n 10n\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run -q " + netlist + " -o " + output_in("nodc.raw")),
+                     "nodc.cir: error: node 'a' (connected to i1, c1) has no DC path to ground");
+}
+
 TEST_CASE("run: several analyses into CSV go to numbered files, and it says so", "[run]") {
   const std::string netlist = write_netlist("two.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.op\n.dc v1 0 1 0.5\n.end\n");
   const auto outcome = testing::run_picospice("run " + netlist + " -o " + output_in("two.csv"));

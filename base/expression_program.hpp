@@ -23,8 +23,8 @@
 //   exp ln log(natural) log10 sqrt abs sin cos tan sinh cosh tanh asin acos atan arctan atan2
 //   asinh acosh atanh floor ceil sgn, sqr(x) = x*x, int(x) (towards zero), nint(x) (nearest,
 //   halves to even, as ngspice), u(x) (step: 1 above 0, 0 below, 0.5 at 0, as ngspice's B
-//   sources), u2(x) (0 below 0, x in [0,1], 1 above), uramp(x) = max(x, 0), min/max (two or more
-//   arguments), limit(x,lo,hi) = min(max(x,lo),hi) (a clamp, as in Xyce, PSpice and LTspice;
+//   sources), u2(x) (0 below 0, x in [0,1], 1 above), uramp(x) = max(x, 0), min/max (one or more
+//   arguments; of one, the argument), limit(x,lo,hi) = min(max(x,lo),hi) (a clamp, as in Xyce, PSpice and LTspice;
 //   ngspice's limit() is something else), if(c,a,b) and ternary_fcn(c,a,b) = c ? a : b.
 // Derivatives are exact wherever the function is differentiable; steps, comparisons, floor, ceil,
 // int, nint and sgn have zero derivative; abs, min, max, limit and u2 take the derivative of the

@@ -1,12 +1,13 @@
 // R: a linear resistor.
-//   Rname n+ n- [value] [rmodel] [r=value] [ac=value] [m=k] [scale=s] [tc1=] [tc2=] [temp=] [dtemp=]
+//   Rname n+ n- [value] [rmodel] [r=value] [ac=value] [m=k] [scale=s] [tc1=] [tc2=] [tce=] [temp=]
+//         [dtemp=]
 //         [l=length] [w=width] [noise=0|1 | noisy=0|1]
 // with an optional `.model rmodel r (r= rsh= defw= narrow= short= tc1= tc2= tce= tnom=)`: the
-// value is the instance's, else rsh*(l - short)/(w - narrow) with w defaulting to defw, else the
+// value is the instance's, else rsh*(l - 2 short)/(w - 2 narrow) with w defaulting to defw, else the
 // model's r= (ngspice's semiconductor resistor). Temperature: devices/passive_model.hpp. m parallel
 // copies and `scale` give G = m / (R * scale).
-// f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance a small-signal analysis uses
-// (EvalRequest::small_signal); transient noise uses the DC value.
+// f: i = G (v+ - v-) leaves n+ and enters n-. ac= is the resistance .ac and .noise use
+// (EvalRequest::small_signal; .tf asks for DC values); noise densities use the DC value.
 // noise=0 (or ngspice's noisy=0) excludes the instance from transient noise and .noise (thermal,
 // 4kT/R at the resistor's own temperature, Johnson-Nyquist; `.noise` calls it "thermal", as ngspice).
 #include "devices/resistor.hpp"
@@ -23,7 +24,7 @@ const DeviceRegistration kRegistered{
 
 const char* const kModelKeys = "r res rsh defw narrow short tc1 tc2 tce tnom kf af";
 const char* const kInstanceKeys =
-    "a value, a model name, r=, ac=, m=, scale=, tc1=, tc2=, temp=, dtemp=, l=, w=, noise=";
+    "a value, a model name, r=, ac=, m=, scale=, tc1=, tc2=, tce=, temp=, dtemp=, l=, w=, noise=";
 
 // The resistance at TNOM from the instance value, the geometry or the model card.
 double base_resistance(const ElementCard& card, bool have_value, double value, double length, double width) {
@@ -35,10 +36,14 @@ double base_resistance(const ElementCard& card, bool have_value, double value, d
     model_value(model, "narrow", narrow);
     model_value(model, "short", shorten);
     model_value(model, "defw", defw);
-    const double w = (width > 0 ? width : defw) - narrow;
-    const double l = length - shorten;
+    // Both sides of the strip are etched: ngspice 39 computes RSH (L - 2 SHORT) / (W - 2 NARROW)
+    // (measured: RSH 1k, L 11u, W 4u, NARROW 1u, SHORT 0.5u gives 5 kohm), where its capacitor
+    // takes NARROW and SHORT once. A width etched away is an open circuit in ngspice (R = inf, no
+    // word); here it is an error.
+    const double w = (width > 0 ? width : defw) - 2 * narrow;
+    const double l = length - 2 * shorten;
     if (!(w > 0) || !(l > 0))
-      card.fail("resistor " + card.name + ": the effective length and width (l - short, w - narrow) must be positive");
+      card.fail("resistor " + card.name + ": the effective length and width (l - 2 short, w - 2 narrow) must be positive");
     return rsh * l / w;
   }
   if (model_value(model, "r", r) || model_value(model, "res", r)) return r;
@@ -67,6 +72,7 @@ void ResistorGroup::add_instance(const ElementCard& card, CircuitBuilder& builde
     if (arg.key.empty() && !have) { value = arg.value; have = true; }
     else if (arg.key == "r" || arg.key == "resistance") { value = arg.value; have = true; }
     else if (arg.key == "ac") { v.ac_resistance = arg.value; have_ac = true; }
+    else if (arg.key == "tce") keys.temperature.tce = arg.value;
     else if (keys.read(arg)) continue;
     else if (arg.key == "noise" || arg.key == "noisy") {
       if (arg.value != 0 && arg.value != 1) card.fail(arg, arg.key + "= of resistor " + card.name + " must be 0 or 1");

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -92,6 +93,11 @@ struct MeasureSpec {
   std::string name;
   std::vector<std::string> tokens;   // lower case, after the name; `a=b` split to "a", "=", "b"
   SourceLocation location;
+  // PARAM='expression' that reads other measures' results: the netlist layer compiles it into
+  // this function of a lookup of those results (true and the value, or false for a name it does
+  // not know); it throws std::exception with the reason when it cannot be evaluated.
+  using ResultLookup = std::function<bool(std::string_view name, double& value)>;
+  std::function<double(const ResultLookup&)> param_value;
 };
 
 // `.ic v(n)=value` and `.nodeset v(n)=value`.

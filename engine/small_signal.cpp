@@ -11,7 +11,7 @@ namespace {
 constexpr double kReactiveProbe = 1267650600228229401496703205376.0;
 }  // namespace
 
-SmallSignalModel::SmallSignalModel(System& system, const std::vector<double>& x)
+SmallSignalModel::SmallSignalModel(System& system, const std::vector<double>& x, Values values)
     : system_(system), solver_(system.pattern(), system.klu()) {
   // Device bypass would hand back the Newton loop's last evaluation, made up to bypass_fraction
   // UT away from x and linearized: gm off by that fraction. The small-signal model is made once,
@@ -23,6 +23,7 @@ SmallSignalModel::SmallSignalModel(System& system, const std::vector<double>& x)
   point.limit = false;
   point.want_reactive = true;
   point.reactive_scale = 0.0;
+  point.small_signal = values == Values::Ac;  // a resistor's ac= value
   system_.evaluate(x.data(), point);
   g_ = system_.jacobian();
   point.reactive_scale = kReactiveProbe;

@@ -29,8 +29,10 @@ using ComplexVector = std::vector<std::complex<double>>;  // indexed by unknown,
 class SmallSignalModel {
  public:
   // Linearizes `system` at the operating point x (size()+1 entries): sources at their DC values,
-  // no junction limiting.
-  SmallSignalModel(System& system, const std::vector<double>& x);
+  // no junction limiting. With ac_values, devices load their AC values (a resistor's ac=), as
+  // ngspice's .ac and .noise do; its .tf is a DC analysis and uses the DC ones.
+  enum class Values { Ac, Dc };
+  SmallSignalModel(System& system, const std::vector<double>& x, Values values = Values::Ac);
 
   int size() const { return system_.size(); }
   const std::vector<double>& conductance() const { return g_; }   // G by slot (nnz + 1, dummy last)

@@ -115,6 +115,7 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   request.want_reactive = point.want_reactive;
   request.limit = point.limit;
   request.cold_start = point.cold_start;
+  request.small_signal = point.small_signal;
   request.gmin = gmin_;
   const SimOptions& options = circuit_.options;
   request.bypass_fraction = options.bypass && !point.cold_start ? options.bypass_fraction : 0.0;

@@ -27,6 +27,7 @@ struct EvalPoint {
   bool want_reactive = false;
   bool limit = true;
   bool cold_start = false;
+  bool small_signal = false;  // the linearization for .ac/.noise/.tf (EvalRequest::small_signal)
 };
 
 class System {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -527,6 +528,27 @@ std::vector<std::string> DirectiveReader::output_words(const std::vector<Token>&
   return picospice::output_words(tokens, i, [&](std::string_view name, double& v) { return find_param(top_, name, v); });
 }
 
+std::function<double(const MeasureSpec::ResultLookup&)> measure_param_function(const std::string& text,
+                                                                              const ElaborationScope& params) {
+  // The .param values the expression names, taken now (the scope does not outlive elaboration);
+  // a name that is no parameter must be a measure's, looked up when the results are known.
+  std::map<std::string, double, std::less<>> known;
+  const ExpressionSyntax syntax = parse_expression(text);
+  for (const auto& node : syntax.nodes) {
+    double value = 0;
+    if (node.kind == ExpressionNode::Kind::Name && find_param(params, node.name, value)) known[node.name] = value;
+  }
+  return [text, known](const MeasureSpec::ResultLookup& results) {
+    return evaluate_expression(text, [&](std::string_view name, double& value) {
+      if (results(name, value)) return true;
+      auto it = known.find(name);
+      if (it == known.end()) return false;
+      value = it->second;
+      return true;
+    });
+  };
+}
+
 std::vector<std::string> output_words(const std::vector<Token>& tokens, std::size_t i,
                                       const std::function<bool(std::string_view, double&)>& param) {
   std::vector<std::string> words;
@@ -586,6 +608,12 @@ void DirectiveReader::read_measure(const LogicalLine& line) {
   spec.name = tokens[2].text;
   spec.tokens = output_words(tokens, 3);
   spec.location = line.location;
+  if (spec.tokens.size() == 3 && spec.tokens[0] == "param" && spec.tokens[2].size() > 2 && spec.tokens[2][0] == '{')
+    try {
+      spec.param_value = measure_param_function(spec.tokens[2].substr(1, spec.tokens[2].size() - 2), top_);
+    } catch (const ExpressionError& e) {
+      throw NetlistError(line.location, "measure '" + spec.name + "': param=" + spec.tokens[2] + ": " + e.what());
+    }
   circuit_.measures.push_back(std::move(spec));
 }
 

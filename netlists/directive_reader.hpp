@@ -22,6 +22,12 @@ namespace picospice {
 std::vector<std::string> output_words(const std::vector<Token>& tokens, std::size_t i,
                                       const std::function<bool(std::string_view, double&)>& param);
 
+// A `.measure ... PARAM={text}` whose expression reads other measures' results: the function the
+// measure code calls with those results (.param values the text names are taken from `params`).
+// Throws ExpressionError for a syntax error now, and when called for a name neither knows.
+std::function<double(const MeasureSpec::ResultLookup&)> measure_param_function(const std::string& text,
+                                                                              const ElaborationScope& params);
+
 class DirectiveReader {
  public:
   // `top` is the netlist's top-level scope (directive values may use its parameters),

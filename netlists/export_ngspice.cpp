@@ -101,9 +101,6 @@ class NgspiceExporter {
     // evaluated EKV model cards and the temperature.
     circuit_ = elaborate_file(path_);
     netlist_ = parse_netlist_file(path_, WarningSink{});  // elaboration already warned
-    for (const auto& block : netlist_.control_blocks)
-      warn_to_stderr(block.location.str() + ": warning: the '.control' block is not exported (only the circuit and "
-                     "its dot-commands are)");
     try {
       for (const auto& group : circuit_->groups) group->list_ngspice_subcircuits(kelvin(), substitutes_);
     } catch (const NetlistError& e) {
@@ -129,6 +126,12 @@ class NgspiceExporter {
     for (const auto& [name, substitute] : substitutes_) out += "\n" + substitute.definition;
     out += "\n" + directives;
     if (options_.reference_options) out += ngspice_reference_options_line() + "\n";
+    // .control blocks are ngspice's own language (the subset picospice runs): copied as written.
+    for (const auto& block : netlist_.control_blocks) {
+      out += ".control\n";
+      for (const auto& line : block.lines) out += line.text + "\n";
+      out += ".endc\n";
+    }
     out += ".end\n";
     return out;
   }
@@ -156,6 +159,9 @@ class NgspiceExporter {
     for (const auto& note : notes_) h += "* " + note + "\n";
     if (options_.shunt) h += fmt::format("* --shunt: a {} ohm resistor from every node to ground (docs/design.md, 'Checking against ngspice').\n", number(options_.shunt_ohms));
     if (options_.reference_options) h += "* --reference-options: tight tolerances appended at the end.\n";
+    if (!netlist_.control_blocks.empty())
+      h += std::string("* The .control block is copied as written") +
+           (substitutes_.empty() ? ".\n" : "; a MOSFET written as a subcircuit (mNAME -> xmNAME) keeps its old name there.\n");
     return h;
   }
 

@@ -183,9 +183,10 @@ bool has_dot_analyses(const Netlist& netlist) {
 
 // The .control blocks, run first as ngspice's batch mode does (`ngspice -b`: the blocks, then the
 // netlist's dot-analyses unless a block said `quit`). Returns the exit status when the run ends
-// here, or nothing when the dot-analyses are to run.
+// here, or nothing when the dot-analyses are to run, with the alterations the block left in
+// `edits` (ngspice runs them on the altered circuit).
 std::optional<int> run_control_blocks(const RunOptions& o, const std::shared_ptr<const Netlist>& netlist,
-                                      const WarningSink& warn) {
+                                      const WarningSink& warn, ElaborationEdits& edits) {
   ControlSettings settings;
   settings.warn = warn;
   settings.run.statistics = nullptr;
@@ -200,6 +201,7 @@ std::optional<int> run_control_blocks(const RunOptions& o, const std::shared_ptr
                        fmt::format("the .control block asked for {} analyses and none could run",
                                    outcome.analyses_requested));
   if (outcome.quit) return outcome.exit_status;
+  edits = outcome.edits;
   if (!dot_analyses) {
     if (outcome.analyses_requested == 0)
       throw NetlistError(netlist->control_blocks.front().location,
@@ -218,9 +220,10 @@ int run(const RunOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   const WarningSink warn = warn_once();
   auto netlist = std::make_shared<const Netlist>(parse_netlist_file(o.netlist, warn));
+  ElaborationEdits edits;
   if (!netlist->control_blocks.empty())
-    if (auto status = run_control_blocks(o, netlist, warn)) return *status;
-  auto circuit = elaborate_netlist(netlist, ElaborationEdits{}, warn);
+    if (auto status = run_control_blocks(o, netlist, warn, edits)) return *status;
+  auto circuit = elaborate_netlist(netlist, edits, warn);
   if (o.no_bypass) circuit->options.bypass = false;
   if (o.threads >= 0) circuit->options.threads = o.threads;
   if (circuit->analyses.empty()) {
@@ -328,7 +331,17 @@ CommandAction add_run_command(CLI::App& app) {
   cmd->add_flag("--stats", options->stats,
                 "after the run, print per analysis: Newton iterations, accepted and rejected steps, homotopy used, "
                 "device evaluations, LU factorizations and solves with their share of the time, and the LU fill-in");
-  return [options] { return run(*options); };
+  return [options] {
+    // A simulation that fails (no DC path, time step too small at t = ...) names the netlist: the
+    // message says what and where in the circuit, not which file the user ran.
+    try {
+      return run(*options);
+    } catch (const SimulationError& e) {
+      std::fflush(stdout);
+      fmt::print(stderr, "{}: error: {}\n", options->netlist, e.what());
+      return 1;
+    }
+  };
 }
 
 }  // namespace picospice::tools

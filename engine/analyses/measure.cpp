@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -43,7 +44,7 @@ class MeasureParser {
       fail(fmt::format("expected the analysis 'tran', 'dc' or 'ac' after .measure, found '{}'",
                        m.analysis));
     if (m.name.empty()) fail("expected a measure name after '.measure " + m.analysis + "'");
-    const std::string kind = next("a measure kind (trig, find, when, avg, rms, min, max, pp, integ)");
+    const std::string kind = next("a measure kind (trig, find, when, avg, rms, min, max, pp, integ, param)");
     if (kind == "trig") {
       m.kind = Measurement::Kind::TrigTarg;
       m.trigger = parse_condition("trig", Condition::Value);
@@ -70,9 +71,23 @@ class MeasureParser {
              : kind == "max" ? K::Max : kind == "pp" ? K::PeakToPeak : K::Integral;
       m.signal = parse_signal(kind);
       parse_window(kind, m.from, m.to);
+    } else if (kind == "param") {
+      // PARAM='expression': the netlist layer has put in the .param values, so a number is left
+      // when the expression reads only parameters. Other measures' results are not available.
+      m.kind = Measurement::Kind::Param;
+      expect("=", "'=' after 'param'");
+      const std::string text = next("an expression after 'param='");
+      if (auto value = parse_number(text)) {
+        m.at = *value;
+      } else if (spec_.param_value) {
+        m.param_value = spec_.param_value;
+      } else {
+        fail(fmt::format("param={} reads something other than .param values and no measure results are "
+                         "given to it here", text));
+      }
     } else {
       fail(fmt::format("unknown measure kind '{}' (expected trig, find, when, avg, rms, min, "
-                       "max, pp or integ)", kind));
+                       "max, pp, integ or param)", kind));
     }
     if (position_ < tokens_.size())
       fail(fmt::format("unexpected '{}' at the end of the measure", tokens_[position_]));
@@ -333,12 +348,41 @@ std::vector<MeasureResult> MeasureSink::results() const {
   // In netlist order, each measure's analyses in run order; one failure for a measure whose
   // analysis never ran.
   std::vector<MeasureResult> results;
+  std::vector<std::size_t> of;  // the measurement of each result
   for (std::size_t k = 0; k < measurements_.size(); ++k) {
     for (const auto& [measurement, result] : finished_)
-      if (measurement == k) results.push_back(result);
-    if (matches_[k] == 0)
+      if (measurement == k) {
+        results.push_back(result);
+        of.push_back(k);
+      }
+    if (matches_[k] == 0) {
       results.push_back(MeasureResult{measurements_[k].name, false, 0,
                                       fmt::format("no {} analysis ran", measurements_[k].analysis)});
+      of.push_back(k);
+    }
+  }
+  // PARAM= of other results, once they are all known: in netlist order, so a PARAM measure may
+  // read the ones before it as well as every other kind.
+  for (std::size_t r = 0; r < results.size(); ++r) {
+    const Measurement& m = measurements_[of[r]];
+    if (!m.param_value || results[r].failure.rfind("no ", 0) == 0) continue;
+    auto lookup = [&](std::string_view name, double& value) {
+      for (std::size_t q = 0; q < results.size(); ++q) {
+        if (results[q].name != name || (measurements_[of[q]].param_value && q >= r)) continue;
+        if (!results[q].ok) throw std::runtime_error(fmt::format("'{}' failed: {}", name, results[q].failure));
+        value = results[q].value;
+        return true;
+      }
+      return false;
+    };
+    try {
+      results[r].value = m.param_value(lookup);
+      results[r].ok = std::isfinite(results[r].value);
+      results[r].failure = results[r].ok ? "" : "the value is not finite";
+    } catch (const std::exception& e) {
+      results[r].ok = false;
+      results[r].failure = e.what();
+    }
   }
   return results;
 }

@@ -58,7 +58,7 @@ struct CrossingSpec {
 };
 
 struct Measurement {
-  enum class Kind { TrigTarg, FindWhen, When, FindAt, Avg, Rms, Min, Max, PeakToPeak, Integral };
+  enum class Kind { TrigTarg, FindWhen, When, FindAt, Avg, Rms, Min, Max, PeakToPeak, Integral, Param };
   std::string analysis;  // "tran", "dc" or "ac"
   std::string name;
   SourceLocation location;
@@ -66,7 +66,8 @@ struct Measurement {
   WaveformRef signal;           // FIND and the statistics
   CrossingSpec trigger;         // TRIG, or the WHEN condition
   CrossingSpec target;          // TARG
-  double at = 0;                // FIND ... AT=
+  double at = 0;                // FIND ... AT=, and the value of PARAM= of .param values only
+  std::function<double(const MeasureSpec::ResultLookup&)> param_value;  // PARAM= of other results
   std::optional<double> from, to;
 };
 

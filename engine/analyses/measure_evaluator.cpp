@@ -54,7 +54,7 @@ MeasureEvaluator::MeasureEvaluator(const Measurement& measurement, const Plot& l
   if (layout.signals.empty()) missing_ = "the plot has no signals";
   using K = Measurement::Kind;
   // Resolved in the order the conditions are evaluated, so the first missing signal is named.
-  const bool finds = m_.kind != K::TrigTarg && m_.kind != K::When;
+  const bool finds = m_.kind != K::TrigTarg && m_.kind != K::When && m_.kind != K::Param;
   if (finds) {
     find_ = resolve(m_.signal);
     has_find_ = true;
@@ -247,8 +247,15 @@ MeasureResult MeasureEvaluator::result(const std::string& name) const {
     r.failure = std::move(reason);
     return r;
   };
-  if (missing_) return fail(*missing_);
   using K = Measurement::Kind;
+  if (m_.kind == K::Param) {
+    // A PARAM= of other results gets its value in MeasureSink::results(), once they are known.
+    r.value = m_.at;
+    r.ok = !m_.param_value;
+    if (m_.param_value) r.failure = "evaluated after the other measures";
+    return r;
+  }
+  if (missing_) return fail(*missing_);
   switch (m_.kind) {
     case K::TrigTarg: {
       if (auto why = condition_failure(trigger_)) return fail(*why);

@@ -21,7 +21,7 @@ bool is_current_source(const std::string& instance) {
 void run_tf(System& system, const TfSpec& spec, PlotSink& sink, SmallSignalStatistics* statistics) {
   std::vector<double> x;
   small_signal_operating_point(system, x, statistics);
-  SmallSignalModel model(system, x);
+  SmallSignalModel model(system, x, SmallSignalModel::Values::Dc);  // as ngspice: .tf ignores ac=
   const ComplexVector excitation = model.excitation({spec.source});
   model.factor(0.0);  // DC: G alone
 

@@ -22,15 +22,15 @@ std::string signal_type(const std::string& name, const std::string& fallback) {
 // `set filetype=ascii`. picospice writes the current plot only: vectors of other plots
 // (`tran1.v(out)`) are not supported.
 void ControlExecutor::write(const ControlCommand& command, const std::vector<std::string>& words) {
-  if (plots_.empty()) return warn(command.location, "'write' before any analysis: nothing to write");
+  if (!has_plot()) return warn(command.location, "'write' before any analysis: nothing to write");
   const std::string file = words.empty() ? std::string("rawspice.raw") : words[0];
-  const ControlPlot& current = plots_.back();
-  const Plot& source = current.plot;
+  const ControlPlot& plot_now = current();
+  const Plot& source = plot_now.plot;
   Plot layout = source;
   const std::size_t points = source.points();
   std::vector<ControlVector> columns;
   auto add = [&](const std::string& name, const ControlVector& v, const std::string& type) {
-    if (v.values.size() != points && !(source.analysis == "op" && v.values.size() == 1)) {
+    if (v.values.size() != points && !(!has_scale(source) && v.values.size() == 1)) {
       warn(command.location, "'write': '" + name + "' has " + std::to_string(v.values.size()) + " values, the plot " +
                                  std::to_string(points) + " points: left out");
       return;
@@ -39,12 +39,12 @@ void ControlExecutor::write(const ControlCommand& command, const std::vector<std
     columns.push_back(v);
   };
   layout.signals.clear();
-  const bool op = source.analysis == "op";
+  const bool op = !has_scale(source);
   if (!op) add(source.signals[0].name, *lookup(source.signals[0].name), source.signals[0].type);
   if (words.size() <= 1) {
     for (std::size_t s = op ? 0 : 1; s < source.signals.size(); ++s)
       add(source.signals[s].name, *lookup(source.signals[s].name), source.signals[s].type);
-    for (const auto& [name, v] : current.lets) add(name, v, signal_type(name, "notype"));
+    for (const auto& [name, v] : plot_now.lets) add(name, v, signal_type(name, "notype"));
   } else {
     for (std::size_t k = 1; k < words.size(); ++k) add(words[k], evaluate(command, words[k]), signal_type(words[k], "notype"));
   }
@@ -88,9 +88,9 @@ void ControlExecutor::write(const ControlCommand& command, const std::vector<std
 // the scale once, `set wr_vecnames` a first line of names.
 void ControlExecutor::wrdata(const ControlCommand& command, const std::vector<std::string>& words) {
   if (words.size() < 2) throw NetlistError(command.location, "expected 'wrdata FILE vector ...'");
-  if (plots_.empty()) return warn(command.location, "'wrdata' before any analysis: nothing to write");
-  const Plot& plot = plots_.back().plot;
-  const bool op = plot.analysis == "op";
+  if (!has_plot()) return warn(command.location, "'wrdata' before any analysis: nothing to write");
+  const Plot& plot = current().plot;
+  const bool op = !has_scale(plot);
   const ControlVector scale = op ? ControlVector{{0.0}, false} : *lookup(plot.signals[0].name);
   const std::string scale_name = op ? "index" : plot.signals[0].name;
   std::vector<std::pair<std::string, ControlVector>> columns;

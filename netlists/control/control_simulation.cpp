@@ -23,6 +23,8 @@ const char* analysis_kind(const AnalysisSpec& spec) {
   if (std::holds_alternative<OpSpec>(spec)) return "op";
   if (std::holds_alternative<DcSpec>(spec)) return "dc";
   if (std::holds_alternative<TranSpec>(spec)) return "tran";
+  if (std::holds_alternative<NoiseSpec>(spec)) return "noise";
+  if (std::holds_alternative<TfSpec>(spec)) return "tf";
   return "ac";
 }
 
@@ -68,7 +70,7 @@ void ControlExecutor::simulate(const ControlCommand& command, ElaborationEdits e
     throw;
   }
   if (circuit->analyses.empty()) {
-    warn(command.location, "'run': the netlist has no .op, .dc, .tran or .ac to run");
+    warn(command.location, "'run': the netlist has no .op, .dc, .tran, .ac, .noise or .tf to run");
     return;
   }
   std::set<std::string> kinds;
@@ -89,10 +91,8 @@ void ControlExecutor::simulate(const ControlCommand& command, ElaborationEdits e
     warn(command.location, "'" + command.name + "' failed: " + e.what());
     return;
   }
-  for (auto& plot : recorder.plots()) {
-    plots_.push_back(ControlPlot{std::move(plot), {}});
-    ++outcome_.analyses_run;
-  }
+  for (auto& plot : recorder.plots()) add_plot(std::move(plot));
+  outcome_.analyses_run += static_cast<int>(circuit->analyses.size());
   if (!measures) return;
   for (const auto& r : measures->results()) {
     if (!r.ok) {
@@ -100,7 +100,7 @@ void ControlExecutor::simulate(const ControlCommand& command, ElaborationEdits e
       continue;
     }
     settings_.print(fmt::format("{:<20} = {:.9g}", r.name, r.value));
-    plots_.back().lets[r.name] = ControlVector{{std::complex<double>(r.value, 0.0)}, false};
+    current().lets[r.name] = ControlVector{{std::complex<double>(r.value, 0.0)}, false};
   }
 }
 
@@ -109,7 +109,7 @@ void ControlExecutor::measure(const ControlCommand& command, const std::string& 
   const auto& tokens = line.tokens;
   if (tokens.size() < 3 || !tokens[1].is(TokenKind::Word) || !tokens[2].is(TokenKind::Word))
     throw NetlistError(command.location, "expected 'meas tran|dc|ac NAME ...'");
-  if (plots_.empty()) return warn(command.location, "'meas' before any analysis: nothing to measure");
+  if (!has_plot()) return warn(command.location, "'meas' before any analysis: nothing to measure");
   MeasureSpec spec;
   spec.analysis = tokens[1].text;
   spec.name = tokens[2].text;
@@ -120,7 +120,7 @@ void ControlExecutor::measure(const ControlCommand& command, const std::string& 
     return true;
   });
   spec.location = command.location;
-  const Plot& plot = plots_.back().plot;
+  const Plot& plot = current().plot;
   if (plot.analysis != spec.analysis)
     return warn(command.location, "'meas " + spec.analysis + "' on the current plot, which is a '" + plot.analysis +
                                       "' analysis: skipped");
@@ -138,7 +138,7 @@ void ControlExecutor::measure(const ControlCommand& command, const std::string& 
       continue;
     }
     settings_.print(fmt::format("{:<20} = {:.9g}", r.name, r.value));
-    plots_.back().lets[r.name] = ControlVector{{std::complex<double>(r.value, 0.0)}, false};
+    current().lets[r.name] = ControlVector{{std::complex<double>(r.value, 0.0)}, false};
   }
 }
 
@@ -158,8 +158,13 @@ void ControlExecutor::alter(const ControlCommand& command, const std::string& te
   if (words.size() == 3) edit.param = lower(words[1]);
   static const std::set<std::string> value_params{"resistance", "r", "capacitance", "c", "inductance", "l", "dc"};
   if (value_params.count(edit.param)) edit.param.clear();
-  if (!try_parse_number(words.back(), edit.value))
-    throw NetlistError(command.location, "'alter': expected a number, found '" + words.back() + "'");
+  // A number, or a vector of one value (`alter r1 r_act`, as ngspice reads it).
+  if (!try_parse_number(words.back(), edit.value)) {
+    const ControlVector v = evaluate(command, words.back());
+    if (v.values.size() != 1)
+      throw NetlistError(command.location, "'alter': expected a number or a vector of one value, found '" + words.back() + "'");
+    edit.value = v.values[0].real();
+  }
   alterations_[device] = edit;
 }
 

@@ -1,6 +1,9 @@
 #include "netlists/control/control_vectors.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -11,6 +14,37 @@ namespace picospice {
 namespace {
 
 using Complex = std::complex<double>;
+
+const std::string kElementRange = "element_range_of";
+
+// ngspice indexes vectors with brackets, which the expression grammar does not have:
+// `onoise_spectrum[3]` -> `element_range_of(onoise_spectrum, 3)`, `v(out)[2,5]` -> `...(v(out), 2, 5)`.
+// The operand is the name (or call) right before the bracket.
+std::string rewrite_indexing(const std::string& text) {
+  auto name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '#' || c == '.'; };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '[') {
+      out += text[i];
+      continue;
+    }
+    std::size_t start = out.size();
+    if (start > 0 && out[start - 1] == ')') {
+      int depth = 0;
+      do {
+        --start;
+        if (out[start] == ')') ++depth;
+        if (out[start] == '(') --depth;
+      } while (start > 0 && depth > 0);
+    }
+    while (start > 0 && name_char(out[start - 1])) --start;
+    const std::size_t close = text.find(']', i);
+    if (start == out.size() || close == std::string::npos) throw ExpressionError(i, "'[' without a vector before it or ']' after it");
+    out = out.substr(0, start) + kElementRange + "(" + out.substr(start) + ", " + text.substr(i + 1, close - i - 1) + ")";
+    i = close;
+  }
+  return out;
+}
 
 ControlVector scalar(double value) { return ControlVector{{Complex(value, 0.0)}, false}; }
 
@@ -104,11 +138,32 @@ class VectorEvaluator {
     return v;
   }
 
+  // `v[i]` and `v[i,j]` (rewritten into this call, see rewrite_indexing): element i, or the
+  // elements i to j, counted from 0 as ngspice does.
+  ControlVector element_range(const ExpressionNode& node) const {
+    const ControlVector v = evaluate(node.children[0]);
+    auto index = [&](int child) {
+      const ControlVector i = evaluate(node.children[child]);
+      const double x = i.values.empty() ? -1 : i.values[0].real();
+      if (i.values.size() != 1 || x != std::floor(x) || x < 0 || x >= static_cast<double>(v.values.size()))
+        throw ExpressionError(node.offset, "index " + fmt::format("{:g}", x) + " is not one of the vector's " +
+                                               std::to_string(v.values.size()) + " elements (counted from 0)");
+      return static_cast<std::size_t>(x);
+    };
+    const std::size_t first = index(1), last = node.children.size() == 3 ? index(2) : first;
+    if (first > last) throw ExpressionError(node.offset, "a range [i,j] needs i <= j");
+    ControlVector out{{}, v.complex};
+    out.values.assign(v.values.begin() + first, v.values.begin() + last + 1);
+    return out;
+  }
+
   ControlVector call(const ExpressionNode& node) const {
     const std::string& f = node.name;
+    if (f == kElementRange && (node.children.size() == 2 || node.children.size() == 3)) return element_range(node);
     static const std::set<std::string> known{"mag", "abs", "ph", "phase", "db", "real", "re", "imag", "im",
                                              "sqrt", "exp", "ln", "log", "log10", "sin", "cos", "tan", "atan",
-                                             "mean", "vecmax", "vecmin", "length", "vector", "unitvec"};
+                                             "mean", "vecmax", "vecmin", "length", "vector", "unitvec",
+                                             "floor", "ceil", "nint"};
     if (!known.count(f)) throw ExpressionError(node.offset, "unknown function '" + f + "' in a .control expression");
     if (node.children.size() != 1)
       throw ExpressionError(node.offset, "'" + f + "' takes one argument in .control expressions");
@@ -126,6 +181,10 @@ class VectorEvaluator {
     if (f == "cos") return map(v, true, [](Complex x) { return std::cos(x); });
     if (f == "tan") return map(v, true, [](Complex x) { return std::tan(x); });
     if (f == "atan") return map(v, true, [](Complex x) { return std::atan(x); });
+    // Of the real part, as ngspice: nint rounds halves to even (the C library's default mode).
+    if (f == "floor") return map(v, false, [](Complex x) { return Complex(std::floor(x.real())); });
+    if (f == "ceil") return map(v, false, [](Complex x) { return Complex(std::ceil(x.real())); });
+    if (f == "nint") return map(v, false, [](Complex x) { return Complex(std::nearbyint(x.real())); });
     if (v.values.empty()) throw ExpressionError(node.offset, "'" + f + "' of an empty vector");
     if (f == "mean")
       return ControlVector{{std::accumulate(v.values.begin(), v.values.end(), Complex{}) / static_cast<double>(v.values.size())},
@@ -151,7 +210,7 @@ class VectorEvaluator {
 }  // namespace
 
 ControlVector evaluate_vector_expression(const std::string& text, const VectorLookup& lookup) {
-  const ExpressionSyntax syntax = parse_expression(text);
+  const ExpressionSyntax syntax = parse_expression(text.find('[') == std::string::npos ? text : rewrite_indexing(text));
   return VectorEvaluator(syntax, lookup).evaluate(syntax.root);
 }
 

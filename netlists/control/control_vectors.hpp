@@ -6,7 +6,9 @@
 // are an error. The functions are those of ngspice's control language (ngspice manual,
 // "Expressions, Functions, and Constants") that picospice supports: mag, abs, ph/phase
 // (radians), db (20 log10 |x|), real, imag, sqrt, exp, ln and log (natural, as ngspice 39),
-// log10, sin, cos, tan, atan, mean, vecmax, vecmin, length, vector(n) (0 .. n-1) and unitvec(n).
+// log10, sin, cos, tan, atan, floor, ceil, nint, mean, vecmax, vecmin, length, vector(n) (0 .. n-1)
+// and unitvec(n).
+// `v[i]` is element i of v and `v[i,j]` elements i to j, counted from 0.
 #pragma once
 #include <complex>
 #include <functional>

@@ -62,8 +62,9 @@ const Builtin kBuiltins[] = {
     {"pwrs", Builtin::Form::Fixed, ExpressionFunction::SignedPow, 2},
     {"atan2", Builtin::Form::Fixed, ExpressionFunction::Atan2, 2},
     {"limit", Builtin::Form::Fixed, ExpressionFunction::Limit, 3},
-    {"min", Builtin::Form::Variadic, ExpressionFunction::Min, 2},
-    {"max", Builtin::Form::Variadic, ExpressionFunction::Max, 2},
+    // min(x) and max(x) are x, as in ngspice (examples/func_cap.sp uses max of one value).
+    {"min", Builtin::Form::Variadic, ExpressionFunction::Min, 1},
+    {"max", Builtin::Form::Variadic, ExpressionFunction::Max, 1},
     {"if", Builtin::Form::Conditional, ExpressionFunction::Min, 3},
     {"ternary_fcn", Builtin::Form::Conditional, ExpressionFunction::Min, 3},
 };

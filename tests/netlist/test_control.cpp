@@ -134,14 +134,88 @@ TEST_CASE("control: wrdata writes ngspice's columns and write a raw file of chos
   CHECK(plots[0].signals[2].values == std::vector<double>{0.0, 1.0, 2.0});
 }
 
+TEST_CASE("control: noise and tf make ngspice's plots; setplot chooses one; v[i] indexes a vector", "[control]") {
+  // Divider of two 1k resistors with 1 uF at the output: R_eq = 500 ohm, pole at 318 Hz.
+  const auto run = run_script(
+      "rc\nV1 1 0 dc 1 ac 1\nR1 1 2 1k\nR2 2 0 1k\nC1 2 0 1u\n.control\n"
+      "noise v(2) v1 dec 10 1 100k\nprint onoise_total\ntf v(2) v1\nprint all\n"
+      "setplot noise1\nprint onoise_spectrum[0] length(frequency[2,4])\nsetplot tf9\nprint frequency[60]\n"
+      "setplot\n.endc\n.end\n");
+  REQUIRE(run.warnings.size() == 2);
+  CHECK_THAT(run.warnings[0], Contains("c.cir:13:1: warning: 'setplot': no plot 'tf9' (the plots are noise1, noise2, tf1)"));
+  CHECK_THAT(run.warnings[1], Contains("c.cir:14:1: warning: 'print': index 60 is not one of the vector's 51 elements"));
+  CHECK(run.outcome.analyses_run == 2);
+  REQUIRE(run.printed.size() == 10);
+  const double kT = 1.380649e-23 * 300.15;
+  // Over 1 Hz-100 kHz the RC output noise is kT/C less about 0.4% outside the band.
+  const double total = std::stod(run.printed[0].substr(run.printed[0].find('=') + 1));
+  CHECK_THAT(run.printed[0], Contains("onoise_total = "));
+  CHECK(total == Approx(std::sqrt(kT / 1e-6)).epsilon(0.006));
+  CHECK(total < std::sqrt(kT / 1e-6));
+  // ngspice 39 prints the tf vectors by these names.
+  CHECK(run.printed[1] == "transfer_function = 5.000000e-01");
+  CHECK(run.printed[2] == "v1#input_impedance = 2.000000e+03");
+  CHECK(run.printed[3] == "output_impedance_at_v(2) = 5.000000e+02");
+  // At 1 Hz, far below the pole: sqrt(4kT R_eq).
+  CHECK_THAT(run.printed[4], Contains("onoise_spectrum[0] = "));
+  const double low = std::stod(run.printed[4].substr(run.printed[4].find('=') + 1));
+  CHECK(low == Approx(std::sqrt(4 * kT * 500)).epsilon(1e-3));
+  CHECK(run.printed[5] == "length(frequency[2,4]) = 3.000000e+00");
+  CHECK(run.printed[6] == "List of plots available:");
+  // Newest first, as ngspice lists them; the current one marked.
+  CHECK_THAT(run.printed[7], !Contains("Current") && Contains("tf1"));
+  CHECK_THAT(run.printed[9], Contains("Current") && Contains("noise1"));
+}
+
+TEST_CASE("control: define'd functions expand where called, nested; floor, ceil, nint", "[control]") {
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nop\ndefine mismatch(a, b, err) abs(a - b) > err\ndefine twice(x) 2 * x\n"
+                              "define quad(x) twice(twice(x))\nif mismatch(quad(v(2)), 2, 1e-12)\necho bad\nelse\n"
+                              "echo good\nend\nprint quad(v(2) + 1) floor(-2.5) ceil(2.1) nint(2.5) nint(3.5)\n"
+                              "print twice(1, 2)\ndefine\nundefine twice\nprint twice(1)\n.endc\n.end\n");
+  REQUIRE(run.warnings.size() == 2);
+  CHECK_THAT(run.warnings[0], Contains("c.cir:17:1: warning: 'print': 'twice' takes 1 arguments, got 2"));
+  CHECK_THAT(run.warnings[1], Contains("c.cir:20:1: warning: 'print': unknown function 'twice'"));
+  REQUIRE(run.printed.size() == 9);
+  CHECK(run.printed[0] == "good");
+  CHECK(run.printed[1] == "quad(v(2) + 1) = 6.000000e+00");
+  CHECK(run.printed[2] == "floor(-2.5) = -3.00000e+00");
+  CHECK(run.printed[3] == "ceil(2.1) = 3.000000e+00");
+  CHECK(run.printed[4] == "nint(2.5) = 2.000000e+00");  // halves to even
+  CHECK(run.printed[5] == "nint(3.5) = 4.000000e+00");
+  CHECK(run.printed[6] == "mismatch(a, b, err) = abs(a - b) > err");
+  CHECK(run.printed[8] == "twice(x) = 2 * x");
+}
+
+TEST_CASE("control: while and dowhile loops; a let above them is updated; alter takes a vector", "[control]") {
+  // As ngspice's examples/various/param_sweep: R1 stepped from a vector made before any analysis.
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\nlet r = 1k\nwhile r le 3k\nalter r1 r\nop\nprint v(2)\n"
+                              "let r = r + 1k\nend\nlet n = 0\ndowhile n lt 0\nlet n = n + 1\nend\nprint n\n"
+                              ".endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.text() == "v(2) = 5.000000e-01\nv(2) = 3.333333e-01\nv(2) = 2.500000e-01\nn = 1.000000e+00\n");
+  CHECK(run.outcome.analyses_run == 3);
+  CHECK_THROWS_WITH(run_script(std::string(kDivider) + ".control\nlet k = 0\nwhile 1\nlet k = k + 1\nend\n.endc\n.end\n"),
+                    Contains("c.cir:8:1: error: 'while' ran 100000 times; picospice stops endless loops"));
+}
+
+TEST_CASE("control: a quoted vector name; echo drops the quotes", "[control]") {
+  const auto run = run_script(std::string(kDivider) +
+                              ".control\ndc temp 0 20 10\nlet t = \"temp-sweep\" * 2 + v(2)\n"
+                              "echo \"t is\" $&t\n.endc\n.end\n");
+  CHECK(run.warnings.empty());
+  CHECK(run.text() == "t is 0.5 20.5 40.5\n");
+}
+
 TEST_CASE("control: unknown commands and bad expressions warn with their line and the script goes on", "[control]") {
-  const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\nnoise v(2) v1 dec 10 1 1k\n"
+  const auto run = run_script(std::string(kDivider) + ".control\nop\nplot v(2)\nprint nosuch\npz 1 0 2 0 vol pz\n"
                               "dc v1 0 1 0.5\nmeas dc m1 find v(2) at=x\nlet y = {v(2) * 2}\necho done $&y\n.endc\n.end\n");
   REQUIRE(run.warnings.size() == 4);
   CHECK_THAT(run.warnings[3], Contains("c.cir:12:1: warning: 'meas': "));
   CHECK_THAT(run.warnings[0], Contains("c.cir:8:1: warning: 'plot' is not supported in .control blocks"));
   CHECK_THAT(run.warnings[1], Contains("c.cir:9:1: warning: 'print': no vector 'nosuch'"));
-  CHECK_THAT(run.warnings[2], Contains("c.cir:10:1: warning: 'noise' is not supported"));
+  CHECK_THAT(run.warnings[2], Contains("c.cir:10:1: warning: 'pz' is not supported"));
   CHECK(run.printed.back() == "done 0 0.5 1");
   CHECK(run.outcome.analyses_requested == 3);
   CHECK(run.outcome.analyses_run == 2);
@@ -169,6 +243,13 @@ TEST_CASE("control: picospice run runs the block, then the dot-analyses unless i
   CHECK(outcome.output.find("from the block") < outcome.output.find("Operating point:"));
   CHECK(fs::exists(scratch("both.raw")));
 
+  // ngspice's circuit keeps the block's alterations: the dot-analyses after it run altered.
+  const std::string altered = write_netlist(
+      "altered.cir", std::string(kDivider) + ".op\n.control\nalter r1 3k\n.endc\n.end\n");
+  const auto after = testing::run_picospice("run " + altered + " -o " + scratch("altered.raw").string());
+  REQUIRE_SUCCEEDS(after);
+  CHECK_THAT(after.output, Contains("v(2)") && Contains("0.25 V"));
+
   const std::string quits = write_netlist(
       "quits.cir", std::string(kDivider) + ".op\n.control\nop\nprint v(2)\nquit 3\n.endc\n.end\n");
   fs::remove(scratch("quits.raw"));
@@ -182,7 +263,7 @@ TEST_CASE("control: picospice run runs the block, then the dot-analyses unless i
 
 TEST_CASE("control: picospice run fails when the block's analyses could not run", "[control][run]") {
   const std::string none = write_netlist(
-      "none.cir", std::string(kDivider) + ".control\nnoise v(2) v1 dec 10 1 1k\necho after\n.endc\n.end\n");
+      "none.cir", std::string(kDivider) + ".control\npz 1 0 2 0 vol pz\necho after\n.endc\n.end\n");
   CHECK_REFUSED_WITH(testing::run_picospice("run " + none),
                      "none.cir:6:1: error: the .control block asked for 1 analyses and none could run");
   const std::string loop = write_netlist("loop.cir", std::string(kDivider) + ".control\nrepeat 2\nop\n.endc\n.end\n");

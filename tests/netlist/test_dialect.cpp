@@ -292,6 +292,38 @@ R2 b 0 1k rmod dtemp=10
   CHECK(value_of(plots[0], "v(b)") == Approx(1e-3 * 1e3 * (1 + 0.04)).epsilon(1e-9));
 }
 
+TEST_CASE("dialect: a model resistor's geometry loses 2 narrow and 2 short, as in ngspice 39", "[dialect]") {
+  auto plots = simulate("t\nI1 0 a 1m\nR1 a 0 rm l=11u w=4u\n.model rm r rsh=1k narrow=1u short=0.5u\n.op\n.end\n");
+  CHECK(value_of(plots[0], "v(a)") == Approx(1e-3 * 1e3 * 10.0 / 2.0).epsilon(1e-12));  // 5 kohm, as ngspice 39
+  CHECK_THAT(error_of("t\nV1 a 0 1\nR1 a 0 rm l=11u w=2u\n.model rm r rsh=1k narrow=1u\n.op\n.end\n"),
+             Contains("test.cir:3:") && Contains("w - 2 narrow) must be positive"));
+}
+
+TEST_CASE("dialect: a resistor's tce= multiplies by 1.01^(tce dT), on the instance and its model", "[dialect]") {
+  auto plots = simulate(R"(tce
+I1 0 a 1m
+R1 a 0 1k tc1=2e-3 tce=5e-3 temp=77
+I2 0 b 1m
+R2 b 0 rmod temp=77
+.model rmod r r=1k tc1=2e-3 tce=1
+I3 0 c 1m
+R3 c 0 rmod temp=77 tce=0
+.op
+.end
+)");
+  // dT = 50: the product of the polynomial and the exponential factor.
+  CHECK(value_of(plots[0], "v(a)") == Approx(1.0 * (1 + 0.1) * std::pow(1.01, 0.25)).epsilon(1e-12));
+  CHECK(value_of(plots[0], "v(b)") == Approx(1.0 * (1 + 0.1) * std::pow(1.01, 50)).epsilon(1e-12));
+  CHECK(value_of(plots[0], "v(c)") == Approx(1.0 * (1 + 0.1)).epsilon(1e-12));
+  CHECK_THAT(error_of("t\nV1 a 0 1\nC1 a 0 1p tce=1\n.op\n.end\n"), Contains("unexpected argument"));
+}
+
+TEST_CASE("dialect: min and max of one argument are the argument, as in ngspice", "[dialect]") {
+  auto plots = simulate("t\n.param a={max(3)} b={min(-2)} c={max(1, 5, 2)}\nV1 x 0 {a + b + c}\nR1 x 0 1k\n.op\n.end\n");
+  CHECK(value_of(plots[0], "v(x)") == Approx(6));
+  CHECK_THAT(error_of("t\n.param a={max()}\nV1 x 0 a\nR1 x 0 1k\n.op\n.end\n"), Contains("test.cir:2:"));
+}
+
 TEST_CASE("dialect: RKM numbers and the micro sign", "[dialect]") {
   CHECK(parse_number("4k7") == Approx(4700));
   CHECK(parse_number("4K7") == Approx(4700));

@@ -67,6 +67,12 @@ TEST_CASE("run: no analysis in the netlist or its .control block is an error, no
   CHECK_FALSE(fs::exists(output_in("nothing.raw")));
 }
 
+TEST_CASE("run: a simulation that fails names the netlist with its reason", "[run]") {
+  const std::string netlist = write_netlist("nodc.cir", "x\nI1 0 a 1\nC1 a 0 1n\n.tran 1n 10n\n.end\n");
+  CHECK_REFUSED_WITH(testing::run_picospice("run -q " + netlist + " -o " + output_in("nodc.raw")),
+                     "nodc.cir: error: node 'a' (connected to i1, c1) has no DC path to ground");
+}
+
 TEST_CASE("run: several analyses into CSV go to numbered files, and it says so", "[run]") {
   const std::string netlist = write_netlist("two.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.op\n.dc v1 0 1 0.5\n.end\n");
   const auto outcome = testing::run_picospice("run " + netlist + " -o " + output_in("two.csv"));
@@ -96,6 +102,29 @@ TEST_CASE("measures on a nested .dc look within each inner sweep, not across the
   CHECK(results[1].value == Approx(4.0));  // V2 = 2: 4/2 + 2 - 1 = 3
   CHECK(results[2].value == Approx(2.0));  // V2 = 3: 2/2 + 3 - 1 = 3
   CHECK(results[3].value == Approx(3.0));
+}
+
+TEST_CASE("measure PARAM= reads other measures' results and .param values, in netlist order", "[measure]") {
+  // v(a) = 2 V at DC through the sweep: max 2, min 0 (V1 from 0 to 2).
+  auto circuit = elaborate_text(
+      "param\n.param k=10\nV1 a 0 0\nR1 a 0 1k\n.dc V1 0 2 0.5\n"
+      ".measure dc hi max v(a)\n.measure dc lo min v(a)\n.measure dc span param='(hi - lo) * k'\n"
+      ".measure dc check param='span > 15 ? 1 : 0'\n.measure dc late param='later + 1'\n"
+      ".measure dc never when v(a)=9\n.measure dc later param='never * 2'\n.measure dc nothing param='nosuch'\n.end\n",
+      "param.cir");
+  const auto results = evaluate_measures(circuit->measures, run_analyses(*circuit));
+  REQUIRE(results.size() == 8);
+  CHECK(results[2].name == "span");
+  CHECK(results[2].value == Approx(20));
+  CHECK(results[3].value == 1);
+  CHECK_FALSE(results[4].ok);  // `later` is a PARAM measure after it
+  CHECK_THAT(results[4].failure, Catch::Contains("later"));
+  CHECK_FALSE(results[6].ok);
+  CHECK_THAT(results[6].failure, Catch::Contains("'never' failed: v(a) never crosses 9"));
+  CHECK_FALSE(results[7].ok);
+  CHECK_THAT(results[7].failure, Catch::Contains("nosuch"));
+  CHECK_THROWS_WITH(elaborate_text("p\nV1 a 0 1\nR1 a 0 1\n.op\n.measure dc x param='1 +* 2'\n.end\n", "p.cir"),
+                    Catch::Contains("p.cir:5:1: error: measure 'x': param="));
 }
 
 }  // namespace picospice

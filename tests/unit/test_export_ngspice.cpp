@@ -94,3 +94,21 @@ TEST_CASE("export keeps .noise and .tf, and ngspice agrees with them", "[export]
   CHECK(result.passed);  // ngspice names v(out,0) v(out), as picospice does
   CHECK(result.plots.size() == 3);
 }
+
+TEST_CASE("export copies a .control block as written, and ngspice runs it", "[export][control]") {
+  const fs::path in = write_temp("picospice_export_control.cir",
+                                 "t\nV1 in 0 1\nR1 in out 1k\nR2 out 0 3k\n.control\nop\nlet half = v(out) / 2\n"
+                                 "echo half is $&half\n.endc\n.end\n");
+  const std::string text = export_ngspice(in.string());
+  CHECK(text.find("\n.control\nop\nlet half = v(out) / 2\necho half is $&half\n.endc\n.end\n") != std::string::npos);
+  CHECK(text.find("* The .control block is copied as written.") != std::string::npos);
+  if (!picospice::testing::program_available("ngspice", "-v"))
+    SKIP_TEST("ngspice is not installed (Debian package ngspice)");
+  const fs::path sp = fs::temp_directory_path() / "picospice_export_control.sp";
+  const fs::path out = fs::temp_directory_path() / "picospice_export_control.out";
+  export_ngspice_file(in.string(), sp, {false, false});
+  std::system(("ngspice -b " + sp.string() + " > " + out.string() + " 2>&1").c_str());
+  std::ifstream file(out);
+  const std::string printed((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(printed, Catch::Contains("half is 0.375"));
+}

@@ -170,6 +170,12 @@ TEST_CASE("measure: FIND ... WHEN and FIND ... AT interpolate", "[measure]") {
   CHECK(value(plot, "find v(0,a) at = 0.25m") == Approx(-1.0).margin(1e-9));
 }
 
+TEST_CASE("measure: PARAM= gives the value the netlist layer computed from .param values", "[measure]") {
+  const auto r = measure(tran_plot(), "param = 9.5");
+  CHECK(r.ok);
+  CHECK(r.value == 9.5);
+}
+
 TEST_CASE("measure: AVG, RMS, INTEG, MIN, MAX, PP over windows", "[measure]") {
   const Plot plot = tran_plot();
   // Trapezoids are exact for whole periods of sin and sin², and for straight lines.
@@ -251,6 +257,8 @@ TEST_CASE("measure: malformed lines are NetlistErrors at the line", "[measure]")
   CHECK_THAT(error_of("deriv v(a) at = 1"), Catch::Contains("unknown measure kind 'deriv'"));
   CHECK_THAT(error_of("avg v(a) from = 2 to = 1"), Catch::Contains("after to="));
   CHECK_THAT(error_of("avg v(a) sideways"), Catch::Contains("unexpected 'sideways'"));
+  CHECK_THAT(error_of("param = {m1/m2}"), Catch::Contains("param={m1/m2} reads something other than .param values"));
+  CHECK_THAT(error_of("param 3"), Catch::Contains("'=' after 'param'"));
   CHECK_THROWS_AS(parse_measure(spec("noise", "m", "avg v(a)")), NetlistError);
 }
 

@@ -69,6 +69,12 @@ TEST_CASE("ratioed bias references: same states and switching, a fraction of the
   CHECK(reference_ratio(20e-12, window, 1, 16) == 2);  // floor ~7.5 pA
   CHECK(reference_ratio(5e-12, window, 1, 16) == 1);   // below the floor: not ratioed
   CHECK(reference_ratio(1e-9, window, 1, 1) == 1);     // off
+  // A blanked cell's I_thresh ratio never exceeds its I_width ratio (scaled by ith / iw when the
+  // width current is the larger): reference_ratio.hpp.
+  CHECK(blanked_reference_ratios(1e-9, 200e-12, window, 1, 32) == std::pair{std::min(32, reference_ratio(200e-12, window, 1, 32)), reference_ratio(200e-12, window, 1, 32)});
+  CHECK(blanked_reference_ratios(100e-12, 400e-12, window, 1, 32).first == reference_ratio(400e-12, window, 1, 32) / 4);
+  CHECK(blanked_reference_ratios(1e-9, 1e-9, window, 1, 32) == std::pair{32, 32});
+  CHECK(blanked_reference_ratios(1e-9, 5e-12, window, 1, 32) == std::pair{1, 1});
 
   const Network net = load_network(kData + "random_seed2.json");
   const auto seq = read_sequence_csv(kData + "random_seed2.csv", net.inputs);

@@ -14,7 +14,8 @@ import sys
 root = sys.argv[1]
 CITATION = re.compile(r"(docs/[\w./-]+\.md)((?:,?\s*(?://|#|\*)?\s*'[^']+')*)")
 TITLE = re.compile(r"'([^']+)'")
-SKIP_DIRS = {".git", "build"}
+# .builds: other revisions checked out by `benchmarks/run --compare-to` (their citations are theirs).
+SKIP_DIRS = {".git", "build", ".builds"}
 TEXT_SUFFIXES = (".cpp", ".hpp", ".md", ".cir", ".lib", ".py", ".txt", "")
 
 

@@ -10,6 +10,7 @@
 #include "training/kws/kws_dataset.hpp"
 #include "training/kws/voices.hpp"
 #include "training/dataset.hpp"
+#include "training/digits.hpp"
 #include "tools/command.hpp"
 #include "tools/progress_bar.hpp"
 
@@ -88,6 +89,18 @@ int run_dataset_kws(KwsCommandOptions o) {
   return 0;
 }
 
+struct DigitsCommandOptions {
+  std::string output, source, scan = "columns";
+};
+
+int run_dataset_digits(const DigitsCommandOptions& o) {
+  const training::Dataset dataset = training::load_digits(o.source, training::parse_digits_scan(o.scan));
+  training::save_dataset(dataset, o.output);
+  fmt::print("digits dataset in {}: {} train, {} validation, {} test clips of 8 frames x 8 inputs ({})\n", o.output,
+             dataset.train.size(), dataset.validation.size(), dataset.test.size(), o.scan);
+  return 0;
+}
+
 }  // namespace
 
 CommandAction add_dataset_command(CLI::App& app) {
@@ -142,8 +155,19 @@ CommandAction add_dataset_command(CLI::App& app) {
                 "encode every split with this encoding (an encoding.json or a dataset.json) instead of the training\n"
                 "split's statistics: an evaluation set for a trained network")
       ->check(CLI::ExistingFile);
-  return [cmd, k, kws] {
+  auto digits = std::make_shared<DigitsCommandOptions>();
+  auto* g = cmd->add_subcommand(
+      "digits",
+      "Writes the built-in digits task (training/DATASET.md: Debian python3-sklearn's 8x8 digits, 8 frames of 8\n"
+      "pixel currents, the fixed split) as a picospice-dataset/1 directory, exactly as `train --task digits`\n"
+      "reads it: for other tools (benchmarks/digits_baseline trains a float RNN on it).");
+  g->add_option("-o,--output", digits->output, "output directory (dataset.json + train/validation/test.csv)")->required();
+  g->add_option("--data", digits->source, "digits.csv.gz or its directory (default: python3-sklearn's)");
+  g->add_option("--scan", digits->scan, "columns (default) or rows, as `train --scan`")
+      ->check(CLI::IsMember({"columns", "rows"}));
+  return [cmd, k, kws, g, digits] {
     if (k->parsed()) return run_dataset_kws(*kws);
+    if (g->parsed()) return run_dataset_digits(*digits);
     throw std::runtime_error(fmt::format("picospice dataset: unknown dataset; see `picospice dataset --help`"));
   };
 }

@@ -428,8 +428,13 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     const std::string area = unit_area == 1 ? "" : " area=" + si(unit_area);
     const std::string core = block_supply(id, PowerKind::cell_core, L);
     const std::string references = block_supply(id, PowerKind::cell_references, L);
-    const int kt = ratio(ith, blanked_window(L), unit_area), kw = ratio(iw, blanked_window(L), unit_area),
-              kg = ratio(ig, static_window(), unit_area);
+    // Blanked cells order their I_thresh and I_width ratios so that no release moves beta1 up
+    // (reference_ratio.hpp); without blanking nothing disturbs the lines.
+    const auto [kt, kw] = options_.frame_blanking
+                              ? blanked_reference_ratios(ith, iw, blanked_window(L), unit_area,
+                                                         options_.reference_ratio_limit)
+                              : std::pair{ratio(ith, blanked_window(L), unit_area), ratio(iw, blanked_window(L), unit_area)};
+    const int kg = ratio(ig, static_window(), unit_area);
     tally_.add(L, static_cast<int>(u), (kCellGateArea + kCellBiasGateArea) * unit_area);
     body_.instance("bias_" + id, {references, "0", id + "_bt", id + "_bw", id + "_bg"}, "schmitt9_bias",
                    fmt::format("ith={} iw={} ig={}{}{}", si(ith), si(iw), si(ig), area,
@@ -743,18 +748,6 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
 }
 
 }  // namespace
-
-double reference_floor(double window, double area) {
-  constexpr double kCox = 8.5e-3, kSlope = 1.35, kThermalVoltage = 0.025865;  // cells.lib's card
-  const double gate_area = 2 * kUnitDevices.pmos_width * kMirrorLength * area;  // reference + copy
-  return 6 * kCox * gate_area * kSlope * kThermalVoltage / window;
-}
-
-int reference_ratio(double current, double window, double area, int limit) {
-  if (limit <= 1) return 1;
-  const double k = std::floor(current / reference_floor(window, area));
-  return static_cast<int>(std::clamp(k, 1.0, static_cast<double>(limit)));
-}
 
 const char* power_kind_name(PowerKind kind) {
   switch (kind) {

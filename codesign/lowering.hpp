@@ -54,6 +54,7 @@
 
 #include "codesign/calibration.hpp"
 #include "codesign/network.hpp"
+#include "codesign/reference_ratio.hpp"
 #include "codesign/unit_devices.hpp"
 
 namespace picospice::network {
@@ -97,14 +98,6 @@ struct LoweringOptions {
   int reference_ratio_limit = 32;
 };
 
-// The smallest current a ratioed bias reference may carry (A): a reference line's time constant
-// C*N*UT/I, with C the gate capacitance of the reference diode and the cell's copy (2 x 8 um^2 x
-// area at 8.5 fF/um^2), fits 6 times into `window` (s), the time from the last blanking release
-// to the settling deadline (kSettleDeadline): a line that the blanking disturbed is back within
-// ~1% of its current (one time constant of 1/t tail, then five of exponential decay) by then.
-double reference_floor(double window, double area);
-// The ratio k for a bias current: floor(current / reference_floor), between 1 and the limit.
-int reference_ratio(double current, double window, double area, int limit);
 
 struct UnitProbe {
   int layer = 0, unit = 0;

@@ -21,6 +21,13 @@ void add_no_blanking_flag(CLI::App* cmd, bool& no_blanking);
 // reference carries its full current, as before the ratios).
 void add_reference_ratio_option(CLI::App* cmd, int& limit);
 
+// Adds `--unit-current A` (default: the network file's unit_current): the current of one model
+// unit in the lowered circuit.
+CLI::Option* add_unit_current_option(CLI::App* cmd, std::string& current);
+// Sets network.unit_current from the option's text (nothing when empty); throws
+// std::invalid_argument naming the option unless it is a current between 10 pA and 10 nA.
+void apply_unit_current_option(const std::string& current, network::Network& network);
+
 // The factor K of `--area K`: a finite number > 0, or std::invalid_argument naming the option.
 double parse_area_factor(const std::string& text);
 

@@ -38,6 +38,7 @@ struct AgreeOptions {
   std::string network, input, calibrate, plot_dir, library;
   std::string format = "table";
   std::string area = "1", area_budget;
+  std::string unit_current;  // empty: the network file's
   bool no_blanking = false;
   int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   bool no_power_breakdown = false;
@@ -366,7 +367,11 @@ int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence&
   if (result.mosfets == 0)
     fmt::print(stderr, "picospice agree: warning: the lowered circuit has no EKV MOSFETs, so mismatch varies nothing\n");
   const McSummary summary = summarize_mc(result);
-  if (o.format == "json") fmt::print("{}\n", mc_json(o, result, summary).dump(2));
+  if (o.format == "json") {
+    json j = mc_json(o, result, summary);
+    j["unit_current_a"] = net.unit_current;
+    fmt::print("{}\n", j.dump(2));
+  }
   else print_mc_table(o, result, summary);
   if (!o.plot_dir.empty()) {
     if (!find_gnuplot()) {
@@ -386,7 +391,8 @@ int run_agree_mc(const AgreeOptions& o, const Network& net, const InputSequence&
 }
 
 int run_agree(const AgreeOptions& o) {
-  const Network net = load_network(o.network);
+  Network net = load_network(o.network);
+  apply_unit_current_option(o.unit_current, net);
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
   AgreementOptions options;
@@ -426,6 +432,7 @@ int run_agree(const AgreeOptions& o) {
     json j = report_json(report);
     j.update(gate_area_json(report.gate_area, report.gate_area_by_layer, report.unit_area));
     j["area"] = describe_area(options.lowering);
+    j["unit_current_a"] = net.unit_current;
     if (!grids.empty()) {
       json per_layer = json::array();
       for (const auto& g : grids)
@@ -468,6 +475,7 @@ CommandAction add_agree_command(CLI::App& app) {
   add_area_budget_option(cmd, options->area_budget);
   add_no_blanking_flag(cmd, options->no_blanking);
   add_reference_ratio_option(cmd, options->reference_ratio_limit);
+  add_unit_current_option(cmd, options->unit_current);
   cmd->add_flag("--no-power-breakdown", options->no_power_breakdown,
                 "leave out the per-block power breakdown (it gives every block a supply source of its own, "
                 "which costs simulation time on large networks; never under --mc)");

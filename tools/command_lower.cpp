@@ -22,13 +22,15 @@ using namespace picospice::network;
 struct LowerOptions {
   std::string network, input, output, calibrate, library;
   std::string area = "1", area_budget;
+  std::string unit_current;  // empty: the network file's
   bool no_blanking = false;
   int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   std::string grid = "32";
 };
 
 int run_lower(const LowerOptions& o) {
-  const Network net = load_network(o.network);
+  Network net = load_network(o.network);
+  apply_unit_current_option(o.unit_current, net);
   const InputSequence seq = read_sequence_csv(o.input, net.inputs);
   std::optional<CellCalibration> calibration;
   LoweringOptions options;
@@ -77,6 +79,7 @@ CommandAction add_lower_command(CLI::App& app) {
   add_area_budget_option(cmd, options->area_budget);
   add_no_blanking_flag(cmd, options->no_blanking);
   add_reference_ratio_option(cmd, options->reference_ratio_limit);
+  add_unit_current_option(cmd, options->unit_current);
   return [options] { return run_lower(*options); };
 }
 

@@ -3,11 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include "codesign/agreement.hpp"
 #include "codesign/lowering.hpp"
 #include "codesign/sequence.hpp"
+#include "tests/run_command.hpp"
 
 using namespace picospice;
 using namespace picospice::network;
@@ -69,6 +73,12 @@ TEST_CASE("ratioed bias references: same states and switching, a fraction of the
   CHECK(reference_ratio(20e-12, window, 1, 16) == 2);  // floor ~7.5 pA
   CHECK(reference_ratio(5e-12, window, 1, 16) == 1);   // below the floor: not ratioed
   CHECK(reference_ratio(1e-9, window, 1, 1) == 1);     // off
+  // A blanked cell's I_thresh ratio never exceeds its I_width ratio (scaled by ith / iw when the
+  // width current is the larger): reference_ratio.hpp.
+  CHECK(blanked_reference_ratios(1e-9, 200e-12, window, 1, 32) == std::pair{std::min(32, reference_ratio(200e-12, window, 1, 32)), reference_ratio(200e-12, window, 1, 32)});
+  CHECK(blanked_reference_ratios(100e-12, 400e-12, window, 1, 32).first == reference_ratio(400e-12, window, 1, 32) / 4);
+  CHECK(blanked_reference_ratios(1e-9, 1e-9, window, 1, 32) == std::pair{32, 32});
+  CHECK(blanked_reference_ratios(1e-9, 5e-12, window, 1, 32) == std::pair{1, 1});
 
   const Network net = load_network(kData + "random_seed2.json");
   const auto seq = read_sequence_csv(kData + "random_seed2.csv", net.inputs);
@@ -91,4 +101,38 @@ TEST_CASE("ratioed bias references: same states and switching, a fraction of the
         0.25 * power_of_kind(a.power_blocks, PowerKind::cell_blanking));
   CHECK(power_of_kind(b.power_blocks, PowerKind::bias) < power_of_kind(a.power_blocks, PowerKind::bias));
   CHECK(b.power_total_w < 0.8 * a.power_total_w);
+}
+
+TEST_CASE("the unit current scales every current: the same states, the power in proportion", "[lowering][power]") {
+  const Network net = load_network(kData + "random_seed2.json");
+  const auto seq = read_sequence_csv(kData + "random_seed2.csv", net.inputs);
+  Network lower_current = net;
+  lower_current.unit_current = 0.85 * net.unit_current;
+  const AgreementReport a = run_agreement(net, seq.frames, {});
+  const AgreementReport b = run_agreement(lower_current, seq.frames, {});
+  CHECK(b.circuit_states == a.circuit_states);
+  CHECK(b.state_agreement == a.state_agreement);
+  CHECK(b.unsettled_frames == 0);
+  // Not exactly 0.85: the reference ratios are set against a floor in amperes (reference_ratio.hpp),
+  // and leakage does not scale.
+  CHECK(b.power_total_w / a.power_total_w == Approx(0.85).margin(0.03));
+}
+
+TEST_CASE("lower --unit-current: written into the netlist; nonsense refused", "[lowering][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = testing::scratch_directory("picospice_unit_current");
+  const std::string latch = kExamples + "latch1.json --input " + kExamples + "latch1.csv";
+  const std::string out = (dir / "latch.cir").string();
+  const auto done = testing::run_picospice("lower " + latch + " -o " + out + " --unit-current 850p");
+  INFO(done.describe());
+  REQUIRE(done.succeeded());
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("unit current 8.5e-10 A"));
+  // The layer's blanking reference is one unit.
+  CHECK_THAT(text, Catch::Contains("8.5e-10"));
+  CHECK_REFUSED_WITH(testing::run_picospice("lower " + latch + " -o " + out + " --unit-current 0"),
+                     "--unit-current 0: expected a current between 10p and 10n");
+  CHECK_REFUSED_WITH(testing::run_picospice("agree " + latch + " --unit-current 1"),
+                     "--unit-current 1: expected a current between 10p and 10n");
 }

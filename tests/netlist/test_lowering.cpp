@@ -267,6 +267,65 @@ TEST_CASE("frame blanking releases cleanly: the clock line cuts the tail at area
   CHECK(blanking_residual(1.0, false) > 5 * limit);
 }
 
+namespace {
+
+// How far a blanking release moves a cell's down-switching point beta1 = I_thresh - I_width above
+// its settled value (A): one cell's schmitt9_bias at area 4 with reference ratios kt and kw, its
+// I_thresh and I_width lines blanked around the boundary of frame 1 by T = 1.5 and W = 2.42
+// units (the seed-2029 layer-0 unit of reference_ratio.hpp), and two copies sized as the cell's
+// M3 and M4 into 0 V ammeters held at 1 V. Returns the largest rise of I(M3 copy) - I(M4 copy)
+// over its value at the end of frame 1, from the end of the release ramp to the settling deadline.
+double beta1_rise_after_release(int kt, int kw) {
+  const double frame = 0.01, edge = 1e-3 * frame;
+  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}};
+  const auto wave = [](const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
+    std::string line = prefix + " PWL(";
+    for (const auto& [t, v] : points) line += fmt::format(" {:.9g} {:.9g}", t, v);
+    return line + ")\n";
+  };
+  std::string net = "* beta1 after a blanking release\n.include " + cells::cell_library_path() + "\n";
+  net += "vdd vdd 0 1.8\n";
+  net += fmt::format("xbias vdd 0 bt bw bg schmitt9_bias ith=515.7p iw=129.7p ig=1n area=4 kt={} kw={}\n", kt, kw);
+  net += "mt ct bt vdd vdd pch W=4u L=8u\nmw cw bw vdd vdd pch W=4u L=8u\nvct ct 0 1.0\nvcw cw 0 1.0\n";
+  net += wave("iblank vdd blank", blanking_waveform(layer, frame, 2, edge));
+  net += wave("vsrc src 0", blanking_source_waveform(layer, frame, 2, edge));
+  net += "mblank blank blank 0 0 nch W=2u L=8u\n";
+  net += fmt::format("xone bt bw blank src 0 schmitt9_blank wt=3u ww=4.84u l=8u kt={} kw={}\n", kt, kw);
+  net += fmt::format(".tran {} {} 0 {}\n.end\n", frame / 400, 2 * frame, frame / 100);
+  const auto circuit = elaborate_text(net, "beta1_release.cir");
+  const auto plots = run_analyses(*circuit);
+  const Plot& tran = plots.back();
+  const SampledSignal thresh(tran, "i(vct)", "test"), width(tran, "i(vcw)", "test");
+  const auto beta1 = [&](double t) { return thresh.at_time(t) - width.at_time(t); };
+  const double settled = beta1(2 * frame);
+  double worst = -1;
+  const double from = (1 + kBlankFirstRelease + kBlankRamp) * frame + 2 * edge;
+  for (double t = from; t <= (1 + kSettleDeadline) * frame; t += frame / 1000)
+    worst = std::max(worst, beta1(t) - settled);
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("a blanking release never moves beta1 up: the reference ratios are ordered", "[lowering][blanking]") {
+  // The lowering's ratios for this cell: the I_thresh line may not be ratioed more than the
+  // I_width line (reference_ratio.hpp).
+  const double window = (kSettleDeadline - kBlankFirstRelease - kBlankRamp) * 0.01;
+  const auto [kt, kw] = blanked_reference_ratios(515.7e-12, 129.7e-12, window, 4, 32);
+  CHECK(kt <= kw);
+  CHECK(kw > 1);
+  // Ordered, beta1 comes back from below: it never rises above its settled value by more than
+  // 0.2% of I_thresh (numerical: the line's last exponential tail).
+  const double ordered = beta1_rise_after_release(kt, kw);
+  INFO("kt " << kt << " kw " << kw << ": beta1 rises by " << ordered * 1e12 << " pA");
+  CHECK(ordered < 0.002 * 515.7e-12);
+  // The ratios before (kt 30, kw 7, each from its own current): the I_thresh excess outlives the
+  // I_width excess and beta1 rises by more than the 0.14 units that reset the seed-2029 cell.
+  const double unordered = beta1_rise_after_release(30, 7);
+  INFO("kt 30 kw 7: beta1 rises by " << unordered * 1e12 << " pA");
+  CHECK(unordered > 0.14e-9);
+}
+
 TEST_CASE("calibration: measured over the trainer's range, with a warning outside it", "[lowering][calibration]") {
   const CellCalibration cal = load_calibration(kData + "schmitt9_calibration.json");
   REQUIRE(cal.width_grid.size() >= 10);

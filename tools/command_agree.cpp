@@ -19,7 +19,7 @@
 #include "codesign/sequence.hpp"
 #include "base/numbers.hpp"
 #include "tools/agreement_plot.hpp"
-#include "tools/area_option.hpp"
+#include "tools/lowering_flags.hpp"
 #include "tools/command.hpp"
 #include "tools/grid_option.hpp"
 #include "tools/gnuplot.hpp"

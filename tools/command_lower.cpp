@@ -10,7 +10,7 @@
 #include "codesign/calibration.hpp"
 #include "codesign/lowering.hpp"
 #include "codesign/sequence.hpp"
-#include "tools/area_option.hpp"
+#include "tools/lowering_flags.hpp"
 #include "tools/command.hpp"
 #include "tools/grid_option.hpp"
 

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "training/software_mismatch.hpp"
-#include "tools/area_option.hpp"
+#include "tools/lowering_flags.hpp"
 
 namespace picospice::tools {
 

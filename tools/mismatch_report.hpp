@@ -15,7 +15,7 @@ namespace picospice::tools {
 // --sigma / --area: where the mismatch sigmas come from.
 struct MismatchOptions {
   double sigma = -1;       // >= 0: one sigma for every parameter; < 0: the library's mismatch at `area`
-  std::string area = "1";  // the device area factor the network will be lowered with (area_option.hpp)
+  std::string area = "1";  // the device area factor the network will be lowered with (lowering_flags.hpp)
   training::MismatchSigmas sigmas() const;
   std::string source() const;  // "sigma 0.05" or "the library's mismatch at area 4"
 };

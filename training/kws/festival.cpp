@@ -45,17 +45,12 @@ void fill_streamed_sizes(std::vector<std::uint8_t>& wav) {
 }  // namespace
 
 std::vector<std::string> FestivalEngine::voices() const {
-  std::vector<std::string> names;
-  for (const auto& v : kVoices) names.push_back(v.name);
-  return names;
+  return voice_names(kVoices);
 }
 
 Audio FestivalEngine::synthesize(const SpeechRequest& request) const {
   check_speech_text(request.text);
-  const auto* voice = std::find_if(std::begin(kVoices), std::end(kVoices),
-                                   [&](const FestivalVoice& v) { return request.voice == v.name; });
-  if (voice == std::end(kVoices))
-    throw SpeechError(fmt::format("festival: unknown voice \"{}\" (known: {})", request.voice, fmt::join(voices(), ", ")));
+  const FestivalVoice* voice = &find_voice(kVoices, request.voice, "festival");
   require_engine(*this);
   std::vector<std::string> args = {program(), "-eval", fmt::format("({})", voice->function)};
   if (voice->hts) {

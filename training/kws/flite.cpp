@@ -17,17 +17,12 @@ constexpr FliteVoice kVoices[] = {{"kal16", 89}, {"awb", 131}, {"rms", 103}, {"s
 }  // namespace
 
 std::vector<std::string> FliteEngine::voices() const {
-  std::vector<std::string> names;
-  for (const auto& v : kVoices) names.push_back(v.name);
-  return names;
+  return voice_names(kVoices);
 }
 
 Audio FliteEngine::synthesize(const SpeechRequest& request) const {
   check_speech_text(request.text);
-  const auto* voice = std::find_if(std::begin(kVoices), std::end(kVoices),
-                                   [&](const FliteVoice& v) { return request.voice == v.name; });
-  if (voice == std::end(kVoices))
-    throw SpeechError(fmt::format("flite: unknown voice \"{}\" (known: {})", request.voice, fmt::join(voices(), ", ")));
+  const FliteVoice* voice = &find_voice(kVoices, request.voice, "flite");
   require_engine(*this);
   const std::string stretch = fmt::format("duration_stretch={:.4f}", duration_scale(request.words_per_minute));
   const std::string f0 = fmt::format("int_f0_target_mean={:.2f}", voice->median_f0_hz * pitch_factor(request.pitch));

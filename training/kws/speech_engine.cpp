@@ -32,6 +32,10 @@ const SpeechEngine& speech_engine(const std::string& name) {
 double duration_scale(int words_per_minute) { return 175.0 / std::max(1, words_per_minute); }
 double pitch_factor(int pitch) { return std::exp2((pitch - 50) / 120.0); }
 
+void throw_unknown_voice(const std::string& engine, const std::string& voice, const std::vector<std::string>& known) {
+  throw SpeechError(fmt::format("{}: unknown voice \"{}\" (known: {})", engine, voice, fmt::join(known, ", ")));
+}
+
 void check_speech_text(const std::string& text) {
   if (text.empty()) throw SpeechError("speech synthesis: empty text");
   if (text.front() == '-') throw SpeechError(fmt::format("speech synthesis: text \"{}\" starts with '-'", text));

@@ -10,6 +10,7 @@
 // 175 / wpm (175 wpm is espeak-ng's default speed) and a pitch factor of 2^((pitch - 50) / 120)
 // (pitch 20..80: -3..+3 semitones) on the voice's own mean F0.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,24 @@ const std::vector<std::string>& speech_engine_names();
 // The duration scale and pitch factor of the header comment.
 double duration_scale(int words_per_minute);
 double pitch_factor(int pitch);
+
+// The names of an engine's voice table (entries with a `name`), and the entry for `voice`: one
+// lookup for every engine that keeps its voices in a table.
+template <class Voice, std::size_t N>
+std::vector<std::string> voice_names(const Voice (&table)[N]) {
+  std::vector<std::string> names;
+  for (const auto& v : table) names.push_back(v.name);
+  return names;
+}
+// Throws SpeechError "ENGINE: unknown voice ... (known: ...)" when the table has no such voice.
+void throw_unknown_voice(const std::string& engine, const std::string& voice, const std::vector<std::string>& known);
+template <class Voice, std::size_t N>
+const Voice& find_voice(const Voice (&table)[N], const std::string& voice, const std::string& engine) {
+  for (const auto& v : table)
+    if (voice == v.name) return v;
+  throw_unknown_voice(engine, voice, voice_names(table));
+  return table[0];  // not reached: throw_unknown_voice throws
+}
 
 // Throws SpeechError for text no engine should be given (see SpeechEngine::synthesize).
 void check_speech_text(const std::string& text);

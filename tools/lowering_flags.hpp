@@ -1,4 +1,5 @@
-// The `--area K` option of `picospice lower` and `picospice agree` (LoweringOptions::area), also
+// The lowering design flags `picospice lower` and `picospice agree` share (--area, --area-budget,
+// --area-from, --no-blanking, --reference-ratio-limit, --unit-current). `--area K` (LoweringOptions::area), also
 // used by `train` and `evaluate` for the mismatch of that device size (mismatch_report.hpp), and
 // `--no-blanking`: one definition, so the commands parse and explain them the same way.
 #pragma once

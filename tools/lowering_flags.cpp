@@ -1,4 +1,4 @@
-#include "tools/area_option.hpp"
+#include "tools/lowering_flags.hpp"
 
 #include <fmt/format.h>
 

@@ -145,7 +145,13 @@ LoweredNetwork lower_with_area_allocation(const Network& network, const std::vec
                                    "({:.1f} um^2), the smallest --area auto can build", budget * 1e12, one.gate_area * 1e12));
   const double shared = budget / one.gate_area;
   const UnitDeviceSpread spread = unit_device_current_spread(1.0);
-  const auto margins = unit_margins(one.effective, {frames}, std::max(spread.nmos, spread.pmos), kAreaTargetSigmas);
+  const std::vector<std::vector<Vector>> sequences =
+      options.area_sequences.empty() ? std::vector<std::vector<Vector>>{frames} : options.area_sequences;
+  for (const auto& sequence : sequences)
+    for (const auto& frame : sequence)
+      if (frame.size() != static_cast<std::size_t>(network.inputs))
+        throw NetworkError("lower: a frame of an --area-from sequence differs in width from the network's inputs");
+  const auto margins = unit_margins(one.effective, sequences, std::max(spread.nmos, spread.pmos), kAreaTargetSigmas);
   std::vector<double> need, gate_area;
   double units_at_one = 0;
   for (const auto& m : margins) {
@@ -169,8 +175,11 @@ LoweredNetwork lower_with_area_allocation(const Network& network, const std::vec
     unit_budget -= 1.01 * (lowered.gate_area - budget);
   }
   lowered.area_report.push_back(fmt::format("budget {:.1f} um^2 (uniform area {:.4g}), used {:.1f} um^2; target {:g} "
-                                            "sigmas at area 1 per decision", budget * 1e12, shared,
-                                            lowered.gate_area * 1e12, kAreaTargetSigmas));
+                                            "sigmas at area 1 per decision, over {}", budget * 1e12, shared,
+                                            lowered.gate_area * 1e12, kAreaTargetSigmas,
+                                            options.area_sequences.empty()
+                                                ? std::string("the input sequence")
+                                                : fmt::format("{} --area-from sequences", sequences.size())));
   for (std::size_t l = 0; l < network.layers.size(); ++l) {
     std::string row;
     for (const auto& m : margins)

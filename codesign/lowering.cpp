@@ -443,7 +443,8 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
     body_.instance("cell_" + id, {id + "_in", id + "_out", core, "0", id + "_bt", id + "_bw", id + "_bg"},
                    "schmitt9", area.empty() ? "" : area.substr(1));
     if (options_.frame_blanking) {
-      const UnitBlanking& blank = blanking_of(L).units[u];
+      UnitBlanking blank = blanking_of(L).units[u];
+      blank.width = onset_ordered_width(blank.threshold, blank.width, ith, iw, kt, kw);
       std::string source = fmt::format("blank_src_l{}", L);
       if (options_.power_breakdown) {
         // The cell's blanking outputs return through an ammeter: the current they pull through

@@ -83,6 +83,10 @@ struct LoweringOptions {
   // the shared devices get the uniform factor that budget would buy (area_budget / total at area 1).
   bool area_auto = false;
   double area_budget = 0;
+  // With area_auto: the input sequences whose margins size the units (`--area-from`), so that one
+  // allocation, made from data the circuit is not tested on, serves every input; empty: the
+  // lowered input sequence's own margins.
+  std::vector<std::vector<Vector>> area_sequences;
   // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
   // continuously and can be upset by the transients between frames (for experiments).
   bool frame_blanking = true;

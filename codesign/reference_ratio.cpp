@@ -28,4 +28,9 @@ std::pair<int, int> blanked_reference_ratios(double ith, double iw, double windo
   return {kt, kw};
 }
 
+double onset_ordered_width(double threshold, double width, double ith, double iw, int kt, int kw) {
+  if (!(iw > 0)) return width;
+  return std::max(width, threshold * (ith / iw) * (static_cast<double>(kw) / kt));
+}
+
 }  // namespace picospice::network

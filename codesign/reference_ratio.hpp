@@ -37,4 +37,19 @@ int reference_ratio(double current, double window, double area, int limit);
 // reference its share of the ratio's saving: (ith / kt - ith / kt_before) more supply current.
 std::pair<int, int> blanked_reference_ratios(double ith, double iw, double window, double area, int limit);
 
+// The blanking width W (model units) a cell needs so that the blanking's *onset* never moves beta1
+// up either: at least `width` (frame_blanking.hpp's W), and at least T (ith / iw) (kw / kt).
+//
+// Why. When I_b turns on, each line's excess E grows from 0 towards its target (T or W) at
+// dE/dt = (I + E)(target - E) / (k C N UT) in the cell's current: from a small start the line
+// with the larger reference current per k moves first. Random network seed 3011 (area 1, kt = kw
+// = 32, ith 403 pA, iw 159 pA, T 1.85, W 2.25 units): the I_thresh excess led, beta1 rose through
+// a held-high cell's candidate 0.05 units above beta1 at the onset, and the cell held the wrong
+// state through the frame (99.08%); with W = 4.8 units the same cell's node stayed at 62 mV. With
+// Ct <= Cw the I_width excess stays ahead for every E in [0, T] when iw W / kw >= ith T / kt (the
+// difference of the two rates is that at E = 0 plus a term in E that is >= 0 for W >= T, ith >=
+// iw; for ith < iw the condition W >= T already holds it). It costs the cell (W' - W) units more in
+// its width branch while blanked.
+double onset_ordered_width(double threshold, double width, double ith, double iw, int kt, int kw);
+
 }  // namespace picospice::network

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "base/numbers.hpp"
+#include "codesign/sequence.hpp"
 
 namespace picospice::tools {
 
@@ -69,6 +70,21 @@ CLI::Option* add_area_budget_option(CLI::App* cmd, std::string& budget) {
   return cmd->add_option("--area-budget", budget,
                          "with --area auto: the total gate area (sum of W*L) in um^2 (default: the network's total at\n"
                          "uniform --area 4)");
+}
+
+CLI::Option* add_area_from_option(CLI::App* cmd, std::vector<std::string>& files) {
+  return cmd->add_option("--area-from", files,
+                         "with --area auto: size the units from the margins over these input sequences (CSV as\n"
+                         "--input; repeat or list several) instead of the input's own, so one allocation, made\n"
+                         "from data the circuit is not tested on, serves every input")
+      ->check(CLI::ExistingFile);
+}
+
+void apply_area_from_option(const std::vector<std::string>& files, int inputs, network::LoweringOptions& options) {
+  if (files.empty()) return;
+  if (!options.area_auto)
+    throw std::invalid_argument(fmt::format("--area-from {}: only with --area auto", files.front()));
+  for (const auto& file : files) options.area_sequences.push_back(network::read_sequence_csv(file, inputs).frames);
 }
 
 void apply_area_options(const std::string& area, const std::string& budget, network::LoweringOptions& options) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "codesign/lowering.hpp"
 
@@ -36,6 +37,12 @@ double parse_area_factor(const std::string& text);
 // total at uniform area 4). The help text of both, for add_area_option's more_help:
 extern const char* const kAreaAutoHelp;
 CLI::Option* add_area_budget_option(CLI::App* cmd, std::string& budget);
+// Adds `--area-from FILE` (repeatable; LoweringOptions::area_sequences): with --area auto, the
+// input sequences whose margins size the units instead of the lowered input's own.
+CLI::Option* add_area_from_option(CLI::App* cmd, std::vector<std::string>& files);
+// Reads the --area-from files (sequences of `inputs` columns) into options.area_sequences; throws
+// std::invalid_argument when given without --area auto.
+void apply_area_from_option(const std::vector<std::string>& files, int inputs, network::LoweringOptions& options);
 // Sets LoweringOptions::area / area_auto / area_budget from the two options' text; throws
 // std::invalid_argument naming the option on a bad value, or when a budget comes without auto.
 void apply_area_options(const std::string& area, const std::string& budget, network::LoweringOptions& options);

@@ -39,6 +39,7 @@ struct AgreeOptions {
   std::string format = "table";
   std::string area = "1", area_budget;
   std::string unit_current;  // empty: the network file's
+  std::vector<std::string> area_from;
   bool no_blanking = false;
   int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   bool no_power_breakdown = false;
@@ -400,6 +401,7 @@ int run_agree(const AgreeOptions& o) {
   // The table prints the choice with the figures; JSON has it as grid_auto; --mc on stderr.
   if (!grids.empty() && o.mc > 0) fmt::print(stderr, "picospice agree: grid auto: {}\n", describe_grids(grids));
   apply_area_options(o.area, o.area_budget, options.lowering);
+  apply_area_from_option(o.area_from, net.inputs, options.lowering);
   options.lowering.frame_blanking = !o.no_blanking;
   options.lowering.reference_ratio_limit = o.reference_ratio_limit;
   options.lowering.cell_library = o.library;
@@ -473,6 +475,7 @@ CommandAction add_agree_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area, kAreaAutoHelp);
   add_area_budget_option(cmd, options->area_budget);
+  add_area_from_option(cmd, options->area_from);
   add_no_blanking_flag(cmd, options->no_blanking);
   add_reference_ratio_option(cmd, options->reference_ratio_limit);
   add_unit_current_option(cmd, options->unit_current);

@@ -1,5 +1,5 @@
 // `picospice dataset kws -o DIR [--seed S] [--clips N]`: synthesizes the keyword-spotting dataset
-// offline with espeak-ng (training/kws/kws_dataset.hpp) and writes it in the
+// offline with espeak-ng, and with --engines also flite and festival (training/kws/kws_dataset.hpp) and writes it in the
 // picospice-dataset/1 format (training/DATASET.md) for `picospice train --task DIR`.
 #include <fmt/format.h>
 
@@ -8,7 +8,9 @@
 #include <memory>
 
 #include "training/kws/kws_dataset.hpp"
+#include "training/kws/voices.hpp"
 #include "training/dataset.hpp"
+#include "training/digits.hpp"
 #include "tools/command.hpp"
 #include "tools/progress_bar.hpp"
 
@@ -31,6 +33,8 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   if (r.confusable_fraction > 0) line += fmt::format(" --confusables {}", r.confusable_fraction);
   if (r.babble_fraction > 0) line += fmt::format(" --babble {} --babble-talkers {}", r.babble_fraction, r.babble_talkers);
   if (r.modulated_fraction > 0) line += fmt::format(" --modulated {}", r.modulated_fraction);
+  if (d.engines != std::vector<std::string>{"espeak"}) line += fmt::format(" --engines {}", fmt::join(d.engines, ","));
+  if (!d.test_engine.empty()) line += " --test-engine " + d.test_engine;
   if (!o.encoding_file.empty()) line += " --encoding " + o.encoding_file;
   return line;
 }
@@ -53,6 +57,12 @@ CLI::Option* add_range_option(CLI::App* app, const std::string& name, double& lo
 }
 
 int run_dataset_kws(KwsCommandOptions o) {
+  try {  // the engines are checked here, before any clip is drawn, so the error names the options
+    kws::split_engine_voices(o.dataset.seed, o.dataset.engines, o.dataset.validation_fraction, o.dataset.test_fraction,
+                             o.dataset.test_engine);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("dataset kws --engines/--test-engine: {}", e.what()));
+  }
   o.dataset.command = kws_command_line(o);
   if (!o.encoding_file.empty()) o.dataset.encoding = kws::load_encoding(o.encoding_file);
   const auto start = std::chrono::steady_clock::now();
@@ -68,9 +78,26 @@ int run_dataset_kws(KwsCommandOptions o) {
   const auto& voices = dataset.provenance["voices"];
   fmt::print("kws dataset in {}: {} train, {} validation, {} test clips of 101 frames x 13 inputs ({:.1f} s)\n", o.output,
              dataset.train.size(), dataset.validation.size(), dataset.test.size(), seconds);
-  fmt::print("held-out voices: {} train, {} validation, {} test (accent+variant combinations)\n", voices["train"].size(),
-             voices["validation"].size(), voices["test"].size());
+  if (o.dataset.engines == std::vector<std::string>{"espeak"})
+    fmt::print("held-out voices: {} train, {} validation, {} test (accent+variant combinations)\n", voices["train"].size(),
+               voices["validation"].size(), voices["test"].size());
+  else
+    fmt::print("held-out voices: {} train, {} validation, {} test (engines {}{})\n", voices["train"].size(),
+               voices["validation"].size(), voices["test"].size(), fmt::join(o.dataset.engines, ","),
+               o.dataset.test_engine.empty() ? "" : "; " + o.dataset.test_engine + " only in test");
   fmt::print("reproduce: {}\n", o.dataset.command);
+  return 0;
+}
+
+struct DigitsCommandOptions {
+  std::string output, source, scan = "columns";
+};
+
+int run_dataset_digits(const DigitsCommandOptions& o) {
+  const training::Dataset dataset = training::load_digits(o.source, training::parse_digits_scan(o.scan));
+  training::save_dataset(dataset, o.output);
+  fmt::print("digits dataset in {}: {} train, {} validation, {} test clips of 8 frames x 8 inputs ({})\n", o.output,
+             dataset.train.size(), dataset.validation.size(), dataset.test.size(), o.scan);
   return 0;
 }
 
@@ -116,12 +143,31 @@ CommandAction add_dataset_command(CLI::App& app) {
                 "share of the clips whose background is amplitude-modulated, 1 + m sin(2 pi f t), m 0.5-1, f 1-8 Hz\n"
                 "(default 0)")
       ->check(CLI::Range(0.0, 1.0));
+  k->add_option("--engines", kws->dataset.engines,
+                "speech engines, comma-separated: espeak (espeak-ng), flite, festival (text2wave); each engine's\n"
+                "voices are split three ways, and each clip draws an engine, then a voice (default espeak)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"espeak", "flite", "festival"}));
+  k->add_option("--test-engine", kws->dataset.test_engine,
+                "hold this engine (one of --engines) out of train and validation: its voices speak only in test")
+      ->check(CLI::IsMember({"espeak", "flite", "festival"}));
   k->add_option("--encoding", kws->encoding_file,
                 "encode every split with this encoding (an encoding.json or a dataset.json) instead of the training\n"
                 "split's statistics: an evaluation set for a trained network")
       ->check(CLI::ExistingFile);
-  return [cmd, k, kws] {
+  auto digits = std::make_shared<DigitsCommandOptions>();
+  auto* g = cmd->add_subcommand(
+      "digits",
+      "Writes the built-in digits task (training/DATASET.md: Debian python3-sklearn's 8x8 digits, 8 frames of 8\n"
+      "pixel currents, the fixed split) as a picospice-dataset/1 directory, exactly as `train --task digits`\n"
+      "reads it: for other tools (benchmarks/digits_baseline trains a float RNN on it).");
+  g->add_option("-o,--output", digits->output, "output directory (dataset.json + train/validation/test.csv)")->required();
+  g->add_option("--data", digits->source, "digits.csv.gz or its directory (default: python3-sklearn's)");
+  g->add_option("--scan", digits->scan, "columns (default) or rows, as `train --scan`")
+      ->check(CLI::IsMember({"columns", "rows"}));
+  return [cmd, k, kws, g, digits] {
     if (k->parsed()) return run_dataset_kws(*kws);
+    if (g->parsed()) return run_dataset_digits(*digits);
     throw std::runtime_error(fmt::format("picospice dataset: unknown dataset; see `picospice dataset --help`"));
   };
 }

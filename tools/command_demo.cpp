@@ -31,6 +31,7 @@
 #include "training/kws/input_encoding.hpp"
 #include "training/kws/mfcc.hpp"
 #include "training/kws/resample.hpp"
+#include "training/kws/speech_engine.hpp"
 #include "training/kws/wav.hpp"
 #include "tools/agreement_plot.hpp"
 #include "base/data_files.hpp"
@@ -46,7 +47,8 @@ using namespace picospice::network;
 struct DemoOptions {
   std::string wav, network, encoding, plot_dir, calibrate, save_wav;
   std::string say = "yes";
-  std::string voice = "en-us";
+  std::string voice;  // empty: en-us for espeak, the engine's first voice otherwise
+  std::string engine = "espeak";
   int words_per_minute = 160, pitch = 50;
   double snr_db = 20;
   double onset_s = 0.2;
@@ -140,7 +142,9 @@ int run_demo_kws(const DemoOptions& o) {
   } else {
     kws::ClipRecipe recipe;
     recipe.word = o.say;
-    recipe.voice = {o.voice, ""};
+    const std::string voice =
+        !o.voice.empty() ? o.voice : o.engine == "espeak" ? "en-us" : kws::speech_engine(o.engine).voices().front();
+    recipe.voice = {voice, "", o.engine};
     recipe.words_per_minute = o.words_per_minute;
     recipe.pitch = o.pitch;
     recipe.level_db = -20;
@@ -149,8 +153,11 @@ int run_demo_kws(const DemoOptions& o) {
     recipe.onset_s = o.onset_s;
     recipe.seed = 1;
     clip = kws::render_clip(recipe);
-    source = fmt::format("espeak-ng -v {} -s {} -p {} \"{}\", from {} s in a 1 s clip, pink noise at {} dB SNR", o.voice,
-                         o.words_per_minute, o.pitch, o.say, o.onset_s, o.snr_db);
+    const std::string speaker =
+        o.engine == "espeak"
+            ? fmt::format("espeak-ng -v {} -s {} -p {}", voice, o.words_per_minute, o.pitch)
+            : fmt::format("{} voice {}, speed {} wpm, pitch {} (espeak-ng units)", o.engine, voice, o.words_per_minute, o.pitch);
+    source = fmt::format("{} \"{}\", from {} s in a 1 s clip, pink noise at {} dB SNR", speaker, o.say, o.onset_s, o.snr_db);
   }
   if (!o.save_wav.empty()) kws::write_wav16({kws::kClipRate, clip}, o.save_wav);
 
@@ -232,8 +239,13 @@ CommandAction add_demo_command(CLI::App& app) {
                 "the input encoding: encoding.json or the dataset.json trained on (default: encoding.json beside the network)")
       ->check(CLI::ExistingFile);
   k->add_option("--say", o->say, "the word espeak-ng says when no WAV is given (default \"yes\")");
-  k->add_option("--voice", o->voice, "espeak-ng voice for --say (default en-us; e.g. en-gb-x-rp+f2)");
-  k->add_option("--speed", o->words_per_minute, "espeak-ng words per minute (default 160)")->check(CLI::Range(80, 450));
+  k->add_option("--engine", o->engine, "speech engine for --say: espeak (default), flite or festival")
+      ->check(CLI::IsMember({"espeak", "flite", "festival"}));
+  k->add_option("--voice", o->voice,
+                "voice for --say (espeak-ng default en-us, e.g. en-gb-x-rp+f2; flite: kal16 awb rms slt;\n"
+                "festival: kal ked slt; default the engine's first)");
+  k->add_option("--speed", o->words_per_minute,
+                "espeak-ng words per minute (default 160; other engines: duration x 175/wpm)")->check(CLI::Range(80, 450));
   k->add_option("--pitch", o->pitch, "espeak-ng pitch 0-99 (default 50)")->check(CLI::Range(0, 99));
   k->add_option("--onset", o->onset_s, "where the word --say starts in the 1 s clip, s (default 0.2)")
       ->check(CLI::Range(0.0, 0.95));

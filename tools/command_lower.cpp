@@ -23,6 +23,7 @@ struct LowerOptions {
   std::string network, input, output, calibrate, library;
   std::string area = "1", area_budget;
   std::string unit_current;  // empty: the network file's
+  std::vector<std::string> area_from;
   bool no_blanking = false;
   int reference_ratio_limit = LoweringOptions{}.reference_ratio_limit;
   std::string grid = "32";
@@ -35,6 +36,7 @@ int run_lower(const LowerOptions& o) {
   std::optional<CellCalibration> calibration;
   LoweringOptions options;
   apply_area_options(o.area, o.area_budget, options);
+  apply_area_from_option(o.area_from, net.inputs, options);
   options.frame_blanking = !o.no_blanking;
   options.reference_ratio_limit = o.reference_ratio_limit;
   options.cell_library = o.library;
@@ -77,6 +79,7 @@ CommandAction add_lower_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_area_option(cmd, options->area, kAreaAutoHelp);
   add_area_budget_option(cmd, options->area_budget);
+  add_area_from_option(cmd, options->area_from);
   add_no_blanking_flag(cmd, options->no_blanking);
   add_reference_ratio_option(cmd, options->reference_ratio_limit);
   add_unit_current_option(cmd, options->unit_current);

@@ -153,6 +153,19 @@ TEST_CASE("area auto stays within the budget of uniform area 4 and sizes the nea
   CHECK(lower_network(net, seq.frames, automatic).gate_area <= automatic.area_budget * (1 + 1e-9));
   automatic.area_budget = 0.5 * uniform.gate_area / 4;
   CHECK_THROWS_WITH(lower_network(net, seq.frames, automatic), Catch::Contains("below this network's gate area at area 1"));
+  // --area-from: the margins of the given sequences decide; the input's own sequence given as one
+  // reproduces the default, and a constant input with no decision near a threshold sizes nothing up.
+  automatic.area_budget = 0;
+  automatic.area_sequences = {seq.frames};
+  CHECK(lower_network(net, seq.frames, automatic).unit_area == sized.unit_area);
+  automatic.area_sequences = {std::vector<Vector>(3, Vector(net.inputs, 0.0))};
+  const UnitDeviceSpread spread0 = unit_device_current_spread(1.0);
+  const auto quiet = unit_margins(sized.effective, automatic.area_sequences, std::max(spread0.nmos, spread0.pmos), 4);
+  const LoweredNetwork from_quiet = lower_network(net, seq.frames, automatic);
+  for (const auto& m : quiet)
+    if (!(m.smallest_sigmas < 4)) CHECK(from_quiet.unit_area[m.layer][m.unit] == 1);
+  automatic.area_sequences = {{Vector(net.inputs + 1, 0.0)}};
+  CHECK_THROWS_WITH(lower_network(net, seq.frames, automatic), Catch::Contains("--area-from sequence differs in width"));
 }
 
 TEST_CASE("lower --area auto reports the gate area; bad area options are refused", "[area][cli]") {
@@ -185,4 +198,12 @@ TEST_CASE("lower --area auto reports the gate area; bad area options are refused
                      "--area automatic: expected a positive number");
   CHECK_REFUSED_WITH(testing::run_picospice("agree " + net + input + " --area 1 --area-budget 3000"),
                      "--area-budget 3000: only with --area auto");
+  // --area-from: the allocation comes from other sequences, and says so; only with auto.
+  const std::string from = " --area-from " + kExamples + "kws_2x4.csv";
+  const auto sized = testing::run_picospice("lower " + net + input + out + " --area auto" + from);
+  INFO(sized.describe());
+  REQUIRE(sized.succeeded());
+  CHECK_THAT(sized.output, Catch::Contains("over 1 --area-from sequences"));
+  CHECK_REFUSED_WITH(testing::run_picospice("lower " + net + input + out + " --area 4" + from),
+                     "only with --area auto");
 }

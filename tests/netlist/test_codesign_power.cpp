@@ -79,6 +79,10 @@ TEST_CASE("ratioed bias references: same states and switching, a fraction of the
   CHECK(blanked_reference_ratios(100e-12, 400e-12, window, 1, 32).first == reference_ratio(400e-12, window, 1, 32) / 4);
   CHECK(blanked_reference_ratios(1e-9, 1e-9, window, 1, 32) == std::pair{32, 32});
   CHECK(blanked_reference_ratios(1e-9, 5e-12, window, 1, 32) == std::pair{1, 1});
+  // The onset: the I_width excess must lead, iw W / kw >= ith T / kt (reference_ratio.hpp).
+  CHECK(onset_ordered_width(1.85, 2.25, 403e-12, 159e-12, 32, 32) == Approx(1.85 * 403.0 / 159.0));
+  CHECK(onset_ordered_width(1.0, 3.0, 400e-12, 200e-12, 32, 32) == 3.0);  // already ordered
+  CHECK(onset_ordered_width(1.0, 1.5, 400e-12, 200e-12, 8, 16) == Approx(4.0));
 
   const Network net = load_network(kData + "random_seed2.json");
   const auto seq = read_sequence_csv(kData + "random_seed2.csv", net.inputs);

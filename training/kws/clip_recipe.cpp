@@ -7,7 +7,7 @@
 #include <numbers>
 
 #include "training/kws/draws.hpp"
-#include "training/kws/espeak.hpp"
+#include "training/kws/speech_engine.hpp"
 #include "training/kws/resample.hpp"
 
 namespace picospice::kws {
@@ -39,6 +39,21 @@ const std::vector<std::string>& held_out_confusable_words() {
 
 namespace {
 
+// A voice of the pool. With one engine (espeak alone, the default) it is the draw of before; with
+// several, the engine is drawn first, each equally likely, then a voice of it, so an engine with
+// few voices (flite, festival) is not drowned by espeak's 112.
+Voice draw_voice(Draws& draws, const std::vector<Voice>& voices) {
+  std::vector<std::string> engines;
+  for (const Voice& v : voices)
+    if (std::find(engines.begin(), engines.end(), v.engine) == engines.end()) engines.push_back(v.engine);
+  if (engines.size() == 1) return voices[std::size_t(draws.below(int(voices.size())))];
+  const std::string& engine = engines[std::size_t(draws.below(int(engines.size())))];
+  std::vector<const Voice*> of_engine;
+  for (const Voice& v : voices)
+    if (v.engine == engine) of_engine.push_back(&v);
+  return *of_engine[std::size_t(draws.below(int(of_engine.size())))];
+}
+
 // The draws of the harder mix come after the basic ones (their counters are higher), so with every
 // fraction at 0 a recipe is exactly the one drawn before they existed.
 void draw_mix(Draws& draws, const std::string& split, const std::vector<Voice>& voices, const RecipeRanges& r,
@@ -60,7 +75,7 @@ void draw_mix(Draws& draws, const std::string& split, const std::vector<Voice>& 
       const int k = draws.below(pool);
       talker.word = k < int(other_words().size()) ? other_words()[std::size_t(k)]
                                                   : confusable_words()[std::size_t(k) - other_words().size()];
-      talker.voice = voices[std::size_t(draws.below(int(voices.size())))];
+      talker.voice = draw_voice(draws, voices);
       talker.words_per_minute = r.min_wpm + draws.below(r.max_wpm - r.min_wpm + 1);
       talker.pitch = r.min_pitch + draws.below(r.max_pitch - r.min_pitch + 1);
       talker.start_s = draws.uniform(0.0, 1.0);
@@ -89,7 +104,7 @@ ClipRecipe draw_clip_recipe(std::uint64_t seed, const std::string& split, std::s
     const int choice = draws.below(int(other_words().size()) + 1);  // the last choice: silence
     recipe.word = choice < int(other_words().size()) ? other_words()[choice] : "";
   }
-  recipe.voice = voices[draws.below(int(voices.size()))];
+  recipe.voice = draw_voice(draws, voices);
   recipe.words_per_minute = r.min_wpm + draws.below(r.max_wpm - r.min_wpm + 1);
   recipe.pitch = r.min_pitch + draws.below(r.max_pitch - r.min_pitch + 1);
   recipe.level_db = draws.uniform(r.min_level_db, r.max_level_db);
@@ -104,7 +119,7 @@ std::string describe_recipe(const ClipRecipe& r) {
   std::string background = r.babble.empty() ? noise_color_name(r.noise) : fmt::format("babble{}", r.babble.size());
   if (r.modulation_depth > 0) background += fmt::format("-am{:.0f}hz", r.modulation_hz);
   if (r.word.empty()) return fmt::format("silence_{}_{:.0f}dB", background, r.level_db - r.snr_db);
-  return fmt::format("{}_{}_s{}_p{}_{}_snr{:.0f}", r.word, r.voice.espeak_name(), r.words_per_minute, r.pitch,
+  return fmt::format("{}_{}_s{}_p{}_{}_snr{:.0f}", r.word, r.voice.name(), r.words_per_minute, r.pitch,
                      background, r.snr_db);
 }
 
@@ -132,7 +147,7 @@ namespace {
 // A word at 16 kHz trimmed to its sound (active_span), at most 1 s (its middle second), scaled to
 // unit RMS; empty when espeak-ng renders digital silence.
 std::vector<double> spoken_word(const Voice& voice, const std::string& word, int words_per_minute, int pitch) {
-  const Audio speech = synthesize_speech({voice.espeak_name(), word, words_per_minute, pitch});
+  const Audio speech = speech_engine(voice.engine).synthesize({voice.engine_voice(), word, words_per_minute, pitch});
   const std::vector<double> at_rate = resample(speech.samples, speech.sample_rate, kClipRate);
   auto [first, last] = active_span(at_rate, kClipRate);
   if (last - first > std::size_t(kClipSamples)) {
@@ -186,7 +201,8 @@ std::vector<double> render_clip(const ClipRecipe& r) {
   const double speech_rms = std::pow(10.0, r.level_db / 20.0);
   const double noise_rms = speech_rms * std::pow(10.0, -r.snr_db / 20.0);
   if (!r.word.empty()) {
-    const Audio speech = synthesize_speech({r.voice.espeak_name(), r.word, r.words_per_minute, r.pitch});
+    const Audio speech =
+        speech_engine(r.voice.engine).synthesize({r.voice.engine_voice(), r.word, r.words_per_minute, r.pitch});
     const std::vector<double> at_rate = resample(speech.samples, speech.sample_rate, kClipRate);
     auto [first, last] = active_span(at_rate, kClipRate);
     if (last - first > std::size_t(kClipSamples)) {  // too long for the clip: keep its middle second

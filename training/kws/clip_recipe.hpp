@@ -1,8 +1,10 @@
 // One keyword-spotting clip: what is said, by whom, how, over which noise (the recipe, drawn from
 // the seed), and the 1 s of 16 kHz audio it renders to.
 //
-// Rendering: espeak-ng says the word (22050 Hz), it is resampled to 16 kHz, trimmed to the span of
-// 10 ms blocks within 40 dB of its loudest block (espeak-ng pads words with silence), scaled to the
+// Rendering: the voice's speech engine (speech_engine.hpp; espeak-ng by default) says the word at
+// its own rate (espeak-ng 22050 Hz, flite 16 kHz, festival 16 or 32 kHz), it is resampled to
+// 16 kHz, trimmed to the span of 10 ms blocks within 40 dB of its loudest block (the engines pad
+// words with silence), scaled to the
 // drawn speech level (RMS over that span, in dB relative to full scale), and placed in a 1 s clip
 // starting at a random onset between 50 and 350 ms (earlier if it would not fit; cut to 1 s if
 // longer). Why not anywhere in the second: the decision is a majority vote over all 101 frames
@@ -82,14 +84,16 @@ struct ClipRecipe {
 };
 
 // Draws clip `index` of a split for a seed. `label` is chosen by the caller (to balance classes);
-// the voice is drawn from `voices` (the split's held-out group).
+// the voice is drawn from `voices` (the split's held-out group; with several engines in it, the
+// engine first, each equally likely, then one of its voices).
 ClipRecipe draw_clip_recipe(std::uint64_t seed, const std::string& split, std::size_t index, int label,
                             const std::vector<Voice>& voices, const RecipeRanges& ranges = {});
 
-// "yes_en-us+f2_s150_p40_pink_snr12" (silence: "silence_pink_...") - no commas, no spaces.
+// "yes_en-us+f2_s150_p40_pink_snr12" (silence: "silence_pink_...") - no commas, no spaces. The
+// voice is Voice::name(): another engine's carries the engine ("yes_flite-slt_s150_p40_...").
 std::string describe_recipe(const ClipRecipe& recipe);
 
-// Renders the recipe: kClipSamples samples at kClipRate. Throws SpeechError when espeak-ng fails.
+// Renders the recipe: kClipSamples samples at kClipRate. Throws SpeechError when the engine fails.
 std::vector<double> render_clip(const ClipRecipe& recipe);
 
 // The span [first, last) of `samples` holding the 10 ms blocks within 40 dB of the loudest one;

@@ -1,34 +1,30 @@
 // Speech synthesis by the external `espeak-ng` program (Debian package espeak-ng), run as
 //   espeak-ng -v VOICE -s SPEED -p PITCH --stdout TEXT
-// with its WAV output read from a pipe (no shell is involved, so TEXT is never interpreted).
-// espeak-ng is deterministic: the same arguments give the same samples, byte for byte (checked by
-// tests/unit/test_kws.cpp through the dataset's features). Its voices speak at 22050 Hz.
+// with its WAV output read from a pipe (run_program.hpp: no shell is involved, so TEXT is never
+// interpreted). espeak-ng is deterministic: the same arguments give the same samples, byte for byte
+// (checked by tests/unit/test_kws.cpp through the dataset's features). Its voices speak at 22050 Hz.
+// Speed and pitch are its own -s and -p.
 #pragma once
-#include <stdexcept>
 #include <string>
+#include <vector>
 
-#include "training/kws/wav.hpp"
+#include "training/kws/speech_engine.hpp"
 
 namespace picospice::kws {
 
-struct SpeechRequest {
-  std::string voice = "en-us";  // a language voice, optionally "+variant" ("en-gb-x-rp+f2")
-  std::string text = "yes";
-  int words_per_minute = 175;   // espeak-ng -s (80..450)
-  int pitch = 50;               // espeak-ng -p (0..99)
-};
-
-class SpeechError : public std::runtime_error {
+class EspeakEngine : public SpeechEngine {
  public:
-  using std::runtime_error::runtime_error;
+  std::string name() const override { return "espeak"; }
+  std::string program() const override { return "espeak-ng"; }
+  std::string packages() const override { return "espeak-ng"; }
+  std::vector<std::string> voices() const override;  // voices.hpp's accent x variant names
+  Audio synthesize(const SpeechRequest& request) const override;
 };
 
 // True when an executable `espeak-ng` is on PATH.
 bool espeak_available();
 
-// Throws SpeechError when espeak-ng is missing, fails (its stderr is quoted), or produces no audio;
-// and for text that is empty, starts with '-' (it would read as an option) or holds control
-// characters.
+// EspeakEngine().synthesize(request).
 Audio synthesize_speech(const SpeechRequest& request);
 
 }  // namespace picospice::kws

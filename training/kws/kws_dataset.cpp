@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "base/worker_pool.hpp"
-#include "training/kws/espeak.hpp"
+#include "training/kws/speech_engine.hpp"
 #include "training/kws/mfcc.hpp"
 
 namespace picospice::kws {
@@ -21,7 +21,7 @@ constexpr const char* kSplitNames[3] = {"train", "validation", "test"};
 
 nlohmann::json voices_json(const std::vector<Voice>& voices) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& v : voices) out.push_back(v.espeak_name());
+  for (const auto& v : voices) out.push_back(v.name());
   return out;
 }
 
@@ -37,9 +37,9 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
     throw std::invalid_argument("dataset kws: the onset range must satisfy 0 <= MIN <= MAX < 1 s");
   if (mix.babble_talkers < 1 || mix.babble_talkers > 16)
     throw std::invalid_argument("dataset kws: babble talkers must be 1..16");
-  if (!espeak_available())
-    throw SpeechError("dataset kws needs the espeak-ng program (Debian package espeak-ng; tools/setup installs it)");
-  const VoiceSplit voices = split_voices(o.seed, o.validation_fraction, o.test_fraction);
+  const VoiceSplit voices =
+      split_engine_voices(o.seed, o.engines, o.validation_fraction, o.test_fraction, o.test_engine);
+  for (const std::string& engine : o.engines) require_engine(speech_engine(engine));
   const std::vector<Voice>* pools[3] = {&voices.train, &voices.validation, &voices.test};
 
   // Clips per split, each at least 2 so that both classes appear.
@@ -138,6 +138,22 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                     {"dct", "orthonormal DCT-II"},
                     {"coefficients", mfcc.coefficients}}},
       {"encoding", encoding_to_json(encoding)}};
+  // Only with other engines, so that an espeak-only dataset is byte for byte the one of before.
+  if (o.engines != std::vector<std::string>{"espeak"} || !o.test_engine.empty()) {
+    nlohmann::json engines = nlohmann::json::array();
+    for (const std::string& name : o.engines) {
+      const SpeechEngine& e = speech_engine(name);
+      engines.push_back({{"name", name}, {"program", e.program()}, {"packages", e.packages()}});
+    }
+    d.provenance["speech"]["synthesizer"] =
+        "the voice's engine (espeak-ng --stdout, flite, festival text2wave), resampled to 16 kHz by windowed sinc";
+    d.provenance["speech"]["engines"] = engines;
+    d.provenance["speech"]["engine_choice"] = "per clip: an engine of the split's voices, each equally likely, then one of its voices";
+    d.provenance["speech"]["speed_and_pitch"] =
+        "espeak-ng units; other engines: duration x 175/wpm, F0 x 2^((pitch - 50)/120) (training/kws/speech_engine.hpp)";
+    d.provenance["voices"]["rule"] = "held out: each voice belongs to one split only";
+    d.provenance["voices"]["test_engine"] = o.test_engine.empty() ? nlohmann::json() : nlohmann::json(o.test_engine);
+  }
   return d;
 }
 

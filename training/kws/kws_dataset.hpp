@@ -4,8 +4,9 @@
 //
 // Binary task, class 1 "yes" against class 0 "other" (the other words and silence), exactly half of
 // each split's clips "yes" (even indices; odd ones "other"). Clips come from held-out voice groups
-// (voices.hpp): the test split's (accent, variant) combinations appear in no other split, nor do
-// validation's. Each clip is a recipe drawn from (seed, split, index) (clip_recipe.hpp), rendered to
+// (voices.hpp): the test split's voices (espeak's (accent, variant) combinations, the other
+// engines' voices) appear in no other split, nor do validation's; with a test engine, none of its
+// voices speaks outside the test split. Each clip is a recipe drawn from (seed, split, index) (clip_recipe.hpp), rendered to
 // 1 s of 16 kHz audio, turned into 101 frames of 13 MFCCs (mfcc.hpp), and encoded into 13
 // non-negative input currents with statistics of the training split (input_encoding.hpp).
 //
@@ -16,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "training/kws/clip_recipe.hpp"
 #include "training/kws/input_encoding.hpp"
@@ -30,6 +32,11 @@ struct KwsDatasetOptions {
   int jobs = 2;                     // synthesis threads
   double offset = 2.0, scale = 0.25;  // the input encoding (input_encoding.hpp)
   RecipeRanges ranges;              // incl. the harder mix (clip_recipe.hpp)
+  // Speech engines (speech_engine.hpp), each with its own voices split three ways
+  // (split_engine_voices); espeak alone gives exactly the datasets of before.
+  std::vector<std::string> engines = {"espeak"};
+  // Non-empty: this engine's voices speak only in the test split (`dataset kws --test-engine`).
+  std::string test_engine;
   // Given: every split is encoded with it instead of the training split's statistics (an evaluation
   // set for a trained network, encoded exactly as its training data were; `dataset kws --encoding`).
   std::optional<InputEncoding> encoding;
@@ -39,8 +46,8 @@ struct KwsDatasetOptions {
 // Called after each clip with (clips done, total), from one thread at a time.
 using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
-// Throws std::invalid_argument for fewer than 6 clips (each split needs a clip of each class) and
-// SpeechError when espeak-ng is missing or fails.
+// Throws std::invalid_argument for fewer than 6 clips (each split needs a clip of each class) or bad
+// engines, and SpeechError when an engine's program is missing (naming its Debian packages) or fails.
 training::Dataset build_kws_dataset(const KwsDatasetOptions& options, const ProgressCallback& progress = {});
 
 }  // namespace picospice::kws

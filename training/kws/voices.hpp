@@ -19,10 +19,16 @@
 namespace picospice::kws {
 
 struct Voice {
-  std::string accent;   // espeak-ng language voice, e.g. "en-gb-x-rp"
-  std::string variant;  // "" (the voice's default) or e.g. "f2"
+  std::string accent;   // espeak-ng language voice, e.g. "en-gb-x-rp"; another engine's voice name
+  std::string variant;  // "" (the voice's default) or e.g. "f2"; "" for the other engines
+  std::string engine = "espeak";  // speech_engine.hpp
   // The espeak-ng -v argument: "en-gb-x-rp+f2", or the accent alone.
   std::string espeak_name() const { return variant.empty() ? accent : accent + "+" + variant; }
+  // The voice as the engine knows it (SpeechRequest::voice).
+  std::string engine_voice() const { return engine == "espeak" ? espeak_name() : accent; }
+  // In clip ids and provenance: espeak's voices as before ("en-us+f2"), the other engines' with the
+  // engine in front ("flite-slt", "festival-kal").
+  std::string name() const { return engine == "espeak" ? espeak_name() : engine + "-" + accent; }
   bool operator==(const Voice&) const = default;
 };
 
@@ -37,5 +43,17 @@ struct VoiceSplit {
 // Deals the combinations into groups of round(fraction * count) for test and validation (at least
 // one each) and the rest for train, in an order shuffled by `seed` (Fisher-Yates on addressed draws).
 VoiceSplit split_voices(std::uint64_t seed, double validation_fraction, double test_fraction);
+
+// Every voice of a speech engine: all_voices() for "espeak", the engine's voices() otherwise.
+std::vector<Voice> engine_voices(const std::string& engine);
+
+// The voices of several engines, each engine's split on its own: espeak's exactly as split_voices,
+// another engine's shuffled by (seed, "kws voice split ENGINE") and dealt like espeak's (at least
+// one voice each for test and validation, at least one left for train). `test_engine` (empty:
+// none) puts all of that engine's voices in test, so none of its clips is in train or validation.
+// Throws std::invalid_argument for an unknown or repeated engine, a test engine not among
+// `engines` or the only one, and an engine with fewer than 3 voices.
+VoiceSplit split_engine_voices(std::uint64_t seed, const std::vector<std::string>& engines, double validation_fraction,
+                               double test_fraction, const std::string& test_engine = {});
 
 }  // namespace picospice::kws

@@ -68,6 +68,21 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   // asked to do what its weights say. Borderline and borderline-dependent frames are classified on
   // its candidates; the figure against the float network (its own borderline) is kept beside.
   const FrameClasses classes = classify_frames(lowered.effective, frames);
+  // Each unit's circuit state at each frame's sample, for the replayed reference: the quantized
+  // network with the circuit's own borderline decisions (infer_with_borderline_choices).
+  std::vector<std::vector<std::vector<int>>> circuit_choice(net.layers.size());
+  for (const UnitProbe& probe : lowered.units) {
+    auto& layer_states = circuit_choice[probe.layer];
+    const auto& layer = std::get<BmruLayer>(net.layers[probe.layer]);
+    if (layer_states.empty()) layer_states.assign(F, std::vector<int>(layer.units(), 0));
+    const SampledSignal output(tran, probe.output, "agree");
+    for (int t = 0; t < F; ++t)
+      layer_states[t][probe.unit] = output.at_time(sample_time(t)) > 0.5 * probe.alpha * unit ? 1 : 0;
+  }
+  const InferenceResult replayed = infer_with_borderline_choices(
+      lowered.effective, frames,
+      [&](std::size_t l, std::size_t t, std::size_t u) { return circuit_choice[l].empty() ? 0 : circuit_choice[l][t][u]; });
+  int agreeing_replayed = 0;
   int agreeing = 0, agreeing_float = 0, compared_float = 0, agreeing_all = 0, agreeing_determined = 0;
   double mae_sum = 0;
   int mae_count = 0;
@@ -107,6 +122,12 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
       }
       if (kind == FrameClass::borderline_dependent) ++u.dependent;
       else if (kind == FrameClass::determined && hw == s) ++u.agreeing_determined;
+      const LayerTrace& rp = replayed.layers[probe.layer];
+      if (is_borderline(layer, probe.unit, rp.candidate[t][probe.unit])) {
+        ++u.replayed_borderline;
+      } else if (hw == (rp.state[t][probe.unit] > 0.5 ? 1 : 0)) {
+        ++u.agreeing_replayed;
+      }
       if (!is_borderline(layer, probe.unit, sw.candidate[t][probe.unit])) {
         ++compared_float;
         if (hw == (sw.state[t][probe.unit] > 0.5 ? 1 : 0)) ++agreeing_float;
@@ -116,6 +137,10 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     u.agreement = compared > 0 ? static_cast<double>(u.agreeing) / compared : 1.0;
     const int determined = compared - u.dependent;
     u.agreement_determined = determined > 0 ? static_cast<double>(u.agreeing_determined) / determined : 1.0;
+    const int compared_replayed = F - u.replayed_borderline;
+    u.agreement_replayed = compared_replayed > 0 ? static_cast<double>(u.agreeing_replayed) / compared_replayed : 1.0;
+    r.replayed_compared_frames += compared_replayed;
+    agreeing_replayed += u.agreeing_replayed;
     r.borderline_dependent_frames += u.dependent;
     r.determined_frames += determined;
     r.unsettled_frames += u.unsettled;
@@ -136,6 +161,8 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
   r.state_agreement_all = unit_frames > 0 ? static_cast<double>(agreeing_all) / unit_frames : 1.0;
   r.state_agreement_determined =
       r.determined_frames > 0 ? static_cast<double>(agreeing_determined) / r.determined_frames : 1.0;
+  r.state_agreement_replayed =
+      r.replayed_compared_frames > 0 ? static_cast<double>(agreeing_replayed) / r.replayed_compared_frames : 1.0;
   r.state_agreement = r.compared_frames > 0 ? static_cast<double>(agreeing) / r.compared_frames : 1.0;
   r.state_agreement_float = compared_float > 0 ? static_cast<double>(agreeing_float) / compared_float : 1.0;
   r.float_borderline_frames = unit_frames - compared_float;

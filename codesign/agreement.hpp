@@ -17,6 +17,13 @@
 //                          borderline-dependent (their state follows from an earlier borderline
 //                          decision through holds and later layers; borderline_dependence.hpp)
 //   borderline_dependent_frames the unit-frames that excludes beside the borderline ones
+//   state_agreement_replayed  against the quantized network run with the circuit's own decision
+//                          at every borderline unit-frame (infer_with_borderline_choices): a
+//                          borderline decision may go either way, and the frames that follow it
+//                          are then asked to follow the network from the state the circuit chose.
+//                          Every non-borderline unit-frame of that run counts, so unlike the
+//                          determined figure nothing is excused beyond the borderline frames.
+//                          replayed_compared_frames: those frames.
 //   state_agreement_float  beside it: against the float network, borderline on its candidates
 //                          (float_borderline_frames left out)
 //   unsettled_frames       unit-frames whose cell has not settled at the sample: its output is
@@ -72,6 +79,8 @@ struct UnitAgreement {
   int frames = 0, borderline = 0, agreeing = 0;  // agreeing counts non-borderline frames only
   int dependent = 0, agreeing_determined = 0;    // borderline-dependent frames; agreeing among the rest
   int agreeing_all = 0;                          // agreeing over every frame
+  int replayed_borderline = 0, agreeing_replayed = 0;  // against the replayed reference (above)
+  double agreement_replayed = 1;                 // agreeing_replayed / (frames - replayed_borderline)
   int unsettled = 0;                             // frames not settled at the sample (see above)
   double agreement = 1;                          // agreeing / (frames - borderline), 1 if none
   double agreement_determined = 1;               // agreeing_determined / (frames - borderline - dependent)
@@ -103,6 +112,8 @@ struct AgreementReport {
   double state_agreement_all = 1;         // every unit-frame
   double state_agreement_determined = 1;  // determined unit-frames (borderline_dependence.hpp)
   int borderline_dependent_frames = 0, determined_frames = 0;
+  double state_agreement_replayed = 1;  // against the replayed reference (see the top of this file)
+  int replayed_compared_frames = 0;
   bool decision_agreement = false;
   int software_decision = 0, circuit_decision = 0;
   bool borderline_clip = false;

@@ -136,7 +136,7 @@ const std::vector<std::string>& agreement_mc_columns() {
   static const std::vector<std::string> columns{
       "state_agreement",   "state_agreement_all", "state_agreement_determined", "decision_agreement",
       "frame_class_agreement", "candidate_mae",   "logit_correlation",          "power_total_w",
-      "power_cells_w",     "energy_per_inference_j"};
+      "power_cells_w",     "energy_per_inference_j", "state_agreement_replayed"};
   return columns;
 }
 
@@ -152,7 +152,7 @@ std::vector<SampleResult> agreement_mc_rows(const AgreementMcResult& result) {
       row.values = {r.state_agreement,      r.state_agreement_all, r.state_agreement_determined,
                     r.decision_agreement ? 1.0 : 0.0, r.frame_class_agreement, r.candidate_mae,
                     r.logit_correlation,    r.power_total_w,       r.power_cells_w,
-                    r.energy_per_inference_j};
+                    r.energy_per_inference_j, r.state_agreement_replayed};
     }
     rows.push_back(std::move(row));
   }

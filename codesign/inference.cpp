@@ -39,20 +39,27 @@ double bmru_update(const BmruLayer& layer, std::size_t unit, double c, double pr
 BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state, const StateStep& state_step) {
   Vector xp(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) xp[i] = relu(x[i]);
-  BmruStep step;
-  step.candidate = affine(layer.W_c, layer.b_c, xp);
+  Vector candidate = affine(layer.W_c, layer.b_c, xp);
   const std::size_t n = layer.units();
-  step.state.resize(n);
-  step.h.resize(n);
+  Vector state(n);
   for (std::size_t i = 0; i < n; ++i) {
-    step.candidate[i] = relu(step.candidate[i]);
-    step.state[i] = bmru_update(layer, i, step.candidate[i], previous_state[i], state_step);
-    step.h[i] = layer.alpha[i] * step.state[i];
+    candidate[i] = relu(candidate[i]);
+    state[i] = bmru_update(layer, i, candidate[i], previous_state[i], state_step);
   }
+  return bmru_step_from_state(layer, x, std::move(candidate), std::move(state));
+}
+
+BmruStep bmru_step_from_state(const BmruLayer& layer, const Vector& x, Vector candidate, Vector state) {
+  BmruStep step;
+  step.candidate = std::move(candidate);
+  step.state = std::move(state);
+  const std::size_t n = layer.units();
+  step.h.resize(n);
+  for (std::size_t i = 0; i < n; ++i) step.h[i] = layer.alpha[i] * step.state[i];
   step.output = affine(layer.W_p, layer.b_p, step.h);
   for (std::size_t j = 0; j < step.output.size(); ++j) {
     step.output[j] = relu(step.output[j]);
-    if (layer.skip) step.output[j] += xp[j];
+    if (layer.skip) step.output[j] += relu(x[j]);
   }
   return step;
 }
@@ -95,7 +102,11 @@ bool is_borderline(const BmruLayer& layer, std::size_t unit, double candidate) {
   return near(layer.beta1[unit]) || near(layer.beta2(unit));
 }
 
-InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step) {
+namespace {
+
+// The forward pass of infer(); `choice` (may be empty) overrides borderline decisions.
+InferenceResult run_network(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step,
+                            const BorderlineChoice& choice) {
   InferenceResult result;
   result.layers.resize(network.layers.size());
   // The running state of every BMRU layer, starting from s0.
@@ -103,7 +114,8 @@ InferenceResult infer(const Network& network, const std::vector<Vector>& frames,
   for (std::size_t l = 0; l < network.layers.size(); ++l)
     if (const auto* b = std::get_if<BmruLayer>(&network.layers[l])) states[l].assign(b->s0.begin(), b->s0.end());
 
-  for (const Vector& frame : frames) {
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    const Vector& frame = frames[t];
     if (frame.size() != static_cast<std::size_t>(network.inputs))
       throw std::invalid_argument("infer: a frame's width differs from the network's inputs");
     Vector signal = frame;
@@ -112,6 +124,17 @@ InferenceResult infer(const Network& network, const std::vector<Vector>& frames,
       const Layer& layer = network.layers[l];
       if (const auto* b = std::get_if<BmruLayer>(&layer)) {
         BmruStep step = bmru_step(*b, signal, states[l], state_step);
+        if (choice) {
+          bool changed = false;
+          for (std::size_t u = 0; u < step.state.size(); ++u) {
+            if (!is_borderline(*b, u, step.candidate[u])) continue;
+            const double chosen = choice(l, t, u) ? 1.0 : 0.0;
+            changed = changed || chosen != step.state[u];
+            step.state[u] = chosen;
+          }
+          // The candidate does not depend on this frame's state, so only the output is redone.
+          if (changed) step = bmru_step_from_state(*b, signal, std::move(step.candidate), std::move(step.state));
+        }
         states[l] = step.state;
         trace.candidate.push_back(step.candidate);
         trace.state.push_back(step.state);
@@ -129,6 +152,17 @@ InferenceResult infer(const Network& network, const std::vector<Vector>& frames,
   }
   result.vote = majority_vote(result.frame_class, network.classes(), network.vote_last);
   return result;
+}
+
+}  // namespace
+
+InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step) {
+  return run_network(network, frames, state_step, {});
+}
+
+InferenceResult infer_with_borderline_choices(const Network& network, const std::vector<Vector>& frames,
+                                              const BorderlineChoice& choice) {
+  return run_network(network, frames, {}, choice);
 }
 
 }  // namespace picospice::network

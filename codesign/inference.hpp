@@ -13,6 +13,7 @@
 // last `vote_last`), ties again going to the lowest class index. Both tie rules are arbitrary but
 // fixed, so that software and circuit are scored the same way.
 #pragma once
+#include <functional>
 #include <variant>
 #include <vector>
 
@@ -43,6 +44,8 @@ struct BmruStep {
 // One frame of a BMRU layer, given the input x and the previous state (0/1 per unit).
 BmruStep bmru_step(const BmruLayer& layer, const Vector& x, const Vector& previous_state,
                    const StateStep& step = {});
+// The rest of a frame once its candidate and state are known: h = alpha * s and the output y.
+BmruStep bmru_step_from_state(const BmruLayer& layer, const Vector& x, Vector candidate, Vector state);
 // The three-region update of unit `unit` of `layer` (force low / hold / force high).
 double bmru_update(const BmruLayer& layer, std::size_t unit, double candidate, double previous_state,
                    const StateStep& step = {});
@@ -73,6 +76,18 @@ struct InferenceResult {
 };
 
 InferenceResult infer(const Network& network, const std::vector<Vector>& frames, const StateStep& step = {});
+
+// Who decides a borderline unit-frame (is_borderline below): the state (0 or 1) that unit `unit`
+// of layer `layer` takes at frame `frame` when its candidate there is borderline. The software
+// rule decides every other unit-frame.
+using BorderlineChoice = std::function<int(std::size_t layer, std::size_t frame, std::size_t unit)>;
+// The software model with every borderline decision taken by `choice` instead of the rule: with
+// a circuit's sampled states as the choice, the run the circuit is entitled to follow (a
+// borderline decision may go either way, and what follows from it is then the network's own
+// consequence of that choice, frame after frame and in later layers). Borderline is tested on
+// the candidates of this run, so a choice can create or remove later borderline frames.
+InferenceResult infer_with_borderline_choices(const Network& network, const std::vector<Vector>& frames,
+                                              const BorderlineChoice& choice);
 
 // Index of the largest value, the lowest index on ties.
 int argmax(const Vector& values);

@@ -139,6 +139,7 @@ json report_json(const AgreementReport& r) {
   for (const auto& u : r.units)
     units.push_back({{"layer", u.layer}, {"unit", u.unit}, {"agreement", u.agreement}, {"borderline", u.borderline},
                      {"borderline_dependent", u.dependent}, {"agreement_determined", u.agreement_determined},
+                     {"agreement_replayed", u.agreement_replayed}, {"replayed_borderline", u.replayed_borderline},
                      {"unsettled", u.unsettled}, {"candidate_mae", u.candidate_mae}});
   return json{{"state_agreement", r.state_agreement},
               {"state_agreement_per_unit", per_unit},
@@ -156,6 +157,8 @@ json report_json(const AgreementReport& r) {
               {"state_agreement_determined", r.state_agreement_determined},
               {"borderline_dependent_frames", r.borderline_dependent_frames},
               {"determined_frames", r.determined_frames},
+              {"state_agreement_replayed", r.state_agreement_replayed},
+              {"replayed_compared_frames", r.replayed_compared_frames},
               {"state_agreement_float", r.state_agreement_float},
               {"float_borderline_frames", r.float_borderline_frames},
               {"unsettled_frames", r.unsettled_frames},
@@ -185,6 +188,9 @@ void print_table(const AgreementReport& r) {
              "                    from an earlier borderline decision); all frames {:.2f}%\n",
              100 * r.state_agreement_determined, r.determined_frames, r.borderline_dependent_frames,
              100 * r.state_agreement_all);
+  fmt::print("  replayed          {:.2f}% of {} non-borderline unit-frames of the quantized network run with the\n"
+             "                    circuit's own borderline decisions (what follows from them is still checked)\n",
+             100 * r.state_agreement_replayed, r.replayed_compared_frames);
   fmt::print("settling            {} unit-frames not settled at the sample{}\n", r.unsettled_frames,
              r.unsettled_frames ? fmt::format(" (output mid-range, or switched after {:g}% of the frame)",
                                               100 * kSettledFraction)
@@ -225,6 +231,7 @@ json sample_json(const AgreementSample& s) {
               {"state_agreement", r.state_agreement},
               {"state_agreement_all", r.state_agreement_all},
               {"state_agreement_determined", r.state_agreement_determined},
+              {"state_agreement_replayed", r.state_agreement_replayed},
               {"decision_agreement", r.decision_agreement},
               {"circuit_decision", r.circuit_decision},
               {"frame_class_agreement", r.frame_class_agreement},
@@ -308,6 +315,7 @@ void print_mc_table(const AgreeOptions& o, const AgreementMcResult& result, cons
   const Row rows[] = {{"state_agreement", "state agreement, non-borderline", 100, "%"},
                       {"state_agreement_all", "state agreement, all frames", 100, "%"},
                       {"state_agreement_determined", "state agreement, determined", 100, "%"},
+                      {"state_agreement_replayed", "state agreement, replayed", 100, "%"},
                       {"frame_class_agreement", "frame class agreement", 100, "%"},
                       {"candidate_mae", "candidate MAE", 1, "units"},
                       {"logit_correlation", "logit correlation", 1, ""},

@@ -81,6 +81,12 @@ TEST_CASE("agreement reports determined frames beside the non-borderline ones", 
   CHECK(r.frame_classes[0].size() == static_cast<std::size_t>(r.frames));
   CHECK(r.state_agreement_all == 1.0);  // measured: the latch follows every frame
   CHECK(r.state_agreement_determined == 1.0);
+  // The replay takes the circuit's state at borderline frames; since the circuit matches the
+  // software there too, it is the software run, with the same borderline frames.
+  CHECK(r.state_agreement_replayed == 1.0);
+  CHECK(r.replayed_compared_frames == r.compared_frames);
+  REQUIRE(r.units.size() == 1);
+  CHECK(r.units[0].replayed_borderline == r.units[0].borderline);
 }
 
 TEST_CASE("agree --mc: the same samples for any number of jobs, and mismatch changes the circuit", "[agree]") {
@@ -215,6 +221,7 @@ TEST_CASE("a small random network agrees on its determined frames, calibrated", 
   // Measured: 100% of 249 non-borderline unit-frames, 1 borderline, none borderline-dependent.
   CHECK(r.state_agreement_determined >= 0.99);
   CHECK(r.state_agreement >= 0.99);
+  CHECK(r.state_agreement_replayed >= 0.99);
   CHECK(r.determined_frames + r.borderline_dependent_frames == r.compared_frames);
   CHECK(r.decision_agreement);
 }

@@ -187,3 +187,40 @@ TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or 
   CHECK(is_borderline(large, 0, 0.985));                 // 0.02 around beta1 = 1
   CHECK_FALSE(is_borderline(large, 0, 0.975));
 }
+
+TEST_CASE("a replay takes the given state at borderline frames and the rule everywhere else", "[network]") {
+  // Two latches in a row (layer 1 reads layer 0's h = 0.5 s through W_c = 1.5: c1 = 0.75 s0, above
+  // its beta2 0.7 when layer 0 is high). Frame 1's 0.705 is borderline for layer 0 (within 0.014
+  // of beta2 0.7): the rule sets it high; a choice of 0 keeps it low, and then layer 1, never
+  // borderline itself, must follow that choice (c1 = 0 < 0.3) in frame 1 and while layer 0 holds.
+  json j = latch_json();
+  j["layers"].insert(j["layers"].begin() + 1,
+                     json::parse(R"({"type": "bmru", "W_c": [[1.5]], "beta1": [0.3], "delta": [0.4],
+                                     "alpha": [0.5], "W_p": [[1.0]]})"));
+  const Network n = network_from_json(j);
+  const auto frames = frames_of({0.1, 0.705, 0.5, 0.1});
+  const auto rule = infer(n, frames);
+  std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> asked;
+  const auto replay = infer_with_borderline_choices(n, frames, [&](std::size_t l, std::size_t t, std::size_t u) {
+    asked.emplace_back(l, t, u);
+    return 0;
+  });
+  auto states = [](const InferenceResult& r, std::size_t layer) {
+    std::vector<double> s;
+    for (const auto& frame : r.layers[layer].state) s.push_back(frame[0]);
+    return s;
+  };
+  CHECK(states(rule, 0) == std::vector<double>{0, 1, 1, 0});  // set, held at 0.5, reset
+  CHECK(states(rule, 1) == std::vector<double>{0, 1, 1, 0});  // c1 = 0.75 sets it, 0 resets it
+  // Only the one borderline unit-frame is asked about.
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0] == std::make_tuple(std::size_t{0}, std::size_t{1}, std::size_t{0}));
+  CHECK(states(replay, 0) == std::vector<double>{0, 0, 0, 0});  // kept low, then held low at 0.5
+  CHECK(states(replay, 1) == std::vector<double>{0, 0, 0, 0});
+  CHECK(replay.layers[1].candidate[2][0] == 0.0);
+  CHECK(replay.logits[2] != rule.logits[2]);
+  // With the rule's own choice the replay is the plain run.
+  const auto same = infer_with_borderline_choices(n, frames, [](std::size_t, std::size_t, std::size_t) { return 1; });
+  CHECK(states(same, 0) == states(rule, 0));
+  CHECK(same.logits == rule.logits);
+}

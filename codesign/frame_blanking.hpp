@@ -53,6 +53,22 @@
 // base release. A switch slower than that cap is still possible (small overdrive at large area):
 // then the cap decides.
 //
+// Freeze. A borderline cell (its candidate within the borderline margin of beta1 or beta2,
+// inference.hpp) can switch at any time: its overdrive, and with it the switching speed, can be as
+// small as mismatch and quantization make it. Measured on random network seed 3001 at area 4: a
+// layer-0 cell 0.015 units above beta2 switched 7.7 ms into its frame, after the next layer's
+// release at the 65% cap; the step's transient dipped a held layer-1 candidate from 0.455 to
+// 0.279 units, below its beta1 of 0.342, for ~1.5 ms (the sinking path acts, the sourcing path's
+// PMOS diode slews from the rail), and that cell lost its held state for the rest of the sequence
+// (96.9% agreement). So in a frame where a layer has a borderline cell and a BMRU layer follows,
+// its I_b comes back on kFreezeLead before the next layer's release (in frame 0, that layer's
+// preset release) and stays on through the next frame's transition: widening the band never
+// flips a cell, so a borderline cell that has not switched by then keeps its state (a decision
+// the borderline rule leaves to the circuit), and nothing upstream moves while the next layer
+// decides. Frames without a borderline cell are not frozen, so non-borderline slow switches still
+// complete as before, and the extra blanking power is spent only in those frames. The borderline
+// test uses the software candidates of the network the plan is given, not the circuit's.
+//
 // Release. Once I_b is off the layer's blanking clock line blank_src_l<L> (the outputs' sources)
 // lifts from 0 V to kBlankSourceLift, which cuts the outputs off by exp(-0.6 V/UT) ~ 1e-10
 // whatever charge is left on the gate line (cells.lib, schmitt9_blank). Before, the gate line
@@ -84,12 +100,18 @@ struct LayerBlanking {
   double release = 0;       // base release time as a fraction of the frame (I_b starts ramping off)
   std::vector<UnitBlanking> units;
   std::vector<double> frame_release;  // per frame, when later than `release` somewhere; else empty
+  // Per frame, when I_b comes back on before the next layer's release ('Freeze' above), as a
+  // fraction of the frame; kNoFreeze where it does not. Empty when no frame freezes.
+  std::vector<double> frame_freeze;
   double release_at(int frame) const {
     return frame >= 0 && static_cast<std::size_t>(frame) < frame_release.size() ? frame_release[frame] : release;
   }
+  double freeze_at(int frame) const;
   double latest_release() const;
 };
 
+inline constexpr double kNoFreeze = 1e300;
+inline constexpr double kFreezeLead = 0.02;         // a freeze comes this long before the next release
 inline constexpr double kBlankLead = 0.05;          // I_b on this fraction of a frame before its start
 inline constexpr double kBlankFirstRelease = 0.10;  // the first BMRU layer's release
 inline constexpr double kBlankStagger = 0.30;       // each next layer's delay
@@ -113,8 +135,25 @@ std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vect
 // threshold, at device area `area`: kSwitchCharge * area / overdrive.
 double predicted_switch_time(double overdrive, double area);
 
+// Frame 0 is not blanked; the preset (lowering.cpp, preset_sources) holds each BMRU layer's cells
+// at s0 and lets go layer after layer: the first at kPresetFirstRelease of the frame, each next
+// one kPresetStagger later (at most kPresetLastBase), so that a layer's inputs have settled when it
+// is released. As in the blanked frames, an upstream cell that leaves its s0 with a small
+// overdrive can switch after that: measured on random network seed 3003 at area 4, a layer-0 cell
+// 0.046 units above beta2 switched 2.5 ms after its release, at the moment layer 1 was released,
+// and the step's transient dipped a layer-1 candidate from 0.95 to 0.58 units, below its beta1 of
+// 0.73; that cell lost its s0 = 1 for the whole sequence. So a layer's release also waits for the
+// previous layer's slowest predicted frame-0 switch (kSwitchMargin * predicted_switch_time after
+// that layer's release), up to kBlankLastRelease.
+inline constexpr double kPresetFirstRelease = 0.05;
+inline constexpr double kPresetStagger = 0.25;
+inline constexpr double kPresetLastBase = 0.55;
+// Per BMRU layer, in layer order: when its preset lets go, as a fraction of frame 0.
+std::vector<double> plan_preset_release(const Network& network, const std::vector<Vector>& frames, double area = 1.0);
+
 // The PWL points (time, current) of a layer's I_b over `frames` frames: zero in frame 0, then
-// on from (t - kBlankLead) frames to (t + release_at(t)) frames, for every frame t >= 1.
+// on from (t - kBlankLead) frames to (t + release_at(t)) frames, for every frame t >= 1, and from
+// (t + freeze_at(t)) to the next frame's release where a frame freezes.
 std::vector<std::pair<double, double>> blanking_waveform(const LayerBlanking& blanking, double frame, int frames,
                                                          double edge);
 

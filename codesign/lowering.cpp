@@ -27,10 +27,6 @@ constexpr double kPresetWidth = 0.5e-6, kPresetLength = 10e-6;
 // schmitt9 (M1-M9) and schmitt9_bias (three 2u/4u diodes; a ratio k keeps each one's W*L). The
 // gate-area test checks the lowering's count against the elaborated netlist.
 constexpr double kCellGateArea = 40.5e-12, kCellBiasGateArea = 24e-12;
-// The initial-state preset window of the first BMRU layer, as a fraction of frame 0, and the
-// delay of each further layer's release (see preset_sources()).
-constexpr double kPresetFraction = 0.05;
-constexpr double kPresetStagger = 0.25;
 
 // What the lowering needs to know of the cell library: pins and transistors of each subcircuit.
 struct CellLibrary {
@@ -337,7 +333,7 @@ class Lowering {
   void emit_fanouts(const std::vector<std::string>& signals, int layer);
   void lower_bmru(int index, BmruLayer& layer, const std::string& path);
   void emit_inputs(const std::vector<Vector>& frames);
-  void preset_sources();
+  void preset_sources(const std::vector<Vector>& frames);
   void blanking_sources();
   const LayerBlanking& blanking_of(int layer) const {
     for (const auto& b : blanking_)
@@ -505,16 +501,18 @@ void Lowering::lower_bmru(int L, BmruLayer& layer, const std::string& path) {
 //   s0 = 0: NMOS mreset_* (VGS 0.6 V, ~100 nA when on) holds the node near ground: low.
 // Released (VGS = 0) they leak below 0.1 pA. The cells then follow the frame-0 candidate exactly
 // as the software does from s0: low below beta1, held in the band, high above beta2. The k-th
-// BMRU layer is released at (0.05 + 0.25 k) of the frame (at most 0.55), after the layers before
-// it have settled (0.2-2.3 ms): released together, a downstream candidate could dip out of its
-// band while upstream cells settle and lose its s0. The preset currents flow for a fraction of one
+// BMRU layer is released at (0.05 + 0.25 k) of the frame (at most 0.55), or later when the layer
+// before has a slow frame-0 switch (plan_preset_release, frame_blanking.hpp), after the layers
+// before it have settled: released together, a downstream candidate could dip out of its band
+// while upstream cells settle and lose its s0. The preset currents flow for a fraction of one
 // frame, so their share of the average power is negligible.
-void Lowering::preset_sources() {
+void Lowering::preset_sources(const std::vector<Vector>& frames) {
   const double edge = net_.frame * options_.rise_fraction;
-  int k = 0;
+  const std::vector<double> releases = plan_preset_release(net_, frames, largest_area());
+  std::size_t k = 0;
   for (std::size_t L = 0; L < net_.layers.size(); ++L) {
     if (!std::holds_alternative<BmruLayer>(net_.layers[L])) continue;
-    const double end = net_.frame * std::min(0.55, kPresetFraction + kPresetStagger * k++);
+    const double end = net_.frame * releases[k++];
     body_.comment(fmt::format("layer {} state preset until {} s: gates of its mset_*/mreset_* switches", L, si(end)));
     body_.line(fmt::format("vpreset_set_l{0} preset_set_l{0} 0 PWL(0 {1} {2} {1} {3} {4})", L, si(options_.vdd - 0.55),
                            si(end), si(end + edge), si(options_.vdd)));
@@ -537,6 +535,10 @@ void Lowering::blanking_sources() {
     if (later > 0)
       body_.comment(fmt::format("  released later in {} frames (up to {:g}%): a cell of the layer before switches late "
                                 "there (small overdrive; frame_blanking.hpp)", later, 100 * b.latest_release()));
+    const auto frozen = std::count_if(b.frame_freeze.begin(), b.frame_freeze.end(), [](double f) { return f < 1; });
+    if (frozen > 0)
+      body_.comment(fmt::format("  frozen again before the next layer's release in {} frames: a borderline cell of "
+                                "this layer there (frame_blanking.hpp, 'Freeze')", frozen));
     std::string sizes;
     for (std::size_t u = 0; u < b.units.size(); ++u)
       sizes += fmt::format("{}u{} {:.3g}/{:.3g}", sizes.empty() ? "" : ", ", u, b.units[u].threshold, b.units[u].width);
@@ -677,7 +679,7 @@ LoweredNetwork Lowering::run(const std::vector<Vector>& frames) {
     }
   }
   body_.blank();
-  preset_sources();
+  preset_sources(frames);
   body_.blank();
   if (options_.frame_blanking) blanking_ = plan_blanking(net_, frames, largest_area());
   blanking_sources();

@@ -379,3 +379,26 @@ TEST_CASE("frame blanking waits for a slow upstream switch before releasing the 
   CHECK(wave[3].first == Approx(0.01 * (1 + plan[1].release_at(1))));
   CHECK(wave[7].first == Approx(0.01 * (2 + base)));
 }
+
+TEST_CASE("the frame-0 preset waits for a slow upstream switch before releasing the next layer", "[lowering][blanking]") {
+  // The two latches of the test above, released from s0 = 0. Frame 0 puts layer 0's candidate
+  // 0.02 units (20 pA) above beta2: predicted to switch 1.5 * 4.5e-14 C / 20 pA = 3.4 ms after its
+  // release at 5% of the frame, so layer 1 lets go at 5% + 34% = 39% instead of its base 30%. A
+  // fast frame-0 switch, or none, keeps the base; at area 4 the release stops at 65%.
+  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
+                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
+  const Network net = network_from_json(nlohmann::json::parse(
+      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
+                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+  const auto slow = plan_preset_release(net, {{0.72}, {0.1}});
+  REQUIRE(slow.size() == 2);
+  CHECK(slow[0] == Approx(kPresetFirstRelease));
+  CHECK(slow[1] == Approx(kPresetFirstRelease + 1.5 * 4.5e-14 / 20e-12 / 0.01).epsilon(1e-6));
+  CHECK(plan_preset_release(net, {{1.5}})[1] == Approx(kPresetFirstRelease + kPresetStagger));
+  CHECK(plan_preset_release(net, {{0.1}})[1] == Approx(kPresetFirstRelease + kPresetStagger));
+  CHECK(plan_preset_release(net, {{0.72}}, 4.0)[1] == Approx(kBlankLastRelease));
+  // The lowered netlist releases layer 1's preset switches there.
+  const auto lowered = lower_network(net, {{0.72}, {0.1}}, LoweringOptions{});
+  CHECK(lowered.netlist.find(fmt::format("vpreset_set_l1 preset_set_l1 0 PWL(0 1.25 {:.6g} 1.25", 0.01 * slow[1])) !=
+        std::string::npos);
+}

@@ -402,3 +402,39 @@ TEST_CASE("the frame-0 preset waits for a slow upstream switch before releasing 
   CHECK(lowered.netlist.find(fmt::format("vpreset_set_l1 preset_set_l1 0 PWL(0 1.25 {:.6g} 1.25", 0.01 * slow[1])) !=
         std::string::npos);
 }
+
+TEST_CASE("a layer with a borderline cell is frozen again before the next layer's release", "[lowering][blanking]") {
+  // The two latches again. Frame 1's 0.705 is borderline for layer 0 (within 0.014 of beta2 0.7):
+  // it is predicted to switch too slowly (5 pA), so layer 1's release there is the 65% cap, and
+  // layer 0's I_b comes back on kFreezeLead before it and stays on through frame 2's transition.
+  // Frames 0 and 2 (0.1) have no borderline cell; the last BMRU layer is never frozen.
+  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
+                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
+  const Network net = network_from_json(nlohmann::json::parse(
+      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
+                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+  const auto plan = plan_blanking(net, {{0.1}, {0.705}, {0.1}});
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[1].frame_freeze.empty());
+  CHECK(plan[0].freeze_at(0) == kNoFreeze);
+  CHECK(plan[0].freeze_at(1) == Approx(kBlankLastRelease - kFreezeLead));
+  CHECK(plan[0].freeze_at(2) == kNoFreeze);
+  // I_b: frame 1's blanking, then the freeze merged with frame 2's blanking into one pulse.
+  const double T = 0.01, edge = 1e-5, on = plan[0].current;
+  const auto wave = blanking_waveform(plan[0], T, 3, edge);
+  REQUIRE(wave.size() == 9);
+  CHECK(wave[5].first == Approx((1 + kBlankLastRelease - kFreezeLead) * T - edge));
+  CHECK(wave[5].second == 0.0);
+  CHECK(wave[6].first == Approx((1 + kBlankLastRelease - kFreezeLead) * T));
+  CHECK(wave[6].second == on);
+  CHECK(wave[7].first == Approx((2 + plan[0].release) * T));
+  CHECK(wave[7].second == on);
+  // The clock line is at 0 V (outputs conducting) through the same pulse.
+  const auto clock = blanking_source_waveform(plan[0], T, 3, edge);
+  REQUIRE(clock.size() == 9);
+  CHECK(clock[6].second == 0.0);
+  CHECK(clock[6].first == Approx(wave[5].first));
+  CHECK(clock[7].first == Approx((2 + plan[0].release + kBlankRamp) * T));
+  // Without the borderline frame nothing freezes.
+  CHECK(plan_blanking(net, {{0.1}, {0.9}, {0.1}})[0].frame_freeze.empty());
+}

@@ -98,7 +98,7 @@ std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vect
     const int L = bmru_layers[k];
     const std::vector<Vector>& inputs = L == 0 ? frames : software.layers[L - 1].output;
     LayerBlanking blanking{L, network.unit_current, kBlankFirstRelease + stagger * static_cast<double>(k),
-                           unit_blanking(std::get<BmruLayer>(network.layers[L]), inputs), {}};
+                           unit_blanking(std::get<BmruLayer>(network.layers[L]), inputs), {}, {}};
     if (k > 0) {
       const int U = bmru_layers[k - 1];
       std::vector<double> releases(frames.size(), blanking.release);

@@ -223,7 +223,7 @@ namespace {
 // clock line), for comparison.
 double blanking_residual(double area, bool lift) {
   const double frame = 0.01, edge = 1e-3 * frame, s = std::sqrt(area);
-  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}};
+  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}, {}};
   const auto wave = [](const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
     std::string line = prefix + " PWL(";
     for (const auto& [t, v] : points) line += fmt::format(" {:.9g} {:.9g}", t, v);
@@ -279,7 +279,7 @@ namespace {
 // over its value at the end of frame 1, from the end of the release ramp to the settling deadline.
 double beta1_rise_after_release(int kt, int kw) {
   const double frame = 0.01, edge = 1e-3 * frame;
-  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}};
+  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}, {}};
   const auto wave = [](const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
     std::string line = prefix + " PWL(";
     for (const auto& [t, v] : points) line += fmt::format(" {:.9g} {:.9g}", t, v);

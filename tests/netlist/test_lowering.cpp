@@ -353,17 +353,25 @@ TEST_CASE("calibration: measured over the trainer's range, with a warning outsid
   CHECK(why->find("outside the measured") != std::string::npos);
 }
 
+// Two latches in a row (beta1 0.3, beta2 0.7, alpha 1; layer 1 reads layer 0's h) and a readout:
+// the blanking tests' network.
+namespace {
+Network two_latches() {
+  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
+                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
+  return network_from_json(nlohmann::json::parse(
+      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
+                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+}
+}  // namespace
+
 TEST_CASE("frame blanking waits for a slow upstream switch before releasing the next layer", "[lowering][blanking]") {
   // Two latches in a row (beta1 0.3, beta2 0.7, alpha 1; layer 1 reads layer 0's h). Frame 1
   // lifts layer 0's candidate 0.02 units (20 pA) past beta2: predicted to switch
   // 1.5 * 4.5e-14 C / 20 pA = 3.4 ms after its release at 12% of the frame, so layer 1 is released at
   // 12% + 34% = 46% there instead of its base 40%. Frame 2 drops it 0.6 units below beta1: fast,
   // the base release stays. At area 4 the slow switch would take 13.5 ms: the release stops at 65%.
-  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
-                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
-  const Network net = network_from_json(nlohmann::json::parse(
-      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
-                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+  const Network net = two_latches();
   const std::vector<Vector> frames{{0.1}, {0.72}, {0.1}};
   const auto plan = plan_blanking(net, frames);
   REQUIRE(plan.size() == 2);
@@ -385,11 +393,7 @@ TEST_CASE("the frame-0 preset waits for a slow upstream switch before releasing 
   // 0.02 units (20 pA) above beta2: predicted to switch 1.5 * 4.5e-14 C / 20 pA = 3.4 ms after its
   // release at 5% of the frame, so layer 1 lets go at 5% + 34% = 39% instead of its base 30%. A
   // fast frame-0 switch, or none, keeps the base; at area 4 the release stops at 65%.
-  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
-                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
-  const Network net = network_from_json(nlohmann::json::parse(
-      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
-                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+  const Network net = two_latches();
   const auto slow = plan_preset_release(net, {{0.72}, {0.1}});
   REQUIRE(slow.size() == 2);
   CHECK(slow[0] == Approx(kPresetFirstRelease));
@@ -408,11 +412,7 @@ TEST_CASE("a layer with a borderline cell is frozen again before the next layer'
   // it is predicted to switch too slowly (5 pA), so layer 1's release there is the 65% cap, and
   // layer 0's I_b comes back on kFreezeLead before it and stays on through frame 2's transition.
   // Frames 0 and 2 (0.1) have no borderline cell; the last BMRU layer is never frozen.
-  const auto latch = R"({"type": "bmru", "W_c": [[1.0]], "b_c": [0.0], "beta1": [0.3], "delta": [0.4],
-                          "alpha": [1.0], "s0": [0], "W_p": [[1.0]], "b_p": [0.0]})";
-  const Network net = network_from_json(nlohmann::json::parse(
-      fmt::format(R"({{"format": "picospice-bmru/1", "inputs": 1, "layers": [{0}, {0},
-                     {{"type": "readout", "W": [[1.0]], "b": [0.0]}}]}})", latch)));
+  const Network net = two_latches();
   const auto plan = plan_blanking(net, {{0.1}, {0.705}, {0.1}});
   REQUIRE(plan.size() == 2);
   CHECK(plan[1].frame_freeze.empty());

@@ -97,8 +97,13 @@ std::vector<LayerBlanking> plan_blanking(const Network& network, const std::vect
   for (std::size_t k = 0; k < bmru_layers.size(); ++k) {
     const int L = bmru_layers[k];
     const std::vector<Vector>& inputs = L == 0 ? frames : software.layers[L - 1].output;
-    LayerBlanking blanking{L, network.unit_current, kBlankFirstRelease + stagger * static_cast<double>(k),
-                           unit_blanking(std::get<BmruLayer>(network.layers[L]), inputs), {}, {}};
+    // Member by member: the per-frame plans (frame_release, frame_freeze) start empty, and a new
+    // member needs no change here (an aggregate list would, under -Wmissing-field-initializers).
+    LayerBlanking blanking;
+    blanking.layer = L;
+    blanking.current = network.unit_current;
+    blanking.release = kBlankFirstRelease + stagger * static_cast<double>(k);
+    blanking.units = unit_blanking(std::get<BmruLayer>(network.layers[L]), inputs);
     if (k > 0) {
       const int U = bmru_layers[k - 1];
       std::vector<double> releases(frames.size(), blanking.release);

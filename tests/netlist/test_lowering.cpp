@@ -223,7 +223,9 @@ namespace {
 // clock line), for comparison.
 double blanking_residual(double area, bool lift) {
   const double frame = 0.01, edge = 1e-3 * frame, s = std::sqrt(area);
-  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}, {}};
+  LayerBlanking layer;  // layer 0, no units: only its I_b waveform is used
+  layer.current = 1e-9;
+  layer.release = kBlankFirstRelease;
   const auto wave = [](const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
     std::string line = prefix + " PWL(";
     for (const auto& [t, v] : points) line += fmt::format(" {:.9g} {:.9g}", t, v);
@@ -279,7 +281,9 @@ namespace {
 // over its value at the end of frame 1, from the end of the release ramp to the settling deadline.
 double beta1_rise_after_release(int kt, int kw) {
   const double frame = 0.01, edge = 1e-3 * frame;
-  LayerBlanking layer{0, 1e-9, kBlankFirstRelease, {}, {}, {}};
+  LayerBlanking layer;  // layer 0, no units: only its I_b waveform is used
+  layer.current = 1e-9;
+  layer.release = kBlankFirstRelease;
   const auto wave = [](const std::string& prefix, const std::vector<std::pair<double, double>>& points) {
     std::string line = prefix + " PWL(";
     for (const auto& [t, v] : points) line += fmt::format(" {:.9g} {:.9g}", t, v);

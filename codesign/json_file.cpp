@@ -139,13 +139,13 @@ json parse_json_text(const std::string& text, const std::string& source) {
   return std::move(builder.result());
 }
 
-json read_json_file(const std::filesystem::path& path, const std::string& what) {
+json read_json_file(const std::filesystem::path& path, const std::string& what, JsonFileRole role) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error))
     throw std::runtime_error(path.string() + ": cannot read the " + what + ": it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path.string() + ": cannot open the " + what);
-  note_input_file(path);
+  if (role == JsonFileRole::input) note_input_file(path);
   std::string text;
   char chunk[1 << 16];
   while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {

@@ -16,9 +16,15 @@ namespace picospice {
 constexpr std::size_t kMaxJsonDepth = 256;
 constexpr std::size_t kMaxJsonBytes = std::size_t{512} << 20;
 
+// What a file read is to the run. An input is never overwritten by the run (base/atomic_file.hpp:
+// a result written over the network it was read from is refused). A run's own state (the
+// checkpoint that `train --resume` continues) is read and then rewritten, so it is not an input.
+enum class JsonFileRole { input, run_state };
+
 // Parses the file; throws std::runtime_error as described above. `what` names the kind of file
 // in the "cannot open" message ("network file", "calibration file").
-nlohmann::json read_json_file(const std::filesystem::path& path, const std::string& what);
+nlohmann::json read_json_file(const std::filesystem::path& path, const std::string& what,
+                              JsonFileRole role = JsonFileRole::input);
 
 // Parses text as read_json_file does, naming `source` in messages (tests, fuzzing).
 nlohmann::json parse_json_text(const std::string& text, const std::string& source);

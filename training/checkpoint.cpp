@@ -54,9 +54,9 @@ void save_checkpoint(const Checkpoint& c, const std::filesystem::path& path) {
   write_file_atomically(path, [&](std::ostream& out) { out << doc.dump() << '\n'; });
 }
 
-Checkpoint load_checkpoint(const std::filesystem::path& path) {
+Checkpoint load_checkpoint(const std::filesystem::path& path, JsonFileRole role) {
   const std::string file = path.string();
-  const json doc = read_json_file(path, "checkpoint");
+  const json doc = read_json_file(path, "checkpoint", role);
   if (!doc.is_object() || doc.value("format", "") != kCheckpointFormatTag)
     throw std::runtime_error(fmt::format("{}: not a training checkpoint (format \"{}\" expected)", file, kCheckpointFormatTag));
   Checkpoint c;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "codesign/json_file.hpp"
 #include "training/adamw.hpp"
 
 namespace picospice::training {
@@ -25,7 +26,9 @@ struct Checkpoint {
 
 // Written atomically (base/atomic_file.hpp): a crash never leaves half a checkpoint.
 void save_checkpoint(const Checkpoint& checkpoint, const std::filesystem::path& path);
-// Throws std::runtime_error naming the file and what is wrong.
-Checkpoint load_checkpoint(const std::filesystem::path& path);
+// Throws std::runtime_error naming the file and what is wrong. `role`: JsonFileRole::run_state for
+// the checkpoint a resumed run continues (and rewrites after each epoch); JsonFileRole::input for
+// one that only seeds a new run (`--init-from`), which the run must not overwrite.
+Checkpoint load_checkpoint(const std::filesystem::path& path, JsonFileRole role = JsonFileRole::input);
 
 }  // namespace picospice::training

@@ -166,7 +166,7 @@ namespace {
 Checkpoint starting_state(const ModelLayout& layout, const json& config, const TrainOptions& o) {
   Checkpoint state;
   if (o.resume) {
-    state = load_checkpoint(o.checkpoint);
+    state = load_checkpoint(o.checkpoint, JsonFileRole::run_state);  // rewritten after every epoch
     if (state.config != config) {
       std::string differences;
       for (const auto& [key, value] : config.items())

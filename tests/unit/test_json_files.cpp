@@ -96,4 +96,50 @@ TEST_CASE("infer on a network JSON nested 65,625 deep exits with a message, not 
   CHECK_REFUSED_WITH(testing::run_picospice("infer " + path.string() + " --input " + sequence), "nested deeper than 256 levels");
 }
 
+// A checkpoint is a run's own state: `train --resume` and `train --init-from` read it and then
+// rewrite it after every epoch. The guard that refuses to overwrite a run's inputs
+// (base/atomic_file.hpp) once refused that second write, so both stopped after reading.
+TEST_CASE("train --init-from and --resume rewrite their own checkpoint, which is not an input", "[json][training]") {
+  const fs::path dir = fs::temp_directory_path() / "picospice_json_files" / "own_checkpoint";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "dataset.json") << R"({"format": "picospice-dataset/1", "inputs": 1, "classes": 2,
+    "splits": {"train": "train.csv", "validation": "validation.csv", "test": "test.csv"}})";
+  for (const char* split : {"train", "validation", "test"}) {
+    std::ofstream csv(dir / (std::string(split) + ".csv"));
+    csv << "clip,frame,label,x0\n";
+    for (int clip = 0; clip < 8; ++clip)  // class 1: a pulse in frame 0 (the hold must keep it)
+      for (int frame = 0; frame < 4; ++frame) csv << "c" << clip << ',' << frame << ',' << clip % 2 << ','
+                                                  << (clip % 2 && frame == 0 ? 2.0 : 0.1) << '\n';
+  }
+  const std::string task = " --task " + (dir / "dataset.json").string() + " --layers 1 --units 2 --batch 4"
+                           " --mismatch-check 0 --seed 1";
+  const std::string first = (dir / "first.json").string();
+  const auto outcome = testing::run_picospice("train" + task + " --epochs 2 -o " + first);
+  REQUIRE(outcome.succeeded());
+  const auto tuned = testing::run_picospice("train" + task + " --epochs 3 --init-from " + first + ".checkpoint -o " +
+                                            (dir / "tuned.json").string());
+  CHECK(tuned.succeeded());
+  CHECK_THAT(tuned.output, Catch::Contains("best epoch") && !Catch::Contains("refusing"));
+  CHECK(training::load_checkpoint(dir / "tuned.json.checkpoint").epochs_done == 3);
+  // A run interrupted after its first epoch (the tuned run's checkpoint cut back to it), resumed:
+  // epochs 2 and 3 each rewrite the checkpoint it was read from.
+  const std::string resumed_output = (dir / "resumed.json").string();
+  training::Checkpoint interrupted = training::load_checkpoint(dir / "tuned.json.checkpoint");
+  interrupted.epochs_done = 1;
+  interrupted.best_epoch = 1;
+  interrupted.history = nlohmann::json::array({interrupted.history.at(0)});
+  training::save_checkpoint(interrupted, resumed_output + ".checkpoint");
+  const auto resumed = testing::run_picospice("train" + task + " --epochs 3 --resume -o " + resumed_output);
+  CHECK(resumed.succeeded());
+  CHECK_THAT(resumed.output, !Catch::Contains("refusing"));
+  CHECK(training::load_checkpoint(resumed_output + ".checkpoint").epochs_done == 3);
+  // The checkpoint that only seeds a run is still an input: a run may not write its start over it.
+  const auto onto_source = testing::run_picospice("train" + task + " --epochs 3 --init-from " + first +
+                                                  ".checkpoint --checkpoint " + first + ".checkpoint -o " +
+                                                  (dir / "clobber.json").string());
+  CHECK_REFUSED_WITH(onto_source, "is an input of this run");
+  fs::remove_all(dir);
+}
+
 }  // namespace picospice

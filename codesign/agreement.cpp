@@ -184,7 +184,7 @@ AgreementReport compare_with_software(const Network& net, const std::vector<Vect
     circuit_class.push_back(argmax(z));
     class_agree += circuit_class.back() == software.frame_class[t];
   }
-  const Vote circuit_vote = majority_vote(circuit_class, net.classes(), net.vote_last);
+  const Vote circuit_vote = decide(circuit_class, net);
   r.software_decision = software.vote.decision;
   r.circuit_decision = circuit_vote.decision;
   r.decision_agreement = r.software_decision == r.circuit_decision;

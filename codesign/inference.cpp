@@ -95,6 +95,28 @@ Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_la
   return vote;
 }
 
+Vote run_detection(const std::vector<int>& frame_class, int classes, int run) {
+  Vote vote;
+  const int frames = static_cast<int>(frame_class.size());
+  vote.counts.assign(classes, 0);  // the longest run of each class
+  for (int t = 0, length = 0; t < frames; ++t) {
+    length = (t > 0 && frame_class[t] == frame_class[t - 1]) ? length + 1 : 1;
+    vote.counts[frame_class[t]] = std::max(vote.counts[frame_class[t]], length);
+  }
+  int longest = 0;  // the keyword class (> 0) with the longest run, detected or not
+  for (int k = 1; k < classes; ++k)
+    if (longest == 0 || vote.counts[k] > vote.counts[longest]) longest = k;
+  vote.decision = (longest > 0 && vote.counts[longest] >= run) ? longest : 0;
+  vote.margin = longest > 0 ? std::abs(vote.counts[longest] - run) : run;
+  vote.borderline = vote.margin <= 0.05 * frames;
+  return vote;
+}
+
+Vote decide(const std::vector<int>& frame_class, const Network& network) {
+  return network.detect_run > 0 ? run_detection(frame_class, network.classes(), network.detect_run)
+                                : majority_vote(frame_class, network.classes(), network.vote_last);
+}
+
 double borderline_margin(double threshold) { return std::max(0.02 * threshold, 0.01); }
 
 bool is_borderline(const BmruLayer& layer, std::size_t unit, double candidate) {
@@ -150,7 +172,7 @@ InferenceResult run_network(const Network& network, const std::vector<Vector>& f
     result.logits.push_back(signal);
     result.frame_class.push_back(argmax(signal));
   }
-  result.vote = majority_vote(result.frame_class, network.classes(), network.vote_last);
+  result.vote = decide(result.frame_class, network);
   return result;
 }
 

@@ -12,6 +12,12 @@
 // sequence's decision is the class with the most frames over the voted window (all frames, or the
 // last `vote_last`), ties again going to the lowest class index. Both tie rules are arbitrary but
 // fixed, so that software and circuit are scored the same way.
+// Run detection (`detect_run` K > 0), the streaming rule of a keyword spotter: class 0 is the
+// background, and a class k > 0 is detected when the readout says k on K consecutive frames; the
+// decision is the detected class with the longest run (ties: the lowest index), or 0 when none is
+// detected. It does not depend on where the word falls in the clip: a window of any length can be
+// scored as it streams, and a word late in the clip needs only K frames after its recognition,
+// where a vote over all frames needs half the clip. Its "counts" are each class's longest run.
 #pragma once
 #include <functional>
 #include <variant>
@@ -92,6 +98,12 @@ InferenceResult infer_with_borderline_choices(const Network& network, const std:
 // Index of the largest value, the lowest index on ties.
 int argmax(const Vector& values);
 Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_last);
+// Run detection with runs of `run` frames (see 'Decision' above). The margin is the deciding run's
+// distance from `run` frames (the longest run of a class > 0, detected or not), and the clip is
+// borderline when that distance is at most 5% of the frames, as for the vote.
+Vote run_detection(const std::vector<int>& frame_class, int classes, int run);
+// The network's own rule: run_detection when network.detect_run > 0, else majority_vote.
+Vote decide(const std::vector<int>& frame_class, const Network& network);
 
 // How close to a switching point (beta1 or beta2) a candidate is borderline: within
 // max(2% of the threshold, 0.01 units) of it (docs/design.md, 'Borderline').

@@ -197,7 +197,7 @@ std::size_t layer_output_width(const Layer& layer) {
 
 Network network_from_json(const json& doc) {
   if (!doc.is_object()) fail("(top level)", "expected a JSON object, got " + type_of(doc));
-  check_keys(doc, "", {"format", "unit_current", "frame", "inputs", "vote_last", "layers"});
+  check_keys(doc, "", {"format", "unit_current", "frame", "inputs", "vote_last", "detect_run", "layers"});
   if (!doc.contains("format")) fail("format", std::string("missing (expected \"") + kFormatTag + "\")");
   if (!doc.at("format").is_string() || doc.at("format").get<std::string>() != kFormatTag)
     fail("format", fmt::format("expected \"{}\", got {}", kFormatTag, doc.at("format").dump()));
@@ -207,6 +207,9 @@ Network network_from_json(const json& doc) {
   net.frame = optional_positive(doc, "frame", 0.01);
   net.inputs = read_count(required(doc, "", "inputs"), "inputs", 1);
   if (doc.contains("vote_last")) net.vote_last = read_count(doc.at("vote_last"), "vote_last", 0);
+  if (doc.contains("detect_run")) net.detect_run = read_count(doc.at("detect_run"), "detect_run", 0);
+  if (net.detect_run > 0 && net.vote_last > 0)
+    fail("detect_run", "the run-detection rule replaces the vote: vote_last must then be 0");
 
   const json& layers = required(doc, "", "layers");
   if (!layers.is_array() || layers.empty()) fail("layers", "expected a non-empty list of layers");
@@ -261,8 +264,17 @@ json network_to_json(const Network& net) {
     }
     layers.push_back(l);
   }
-  return json{{"format", kFormatTag}, {"unit_current", net.unit_current}, {"frame", net.frame},
-              {"inputs", net.inputs}, {"vote_last", net.vote_last}, {"layers", layers}};
+  json doc{{"format", kFormatTag}, {"unit_current", net.unit_current}, {"frame", net.frame},
+           {"inputs", net.inputs}, {"vote_last", net.vote_last}, {"layers", layers}};
+  if (net.detect_run > 0) doc["detect_run"] = net.detect_run;  // only when used: files without it stay as they were
+  return doc;
+}
+
+std::string decision_rule_text(const Network& net) {
+  if (net.detect_run > 0)
+    return fmt::format("a class > 0 on the readout for {} consecutive frames (else class 0)", net.detect_run);
+  return net.vote_last > 0 ? fmt::format("majority of the readout over the last {} frames", net.vote_last)
+                           : std::string("majority of the readout over all frames");
 }
 
 }  // namespace picospice::network

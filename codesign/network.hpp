@@ -7,6 +7,9 @@
 //     "frame": 0.01,                       s per time step (optional, default 0.01, > 0)
 //     "inputs": 13,                        input width (required, >= 1)
 //     "vote_last": 0,                      majority vote over the last K frames (optional, 0 = all)
+//     "detect_run": 0,                     keyword detection instead of a vote: a class other than 0
+//                                          held for K consecutive frames (optional, 0 = off;
+//                                          not with vote_last; inference.hpp, 'Decision')
 //     "layers": [                          required; the last layer must be the readout
 //       {"type": "linear",  "W": [[..]], "b": [..]},                 y = max(W x + b, 0)
 //       {"type": "bmru",    "W_c": [[..]], "b_c": [..],              c = max(W_c x + b_c, 0)
@@ -74,11 +77,16 @@ struct Network {
   double frame = 0.01;         // s per time step
   int inputs = 0;
   int vote_last = 0;           // 0: vote over all frames
+  int detect_run = 0;          // > 0: the run-detection rule instead of the vote (inference.hpp)
   std::vector<Layer> layers;   // ends with exactly one ReadoutLayer
 
   const ReadoutLayer& readout() const { return std::get<ReadoutLayer>(layers.back()); }
   int classes() const { return static_cast<int>(readout().W.size()); }
 };
+
+// The decision rule in words, for reports: "majority of the readout over all frames" (or "over the
+// last 10 frames"), "a class > 0 on the readout for 30 consecutive frames (else class 0)".
+std::string decision_rule_text(const Network& network);
 
 // "linear", "bmru" or "readout".
 std::string layer_type_name(const Layer& layer);

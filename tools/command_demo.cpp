@@ -180,10 +180,10 @@ int run_demo_kws(const DemoOptions& o) {
     for (std::size_t k = 0; k < counts.size(); ++k) s += fmt::format("{}{} {}", k ? ", " : "", class_names[k], counts[k]);
     return s;
   };
-  fmt::print("rule       majority of the readout over {}\n",
-             net.vote_last > 0 ? fmt::format("the last {} frames", net.vote_last) : std::string("all frames"));
-  fmt::print("software   decision: {:<6} (frame votes: {}{})\n", class_names[software.vote.decision],
-             votes(software.vote.counts), software.vote.borderline ? "; borderline" : "");
+  fmt::print("rule       {}\n", network::decision_rule_text(net));
+  fmt::print("software   decision: {:<6} ({}: {}{})\n", class_names[software.vote.decision],
+             net.detect_run > 0 ? "longest runs" : "frame votes", votes(software.vote.counts),
+             software.vote.borderline ? "; borderline" : "");
   if (const int settled = settled_from(software.frame_class, software.vote.decision); settled > 0)
     fmt::print("           the readout says {} from frame {} ({:.2f} s) on\n", class_names[software.vote.decision], settled,
                settled * net.frame);

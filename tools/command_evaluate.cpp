@@ -24,6 +24,7 @@ struct EvaluateOptions {
   std::uint64_t seed = 1;
   int threads = 2;
   std::string clip_results;  // CSV of every clip's decision
+  int detect_run = -1;       // >= 0: score with this run-detection rule (0: the vote) instead of the network's
 };
 
 // Per class: clips of that label and how many the vote got right (its recall); optionally every
@@ -59,7 +60,11 @@ BorderlineCount count_borderline(const network::Network& net, const std::vector<
 }
 
 int run_evaluate(const EvaluateOptions& o) {
-  const network::Network net = network::load_network(o.network);
+  network::Network net = network::load_network(o.network);
+  if (o.detect_run >= 0) {  // another decision rule for the same network (nothing is written)
+    net.detect_run = o.detect_run;
+    if (o.detect_run > 0) net.vote_last = 0;
+  }
   const training::Dataset data = load_task(o.task);
   if (data.inputs != net.inputs)
     throw std::runtime_error(fmt::format("{}: the network has {} inputs, the dataset's frames {}", o.network,
@@ -73,8 +78,8 @@ int run_evaluate(const EvaluateOptions& o) {
     if ((o.split == "all" || o.split == name) && !clips->empty()) splits.push_back({name, clips});
   if (splits.empty()) throw std::runtime_error(fmt::format("the dataset has no {} clips", o.split));
 
-  fmt::print("network {}: {} inputs, {} classes, vote over {}\n", o.network, net.inputs, net.classes(),
-             net.vote_last > 0 ? fmt::format("the last {} frames", net.vote_last) : std::string("all frames"));
+  fmt::print("network {}: {} inputs, {} classes, decision: {}\n", o.network, net.inputs, net.classes(),
+             network::decision_rule_text(net));
   std::ofstream csv;
   if (!o.clip_results.empty()) {
     csv.open(o.clip_results);
@@ -131,6 +136,10 @@ CommandAction add_evaluate_command(CLI::App& app) {
   cmd->add_option("--clip-results", o->clip_results, "write every clip's decision as CSV (split,id,label,decision)");
   cmd->add_option("--threads", o->threads, "threads (1 or 2; the result does not depend on it)")
       ->capture_default_str()->check(CLI::Range(1, 2));
+  cmd->add_option("--detect-run", o->detect_run,
+                  "score with run detection instead of the network's own rule: a class k > 0 is the decision when\n"
+                  "the readout says k on K consecutive frames (`train --detect-run`); 0: the network's vote")
+      ->check(CLI::NonNegativeNumber);
   return [o] { return run_evaluate(*o); };
 }
 

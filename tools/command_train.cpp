@@ -35,6 +35,14 @@ struct TrainCommandOptions {
 
 std::string percent(double fraction) { return fmt::format("{:5.1f}%", 100 * fraction); }
 
+// A network carrying only the decision rule of these options (for decision_rule_text).
+network::Network rule_of(const TrainOptions& t) {
+  network::Network rule;
+  rule.vote_last = t.vote_last;
+  rule.detect_run = t.detect_run;
+  return rule;
+}
+
 int run_train(TrainCommandOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   const Dataset data = load_task(o.task);
@@ -54,10 +62,10 @@ int run_train(TrainCommandOptions& o) {
   fmt::print("task {}: {} inputs, {} classes; {} / {} / {} clips (train / validation / test)\n",
              data.name.empty() ? o.task.task : data.name, data.inputs, data.classes, data.train.size(),
              data.validation.size(), data.test.size());
-  fmt::print("network: {}{} BMRU layer{} of {} units, readout of {}; vote over {}; seed {}{}\n",
+  fmt::print("network: {}{} BMRU layer{} of {} units, readout of {}; decision: {}; seed {}{}\n",
              t.linear > 0 ? fmt::format("linear layer of {}, ", t.linear) : std::string(), t.layers,
              t.layers > 1 ? "s" : "", t.units, data.classes,
-             t.vote_last > 0 ? fmt::format("the last {} frames", t.vote_last) : std::string("all frames"), t.seed,
+             network::decision_rule_text(rule_of(t)), t.seed,
              t.resume ? fmt::format("; resuming from {}", t.checkpoint)
                       : o.restarts > 1 ? fmt::format("; {} restarts, the best on validation kept", o.restarts) : "");
   if (t.hardware.enabled) {
@@ -135,7 +143,8 @@ CommandAction add_train_command(CLI::App& app) {
       "The network: --layers BMRU layers of --units units, then a linear readout. Each frame, each\n"
       "unit's candidate c = max(W_c x + b_c, 0) sets its state high above beta1 + delta, low below\n"
       "beta1, and holds in between; the unit outputs alpha * state. The readout's argmax is the\n"
-      "frame's class; the clip's decision is the majority vote over frames (or the last --vote-last).\n"
+      "frame's class; the clip's decision is the majority vote over frames (or the last --vote-last),\n"
+      "or, with --detect-run K, a class > 0 held on K frames in a row (streaming, onset-independent).\n"
       "\n"
       "Training: backpropagation through time with the exact step forward and the surrogate\n"
       "dH/dx = 1/(1+(pi a x)^2) backward; cross-entropy on every frame (or, with\n"
@@ -194,6 +203,11 @@ CommandAction add_train_command(CLI::App& app) {
   cmd->add_option("--surrogate-a", o->train.surrogate_a, "sharpness a of the surrogate derivative 1/(1+(pi a x)^2)")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--vote-last", o->train.vote_last, "decide by majority over the last K frames (0: all); saved in the network")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--detect-run", o->train.detect_run,
+                  "keyword detection instead of a vote: class 0 is the background, and a class k > 0 is the decision\n"
+                  "when the readout says k on K consecutive frames anywhere in the clip (0: off); saved in the network.\n"
+                  "Onset-independent and streaming; the loss stays on every frame")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--loss-on-voted-frames", o->train.loss_on_voted_frames,
                 "with --vote-last K: the cross-entropy covers only the last K frames, the ones the vote counts\n"

@@ -93,6 +93,9 @@ void check_options(const Dataset& d, const TrainOptions& o) {
           "the final learning rate must lie in [0, --lr]");
   require(o.surrogate_a > 0 && std::isfinite(o.surrogate_a), "--surrogate-a must be a positive number");
   require(o.vote_last >= 0, "--vote-last must be >= 0");
+  require(o.detect_run >= 0, "--detect-run must be >= 0");
+  require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),
+          "--detect-run replaces the vote: it cannot be combined with --vote-last or --loss-on-voted-frames");
   require(o.margin.relative >= 0 && o.margin.relative < 1, "--margin must lie in [0, 1)");
   require(o.margin.weight >= 0 && std::isfinite(o.margin.weight), "--margin-weight must be >= 0");
   require(o.hardware.grid >= 1, "the weight grid must be >= 1");
@@ -130,6 +133,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
           {"frame", o.frame}};
   // Only when on, so that checkpoints from before the option still resume.
   if (o.margin.enabled()) config["margin"] = {o.margin.relative, o.margin.weight};
+  if (o.detect_run > 0) config["detect_run"] = o.detect_run;  // only when on, as the margin
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
   return config;
@@ -156,7 +160,7 @@ void write_start_checkpoint(const Dataset& d, const TrainOptions& o, const std::
 network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& o) {
   Realized r = realize(layout, theta);
   apply_hardware(layout, o.hardware, o.seed, 0, r.values, r.derivative);
-  return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame);
+  return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame, o.detect_run);
 }
 
 namespace {
@@ -223,7 +227,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
       // Without hardware noise one network serves the whole minibatch.
       const bool shared = !o.hardware.enabled;
       network::Network shared_net;
-      if (shared) shared_net = to_network(layout, realized.values, o.vote_last, o.unit_current, o.frame);
+      if (shared) shared_net = to_network(layout, realized.values, o.vote_last, o.unit_current, o.frame, o.detect_run);
 
       // d loss / d theta summed over clips [lo, hi) of this minibatch, and their tally.
       const auto shard = [&](std::size_t lo, std::size_t hi) {
@@ -241,7 +245,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
           Eigen::VectorXd values = realized.values, factor = Eigen::VectorXd::Ones(layout.size());
           const std::uint64_t sample = static_cast<std::uint64_t>(epoch) * n_train + i;
           apply_hardware(layout, o.hardware, o.seed, random::mix_stream(sample, noise_name), values, factor);
-          const network::Network net = to_network(layout, values, o.vote_last, o.unit_current, o.frame);
+          const network::Network net = to_network(layout, values, o.vote_last, o.unit_current, o.frame, o.detect_run);
           clip_gradient_values = Eigen::VectorXd::Zero(layout.size());
           sum.tally.add(clip_gradient(layout, values, net, clip, backward, scale, clip_gradient_values));
           sum.gradient += clip_gradient_values.cwiseProduct(factor);

@@ -42,6 +42,7 @@ struct TrainOptions {
   AdamWSettings adamw;
   double surrogate_a = 1.0;
   int vote_last = 0;                 // stored in the network: 0 = vote over all frames
+  int detect_run = 0;                // stored in the network: > 0 = run detection (inference.hpp)
   bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
   ThresholdMargin margin;            // the threshold-margin term (bptt.hpp); off when relative or weight is 0
   HardwareAware hardware;

@@ -175,6 +175,38 @@ TEST_CASE("votes: vote_last windows and ties to the lower class", "[network]") {
   CHECK(r.vote.decision == 1);
 }
 
+TEST_CASE("run detection: a class > 0 held for K frames anywhere, else the background", "[network]") {
+  // A late word: 6 background frames, then 3 frames of class 1. A vote over all frames says 0.
+  const std::vector<int> late{0, 0, 0, 0, 0, 0, 1, 1, 1};
+  CHECK(majority_vote(late, 2, 0).decision == 0);
+  const Vote three = run_detection(late, 2, 3);
+  CHECK(three.decision == 1);
+  CHECK(three.counts == std::vector<int>{6, 3});  // each class's longest run
+  CHECK(three.margin == 0);
+  const Vote four = run_detection(late, 2, 4);
+  CHECK(four.decision == 0);  // a run one frame short is not a detection
+  CHECK(four.margin == 1);
+  // A broken run does not add up: 1 1 0 1 1 has no run of 3.
+  CHECK(run_detection({1, 1, 0, 1, 1}, 2, 3).decision == 0);
+  // Three classes: the detected class with the longer run wins; ties to the lower index.
+  CHECK(run_detection({2, 2, 2, 0, 1, 1, 1, 1}, 3, 3).decision == 1);
+  CHECK(run_detection({2, 2, 2, 0, 1, 1, 1}, 3, 3).decision == 1);
+  CHECK(run_detection({2, 2, 2, 0, 1, 1}, 3, 3).decision == 2);
+
+  // Stored in the network file, used by infer, and not combined with vote_last.
+  json j = latch_json();
+  j["detect_run"] = 2;
+  const Network n = network_from_json(j);
+  CHECK(n.detect_run == 2);
+  CHECK(network_to_json(n).at("detect_run") == 2);
+  CHECK_FALSE(network_to_json(network_from_json(latch_json())).contains("detect_run"));  // files without it unchanged
+  CHECK(infer(n, frames_of({0.1, 0.1, 0.1, 1.0, 1.0})).vote.decision == 1);
+  CHECK(infer(n, frames_of({0.1, 0.1, 0.1, 0.1, 1.0})).vote.decision == 0);
+  CHECK(decision_rule_text(n) == "a class > 0 on the readout for 2 consecutive frames (else class 0)");
+  j["vote_last"] = 3;
+  CHECK_THROWS_WITH(network_from_json(j), Catch::Contains("detect_run") && Catch::Contains("vote_last must then be 0"));
+}
+
 TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or beta2", "[network]") {
   CHECK(borderline_margin(0.3) == 0.01);                 // the 0.01-unit floor
   CHECK(borderline_margin(3.0) == Approx(0.06));         // 2% of the threshold

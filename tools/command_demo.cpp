@@ -8,12 +8,11 @@
 //
 // The audio is never shifted: a WAV is classified as recorded (its first second), and the decision
 // does not depend on where the word falls. The network streams frame by frame, its units' binary
-// states carrying what it has heard; the decision rule is the network's own (`train --vote-last K`,
-// stored in the network file): the majority of the readout's per-frame class over the last K frames
-// of the clip (all frames when K = 0). The shipped network still votes over all frames and was
-// trained on onsets of 0.05-0.35 s, so a word starting late loses the vote (issue 22: a network
-// trained with --vote-last on `dataset kws --onset 0.05 0.6` is the intended fix, not yet made).
-// The demo also prints the frame from which the readout stays on its final class.
+// states carrying what it has heard; the decision rule is the network's own, stored in the network
+// file (codesign/inference.hpp, 'Decision'). The shipped network uses run detection (`train
+// --detect-run 30`): "yes" when the readout says yes on 30 consecutive frames anywhere in the clip,
+// trained on onsets of 0.05-0.55 s. The demo also prints the frame from which the readout stays on
+// its final class.
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -102,6 +102,12 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.unit_current > 0 && o.frame > 0, "unit_current and frame must be positive");
   require(!o.resume || !o.checkpoint.empty(), "--resume needs a checkpoint file");
   require(!d.train.empty(), "the dataset's train split holds no clips");
+  if (o.detect_run > 0) {  // a run longer than every clip could never be detected: every decision would be class 0
+    std::size_t longest = 0;
+    for (const Clip& clip : d.train) longest = std::max(longest, clip.frames.size());
+    require(static_cast<std::size_t>(o.detect_run) <= longest,
+            fmt::format("--detect-run {} is longer than every training clip ({} frames at most)", o.detect_run, longest));
+  }
 }
 
 }  // namespace

@@ -269,6 +269,12 @@ TEST_CASE("training is deterministic for a seed and resumes exactly", "[training
 
   o.units = 5;  // a checkpoint made with other settings is refused
   CHECK_THROWS_WITH(train(d, o), Catch::Contains("other settings") && Catch::Contains("units"));
+  o.units = 4;
+  o.resume = false;
+  // Run detection longer than every clip could never fire: refused, not trained to a constant.
+  o.detect_run = static_cast<int>(d.train.front().frames.size()) + 1;
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("--detect-run") && Catch::Contains("longer than every training clip"));
+  o.detect_run = 0;
   fs::remove_all(dir);
 }
 

@@ -1,25 +1,32 @@
-// `--area auto`: device area per BMRU unit from how close its decisions come to a threshold.
+// `--area auto`: device area per BMRU unit from how much a mismatch error of that unit would cost
+// the network's decisions.
 //
-// A unit's state flips wrongly under mismatch when the error of its candidate against the
-// threshold that decides (beta2 while it is low, beta1 while it is high) exceeds the distance
-// between them. Pelgrom's law makes that error's sigma fall as 1/sqrt(area), so a unit whose
-// closest non-borderline decision is m sigmas (at area 1) from its threshold holds `target`
-// sigmas at area (target / m)^2; a unit never within `target` sigmas needs nothing beyond the
-// minimum. The allocation water-fills: unit u gets clamp(min(need_u, level), minimum, maximum),
-// the level the largest whose total stays within the budget. A unit close to its target gets all it
-// needs before a unit far below it (which no affordable area would bring to the target) takes the
-// rest; the areas are monotone in the margin and never above the budget. Budget left when every
-// need is met stays unspent. Only the units' own devices are allocated; the shared ones (mirror
-// diodes, layer outputs, readout) get the uniform factor the budget buys (area 4 at the default).
+// Mismatch is drawn once per chip: a unit's devices move its switching points (and the copies that
+// make its candidate) by an error that stays with it over the whole input. What that error costs
+// is not how close its closest frame comes to a threshold (a first-layer unit may hover at its
+// threshold on many frames whose flips the later layers absorb) but whether the sequence's
+// decision changes. So for every unit and every sequence whose nominal decision is not borderline,
+// the software model is run with one error of that unit at a time, s of its sigmas (the same s at
+// every frame, as one chip's offset), upward and downward, and the smallest s that changes the
+// decision is that sequence's decision margin. A unit has two errors whose devices it owns: its
+// switching (its candidate against its thresholds: the input mirror outputs, the bias, the cell's
+// copy and the threshold reference) and its output level (alpha through its gain reference, read by
+// every later layer). At area factor a each error is N(0, 1/a) in those sigmas (Pelgrom), so the
+// unit loses a decision with probability sum Q(margin sqrt(a)) over both errors and directions, Q
+// the upper normal tail; its expected loss is the mean over the sequences, and the network's is
+// about the sum over units (independent, rare events). The allocation minimizes that sum within the
+// gate-area budget. The shared devices (mirror diodes, layer outputs) are not the units' to size.
 //
-// The sigma of a unit-frame at area 1 (an approximation, not a simulation): every copy of a
-// current (a weight's mirror output w_q x_j, a bias, the threshold's reference, the cell's copy of
-// its candidate, a cell's output alpha through its gain reference) carries an independent relative
-// error sqrt(2) * sigma_device (a copy compares two devices), sigma_device the larger of the NMOS
-// and PMOS unit spreads (unit_devices.hpp); the errors add in quadrature and travel with the
-// signals, so a later layer's candidate carries its inputs' errors times its weights as well as its
-// own copies'. The front end's inputs are exact. It leaves out the cells' other offsets, channel-
-// length modulation and any correlation, and every device is taken at area 1.
+// The sigma at area 1 (an approximation, not a simulation): every copy of a current (a weight's
+// mirror output w_q x_j, a bias, the threshold's reference, the cell's copy of its candidate, a
+// cell's output alpha through its gain reference) carries an independent relative error
+// sqrt(2) * sigma_device (a copy compares two devices), sigma_device the larger of the NMOS and PMOS
+// unit spreads (unit_devices.hpp), and a unit's copies add in quadrature. It leaves out the cells'
+// other offsets, channel-length modulation and any correlation, every device is taken at area 1,
+// and moving the switching error by the same number of sigmas at every frame treats it as fully
+// correlated over frames (the threshold's share is; the input copies' share varies with the
+// inputs). The predicted loss is a ranking of the units more than a forecast of `agree --mc`.
+// unit_margins (the closest frame, reported beside) also propagates the inputs' errors.
 #pragma once
 #include <limits>
 #include <vector>
@@ -38,31 +45,55 @@ struct UnitMargin {
   int frames = 0;
 };
 
-struct AreaAllocationOptions {
-  double target_sigmas = 4;  // the margin each decision should hold
-  double min_area = 1, max_area = 16;
-};
-
-// Every BMRU unit of `quantized` (the network with its effective weights) over the sequences.
-// `device_spread` is one unit device's relative current spread at area 1.
+// Every BMRU unit of `quantized` (the network with its effective weights) over the sequences: the
+// closest frame (the lowering reports it beside the decision margins). `device_spread` is one unit
+// device's relative current spread at area 1.
 std::vector<UnitMargin> unit_margins(const Network& quantized, const std::vector<std::vector<Vector>>& sequences,
                                      double device_spread, double target_sigmas);
 
-// The area at which a unit's closest decision holds the target: (target / smallest)^2; 0 when no
-// decision comes within the target.
-double needed_area(const UnitMargin& margin, double target_sigmas);
+struct DecisionMargin {
+  int layer = 0, unit = 0;
+  int sequences = 0;  // scored: those with a non-borderline nominal decision
+  // Per scored sequence and error mode, the smallest error of the unit, in its sigmas at area 1,
+  // that changes the decision, upward and downward (infinity when none up to
+  // kLargestDecisionOffset). The modes: its switching (the candidate moved against the thresholds
+  // by its own copies' sigma) and its output level (alpha through its gain reference, which the
+  // later layers read).
+  std::vector<double> up, down;
+  double smallest() const;  // over both directions and every sequence
+};
+constexpr double kLargestDecisionOffset = 16;
 
-// Areas for units with needs `need` whose own devices have gate area `gate_area[u]` per unit of
-// area factor: clamp(min(need[u], level), min_area, max_area) with the largest level that keeps
-// sum gate_area[u] * area[u] <= budget (when even the minimum exceeds it, every unit gets the
-// minimum). Throws std::invalid_argument on mismatched sizes or min_area > max_area.
-std::vector<double> allocate_unit_areas(const std::vector<double>& need, const std::vector<double>& gate_area,
-                                        double budget, const AreaAllocationOptions& options = {});
+std::vector<DecisionMargin> decision_margins(const Network& quantized,
+                                             const std::vector<std::vector<Vector>>& sequences, double device_spread);
+
+// The share of the scored sequences whose decision the unit's errors change at area factor `area`,
+// in expectation: the sum of Q(margin sqrt(area)) over its margins (both directions, both modes)
+// over the sequences; 0 without scored sequences.
+double expected_decision_loss(const DecisionMargin& margin, double area);
+
+struct AreaAllocationOptions {
+  double min_area = 1, max_area = 16;
+  // A unit whose expected loss is below this is not sized further: buying it down to 1e-9
+  // would take area another unit can use, and beyond it the model means nothing.
+  double loss_floor = 1e-6;
+};
+
+// Areas for units with decision margins `margins` whose own devices have gate area `gate_area[u]`
+// per unit of area factor: the areas in [min_area, max_area] that minimize the summed expected loss
+// (each floored at loss_floor) with sum gate_area[u] * area[u] <= budget (a Lagrangian search over a
+// fine grid of areas, so any loss curve works). Budget left when every unit is at its floor stays
+// unspent; when even the minimum exceeds the budget, every unit gets the minimum. Throws
+// std::invalid_argument on mismatched sizes or min_area > max_area.
+std::vector<double> allocate_unit_areas(const std::vector<DecisionMargin>& margins,
+                                        const std::vector<double>& gate_area, double budget,
+                                        const AreaAllocationOptions& options = {});
 
 // `--area auto` (LoweringOptions::area_auto with no unit_area; lower_network calls it): lowers once
 // at area 1 for the quantized network and the gate area of every unit's own devices, allocates the
-// units' areas from their margins (target 4 sigmas at area 1) within the budget, the shared
-// devices at the uniform factor the budget buys, and lowers again with them.
+// units' areas from their decision margins within the budget, the shared devices at the uniform
+// factor the budget buys, and lowers again with them. The report gives each unit's smallest
+// decision margin and closest frame, and the predicted loss against uniform area.
 LoweredNetwork lower_with_area_allocation(const Network& network, const std::vector<Vector>& frames,
                                           const LoweringOptions& options);
 

@@ -126,9 +126,10 @@ bool is_borderline(const BmruLayer& layer, std::size_t unit, double candidate) {
 
 namespace {
 
-// The forward pass of infer(); `choice` (may be empty) overrides borderline decisions.
+// The forward pass of infer(); `choice` (may be empty) overrides borderline decisions, `offset`
+// (may be empty) shifts the candidates the states are decided on.
 InferenceResult run_network(const Network& network, const std::vector<Vector>& frames, const StateStep& state_step,
-                            const BorderlineChoice& choice) {
+                            const BorderlineChoice& choice, const CandidateOffset& offset = {}) {
   InferenceResult result;
   result.layers.resize(network.layers.size());
   // The running state of every BMRU layer, starting from s0.
@@ -146,6 +147,13 @@ InferenceResult run_network(const Network& network, const std::vector<Vector>& f
       const Layer& layer = network.layers[l];
       if (const auto* b = std::get_if<BmruLayer>(&layer)) {
         BmruStep step = bmru_step(*b, signal, states[l], state_step);
+        if (offset) {
+          for (std::size_t u = 0; u < step.state.size(); ++u) {
+            step.candidate[u] += offset(l, t, u);
+            step.state[u] = bmru_update(*b, u, step.candidate[u], states[l][u], state_step);
+          }
+          step = bmru_step_from_state(*b, signal, std::move(step.candidate), std::move(step.state));
+        }
         if (choice) {
           bool changed = false;
           for (std::size_t u = 0; u < step.state.size(); ++u) {
@@ -185,6 +193,11 @@ InferenceResult infer(const Network& network, const std::vector<Vector>& frames,
 InferenceResult infer_with_borderline_choices(const Network& network, const std::vector<Vector>& frames,
                                               const BorderlineChoice& choice) {
   return run_network(network, frames, {}, choice);
+}
+
+InferenceResult infer_with_candidate_offsets(const Network& network, const std::vector<Vector>& frames,
+                                             const CandidateOffset& offset) {
+  return run_network(network, frames, {}, {}, offset);
 }
 
 }  // namespace picospice::network

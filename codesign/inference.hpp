@@ -95,6 +95,15 @@ using BorderlineChoice = std::function<int(std::size_t layer, std::size_t frame,
 InferenceResult infer_with_borderline_choices(const Network& network, const std::vector<Vector>& frames,
                                               const BorderlineChoice& choice);
 
+// An offset (model units) added to the candidate of unit `unit` of `layer` at frame `frame` where
+// the cell compares it with its thresholds: a device error that moves the switching points.
+using CandidateOffset = std::function<double(std::size_t layer, std::size_t frame, std::size_t unit)>;
+// The software model with every state decided on candidate + offset (the traces record the shifted
+// candidate); what follows in later frames and layers is the network's own response. `--area auto`
+// (area_allocation.hpp) asks with it how large an error of one unit changes a sequence's decision.
+InferenceResult infer_with_candidate_offsets(const Network& network, const std::vector<Vector>& frames,
+                                             const CandidateOffset& offset);
+
 // Index of the largest value, the lowest index on ties.
 int argmax(const Vector& values);
 Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_last);

@@ -220,12 +220,21 @@ void emit_mirror(NetlistText& out, GateAreaTally& tally, int layer, const std::s
     for (int n : mirror_groups(j - i)) groups.emplace_back(n, outputs[i].size);
     i = j;
   }
-  // Parallel diodes share the input current in proportion to W/L: each gets 1/k of the unit W/L
-  // (at its group's size), so that the total stays the unit and every output keeps ratio |w|.
+  // The groups' diodes are in parallel on the input, so every output copies the input against
+  // their summed W/L: that sum is the unit's, so every output keeps ratio |w|, and its relative
+  // error is sqrt(sum_g r_g sigma_g^2) for shares r_g of it, a share's diode (W/L r_g unit/L at
+  // the group's length, gate area r_g size_g^2 units) spreading as 1/(size_g sqrt(r_g)). The share
+  // r_g = size_g^2 / sum size^2 makes that 1/sqrt(mean size^2): with outputs of one size, 1/k
+  // each, the single diode's matching; with mixed sizes (`--area auto`) the large groups' diodes
+  // carry the current, so the small groups' do not spoil the copies of every output, as equal
+  // shares did (their error is dominated by the smallest group's diode).
+  double sum_size2 = 0;
+  for (const auto& group : groups) sum_size2 += group.second * group.second;
   std::size_t next = 0;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto [n, size] = groups[g];
-    const double diode = unit * size / static_cast<double>(groups.size()), length = kMirrorLength * size;
+    const double share = size * size / sum_size2;
+    const double diode = unit * size * share, length = kMirrorLength * size;
     const std::string cell = std::string(pmos ? "pmirror" : "nmirror") + (n == 1 ? "" : std::to_string(n));
     std::vector<std::string> nodes{input};
     std::string params = "wi=" + microns(diode);

@@ -62,9 +62,11 @@ double parse_area_factor(const std::string& text) {
 }
 
 const char* const kAreaAutoHelp =
-    "\n`auto`: each BMRU unit's own devices (cell, references, bias, input mirror outputs) sized from how close\n"
-    "its decisions over the input come to a threshold, in Pelgrom sigmas at area 1 (codesign/area_allocation.hpp);\n"
-    "the shared devices at the uniform factor the --area-budget buys. The total gate area is reported.";
+    "\n`auto`: each BMRU unit's own devices (cell, references, bias, input mirror outputs) sized from how much\n"
+    "their mismatch would cost the decisions over the input: the smallest error of the unit, in Pelgrom sigmas at\n"
+    "area 1, that changes a sequence's decision in the software model, for its switching and its output level; the\n"
+    "areas minimize the expected decisions lost (codesign/area_allocation.hpp). The shared devices get the uniform\n"
+    "factor the --area-budget buys. The gate area and the predicted loss are reported.";
 
 CLI::Option* add_area_budget_option(CLI::App* cmd, std::string& budget) {
   return cmd->add_option("--area-budget", budget,

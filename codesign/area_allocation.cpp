@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "base/thread_team.hpp"
 
 #include "codesign/inference.hpp"
 #include "codesign/unit_devices.hpp"
@@ -154,10 +157,14 @@ double first_change(double sign, Changes&& changes) {
 }  // namespace
 
 std::vector<DecisionMargin> decision_margins(const Network& quantized,
-                                             const std::vector<std::vector<Vector>>& sequences, double device_spread) {
+                                             const std::vector<std::vector<Vector>>& sequences, double device_spread,
+                                             const std::function<void(std::size_t, std::size_t)>& progress) {
   std::vector<DecisionMargin> margins = one_per_unit<DecisionMargin>(quantized);
   const double copy_spread = std::sqrt(2.0) * device_spread;
+  ThreadTeam team(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  std::size_t done = 0;
   for (const auto& frames : sequences) {
+    if (progress) progress(done++, sequences.size());
     if (frames.empty()) continue;
     const Vote nominal = infer(quantized, frames).vote;
     if (nominal.borderline) continue;
@@ -165,7 +172,10 @@ std::vector<DecisionMargin> decision_margins(const Network& quantized,
     // The sigma of each unit-frame's own copies only: the inputs' errors belong to the units that
     // made them (their output-level mode below).
     const std::vector<std::vector<Vector>> own = nominal_run(quantized, frames, copy_spread, false).sigma;
-    for (DecisionMargin& m : margins) {
+    // Units are independent: one chunk each, on every core (each writes only its own margin, so
+    // the result does not depend on the thread count).
+    team.run(margins.size(), [&](std::size_t i) {
+      DecisionMargin& m = margins[i];
       ++m.sequences;
       // Mode 1, the unit's switching: its candidate moved by s own sigmas at every frame.
       const auto offset_changes = [&](double sigmas) {
@@ -185,8 +195,9 @@ std::vector<DecisionMargin> decision_margins(const Network& quantized,
         (sign > 0 ? m.up : m.down).push_back(first_change(sign, offset_changes));
         (sign > 0 ? m.up : m.down).push_back(first_change(sign, gain_changes));
       }
-    }
+    });
   }
+  if (progress) progress(sequences.size(), sequences.size());
   return margins;
 }
 
@@ -292,7 +303,7 @@ LoweredNetwork lower_with_area_allocation(const Network& network, const std::vec
     for (const auto& frame : sequence)
       if (frame.size() != static_cast<std::size_t>(network.inputs))
         throw NetworkError("lower: a frame of an --area-from sequence differs in width from the network's inputs");
-  const auto margins = decision_margins(one.effective, sequences, device_spread);
+  const auto margins = decision_margins(one.effective, sequences, device_spread, options.area_progress);
   std::vector<double> gate_area;
   double units_at_one = 0;
   for (const auto& m : margins) {

@@ -28,6 +28,7 @@
 // inputs). The predicted loss is a ranking of the units more than a forecast of `agree --mc`.
 // unit_margins (the closest frame, reported beside) also propagates the inputs' errors.
 #pragma once
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -64,8 +65,10 @@ struct DecisionMargin {
 };
 constexpr double kLargestDecisionOffset = 16;
 
-std::vector<DecisionMargin> decision_margins(const Network& quantized,
-                                             const std::vector<std::vector<Vector>>& sequences, double device_spread);
+// `progress` (may be empty) is called after each sequence with (done, total).
+std::vector<DecisionMargin> decision_margins(
+    const Network& quantized, const std::vector<std::vector<Vector>>& sequences, double device_spread,
+    const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 // The share of the scored sequences whose decision the unit's errors change at area factor `area`,
 // in expectation: the sum of Q(margin sqrt(area)) over its margins (both directions, both modes)

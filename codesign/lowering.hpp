@@ -49,6 +49,7 @@
 //                 then lets go (layer by layer: 5%, 30%, 55% of the frame); gates driven by
 //                 vpreset_set_l{L} / vpreset_reset_l{L}. Counted in the transistors (one per unit).
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -78,15 +79,18 @@ struct LoweringOptions {
   // summing node. `area` then sizes everything shared (mirror diodes, the layer outputs' and
   // readout's mirrors and biases, blanking references). Empty: every device at `area`.
   std::vector<std::vector<double>> unit_area;
-  // `--area auto` (area_allocation.hpp): unit_area is allocated from each unit's margins over the
-  // input sequence, within a total gate area of area_budget (m^2; 0: the total at uniform area 4);
-  // the shared devices get the uniform factor that budget would buy (area_budget / total at area 1).
+  // `--area auto` (area_allocation.hpp): unit_area is allocated from each unit's decision margins
+  // over the input sequence, within a total gate area of area_budget (m^2; 0: the total at uniform
+  // area 4); the shared devices get the uniform factor that budget would buy (area_budget / total
+  // at area 1).
   bool area_auto = false;
   double area_budget = 0;
-  // With area_auto: the input sequences whose margins size the units (`--area-from`), so that one
-  // allocation, made from data the circuit is not tested on, serves every input; empty: the
-  // lowered input sequence's own margins.
+  // With area_auto: the input sequences whose decision margins size the units (`--area-from`), so
+  // that one allocation, made from data the circuit is not tested on, serves every input; empty:
+  // the lowered input sequence's own.
   std::vector<std::vector<Vector>> area_sequences;
+  // With area_auto: called after each sequence's margins (done, total), for a progress bar.
+  std::function<void(std::size_t done, std::size_t total)> area_progress;
   // Frame blanking of the cells (frame_blanking.hpp). Off: the cells follow their candidates
   // continuously and can be upset by the transients between frames (for experiments).
   bool frame_blanking = true;

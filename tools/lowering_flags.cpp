@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "base/numbers.hpp"
 #include "codesign/sequence.hpp"
+#include "tools/progress_bar.hpp"
 
 namespace picospice::tools {
 
@@ -91,6 +93,15 @@ void apply_area_from_option(const std::vector<std::string>& files, int inputs, n
 
 void apply_area_options(const std::string& area, const std::string& budget, network::LoweringOptions& options) {
   options.area_auto = area == "auto";
+  if (options.area_auto) {
+    // The decision margins take seconds to minutes on large networks with many --area-from sequences.
+    auto bar = std::make_shared<ProgressBar>();
+    options.area_progress = [bar](std::size_t done, std::size_t total) {
+      if (done < total) bar->update(fmt::format("area auto: decision margins, sequence {} of {}", done + 1, total),
+                                    static_cast<double>(done) / static_cast<double>(total));
+      else bar->finish();
+    };
+  }
   options.area = options.area_auto ? 1.0 : parse_area_factor(area);
   if (budget.empty()) return;
   if (!options.area_auto)

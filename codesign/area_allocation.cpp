@@ -246,8 +246,25 @@ std::vector<double> allocate_unit_areas(const std::vector<DecisionMargin>& margi
     for (std::size_t u = 0; u < a.size(); ++u) total += gate_area[u] * a[u];
     return total;
   };
+  // What the budget leaves once the decisions are served raises every unit to a common level
+  // (the units the decisions need larger keep theirs): their state agreement still gains from
+  // matching, and the user offered the area.
+  const auto fill = [&](std::vector<double> a) {
+    const auto raised = [&](double level) {
+      std::vector<double> r = a;
+      for (double& x : r) x = std::max(x, level);
+      return r;
+    };
+    double lo = options.min_area, hi = options.max_area;
+    if (cost(raised(hi)) <= budget) return raised(hi);
+    for (int i = 0; i < 100; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (cost(raised(mid)) <= budget ? lo : hi) = mid;
+    }
+    return raised(lo);
+  };
   const std::vector<double> free = areas(0);
-  if (cost(free) <= budget) return free;
+  if (cost(free) <= budget) return fill(free);
   const std::vector<double> minimum(margins.size(), options.min_area);
   if (cost(minimum) > budget) return minimum;
   // A higher price buys less area; bisect (in log lambda) for the lowest price within the budget.
@@ -257,7 +274,7 @@ std::vector<double> allocate_unit_areas(const std::vector<DecisionMargin>& margi
     const double mid = std::sqrt(lo * hi);
     (cost(areas(mid)) <= budget ? hi : lo) = mid;
   }
-  return areas(hi);
+  return fill(areas(hi));
 }
 
 // `--area auto` (area_allocation.hpp): lowers once at area 1 for the quantized network and the gate

@@ -15,7 +15,8 @@
 // unit loses a decision with probability sum Q(margin sqrt(a)) over both errors and directions, Q
 // the upper normal tail; its expected loss is the mean over the sequences, and the network's is
 // about the sum over units (independent, rare events). The allocation minimizes that sum within the
-// gate-area budget. The shared devices (mirror diodes, layer outputs) are not the units' to size.
+// gate-area budget, and what is left raises every unit to a common level (state agreement gains
+// from matching too). The shared devices (mirror diodes, layer outputs) are not the units' to size.
 //
 // The sigma at area 1 (an approximation, not a simulation): every copy of a current (a weight's
 // mirror output w_q x_j, a bias, the threshold's reference, the cell's copy of its candidate, a
@@ -77,16 +78,17 @@ double expected_decision_loss(const DecisionMargin& margin, double area);
 
 struct AreaAllocationOptions {
   double min_area = 1, max_area = 16;
-  // A unit whose expected loss is below this is not sized further: buying it down to 1e-9
-  // would take area another unit can use, and beyond it the model means nothing.
+  // A unit whose expected loss is below this is not sized further for the decisions: buying it
+  // down to 1e-9 would take area another unit can use, and beyond it the model means nothing.
   double loss_floor = 1e-6;
 };
 
 // Areas for units with decision margins `margins` whose own devices have gate area `gate_area[u]`
 // per unit of area factor: the areas in [min_area, max_area] that minimize the summed expected loss
 // (each floored at loss_floor) with sum gate_area[u] * area[u] <= budget (a Lagrangian search over a
-// fine grid of areas, so any loss curve works). Budget left when every unit is at its floor stays
-// unspent; when even the minimum exceeds the budget, every unit gets the minimum. Throws
+// fine grid of areas, so any loss curve works). Budget that is left (every unit at its floor, or
+// the grid's rounding) raises every unit to a common level, the largest within the budget; when
+// even the minimum exceeds the budget, every unit gets the minimum. Throws
 // std::invalid_argument on mismatched sizes or min_area > max_area.
 std::vector<double> allocate_unit_areas(const std::vector<DecisionMargin>& margins,
                                         const std::vector<double>& gate_area, double budget,

@@ -270,11 +270,13 @@ json network_to_json(const Network& net) {
   return doc;
 }
 
-std::string decision_rule_text(const Network& net) {
-  if (net.detect_run > 0)
-    return fmt::format("a class > 0 on the readout for {} consecutive frames (else class 0)", net.detect_run);
-  return net.vote_last > 0 ? fmt::format("majority of the readout over the last {} frames", net.vote_last)
-                           : std::string("majority of the readout over all frames");
+std::string decision_rule_text(int vote_last, int detect_run) {
+  if (detect_run > 0)
+    return fmt::format("a class > 0 on the readout for {} consecutive frames (else class 0)", detect_run);
+  return vote_last > 0 ? fmt::format("majority of the readout over the last {} frames", vote_last)
+                       : std::string("majority of the readout over all frames");
 }
+
+std::string decision_rule_text(const Network& net) { return decision_rule_text(net.vote_last, net.detect_run); }
 
 }  // namespace picospice::network

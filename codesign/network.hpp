@@ -87,6 +87,8 @@ struct Network {
 // The decision rule in words, for reports: "majority of the readout over all frames" (or "over the
 // last 10 frames"), "a class > 0 on the readout for 30 consecutive frames (else class 0)".
 std::string decision_rule_text(const Network& network);
+// The same for a rule not yet in a network (a trainer's options).
+std::string decision_rule_text(int vote_last, int detect_run);
 
 // "linear", "bmru" or "readout".
 std::string layer_type_name(const Layer& layer);

@@ -35,14 +35,6 @@ struct TrainCommandOptions {
 
 std::string percent(double fraction) { return fmt::format("{:5.1f}%", 100 * fraction); }
 
-// A network carrying only the decision rule of these options (for decision_rule_text).
-network::Network rule_of(const TrainOptions& t) {
-  network::Network rule;
-  rule.vote_last = t.vote_last;
-  rule.detect_run = t.detect_run;
-  return rule;
-}
-
 int run_train(TrainCommandOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   const Dataset data = load_task(o.task);
@@ -65,7 +57,7 @@ int run_train(TrainCommandOptions& o) {
   fmt::print("network: {}{} BMRU layer{} of {} units, readout of {}; decision: {}; seed {}{}\n",
              t.linear > 0 ? fmt::format("linear layer of {}, ", t.linear) : std::string(), t.layers,
              t.layers > 1 ? "s" : "", t.units, data.classes,
-             network::decision_rule_text(rule_of(t)), t.seed,
+             network::decision_rule_text(t.vote_last, t.detect_run), t.seed,
              t.resume ? fmt::format("; resuming from {}", t.checkpoint)
                       : o.restarts > 1 ? fmt::format("; {} restarts, the best on validation kept", o.restarts) : "");
   if (t.hardware.enabled) {

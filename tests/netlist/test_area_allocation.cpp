@@ -71,7 +71,7 @@ TEST_CASE("expected decision loss: the normal tail of each margin at the area's 
   CHECK(unit_with_margin(0, 0.7).smallest() == Approx(0.7));
 }
 
-TEST_CASE("area allocation: the closer unit gets more, within the budget, the minimum without a margin", "[area]") {
+TEST_CASE("area allocation: the closer unit gets more, within the budget, the rest raises the least", "[area]") {
   // Four units of equal gate area: margins 0.5, 1, 2 sigmas at area 1 and one that never changes
   // a decision.
   std::vector<DecisionMargin> margins;
@@ -89,20 +89,27 @@ TEST_CASE("area allocation: the closer unit gets more, within the budget, the mi
     CHECK(cost(area, gate) <= budget * (1 + 1e-9));
     CHECK(area[0] >= area[1] * 0.999);
     CHECK(area[1] >= area[2] * 0.999);
-    CHECK(area[3] == 1);  // the unit whose errors never change a decision keeps the minimum
+    CHECK(area[3] <= area[2] * (1 + 1e-9));  // the unit whose errors never change a decision: the least
     for (double a : area) CHECK((a >= 1 && a <= 16 * (1 + 1e-12)));
     // No worse than spreading the same budget evenly over the units that can use it.
     const double even = std::min(16.0, (budget - 1) / 3);
     CHECK(total_loss(area) <= total_loss({even, even, even, 1}) * (1 + 1e-9) + 1e-12);
   }
-  // A budget that covers everything: each unit stops where its loss reaches the floor (1e-6):
-  // the 2-sigma unit at (4.75 / 2)^2 = 5.6 or so, well short of the maximum; the 0.5-sigma unit at 16.
-  const auto rich = allocate_unit_areas(margins, gate, 1000);
+  // A budget that covers the decisions: each unit stops where its loss reaches the floor (1e-6),
+  // the 2-sigma unit at (4.75 / 2)^2 = 5.6 or so, the 0.5- and 1-sigma units at the maximum, and
+  // the rest of the budget raises the units below a common level to it (here only the unit that
+  // never matters: 40 - 16 - 16 - 5.6).
+  const auto rich = allocate_unit_areas(margins, gate, 40);
   CHECK(rich[0] == Approx(16));
+  CHECK(rich[1] == Approx(16));
   CHECK(rich[2] > 4);
   CHECK(rich[2] < 8);
   CHECK(expected_decision_loss(margins[2], rich[2]) <= 1.1e-6);
-  CHECK(cost(rich, gate) < 1000);  // the rest stays unspent
+  CHECK(rich[3] == Approx(40 - 32 - rich[2]).epsilon(1e-6));
+  CHECK(rich[3] < rich[2]);
+  CHECK(cost(rich, gate) == Approx(40).epsilon(1e-6));
+  // More than every unit at the maximum can use: the maximum, the rest unspent.
+  CHECK(allocate_unit_areas(margins, gate, 1000) == std::vector<double>(4, 16.0));
   // Less than the minimum for everyone: the minimum.
   CHECK(allocate_unit_areas(margins, gate, 2) == std::vector<double>(4, 1.0));
   CHECK_THROWS_AS(allocate_unit_areas(margins, {1, 1}, 10), std::invalid_argument);
@@ -239,13 +246,24 @@ TEST_CASE("area auto stays within the budget of uniform area 4 and sizes the nea
   CHECK(sized.gate_area == Approx(elaborated_gate_area(sized.netlist)).epsilon(1e-5));
   CHECK(sized.netlist.find("(--area auto, area_allocation.hpp)") != std::string::npos);
   REQUIRE(sized.area_report.size() >= 2);
-  // The allocation follows the decision margins: a unit whose errors never change the input's
-  // decision keeps the minimum; the report lists the margins and the predicted loss.
+  // The allocation follows the decision margins: the units whose errors never change the input's
+  // decision share the least area (the level the rest of the budget buys); the report lists the
+  // margins and the predicted loss.
   const UnitDeviceSpread spread = unit_device_current_spread(1.0);
   const double device_spread = std::max(spread.nmos, spread.pmos);
   const auto margins = decision_margins(sized.effective, {seq.frames}, device_spread);
-  for (const auto& m : margins)
-    if (std::isinf(m.smallest())) CHECK(sized.unit_area[m.layer][m.unit] == 1);
+  const auto least_for_the_indifferent = [](const std::vector<DecisionMargin>& ms, const LoweredNetwork& lowered) {
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const auto& m : ms) smallest = std::min(smallest, lowered.unit_area[m.layer][m.unit]);
+    int indifferent = 0;
+    for (const auto& m : ms)
+      if (std::isinf(m.smallest())) {
+        ++indifferent;
+        CHECK(lowered.unit_area[m.layer][m.unit] == Approx(smallest).epsilon(1e-9));
+      }
+    return indifferent;
+  };
+  CHECK(least_for_the_indifferent(margins, sized) > 0);
   bool reported = false;
   for (const auto& line : sized.area_report) reported = reported || line.find("predicted decisions lost") != std::string::npos;
   CHECK(reported);
@@ -255,15 +273,15 @@ TEST_CASE("area auto stays within the budget of uniform area 4 and sizes the nea
   automatic.area_budget = 0.5 * uniform.gate_area / 4;
   CHECK_THROWS_WITH(lower_network(net, seq.frames, automatic), Catch::Contains("below this network's gate area at area 1"));
   // --area-from: the margins of the given sequences decide; the input's own sequence given as one
-  // reproduces the default, and a constant input with no decision near a threshold sizes nothing up.
+  // reproduces the default; a constant input is sized from its own margins, within the budget.
   automatic.area_budget = 0;
   automatic.area_sequences = {seq.frames};
   CHECK(lower_network(net, seq.frames, automatic).unit_area == sized.unit_area);
   automatic.area_sequences = {std::vector<Vector>(3, Vector(net.inputs, 0.0))};
   const auto quiet = decision_margins(sized.effective, automatic.area_sequences, device_spread);
   const LoweredNetwork from_quiet = lower_network(net, seq.frames, automatic);
-  for (const auto& m : quiet)
-    if (std::isinf(m.smallest())) CHECK(from_quiet.unit_area[m.layer][m.unit] == 1);
+  least_for_the_indifferent(quiet, from_quiet);
+  CHECK(from_quiet.gate_area <= uniform.gate_area * (1 + 1e-9));
   automatic.area_sequences = {{Vector(net.inputs + 1, 0.0)}};
   CHECK_THROWS_WITH(lower_network(net, seq.frames, automatic), Catch::Contains("--area-from sequence differs in width"));
 }

@@ -166,12 +166,12 @@ std::vector<DecisionMargin> decision_margins(const Network& quantized,
   for (const auto& frames : sequences) {
     if (progress) progress(done++, sequences.size());
     if (frames.empty()) continue;
-    const Vote nominal = infer(quantized, frames).vote;
-    if (nominal.borderline) continue;
-    const int decision = nominal.decision;
     // The sigma of each unit-frame's own copies only: the inputs' errors belong to the units that
     // made them (their output-level mode below).
-    const std::vector<std::vector<Vector>> own = nominal_run(quantized, frames, copy_spread, false).sigma;
+    const NominalRun nominal = nominal_run(quantized, frames, copy_spread, false);
+    if (nominal.run.vote.borderline) continue;
+    const int decision = nominal.run.vote.decision;
+    const std::vector<std::vector<Vector>>& own = nominal.sigma;
     // Units are independent: one chunk each, on every core (each writes only its own margin, so
     // the result does not depend on the thread count).
     team.run(margins.size(), [&](std::size_t i) {
@@ -186,9 +186,11 @@ std::vector<DecisionMargin> decision_margins(const Network& quantized,
       };
       // Mode 2, the unit's output level: alpha through its gain reference (one copy), which every
       // later layer reads.
+      Network copy = quantized;  // one per unit; each probe sets its alpha afresh
+      double& alpha = std::get<BmruLayer>(copy.layers[m.layer]).alpha[m.unit];
+      const double nominal_alpha = alpha;
       const auto gain_changes = [&](double sigmas) {
-        Network copy = quantized;
-        std::get<BmruLayer>(copy.layers[m.layer]).alpha[m.unit] *= std::max(0.0, 1 + sigmas * copy_spread);
+        alpha = nominal_alpha * std::max(0.0, 1 + sigmas * copy_spread);
         return infer(copy, frames).vote.decision != decision;
       };
       for (double sign : {1.0, -1.0}) {

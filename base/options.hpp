@@ -33,6 +33,9 @@ struct SimOptions {
   IntegrationMethod method = IntegrationMethod::Trapezoidal;
   int maxord = 2;           // 1 forces backward Euler
   int itl1 = 200;           // Newton iterations per DC operating point attempt
+  // Newton iterations per stage of gmin and source stepping (ngspice's itl2, the same default): a
+  // stage near a fold of the homotopy path fails fast and is retried with a smaller step.
+  int itl2 = 50;
   int itl4 = 10;            // Newton iterations per transient time point (ngspice's default;
                             // a harder point fails fast and is retried with a shorter step)
   double temp = 27.0;       // C: circuit temperature

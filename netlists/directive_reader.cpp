@@ -88,7 +88,7 @@ namespace {
 // The options picospice acts on, for the closest-name hint of an unknown one.
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
-      "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl4", "temp", "tnom", "maxord", "method",
+      "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl2", "itl4", "temp", "tnom", "maxord", "method",
       "nogmin", "nosrcstep", "nopseudotran", "bypass", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
@@ -97,7 +97,7 @@ const std::vector<std::string>& known_options() {
 // ngspice options picospice accepts and does not need (its solver has no such knob).
 bool ngspice_option_without_effect(const std::string& name) {
   static const std::set<std::string> names = {
-      "itl2", "itl3", "itl5", "itl6", "pivtol", "pivrel", "klu", "sparse", "savecurrents", "interp", "maxstep",
+      "itl3", "itl5", "itl6", "pivtol", "pivrel", "klu", "sparse", "savecurrents", "interp", "maxstep",
       "rshunt", "cshunt", "gminsteps", "srcsteps", "noopiter", "xmu", "post", "acct", "noacct", "nopage", "numdgt",
       "list", "node", "nomod", "opts", "warn", "keepopinfo", "norefvalue", "defad", "defas", "defl", "defw",
       "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
@@ -202,6 +202,7 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     else if (n == "trtol") o.trtol = number(0, false);
     else if (n == "factor_reuse") o.factor_reuse = at_most(number(0, true), 0.9, "a chord step needs a close matrix");
     else if (n == "itl1") o.itl1 = integer(1);
+    else if (n == "itl2") o.itl2 = integer(1);
     else if (n == "itl4") o.itl4 = integer(1);
     else if (n == "temp") o.temp = at_most(number(-physics::zero_celsius, false), 1000, "degrees Celsius");
     else if (n == "tnom") o.tnom = at_most(number(-physics::zero_celsius, false), 1000, "degrees Celsius");

@@ -51,6 +51,7 @@ bool gmin_stepping(System& system, std::vector<double>& x, NewtonProblem problem
   std::vector<double> good;
   double g = opt.max_gmin, factor = 10.0, good_g = -1;
   problem.point.cold_start = settings.cold_start;
+  problem.max_iterations = opt.itl2;
   for (int stage = 0; stage < 200; ++stage) {
     problem.gshunt = g;
     const bool ok = attempts.converged(newton_solve(system, x, problem));
@@ -70,7 +71,7 @@ bool gmin_stepping(System& system, std::vector<double>& x, NewtonProblem problem
       if (good_g < 0) return false;  // not even the largest shunt converged
       x = good;
       factor = std::sqrt(factor);
-      if (factor < 1.001) return false;
+      if (factor < 1.05) return false;
       g = good_g / factor;
     }
   }
@@ -81,13 +82,14 @@ bool gmin_stepping(System& system, std::vector<double>& x, NewtonProblem problem
 bool source_stepping(System& system, std::vector<double>& x, NewtonProblem problem, Attempts& attempts) {
   x.assign(x.size(), 0.0);
   problem.gshunt = 0.0;
+  problem.max_iterations = system.circuit().options.itl2;
   double scale = 0.0, step = 0.1;
   problem.point.source_scale = 0.0;
   problem.point.cold_start = true;
   if (!attempts.converged(newton_solve(system, x, problem))) return false;
   problem.point.cold_start = false;
   std::vector<double> good = x;
-  while (scale < 1.0 && step > 1e-7) {
+  while (scale < 1.0 && step > 1e-4) {
     const double next = std::fmin(1.0, scale + step);
     problem.point.source_scale = next;
     if (attempts.converged(newton_solve(system, x, problem))) {

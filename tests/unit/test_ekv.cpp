@@ -10,6 +10,7 @@
 
 #include "devices/ekv/ekv_evaluation.hpp"
 #include "devices/ekv/ekv_interpolation.hpp"
+#include "devices/ekv/ekv_limiting.hpp"
 #include "devices/ekv/ekv_mosfet.hpp"
 #include "devices/ekv/ekv_params.hpp"
 #include "devices/device_registry.hpp"
@@ -458,6 +459,33 @@ TEST_CASE("ekv: limited loading is consistent with the linearization at the limi
   CHECK(l.f[1] == Approx(e.id + e.did[kGate] * (1.6 - v[2])).epsilon(1e-9));
   CHECK(fraction > 0.1);
   CHECK(fraction < 0.9);
+}
+
+TEST_CASE("ekv: a limited step rises by the full allowance where the argument is not linear along it", "[ekv]") {
+  // With body effect, VP flattens in deep cut-off, and here the source rises with the gate: the
+  // forward argument is far from linear along the step. The old linear estimate of the fraction
+  // landed below a0 on such steps (a 64-unit lowered layer's operating point crept for 20 Newton
+  // iterations); the limited bias must sit at start + allowance exactly.
+  const EkvModelParams model = parse_ekv_model(make_card("nmos", {{"gamma", 0.8}, {"phi", 0.7}}), 27.0);
+  const double ut = physics::thermal_voltage(kRoomKelvin);
+  const double threshold = model.vto;
+  auto argument = [&](const BulkReferredBias& b) {
+    return (ekv_pinch_off_voltage(model, ut, threshold, b.vg) - std::min(b.vs, b.vd)) / ut;
+  };
+  const BulkReferredBias previous{-3.0, 0.2, 0.3};
+  BulkReferredBias proposed{25.0, 1.5, 20.0};
+  const double a0 = argument(previous), a1 = argument(proposed);
+  REQUIRE(a0 < kLimitStrongArgument);
+  REQUIRE(a1 - std::max(a0, kLimitCutoffArgument) > kLimitRiseThreshold);
+  REQUIRE(limit_forward_rise(model, ut, threshold, previous, proposed));
+  const double start = std::max(a0, kLimitCutoffArgument);
+  const double allowed = kLimitRiseThreshold * (1 + std::log((a1 - start) / kLimitRiseThreshold));
+  CHECK(argument(proposed) == Approx(start + allowed).epsilon(1e-9));
+  // Still on the segment from the previous bias to the proposed one.
+  const double fraction = (proposed.vg - previous.vg) / (25.0 - previous.vg);
+  CHECK(fraction > 0.0);
+  CHECK(fraction < 1.0);
+  CHECK(proposed.vd - previous.vd == Approx(fraction * (20.0 - previous.vd)).epsilon(1e-12));
 }
 
 TEST_CASE("ekv: instance parameters, DC connections and the operating-point report", "[ekv]") {

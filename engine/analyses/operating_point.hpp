@@ -1,7 +1,7 @@
 // The DC operating point with homotopy: plain Newton first; if that fails, gmin stepping (a
-// conductance from every node to ground, reduced to exactly zero), then source stepping (all
-// independent sources ramped from 0 to full value), then pseudo-transient continuation (the
-// steady state of a power-up transient with a pseudo capacitance on every node). A singular matrix
+// conductance from every node to ground, reduced to exactly zero), then pseudo-transient
+// continuation (the steady state of a power-up transient with a pseudo capacitance on every node),
+// then source stepping (all independent sources ramped from 0 to full value). A singular matrix
 // fails one attempt, not the operating point. The answer is always a plain Newton solution: it
 // never keeps a homotopy leak.
 #pragma once

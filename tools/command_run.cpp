@@ -60,7 +60,11 @@ void print_operating_point(const Circuit& circuit, const Plot& plot) {
     const double v = s.values.empty() ? 0.0 : s.values[0];
     fmt::print("  {:<28} {:>14.6g} {}\n", s.name, v, s.type == "current" ? "A" : "V");
   }
-  for (const OperatingPointTable& table : device_operating_points(circuit, plot)) print_device_table(table);
+  std::string missing;
+  for (const OperatingPointTable& table : device_operating_points(circuit, plot, &missing)) print_device_table(table);
+  // The raw or CSV file is still written: only the printed device table needs every node voltage.
+  if (!missing.empty())
+    fmt::print("  (device table left out: .save does not keep {}; save all nodes to see it)\n", missing);
 }
 
 // A .tf result or a .noise's integrated noise: one point of named values, printed like .op's

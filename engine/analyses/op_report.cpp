@@ -2,7 +2,8 @@
 
 namespace picospice {
 
-std::vector<OperatingPointTable> device_operating_points(const Circuit& circuit, const Plot& op_plot) {
+std::vector<OperatingPointTable> device_operating_points(const Circuit& circuit, const Plot& op_plot,
+                                                         std::string* missing_voltage) {
   std::vector<double> x(circuit.unknowns.size(), 0.0);
   std::string missing;
   for (std::size_t k = 1; k < circuit.unknowns.size(); ++k) {
@@ -14,8 +15,10 @@ std::vector<OperatingPointTable> device_operating_points(const Circuit& circuit,
   for (const auto& group : circuit.groups) {
     OperatingPointTable table = group->operating_point_table(x.data());
     if (table.rows.empty()) continue;
-    if (!missing.empty())
-      throw SimulationError("device report: the operating point has no value for " + missing + " (left out by .save?)");
+    if (!missing.empty()) {
+      if (missing_voltage) *missing_voltage = missing;
+      return {};
+    }
     tables.push_back(std::move(table));
   }
   return tables;

@@ -3,6 +3,7 @@
 // DeviceGroup::operating_point_table). The plot holds every unknown by its output name, so the
 // solution vector is rebuilt from it.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "engine/circuit.hpp"
@@ -10,9 +11,10 @@
 
 namespace picospice {
 
-// One table per device type that reports anything, in the circuit's group order. Throws
-// SimulationError if the plot lacks a node voltage (e.g. a `.save` left it out) and some device
-// has a table to report.
-std::vector<OperatingPointTable> device_operating_points(const Circuit& circuit, const Plot& op_plot);
+// One table per device type that reports anything, in the circuit's group order. When the plot
+// lacks a node voltage (a `.save` left it out), no table can be computed: the result is empty and
+// `missing_voltage` (if given) names the first voltage missing; the simulation's own results stand.
+std::vector<OperatingPointTable> device_operating_points(const Circuit& circuit, const Plot& op_plot,
+                                                         std::string* missing_voltage = nullptr);
 
 }  // namespace picospice

@@ -40,6 +40,21 @@ TEST_CASE("run warns about an unknown option with the closest known one and its 
                                  Catch::Contains("'.options klu' has no effect"));
 }
 
+TEST_CASE("run: an .op whose .save leaves out node voltages still writes its results", "[run]") {
+  // The device table is rebuilt from the saved plot; without every node voltage it cannot be,
+  // which used to end the run with an error after simulating, before the raw file was finished.
+  const std::string netlist = write_netlist(
+      "op_save.cir", "x\nV1 d 0 1\nR1 d a 10k\nM1 a a 0 0 nch W=1u L=1u\n.model nch nmos level=ekv\n"
+                     ".save i(V1)\n.op\n.end\n");
+  const std::string raw = output_in("op_save.raw");
+  fs::remove(raw);
+  const auto outcome = testing::run_picospice("run " + netlist + " -o " + raw);
+  REQUIRE_SUCCEEDS(outcome);
+  CHECK_THAT(outcome.output, Catch::Contains("i(v1)") && Catch::Contains("device table left out: .save does not keep v("));
+  CHECK(fs::exists(raw));
+  CHECK(fs::file_size(raw) > 0);
+}
+
 TEST_CASE("run refuses option values that would give a wrong answer or undefined behaviour", "[run]") {
   const std::string big = write_netlist("itl1.cir", "x\nV1 a 0 1\nR1 a 0 1k\n.options itl1=1e10\n.op\n.end\n");
   CHECK_REFUSED_WITH(testing::run_picospice("run -q " + big + " -o " + output_in("itl1.raw")),

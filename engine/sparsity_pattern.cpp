@@ -13,7 +13,6 @@ SparsityPattern::SparsityPattern(const PatternBuilder& builder) : n_(builder.unk
   std::vector<std::pair<Index, Index>> entries;  // (column, row), 0-based
   entries.reserve(builder.entries().size() + n_);
   for (auto [r, c] : builder.entries()) entries.emplace_back(c - 1, r - 1);
-  for (int i = 0; i < n_; ++i) entries.emplace_back(i, i);  // every diagonal, for gmin homotopy
   std::sort(entries.begin(), entries.end());
   entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
 
@@ -25,7 +24,7 @@ SparsityPattern::SparsityPattern(const PatternBuilder& builder) : n_(builder.unk
   }
   for (int c = 0; c < n_; ++c) column_start_[c + 1] += column_start_[c];
   diagonal_.resize(n_);
-  for (int i = 0; i < n_; ++i) diagonal_[i] = slot(i + 1, i + 1);
+  for (int i = 0; i < n_; ++i) diagonal_[i] = slot(i + 1, i + 1);  // dummy_slot() where undeclared
 }
 
 int SparsityPattern::slot(Index row, Index column) {

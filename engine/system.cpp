@@ -16,6 +16,8 @@ System::System(Circuit& circuit) : circuit_(circuit), gmin_(circuit.options.gmin
   for (const auto& group : circuit.groups) linear_ = linear_ && group->is_linear();
   PatternBuilder builder(circuit.size());
   for (auto& group : circuit.groups) group->bind_slots(builder);
+  for (Index i = 1; i <= circuit.size(); ++i)
+    if (is_node(i)) builder.add(i, i);  // gmin homotopy and .ic forcing (add_to_diagonal)
   pattern_ = std::make_unique<SparsityPattern>(builder);
   for (auto& group : circuit.groups) group->bind_slots(*pattern_);
   klu_ = std::make_unique<KluSolver>(*pattern_);

@@ -46,7 +46,8 @@ class System {
   const std::vector<double>& f_abs() const { return f_abs_; }
   const std::vector<double>& q() const { return q_; }
   std::vector<double>& jacobian() { return jac_; }
-  // Add g to every diagonal entry of J (gmin-stepping homotopy, .ic forcing).
+  // Add g to a node's diagonal entry of J (gmin-stepping homotopy, .ic forcing). Only node
+  // diagonals are declared for certain (engine/sparsity_pattern.hpp).
   void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
 
   bool factor(double reuse_tolerance = 0.0);

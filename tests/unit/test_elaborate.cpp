@@ -316,7 +316,7 @@ TEST_CASE("parser: .options, .temp and extra options", "[parser]") {
       ".param hot=50\n"
       ".options reltol=1e-4 abstol=1p vntol=1u gmin=1e-15 method=gear trannoise=1 post itl1=500\n"
       ".option maxord=1 nogmin temp={hot}\n"
-      ".opt tnom=25 chgtol={1f*2} itl4 = 40 noopiter\n"
+      ".opt tnom=25 chgtol={1f*2} itl4 = 40 itl2=7 noopiter\n"
       "R1 a 0 1k\n");
   const SimOptions& o = c->options;
   CHECK(o.reltol == Approx(1e-4));
@@ -325,6 +325,7 @@ TEST_CASE("parser: .options, .temp and extra options", "[parser]") {
   CHECK(o.gmin == Approx(1e-15));
   CHECK(o.itl1 == 500);
   CHECK(o.itl4 == 40);
+  CHECK(o.itl2 == 7);
   CHECK(o.maxord == 1);
   CHECK(o.method == IntegrationMethod::BackwardEuler);  // maxord=1 means backward Euler
   CHECK_FALSE(o.gmin_stepping);

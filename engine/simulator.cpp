@@ -90,6 +90,7 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
       TransientStatistics tran_stats;
       run_transient(system, *tran, sink, progress, &tran_stats);
       stats.newton_iterations = tran_stats.op_newton_iterations + tran_stats.newton_iterations;
+      stats.operating_point_iterations = tran_stats.op_newton_iterations;
       stats.accepted_steps = tran_stats.accepted;
       stats.rejected_truncation = tran_stats.rejected_truncation;
       stats.rejected_newton = tran_stats.rejected_newton;

@@ -48,6 +48,7 @@ struct AnalysisStatistics {
   std::string analysis;        // "op", "dc" or "tran"
   long points = 0;
   long newton_iterations = 0;  // all of them, the operating points' included
+  long operating_point_iterations = 0;  // of those, the initial operating point's (tran)
   long accepted_steps = 0, rejected_truncation = 0, rejected_newton = 0;  // transient only
   bool gmin_stepping = false, source_stepping = false;  // an operating point needed homotopy
   bool pseudo_transient = false;

@@ -97,7 +97,13 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
                tran ? fmt::format("{} / {}", s.rejected_truncation, s.rejected_newton) : "-", homotopy, s.seconds);
     const SolverStatistics& v = s.solver;
     const long factorizations = v.refactors + v.full_factors;
-    if (s.points > 0)
+    // A transient's iterations per point leave its initial operating point out: a hard one (a
+    // homotopy of thousands of iterations) would otherwise read as a hard transient.
+    if (s.points > 0 && tran)
+      fmt::print("    Newton iterations per time point {:.2f} (and {} for the initial operating point)\n",
+                 static_cast<double>(s.newton_iterations - s.operating_point_iterations) / s.points,
+                 s.operating_point_iterations);
+    else if (s.points > 0)
       fmt::print("    Newton iterations per point {:.2f}\n", static_cast<double>(s.newton_iterations) / s.points);
     fmt::print("    device evaluations {} ({:.3f} s, {}, {:.3g} ms each)\n", v.evaluations, v.evaluate_seconds,
                share(v.evaluate_seconds, s.seconds), v.evaluations ? 1e3 * v.evaluate_seconds / v.evaluations : 0.0);

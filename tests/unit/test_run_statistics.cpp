@@ -53,6 +53,10 @@ TEST_CASE("run statistics: every Newton iteration factors once; steps are points
   const AnalysisStatistics& tran = stats[2];
   CHECK(tran.accepted_steps + 1 == tran.points);  // the initial point is not a step
   CHECK(tran.newton_iterations >= tran.accepted_steps);
+  // The initial operating point's share is told apart (iterations per time point leave it out):
+  // the same solve as the .op's, from the same start.
+  CHECK(tran.operating_point_iterations == stats[0].newton_iterations);
+  CHECK(tran.newton_iterations - tran.operating_point_iterations >= tran.accepted_steps);
   CHECK_FALSE(tran.gmin_stepping);
   // Chord steps (a kept factorization of a nearly unchanged matrix) only in the transient.
   CHECK(stats[0].solver.near_reused_factors == 0);

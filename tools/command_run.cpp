@@ -87,8 +87,9 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
              "accepted", "rejected LTE/NR", "homotopy", "time (s)");
   for (const auto& s : all) {
     std::string homotopy;
-    for (const auto& [used, name] : {std::pair{s.gmin_stepping, "gmin"}, std::pair{s.source_stepping, "source"},
-                                     std::pair{s.pseudo_transient, "ptran"}})
+    // In the order solve_operating_point tries them.
+    for (const auto& [used, name] : {std::pair{s.gmin_stepping, "gmin"}, std::pair{s.pseudo_transient, "ptran"},
+                                     std::pair{s.source_stepping, "source"}})
       if (used) homotopy += (homotopy.empty() ? "" : ", ") + std::string(name);
     if (homotopy.empty()) homotopy = "none";
     const bool tran = s.analysis == "tran";

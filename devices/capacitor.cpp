@@ -94,6 +94,10 @@ void CapacitorGroup::set_temperature(double kelvin) {
   }
 }
 
+void CapacitorGroup::list_dc_connections(std::vector<DcConnection>& out) const {
+  for (std::size_t i = 0; i < size(); ++i) out.push_back({names_[i], a_[i], b_[i], DcConnection::Kind::StoresCharge});
+}
+
 void CapacitorGroup::bind_slots(SlotBinder& binder) {
   for (std::size_t i = 0; i < size(); ++i) slots_[i].bind(binder, a_[i], b_[i]);
 }

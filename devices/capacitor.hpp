@@ -14,7 +14,8 @@ class CapacitorGroup final : public DeviceGroup {
   void bind_slots(SlotBinder& binder) override;
   void set_temperature(double kelvin) override;
   void evaluate(EvalRequest& request) override;
-  void list_dc_connections(std::vector<DcConnection>& out) const override {}  // no DC path
+  // No DC path; a path within a transient step (DcConnection::Kind::StoresCharge).
+  void list_dc_connections(std::vector<DcConnection>& out) const override;
   // IC=v: with `.tran ... uic` the capacitor starts with v across it.
   void apply_initial_conditions(const double* x, double* q) const override;
   // F, at the present temperature, m included.

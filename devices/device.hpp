@@ -201,8 +201,10 @@ struct SmallSignalExcitation {
 };
 
 // How an instance connects nodes at DC, for the floating-node and source-loop checks.
+// StoresCharge (a capacitor) is no DC path, but within a transient step its charge is one (C/h):
+// a `.tran ... uic`, which solves no operating point, accepts a node that only capacitors reach.
 struct DcConnection {
-  enum class Kind { Conducts, DefinesVoltage };
+  enum class Kind { Conducts, DefinesVoltage, StoresCharge };
   std::string instance;
   Index a = 0, b = 0;
   Kind kind = Kind::Conducts;

@@ -11,8 +11,8 @@
 
 namespace picospice {
 
-System::System(Circuit& circuit) : circuit_(circuit), gmin_(circuit.options.gmin) {
-  check_topology(circuit);
+System::System(Circuit& circuit, PathNeeded need) : circuit_(circuit), gmin_(circuit.options.gmin) {
+  check_topology(circuit, need);
   for (const auto& group : circuit.groups) linear_ = linear_ && group->is_linear();
   PatternBuilder builder(circuit.size());
   for (auto& group : circuit.groups) group->bind_slots(builder);

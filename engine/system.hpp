@@ -15,6 +15,7 @@
 #include "engine/klu_solver.hpp"
 #include "engine/solver_statistics.hpp"
 #include "engine/sparsity_pattern.hpp"
+#include "engine/topology_check.hpp"
 
 namespace picospice {
 
@@ -32,7 +33,9 @@ struct EvalPoint {
 
 class System {
  public:
-  explicit System(Circuit& circuit);
+  // `need`: what the topology check asks of every node (engine/topology_check.hpp); a transient
+  // with `uic` solves no operating point and passes PathNeeded::TransientOnly.
+  explicit System(Circuit& circuit, PathNeeded need = PathNeeded::Dc);
   int size() const { return circuit_.size(); }
   Circuit& circuit() { return circuit_; }
   const Circuit& circuit() const { return circuit_; }

@@ -64,7 +64,7 @@ std::string loop_members(const std::vector<DcConnection>& tree_edges, Index a, I
 
 }  // namespace
 
-void check_topology(const Circuit& circuit) {
+void check_topology(const Circuit& circuit, PathNeeded need) {
   const int nodes = static_cast<int>(circuit.unknowns.size());
   std::vector<DcConnection> connections;
   for (const auto& group : circuit.groups) group->list_dc_connections(connections);
@@ -86,15 +86,20 @@ void check_topology(const Circuit& circuit) {
 
   // DC path to ground.
   DisjointSets dc(nodes);
-  for (const auto& c : connections) dc.unite(c.a, c.b);
+  for (const auto& c : connections)
+    if (c.kind != DcConnection::Kind::StoresCharge || need == PathNeeded::TransientOnly) dc.unite(c.a, c.b);
   const int ground = dc.find(0);
   for (Index n = 1; n < nodes; ++n) {
     if (circuit.unknowns[n].kind != UnknownKind::Voltage) continue;
     if (dc.find(n) != ground)
-      throw SimulationError(fmt::format(
-          "node {} has no DC path to ground: it is reached only through capacitors, current "
-          "sources or MOSFET gates. Add a path (e.g. a large resistor to ground)",
-          describe_node(circuit, n)));
+      throw SimulationError(
+          need == PathNeeded::Dc
+              ? fmt::format("node {} has no DC path to ground: it is reached only through capacitors, current "
+                            "sources or MOSFET gates. Add a path (e.g. a large resistor to ground)",
+                            describe_node(circuit, n))
+              : fmt::format("node {} has no path to ground, not even through a capacitor: it is reached only "
+                            "through current sources or MOSFET gates. Add a path (e.g. a large resistor to ground)",
+                            describe_node(circuit, n)));
   }
 }
 

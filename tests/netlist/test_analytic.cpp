@@ -219,6 +219,40 @@ R1 float float2 1k
   }
 }
 
+TEST_CASE("analytic: with uic, nodes held only by capacitors integrate; without, they are named", "[analytic]") {
+  // x' = y, y' = -x written as two 1 F capacitors charged by behavioral currents: no DC path
+  // anywhere, which an operating point cannot solve, but a `uic` transient needs none (each step's
+  // matrix holds C/h). From x = 1, y = 0: x = cos t, y = -sin t. (ngspice runs such netlists,
+  // e.g. its Roessler-attractor example, the same way.)
+  const std::string body = R"(oscillator
+Bx x 0 i=-v(y)
+Cx x 0 1 ic=1
+By y 0 i=v(x)
+Cy y 0 1
+.options reltol=1e-5
+)";
+  auto plots = simulate(body + ".tran 1m 6.3 uic\n");
+  const Plot& p = plots[0];
+  for (double t : {0.5, 1.5707963, 3.14159265, 5.0}) {
+    CHECK(at(p, "v(x)", t) == Approx(std::cos(t)).margin(2e-3));
+    CHECK(at(p, "v(y)", t) == Approx(-std::sin(t)).margin(2e-3));
+  }
+  // Without uic the operating point needs a DC path: the node is named.
+  try {
+    simulate(body + ".tran 1m 6.3\n");
+    FAIL("expected an error");
+  } catch (const SimulationError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("node 'x'") && Catch::Contains("no DC path"));
+  }
+  // With uic, a node that not even a capacitor reaches is still named.
+  try {
+    simulate("floating\nI1 0 a 1u\nI2 a 0 2u\nR1 b 0 1k\nC1 b 0 1p\n.tran 1u 1m uic\n");
+    FAIL("expected an error");
+  } catch (const SimulationError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("not even through a capacitor"));
+  }
+}
+
 TEST_CASE("analytic: a loop of voltage sources is named", "[analytic]") {
   auto circuit = elaborate_text(R"(loop
 V1 a 0 1

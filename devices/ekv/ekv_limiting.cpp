@@ -40,14 +40,23 @@ bool limit_forward_rise(const EkvModelParams& model, double ut, double threshold
   // estimate (start + allowed - a0) / (a1 - a0) can land short of it or even below a0: measured on
   // a 64-unit lowered layer's operating point, three devices with a1 ~ 1000 crept by -0.9..+0.07
   // per iteration for 20 iterations, a converged circuit held back only by their limiting.
-  // Bisection on the fraction finds the allowed argument (a is continuous, a(0) = a0 below the
-  // target and a(1) = a1 above it), so each limited iteration rises by the full allowance.
+  // Where the linear estimate lands on the allowed argument (the argument is linear along the
+  // step: a constant slope factor, or VS and VD held), it is the answer. Otherwise bisection on
+  // the fraction finds it (a is continuous, a(0) = a0 below the target and a(1) = a1 above it), so
+  // each limited iteration rises by the full allowance. The check keeps the common case at one
+  // more pinch-off evaluation: thousands of transistors can be limited in one iteration.
   const double target = start + allowed;
   auto at = [&](double fraction) {
     return BulkReferredBias{previous.vg + fraction * (proposed.vg - previous.vg),
                             previous.vs + fraction * (proposed.vs - previous.vs),
                             previous.vd + fraction * (proposed.vd - previous.vd)};
   };
+  const double linear = (target - a0) / (a1 - a0);
+  const BulkReferredBias estimate = at(linear);
+  if (std::fabs(forward_argument(model, ut, threshold, estimate) - target) <= 1e-9 * std::fmax(1.0, std::fabs(target))) {
+    proposed = estimate;
+    return true;
+  }
   double low = 0.0, high = 1.0;
   for (int i = 0; i < 60 && high - low > 1e-13; ++i) {
     const double middle = 0.5 * (low + high);

@@ -55,6 +55,10 @@ struct SimOptions {
   // is still judged on the residual at the evaluated point (engine/newton.cpp), and an iteration
   // that does not at least halve its update refactors exactly.
   double factor_reuse = 0.5;
+  // Feed-forward split (off with bypass; `.options ffsplit=0`): a transient's Newton matrix leaves
+  // out the charge-only entries (a MOSFET gate's row) that alone would join feed-forward stages
+  // into one block, so each stage is factored on its own (engine/sparsity_pattern.hpp).
+  bool feed_forward_split = true;
   // ... only for circuits whose factorization costs at least this many flops (~10 us): below, a
   // chord step's extra Newton iterations (each a device evaluation) cost more than it saves.
   double factor_reuse_min_flops = 1e4;

@@ -142,6 +142,10 @@ class SlotBinder {
  public:
   virtual ~SlotBinder() = default;
   virtual int slot(Index row, Index column) = 0;
+  // An entry only charge ever loads (a0 * dQ/dV, such as a MOSFET gate's row against its drain):
+  // zero at DC, and the transient's Newton matrix may leave it out where it alone would join
+  // feed-forward stages into one block (engine/sparsity_pattern.hpp). Binds like slot() otherwise.
+  virtual int weak_slot(Index row, Index column) { return slot(row, column); }
 };
 
 // One Newton evaluation. Inputs first, then where to load.

@@ -76,7 +76,8 @@ void KluSolver::forget_factorization() {
 }
 
 long KluSolver::lu_nonzeros() const {
-  return numeric_ ? static_cast<long>(numeric_->lnz) + numeric_->unz : 0;
+  // lnz and unz count the diagonal blocks only; nzoff is what lies between blocks (kept as is).
+  return numeric_ ? static_cast<long>(numeric_->lnz) + numeric_->unz + numeric_->nzoff : 0;
 }
 
 double KluSolver::factor_flops() {

@@ -21,6 +21,8 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       problem.allow_chord && opt.bypass && !system.is_linear() && system.factorization_is_costly() ? opt.factor_reuse : 0.0;
   bool factor_exactly = false;
   double last_worst_ratio = 0;
+  std::vector<double> scale(n + 1, 0.0);  // each unknown's update tolerance, for System::solve_step
+  system.begin_newton_solve();
 
   for (int iteration = 0; iteration < problem.max_iterations; ++iteration) {
     outcome.iterations = iteration + 1;
@@ -71,12 +73,12 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       rhs[i] = -F;
     }
     const long kept_before = system.near_reused_factorizations();
-    if (!system.factor(factor_exactly ? 0.0 : reuse_tolerance)) {
+    for (Index i = 1; i <= n; ++i) scale[i] = opt.reltol * std::fabs(x[i]) + (system.is_node(i) ? opt.vntol : opt.abstol);
+    if (!system.factor(factor_exactly ? 0.0 : reuse_tolerance) || !system.solve_step(rhs, scale)) {
       outcome.singular = true;
       outcome.worst = system.singular_unknown();
       return outcome;
     }
-    system.solve(rhs);
 
     bool update_small = true;
     outcome.worst_ratio = 0;

@@ -86,7 +86,7 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
       stats.analysis = "tran";
       std::function<void(double)> progress;
       if (settings.progress) progress = [&](double f) { settings.progress("tran", f); };
-      System system(circuit, tran->uic ? PathNeeded::TransientOnly : PathNeeded::Dc);
+      System system(circuit, tran->uic ? PathNeeded::TransientOnly : PathNeeded::Dc, System::Entries::FeedForwardSplit);
       TransientStatistics tran_stats;
       run_transient(system, *tran, sink, progress, &tran_stats);
       stats.newton_iterations = tran_stats.op_newton_iterations + tran_stats.newton_iterations;

@@ -3,6 +3,7 @@
 // much the LU factors filled in. The timers cost two clock reads per call (tens of ns against
 // microseconds to milliseconds of work), so they are always on.
 #pragma once
+#include <algorithm>
 #include <string>
 
 namespace picospice {
@@ -17,6 +18,11 @@ struct SolverStatistics {
   long reused_factors = 0;     // the matrix had not changed: the factorization was kept
   long near_reused_factors = 0;  // the matrix had changed little: kept too (a chord step)
   double factor_seconds = 0;
+  // Feed-forward split (engine/sparsity_pattern.hpp): charge-only entries the factored matrix
+  // leaves out, and how many factorizations needed the full matrix after all.
+  long left_out_entries = 0;
+  long full_matrix_factors = 0;
+  long refinement_sweeps = 0;  // solves that brought the left-out entries back (System::solve_step)
   long solves = 0;
   double solve_seconds = 0;
   long matrix_nonzeros = 0;    // of the MNA Jacobian
@@ -33,6 +39,9 @@ struct SolverStatistics {
     reused_factors += o.reused_factors;
     near_reused_factors += o.near_reused_factors;
     factor_seconds += o.factor_seconds;
+    left_out_entries = std::max(left_out_entries, o.left_out_entries);
+    full_matrix_factors += o.full_matrix_factors;
+    refinement_sweeps += o.refinement_sweeps;
     solves += o.solves;
     solve_seconds += o.solve_seconds;
     if (o.matrix_nonzeros > matrix_nonzeros) {  // a rebuilt (parameter-swept) system: keep the largest

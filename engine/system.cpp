@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <thread>
 
@@ -11,21 +12,31 @@
 
 namespace picospice {
 
-System::System(Circuit& circuit, PathNeeded need) : circuit_(circuit), gmin_(circuit.options.gmin) {
+System::System(Circuit& circuit, PathNeeded need, Entries entries) : circuit_(circuit), gmin_(circuit.options.gmin) {
   check_topology(circuit, need);
   for (const auto& group : circuit.groups) linear_ = linear_ && group->is_linear();
   PatternBuilder builder(circuit.size());
   for (auto& group : circuit.groups) group->bind_slots(builder);
   for (Index i = 1; i <= circuit.size(); ++i)
     if (is_node(i)) builder.add(i, i);  // gmin homotopy and .ic forcing (add_to_diagonal)
-  pattern_ = std::make_unique<SparsityPattern>(builder);
+  const SimOptions& options = circuit.options;
+  pattern_ = std::make_unique<SparsityPattern>(
+      builder, entries == Entries::FeedForwardSplit && options.bypass && options.feed_forward_split);
+  if (pattern_->left_out() > 0) {
+    full_pattern_ = std::make_unique<SparsityPattern>(builder);
+    const auto& start = full_pattern_->column_start();
+    const auto& rows = full_pattern_->row_index();
+    for (int c = 0; c < full_pattern_->size(); ++c)
+      for (int k = start[c]; k < start[c + 1]; ++k) full_gather_.push_back(pattern_->find(rows[k] + 1, c + 1));
+    full_values_.resize(full_gather_.size() + 1);
+  }
   for (auto& group : circuit.groups) group->bind_slots(*pattern_);
   klu_ = std::make_unique<KluSolver>(*pattern_);
   const std::size_t rows = circuit.size() + 1;
   f_.assign(rows, 0.0);
   f_abs_.assign(rows, 0.0);
   q_.assign(rows, 0.0);
-  jac_.assign(pattern_->nnz() + 1, 0.0);
+  jac_.assign(pattern_->values_size(), 0.0);
   circuit.set_temperature(circuit.options.temp);
   plan_chunks();
 }
@@ -139,9 +150,57 @@ int System::evaluate(const double* x, const EvalPoint& point) {
 
 bool System::factor(double reuse_tolerance) {
   const auto start = std::chrono::steady_clock::now();
-  const bool ok = klu_->factor(jac_.data(), reuse_tolerance);
+  bool ok;
+  if (use_full_) {
+    if (!full_klu_) full_klu_ = std::make_unique<KluSolver>(*full_pattern_);
+    for (std::size_t k = 0; k < full_gather_.size(); ++k) full_values_[k] = jac_[full_gather_[k]];
+    ok = full_klu_->factor(full_values_.data(), reuse_tolerance);
+    ++full_matrix_factorizations_;
+  } else {
+    ok = klu_->factor(jac_.data(), reuse_tolerance);
+  }
   stats_.factor_seconds += seconds_since(start);
   return ok;
+}
+
+bool System::solve_step(std::vector<double>& rhs, const std::vector<double>& scale) {
+  const int first_left_out = pattern_->nnz() + 1;
+  const bool inexact = !use_full_ && leaves_out_entries() &&
+                       std::any_of(jac_.begin() + first_left_out, jac_.end(), [](double v) { return v != 0.0; });
+  if (!inexact) {  // at DC every left-out entry is zero: the split matrix is exact
+    solve(rhs);
+    return true;
+  }
+  // J = M + L, M the factored matrix and L the left-out entries. With dx = M^-1 rhs, the rest of
+  // J^-1 rhs is the series of corrections c <- -M^-1 (L c), starting from c = dx.
+  step_rhs_ = rhs;
+  solve(rhs);
+  correction_ = rhs;
+  product_.assign(rhs.size(), 0.0);
+  const auto& left_out = pattern_->left_out_entries();
+  constexpr int kMaxSweeps = 30;
+  double last_change = std::numeric_limits<double>::infinity();
+  for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
+    std::fill(product_.begin(), product_.end(), 0.0);
+    for (std::size_t k = 0; k < left_out.size(); ++k)
+      product_[left_out[k].second + 1] -= jac_[first_left_out + k] * correction_[left_out[k].first + 1];
+    solve(product_);
+    ++refinement_sweeps_;
+    double change = 0;
+    for (std::size_t i = 1; i < rhs.size(); ++i) {
+      rhs[i] += product_[i];
+      change = std::max(change, std::fabs(product_[i]) / std::max(std::fabs(rhs[i]), scale[i]));
+    }
+    if (change <= 0.01) return true;
+    if (!(change <= 0.9 * last_change)) break;  // not contracting: the full matrix is cheaper
+    last_change = change;
+    std::swap(correction_, product_);
+  }
+  use_full_ = true;
+  if (!factor()) return false;
+  rhs = step_rhs_;
+  solve(rhs);
+  return true;
 }
 
 bool System::factorization_is_costly() {
@@ -152,7 +211,7 @@ bool System::factorization_is_costly() {
 
 void System::solve(std::vector<double>& rhs) {
   const auto start = std::chrono::steady_clock::now();
-  klu_->solve(rhs.data() + 1);
+  (use_full_ ? *full_klu_ : *klu_).solve(rhs.data() + 1);
   rhs[0] = 0;
   ++stats_.solves;
   stats_.solve_seconds += seconds_since(start);
@@ -185,10 +244,13 @@ std::string System::describe_faults() const {
 
 SolverStatistics System::statistics() const {
   SolverStatistics s = stats_;
-  s.refactors = klu_->refactor_count();
-  s.full_factors = klu_->full_factor_count();
-  s.reused_factors = klu_->reused_count();
-  s.near_reused_factors = klu_->near_reused_count();
+  s.refactors = klu_->refactor_count() + (full_klu_ ? full_klu_->refactor_count() : 0);
+  s.full_factors = klu_->full_factor_count() + (full_klu_ ? full_klu_->full_factor_count() : 0);
+  s.reused_factors = klu_->reused_count() + (full_klu_ ? full_klu_->reused_count() : 0);
+  s.near_reused_factors = near_reused_factorizations();
+  s.left_out_entries = pattern_->left_out();
+  s.full_matrix_factors = full_matrix_factorizations_;
+  s.refinement_sweeps = refinement_sweeps_;
   s.matrix_nonzeros = static_cast<long>(pattern_->nnz());
   s.lu_nonzeros = klu_->lu_nonzeros();
   s.refactor_flops = klu_->factor_flops();

@@ -35,7 +35,11 @@ class System {
  public:
   // `need`: what the topology check asks of every node (engine/topology_check.hpp); a transient
   // with `uic` solves no operating point and passes PathNeeded::TransientOnly.
-  explicit System(Circuit& circuit, PathNeeded need = PathNeeded::Dc);
+  // `entries`: a transient's Newton iteration may leave out charge-only couplings that alone would
+  // join feed-forward blocks (engine/sparsity_pattern.hpp; `.options ffsplit=0`, or bypass=0, keeps
+  // them); the small-signal analyses, which factor G + jwC from the same slots, need them all.
+  enum class Entries { All, FeedForwardSplit };
+  explicit System(Circuit& circuit, PathNeeded need = PathNeeded::Dc, Entries entries = Entries::All);
   int size() const { return circuit_.size(); }
   Circuit& circuit() { return circuit_; }
   const Circuit& circuit() const { return circuit_; }
@@ -54,20 +58,39 @@ class System {
   void add_to_diagonal(Index unknown, double g) { jac_[pattern_->diagonal_slots()[unknown - 1]] += g; }
 
   bool factor(double reuse_tolerance = 0.0);
+  // The pattern leaves out charge-only entries (Entries::FeedForwardSplit found some): factor()
+  // and solve() then use a matrix without them, unless solve_step() found it needs them. The full
+  // matrix's solver is built on first use.
+  bool leaves_out_entries() const { return pattern_->left_out() > 0; }
+  // Starts a Newton solve, with the split matrix.
+  void begin_newton_solve() { use_full_ = false; }
+  // A Newton step: solve J dx = rhs in place after factor(), with every entry of J. The split
+  // matrix's factors are refined until a sweep (a product with the left-out entries and one
+  // solve) changes no unknown by more than 1% of max(|dx_i|, scale_i), so Newton converges as
+  // with the full matrix. Where the sweeps do not contract (a Miller capacitance across a gain
+  // stage, which the split should not have left out: an inverter chain needs the full matrix at
+  // ~70% of its iterations), the full matrix is factored instead, for the rest of this Newton
+  // solve. Returns false if it is singular.
+  bool solve_step(std::vector<double>& rhs, const std::vector<double>& scale);
   // How many factor() calls kept a factorization for a nearly unchanged matrix (a chord step).
-  long near_reused_factorizations() const { return klu_->near_reused_count(); }
+  long near_reused_factorizations() const {
+    return klu_->near_reused_count() + (full_klu_ ? full_klu_->near_reused_count() : 0);
+  }
   // True once a factorization has cost at least SimOptions::factor_reuse_min_flops.
   bool factorization_is_costly();
   // Forgets the numeric factorization: the next factor() starts from scratch, as in a new System
   // (which it otherwise reuses: pivots of the last full factorization, or the factors themselves
   // when the matrix is unchanged). A run is then independent of what this System solved before.
-  void forget_factorization() { klu_->forget_factorization(); }
+  void forget_factorization() {
+    klu_->forget_factorization();
+    if (full_klu_) full_klu_->forget_factorization();
+  }
   // Solve J y = rhs in place; rhs is indexed by unknown (rhs[0] is ignored and left 0).
   void solve(std::vector<double>& rhs);
   // The real solver, whose symbolic analysis the complex one of the small-signal analyses shares.
   KluSolver& klu() { return *klu_; }
   // The unknown (1-based) KLU reported as singular.
-  Index singular_unknown() const { return klu_->singular_column() + 1; }
+  Index singular_unknown() const { return active_klu().singular_column() + 1; }
   // "node 'x' (connected to m1, m2)" or "branch current of 'v1'", for messages.
   std::string describe(Index unknown) const;
 
@@ -99,11 +122,21 @@ class System {
     EvalRequest r;
   };
   void evaluate_split(const SplitGroup& split, EvalRequest& request);
+  const KluSolver& active_klu() const { return use_full_ ? *full_klu_ : *klu_; }
   void plan_chunks();
 
   Circuit& circuit_;
   std::unique_ptr<SparsityPattern> pattern_;
   std::unique_ptr<KluSolver> klu_;
+  // Every entry, the left-out ones included (leaves_out_entries()): its pattern, solver (built on
+  // first use) and values, gathered from jac_ by full_gather_.
+  std::unique_ptr<SparsityPattern> full_pattern_;
+  std::unique_ptr<KluSolver> full_klu_;
+  std::vector<int> full_gather_;
+  std::vector<double> full_values_;
+  bool use_full_ = false;
+  long full_matrix_factorizations_ = 0, refinement_sweeps_ = 0;
+  std::vector<double> step_rhs_, correction_, product_;  // solve_step's work vectors
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
   bool linear_ = true;

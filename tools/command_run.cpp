@@ -119,6 +119,11 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
     fmt::print("    matrix {} unknowns, {} nonzeros; L+U {} nonzeros (fill {:.2f}x), {:.3g} flop per factorization\n",
                circuit.size(), v.matrix_nonzeros, v.lu_nonzeros,
                v.matrix_nonzeros ? static_cast<double>(v.lu_nonzeros) / v.matrix_nonzeros : 0.0, v.refactor_flops);
+    if (v.left_out_entries > 0)
+      fmt::print("    feed-forward split: {} charge-only entries left out of the factored matrix, brought back by {} "
+                 "refinement solves; {} factorizations of the full matrix ({})\n",
+                 v.left_out_entries, v.refinement_sweeps, v.full_matrix_factors,
+                 share(static_cast<double>(v.full_matrix_factors), static_cast<double>(std::max(1L, factorizations))));
   }
 }
 
@@ -333,8 +338,9 @@ CommandAction add_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"raw", "ascii", "csv"}));
   cmd->add_flag("-q,--quiet", options->quiet, "print only measures and errors");
   cmd->add_flag("--no-bypass", options->no_bypass,
-                "evaluate every device at every Newton iteration (as `.options bypass=0`): to check that device "
-                "bypass changes no result, or to measure what it saves");
+                "evaluate every device at every Newton iteration and factor every matrix entry (as `.options "
+                "bypass=0`; no factorization reuse, no feed-forward split): to check that these speed-ups change no "
+                "result, or to measure what they save");
   cmd->add_option("--threads", options->threads,
                   "threads for device evaluation of large circuits (more than 4000 transistors of a kind; 0: all "
                   "cores, the default; as `.options threads=N`); results are identical for any count")

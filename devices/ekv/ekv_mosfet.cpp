@@ -99,8 +99,13 @@ void EkvMosfetGroup::bind_slots(SlotBinder& binder) {
       conductance_slots_[i][c] = binder.slot(node[kDrain], node[c]);
       conductance_slots_[i][4 + c] = binder.slot(node[kSource], node[c]);
     }
+    // The gate draws no DC current: its row holds only charge derivatives, weak entries a
+    // transient may leave out of the factored matrix (a mirror's gate line would otherwise be tied
+    // to every summing node its outputs drive, and back).
     for (int r = 0; r < 4; ++r)
-      for (int c = 0; c < 4; ++c) capacitance_slots_[i][4 * r + c] = binder.slot(node[r], node[c]);
+      for (int c = 0; c < 4; ++c)
+        capacitance_slots_[i][4 * r + c] =
+            r == kGate && c != kGate ? binder.weak_slot(node[r], node[c]) : binder.slot(node[r], node[c]);
   }
 }
 

@@ -1,6 +1,8 @@
 // One System for every run of a circuit (see reused_system_runner.hpp).
 #include "engine/monte_carlo/reused_system_runner.hpp"
 
+#include <algorithm>
+
 #include "engine/analyses/ac_analysis.hpp"
 #include "engine/analyses/dc_sweep.hpp"
 #include "engine/analyses/noise_analysis.hpp"
@@ -12,7 +14,14 @@
 namespace picospice {
 
 System& ReusedSystemRunner::system() {
-  if (!system_) system_ = std::make_unique<System>(circuit_);
+  if (!system_) {
+    // The small-signal analyses factor every entry; the others may split (engine/system.hpp).
+    const bool small_signal = std::any_of(circuit_.analyses.begin(), circuit_.analyses.end(), [](const auto& a) {
+      return std::holds_alternative<AcSpec>(a) || std::holds_alternative<NoiseSpec>(a) || std::holds_alternative<TfSpec>(a);
+    });
+    system_ = std::make_unique<System>(circuit_, PathNeeded::Dc,
+                                       small_signal ? System::Entries::All : System::Entries::FeedForwardSplit);
+  }
   else if (numeric_ == NumericReuse::none) system_->forget_factorization();
   return *system_;
 }

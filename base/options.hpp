@@ -55,13 +55,18 @@ struct SimOptions {
   // is still judged on the residual at the evaluated point (engine/newton.cpp), and an iteration
   // that does not at least halve its update refactors exactly.
   double factor_reuse = 0.5;
+  // ... only for circuits whose factorization costs at least this many flops (~10 us), and at
+  // least 20 per nonlinear device instance: below, a chord step's extra Newton iterations (each a
+  // device evaluation) cost more than it saves (a chord step skipped ~1/3 of the refactorizations
+  // and added ~10% iterations on a 64-unit layer, where a refactorization cost 1.15e6 flops and an
+  // iteration's 7352 transistor evaluations the time of ~1e6; a 256-unit layer split into blocks
+  // factors in 1.25e4 flops against 86396 transistors, where chord steps only add iterations).
+  double factor_reuse_min_flops = 1e4;
+  double factor_reuse_min_flops_per_device = 20;
   // Feed-forward split (off with bypass; `.options ffsplit=0`): a transient's Newton matrix leaves
   // out the charge-only entries (a MOSFET gate's row) that alone would join feed-forward stages
   // into one block, so each stage is factored on its own (engine/sparsity_pattern.hpp).
   bool feed_forward_split = true;
-  // ... only for circuits whose factorization costs at least this many flops (~10 us): below, a
-  // chord step's extra Newton iterations (each a device evaluation) cost more than it saves.
-  double factor_reuse_min_flops = 1e4;
   // Threads for the device evaluation of large circuits (0: all cores). Monte Carlo workers set 1:
   // they already run one sample per core. Results do not depend on it (engine/system.cpp).
   int threads = 0;

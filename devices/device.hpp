@@ -280,6 +280,10 @@ class DeviceGroup {
   // adds up in chunk order (so results do not depend on the number of threads).
   virtual bool can_split() const { return false; }
   virtual void evaluate_range(EvalRequest& request, std::size_t begin, std::size_t end) { evaluate(request); }
+  // The Jacobian slots and the rows of f and q that instances [begin, end) load (after
+  // bind_slots), so that the engine clears and adds up only those of a chunk's arrays.
+  virtual void list_range_entries(std::size_t begin, std::size_t end, std::vector<int>& slots,
+                                  std::vector<Index>& rows) const {}
 
   virtual void list_dc_connections(std::vector<DcConnection>& out) const = 0;
   // True when f and q are linear in x (and do not limit): a circuit made only of such groups

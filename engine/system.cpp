@@ -54,6 +54,17 @@ void System::plan_chunks() {
     split.group = group.get();
     const std::size_t chunks = std::min(kMaxChunks, group->size() / kChunkSize) / 2 * 2;
     for (std::size_t c = 0; c <= chunks; ++c) split.bounds.push_back(group->size() * c / chunks);
+    split.slots.resize(chunks);
+    split.rows.resize(chunks);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      auto& slots = split.slots[c];
+      auto& rows = split.rows[c];
+      group->list_range_entries(split.bounds[c], split.bounds[c + 1], slots, rows);
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+      std::sort(rows.begin(), rows.end());
+      rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    }
     most = std::max(most, chunks);
     split_.push_back(std::move(split));
   }
@@ -77,10 +88,12 @@ void System::evaluate_split(const SplitGroup& split, EvalRequest& request) {
   auto requests = [&](std::size_t c) -> EvalRequest& { return chunk_requests_[c].r; };
   for (std::size_t c = 1; c < chunks; ++c) {
     ChunkArrays& a = chunk_arrays_[c];
-    std::fill(a.f.begin(), a.f.end(), 0.0);
-    std::fill(a.f_abs.begin(), a.f_abs.end(), 0.0);
-    std::fill(a.jac.begin(), a.jac.end(), 0.0);
-    if (request.want_reactive) std::fill(a.q.begin(), a.q.end(), 0.0);
+    for (Index row : split.rows[c]) {
+      a.f[row] = 0.0;
+      a.f_abs[row] = 0.0;
+      if (request.want_reactive) a.q[row] = 0.0;
+    }
+    for (int slot : split.slots[c]) a.jac[slot] = 0.0;
     EvalRequest& r = requests(c);
     r.f = a.f.data();
     r.f_abs = a.f_abs.data();
@@ -96,11 +109,12 @@ void System::evaluate_split(const SplitGroup& split, EvalRequest& request) {
   request = requests(0);  // chunk 0 loaded into the System's arrays
   for (std::size_t c = 1; c < chunks; ++c) {
     const ChunkArrays& a = chunk_arrays_[c];
-    for (std::size_t i = 0; i < f_.size(); ++i) f_[i] += a.f[i];
-    for (std::size_t i = 0; i < f_.size(); ++i) f_abs_[i] += a.f_abs[i];
-    if (request.want_reactive)
-      for (std::size_t i = 0; i < q_.size(); ++i) q_[i] += a.q[i];
-    for (std::size_t i = 0; i < jac_.size(); ++i) jac_[i] += a.jac[i];
+    for (Index row : split.rows[c]) {
+      f_[row] += a.f[row];
+      f_abs_[row] += a.f_abs[row];
+      if (request.want_reactive) q_[row] += a.q[row];
+    }
+    for (int slot : split.slots[c]) jac_[slot] += a.jac[slot];
     request.limited += requests(c).limited;
     request.bypassed += requests(c).bypassed;
     request.evaluated += requests(c).evaluated;
@@ -204,8 +218,16 @@ bool System::solve_step(std::vector<double>& rhs, const std::vector<double>& sca
 }
 
 bool System::factorization_is_costly() {
-  if (costly_factorization_ < 0 && klu_->full_factor_count() > 0)
-    costly_factorization_ = klu_->factor_flops() >= circuit_.options.factor_reuse_min_flops ? 1 : 0;
+  if (costly_factorization_ < 0 && klu_->full_factor_count() > 0) {
+    std::size_t nonlinear = 0;
+    for (const auto& group : circuit_.groups)
+      if (!group->is_linear()) nonlinear += group->size();
+    const double flops = klu_->factor_flops();
+    costly_factorization_ = flops >= circuit_.options.factor_reuse_min_flops &&
+                                    flops >= circuit_.options.factor_reuse_min_flops_per_device * static_cast<double>(nonlinear)
+                                ? 1
+                                : 0;
+  }
   return costly_factorization_ == 1;
 }
 

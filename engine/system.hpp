@@ -113,6 +113,10 @@ class System {
   struct SplitGroup {
     DeviceGroup* group = nullptr;
     std::vector<std::size_t> bounds;  // chunk c is instances [bounds[c], bounds[c+1])
+    // What chunk c loads (DeviceGroup::list_range_entries), sorted: its arrays are cleared and
+    // added only there (a 256-unit layer's chunks would otherwise clear and add 8 whole matrices).
+    std::vector<std::vector<int>> slots;
+    std::vector<std::vector<Index>> rows;
   };
   struct ChunkArrays {
     std::vector<double> f, f_abs, q, jac;

@@ -109,6 +109,15 @@ void EkvMosfetGroup::bind_slots(SlotBinder& binder) {
   }
 }
 
+void EkvMosfetGroup::list_range_entries(std::size_t begin, std::size_t end, std::vector<int>& slots,
+                                        std::vector<Index>& rows) const {
+  for (std::size_t i = begin; i < end; ++i) {
+    slots.insert(slots.end(), conductance_slots_[i].begin(), conductance_slots_[i].end());
+    slots.insert(slots.end(), capacitance_slots_[i].begin(), capacitance_slots_[i].end());
+    rows.insert(rows.end(), {drain_[i], gate_[i], source_[i], bulk_[i]});
+  }
+}
+
 void EkvMosfetGroup::set_temperature(double kelvin) {
   kelvin_ = kelvin;
   forget_evaluations();

@@ -39,6 +39,8 @@ class EkvMosfetGroup final : public DeviceGroup {
   void set_temperature(double kelvin) override;
   void evaluate(EvalRequest& request) override { evaluate_range(request, 0, size()); }
   bool can_split() const override { return true; }
+  void list_range_entries(std::size_t begin, std::size_t end, std::vector<int>& slots,
+                          std::vector<Index>& rows) const override;
   void evaluate_range(EvalRequest& request, std::size_t begin, std::size_t end) override;
   void list_dc_connections(std::vector<DcConnection>& out) const override;
   // "dvto" (V) or "dkp" (relative); false for an unknown instance or parameter.

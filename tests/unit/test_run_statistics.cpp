@@ -15,6 +15,7 @@ namespace {
 std::vector<AnalysisStatistics> statistics_of(const std::string& netlist) {
   auto circuit = elaborate_text(netlist);
   circuit->options.factor_reuse_min_flops = 0;  // chord steps even in this small circuit
+  circuit->options.factor_reuse_min_flops_per_device = 0;
   std::vector<AnalysisStatistics> stats;
   RunSettings settings;
   settings.statistics = &stats;
@@ -70,6 +71,7 @@ TEST_CASE("run statistics: factorization reuse is off with bypass off, and moves
   auto reusing = elaborate_text(netlist + ".end\n");
   auto exact = elaborate_text(netlist + ".options bypass=0\n.end\n");
   reusing->options.factor_reuse_min_flops = exact->options.factor_reuse_min_flops = 0;
+  reusing->options.factor_reuse_min_flops_per_device = exact->options.factor_reuse_min_flops_per_device = 0;
   std::vector<AnalysisStatistics> reuse_stats, exact_stats;
   RunSettings settings;
   settings.statistics = &reuse_stats;

@@ -45,9 +45,13 @@ class Elaborator final : public CircuitBuilder {
     ElaborationScope top;
     top.body = &netlist_->top;
     evaluate_top_params(top);
+    top.branches = select_branches(top);
+    const auto& lines = netlist_->top.directives;
     DirectiveReader directives(*circuit_, top, netlist_->top.params, instances_, warn_);
     // Options first: devices may read them (tnom, temp) while building instances.
-    for (const auto& line : netlist_->top.directives) {
+    for (std::size_t d = 0; d < lines.size(); ++d) {
+      if (!top.branches.keeps_directive(d)) continue;
+      const LogicalLine& line = lines[d];
       const std::string& k = line.keyword();
       if (k == ".options" || k == ".option" || k == ".opt") directives.read_options(line);
       if (k == ".temp") directives.read_temp(line);
@@ -56,7 +60,9 @@ class Elaborator final : public CircuitBuilder {
     elaborate_body(top);
     for (auto& group : circuit_->groups) group->link(*this);
     circuit_->instances_at.resize(circuit_->unknowns.size());
-    for (const auto& line : netlist_->top.directives) {
+    for (std::size_t d = 0; d < lines.size(); ++d) {
+      if (!top.branches.keeps_directive(d)) continue;
+      const LogicalLine& line = lines[d];
       const std::string& k = line.keyword();
       const bool analysis = k == ".op" || k == ".dc" || k == ".tran" || k == ".ac";
       if (analysis && edits_.analyses) continue;
@@ -169,9 +175,22 @@ class Elaborator final : public CircuitBuilder {
       if (cached != s->models.end()) return cached->second;
       auto [index, made] = model_index_.try_emplace(s->body);
       if (made)
-        for (const auto& definition : s->body->models) index->second.emplace(definition.name, &definition);
+        for (std::size_t m = 0; m < s->body->models.size(); ++m)
+          index->second[s->body->models[m].name].push_back(m);
       if (auto found = index->second.find(name); found != index->second.end()) {
-        const ModelDefinition& definition = *found->second;
+        // Several cards of one name sit in `.if` branches: the branches kept here must hold one.
+        const ModelDefinition* kept = nullptr;
+        for (std::size_t m : found->second) {
+          if (!s->branches.keeps_model(m)) continue;
+          const ModelDefinition& candidate = s->body->models[m];
+          if (kept)
+            throw NetlistError(candidate.location, "model '" + name + "' is already defined at " + kept->location.str() +
+                                                       (s->prefix.empty() ? std::string()
+                                                                          : " (in instance '" + s->prefix.substr(0, s->prefix.size() - 1) + "')"));
+          kept = &candidate;
+        }
+        if (!kept) continue;  // only in branches not taken: look further out
+        const ModelDefinition& definition = *kept;
         ModelCard card;
         card.name = definition.name;
         card.type = definition.type;
@@ -199,7 +218,10 @@ class Elaborator final : public CircuitBuilder {
   // ----- elements
 
   void elaborate_body(const ElaborationScope& scope) {
-    for (const auto& line : scope.body->elements) {
+    const auto& elements = scope.body->elements;
+    for (std::size_t e = 0; e < elements.size(); ++e) {
+      if (!scope.branches.keeps_element(e)) continue;  // a `.if` branch not taken here
+      const LogicalLine& line = elements[e];
       const Token& name = line.tokens.front();
       if (!name.is(TokenKind::Word))
         throw NetlistError(name.location, "expected an element name, found '" + name.raw + "'");
@@ -452,6 +474,7 @@ class Elaborator final : public CircuitBuilder {
     }
     evaluate_assignments(definition.defaults, child, &given);
     evaluate_assignments(definition.body.params, child);
+    child.branches = select_branches(child);
 
     active_.push_back(&definition);
     elaborate_body(child);
@@ -471,7 +494,8 @@ class Elaborator final : public CircuitBuilder {
   std::unordered_map<std::string, DeviceGroup*> groups_;
   std::vector<const SubcircuitDefinition*> active_;  // subcircuits being expanded, outermost first
   std::unordered_map<const Body*, std::unordered_map<std::string, const SubcircuitDefinition*>> subcircuit_index_;
-  std::unordered_map<const Body*, std::unordered_map<std::string, const ModelDefinition*>> model_index_;
+  // Per body: name -> indices of its cards (several only inside `.if` blocks).
+  std::unordered_map<const Body*, std::unordered_map<std::string, std::vector<std::size_t>>> model_index_;
 };
 
 }  // namespace

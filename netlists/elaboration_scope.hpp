@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/circuit.hpp"
+#include "netlists/conditional_blocks.hpp"
 #include "netlists/parser/expression_compiler.hpp"
 #include "netlists/parser/parser.hpp"
 
@@ -24,6 +25,9 @@ struct ElaborationScope {
   std::unordered_map<std::string, double> params;
   std::unordered_map<std::string, Index> pins;  // pin name -> node in the caller
   mutable std::unordered_map<std::string, const ModelCard*> models;  // evaluated on first use
+  // What the body's `.if` blocks keep here (netlists/conditional_blocks.hpp); set once the
+  // parameters are evaluated.
+  BranchSelection branches;
 };
 
 // The value of parameter `name` seen from `scope` (false when no enclosing scope defines it).

@@ -14,7 +14,9 @@
 #include "base/numbers.hpp"
 #include "devices/device_registry.hpp"
 #include "engine/analyses/dc_sweep.hpp"
+#include "netlists/conditional_blocks.hpp"
 #include "netlists/elaborate.hpp"
+#include "netlists/elaboration_scope.hpp"
 #include "netlists/parser/parser.hpp"
 #include "netlists/parser/token_text.hpp"
 
@@ -174,17 +176,19 @@ class NgspiceExporter {
       for (const auto& a : f.params) args += (args.empty() ? "" : ", ") + a;
       out += ".func " + f.name + "(" + args + ") {" + f.body.text + "}\n";
     }
-    for (const auto& model : body.models) {
+    // `.if` blocks are written as they are (ngspice chooses the same branches, per instance).
+    write_with_branches(body, &ConditionalBranch::models, body.models.size(), [&](std::size_t m) {
+      const ModelDefinition& model = body.models[m];
       if (auto it = substitutes_.find(model.name); it != substitutes_.end()) {
         out += "* .model " + model.name + " is the subcircuit " + it->second.subcircuit + "\n";
-        continue;
+        return;
       }
       if (!referenced_words_.count(model.name)) {
         out += "* .model " + model.name + " is not used by any element: left out\n";
-        continue;
+        return;
       }
       out += ".model " + model.name + " " + model.type + " (" + assignments_text(model.params) + ")\n";
-    }
+    }, out);
     for (const auto& sub : body.subcircuits) {
       out += "\n.subckt " + sub->name;
       for (const auto& pin : sub->pins) out += " " + pin.raw;
@@ -194,10 +198,10 @@ class NgspiceExporter {
       out += ".ends " + sub->name + "\n";
     }
     std::set<std::string> nodes;
-    for (const auto& element : body.elements) {
-      out += element_text(element) + "\n";
-      collect_nodes(element, nodes);
-    }
+    write_with_branches(body, &ConditionalBranch::elements, body.elements.size(), [&](std::size_t e) {
+      out += element_text(body.elements[e]) + "\n";
+      collect_nodes(body.elements[e], nodes);
+    }, out);
     if (options_.shunt) write_shunts(nodes, definition, out);
   }
 
@@ -261,8 +265,17 @@ class NgspiceExporter {
   // ----- directives
 
   void write_directives(std::string& out) {
+    // Directives inside `.if` blocks: the ones the elaboration chose (with the netlist's own
+    // parameter values), as the options and the temperature are frozen too.
+    ElaborationScope top;
+    top.body = &netlist_.top;
+    evaluate_assignments(netlist_.top.params, top);
+    top.branches = select_branches(top);
     std::size_t analysis = 0;  // index into circuit_->analyses, which follow directive order
-    for (const auto& line : netlist_.top.directives) {
+    const auto& lines = netlist_.top.directives;
+    for (std::size_t d = 0; d < lines.size(); ++d) {
+      if (!top.branches.keeps_directive(d)) continue;
+      const LogicalLine& line = lines[d];
       const std::string& k = line.keyword();
       if (k == ".options" || k == ".option" || k == ".opt") {
         out += options_text(line);

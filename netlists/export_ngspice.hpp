@@ -3,7 +3,9 @@
 // What is kept: the title, `.param`s, `.func`s, `.subckt` hierarchy (with `params:` defaults), `.global`,
 // every element line (as written), non-EKV `.model` cards, `.op`, `.dc`, `.tran`, `.ic`,
 // `.nodeset`, `.save`, `.measure`, `.temp`, and the `.options` ngspice knows. `.include`d text is
-// already expanded, so the result is one self-contained file.
+// already expanded, so the result is one self-contained file. `.if` blocks around elements and
+// `.model` cards are written as they are; of the directives inside them, those chosen with the
+// netlist's own parameter values are written, without the block.
 //
 // What is translated:
 //   - every EKV MOSFET `Mx d g s b MODEL W= L= [M=] [DVTO=] [DKP=]` becomes

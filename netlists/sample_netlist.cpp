@@ -159,7 +159,8 @@ class SampleNetlistWriter {
         const auto at = subcircuit_token(line);
         if (!at || !has_draws_under(name)) continue;
         const std::string copy = copy_name(line.tokens[*at].raw, name);
-        copies_.push_back(copy_definition(*definition(line.tokens[*at].text), name, copy));
+        // Two branches of a `.if` block may hold the same X line: one copy serves both.
+        if (copied_.insert(copy).second) copies_.push_back(copy_definition(*definition(line.tokens[*at].text), name, copy));
         sink(line, rebuild(line, *at, copy));
       }
     }
@@ -208,6 +209,7 @@ class SampleNetlistWriter {
   std::map<std::string, const SubcircuitDefinition*> definitions_;
   std::map<std::string, std::vector<std::string>> files_;
   std::vector<std::string> copies_;
+  std::set<std::string> copied_;  // names of the copies made
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.hpp"
+#include "netlists/conditional_blocks.hpp"
 
 namespace picospice {
 
@@ -171,6 +172,7 @@ class Parser {
     netlist_.title = lexed.title;
     include_chain_.push_back({identity(file_name, ""), file_name});
     process(lexed.lines);
+    conditionals_.check_closed(0, "the end of the netlist");
     if (!open_.empty()) {
       const SubcircuitDefinition* open = open_.back();
       throw NetlistError(open->location, "'.subckt " + open->name +
@@ -208,6 +210,8 @@ class Parser {
 
   void process_line(const LogicalLine& line) {
     const std::string& keyword = line.keyword();
+    if (is_conditional_directive(keyword)) return conditionals_.read(line, current_body(), include_chain_.size() - 1);
+    if (conditionals_.inside()) conditionals_.check_allowed(line);
     if (keyword.empty() || keyword[0] != '.') {
       current_body().elements.push_back(line);
       return;
@@ -307,6 +311,7 @@ class Parser {
     auto lines = load(token, path, link);
     include_chain_.push_back(link);
     process(lines);  // `.end` inside an include only ends that file
+    conditionals_.check_closed(include_chain_.size() - 1, "the end of the included file " + link.display);
     include_chain_.pop_back();
   }
 
@@ -337,6 +342,7 @@ class Parser {
                          "library '" + path.string() + "' has no section '" + section + "'");
     include_chain_.push_back(link);
     process(selected);
+    conditionals_.check_closed(include_chain_.size() - 1, "the end of the library section " + link.display);
     include_chain_.pop_back();
   }
 
@@ -398,9 +404,15 @@ class Parser {
     model.params = parse_assignments(begin, end);
     auto& models = current_body().models;
     auto& defined = model_names_[&current_body()];  // a map, so 100k models are not 10^10 compares
-    if (auto [it, inserted] = defined.emplace(model.name, models.size()); !inserted)
-      throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
-                                            models[it->second].location.str());
+    // Inside `.if` blocks one name may have several cards: the elaborator checks that the chosen
+    // branches keep one. Here only two cards outside every block clash.
+    const bool conditional = conditionals_.inside();
+    if (auto [it, inserted] = defined.emplace(model.name, DefinedModel{models.size(), conditional}); !inserted) {
+      if (!it->second.conditional && !conditional)
+        throw NetlistError(line.location, "model '" + model.name + "' is already defined at " +
+                                              models[it->second.index].location.str());
+      if (!conditional) it->second = DefinedModel{models.size(), false};
+    }
     models.push_back(std::move(model));
   }
 
@@ -449,7 +461,12 @@ class Parser {
   std::size_t bytes_read_ = 0, tokens_read_ = 0;  // all files so far, against the limits
   // Names defined in each body, for the duplicate checks.
   std::unordered_map<const Body*, std::unordered_map<std::string, const SubcircuitDefinition*>> subcircuit_names_;
-  std::unordered_map<const Body*, std::unordered_map<std::string, std::size_t>> model_names_;
+  struct DefinedModel {
+    std::size_t index;
+    bool conditional;  // inside a `.if` block
+  };
+  std::unordered_map<const Body*, std::unordered_map<std::string, DefinedModel>> model_names_;
+  ConditionalBlockReader conditionals_;
 };
 
 }  // namespace

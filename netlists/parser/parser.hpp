@@ -2,7 +2,8 @@
 //
 // The parser handles structure only: `.include` / `.lib` (expanded in place, paths relative to the
 // including file), `.subckt` ... `.ends` blocks (nested definitions allowed), `.param`, `.model`,
-// `.global`, `.title`, `.end`. It keeps `.control` blocks as script lines (netlists/control/ reads
+// `.global`, `.title`, `.end`, and `.if` ... `.endif` blocks (netlists/conditional_blocks.hpp:
+// every branch is kept, marked with the lines it holds; elaboration chooses). It keeps `.control` blocks as script lines (netlists/control/ reads
 // them) and ignores output and small-signal directives with a warning. Element lines and the remaining directives (`.op`, `.dc`, `.tran`,
 // `.options`, ...) are kept as token lines for the elaborator, which gives them meaning.
 #pragma once
@@ -62,6 +63,24 @@ struct FunctionDefinition {
 
 struct SubcircuitDefinition;
 
+// Indices [begin, end) into one list of a Body.
+struct ItemRange {
+  std::size_t begin = 0, end = 0;
+};
+
+// One branch of a `.if (c)` / `.elseif (c)` / `.else` ... `.endif` block in a Body: the lines read
+// while it was open, nested blocks included, as ranges of the body's lists (netlists/
+// conditional_blocks.hpp says which lines a branch may hold and how one is chosen).
+struct ConditionalBranch {
+  enum class Kind { If, ElseIf, Else };
+  Kind kind = Kind::If;
+  ExpressionText condition;  // without the `.if`; empty for `.else`
+  SourceLocation location;   // of the `.if`, `.elseif` or `.else`
+  int block = 0;             // index (in Body::branches) of the `.if` that opens this block
+  int parent = -1;           // the branch whose lines hold this block; -1: none (the body itself)
+  ItemRange elements, models, directives;
+};
+
 // The contents of the top level or of one `.subckt`, in file order within each kind.
 struct Body {
   std::vector<ParamAssignment> params;
@@ -70,6 +89,9 @@ struct Body {
   std::vector<std::unique_ptr<SubcircuitDefinition>> subcircuits;
   std::vector<LogicalLine> elements;
   std::vector<LogicalLine> directives;  // top level only: .op .dc .tran .options .ic ...
+  // `.if` blocks, in file order (a block's `.if` first, then its `.elseif`s and `.else`); empty
+  // when the body has none, and then every line above counts.
+  std::vector<ConditionalBranch> branches;
 };
 
 struct SubcircuitDefinition {

@@ -1,4 +1,4 @@
-// I: `Iname n+ n- [DC] i [PULSE|PWL|SIN|EXP ...] [AC ...] [m=k]`.
+// I: `Iname n+ n- [DC] i [PULSE|PWL|SIN|EXP|SFFM|AM ...] [AC ...] [m=k]`.
 // The current flows from n+ through the source to n- (SPICE convention): it leaves node n+ and
 // enters node n-, so a positive source pulls current out of n+.
 #include "devices/current_source.hpp"

@@ -1,4 +1,4 @@
-// V: `Vname n+ n- [DC] v [PULSE|PWL|SIN|EXP ...] [AC ...]`.
+// V: `Vname n+ n- [DC] v [PULSE|PWL|SIN|EXP|SFFM|AM ...] [AC ...]`.
 // The branch current i is the current flowing into n+ and through the source to n- (ngspice's
 // i(vname) sign), so it leaves node n+ in the residual. The branch row is the constraint
 //     v(n+) - v(n-) - source_scale * V(t) = 0.

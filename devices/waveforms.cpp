@@ -1,6 +1,20 @@
 // Independent source time functions. Formulas follow the ngspice manual (section "Independent
 // Sources for Voltage or Current"); only the tstep/tstop-dependent defaults differ, see below.
 //
+// Modulated sources (ngspice manual, "Independent Sources", "Single-Frequency FM" and
+// "Amplitude modulated source"; phases in degrees, checked against ngspice 39 by simulation):
+//   SFFM(VO VA FC [MDI [FS [PHASEC [PHASES]]]])
+//     VO + VA sin(2 pi FC t + PHASEC + MDI sin(2 pi FS t + PHASES)), from t = 0 (no delay).
+//   AM(VA VO MF FC [TD [PHASEM [PHASEC]]])
+//     0 until TD (t = TD included), then
+//     VA (VO + sin(2 pi MF (t - TD) + PHASEM)) sin(2 pi FC (t - TD) + PHASEC).
+//   ngspice defaults a missing or zero FC and FS (SFFM) and MF (AM) to 1/TSTOP, unknown while the
+//   netlist is read: picospice requires them (FS only when MDI is not 0; it is unused otherwise).
+//   AM's FC is required too (ngspice takes a missing one as 0, which makes the source 0 forever);
+//   FC = 0 written out is accepted. Difference from ngspice 39: it ignores PHASEM and turns the
+//   modulating sine by PHASEC as well; picospice follows the manual, so the two agree when
+//   PHASEM = PHASEC (in particular when neither is given).
+//
 // Transient noise sources (ngspice manual, "Transient noise source" and "Random voltage source"):
 //   TRNOISE(NA NT [NALPHA NAMP [RTSAM RTSCAPT RTSEMT]])
 //     white Gaussian samples of rms NA every NT, linearly interpolated, plus 1/f^NALPHA noise of
@@ -48,13 +62,16 @@ const char* shape_word(Waveform::Shape shape) {
     case Waveform::Shape::Pwl: return "PWL";
     case Waveform::Shape::Sin: return "SIN";
     case Waveform::Shape::Exp: return "EXP";
+    case Waveform::Shape::Sffm: return "SFFM";
+    case Waveform::Shape::Am: return "AM";
     case Waveform::Shape::TrNoise: return "TRNOISE";
     case Waveform::Shape::TrRandom: return "TRRANDOM";
     default: return "DC";
   }
 }
 
-// Reads the positional numbers of PULSE/SIN/EXP into out[], NaN for those not written.
+// Reads the positional numbers of PULSE/SIN/EXP/SFFM/AM/TRNOISE/TRRANDOM into out[], NaN for
+// those not written.
 void read_positional(Waveform::Shape shape, const ElementArg& word, const std::vector<ElementArg>& args,
                      const ElementCard& card, int required, int maximum, double* out) {
   for (int i = 0; i < 8; ++i) out[i] = kNaN;
@@ -94,6 +111,17 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
     if (given(w.given_[index]) && w.given_[index] < 0)
       card.fail(args[index], what + ": " + name + " must not be negative");
   };
+  // SFFM and AM: a frequency that must be written (`position` says which value, and when). A zero
+  // or missing one means 1/TSTOP in ngspice, except for AM's carrier (`zero_allowed`): ngspice
+  // takes that as 0, leaving the source at 0, which picospice accepts only when written out.
+  auto require_frequency = [&](int index, const char* name, const char* position, bool zero_allowed) {
+    if (!given(w.given_[index]))
+      card.fail(args.back(), what + " needs a " + name + " (" + position + ")" +
+                                 (zero_allowed ? "" : "; ngspice's default, 1/TSTOP, is not known to picospice"));
+    if (w.given_[index] < 0) card.fail(args[index], what + ": " + name + " must not be negative");
+    if (w.given_[index] == 0 && !zero_allowed)
+      card.fail(args[index], what + ": a " + name + " of 0 means 1/TSTOP in ngspice; write the frequency");
+  };
   switch (shape) {
     case Shape::Constant:
       read_positional(shape, word, args, card, 1, 1, w.given_);
@@ -116,6 +144,22 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
       read_positional(shape, word, args, card, 2, 6, w.given_);
       nonnegative(3, "tau1");
       nonnegative(5, "tau2");
+      break;
+    case Shape::Sffm: {  // vo va fc mdi fs phasec phases
+      read_positional(shape, word, args, card, 2, 7, w.given_);
+      // ngspice takes a missing or zero FC (and FS) as 1/tstop, unknown while reading the netlist.
+      require_frequency(2, "carrier frequency FC", "third value", false);
+      // FS is unused when MDI is 0 or not given.
+      if (given(w.given_[3]) && w.given_[3] != 0)
+        require_frequency(4, "signal frequency FS", "fifth value, as MDI is not 0", false);
+      else
+        nonnegative(4, "signal frequency FS");
+      break;
+    }
+    case Shape::Am:  // va vo mf fc td phasem phasec
+      read_positional(shape, word, args, card, 2, 7, w.given_);
+      require_frequency(2, "modulating frequency MF", "third value", false);
+      require_frequency(3, "carrier frequency FC", "fourth value", true);
       break;
     case Shape::TrNoise: {  // NA NT [NALPHA NAMP [RTSAM RTSCAPT RTSEMT]]
       read_positional(shape, word, args, card, 2, 7, w.given_);
@@ -218,6 +262,10 @@ void Waveform::resolve_edges() {
     case Shape::Sin:
       for (int i = 0; i < 6; ++i) p_[i] = or_value(i, 0.0);
       break;
+    case Shape::Sffm:  // an unset FS is unused (MDI is 0 then)
+    case Shape::Am:
+      for (int i = 0; i < 7; ++i) p_[i] = or_value(i, 0.0);
+      break;
     case Shape::Exp:
       p_[0] = given_[0];
       p_[1] = given_[1];
@@ -250,6 +298,8 @@ double Waveform::value(double t) const {
     case Shape::Pwl: return pwl(t);
     case Shape::Sin: return sine(t);
     case Shape::Exp: return exponential(t);
+    case Shape::Sffm: return sffm(t);
+    case Shape::Am: return amplitude_modulated(t);
     case Shape::TrNoise: return trnoise(t);
     case Shape::TrRandom: return trrandom(t);
   }
@@ -399,6 +449,26 @@ double Waveform::exponential(double t) const {
   return v;
 }
 
+// SFFM(vo va fc mdi fs phasec phases): vo + va*sin(2*pi*fc*t + phasec + mdi*sin(2*pi*fs*t + phases))
+// (ngspice manual, "Independent Sources", "Single-Frequency FM"; phases in degrees).
+double Waveform::sffm(double t) const {
+  const double vo = p_[0], va = p_[1], fc = p_[2], mdi = p_[3], fs = p_[4];
+  const double phasec = p_[5] * kPi / 180.0, phases = p_[6] * kPi / 180.0;
+  return vo + va * std::sin(2.0 * kPi * fc * t + phasec + mdi * std::sin(2.0 * kPi * fs * t + phases));
+}
+
+// AM(va vo mf fc td phasem phasec): 0 until td, then
+// va*(vo + sin(2*pi*mf*(t-td) + phasem))*sin(2*pi*fc*(t-td) + phasec) (ngspice manual,
+// "Independent Sources", "Amplitude modulated source"; phases in degrees). ngspice 39 itself uses
+// phasec for both sines (see the file comment).
+double Waveform::amplitude_modulated(double t) const {
+  const double va = p_[0], vo = p_[1], mf = p_[2], fc = p_[3], td = p_[4];
+  const double phasem = p_[5] * kPi / 180.0, phasec = p_[6] * kPi / 180.0;
+  if (t <= td) return 0.0;
+  const double local = t - td;
+  return va * (vo + std::sin(2.0 * kPi * mf * local + phasem)) * std::sin(2.0 * kPi * fc * local + phasec);
+}
+
 double Waveform::next_breakpoint(double after) const {
   double best = std::numeric_limits<double>::infinity();
   auto consider = [&](double t) {
@@ -444,6 +514,8 @@ double Waveform::next_breakpoint(double after) const {
     }
     case Shape::Sin: consider(p_[3]); break;
     case Shape::Exp: consider(p_[2]); consider(p_[4]); break;
+    case Shape::Sffm: break;
+    case Shape::Am: consider(p_[4]); break;  // the start at td
     case Shape::TrNoise:  // the corners of the interpolated samples, k * NT
       if (p_[1] > 0 && (p_[0] != 0 || flicker_)) {
         const double k = std::max(1.0, std::floor(after / p_[1]));
@@ -468,6 +540,8 @@ SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, dou
     else if (word == "pwl") shape = Waveform::Shape::Pwl;
     else if (word == "sin") shape = Waveform::Shape::Sin;
     else if (word == "exp") shape = Waveform::Shape::Exp;
+    else if (word == "sffm") shape = Waveform::Shape::Sffm;
+    else if (word == "am") shape = Waveform::Shape::Am;
     else if (word == "trnoise") shape = Waveform::Shape::TrNoise;
     else if (word == "trrandom") shape = Waveform::Shape::TrRandom;
     else return false;
@@ -514,7 +588,7 @@ SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier, dou
       out.has_waveform = true;
     } else {
       card.fail(arg, "unknown source function or keyword '" + arg.word + "' for " + card.name +
-                         " (expected DC, PULSE, PWL, SIN, EXP, TRNOISE, TRRANDOM or AC)");
+                         " (expected DC, PULSE, PWL, SIN, EXP, SFFM, AM, TRNOISE, TRRANDOM or AC)");
     }
   }
   if (!out.has_waveform) out.waveform = Waveform::constant(out.dc.value_or(0.0));

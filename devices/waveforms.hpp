@@ -1,6 +1,7 @@
 // Time functions of independent sources, with ngspice semantics (ngspice manual, section
-// "Independent Sources"): PULSE, PWL (with r= repeat and td= delay), SIN and EXP, and the
-// transient-noise functions TRNOISE(NA NT [NALPHA NAMP]) and TRRANDOM(TYPE TS [TD [P1 [P2]]])
+// "Independent Sources"): PULSE, PWL (with r= repeat and td= delay), SIN, EXP, SFFM
+// (single-frequency FM) and AM (amplitude modulation), and the transient-noise functions
+// TRNOISE(NA NT [NALPHA NAMP]) and TRRANDOM(TYPE TS [TD [P1 [P2]]])
 // (see waveforms.cpp for their semantics and how they differ from ngspice).
 //
 // A source line's arguments (`V1 a 0 DC 1.8 PULSE(0 1.8 1n 1n 1n 5n 10n) AC 1`) are read by
@@ -23,7 +24,7 @@ namespace picospice {
 
 class Waveform {
  public:
-  enum class Shape { Constant, Pulse, Pwl, Sin, Exp, TrNoise, TrRandom };
+  enum class Shape { Constant, Pulse, Pwl, Sin, Exp, Sffm, Am, TrNoise, TrRandom };
 
   // ngspice defaults an unset PULSE rise/fall time (and EXP time constants) to the transient's
   // tstep, which is not known while a netlist is read. picospice uses this instead; a source
@@ -56,6 +57,8 @@ class Waveform {
   double pwl_in_first_pass(double t) const;  // t already mapped into [t0, tlast] by the repeat
   double sine(double t) const;
   double exponential(double t) const;
+  double sffm(double t) const;
+  double amplitude_modulated(double t) const;
   double trnoise(double t) const;
   double trrandom(double t) const;
   double flicker_at(std::int64_t k) const;  // TRNOISE 1/f part at grid index k (unit density)
@@ -63,7 +66,8 @@ class Waveform {
 
   Shape shape_ = Shape::Constant;
   // Constant: p[0]. PULSE: v1 v2 td tr tf pw per np. SIN: vo va freq td theta phase.
-  // EXP: v1 v2 td1 tau1 td2 tau2. Unset optional values are stored as NaN until resolved.
+  // EXP: v1 v2 td1 tau1 td2 tau2. SFFM: vo va fc mdi fs phasec phases. AM: va vo mf fc td phasem
+  // phasec. Unset optional values are stored as NaN until resolved.
   double p_[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   double given_[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // as written; NaN when not given
   double default_edge_ = kDefaultEdge;
@@ -124,7 +128,8 @@ struct SourceArgs {
   }
 };
 
-// Parses `[DC] v [PULSE|PWL|SIN|EXP|TRNOISE|TRRANDOM ...] [AC mag [phase]] [m=k]`. `allow_multiplier` accepts m=.
+// Parses `[DC] v [PULSE|PWL|SIN|EXP|SFFM|AM|TRNOISE|TRRANDOM ...] [AC mag [phase]] [m=k]`.
+// `allow_multiplier` accepts m=.
 SourceArgs parse_source_args(const ElementCard& card, bool allow_multiplier,
                              double default_edge = Waveform::kDefaultEdge);
 

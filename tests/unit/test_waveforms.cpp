@@ -3,9 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <string>
 
 #include "devices/waveforms.hpp"
+#include "engine/simulator.hpp"
+#include "netlists/elaborate.hpp"
 
 using namespace picospice;
 
@@ -211,7 +215,7 @@ TEST_CASE("devices: bad source input is a NetlistError at the argument", "[devic
   CHECK_THROWS_AS(parse(with("exp", {0})), NetlistError);
   CHECK_THROWS_AS(parse({word("dc")}), NetlistError);                      // DC without value
   CHECK_THROWS_AS(parse({num(1), num(2)}), NetlistError);                  // two values
-  CHECK_THROWS_AS(parse({word("sffm"), num(0), num(1)}), NetlistError);    // unsupported
+  CHECK_THROWS_AS(parse({word("fm"), num(0), num(1)}), NetlistError);      // unknown function
   auto two = with("sin", {0, 1, 1e3});
   auto more = with("pulse", {0, 1});
   two.insert(two.end(), more.begin(), more.end());
@@ -224,4 +228,223 @@ TEST_CASE("devices: bad source input is a NetlistError at the argument", "[devic
     CHECK(std::string(e.what()).find("test.cir:3") != std::string::npos);
     CHECK(std::string(e.what()).find("v1") != std::string::npos);
   }
+}
+
+// SFFM and AM (ngspice manual, "Independent Sources"). The expected values are written out here
+// from the manual's formulas, independently of devices/waveforms.cpp.
+namespace {
+
+constexpr double kTestPi = 3.14159265358979323846;
+double radians(double degrees) { return degrees * kTestPi / 180.0; }
+
+// vo + va sin(2 pi fc t + phasec + mdi sin(2 pi fs t + phases))
+double sffm_reference(double t, double vo, double va, double fc, double mdi, double fs, double phasec_deg,
+                      double phases_deg) {
+  const double modulation = mdi * std::sin(2 * kTestPi * fs * t + radians(phases_deg));
+  return vo + va * std::sin(2 * kTestPi * fc * t + radians(phasec_deg) + modulation);
+}
+
+// 0 until td, then va (vo + sin(2 pi mf (t - td) + phasem)) sin(2 pi fc (t - td) + phasec)
+double am_reference(double t, double va, double vo, double mf, double fc, double td, double phasem_deg,
+                    double phasec_deg) {
+  if (t <= td) return 0.0;
+  const double envelope = vo + std::sin(2 * kTestPi * mf * (t - td) + radians(phasem_deg));
+  return va * envelope * std::sin(2 * kTestPi * fc * (t - td) + radians(phasec_deg));
+}
+
+// Arguments with distinct source columns (value i at column 10 (i + 1)), so an error message
+// shows which argument it points at.
+std::vector<ElementArg> located(const std::string& shape, std::vector<double> numbers) {
+  std::vector<ElementArg> args = with(shape, numbers);
+  for (std::size_t i = 0; i < args.size(); ++i)
+    args[i].location = SourceLocation{"test.cir", 3, static_cast<int>(10 * i)};
+  return args;
+}
+
+// The message of the NetlistError that parsing `args` throws ("" if it does not throw).
+std::string parse_error(const std::vector<ElementArg>& args) {
+  try {
+    parse(args);
+  } catch (const NetlistError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("waveform: SFFM values follow vo + va sin(2 pi fc t + phasec + mdi sin(2 pi fs t + phases))",
+          "[waveform]") {
+  // vo=0.5 va=2 fc=10k mdi=3 fs=1k phasec=30 phases=60 degrees
+  SourceArgs source = parse(with("sffm", {0.5, 2, 10e3, 3, 1e3, 30, 60}));
+  REQUIRE(source.has_waveform);
+  const Waveform& w = source.waveform;
+  CHECK(w.shape() == Waveform::Shape::Sffm);
+  for (double t : {0.0, 1e-6, 13e-6, 0.1e-3, 0.2537e-3, 0.7e-3, 1.5e-3}) {
+    INFO("t = " << t);
+    CHECK(w.value(t) == Approx(sffm_reference(t, 0.5, 2, 10e3, 3, 1e3, 30, 60)).margin(1e-12));
+  }
+  // At t = 0: 0.5 + 2 sin(30 deg + 3 sin(60 deg)), written out.
+  CHECK(w.value(0) == Approx(0.5 + 2 * std::sin(kTestPi / 6 + 3 * std::sqrt(3.0) / 2)).margin(1e-12));
+  // The operating point without a DC value is the value at t = 0; the transient follows the waveform.
+  CHECK(source.value_at(0, false) == Approx(w.value(0)));
+  CHECK(source.value_at(0.2537e-3, true) == Approx(sffm_reference(0.2537e-3, 0.5, 2, 10e3, 3, 1e3, 30, 60)));
+  CHECK(sorted_breakpoints(w, 1).empty());  // smooth: no corners
+
+  // The carrier and the signal phase are different knobs: swapping them changes the value.
+  Waveform swapped = parse(with("sffm", {0.5, 2, 10e3, 3, 1e3, 60, 30})).waveform;
+  CHECK(std::abs(swapped.value(0) - w.value(0)) > 0.1);
+}
+
+TEST_CASE("waveform: SFFM defaults (MDI, FS and the phases 0) and a DC value beside it", "[waveform]") {
+  // Three values: an unmodulated sine at the carrier frequency.
+  Waveform plain = parse(with("sffm", {0.25, 1.5, 2e3})).waveform;
+  for (double t : {0.0, 0.1e-3, 0.33e-3, 1.2e-3})
+    CHECK(plain.value(t) == Approx(0.25 + 1.5 * std::sin(2 * kTestPi * 2e3 * t)).margin(1e-12));
+  // MDI = 0 written out: FS is not needed.
+  Waveform unmodulated = parse(with("sffm", {0.25, 1.5, 2e3, 0})).waveform;
+  CHECK(unmodulated.value(0.33e-3) == Approx(plain.value(0.33e-3)).margin(1e-15));
+  // Five values: the phases default to 0.
+  Waveform five = parse(with("sffm", {0, 1, 10e3, 5, 1e3})).waveform;
+  for (double t : {0.0, 0.05e-3, 0.4e-3})
+    CHECK(five.value(t) == Approx(sffm_reference(t, 0, 1, 10e3, 5, 1e3, 0, 0)).margin(1e-12));
+  CHECK(five.value(0.05e-3) != Approx(std::sin(2 * kTestPi * 10e3 * 0.05e-3)).margin(1e-3));  // modulated
+
+  auto args = with("sffm", {0, 1, 10e3});
+  args.insert(args.begin(), {word("dc"), num(0.7)});
+  SourceArgs with_dc = parse(args);
+  CHECK(with_dc.value_at(0, false) == Approx(0.7));
+  CHECK(with_dc.value_at(0.025e-3, true) == Approx(1.0));  // a quarter period of 10 kHz
+}
+
+TEST_CASE("waveform: AM is 0 until TD, then va (vo + sin(modulation)) sin(carrier)", "[waveform]") {
+  // va=2 vo=0.5 mf=1k fc=20k td=0.3m phasem=30 phasec=60 degrees
+  SourceArgs source = parse(with("am", {2, 0.5, 1e3, 20e3, 0.3e-3, 30, 60}));
+  REQUIRE(source.has_waveform);
+  const Waveform& w = source.waveform;
+  CHECK(w.shape() == Waveform::Shape::Am);
+  CHECK(w.value(0) == 0);
+  CHECK(w.value(0.1e-3) == 0);
+  CHECK(w.value(0.3e-3) == 0);  // t = TD included
+  for (double t : {0.3e-3 + 1e-9, 0.31e-3, 0.4567e-3, 0.9e-3, 1.75e-3}) {
+    INFO("t = " << t);
+    CHECK(w.value(t) == Approx(am_reference(t, 2, 0.5, 1e3, 20e3, 0.3e-3, 30, 60)).margin(1e-12));
+  }
+  // Just after TD, written out: 2 (0.5 + sin 30 deg) sin 60 deg = 2 sin 60 deg.
+  CHECK(w.value(0.3e-3 + 1e-15) == Approx(std::sqrt(3.0)).epsilon(1e-6));
+  CHECK(source.value_at(0, false) == 0);  // the operating point sees the value at t = 0
+  require_same_times(sorted_breakpoints(w, 1), {0.3e-3});
+
+  // PHASEM turns the modulating sine, PHASEC the carrier: swapping them changes the value.
+  Waveform swapped = parse(with("am", {2, 0.5, 1e3, 20e3, 0.3e-3, 60, 30})).waveform;
+  CHECK(std::abs(swapped.value(0.3e-3 + 1e-15) - w.value(0.3e-3 + 1e-15)) > 0.1);
+}
+
+TEST_CASE("waveform: AM defaults (TD and the phases 0) and a zero carrier", "[waveform]") {
+  Waveform four = parse(with("am", {1.5, 1, 1e3, 20e3})).waveform;
+  CHECK(four.value(0) == 0);
+  for (double t : {1e-6, 0.123e-3, 0.5e-3, 1.9e-3})
+    CHECK(four.value(t) ==
+          Approx(1.5 * (1 + std::sin(2 * kTestPi * 1e3 * t)) * std::sin(2 * kTestPi * 20e3 * t)).margin(1e-12));
+  CHECK(sorted_breakpoints(four, 1).empty());  // TD = 0 is no corner after t = 0
+  // Six values: PHASEC defaults to 0.
+  Waveform six = parse(with("am", {-1, -0.2, 3e3, 50e3, 0.1e-3, 70})).waveform;
+  for (double t : {0.05e-3, 0.2e-3, 0.61e-3})
+    CHECK(six.value(t) == Approx(am_reference(t, -1, -0.2, 3e3, 50e3, 0.1e-3, 70, 0)).margin(1e-12));
+  // FC = 0 written out is a carrier of 0 Hz (as ngspice): with PHASEC 0 the source stays at 0.
+  Waveform still = parse(with("am", {1, 0.5, 1e3, 0})).waveform;
+  CHECK(still.value(0.37e-3) == 0);
+}
+
+TEST_CASE("waveform: SFFM and AM input errors name the value and point at it", "[waveform]") {
+  using Catch::Contains;
+  // Missing frequencies (ngspice's default, 1/TSTOP, is not known while the netlist is read).
+  CHECK_THAT(parse_error(located("sffm", {0, 1})), Contains("SFFM of v1 needs a carrier frequency FC (third value)"));
+  CHECK_THAT(parse_error(located("sffm", {0, 1})), Contains("1/TSTOP"));
+  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 2})),
+             Contains("SFFM of v1 needs a signal frequency FS (fifth value, as MDI is not 0)"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5})), Contains("AM of v1 needs a modulating frequency MF (third value)"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5, 1e3})),
+             Contains("AM of v1 needs a carrier frequency FC (fourth value)") && !Contains("1/TSTOP"));
+  CHECK_THAT(parse_error(located("sffm", {0})), Contains("needs at least 2 values, got 1"));
+  CHECK_THAT(parse_error(located("am", {})), Contains("needs at least 2 values, got 0"));
+
+  // Too many values: the eighth is pointed at (column 80).
+  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 1, 1e3, 0, 0, 5})),
+             Contains("test.cir:3:80") && Contains("SFFM of v1 takes at most 7 values"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5, 1e3, 20e3, 0, 0, 0, 5})),
+             Contains("test.cir:3:80") && Contains("AM of v1 takes at most 7 values"));
+
+  // Negative frequencies, at their argument: FC third (column 30), FS fifth (50), MF third, AM's FC fourth (40).
+  CHECK_THAT(parse_error(located("sffm", {0, 1, -10e3})),
+             Contains("test.cir:3:30") && Contains("carrier frequency FC must not be negative"));
+  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 2, -1e3})),
+             Contains("test.cir:3:50") && Contains("signal frequency FS must not be negative"));
+  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 0, -1e3})),  // unused, still refused
+             Contains("test.cir:3:50") && Contains("signal frequency FS must not be negative"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5, -1e3, 20e3})),
+             Contains("test.cir:3:30") && Contains("AM of v1: modulating frequency MF must not be negative"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5, 1e3, -20e3})),
+             Contains("test.cir:3:40") && Contains("AM of v1: carrier frequency FC must not be negative"));
+
+  // Zero frequencies that ngspice would replace by 1/TSTOP.
+  CHECK_THAT(parse_error(located("sffm", {0, 1, 0})), Contains("test.cir:3:30") && Contains("of 0 means 1/TSTOP"));
+  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 2, 0})),
+             Contains("test.cir:3:50") && Contains("of 0 means 1/TSTOP"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5, 0, 20e3})),
+             Contains("test.cir:3:30") && Contains("of 0 means 1/TSTOP"));
+
+  // Non-finite values, at the argument.
+  CHECK_THAT(parse_error(located("sffm", {0, 1, std::numeric_limits<double>::infinity()})),
+             Contains("test.cir:3:30") && Contains("non-finite"));
+  CHECK_THAT(parse_error(located("am", {1, 0.5, 1e3, std::numeric_limits<double>::quiet_NaN()})),
+             Contains("test.cir:3:40") && Contains("non-finite"));
+
+  // The list of known functions names them.
+  CHECK_THAT(parse_error({word("fm"), num(0), num(1)}), Contains("SFFM, AM"));
+}
+
+TEST_CASE("waveform: SFFM and AM sources drive resistors through a transient", "[waveform]") {
+  // V1 sets v(a) directly; I2 pushes its current into R2 (from node 0 through the source into b).
+  auto circuit = elaborate_text(
+      "modulated sources\n"
+      "V1 a 0 SFFM(0.5 2 10k 3 1k 30 60)\n"
+      "R1 a 0 1k\n"
+      "I2 0 b AM(1m 0.5 1k 20k 0.2m 30 60)\n"
+      "R2 b 0 2k\n"
+      ".tran 1u 1m\n"
+      ".end\n",
+      "modulated.cir");
+  const auto plots = run_analyses(*circuit);
+  REQUIRE(plots.size() == 1);
+  const Plot& tran = plots[0];
+  REQUIRE(tran.analysis == "tran");
+  const Signal* time = tran.find("time");
+  const Signal* a = tran.find("v(a)");
+  const Signal* b = tran.find("v(b)");
+  const Signal* i1 = tran.find("i(v1)");
+  REQUIRE(time != nullptr);
+  REQUIRE(a != nullptr);
+  REQUIRE(b != nullptr);
+  REQUIRE(i1 != nullptr);
+  REQUIRE(tran.points() > 500);
+  CHECK(time->values.back() == Approx(1e-3));
+  double largest_b = 0, worst_a = 0, worst_b = 0;
+  bool lands_on_td = false;
+  for (std::size_t k = 0; k < tran.points(); ++k) {
+    const double t = time->values[k];
+    const double want_a = sffm_reference(t, 0.5, 2, 10e3, 3, 1e3, 30, 60);
+    const double want_b = 2e3 * am_reference(t, 1e-3, 0.5, 1e3, 20e3, 0.2e-3, 30, 60);
+    worst_a = std::max(worst_a, std::abs(a->values[k] - want_a));
+    worst_b = std::max(worst_b, std::abs(b->values[k] - want_b));
+    CHECK(i1->values[k] == Approx(-a->values[k] / 1e3).margin(1e-12));  // the source feeds R1
+    if (t <= 0.2e-3) CHECK(b->values[k] == Approx(0).margin(1e-12));
+    if (t == Approx(0.2e-3).epsilon(1e-12)) lands_on_td = true;
+    largest_b = std::max(largest_b, std::abs(b->values[k]));
+  }
+  CHECK(worst_a < 1e-9);
+  CHECK(worst_b < 1e-9);
+  CHECK(lands_on_td);                   // TD is a breakpoint
+  CHECK(largest_b > 2.0);               // 2k * 1m * (0.5 + 1) = 3 V at the envelope's peak
+  CHECK(a->values[0] == Approx(sffm_reference(0, 0.5, 2, 10e3, 3, 1e3, 30, 60)));  // the initial point
 }

@@ -170,8 +170,8 @@ ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double
 // (no terminal moved by more than the bypass tolerance since it was made), otherwise a fresh one
 // at x, or at the limited bias when the step had to be limited. `v` receives the voltages the
 // evaluation belongs to; the caller loads it linearized to x, i(v) + J (x - v).
-const ekv::EkvEvaluation& EkvMosfetGroup::evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
-                                                         ekv::EkvTerminalVoltages& v) {
+const EkvMosfetGroup::Linearization& EkvMosfetGroup::evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
+                                                                     ekv::EkvTerminalVoltages& v) {
   const std::size_t k = model_of_[i];
   const ekv::EkvModelParams& model = models_[k];
   const ekv::EkvTemperatureParams& temperature = model_at_temperature_[k];
@@ -202,7 +202,8 @@ const ekv::EkvEvaluation& EkvMosfetGroup::evaluation_for(std::size_t i, EvalRequ
     ++r.limited;
   }
   ++r.evaluated;
-  cache.evaluation = ekv::evaluate_ekv(model, temperature, instance, v, r.want_reactive);
+  const ekv::EkvEvaluation e = ekv::evaluate_ekv(model, temperature, instance, v, r.want_reactive);
+  cache.evaluation = {e.id, e.did, e.charge, e.capacitance};
   cache.v = v;
   // A limited evaluation is not where the iteration is going: never reuse it.
   cache.held = limited ? 0 : needed;
@@ -214,7 +215,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
     ekv::EkvTerminalVoltages v;
-    const ekv::EkvEvaluation& e = evaluation_for(i, r, x, v);
+    const Linearization& e = evaluation_for(i, r, x, v);
     const double delta[4] = {x[kDrain] - v.d, x[kGate] - v.g, x[kSource] - v.s, x[kBulk] - v.b};
     const bool shifted = delta[0] != 0 || delta[1] != 0 || delta[2] != 0 || delta[3] != 0;
 

@@ -73,7 +73,8 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       rhs[i] = -F;
     }
     const long kept_before = system.near_reused_factorizations();
-    for (Index i = 1; i <= n; ++i) scale[i] = opt.reltol * std::fabs(x[i]) + (system.is_node(i) ? opt.vntol : opt.abstol);
+    if (system.leaves_out_entries())
+      for (Index i = 1; i <= n; ++i) scale[i] = opt.reltol * std::fabs(x[i]) + (system.is_node(i) ? opt.vntol : opt.abstol);
     if (!system.factor(factor_exactly ? 0.0 : reuse_tolerance) || !system.solve_step(rhs, scale)) {
       outcome.singular = true;
       outcome.worst = system.singular_unknown();

@@ -14,6 +14,7 @@
 #include "netlists/control/control_executor.hpp"
 #include "netlists/elaborate.hpp"
 #include "netlists/export_ngspice.hpp"
+#include "tests/netlist_text.hpp"
 #include "tests/run_command.hpp"
 
 using namespace picospice;
@@ -21,32 +22,15 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::vector<Plot> simulate(const std::string& text, const ParamOverrides& overrides = {}) {
-  auto circuit = elaborate_text(text, "test.cir", overrides);
-  return run_analyses(*circuit);
-}
-
-double value_of(const Plot& plot, const std::string& name, std::size_t point = 0) {
-  const Signal* s = plot.find(name);
-  REQUIRE(s != nullptr);
-  return s->values.at(point);
-}
+using test::error_of;
+using test::simulate;
+using test::value_of;
 
 // The operating-point voltage of `node`.
 double op_voltage(const std::string& text, const std::string& node, const ParamOverrides& overrides = {}) {
   const auto plots = simulate(text, overrides);
   REQUIRE(plots.size() == 1);
   return value_of(plots[0], "v(" + node + ")");
-}
-
-std::string error_of(const std::string& text) {
-  try {
-    simulate(text);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  FAIL("no error for the netlist");
-  return {};
 }
 
 // 1 V over 1k and the chosen R2: v(2) = R2 / (1k + R2).

@@ -15,32 +15,16 @@
 #include "netlists/elaborate.hpp"
 #include "netlists/export_ngspice.hpp"
 #include "netlists/parser/expression_compiler.hpp"
+#include "tests/netlist_text.hpp"
 
 using namespace picospice;
 using Catch::Matchers::Contains;
 
 namespace {
 
-std::vector<Plot> simulate(const std::string& text) {
-  auto circuit = elaborate_text(text, "test.cir");
-  return run_analyses(*circuit);
-}
-
-double value_of(const Plot& plot, const std::string& name, std::size_t point = 0) {
-  const Signal* s = plot.find(name);
-  REQUIRE(s != nullptr);
-  return s->values.at(point);
-}
-
-std::string error_of(const std::string& text) {
-  try {
-    simulate(text);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  FAIL("no error for the netlist");
-  return {};
-}
+using test::error_of;
+using test::simulate;
+using test::value_of;
 
 // Nodes a, b, c are unknowns 1, 2, 3; no parameters.
 class TestCircuit final : public CircuitNames {

@@ -11,6 +11,7 @@
 #include "engine/sparsity_pattern.hpp"
 #include "engine/system.hpp"
 #include "netlists/elaborate.hpp"
+#include "tests/netlist_text.hpp"
 
 using namespace picospice;
 
@@ -35,17 +36,7 @@ std::string mirror(int outputs, const std::string& options) {
 // A chain of CMOS inverters in strong inversion: each gain stage's gate-drain (Miller)
 // capacitance is left out too, but there the refinement does not contract.
 std::string inverter_chain(int stages, const std::string& options) {
-  std::string text = "inverters\nVdd vdd 0 1\nVin n0 0 PULSE(0 1 10n 5n 5n 50n 200n)\n";
-  for (int s = 0; s < stages; ++s) {
-    const std::string in = "n" + std::to_string(s), out = "n" + std::to_string(s + 1);
-    text += "MP" + std::to_string(s) + " " + out + " " + in + " vdd vdd pch w=2u l=1u\n";
-    text += "MN" + std::to_string(s) + " " + out + " " + in + " 0 0 nch w=1u l=1u\n";
-    text += "C" + std::to_string(s) + " " + out + " 0 1f\n";
-  }
-  return text +
-         ".model nch nmos level=ekv vto=0.45 kp=300u n=1.35 lambda=0.05\n"
-         ".model pch pmos level=ekv vto=-0.45 kp=70u n=1.35 lambda=0.05\n" +
-         options + ".tran 1n 120n\n.end\n";
+  return test::inverter_chain(stages, options + ".tran 1n 120n\n.end\n");
 }
 
 double value_at(const Plot& plot, const std::string& name, double t) {

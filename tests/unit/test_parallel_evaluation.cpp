@@ -11,6 +11,7 @@
 #include "base/thread_team.hpp"
 #include "engine/simulator.hpp"
 #include "netlists/elaborate.hpp"
+#include "tests/netlist_text.hpp"
 
 using namespace picospice;
 
@@ -19,17 +20,7 @@ namespace {
 // A chain of `stages` CMOS inverters (2 EKV transistors each) driven by a pulse: large enough to be
 // split (more than 4000 transistors), and switching, so every chunk loads currents and charges.
 std::string inverter_chain(int stages, int threads) {
-  std::string text = "inverter chain\nVdd vdd 0 1\nVin n0 0 PULSE(0 1 10n 5n 5n 50n 200n)\n";
-  for (int s = 0; s < stages; ++s) {
-    const std::string in = "n" + std::to_string(s), out = "n" + std::to_string(s + 1);
-    text += "MP" + std::to_string(s) + " " + out + " " + in + " vdd vdd pch w=2u l=1u\n";
-    text += "MN" + std::to_string(s) + " " + out + " " + in + " 0 0 nch w=1u l=1u\n";
-    text += "C" + std::to_string(s) + " " + out + " 0 1f\n";
-  }
-  text += ".model nch nmos level=ekv vto=0.45 kp=300u n=1.35 lambda=0.05\n"
-          ".model pch pmos level=ekv vto=-0.45 kp=70u n=1.35 lambda=0.05\n"
-          ".options threads=" + std::to_string(threads) + "\n.op\n.tran 1n 60n\n.end\n";
-  return text;
+  return test::inverter_chain(stages, ".options threads=" + std::to_string(threads) + "\n.op\n.tran 1n 60n\n.end\n");
 }
 
 }  // namespace

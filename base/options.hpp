@@ -67,6 +67,10 @@ struct SimOptions {
   // out the charge-only entries (a MOSFET gate's row) that alone would join feed-forward stages
   // into one block, so each stage is factored on its own (engine/sparsity_pattern.hpp).
   bool feed_forward_split = true;
+  // Latency (transient only, off with bypass; `.options latency=0`): a device whose bypassed
+  // linearization stays the same over several evaluations is loaded through sums the System keeps
+  // (devices/device.hpp, LatentSums) instead of stamping it again at every evaluation.
+  bool latency = true;
   // Threads for the device evaluation of large circuits (0: all cores). Monte Carlo workers set 1:
   // they already run one sample per core. Results do not depend on it (engine/system.cpp).
   int threads = 0;

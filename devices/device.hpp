@@ -148,6 +148,34 @@ class SlotBinder {
   virtual int weak_slot(Index row, Index column) { return slot(row, column); }
 };
 
+// Latency (transient evaluations with bypass): sums of linearizations that devices keep out of
+// the per-evaluation loading. A device whose bypassed linearization (i0, G, q0, C at v0) does
+// not change from one evaluation to the next adds it here once instead of loading it every time,
+// and takes it out again (with the same values) before it loads a new one. The System loads the
+// sums after the devices, at every evaluation:
+//     jac[s] += conductance[s] + a0 * capacitance[s]
+//     f[row(s)] += conductance[s] * x[col(s)],   q[row(s)] += capacitance[s] * x[col(s)]
+//     f[r] += current[r],  q[r] += charge[r],  f_abs[r] += current_abs[r]
+// which is i0 + G (x - v0) and q0 + C (x - v0) summed over the latent devices, with
+// current[r] = sum of (i0 - G v0) and charge[r] = sum of (q0 - C v0). The residual stays that of
+// the devices' own linearizations; f_abs, the scale of the residual tolerance, takes |i0| at v0
+// instead of |i0 + G (x - v0)| (x within the bypass tolerance of v0: a relative difference below
+// about bypass_fraction). A device knows its contribution is in these sums when it recorded
+// `epoch`: the System draws a new epoch (and zeroes the sums) whenever it starts them over.
+// The sums are compact: a slot s is at conductance[local[s]], capacitance[local[s]]. A device
+// that uses them must be able to list its entries (DeviceGroup::list_range_entries): the System
+// sizes the sums from those lists.
+struct LatentSums {
+  unsigned long epoch = 0;
+  const int* local = nullptr;     // slot -> index into conductance and capacitance
+  double* conductance = nullptr;  // by local[slot]
+  double* capacitance = nullptr;  // by local[slot]
+  double* current = nullptr;      // by row
+  double* charge = nullptr;       // by row
+  double* current_abs = nullptr;  // by row
+  long removals = 0;              // devices taken out since the sums started (rounding builds up)
+};
+
 // One Newton evaluation. Inputs first, then where to load.
 struct EvalRequest {
   const double* x = nullptr;      // unknowns, x[0] == 0
@@ -168,6 +196,9 @@ struct EvalRequest {
   // Device bypass (SimOptions::bypass): devices may reuse their last evaluation, linearized, when
   // no terminal voltage moved by more than this fraction of the thermal voltage; 0 turns it off.
   double bypass_fraction = 0.0;
+  // Latency sums (see LatentSums) a device with bypass may use; null when the System does not
+  // offer them (DC, small-signal, bypass off).
+  LatentSums* latent = nullptr;
 
   double* f = nullptr;            // resistive residual per row
   double* f_abs = nullptr;        // sum of |each contribution| per row: the scale of KCL tolerance
@@ -177,6 +208,7 @@ struct EvalRequest {
   int limited = 0;                // devices increment when they limited a voltage this iteration
   long bypassed = 0;              // devices that can bypass count each instance bypassed ...
   long evaluated = 0;             // ... and each instance evaluated in full
+  long latent_loads = 0;          // of the bypassed, those already in the latency sums (nothing loaded)
 
   // Convenience for the common two-terminal current i(v) leaving `a`, entering `b`.
   void add_current(Index a, Index b, double i) {

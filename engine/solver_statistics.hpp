@@ -13,6 +13,8 @@ struct SolverStatistics {
   double evaluate_seconds = 0;
   long bypassed_instances = 0;   // device instances that reused their last evaluation (bypass)
   long evaluated_instances = 0;  // device instances evaluated in full (of those that can bypass)
+  long latent_instances = 0;     // of the bypassed, those the latency sums loaded (nothing stamped)
+  long latent_restarts = 0;      // the latency sums started over
   long refactors = 0;          // numeric refactorizations with the previous pivot order
   long full_factors = 0;       // full factorizations (first, or after the pivots degraded)
   long reused_factors = 0;     // the matrix had not changed: the factorization was kept
@@ -34,6 +36,8 @@ struct SolverStatistics {
     evaluate_seconds += o.evaluate_seconds;
     bypassed_instances += o.bypassed_instances;
     evaluated_instances += o.evaluated_instances;
+    latent_instances += o.latent_instances;
+    latent_restarts += o.latent_restarts;
     refactors += o.refactors;
     full_factors += o.full_factors;
     reused_factors += o.reused_factors;

@@ -97,4 +97,14 @@ int SparsityPattern::find(Index row, Index column) const {
   return static_cast<int>(it - row_index_.begin());
 }
 
+std::pair<Index, Index> SparsityPattern::entry_of(int slot) const {
+  if (slot < nnz()) {
+    const int column = static_cast<int>(std::upper_bound(column_start_.begin(), column_start_.end(), slot) - column_start_.begin()) - 1;
+    return {row_index_[slot] + 1, column + 1};
+  }
+  if (slot == dummy_slot()) return {0, 0};
+  const auto& [column, row] = left_out_[slot - nnz() - 1];
+  return {row + 1, column + 1};
+}
+
 }  // namespace picospice

@@ -63,6 +63,8 @@ class SparsityPattern : public SlotBinder {
   const std::vector<std::pair<int, int>>& left_out_entries() const { return left_out_; }
   int slot(Index row, Index column) override { return find(row, column); }
   int find(Index row, Index column) const;  // binary search; for binding, not hot paths
+  // The (row, column) unknowns of a slot, the inverse of find(); (0, 0) for the dummy slot.
+  std::pair<Index, Index> entry_of(int slot) const;
   const std::vector<int>& column_start() const { return column_start_; }  // n + 1 entries
   const std::vector<int>& row_index() const { return row_index_; }       // 0-based matrix rows
   const std::vector<int>& diagonal_slots() const { return diagonal_; }   // by matrix index; dummy_slot() if undeclared

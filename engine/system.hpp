@@ -13,6 +13,7 @@
 #include "base/thread_team.hpp"
 #include "engine/circuit.hpp"
 #include "engine/klu_solver.hpp"
+#include "engine/latency_sums.hpp"
 #include "engine/solver_statistics.hpp"
 #include "engine/sparsity_pattern.hpp"
 #include "engine/topology_check.hpp"
@@ -117,6 +118,7 @@ class System {
     // added only there (a 256-unit layer's chunks would otherwise clear and add 8 whole matrices).
     std::vector<std::vector<int>> slots;
     std::vector<std::vector<Index>> rows;
+    std::vector<LatencySums> latent;  // chunk c's latency sums (c >= 1; chunk 0 uses the System's)
   };
   struct ChunkArrays {
     std::vector<double> f, f_abs, q, jac;
@@ -125,7 +127,8 @@ class System {
   struct alignas(64) ChunkRequest {
     EvalRequest r;
   };
-  void evaluate_split(const SplitGroup& split, EvalRequest& request);
+  // latent_restart: the chunks' latency sums start over (the System's own did).
+  void evaluate_split(SplitGroup& split, EvalRequest& request, bool latent_restart);
   const KluSolver& active_klu() const { return use_full_ ? *full_klu_ : *klu_; }
   void plan_chunks();
 
@@ -146,6 +149,11 @@ class System {
   bool linear_ = true;
   int costly_factorization_ = -1;  // unknown until the first factorization
   std::vector<SplitGroup> split_;
+  // Latency (devices/device.hpp, LatentSums): the sums for the System's own arrays (the unsplit
+  // groups and chunk 0 of the split ones), and whether they belong to the evaluations before (any
+  // other kind of evaluation in between makes them start over).
+  LatencySums latent_;
+  bool latent_current_ = false;
   std::vector<ChunkArrays> chunk_arrays_;
   std::vector<ChunkRequest> chunk_requests_;
   std::unique_ptr<ThreadTeam> team_;

@@ -112,6 +112,11 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
       fmt::print("    bypass: {} of {} transistor evaluations reused ({})\n", v.bypassed_instances,
                  v.bypassed_instances + v.evaluated_instances,
                  share(static_cast<double>(v.bypassed_instances), static_cast<double>(v.bypassed_instances + v.evaluated_instances)));
+    if (v.latent_instances > 0)
+      fmt::print("    latency: {} of the reused evaluations loaded through the latency sums ({}), which started over {} "
+                 "times\n",
+                 v.latent_instances, share(static_cast<double>(v.latent_instances), static_cast<double>(v.bypassed_instances)),
+                 v.latent_restarts);
     fmt::print("    LU factorizations {} ({} refactor, {} full; kept for {} unchanged and {} nearly unchanged matrices) "
                "({:.3f} s, {}); solves {} ({:.3f} s, {})\n",
                factorizations, v.refactors, v.full_factors, v.reused_factors, v.near_reused_factors, v.factor_seconds,

@@ -166,6 +166,46 @@ ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double
   return ekv::evaluate_ekv(models_[k], model_at_temperature_[k], instance_params(i), v, want_charges);
 }
 
+bool EkvMosfetGroup::bypass_holds(std::size_t i, const EvalRequest& r, const double (&x)[4]) const {
+  const Bypass& cache = bypass_[i];
+  if (!(r.bypass_fraction > 0) || cache.held < (r.want_reactive ? 2 : 1)) return false;
+  const double tolerance = r.bypass_fraction * model_at_temperature_[model_of_[i]].thermal_voltage;
+  return std::fabs(x[kDrain] - cache.v.d) <= tolerance && std::fabs(x[kGate] - cache.v.g) <= tolerance &&
+         std::fabs(x[kSource] - cache.v.s) <= tolerance && std::fabs(x[kBulk] - cache.v.b) <= tolerance;
+}
+
+// The linearization i0 + G (x - v0), q0 + C (x - v0) as the sums take it (devices/device.hpp):
+// G and C by slot, i0 - G v0 and q0 - C v0 by row, and |i0| for the tolerance scale. The gmin
+// conductance across d-s is part of G; it adds nothing to i0 - G v0 (gmin (vd0 - vs0) - gmin vd0
+// + gmin vs0). Removing subtracts exactly the values that were added.
+void EkvMosfetGroup::add_latent(std::size_t i, const EvalRequest& r, LatentSums& sums, double sign) const {
+  const Bypass& cache = bypass_[i];
+  const Linearization& e = cache.evaluation;
+  const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
+  const double v0[4] = {cache.v.d, cache.v.g, cache.v.s, cache.v.b};
+  double current = e.id;
+  for (int c = 0; c < 4; ++c) current -= e.did[c] * v0[c];
+  const double magnitude = std::fabs(e.id + r.gmin * (v0[kDrain] - v0[kSource]));
+  sums.current[node[kDrain]] += sign * current;
+  sums.current[node[kSource]] -= sign * current;
+  sums.current_abs[node[kDrain]] += sign * magnitude;
+  sums.current_abs[node[kSource]] += sign * magnitude;
+  const double g[4] = {e.did[kDrain] + r.gmin, e.did[kGate], e.did[kSource] - r.gmin, e.did[kBulk]};
+  const auto& cs = capacitance_slots_[i];
+  for (int row = 0; row < 4; ++row) {
+    double charge = e.charge[row];
+    for (int c = 0; c < 4; ++c) {
+      charge -= e.capacitance[row][c] * v0[c];
+      sums.capacitance[sums.local[cs[4 * row + c]]] += sign * e.capacitance[row][c];
+    }
+    sums.charge[node[row]] += sign * charge;
+  }
+  for (int c = 0; c < 4; ++c) {
+    sums.conductance[sums.local[cs[4 * kDrain + c]]] += sign * g[c];
+    sums.conductance[sums.local[cs[4 * kSource + c]]] -= sign * g[c];
+  }
+}
+
 // The evaluation of instance i to load at the unknowns x: its cached one when bypass allows
 // (no terminal moved by more than the bypass tolerance since it was made), otherwise a fresh one
 // at x, or at the limited bias when the step had to be limited. `v` receives the voltages the
@@ -177,14 +217,10 @@ const EkvMosfetGroup::Linearization& EkvMosfetGroup::evaluation_for(std::size_t 
   const ekv::EkvTemperatureParams& temperature = model_at_temperature_[k];
   Bypass& cache = bypass_[i];
   const char needed = r.want_reactive ? 2 : 1;
-  if (r.bypass_fraction > 0 && cache.held >= needed) {
-    const double tolerance = r.bypass_fraction * temperature.thermal_voltage;
-    if (std::fabs(x[kDrain] - cache.v.d) <= tolerance && std::fabs(x[kGate] - cache.v.g) <= tolerance &&
-        std::fabs(x[kSource] - cache.v.s) <= tolerance && std::fabs(x[kBulk] - cache.v.b) <= tolerance) {
-      ++r.bypassed;
-      v = cache.v;
-      return cache.evaluation;
-    }
+  if (bypass_holds(i, r, x)) {
+    ++r.bypassed;
+    v = cache.v;
+    return cache.evaluation;
   }
   const ekv::EkvInstanceParams instance = instance_params(i);
   const double p = model.polarity;
@@ -211,9 +247,40 @@ const EkvMosfetGroup::Linearization& EkvMosfetGroup::evaluation_for(std::size_t 
 }
 
 void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size_t end) {
+  LatentSums* const latent = r.want_reactive ? r.latent : nullptr;
   for (std::size_t i = begin; i < end; ++i) {
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
+    if (latent) {
+      // Latency: an instance bypassed twice in a row loads through the sums, into which it goes
+      // once; one that needs a new evaluation leaves them first, with the linearization it went in
+      // with. (Going in at the first bypass cost more than it saved: many instances alternate
+      // between evaluated and bypassed, and each round trip is two loads' work. On a 64-unit layer
+      // adding and removing then took 11% of the run.)
+      Bypass& cache = bypass_[i];
+      const bool in_sums = cache.latent_epoch == latent->epoch;
+      if (bypass_holds(i, r, x)) {
+        if (in_sums) {
+          ++r.bypassed;
+          ++r.latent_loads;
+          continue;
+        }
+        if (cache.bypassed_before) {
+          ++r.bypassed;
+          add_latent(i, r, *latent, 1.0);
+          cache.latent_epoch = latent->epoch;
+          continue;
+        }
+        cache.bypassed_before = 1;  // loaded below, as any bypassed instance
+      } else {
+        cache.bypassed_before = 0;
+        if (in_sums) {
+          add_latent(i, r, *latent, -1.0);
+          cache.latent_epoch = 0;
+          ++latent->removals;
+        }
+      }
+    }
     ekv::EkvTerminalVoltages v;
     const Linearization& e = evaluation_for(i, r, x, v);
     const double delta[4] = {x[kDrain] - v.d, x[kGate] - v.g, x[kSource] - v.s, x[kBulk] - v.b};

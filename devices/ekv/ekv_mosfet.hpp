@@ -79,6 +79,10 @@ class EkvMosfetGroup final : public DeviceGroup {
   const Linearization& evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
                                            ekv::EkvTerminalVoltages& v);
   void forget_evaluations();
+  // Whether instance i's cached evaluation may stand for one at its terminal voltages x.
+  bool bypass_holds(std::size_t i, const EvalRequest& r, const double (&x)[4]) const;
+  // Adds (sign +1) or removes (-1) instance i's cached linearization to or from the latency sums.
+  void add_latent(std::size_t i, const EvalRequest& r, LatentSums& sums, double sign) const;
 
   // Models (one entry per distinct .model used) and their temperature-scaled parameters.
   std::vector<ekv::EkvModelParams> models_;
@@ -104,6 +108,8 @@ class EkvMosfetGroup final : public DeviceGroup {
   struct alignas(64) Bypass {
     ekv::EkvTerminalVoltages v;
     char held = 0;
+    char bypassed_before = 0;        // latency: the last evaluation with latency sums bypassed it
+    unsigned long latent_epoch = 0;  // the evaluation is in the latency sums of this epoch (0: none)
     Linearization evaluation;
   };
   std::vector<Bypass> bypass_;

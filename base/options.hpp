@@ -32,7 +32,9 @@ struct SimOptions {
   double trtol = 7.0;       // truncation error overestimate factor, as in SPICE
   IntegrationMethod method = IntegrationMethod::Trapezoidal;
   int maxord = 2;           // 1 forces backward Euler
-  int itl1 = 200;           // Newton iterations per DC operating point attempt
+  // Newton iterations per DC operating point attempt (ngspice's default; it was 200, which
+  // spent 100 more on lowered layers whose plain Newton never converges before gmin stepping).
+  int itl1 = 100;
   // Newton iterations per stage of gmin and source stepping (ngspice's itl2, the same default): a
   // stage near a fold of the homotopy path fails fast and is retried with a smaller step.
   int itl2 = 50;

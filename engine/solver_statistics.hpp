@@ -24,6 +24,7 @@ struct SolverStatistics {
   // leaves out, and how many factorizations needed the full matrix after all.
   long left_out_entries = 0;
   long full_matrix_factors = 0;
+  double full_matrix_factor_seconds = 0;  // of factor_seconds, the full-matrix factorizations
   long refinement_sweeps = 0;  // solves that brought the left-out entries back (System::solve_step)
   long solves = 0;
   double solve_seconds = 0;
@@ -45,6 +46,7 @@ struct SolverStatistics {
     factor_seconds += o.factor_seconds;
     left_out_entries = std::max(left_out_entries, o.left_out_entries);
     full_matrix_factors += o.full_matrix_factors;
+    full_matrix_factor_seconds += o.full_matrix_factor_seconds;
     refinement_sweeps += o.refinement_sweeps;
     solves += o.solves;
     solve_seconds += o.solve_seconds;

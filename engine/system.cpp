@@ -216,6 +216,7 @@ bool System::factor(double reuse_tolerance) {
     for (std::size_t k = 0; k < full_gather_.size(); ++k) full_values_[k] = jac_[full_gather_[k]];
     ok = full_klu_->factor(full_values_.data(), reuse_tolerance);
     ++full_matrix_factorizations_;
+    stats_.full_matrix_factor_seconds += seconds_since(start);
   } else {
     ok = klu_->factor(jac_.data(), reuse_tolerance);
   }

@@ -126,9 +126,10 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
                v.matrix_nonzeros ? static_cast<double>(v.lu_nonzeros) / v.matrix_nonzeros : 0.0, v.refactor_flops);
     if (v.left_out_entries > 0)
       fmt::print("    feed-forward split: {} charge-only entries left out of the factored matrix, brought back by {} "
-                 "refinement solves; {} factorizations of the full matrix ({})\n",
+                 "refinement solves; {} factorizations of the full matrix ({}; {:.3f} s, {} of the run)\n",
                  v.left_out_entries, v.refinement_sweeps, v.full_matrix_factors,
-                 share(static_cast<double>(v.full_matrix_factors), static_cast<double>(std::max(1L, factorizations))));
+                 share(static_cast<double>(v.full_matrix_factors), static_cast<double>(std::max(1L, factorizations))),
+                 v.full_matrix_factor_seconds, share(v.full_matrix_factor_seconds, s.seconds));
   }
 }
 

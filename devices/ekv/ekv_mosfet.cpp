@@ -211,13 +211,13 @@ void EkvMosfetGroup::add_latent(std::size_t i, const EvalRequest& r, LatentSums&
 // at x, or at the limited bias when the step had to be limited. `v` receives the voltages the
 // evaluation belongs to; the caller loads it linearized to x, i(v) + J (x - v).
 const EkvMosfetGroup::Linearization& EkvMosfetGroup::evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
-                                                                     ekv::EkvTerminalVoltages& v) {
+                                                                     bool bypassed, ekv::EkvTerminalVoltages& v) {
   const std::size_t k = model_of_[i];
   const ekv::EkvModelParams& model = models_[k];
   const ekv::EkvTemperatureParams& temperature = model_at_temperature_[k];
   Bypass& cache = bypass_[i];
   const char needed = r.want_reactive ? 2 : 1;
-  if (bypass_holds(i, r, x)) {
+  if (bypassed) {
     ++r.bypassed;
     v = cache.v;
     return cache.evaluation;
@@ -251,6 +251,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
   for (std::size_t i = begin; i < end; ++i) {
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
+    const bool bypassed = bypass_holds(i, r, x);
     if (latent) {
       // Latency: an instance bypassed twice in a row loads through the sums, into which it goes
       // once; one that needs a new evaluation leaves them first, with the linearization it went in
@@ -259,7 +260,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
       // adding and removing then took 11% of the run.)
       Bypass& cache = bypass_[i];
       const bool in_sums = cache.latent_epoch == latent->epoch;
-      if (bypass_holds(i, r, x)) {
+      if (bypassed) {
         if (in_sums) {
           ++r.bypassed;
           ++r.latent_loads;
@@ -282,7 +283,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
       }
     }
     ekv::EkvTerminalVoltages v;
-    const Linearization& e = evaluation_for(i, r, x, v);
+    const Linearization& e = evaluation_for(i, r, x, bypassed, v);
     const double delta[4] = {x[kDrain] - v.d, x[kGate] - v.g, x[kSource] - v.s, x[kBulk] - v.b};
     const bool shifted = delta[0] != 0 || delta[1] != 0 || delta[2] != 0 || delta[3] != 0;
 

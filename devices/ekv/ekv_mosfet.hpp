@@ -76,8 +76,9 @@ class EkvMosfetGroup final : public DeviceGroup {
     std::array<std::array<double, 4>, 4> capacitance{};
   };
   std::size_t model_index(const ModelCard& card, double default_tnom_celsius);
-  const Linearization& evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4],
-                                           ekv::EkvTerminalVoltages& v);
+  // `bypassed`: bypass_holds(i, r, x), which the caller has already asked.
+  const Linearization& evaluation_for(std::size_t i, EvalRequest& r, const double (&x)[4], bool bypassed,
+                                      ekv::EkvTerminalVoltages& v);
   void forget_evaluations();
   // Whether instance i's cached evaluation may stand for one at its terminal voltages x.
   bool bypass_holds(std::size_t i, const EvalRequest& r, const double (&x)[4]) const;

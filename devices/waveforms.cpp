@@ -1,5 +1,8 @@
 // Independent source time functions. Formulas follow the ngspice manual (section "Independent
 // Sources for Voltage or Current"); only the tstep/tstop-dependent defaults differ, see below.
+// SIN's frequency, like SFFM's FC (below), has to be written and non-zero: ngspice's default for a
+// missing or zero one is 1/TSTOP (checked with ngspice 39: SIN(0 1 0) under .tran 0.1m 10m is a
+// 100 Hz sine), unknown while the netlist is read.
 //
 // Modulated sources (ngspice manual, "Independent Sources", "Single-Frequency FM" and
 // "Amplitude modulated source"; phases in degrees, checked against ngspice 39 by simulation):
@@ -136,9 +139,9 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
       break;
     case Shape::Sin:  // vo va freq td theta phase
       read_positional(shape, word, args, card, 2, 6, w.given_);
-      // ngspice defaults the frequency to 1/tstop, which is unknown while reading the netlist.
-      if (!given(w.given_[2])) card.fail(args.back(), what + " needs a frequency (third value)");
-      nonnegative(2, "frequency");
+      // ngspice takes a missing or zero frequency as 1/tstop, unknown while reading the netlist (a
+      // zero one used to be accepted here as 0 Hz: a constant where ngspice draws a sine).
+      require_frequency(2, "frequency", "third value", false);
       break;
     case Shape::Exp:  // v1 v2 td1 tau1 td2 tau2
       read_positional(shape, word, args, card, 2, 6, w.given_);

@@ -198,7 +198,7 @@ WarningSink warn_once() {
 bool has_dot_analyses(const Netlist& netlist) {
   for (const auto& line : netlist.top.directives) {
     const std::string& k = line.keyword();
-    if (k == ".op" || k == ".dc" || k == ".tran" || k == ".ac") return true;
+    if (k == ".op" || k == ".dc" || k == ".tran" || k == ".ac" || k == ".noise" || k == ".tf") return true;
   }
   return false;
 }
@@ -227,7 +227,7 @@ std::optional<int> run_control_blocks(const RunOptions& o, const std::shared_ptr
   if (!dot_analyses) {
     if (outcome.analyses_requested == 0)
       throw NetlistError(netlist->control_blocks.front().location,
-                         "nothing to simulate: the netlist has no .op, .dc, .tran or .ac, and its .control block "
+                         "nothing to simulate: the netlist has no .op, .dc, .tran, .ac, .noise or .tf, and its .control block "
                          "runs no analysis");
     if (!o.quiet)
       fmt::print(stderr, "picospice: {} analyses in the .control block ({} failed); no output file (write or wrdata "

@@ -80,6 +80,14 @@ TEST_CASE("run: no analysis in the netlist or its .control block is an error, no
   CHECK_REFUSED_WITH(testing::run_picospice("run -q " + netlist + " -o " + output_in("nothing.raw")),
                      "nothing.cir:4:1: error: nothing to simulate");
   CHECK_FALSE(fs::exists(output_in("nothing.raw")));
+  // .noise and .tf are dot-analyses too: with a .control block beside them they run after it
+  // (they were taken for "nothing to simulate").
+  const std::string noise = write_netlist(
+      "noise_and_control.cir",
+      "x\nV1 a 0 dc 0 ac 1\nR1 a b 1k\nR2 b 0 1k\n.noise v(b) V1 dec 2 1 10\n.tf v(b) V1\n.control\necho hello\n.endc\n.end\n");
+  const auto outcome = testing::run_picospice("run -q " + noise + " -o " + output_in("noise_and_control.raw"));
+  REQUIRE_SUCCEEDS(outcome);
+  CHECK(fs::exists(output_in("noise_and_control.raw")));
 }
 
 TEST_CASE("run: a simulation that fails names the netlist with its reason", "[run]") {

@@ -212,6 +212,9 @@ TEST_CASE("devices: bad source input is a NetlistError at the argument", "[devic
   CHECK_THROWS_AS(parse(with("pulse", {0, 1, 0, -1e-9})), NetlistError);   // negative rise
   CHECK_THROWS_AS(parse(with("pulse", {0, 1, 0, 1, 1, 1, 1, 1, 1})), NetlistError);  // too many
   CHECK_THROWS_AS(parse(with("sin", {0, 1})), NetlistError);               // no frequency
+  // A zero frequency is ngspice's 1/TSTOP, not a constant: refused at the value, as SFFM's FC.
+  CHECK_THROWS_WITH(parse(with("sin", {0, 1, 0})), Catch::Contains("of 0 means 1/TSTOP"));
+  CHECK_THROWS_WITH(parse(with("sin", {0, 1})), Catch::Contains("needs a frequency (third value)"));
   CHECK_THROWS_AS(parse(with("exp", {0})), NetlistError);
   CHECK_THROWS_AS(parse({word("dc")}), NetlistError);                      // DC without value
   CHECK_THROWS_AS(parse({num(1), num(2)}), NetlistError);                  // two values

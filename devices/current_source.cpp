@@ -68,8 +68,8 @@ bool CurrentSourceGroup::load_small_signal_excitation(const SmallSignalExcitatio
   return loaded;
 }
 
-void CurrentSourceGroup::set_default_edge(double edge) {
-  for (auto& source : sources_) source.waveform.set_default_edge(edge);
+void CurrentSourceGroup::set_transient_defaults(double tstep, double tstop) {
+  for (auto& source : sources_) source.waveform.set_transient_defaults(tstep, tstop);
 }
 
 }  // namespace picospice

@@ -18,9 +18,9 @@ class CurrentSourceGroup final : public DeviceGroup {
   double next_breakpoint(double after) const override;
   bool set_instance_param(std::string_view instance, std::string_view param, double value) override;
   bool load_small_signal_excitation(const SmallSignalExcitation& which, std::complex<double>* rhs) const override;
-  // The transient's tstep, for PULSE edges and EXP time constants left unset (ngspice default).
-  void set_default_edge(double edge);
-  void set_transient_defaults(double tstep) override { set_default_edge(tstep); }
+  // The transient's tstep for PULSE edges and EXP time constants left unset, and 1/tstop for
+  // SIN, SFFM and AM frequencies left unset or 0 (ngspice's defaults; Waveform).
+  void set_transient_defaults(double tstep, double tstop) override;
   // TRNOISE/TRRANDOM waveforms take the noise seed; the sources add no device noise of their own.
   void list_noise_sources(const NoiseSetup& setup, std::vector<NoiseSourceSpec>&) override {
     for (auto& source : sources_) source.waveform.set_noise_seed(setup.seed);

@@ -350,8 +350,9 @@ class DeviceGroup {
   virtual double state_change_fraction(const double* x_old, const double* x_new) const {
     return std::numeric_limits<double>::infinity();
   }
-  // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep, as ngspice.
-  virtual void set_transient_defaults(double tstep) {}
+  // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep and unset
+  // frequencies (SIN) from 1/tstop, as ngspice.
+  virtual void set_transient_defaults(double tstep, double tstop) {}
   // Small-signal analyses: add the excitation `which` asks for to the right-hand side b of
   // (G + jwC) x = b, indexed by unknown (rhs[0], ground, is ignored). b is minus the change of f
   // per unit of the source's value: a voltage source adds (mag e^(j phase)) to its branch row, a

@@ -89,8 +89,8 @@ bool VoltageSourceGroup::load_small_signal_excitation(const SmallSignalExcitatio
   return loaded;
 }
 
-void VoltageSourceGroup::set_default_edge(double edge) {
-  for (auto& source : sources_) source.waveform.set_default_edge(edge);
+void VoltageSourceGroup::set_transient_defaults(double tstep, double tstop) {
+  for (auto& source : sources_) source.waveform.set_transient_defaults(tstep, tstop);
 }
 
 }  // namespace picospice

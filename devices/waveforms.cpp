@@ -1,8 +1,8 @@
 // Independent source time functions. Formulas follow the ngspice manual (section "Independent
 // Sources for Voltage or Current"); only the tstep/tstop-dependent defaults differ, see below.
-// SIN's frequency, like SFFM's FC (below), has to be written and non-zero: ngspice's default for a
-// missing or zero one is 1/TSTOP (checked with ngspice 39: SIN(0 1 0) under .tran 0.1m 10m is a
-// 100 Hz sine), unknown while the netlist is read.
+// ngspice takes a missing or zero SIN frequency as 1/TSTOP (checked with ngspice 39: SIN(0 1 0)
+// under .tran 0.1m 10m is a 100 Hz sine), as SFFM's FC and FS and AM's MF (below); so does
+// picospice, once the transient is known (set_transient_defaults).
 //
 // Modulated sources (ngspice manual, "Independent Sources", "Single-Frequency FM" and
 // "Amplitude modulated source"; phases in degrees, checked against ngspice 39 by simulation):
@@ -11,10 +11,9 @@
 //   AM(VA VO MF FC [TD [PHASEM [PHASEC]]])
 //     0 until TD (t = TD included), then
 //     VA (VO + sin(2 pi MF (t - TD) + PHASEM)) sin(2 pi FC (t - TD) + PHASEC).
-//   ngspice defaults a missing or zero FC and FS (SFFM) and MF (AM) to 1/TSTOP, unknown while the
-//   netlist is read: picospice requires them (FS only when MDI is not 0; it is unused otherwise).
-//   AM's FC is required too (ngspice takes a missing one as 0, which makes the source 0 forever);
-//   FC = 0 written out is accepted. Difference from ngspice 39: it ignores PHASEM and turns the
+//   A missing or zero FC and FS (SFFM) and MF (AM) is 1/TSTOP, as in ngspice. AM's FC is required
+//   (ngspice takes a missing one as 0, which makes the source 0 forever); FC = 0 written out is
+//   accepted. Difference from ngspice 39: it ignores PHASEM and turns the
 //   modulating sine by PHASEC as well; picospice follows the manual, so the two agree when
 //   PHASEM = PHASEC (in particular when neither is given).
 //
@@ -114,16 +113,12 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
     if (given(w.given_[index]) && w.given_[index] < 0)
       card.fail(args[index], what + ": " + name + " must not be negative");
   };
-  // SFFM and AM: a frequency that must be written (`position` says which value, and when). A zero
-  // or missing one means 1/TSTOP in ngspice, except for AM's carrier (`zero_allowed`): ngspice
-  // takes that as 0, leaving the source at 0, which picospice accepts only when written out.
-  auto require_frequency = [&](int index, const char* name, const char* position, bool zero_allowed) {
-    if (!given(w.given_[index]))
-      card.fail(args.back(), what + " needs a " + name + " (" + position + ")" +
-                                 (zero_allowed ? "" : "; ngspice's default, 1/TSTOP, is not known to picospice"));
-    if (w.given_[index] < 0) card.fail(args[index], what + ": " + name + " must not be negative");
-    if (w.given_[index] == 0 && !zero_allowed)
-      card.fail(args[index], what + ": a " + name + " of 0 means 1/TSTOP in ngspice; write the frequency");
+  // AM's carrier frequency must be written: ngspice takes a missing one as 0, leaving the source
+  // at 0, which picospice accepts only when written out. (A missing or zero SIN, SFFM or AM
+  // modulating frequency is 1/TSTOP: resolve_edges.)
+  auto require_frequency = [&](int index, const char* name, const char* position) {
+    if (!given(w.given_[index])) card.fail(args.back(), what + " needs a " + name + " (" + position + ")");
+    nonnegative(index, name);
   };
   switch (shape) {
     case Shape::Constant:
@@ -139,9 +134,7 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
       break;
     case Shape::Sin:  // vo va freq td theta phase
       read_positional(shape, word, args, card, 2, 6, w.given_);
-      // ngspice takes a missing or zero frequency as 1/tstop, unknown while reading the netlist (a
-      // zero one used to be accepted here as 0 Hz: a constant where ngspice draws a sine).
-      require_frequency(2, "frequency", "third value", false);
+      nonnegative(2, "frequency");
       break;
     case Shape::Exp:  // v1 v2 td1 tau1 td2 tau2
       read_positional(shape, word, args, card, 2, 6, w.given_);
@@ -150,19 +143,14 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
       break;
     case Shape::Sffm: {  // vo va fc mdi fs phasec phases
       read_positional(shape, word, args, card, 2, 7, w.given_);
-      // ngspice takes a missing or zero FC (and FS) as 1/tstop, unknown while reading the netlist.
-      require_frequency(2, "carrier frequency FC", "third value", false);
-      // FS is unused when MDI is 0 or not given.
-      if (given(w.given_[3]) && w.given_[3] != 0)
-        require_frequency(4, "signal frequency FS", "fifth value, as MDI is not 0", false);
-      else
-        nonnegative(4, "signal frequency FS");
+      nonnegative(2, "carrier frequency FC");
+      nonnegative(4, "signal frequency FS");
       break;
     }
     case Shape::Am:  // va vo mf fc td phasem phasec
       read_positional(shape, word, args, card, 2, 7, w.given_);
-      require_frequency(2, "modulating frequency MF", "third value", false);
-      require_frequency(3, "carrier frequency FC", "fourth value", true);
+      nonnegative(2, "modulating frequency MF");
+      require_frequency(3, "carrier frequency FC", "fourth value");
       break;
     case Shape::TrNoise: {  // NA NT [NALPHA NAMP [RTSAM RTSCAPT RTSEMT]]
       read_positional(shape, word, args, card, 2, 7, w.given_);
@@ -239,17 +227,20 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
   return w;
 }
 
-void Waveform::set_default_edge(double edge) {
-  default_edge_ = edge;
+void Waveform::set_transient_defaults(double tstep, double tstop) {
+  default_edge_ = tstep;
+  default_frequency_ = tstop > 0 ? 1.0 / tstop : 0.0;
   resolve_edges();
 }
 
 // Turns the written values into the ones evaluation uses. ngspice's defaults that depend on the
 // analysis (tstep for PULSE tr/tf and EXP taus, tstop for PULSE pw/per) become default_edge_ and
-// "forever": a pulse without a period happens once, one without a width stays high.
+// "forever": a pulse without a period happens once, one without a width stays high. Frequencies
+// left unset or 0 (SIN's, SFFM's FC and FS, AM's MF) become 1/tstop, default_frequency_.
 void Waveform::resolve_edges() {
   auto or_value = [&](int i, double fallback) { return given(given_[i]) ? given_[i] : fallback; };
   auto edge = [&](int i) { return given(given_[i]) && given_[i] > 0 ? given_[i] : default_edge_; };
+  auto frequency = [&](int i) { return given(given_[i]) && given_[i] > 0 ? given_[i] : default_frequency_; };
   switch (shape_) {
     case Shape::Constant: p_[0] = given_[0]; break;
     case Shape::Pulse:
@@ -264,10 +255,16 @@ void Waveform::resolve_edges() {
       break;
     case Shape::Sin:
       for (int i = 0; i < 6; ++i) p_[i] = or_value(i, 0.0);
+      p_[2] = frequency(2);
       break;
-    case Shape::Sffm:  // an unset FS is unused (MDI is 0 then)
+    case Shape::Sffm:
+      for (int i = 0; i < 7; ++i) p_[i] = or_value(i, 0.0);
+      p_[2] = frequency(2);
+      p_[4] = frequency(4);
+      break;
     case Shape::Am:
       for (int i = 0; i < 7; ++i) p_[i] = or_value(i, 0.0);
+      p_[2] = frequency(2);
       break;
     case Shape::Exp:
       p_[0] = given_[0];

@@ -28,7 +28,7 @@ class Waveform {
 
   // ngspice defaults an unset PULSE rise/fall time (and EXP time constants) to the transient's
   // tstep, which is not known while a netlist is read. picospice uses this instead; a source
-  // group may override it (see set_default_edge).
+  // transient sets it (set_transient_defaults).
   static constexpr double kDefaultEdge = 1e-9;  // s
 
   Waveform() = default;
@@ -43,8 +43,10 @@ class Waveform {
   // The first corner strictly after `after` (and after 0), +infinity when there is none. Corners
   // are found one at a time, so a long pulse train or a fine noise grid costs no memory.
   double next_breakpoint(double after) const;
-  // Re-resolves rise/fall times and EXP time constants that were left unset (0) in the netlist.
-  void set_default_edge(double edge);
+  // A transient's defaults (ngspice's): PULSE rise/fall times and EXP time constants left unset
+  // (or 0) become tstep; SIN's frequency, SFFM's FC and FS and AM's MF left unset or 0 become
+  // 1/tstop. Outside a transient those frequencies are 0: the source holds its t = 0 value.
+  void set_transient_defaults(double tstep, double tstop);
   // TRNOISE/TRRANDOM: the noise seed (`.options noiseseed`, per Monte Carlo sample) and the
   // source's DC value, which the noise is added to.
   bool is_noise() const { return shape_ == Shape::TrNoise || shape_ == Shape::TrRandom; }
@@ -71,6 +73,7 @@ class Waveform {
   double p_[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   double given_[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // as written; NaN when not given
   double default_edge_ = kDefaultEdge;
+  double default_frequency_ = 0;  // 1/tstop of the transient (0 before one)
   // PWL: strictly increasing times (already shifted by td=), values, and the repeat start index.
   std::vector<double> pwl_time_, pwl_value_;
   int pwl_repeat_from_ = -1;  // index of the point r= names; -1 without repetition

@@ -206,7 +206,7 @@ void run_transient(System& system, const TranSpec& spec, PlotSink& sink, const s
     throw SimulationError(".tran needs tstep > 0 and tstop > 0");
   // ngspice's default maximum step: min(tstep, (tstop - tstart)/50).
   double tmax = spec.tmax > 0 ? spec.tmax : std::min(spec.tstep, (spec.tstop - spec.tstart) / 50.0);
-  for (auto& group : circuit.groups) group->set_transient_defaults(spec.tstep);
+  for (auto& group : circuit.groups) group->set_transient_defaults(spec.tstep, spec.tstop);
   // Device noise (engine/noise/transient_noise.hpp): the step never exceeds the noise grid step NT
   // and lands on every grid time k*NT without restarting the integration order.
   TransientNoise noise(circuit);

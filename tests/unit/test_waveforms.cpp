@@ -113,7 +113,7 @@ TEST_CASE("devices: PULSE values, period, count and breakpoints", "[devices]") {
   CHECK(step.value(1e-6 + 0.5 * Waveform::kDefaultEdge) == Approx(0.5));
   CHECK(step.value(1.0) == 1);
   require_same_times(sorted_breakpoints(step, 1.0), {1e-6, 1e-6 + Waveform::kDefaultEdge});
-  step.set_default_edge(1e-7);  // the transient's tstep
+  step.set_transient_defaults(1e-7, 1e-3);  // the transient's tstep
   CHECK(step.value(1e-6 + 0.5e-7) == Approx(0.5));
 }
 
@@ -211,10 +211,7 @@ TEST_CASE("devices: bad source input is a NetlistError at the argument", "[devic
   CHECK_THROWS_AS(parse(with("pulse", {0})), NetlistError);                // missing v2
   CHECK_THROWS_AS(parse(with("pulse", {0, 1, 0, -1e-9})), NetlistError);   // negative rise
   CHECK_THROWS_AS(parse(with("pulse", {0, 1, 0, 1, 1, 1, 1, 1, 1})), NetlistError);  // too many
-  CHECK_THROWS_AS(parse(with("sin", {0, 1})), NetlistError);               // no frequency
-  // A zero frequency is ngspice's 1/TSTOP, not a constant: refused at the value, as SFFM's FC.
-  CHECK_THROWS_WITH(parse(with("sin", {0, 1, 0})), Catch::Contains("of 0 means 1/TSTOP"));
-  CHECK_THROWS_WITH(parse(with("sin", {0, 1})), Catch::Contains("needs a frequency (third value)"));
+  CHECK_THROWS_AS(parse(with("sin", {0, 1, -1e3})), NetlistError);        // negative frequency
   CHECK_THROWS_AS(parse(with("exp", {0})), NetlistError);
   CHECK_THROWS_AS(parse({word("dc")}), NetlistError);                      // DC without value
   CHECK_THROWS_AS(parse({num(1), num(2)}), NetlistError);                  // two values
@@ -359,14 +356,35 @@ TEST_CASE("waveform: AM defaults (TD and the phases 0) and a zero carrier", "[wa
   CHECK(still.value(0.37e-3) == 0);
 }
 
+TEST_CASE("waveform: a missing or zero SIN, SFFM or AM frequency is 1/TSTOP, as in ngspice", "[waveform]") {
+  // ngspice 39: SIN(0 1 0) under .tran 0.1m 10m is a 100 Hz sine. Before a transient the
+  // frequency is 0 (the source holds its t = 0 value); the transient sets it.
+  const double tstop = 1e-3, f = 1 / tstop;
+  for (const std::vector<double>& values : {std::vector<double>{0.5, 1}, std::vector<double>{0.5, 1, 0}}) {
+    Waveform sine = parse(with("sin", values)).waveform;
+    CHECK(sine.value(0.3e-3) == 0.5);
+    sine.set_transient_defaults(1e-6, tstop);
+    for (double t : {0.1e-3, 0.37e-3, 0.9e-3}) CHECK(sine.value(t) == Approx(0.5 + std::sin(2 * kTestPi * f * t)));
+  }
+  // A written frequency is kept.
+  Waveform written = parse(with("sin", {0, 1, 3e3})).waveform;
+  written.set_transient_defaults(1e-6, tstop);
+  CHECK(written.value(0.1e-3) == Approx(std::sin(2 * kTestPi * 3e3 * 0.1e-3)));
+  // SFFM: FC and FS; AM: MF (its FC has to be written, below).
+  Waveform fm = parse(with("sffm", {0, 1, 0, 2})).waveform;
+  fm.set_transient_defaults(1e-6, tstop);
+  for (double t : {0.1e-3, 0.6e-3})
+    CHECK(fm.value(t) == Approx(std::sin(2 * kTestPi * f * t + 2 * std::sin(2 * kTestPi * f * t))).margin(1e-12));
+  Waveform am = parse(with("am", {1, 0.5, 0, 20e3})).waveform;
+  am.set_transient_defaults(1e-6, tstop);
+  for (double t : {0.1e-3, 0.6e-3})
+    CHECK(am.value(t) == Approx((0.5 + std::sin(2 * kTestPi * f * t)) * std::sin(2 * kTestPi * 20e3 * t)).margin(1e-12));
+}
+
 TEST_CASE("waveform: SFFM and AM input errors name the value and point at it", "[waveform]") {
   using Catch::Contains;
-  // Missing frequencies (ngspice's default, 1/TSTOP, is not known while the netlist is read).
-  CHECK_THAT(parse_error(located("sffm", {0, 1})), Contains("SFFM of v1 needs a carrier frequency FC (third value)"));
-  CHECK_THAT(parse_error(located("sffm", {0, 1})), Contains("1/TSTOP"));
-  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 2})),
-             Contains("SFFM of v1 needs a signal frequency FS (fifth value, as MDI is not 0)"));
-  CHECK_THAT(parse_error(located("am", {1, 0.5})), Contains("AM of v1 needs a modulating frequency MF (third value)"));
+  // AM's carrier frequency has to be written (ngspice takes a missing one as 0: a source at 0).
+  CHECK_THAT(parse_error(located("am", {1, 0.5})), Contains("AM of v1 needs a carrier frequency FC (fourth value)"));
   CHECK_THAT(parse_error(located("am", {1, 0.5, 1e3})),
              Contains("AM of v1 needs a carrier frequency FC (fourth value)") && !Contains("1/TSTOP"));
   CHECK_THAT(parse_error(located("sffm", {0})), Contains("needs at least 2 values, got 1"));
@@ -389,13 +407,6 @@ TEST_CASE("waveform: SFFM and AM input errors name the value and point at it", "
              Contains("test.cir:3:30") && Contains("AM of v1: modulating frequency MF must not be negative"));
   CHECK_THAT(parse_error(located("am", {1, 0.5, 1e3, -20e3})),
              Contains("test.cir:3:40") && Contains("AM of v1: carrier frequency FC must not be negative"));
-
-  // Zero frequencies that ngspice would replace by 1/TSTOP.
-  CHECK_THAT(parse_error(located("sffm", {0, 1, 0})), Contains("test.cir:3:30") && Contains("of 0 means 1/TSTOP"));
-  CHECK_THAT(parse_error(located("sffm", {0, 1, 10e3, 2, 0})),
-             Contains("test.cir:3:50") && Contains("of 0 means 1/TSTOP"));
-  CHECK_THAT(parse_error(located("am", {1, 0.5, 0, 20e3})),
-             Contains("test.cir:3:30") && Contains("of 0 means 1/TSTOP"));
 
   // Non-finite values, at the argument.
   CHECK_THAT(parse_error(located("sffm", {0, 1, std::numeric_limits<double>::infinity()})),

@@ -19,7 +19,13 @@ System& ReusedSystemRunner::system() {
     const bool small_signal = std::any_of(circuit_.analyses.begin(), circuit_.analyses.end(), [](const auto& a) {
       return std::holds_alternative<AcSpec>(a) || std::holds_alternative<NoiseSpec>(a) || std::holds_alternative<TfSpec>(a);
     });
-    system_ = std::make_unique<System>(circuit_, PathNeeded::Dc,
+    // A node without a DC path is fine when the System serves only `uic` transients (no operating
+    // point is solved), as in `picospice run` (engine/simulator.cpp).
+    const bool only_uic_transients = std::all_of(circuit_.analyses.begin(), circuit_.analyses.end(), [](const auto& a) {
+      const auto* tran = std::get_if<TranSpec>(&a);
+      return std::holds_alternative<DcSpec>(a) || (tran && tran->uic);  // .dc builds its own System
+    });
+    system_ = std::make_unique<System>(circuit_, only_uic_transients ? PathNeeded::TransientOnly : PathNeeded::Dc,
                                        small_signal ? System::Entries::All : System::Entries::FeedForwardSplit);
   }
   else if (numeric_ == NumericReuse::none) system_->forget_factorization();

@@ -105,6 +105,28 @@ TEST_CASE("a worker's previous sample leaves no trace: the same sample twice giv
   CHECK(fresh.run(17).values == first.values);
 }
 
+TEST_CASE("a uic transient with a node that has no DC path runs in Monte Carlo as it does in run", "[mc]") {
+  // Node a is reached only through a current source and a capacitor: no operating point could be
+  // solved, but `.tran ... uic` solves none (engine/topology_check.hpp). The reused System used to
+  // check for a DC path anyway, and every sample failed.
+  const char* text =
+      "uic\nI1 0 a 1u\nC1 a 0 1n\nV1 d 0 1\nM1 d d 0 0 nch W=1u L=1u\n.model nch nmos level=ekv\n"
+      ".ic v(a)=0\n.tran 1u 100u uic\n.measure tran va find v(a) at=50u\n.end\n";
+  MonteCarloStudy study(elaborate_text(text, "uic.cir"), MonteCarloSetup{});
+  SampleRunner runner(study);
+  const SampleResult result = runner.run(0);
+  INFO(result.status);
+  REQUIRE(result.ok());
+  REQUIRE(result.values.at(0));
+  CHECK(*result.values[0] == Approx(1e-6 * 50e-6 / 1e-9).epsilon(1e-3));  // I t / C
+  // With an operating point to solve, the missing path is still the named error.
+  std::string with_op = text;
+  with_op.replace(with_op.find(".tran"), 5, ".op\n.tran");
+  MonteCarloStudy op_study(elaborate_text(with_op, "uic_op.cir"), MonteCarloSetup{});
+  SampleRunner op_runner(op_study);
+  CHECK_THAT(op_runner.run(0).status, Catch::Contains("node 'a'") && Catch::Contains("no DC path"));
+}
+
 TEST_CASE("picospice mc writes identical CSV bytes for --jobs 1 and --jobs 2", "[mc]") {
   const auto one = scratch("jobs1.csv"), two = scratch("jobs2.csv");
   REQUIRE_SUCCEEDS(run_picospice("mc " + kSubcircuits + " --runs 300 --seed 5 --jobs 1 --temps 0,27 -o " + one.string()));

@@ -137,6 +137,17 @@ TEST_CASE("speech engines: flite and festival say the word at their rate, and th
     CHECK(normal.sample_rate == c.rate);
     CHECK((normal.seconds() > 0.2 && normal.seconds() < 2.0));
     CHECK(rms(normal.samples, 0, normal.samples.size()) > 0.01);
+    // The word ends quietly: no header bytes read as samples at the end (festival writes its
+    // finished header after the samples when it streams; festival.cpp).
+    {
+      const std::size_t n = normal.samples.size();
+      double peak = 0, last = 0;  // before the last 64 samples, and in them
+      for (std::size_t i = 0; i < n; ++i) {
+        double& m = i + 64 >= n ? last : peak;
+        m = std::max(m, std::fabs(normal.samples[i]));
+      }
+      CHECK(last < 0.1 * peak);
+    }
     if (!c.speed) continue;
     // Slower speech is longer (speech_engine.hpp's duration scale reaches every engine).
     const Audio slow = engine.synthesize({c.voice, "yes", 110, 50});

@@ -23,9 +23,13 @@ constexpr FestivalVoice kVoices[] = {{"kal", "voice_kal_diphone", "festvox-kallp
 constexpr double kDiphoneStretch = 1.1, kDiphoneF0 = 105;
 
 // Writing RIFF to a pipe, festival cannot seek back to its header and leaves the RIFF and data
-// sizes at 36 and 0 (checked: 23,454 bytes of output declaring an empty data chunk). When the
-// canonical 44-byte header declares that empty data chunk and samples follow it, the sizes are
-// set to what was written.
+// sizes at 36 and 0 (checked: 23,454 bytes of output declaring an empty data chunk). It writes the
+// finished header where the seek failed instead: after the samples (checked with festival 2.5 on
+// voice_kal_diphone: the last 44 bytes are "RIFF", the total size, "WAVE", the fmt chunk and
+// "data" with the size of the samples between the two headers). Read as samples, those 22 values
+// (16000, 32000, ...) were a full-scale click at the end of every festival word. When the
+// canonical 44-byte header declares that empty data chunk and samples follow it, the trailing copy
+// (if there is one) is dropped and the sizes are set to what was written.
 void fill_streamed_sizes(std::vector<std::uint8_t>& wav) {
   const auto u32 = [&](std::size_t at) {
     return std::uint32_t(wav[at]) | std::uint32_t(wav[at + 1]) << 8 | std::uint32_t(wav[at + 2]) << 16 |
@@ -38,6 +42,12 @@ void fill_streamed_sizes(std::vector<std::uint8_t>& wav) {
       std::memcmp(wav.data() + 12, "fmt ", 4) != 0 || u32(16) != 16 || std::memcmp(wav.data() + 36, "data", 4) != 0 ||
       u32(40) != 0)
     return;
+  if (wav.size() >= 88) {
+    const std::size_t tail = wav.size() - 44;
+    if (std::memcmp(wav.data() + tail, "RIFF", 4) == 0 && std::memcmp(wav.data() + tail + 8, "WAVEfmt ", 8) == 0 &&
+        std::memcmp(wav.data() + tail + 36, "data", 4) == 0 && u32(tail + 40) == tail - 44)
+      wav.resize(tail);
+  }
   put(4, std::uint32_t(wav.size() - 8));
   put(40, std::uint32_t(wav.size() - 44));
 }

@@ -33,6 +33,7 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   if (r.confusable_fraction > 0) line += fmt::format(" --confusables {}", r.confusable_fraction);
   if (r.babble_fraction > 0) line += fmt::format(" --babble {} --babble-talkers {}", r.babble_fraction, r.babble_talkers);
   if (r.modulated_fraction > 0) line += fmt::format(" --modulated {}", r.modulated_fraction);
+  if (r.warp > 0) line += fmt::format(" --warp {}", r.warp);
   if (d.engines != std::vector<std::string>{"espeak"}) line += fmt::format(" --engines {}", fmt::join(d.engines, ","));
   if (!d.test_engine.empty()) line += " --test-engine " + d.test_engine;
   if (!o.encoding_file.empty()) line += " --encoding " + o.encoding_file;
@@ -114,7 +115,7 @@ CommandAction add_dataset_command(CLI::App& app) {
       "of each; white/pink/brown noise at a random SNR; 1 s at 16 kHz; 13 MFCCs (25 ms Hamming window, 10 ms\n"
       "hop, centred reflect padding: 101 frames), encoded as x = scale * max(0, z + offset) with z the MFCC's\n"
       "z-score over the training split. Test and validation voices are held out of training.\n"
-      "The harder mix (--confusables, --babble, --modulated, --onset, --snr down to 0) keeps the format.");
+      "The harder mix (--confusables, --babble, --modulated, --onset, --snr down to 0, --warp) keeps the format.");
   k->add_option("-o,--output", kws->output, "output directory (dataset.json + train/validation/test.csv)")->required();
   k->add_option("--seed", kws->dataset.seed, "seed of every random choice (default 1)");
   k->add_option("--clips", kws->dataset.clips, "clips over all splits: 70% train, 15% validation, 15% test (default 4000)")
@@ -143,6 +144,11 @@ CommandAction add_dataset_command(CLI::App& app) {
                 "share of the clips whose background is amplitude-modulated, 1 + m sin(2 pi f t), m 0.5-1, f 1-8 Hz\n"
                 "(default 0)")
       ->check(CLI::Range(0.0, 1.0));
+  k->add_option("--warp", r.warp,
+                "speed perturbation: each word is read at its rate x w, w uniform in [1 - W, 1 + W], so its\n"
+                "frequencies scale by w and its duration by 1/w (other vocal-tract lengths than the voices have;\n"
+                "default 0: none)")
+      ->check(CLI::Range(0.0, 0.5));
   k->add_option("--engines", kws->dataset.engines,
                 "speech engines, comma-separated: espeak (espeak-ng), flite, festival (text2wave); each engine's\n"
                 "voices are split three ways, and each clip draws an engine, then a voice (default espeak)")

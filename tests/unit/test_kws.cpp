@@ -3,6 +3,8 @@
 // synthesis with espeak-ng.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -264,6 +266,7 @@ TEST_CASE("kws mix: confusable words, held-out words only in test, babble withou
     const ClipRecipe r = draw_clip_recipe(3, "train", i, int(i % 2), voices.train);
     CHECK(r.babble.empty());
     CHECK(r.modulation_depth == 0);
+    CHECK(r.warp == 1);
     if (r.label == 0 && !r.word.empty())
       CHECK(std::count(other_words().begin(), other_words().end(), r.word) == 1);
   }
@@ -301,6 +304,56 @@ TEST_CASE("kws mix: confusable words, held-out words only in test, babble withou
   CHECK(held_out_in_test > 10);             // about 200 * 10/34 expected
   CHECK((babble > 450 && babble < 750));    // 1200 clips at 0.5
   CHECK((modulated > 450 && modulated < 750));
+}
+
+TEST_CASE("kws warp: drawn in [1 - W, 1 + W] after the other draws; a warped word is shorter and higher", "[kws]") {
+  const VoiceSplit voices = split_voices(3, 0.15, 0.15);
+  RecipeRanges mix;
+  mix.babble_fraction = 0.5;
+  RecipeRanges warped = mix;
+  warped.warp = 0.15;
+  double lowest = 2, highest = 0;
+  for (std::size_t i = 0; i < 300; ++i) {
+    const ClipRecipe r = draw_clip_recipe(3, "train", i, int(i % 2), voices.train, warped);
+    const ClipRecipe plain = draw_clip_recipe(3, "train", i, int(i % 2), voices.train, mix);
+    // Everything drawn before the warp is unchanged (so a set without --warp is as before).
+    CHECK(r.voice == plain.voice);
+    CHECK(r.onset_s == plain.onset_s);
+    CHECK(r.babble.size() == plain.babble.size());
+    // The clip id names the warp (as _w0.93 after the pitch) only when there is one.
+    char tag[16];
+    std::snprintf(tag, sizeof tag, "_p%d_w%.2f_", r.pitch, r.warp);
+    if (!r.word.empty()) CHECK(describe_recipe(r).find(tag) != std::string::npos);
+    CHECK(describe_recipe(plain).find(tag) == std::string::npos);
+    lowest = std::min(lowest, r.warp);
+    highest = std::max(highest, r.warp);
+  }
+  CHECK((lowest >= 0.85 && lowest < 0.87));
+  CHECK((highest <= 1.15 && highest > 1.13));
+
+  if (!espeak_available()) SKIP_TEST("espeak-ng is not installed (Debian package espeak-ng)");
+  ClipRecipe r;
+  r.word = "yes";
+  r.voice = {"en-us", ""};
+  r.level_db = -20;
+  r.snr_db = 60;  // the word's span stands out of the noise
+  r.onset_s = 0.1;
+  const auto span_of = [](const std::vector<double>& clip) {
+    const auto [first, last] = active_span(clip, kClipRate);
+    return double(last - first);
+  };
+  const std::vector<double> plain = render_clip(r);
+  r.warp = 1.2;  // read at 1.2 x its rate: 1/1.2 as long
+  const std::vector<double> fast = render_clip(r);
+  CHECK(span_of(fast) / span_of(plain) == Approx(1 / 1.2).epsilon(0.05));
+  // Frequencies rise by the same factor: more zero crossings per second of sound.
+  const auto crossings_per_sample = [](const std::vector<double>& clip) {
+    const auto [first, last] = active_span(clip, kClipRate);
+    int n = 0;
+    for (std::size_t i = first + 1; i < last; ++i) n += (clip[i] >= 0) != (clip[i - 1] >= 0);
+    return double(n) / double(last - first);
+  };
+  CHECK(crossings_per_sample(fast) / crossings_per_sample(plain) == Approx(1.2).epsilon(0.1));
 }
 
 TEST_CASE("kws mix: babble and modulated backgrounds render at the drawn SNR", "[kws]") {

@@ -87,6 +87,7 @@ void draw_mix(Draws& draws, const std::string& split, const std::vector<Voice>& 
     recipe.modulation_hz = draws.uniform(1.0, 8.0);
     recipe.modulation_phase = draws.uniform(0.0, 2 * std::numbers::pi);
   }
+  if (r.warp > 0) recipe.warp = draws.uniform(1 - r.warp, 1 + r.warp);
 }
 
 }  // namespace
@@ -119,7 +120,8 @@ std::string describe_recipe(const ClipRecipe& r) {
   std::string background = r.babble.empty() ? noise_color_name(r.noise) : fmt::format("babble{}", r.babble.size());
   if (r.modulation_depth > 0) background += fmt::format("-am{:.0f}hz", r.modulation_hz);
   if (r.word.empty()) return fmt::format("silence_{}_{:.0f}dB", background, r.level_db - r.snr_db);
-  return fmt::format("{}_{}_s{}_p{}_{}_snr{:.0f}", r.word, r.voice.name(), r.words_per_minute, r.pitch,
+  const std::string warp = r.warp != 1 ? fmt::format("_w{:.2f}", r.warp) : "";
+  return fmt::format("{}_{}_s{}_p{}{}_{}_snr{:.0f}", r.word, r.voice.name(), r.words_per_minute, r.pitch, warp,
                      background, r.snr_db);
 }
 
@@ -203,7 +205,8 @@ std::vector<double> render_clip(const ClipRecipe& r) {
   if (!r.word.empty()) {
     const Audio speech =
         speech_engine(r.voice.engine).synthesize({r.voice.engine_voice(), r.word, r.words_per_minute, r.pitch});
-    const std::vector<double> at_rate = resample(speech.samples, speech.sample_rate, kClipRate);
+    const int read_rate = r.warp != 1 ? int(std::lround(speech.sample_rate * r.warp)) : speech.sample_rate;
+    const std::vector<double> at_rate = resample(speech.samples, read_rate, kClipRate);
     auto [first, last] = active_span(at_rate, kClipRate);
     if (last - first > std::size_t(kClipSamples)) {  // too long for the clip: keep its middle second
       first += (last - first - kClipSamples) / 2;

@@ -28,6 +28,12 @@
 //   depth m in [0.5, 1], f in [1, 8] Hz (syllable rates), so its level swings by up to the whole
 //   range within the word.
 // - onsets: min_onset_s/max_onset_s can spread the word across the clip (`dataset kws --onset`).
+// - warp: the word's audio is read as if recorded at rate * w, w uniform in [1 - warp, 1 + warp],
+//   and resampled to 16 kHz: every frequency (formants, pitch) times w, the duration over w. This is
+//   speed perturbation (Ko et al., "Audio augmentation for speech recognition", Interspeech 2015),
+//   a stand-in for the vocal-tract lengths of speakers the engines do not have: with 2-4 voices
+//   per added engine, networks trained without it missed nearly every unseen voice (issue 22's
+//   note; with it, one run heard most of them and another did not: not yet shown to help).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -59,6 +65,7 @@ struct RecipeRanges {
   double confusable_fraction = 0;  // share of the "other" clips that say a confusable word
   double babble_fraction = 0;      // share of all clips whose background is babble
   double modulated_fraction = 0;   // share of all clips whose background is amplitude-modulated
+  double warp = 0;                 // the word's rate factor w is drawn in [1 - warp, 1 + warp] (0: none)
   int babble_talkers = 4;
 };
 
@@ -80,6 +87,7 @@ struct ClipRecipe {
   double onset_s = 0.2;      // where the word starts in the clip (moved earlier if it would not fit)
   std::vector<BabbleTalker> babble;  // non-empty: the background is their sum instead of colored noise
   double modulation_depth = 0, modulation_hz = 0, modulation_phase = 0;  // depth 0: no modulation
+  double warp = 1;           // the word's audio is read at rate * warp (1: as synthesized)
   std::uint64_t seed = 0, stream = 0;  // the noise samples' address
 };
 

@@ -35,6 +35,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
     if (!(f >= 0 && f <= 1)) throw std::invalid_argument("dataset kws: the mix's fractions must lie in [0, 1]");
   if (!(mix.min_onset_s >= 0 && mix.min_onset_s <= mix.max_onset_s && mix.max_onset_s < 1))
     throw std::invalid_argument("dataset kws: the onset range must satisfy 0 <= MIN <= MAX < 1 s");
+  if (!(mix.warp >= 0 && mix.warp <= 0.5)) throw std::invalid_argument("dataset kws: the warp must lie in [0, 0.5]");
   if (mix.babble_talkers < 1 || mix.babble_talkers > 16)
     throw std::invalid_argument("dataset kws: babble talkers must be 1..16");
   const VoiceSplit voices =
@@ -138,6 +139,11 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                     {"dct", "orthonormal DCT-II"},
                     {"coefficients", mfcc.coefficients}}},
       {"encoding", encoding_to_json(encoding)}};
+  // Only with a warp, so that a dataset without one is byte for byte the one of before.
+  if (r.warp > 0) {
+    d.provenance["mix"]["warp"] = r.warp;
+    d.provenance["mix"]["warping"] = "the word read at rate x w, w uniform in [1 - warp, 1 + warp], resampled to 16 kHz";
+  }
   // Only with other engines, so that an espeak-only dataset is byte for byte the one of before.
   if (o.engines != std::vector<std::string>{"espeak"} || !o.test_engine.empty()) {
     nlohmann::json engines = nlohmann::json::array();

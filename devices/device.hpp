@@ -351,7 +351,7 @@ class DeviceGroup {
     return std::numeric_limits<double>::infinity();
   }
   // Before a transient: time functions take unset edges (PULSE rise/fall) from tstep and unset
-  // frequencies (SIN) from 1/tstop, as ngspice.
+  // frequencies (SIN, SFFM, AM) from 1/tstop, as ngspice.
   virtual void set_transient_defaults(double tstep, double tstop) {}
   // Small-signal analyses: add the excitation `which` asks for to the right-hand side b of
   // (G + jwC) x = b, indexed by unknown (rhs[0], ground, is ignored). b is minus the change of f

@@ -13,9 +13,9 @@
 //     VA (VO + sin(2 pi MF (t - TD) + PHASEM)) sin(2 pi FC (t - TD) + PHASEC).
 //   A missing or zero FC and FS (SFFM) and MF (AM) is 1/TSTOP, as in ngspice. AM's FC is required
 //   (ngspice takes a missing one as 0, which makes the source 0 forever); FC = 0 written out is
-//   accepted. Difference from ngspice 39: it ignores PHASEM and turns the
-//   modulating sine by PHASEC as well; picospice follows the manual, so the two agree when
-//   PHASEM = PHASEC (in particular when neither is given).
+//   accepted. Difference from ngspice 39: it ignores PHASEM and turns the modulating sine by
+//   PHASEC as well; picospice follows the manual, so the two agree when PHASEM = PHASEC (in
+//   particular when neither is given).
 //
 // Transient noise sources (ngspice manual, "Transient noise source" and "Random voltage source"):
 //   TRNOISE(NA NT [NALPHA NAMP [RTSAM RTSCAPT RTSEMT]])
@@ -115,7 +115,7 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
   };
   // AM's carrier frequency must be written: ngspice takes a missing one as 0, leaving the source
   // at 0, which picospice accepts only when written out. (A missing or zero SIN, SFFM or AM
-  // modulating frequency is 1/TSTOP: resolve_edges.)
+  // modulating frequency is 1/TSTOP: resolve_defaults.)
   auto require_frequency = [&](int index, const char* name, const char* position) {
     if (!given(w.given_[index])) card.fail(args.back(), what + " needs a " + name + " (" + position + ")");
     nonnegative(index, name);
@@ -223,21 +223,21 @@ Waveform Waveform::parse(Shape shape, const ElementArg& word, const std::vector<
       break;
     }
   }
-  w.resolve_edges();
+  w.resolve_defaults();
   return w;
 }
 
 void Waveform::set_transient_defaults(double tstep, double tstop) {
   default_edge_ = tstep;
   default_frequency_ = tstop > 0 ? 1.0 / tstop : 0.0;
-  resolve_edges();
+  resolve_defaults();
 }
 
 // Turns the written values into the ones evaluation uses. ngspice's defaults that depend on the
 // analysis (tstep for PULSE tr/tf and EXP taus, tstop for PULSE pw/per) become default_edge_ and
 // "forever": a pulse without a period happens once, one without a width stays high. Frequencies
 // left unset or 0 (SIN's, SFFM's FC and FS, AM's MF) become 1/tstop, default_frequency_.
-void Waveform::resolve_edges() {
+void Waveform::resolve_defaults() {
   auto or_value = [&](int i, double fallback) { return given(given_[i]) ? given_[i] : fallback; };
   auto edge = [&](int i) { return given(given_[i]) && given_[i] > 0 ? given_[i] : default_edge_; };
   auto frequency = [&](int i) { return given(given_[i]) && given_[i] > 0 ? given_[i] : default_frequency_; };

@@ -27,8 +27,8 @@ class Waveform {
   enum class Shape { Constant, Pulse, Pwl, Sin, Exp, Sffm, Am, TrNoise, TrRandom };
 
   // ngspice defaults an unset PULSE rise/fall time (and EXP time constants) to the transient's
-  // tstep, which is not known while a netlist is read. picospice uses this instead; a source
-  // transient sets it (set_transient_defaults).
+  // tstep, which is not known while a netlist is read. picospice uses this until a transient
+  // sets it (set_transient_defaults).
   static constexpr double kDefaultEdge = 1e-9;  // s
 
   Waveform() = default;
@@ -64,7 +64,7 @@ class Waveform {
   double trnoise(double t) const;
   double trrandom(double t) const;
   double flicker_at(std::int64_t k) const;  // TRNOISE 1/f part at grid index k (unit density)
-  void resolve_edges();
+  void resolve_defaults();
 
   Shape shape_ = Shape::Constant;
   // Constant: p[0]. PULSE: v1 v2 td tr tf pw per np. SIN: vo va freq td theta phase.

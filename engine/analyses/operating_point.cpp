@@ -73,9 +73,9 @@ bool gmin_stepping(System& system, std::vector<double>& x, NewtonProblem problem
       factor = std::sqrt(factor);
       // Three failures without an easy stage between them (10 -> 3.2 -> 1.8 -> 1.3) mean a fold of
       // the homotopy path: smaller steps do not cross it, and the pseudo-transient after this does.
-      // Giving up only below 1.05 (six failures)
-      // spent 250-650 more Newton iterations on lowered layers of 16 to 2x64 units, whose
-      // bistable cells fold the gmin path, before the pseudo-transient found the same point.
+      // Giving up only below 1.05 (six failures) spent 250-650 more Newton iterations on lowered
+      // layers of 16 to 2x64 units, whose bistable cells fold the gmin path, before the
+      // pseudo-transient found the same point.
       if (factor < 1.5) return false;
       g = good_g / factor;
     }

@@ -30,7 +30,7 @@ constexpr double kDiphoneStretch = 1.1, kDiphoneF0 = 105;
 // (16000, 32000, ...) were a full-scale click at the end of every festival word. When the
 // canonical 44-byte header declares that empty data chunk and samples follow it, the trailing copy
 // (if there is one) is dropped and the sizes are set to what was written.
-void fill_streamed_sizes(std::vector<std::uint8_t>& wav) {
+void repair_streamed_wav(std::vector<std::uint8_t>& wav) {
   const auto u32 = [&](std::size_t at) {
     return std::uint32_t(wav[at]) | std::uint32_t(wav[at + 1]) << 8 | std::uint32_t(wav[at + 2]) << 16 |
            std::uint32_t(wav[at + 3]) << 24;
@@ -81,7 +81,7 @@ Audio FestivalEngine::synthesize(const SpeechRequest& request) const {
   what += fmt::format(" <<< \"{}\"", request.text);
   try {
     std::vector<std::uint8_t> wav = run_speech_command(args, request.text + "\n", what);
-    fill_streamed_sizes(wav);
+    repair_streamed_wav(wav);
     return parse_speech_wav(wav, what);
   } catch (const SpeechError& e) {
     throw SpeechError(fmt::format("{} (festival's voice {} comes from Debian package {})", e.what(), request.voice,

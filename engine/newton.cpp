@@ -22,6 +22,7 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
   bool factor_exactly = false;
   double last_worst_ratio = 0;
   std::vector<double> scale(n + 1, 0.0);  // each unknown's update tolerance, for System::solve_step
+  std::vector<double> row_tolerance(n + 1, 0.0);  // each row's residual tolerance, for the same
   system.begin_newton_solve();
 
   for (int iteration = 0; iteration < problem.max_iterations; ++iteration) {
@@ -70,12 +71,13 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       }
       const double tol = opt.reltol * scale + (system.is_node(i) ? opt.abstol : opt.vntol) + rounding;
       if (!(std::fabs(F) <= tol) && !held_rows[i]) residual_small = false;
+      row_tolerance[i] = tol;
       rhs[i] = -F;
     }
     const long kept_before = system.near_reused_factorizations();
     if (system.leaves_out_entries())
       for (Index i = 1; i <= n; ++i) scale[i] = opt.reltol * std::fabs(x[i]) + (system.is_node(i) ? opt.vntol : opt.abstol);
-    if (!system.factor(factor_exactly ? 0.0 : reuse_tolerance) || !system.solve_step(rhs, scale)) {
+    if (!system.factor(factor_exactly ? 0.0 : reuse_tolerance) || !system.solve_step(rhs, scale, row_tolerance)) {
       outcome.singular = true;
       outcome.worst = system.singular_unknown();
       return outcome;

@@ -26,6 +26,9 @@ struct SolverStatistics {
   long full_matrix_factors = 0;
   double full_matrix_factor_seconds = 0;  // of factor_seconds, the full-matrix factorizations
   long refinement_sweeps = 0;  // solves that brought the left-out entries back (System::solve_step)
+  long krylov_solves = 0;      // steps GMRES solved where the sweeps did not contract
+  long krylov_failures = 0;    // ... and where it did not converge either (the full matrix then)
+  long krylov_products = 0;    // GMRES's products with the left-out entries (one solve each)
   long solves = 0;
   double solve_seconds = 0;
   long matrix_nonzeros = 0;    // of the MNA Jacobian
@@ -48,6 +51,9 @@ struct SolverStatistics {
     full_matrix_factors += o.full_matrix_factors;
     full_matrix_factor_seconds += o.full_matrix_factor_seconds;
     refinement_sweeps += o.refinement_sweeps;
+    krylov_solves += o.krylov_solves;
+    krylov_failures += o.krylov_failures;
+    krylov_products += o.krylov_products;
     solves += o.solves;
     solve_seconds += o.solve_seconds;
     if (o.matrix_nonzeros > matrix_nonzeros) {  // a rebuilt (parameter-swept) system: keep the largest

@@ -12,6 +12,7 @@
 
 #include "base/thread_team.hpp"
 #include "engine/circuit.hpp"
+#include "engine/gmres.hpp"
 #include "engine/klu_solver.hpp"
 #include "engine/latency_sums.hpp"
 #include "engine/solver_statistics.hpp"
@@ -68,11 +69,13 @@ class System {
   // A Newton step: solve J dx = rhs in place after factor(), with every entry of J. The split
   // matrix's factors are refined until a sweep (a product with the left-out entries and one
   // solve) changes no unknown by more than 1% of max(|dx_i|, scale_i), so Newton converges as
-  // with the full matrix. Where the sweeps do not contract (a Miller capacitance across a gain
+  // with the full matrix. Where the sweeps do not contract, GMRES solves the same system
+  // (krylov_solve); where that does not converge either (a Miller capacitance across a gain
   // stage, which the split should not have left out: an inverter chain needs the full matrix at
   // ~70% of its iterations), the full matrix is factored instead, for the rest of this Newton
   // solve. Returns false if it is singular.
-  bool solve_step(std::vector<double>& rhs, const std::vector<double>& scale);
+  // `scale`: each unknown's update tolerance; `row_tolerance`: each row's residual tolerance.
+  bool solve_step(std::vector<double>& rhs, const std::vector<double>& scale, const std::vector<double>& row_tolerance);
   // How many factor() calls kept a factorization for a nearly unchanged matrix (a chord step).
   long near_reused_factorizations() const {
     return klu_->near_reused_count() + (full_klu_ ? full_klu_->near_reused_count() : 0);
@@ -83,6 +86,7 @@ class System {
   // (which it otherwise reuses: pivots of the last full factorization, or the factors themselves
   // when the matrix is unchanged). A run is then independent of what this System solved before.
   void forget_factorization() {
+    krylov_tries_ = {};
     klu_->forget_factorization();
     if (full_klu_) full_klu_->forget_factorization();
   }
@@ -129,6 +133,7 @@ class System {
   };
   // latent_restart: the chunks' latency sums start over (the System's own did).
   void evaluate_split(SplitGroup& split, EvalRequest& request, bool latent_restart);
+  bool krylov_solve(std::vector<double>& rhs, const std::vector<double>& row_tolerance);
   const KluSolver& active_klu() const { return use_full_ ? *full_klu_ : *klu_; }
   void plan_chunks();
 
@@ -144,6 +149,12 @@ class System {
   bool use_full_ = false;
   long full_matrix_factorizations_ = 0, refinement_sweeps_ = 0;
   std::vector<double> step_rhs_, correction_, product_;  // solve_step's work vectors
+  Gmres gmres_;
+  std::vector<double> krylov_weight_, krylov_y_, krylov_dx_;  // krylov_solve's
+  long krylov_successes_ = 0, krylov_failures_ = 0, krylov_products_ = 0;
+  struct KrylovTries {
+    long succeeded = 0, failed = 0;  // since the last forget_factorization(), for krylov_solve's give-up rule
+  } krylov_tries_;
   std::vector<double> f_, f_abs_, q_, jac_;
   double gmin_;
   bool linear_ = true;

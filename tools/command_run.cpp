@@ -130,6 +130,9 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
                  v.left_out_entries, v.refinement_sweeps, v.full_matrix_factors,
                  share(static_cast<double>(v.full_matrix_factors), static_cast<double>(std::max(1L, factorizations))),
                  v.full_matrix_factor_seconds, share(v.full_matrix_factor_seconds, s.seconds));
+    if (v.krylov_solves + v.krylov_failures > 0)
+      fmt::print("    where the refinement did not contract: GMRES solved {} steps, {} not ({} products)\n",
+                 v.krylov_solves, v.krylov_failures, v.krylov_products);
   }
 }
 

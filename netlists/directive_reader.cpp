@@ -89,7 +89,7 @@ namespace {
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
       "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl2", "itl4", "temp", "tnom", "maxord", "method",
-      "nogmin", "nosrcstep", "nopseudotran", "bypass", "ffsplit", "latency", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "nogmin", "nosrcstep", "nopseudotran", "bypass", "bypasstol", "ffsplit", "latency", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
 }
@@ -200,6 +200,8 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     else if (n == "chgtol") o.chgtol = number(0, false);
     else if (n == "gmin") o.gmin = number(0, true);
     else if (n == "trtol") o.trtol = number(0, false);
+    // In units of UT; the linearization error grows as its square (SimOptions::bypass_fraction).
+    else if (n == "bypasstol") o.bypass_fraction = at_most(number(0, true), 0.05, "bypass's error grows as its square");
     else if (n == "factor_reuse") o.factor_reuse = at_most(number(0, true), 0.9, "a chord step needs a close matrix");
     else if (n == "itl1") o.itl1 = integer(1);
     else if (n == "itl2") o.itl2 = integer(1);

@@ -169,3 +169,21 @@ TEST_CASE("latency: a transient with it equals one without, on a switching chain
     }
   }
 }
+
+TEST_CASE("bypass: .options bypasstol sets the tolerance, in units of UT, and refuses more than 0.05", "[latency]") {
+  auto reused = [](const std::string& option) {
+    auto circuit = elaborate_text(test::inverter_chain(12, option + ".tran 1n 100n\n.end\n"));
+    std::vector<AnalysisStatistics> stats;
+    RunSettings settings;
+    settings.statistics = &stats;
+    run_analyses(*circuit, settings);
+    const SolverStatistics& s = stats.back().solver;
+    return static_cast<double>(s.bypassed_instances) / static_cast<double>(s.bypassed_instances + s.evaluated_instances);
+  };
+  const double by_default = reused("");
+  CHECK(reused(".options bypasstol=1e-3\n") == by_default);  // the default
+  CHECK(reused(".options bypasstol=1e-2\n") > by_default);
+  CHECK(reused(".options bypasstol=0\n") == 0.0);
+  CHECK_THROWS_WITH(elaborate_text(test::inverter_chain(2, ".options bypasstol=0.1\n.tran 1n 10n\n.end\n")),
+                    Catch::Contains("option 'bypasstol' must be at most 0.05"));
+}

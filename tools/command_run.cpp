@@ -198,13 +198,16 @@ WarningSink warn_once() {
   };
 }
 
-bool has_dot_analyses(const Netlist& netlist) {
+// The first analysis line of the netlist's top level (in an `.if` branch or not), or null.
+const LogicalLine* first_dot_analysis(const Netlist& netlist) {
   for (const auto& line : netlist.top.directives) {
     const std::string& k = line.keyword();
-    if (k == ".op" || k == ".dc" || k == ".tran" || k == ".ac" || k == ".noise" || k == ".tf") return true;
+    if (k == ".op" || k == ".dc" || k == ".tran" || k == ".ac" || k == ".noise" || k == ".tf") return &line;
   }
-  return false;
+  return nullptr;
 }
+
+bool has_dot_analyses(const Netlist& netlist) { return first_dot_analysis(netlist) != nullptr; }
 
 // The .control blocks, run first as ngspice's batch mode does (`ngspice -b`: the blocks, then the
 // netlist's dot-analyses unless a block said `quit`). Returns the exit status when the run ends
@@ -252,6 +255,11 @@ int run(const RunOptions& o) {
   if (o.no_bypass) circuit->options.bypass = false;
   if (o.threads >= 0) circuit->options.threads = o.threads;
   if (circuit->analyses.empty()) {
+    // The netlist has analysis lines, yet none was elaborated: each is in an `.if` branch that was
+    // not taken.
+    if (const LogicalLine* analysis = first_dot_analysis(*netlist))
+      throw NetlistError(analysis->location, "nothing to simulate: every analysis line ('" + analysis->keyword() +
+                                                 "' here the first) is in an .if branch that was not taken");
     if (!circuit->skipped.empty())
       throw NetlistError(circuit->skipped.front().first,
                          "nothing to simulate: picospice runs .op, .dc, .tran, .ac, .noise and .tf given as dot-commands, and "

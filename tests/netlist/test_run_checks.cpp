@@ -88,6 +88,17 @@ TEST_CASE("run: no analysis in the netlist or its .control block is an error, no
   const auto outcome = testing::run_picospice("run -q " + noise + " -o " + output_in("noise_and_control.raw"));
   REQUIRE_SUCCEEDS(outcome);
   CHECK(fs::exists(output_in("noise_and_control.raw")));
+  // An analysis in an .if branch not taken: the error says so, at that line, with or without a
+  // .control block beside it (which the message once blamed). Taken, the same netlist runs.
+  for (const std::string control : {"", ".control\necho hello\n.endc\n"}) {
+    const std::string body = "V1 a 0 1\nR1 a 0 1k\n.if (a == 1)\n.op\n.endif\n" + control + ".end\n";
+    const std::string untaken = write_netlist("untaken.cir", "x\n.param a=0\n" + body);
+    CHECK_REFUSED_WITH(testing::run_picospice("run -q " + untaken + " -o " + output_in("untaken.raw")),
+                       "untaken.cir:6:1: error: nothing to simulate: every analysis line ('.op' here the first) is in "
+                       "an .if branch that was not taken");
+    const std::string taken = write_netlist("taken.cir", "x\n.param a=1\n" + body);
+    REQUIRE_SUCCEEDS(testing::run_picospice("run -q " + taken + " -o " + output_in("taken.raw")));
+  }
 }
 
 TEST_CASE("run: a simulation that fails names the netlist with its reason", "[run]") {

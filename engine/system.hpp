@@ -69,11 +69,11 @@ class System {
   // A Newton step: solve J dx = rhs in place after factor(), with every entry of J. The split
   // matrix's factors are refined until a sweep (a product with the left-out entries and one
   // solve) changes no unknown by more than 1% of max(|dx_i|, scale_i), so Newton converges as
-  // with the full matrix. Where the sweeps do not contract, GMRES solves the same system
-  // (krylov_solve); where that does not converge either (a Miller capacitance across a gain
-  // stage, which the split should not have left out: an inverter chain needs the full matrix at
-  // ~70% of its iterations), the full matrix is factored instead, for the rest of this Newton
-  // solve. Returns false if it is singular.
+  // with the full matrix. Where the sweeps do not contract (a mirror's gate line at short steps;
+  // a Miller capacitance across a gain stage, where an inverter chain's sweeps fail at ~70% of its
+  // iterations), GMRES solves the same system (krylov_solve); where that does not converge
+  // either, the full matrix is factored instead, for the rest of this Newton solve. Returns false
+  // if it is singular.
   // `scale`: each unknown's update tolerance; `row_tolerance`: each row's residual tolerance.
   bool solve_step(std::vector<double>& rhs, const std::vector<double>& scale, const std::vector<double>& row_tolerance);
   // How many factor() calls kept a factorization for a nearly unchanged matrix (a chord step).

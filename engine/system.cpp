@@ -294,8 +294,6 @@ bool System::krylov_solve(std::vector<double>& rhs, const std::vector<double>& r
     out = v;
     add_left_out_product(krylov_dx_, out);
   };
-  krylov_weight_.assign(size, 1.0);
-  for (std::size_t i = 1; i < size; ++i) krylov_weight_[i] = row_tolerance[i];
   krylov_y_ = step_rhs_;  // dx = M^-1 rhs, one sweep's worth, to start from
   bool accurate = false;
   int products = 0;
@@ -303,7 +301,7 @@ bool System::krylov_solve(std::vector<double>& rhs, const std::vector<double>& r
   // 1e-15 A to 1e-6 V): each row is checked on the residual recomputed from y, and where that
   // fails GMRES starts again from y while products are left.
   while (!accurate && products < kMaxProducts) {
-    const Gmres::Result result = gmres_.solve(apply, step_rhs_, krylov_weight_, krylov_y_, 0.01, kMaxProducts - products);
+    const Gmres::Result result = gmres_.solve(apply, step_rhs_, row_tolerance, krylov_y_, 0.01, kMaxProducts - products);
     products += result.iterations;
     if (!result.converged) break;
     krylov_dx_ = krylov_y_;

@@ -150,7 +150,7 @@ class System {
   long full_matrix_factorizations_ = 0, refinement_sweeps_ = 0;
   std::vector<double> step_rhs_, correction_, product_;  // solve_step's work vectors
   Gmres gmres_;
-  std::vector<double> krylov_weight_, krylov_y_, krylov_dx_;  // krylov_solve's
+  std::vector<double> krylov_y_, krylov_dx_;  // krylov_solve's (its weights are the row tolerances)
   long krylov_successes_ = 0, krylov_failures_ = 0, krylov_products_ = 0;
   struct KrylovTries {
     long succeeded = 0, failed = 0;  // since the last forget_factorization(), for krylov_solve's give-up rule

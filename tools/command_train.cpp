@@ -88,7 +88,7 @@ int run_train(TrainCommandOptions& o) {
       if (o.restarts == 1) return;
       bar.finish();
       // Test is printed for information only; the choice below reads validation alone.
-      const SplitScore test = evaluate(r.network, data.test, t.threads, t.loss_on_voted_frames);
+      const SplitScore test = evaluate(r.network, data.test, t.threads, t.loss_on_voted_frames, t.best_run());
       fmt::print("restart {}/{} (seed {}): best epoch {}, validation vote {}, test vote {}\n", r.restart + 1, o.restarts,
                  r.seed, r.best_epoch, percent(r.validation.vote_accuracy), percent(test.vote_accuracy));
       std::fflush(stdout);
@@ -109,8 +109,8 @@ int run_train(TrainCommandOptions& o) {
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const SplitScore validation = evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames);
-  const SplitScore test = evaluate(result.network, data.test, t.threads, t.loss_on_voted_frames);
+  const SplitScore validation = evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames, t.best_run());
+  const SplitScore test = evaluate(result.network, data.test, t.threads, t.loss_on_voted_frames, t.best_run());
   write_file_atomically(o.output, [&](std::ostream& out) { out << network::network_to_json(result.network).dump(2) << '\n'; });
   fmt::print("best epoch {} of {}: validation frame {} vote {}\n", result.best_epoch, result.epochs_done,
              percent(validation.frame_accuracy), percent(validation.vote_accuracy));
@@ -202,8 +202,13 @@ CommandAction add_train_command(CLI::App& app) {
   cmd->add_option("--detect-run", o->train.detect_run,
                   "keyword detection instead of a vote: class 0 is the background, and a class k > 0 is the decision\n"
                   "when the readout says k on K consecutive frames anywhere in the clip (0: off); saved in the network.\n"
-                  "Onset-independent and streaming; the loss stays on every frame")
+                  "Onset-independent and streaming; the loss stays on every frame (see --loss-on-best-run)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--loss-on-best-run", o->train.loss_on_best_run,
+                "with --detect-run K: a clip of a class k > 0 is scored only on its K consecutive frames where the\n"
+                "network already finds k most likely (max-pooling loss), not on every frame: the frames before the\n"
+                "word are background and those early in it cannot know the word yet. Background clips keep every\n"
+                "frame. Fine-tune with it (--init-from): from scratch the chosen run is arbitrary");
   cmd->add_flag("--loss-on-voted-frames", o->train.loss_on_voted_frames,
                 "with --vote-last K: the cross-entropy covers only the last K frames, the ones the vote counts\n"
                 "(default: every frame)");

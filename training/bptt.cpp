@@ -1,6 +1,7 @@
 // Backpropagation through time (see bptt.hpp for the equations).
 #include "training/bptt.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -26,24 +27,57 @@ double cross_entropy(const network::Vector& logits, int label, VectorXd& dz) {
   return loss;
 }
 
-ClipOutcome score(const network::InferenceResult& r, const Clip& clip, int first_loss_frame) {
+// The class each frame's cross-entropy aims at, or -1 for a frame the loss leaves out: the clip's
+// label on the frames from `first` on; with best_run = K > 0 (BackwardOptions::best_run), a clip of
+// a class k > 0 is scored only on its K consecutive frames where the network already finds k most
+// likely (the largest sum of log p(k)), the frames run detection needs. Its other frames are left
+// out: before the word they are background, inside it they cannot know the word yet, and asking
+// every one of them for k (the every-frame loss) trains against the decision rule itself. This is
+// max-pooling loss for keyword spotting (Sun et al., "Max-pooling loss training of long short-term
+// memory networks for small-footprint keyword spotting", SLT 2016) with a run of K frames in place
+// of their single frame. The window's choice is not differentiated (a subgradient).
+std::vector<int> frame_targets(const network::InferenceResult& r, const Clip& clip, int first, int best_run) {
+  const int T = static_cast<int>(r.logits.size());
+  std::vector<int> target(T, -1);
+  if (best_run <= 0 || clip.label == 0 || best_run >= T) {
+    for (int t = first; t < T; ++t) target[t] = clip.label;
+    return target;
+  }
+  std::vector<double> prefix(T + 1, 0.0);  // prefix sums of log p(label)
+  for (int t = 0; t < T; ++t) {
+    const Map<const VectorXd> z = view(r.logits[t]);
+    const double top = z.maxCoeff();
+    prefix[t + 1] = prefix[t] + (z[clip.label] - top - std::log((z.array() - top).exp().sum()));
+  }
+  int best = 0;
+  for (int s = 1; s + best_run <= T; ++s)
+    if (prefix[s + best_run] - prefix[s] > prefix[best + best_run] - prefix[best]) best = s;
+  for (int t = best; t < best + best_run; ++t) target[t] = clip.label;
+  return target;
+}
+
+ClipOutcome score(const network::InferenceResult& r, const Clip& clip, const std::vector<int>& target) {
   ClipOutcome out;
   out.frames = static_cast<int>(r.logits.size());
   VectorXd dz;
+  int scored = 0;
   for (int t = 0; t < out.frames; ++t) {
-    if (t >= first_loss_frame) out.loss += cross_entropy(r.logits[t], clip.label, dz);
+    if (target[t] >= 0) {
+      out.loss += cross_entropy(r.logits[t], target[t], dz);
+      ++scored;
+    }
     out.frames_correct += r.frame_class[t] == clip.label;
   }
-  out.loss /= std::max(out.frames - first_loss_frame, 1);
+  out.loss /= std::max(scored, 1);
   out.vote_correct = r.vote.decision == clip.label;
   return out;
 }
 
-// The readout z = W y + b over the scored frames [first, T): adds d loss / d (W, b) to `gradient`
-// and returns d loss / d y per frame (zero before `first`). readout_input(t) is y at frame t.
+// The readout z = W y + b over the scored frames (target >= 0): adds d loss / d (W, b) to
+// `gradient` and returns d loss / d y per frame (zero where not scored). readout_input(t) is y at t.
 template <class ReadoutInput>
 std::vector<VectorXd> readout_backward(const ModelLayout& layout, const VectorXd& values,
-                                       const network::InferenceResult& r, int label, int first, double scale,
+                                       const network::InferenceResult& r, const std::vector<int>& target, double scale,
                                        const ReadoutInput& readout_input, VectorXd& gradient) {
   const ModelShape& shape = layout.shape();
   const int T = static_cast<int>(r.logits.size()), m_out = shape.outputs();
@@ -52,9 +86,11 @@ std::vector<VectorXd> readout_backward(const ModelLayout& layout, const VectorXd
   Map<VectorXd> db_out(gradient.data() + layout.readout_b(), shape.classes);
   std::vector<VectorXd> d_output(T, VectorXd::Zero(m_out));
   VectorXd dz;
-  const double frame_scale = scale / (T - first);
-  for (int t = first; t < T; ++t) {
-    cross_entropy(r.logits[t], label, dz);
+  const long scored = std::count_if(target.begin(), target.end(), [](int k) { return k >= 0; });
+  const double frame_scale = scale / std::max(scored, 1L);
+  for (int t = 0; t < T; ++t) {
+    if (target[t] < 0) continue;
+    cross_entropy(r.logits[t], target[t], dz);
     dz *= frame_scale;
     const Map<const VectorXd> y = view(readout_input(t));
     dW_out.noalias() += dz * y.transpose();
@@ -114,10 +150,10 @@ int loss_first_frame(int frames, int vote_last, bool loss_on_voted_frames) {
 }
 
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step,
-                         bool loss_on_voted_frames, const ThresholdMargin& margin) {
+                         bool loss_on_voted_frames, const ThresholdMargin& margin, int best_run) {
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last, loss_on_voted_frames);
   const network::InferenceResult r = network::infer(net, clip.frames, step);
-  ClipOutcome outcome = score(r, clip, first);
+  ClipOutcome outcome = score(r, clip, frame_targets(r, clip, first, best_run));
   outcome.margin_penalty = margin_penalty(net, r, margin);
   return outcome;
 }
@@ -127,7 +163,8 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
   const network::InferenceResult r = network::infer(net, clip.frames, options.step);
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last,
                                      options.loss_on_voted_frames);
-  ClipOutcome outcome = score(r, clip, first);
+  const std::vector<int> target = frame_targets(r, clip, first, options.best_run);
+  ClipOutcome outcome = score(r, clip, target);
   outcome.margin_penalty = margin_penalty(net, r, options.margin);
   const ModelShape& shape = layout.shape();
   const int T = outcome.frames, n = shape.units, L = shape.layers;
@@ -146,7 +183,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
 
   // d loss / d (the current layer's output), per frame; first the readout's input.
   std::vector<VectorXd> d_output =
-      readout_backward(layout, values, r, clip.label, first, scale, [&](int t) -> const network::Vector& {
+      readout_backward(layout, values, r, target, scale, [&](int t) -> const network::Vector& {
         return layer_input(L, t);
       }, gradient);
 

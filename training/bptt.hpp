@@ -4,7 +4,8 @@
 // traces (candidate, state, h, output of every layer) are all the backward pass needs.
 // Loss: cross-entropy of the readout's softmax against the clip's label, averaged over the frames:
 // every frame (the default), or only the frames the network's vote counts (its last vote_last
-// frames; BackwardOptions::loss_on_voted_frames). The second suits tasks whose early frames cannot
+// frames; BackwardOptions::loss_on_voted_frames), or, for run detection, a keyword clip's best run
+// of K frames (BackwardOptions::best_run, max-pooling loss: bptt.cpp, frame_targets). The second suits tasks whose early frames cannot
 // know the class (digits: row 0 of an image says little about the digit), so that the training
 // signal is not spent on frames the decision ignores.
 // Backward, with H1 = H(c - beta1), H2 = H(c - beta2), beta2 = beta1 + delta and
@@ -49,6 +50,9 @@ struct BackwardOptions {
   double surrogate_a = 1.0;  // the surrogate's sharpness a (used with the exact step)
   bool loss_on_voted_frames = false;  // cross-entropy on the voted window only (else every frame)
   ThresholdMargin margin;
+  // > 0: a clip of a class k > 0 is scored only on its best run of this many frames (bptt.cpp,
+  // frame_targets; `train --loss-on-best-run` with --detect-run K); 0: as above.
+  int best_run = 0;
 };
 
 struct ClipOutcome {
@@ -69,7 +73,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const Eigen::VectorXd& valu
 
 // The forward pass alone: the clip's loss (and margin penalty), frame and vote accuracy.
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step = {},
-                         bool loss_on_voted_frames = false, const ThresholdMargin& margin = {});
+                         bool loss_on_voted_frames = false, const ThresholdMargin& margin = {}, int best_run = 0);
 
 // One candidate's margin term against one threshold: the penalty (1 - |c - beta| / m)^2 with
 // m = rho * beta, and its derivatives by c and by beta (zero outside the margin).

@@ -96,6 +96,7 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.detect_run >= 0, "--detect-run must be >= 0");
   require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),
           "--detect-run replaces the vote: it cannot be combined with --vote-last or --loss-on-voted-frames");
+  require(!o.loss_on_best_run || o.detect_run > 0, "--loss-on-best-run needs --detect-run K (the run it scores)");
   require(o.margin.relative >= 0 && o.margin.relative < 1, "--margin must lie in [0, 1)");
   require(o.margin.weight >= 0 && std::isfinite(o.margin.weight), "--margin-weight must be >= 0");
   require(o.hardware.grid >= 1, "the weight grid must be >= 1");
@@ -140,6 +141,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   // Only when on, so that checkpoints from before the option still resume.
   if (o.margin.enabled()) config["margin"] = {o.margin.relative, o.margin.weight};
   if (o.detect_run > 0) config["detect_run"] = o.detect_run;  // only when on, as the margin
+  if (o.loss_on_best_run) config["loss_on_best_run"] = true;
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
   return config;
@@ -213,7 +215,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
   const std::size_t batch = static_cast<std::size_t>(o.batch);
   const long long steps_per_epoch = static_cast<long long>((n_train + batch - 1) / batch);
   const long long total_steps = steps_per_epoch * o.epochs;
-  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin};
+  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin, o.best_run()};
   const std::uint64_t noise_name = random::fnv1a64("noise");
 
   TrainResult result;
@@ -281,7 +283,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     report.epoch = epoch + 1;
     report.learning_rate = learning_rate;
     report.train = running.score();
-    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads, o.loss_on_voted_frames);
+    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads, o.loss_on_voted_frames, o.best_run());
     const SplitScore& ranked = d.validation.empty() ? report.train : report.validation;
     report.best = better(ranked, state.best_score);
     if (report.best) {

@@ -165,8 +165,9 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   // Four cases: BMRU layers only with the loss on every frame; a linear layer in front with the
   // loss on the voted frames only; trained output projections W_p, b_p (3 outputs per layer); and
   // the first shape with the threshold margin term (bptt.hpp), whose gradient reaches W_c, b_c,
-  // beta1 and delta, and through the first layer's outputs the earlier layer too.
-  const int shape_case = GENERATE(0, 1, 2, 3);
+  // beta1 and delta, and through the first layer's outputs the earlier layer too; and the first
+  // shape with the loss on a keyword clip's best run of 3 frames (max-pooling, --loss-on-best-run).
+  const int shape_case = GENERATE(0, 1, 2, 3, 4);
   const bool with_front = shape_case == 1;
   const ModelLayout layout(ModelShape{3, 3, 2, 4, with_front ? 5 : 0, shape_case == 2 ? 3 : 0});
   const int vote_last = with_front ? 2 : 0;
@@ -178,12 +179,14 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   options.step.sigmoid_steepness = 12.0;
   options.loss_on_voted_frames = with_front;
   if (shape_case == 3) options.margin = {0.4, 0.7};
+  if (shape_case == 4) options.best_run = 3;
+  REQUIRE(clip.label > 0);  // best_run applies to keyword clips only
 
   // The objective: cross-entropy plus the margin penalty (zero without a margin).
   const auto loss_at = [&](const Eigen::VectorXd& th) {
     const Realized r = realize(layout, th);
-    const ClipOutcome o =
-        clip_outcome(to_network(layout, r.values, vote_last), clip, options.step, with_front, options.margin);
+    const ClipOutcome o = clip_outcome(to_network(layout, r.values, vote_last), clip, options.step, with_front,
+                                       options.margin, options.best_run);
     return o.loss + o.margin_penalty;
   };
   const Realized r = realize(layout, theta);
@@ -209,6 +212,45 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   INFO("shape case " << shape_case << "; worst relative error " << worst);
   CHECK(worst < 1e-4);
   CHECK(nonzero > compared / 5);  // the check covered real gradients, not only zeros
+}
+
+TEST_CASE("the best-run loss scores a keyword clip on its most likely run only", "[training]") {
+  // With best_run K, a clip of class k > 0 is scored on the K consecutive frames of largest
+  // summed log p(k), a background clip on every frame: recompute both from the logits.
+  const ModelLayout layout(ModelShape{3, 3, 2, 4, 0, 0});
+  Eigen::VectorXd theta = initial_theta(layout, 3);
+  for (int i = 0; i < layout.size(); ++i) theta[i] += 0.3 * picospice::random::unit_normal(4, 1, i);
+  const Realized realized = realize(layout, theta);
+  const picospice::network::Network net = to_network(layout, realized.values, 0);
+  for (const Clip& clip : pulse_clips(3, 6, "b")) {
+    const picospice::network::InferenceResult r = picospice::network::infer(net, clip.frames);
+    std::vector<double> ce;  // each frame's cross-entropy against the clip's label
+    for (const auto& z : r.logits) {
+      double top = z[0], total = 0;
+      for (double v : z) top = std::max(top, v);
+      for (double v : z) total += std::exp(v - top);
+      ce.push_back(-(z[clip.label] - top - std::log(total)));
+    }
+    for (int K : {1, 3, 5}) {
+      double expected = 0;
+      if (clip.label == 0) {
+        for (double e : ce) expected += e / ce.size();
+      } else {
+        expected = 1e300;
+        for (std::size_t s = 0; s + K <= ce.size(); ++s) {
+          double sum = 0;
+          for (int t = 0; t < K; ++t) sum += ce[s + t];
+          expected = std::min(expected, sum / K);
+        }
+      }
+      INFO("clip " << clip.id << " label " << clip.label << " K " << K);
+      CHECK(clip_outcome(net, clip, {}, false, {}, K).loss == Approx(expected).epsilon(1e-12));
+    }
+    // Without it, every frame: the mean (for a keyword clip larger than its best run's).
+    double mean = 0;
+    for (double e : ce) mean += e / ce.size();
+    CHECK(clip_outcome(net, clip, {}, false, {}, 0).loss == Approx(mean).epsilon(1e-12));
+  }
 }
 
 TEST_CASE("the surrogate is 1/(1+(pi a x)^2)", "[training]") {

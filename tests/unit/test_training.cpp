@@ -317,6 +317,9 @@ TEST_CASE("training is deterministic for a seed and resumes exactly", "[training
   o.detect_run = static_cast<int>(d.train.front().frames.size()) + 1;
   CHECK_THROWS_WITH(train(d, o), Catch::Contains("--detect-run") && Catch::Contains("longer than every training clip"));
   o.detect_run = 0;
+  o.loss_on_best_run = true;  // the best run needs a run length
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("--loss-on-best-run needs --detect-run"));
+  o.loss_on_best_run = false;
   fs::remove_all(dir);
 }
 

@@ -109,7 +109,8 @@ int run_train(TrainCommandOptions& o) {
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const SplitScore validation = evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames, t.best_run());
+  const SplitScore validation =
+      evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames, t.best_run());
   const SplitScore test = evaluate(result.network, data.test, t.threads, t.loss_on_voted_frames, t.best_run());
   write_file_atomically(o.output, [&](std::ostream& out) { out << network::network_to_json(result.network).dump(2) << '\n'; });
   fmt::print("best epoch {} of {}: validation frame {} vote {}\n", result.best_epoch, result.epochs_done,

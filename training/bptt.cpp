@@ -43,12 +43,9 @@ std::vector<int> frame_targets(const network::InferenceResult& r, const Clip& cl
     for (int t = first; t < T; ++t) target[t] = clip.label;
     return target;
   }
-  std::vector<double> prefix(T + 1, 0.0);  // prefix sums of log p(label)
-  for (int t = 0; t < T; ++t) {
-    const Map<const VectorXd> z = view(r.logits[t]);
-    const double top = z.maxCoeff();
-    prefix[t + 1] = prefix[t] + (z[clip.label] - top - std::log((z.array() - top).exp().sum()));
-  }
+  std::vector<double> prefix(T + 1, 0.0);  // prefix sums of log p(label) = -cross-entropy
+  VectorXd dz;
+  for (int t = 0; t < T; ++t) prefix[t + 1] = prefix[t] - cross_entropy(r.logits[t], clip.label, dz);
   int best = 0;
   for (int s = 1; s + best_run <= T; ++s)
     if (prefix[s + best_run] - prefix[s] > prefix[best + best_run] - prefix[best]) best = s;

@@ -5,9 +5,9 @@
 // Loss: cross-entropy of the readout's softmax against the clip's label, averaged over the frames:
 // every frame (the default), or only the frames the network's vote counts (its last vote_last
 // frames; BackwardOptions::loss_on_voted_frames), or, for run detection, a keyword clip's best run
-// of K frames (BackwardOptions::best_run, max-pooling loss: bptt.cpp, frame_targets). The second suits tasks whose early frames cannot
-// know the class (digits: row 0 of an image says little about the digit), so that the training
-// signal is not spent on frames the decision ignores.
+// of K frames (BackwardOptions::best_run, max-pooling loss: bptt.cpp, frame_targets). The voted
+// frames suit tasks whose early frames cannot know the class (digits: row 0 of an image says little
+// about the digit), so that the training signal is not spent on frames the decision ignores.
 // Backward, with H1 = H(c - beta1), H2 = H(c - beta2), beta2 = beta1 + delta and
 //   s = H2 + (1 - H2) * H1 * s_prev                                        (inference.hpp)
 //   ds/dc      = H2' (1 - H1 s_prev) + (1 - H2) H1' s_prev

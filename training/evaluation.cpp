@@ -34,7 +34,8 @@ SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips,
   score.clips = static_cast<int>(clips.size());
   if (clips.empty()) return score;
   const auto [first, second] = in_two_halves(
-      clips.size(), threads, [&](std::size_t begin, std::size_t end) { return tally(net, clips, begin, end, voted, best_run); });
+      clips.size(), threads,
+      [&](std::size_t begin, std::size_t end) { return tally(net, clips, begin, end, voted, best_run); });
   score.frames = first.frames + second.frames;
   score.loss = (first.loss + second.loss) / score.clips;
   score.frame_accuracy = score.frames ? static_cast<double>(first.frames_correct + second.frames_correct) / score.frames : 0;

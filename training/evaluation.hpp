@@ -1,6 +1,6 @@
 // Scoring a network on a split: mean cross-entropy (over the frames the training loss scores:
-// loss_on_voted_frames and best_run as in BackwardOptions, bptt.hpp), frame accuracy (each frame's argmax) and
-// sequence accuracy (the network's majority vote, over all frames or its vote_last), through the
+// loss_on_voted_frames and best_run as in BackwardOptions, bptt.hpp), frame accuracy (each
+// frame's argmax) and sequence accuracy (the network's majority vote, over all frames or its vote_last), through the
 // software model (network::infer).
 #pragma once
 #include "codesign/network.hpp"

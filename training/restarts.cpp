@@ -30,7 +30,8 @@ RestartsResult train_with_restarts(const Dataset& d, const TrainOptions& options
     RestartsResult result;
     result.kept = train(d, options, callbacks, stop);
     RestartReport report{0, options.seed, result.kept.best_epoch, {}, result.kept.interrupted, result.kept.network};
-    report.validation = evaluate(result.kept.network, d.validation, options.threads, options.loss_on_voted_frames, options.best_run());
+    report.validation =
+        evaluate(result.kept.network, d.validation, options.threads, options.loss_on_voted_frames, options.best_run());
     result.restarts.push_back(report);
     if (restart_done) restart_done(report);
     return result;
@@ -51,7 +52,8 @@ RestartsResult train_with_restarts(const Dataset& d, const TrainOptions& options
     RestartReport report{k, o.seed, run.best_epoch, {}, run.interrupted, run.network};
     // The choice uses the validation split only (the training split's running score when there is none).
     report.validation = d.validation.empty() ? run.history.at(std::size_t(run.best_epoch - 1)).train
-                                             : evaluate(run.network, d.validation, o.threads, o.loss_on_voted_frames, o.best_run());
+                                             : evaluate(run.network, d.validation, o.threads,
+                                                        o.loss_on_voted_frames, o.best_run());
     result.restarts.push_back(report);
     if (restart_done) restart_done(report);
     if (!have_kept || better_restart(report.validation, kept_score)) {

@@ -283,7 +283,8 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     report.epoch = epoch + 1;
     report.learning_rate = learning_rate;
     report.train = running.score();
-    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads, o.loss_on_voted_frames, o.best_run());
+    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads,
+                                 o.loss_on_voted_frames, o.best_run());
     const SplitScore& ranked = d.validation.empty() ? report.train : report.validation;
     report.best = better(ranked, state.best_score);
     if (report.best) {

@@ -44,7 +44,7 @@ struct TrainOptions {
   int vote_last = 0;                 // stored in the network: 0 = vote over all frames
   int detect_run = 0;                // stored in the network: > 0 = run detection (inference.hpp)
   bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
-  bool loss_on_best_run = false;     // with detect_run K: a keyword clip's loss on its best K-frame run only (bptt.hpp)
+  bool loss_on_best_run = false;     // with detect_run K: a keyword clip's loss on its best K-frame run (bptt.hpp)
   int best_run() const { return loss_on_best_run ? detect_run : 0; }
   ThresholdMargin margin;            // the threshold-margin term (bptt.hpp); off when relative or weight is 0
   HardwareAware hardware;

@@ -1,5 +1,7 @@
 #include "base/thread_team.hpp"
 
+#include <chrono>
+
 namespace picospice {
 
 ThreadTeam::ThreadTeam(int threads) {
@@ -33,12 +35,25 @@ void ThreadTeam::take_chunks() {
   }
 }
 
+template <class Ready>
+bool ThreadTeam::poll(Ready&& ready) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicroseconds);
+  for (;;) {
+    for (int k = 0; k < 64; ++k) {
+      if (ready()) return true;
+      std::this_thread::yield();
+    }
+    if (std::chrono::steady_clock::now() >= until) return ready();
+  }
+}
+
 void ThreadTeam::worker_loop() {
   unsigned long seen = 0;
   for (;;) {
+    const bool woke = poll([&] { return stopping_.load() || generation_.load() != seen; });
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (!woke) wake_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
       if (stopping_) return;
       seen = generation_;
     }
@@ -63,8 +78,10 @@ void ThreadTeam::run(std::size_t chunks, const std::function<void(std::size_t)>&
   }
   wake_.notify_all();
   take_chunks();
+  const std::size_t total = chunks;
+  const bool done = poll([&] { return finished_.load() == total; });
   std::unique_lock lock(mutex_);
-  done_.wait(lock, [&] { return finished_ == chunks_; });
+  if (!done) done_.wait(lock, [&] { return finished_ == chunks_; });
   chunks_ = 0;  // late-waking workers find nothing to take
   if (error_) std::rethrow_exception(error_);
 }

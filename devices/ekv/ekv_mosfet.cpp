@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -170,9 +171,35 @@ bool EkvMosfetGroup::bypass_holds(std::size_t i, const EvalRequest& r, const dou
   const Bypass& cache = bypass_[i];
   if (!(r.bypass_fraction > 0) || cache.held < (r.want_reactive ? 2 : 1)) return false;
   const double tolerance = r.bypass_fraction * model_at_temperature_[model_of_[i]].thermal_voltage;
-  return std::fabs(x[kDrain] - cache.v.d) <= tolerance && std::fabs(x[kGate] - cache.v.g) <= tolerance &&
-         std::fabs(x[kSource] - cache.v.s) <= tolerance && std::fabs(x[kBulk] - cache.v.b) <= tolerance;
+  return std::fabs(x[kDrain] - cache.v.d) <= cache.drain_scale * tolerance &&
+         std::fabs(x[kGate] - cache.v.g) <= tolerance &&
+         std::fabs(x[kSource] - cache.v.s) <= cache.source_scale * tolerance &&
+         std::fabs(x[kBulk] - cache.v.b) <= tolerance;
 }
+
+namespace {
+// How much further than the bypass tolerance the weak-side terminal of a channel may move.
+//
+// Bypass loads the linearization i0 + J (x - v0); its error is the second-order term,
+// 0.5 * d2i/dv2 * dv^2. The EKV current is Ispec (F(xf) - F(xr)) (times slowly varying factors:
+// CLM, mobility), with xf, xr = (VP - VS)/UT, (VP - VD)/UT; the drain enters only through F(xr)
+// (the reverse component), the source only through F(xf), and the charges likewise through the
+// reverse and forward charges. For x <= 0, F''(x) <= F(x) (F ~ e^x in weak inversion), so a drain
+// move dv costs at most 0.5 Ispec ir (dv/UT)^2, where a source move of the plain tolerance d costs
+// up to 0.5 Ispec if (d/UT)^2 (weak inversion, the steepest case). Letting the weak side move
+// d * sqrt(if/ir) keeps its error within the bound the plain tolerance already allows for the
+// strong side. A saturated mirror output, whose drain is a summing node that moves whenever any
+// other current into it changes, is then re-evaluated only when its own gate or source moves:
+// on a lowered 64-unit layer such outputs were 70% of all evaluations.
+// Capped at kMaxWeakSideScale (0.1 UT at the default tolerance): far beyond it the linearization
+// of the slowly varying factors (CLM, the mobility terms) would no longer be negligible.
+constexpr double kMaxWeakSideScale = 100.0;
+
+double weak_side_scale(double strong, double weak) {
+  if (!(weak > 0)) return kMaxWeakSideScale;
+  return std::clamp(std::sqrt(strong / weak), 1.0, kMaxWeakSideScale);
+}
+}  // namespace
 
 // The linearization i0 + G (x - v0), q0 + C (x - v0) as the sums take it (devices/device.hpp):
 // G and C by slot, i0 - G v0 and q0 - C v0 by row, and |i0| for the tolerance scale. The gmin
@@ -241,6 +268,9 @@ const EkvMosfetGroup::Linearization& EkvMosfetGroup::evaluation_for(std::size_t 
   const ekv::EkvEvaluation e = ekv::evaluate_ekv(model, temperature, instance, v, r.want_reactive);
   cache.evaluation = {e.id, e.did, e.charge, e.capacitance};
   cache.v = v;
+  // forward/reverse are the source- and drain-side components (NMOS-referred, either polarity).
+  cache.drain_scale = e.forward >= e.reverse ? static_cast<float>(weak_side_scale(e.forward, e.reverse)) : 1.0f;
+  cache.source_scale = e.reverse > e.forward ? static_cast<float>(weak_side_scale(e.reverse, e.forward)) : 1.0f;
   // A limited evaluation is not where the iteration is going: never reuse it.
   cache.held = limited ? 0 : needed;
   return cache.evaluation;

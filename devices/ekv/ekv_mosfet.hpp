@@ -108,6 +108,11 @@ class EkvMosfetGroup final : public DeviceGroup {
   // point fields of EkvEvaluation, which no load reads, made each one five to six lines).
   struct alignas(64) Bypass {
     ekv::EkvTerminalVoltages v;
+    // The bypass tolerance of the drain and the source, in units of the tolerance (>= 1; see
+    // weak_side_scale in the .cpp): the terminal on the pinched-off side of a saturated channel
+    // may move further, as the current and charges depend on it only through the small reverse
+    // (or forward) component.
+    float drain_scale = 1.0f, source_scale = 1.0f;
     char held = 0;
     char bypassed_before = 0;        // latency: the last evaluation with latency sums bypassed it
     unsigned long latent_epoch = 0;  // the evaluation is in the latency sums of this epoch (0: none)

@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/thread_team.hpp"
@@ -44,6 +46,24 @@ TEST_CASE("thread team: every chunk runs once, and a chunk's exception reaches t
   std::atomic<int> after{0};
   team.run(3, [&](std::size_t) { ++after; });  // the team is usable after an error
   CHECK(after.load() == 3);
+}
+
+TEST_CASE("thread team: runs complete whether the threads are caught polling or have gone to sleep", "[threads]") {
+  // base/thread_team.hpp: workers poll for the next run, and the caller for the last chunk, for
+  // up to kSpinMicroseconds before they sleep. Gaps between runs and chunk lengths on both sides of
+  // that time take both paths: a lost wake-up would hang here, a chunk run twice or never fail.
+  ThreadTeam team(3);
+  for (int round = 0; round < 60; ++round) {
+    const auto gap = std::chrono::microseconds(round % 3 == 0 ? 0 : round % 3 == 1 ? 50 : 1500);
+    const auto chunk_time = std::chrono::microseconds(round % 4 == 0 ? 0 : round % 4 == 1 ? 30 : 600);
+    std::this_thread::sleep_for(gap);
+    std::vector<std::atomic<int>> runs(5);
+    team.run(runs.size(), [&](std::size_t c) {
+      if (c == runs.size() - 1) std::this_thread::sleep_for(chunk_time);  // the last chunk is slow
+      ++runs[c];
+    });
+    for (auto& r : runs) REQUIRE(r.load() == 1);
+  }
 }
 
 TEST_CASE("parallel evaluation: results are identical for 1, 2 and 3 threads", "[threads]") {

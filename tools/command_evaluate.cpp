@@ -25,6 +25,7 @@ struct EvaluateOptions {
   int threads = 2;
   std::string clip_results;  // CSV of every clip's decision
   int detect_run = -1;       // >= 0: score with this run-detection rule (0: the vote) instead of the network's
+  bool loss_on_best_run = false;  // the printed loss is train --loss-on-best-run's
 };
 
 // Per class: clips of that label and how many the vote got right (its recall); optionally every
@@ -65,6 +66,9 @@ int run_evaluate(const EvaluateOptions& o) {
     net.detect_run = o.detect_run;
     if (o.detect_run > 0) net.vote_last = 0;
   }
+  if (o.loss_on_best_run && net.detect_run <= 0)
+    throw std::runtime_error(o.network + ": --loss-on-best-run scores a keyword clip on its best run of the "
+                             "run-detection rule's K frames, and this network decides by a vote; give --detect-run K");
   const training::Dataset data = load_task(o.task);
   if (data.inputs != net.inputs)
     throw std::runtime_error(fmt::format("{}: the network has {} inputs, the dataset's frames {}", o.network,
@@ -87,7 +91,8 @@ int run_evaluate(const EvaluateOptions& o) {
     csv << "split,id,label,decision\n";
   }
   for (const NamedSplit& split : splits) {
-    const training::SplitScore s = training::evaluate(net, *split.clips, o.threads);
+    const training::SplitScore s =
+        training::evaluate(net, *split.clips, o.threads, false, o.loss_on_best_run ? net.detect_run : 0);
     const auto recall = class_recall(net, split.name, *split.clips, csv.is_open() ? &csv : nullptr);
     const BorderlineCount b = count_borderline(net, *split.clips);
     fmt::print("{} ({} clips): frame accuracy {:5.1f}%, vote accuracy {:5.1f}%, loss {:.4f}; borderline unit-frames "
@@ -140,6 +145,9 @@ CommandAction add_evaluate_command(CLI::App& app) {
                   "score with run detection instead of the network's own rule: a class k > 0 is the decision when\n"
                   "the readout says k on K consecutive frames (`train --detect-run`); 0: the network's vote")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--loss-on-best-run", o->loss_on_best_run,
+                "print the loss `train --loss-on-best-run` minimizes (a keyword clip scored on its best K consecutive\n"
+                "frames, K the run-detection rule's) instead of the every-frame cross-entropy; accuracies are the same");
   return [o] { return run_evaluate(*o); };
 }
 

@@ -143,6 +143,20 @@ TEST_CASE("evaluate command: scores a network file on a dataset and checks its m
   CHECK_THAT(text, Catch::Contains(fmt::format("vote accuracy {:5.1f}%", 100 * test.vote_accuracy)));
   CHECK_THAT(text, Catch::Contains("test: decision kept in") && Catch::Contains("of 10 copies"));
 
+  // --loss-on-best-run prints the loss train --loss-on-best-run minimizes, at the rule's K; a
+  // network that votes has no K to take and is refused.
+  const auto best_run = run((dir / "net.json").string() + " --task " + (dir / "pulse").string() +
+                            " --detect-run 3 --loss-on-best-run --mismatch-check 0");
+  REQUIRE_SUCCEEDS(best_run);
+  network::Network detecting = net;
+  detecting.detect_run = 3;
+  detecting.vote_last = 0;
+  const SplitScore every_frame = evaluate(detecting, d.test), best = evaluate(detecting, d.test, 2, false, 3);
+  CHECK(best.loss != every_frame.loss);
+  CHECK_THAT(best_run.output, Catch::Contains(fmt::format("loss {:.4f}", best.loss)));
+  CHECK_REFUSED_WITH(run((dir / "net.json").string() + " --task " + (dir / "pulse").string() + " --loss-on-best-run"),
+                     "give --detect-run K");
+
   // Two inputs instead of three.
   network::Network other = net;
   auto& layer = std::get<network::BmruLayer>(other.layers[0]);

@@ -11,20 +11,12 @@
 
 #include "engine/system.hpp"
 #include "netlists/elaborate.hpp"
+#include "tests/transient_point.hpp"
 
 using namespace picospice;
+using picospice::test::transient_point;
 
 namespace {
-
-EvalPoint transient_point(double t) {
-  EvalPoint p;
-  p.time = t;
-  p.transient = true;
-  p.want_reactive = true;
-  p.reactive_scale = 1e9;
-  p.limit = false;
-  return p;
-}
 
 constexpr double kTolerance = 1e-3 * 0.025864;  // the default bypasstol (1e-3 UT) at 27 C, V
 

@@ -12,21 +12,12 @@
 #include "engine/system.hpp"
 #include "netlists/elaborate.hpp"
 #include "tests/netlist_text.hpp"
+#include "tests/transient_point.hpp"
 
 using namespace picospice;
+using picospice::test::transient_point;
 
 namespace {
-
-// A transient evaluation point at time t with a0 = 1e9 (a 1 ns backward-Euler step).
-EvalPoint transient_point(double t) {
-  EvalPoint p;
-  p.time = t;
-  p.transient = true;
-  p.want_reactive = true;
-  p.reactive_scale = 1e9;
-  p.limit = false;
-  return p;
-}
 
 struct Loads {
   std::vector<double> f, f_abs, q, jac;

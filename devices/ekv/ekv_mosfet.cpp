@@ -184,9 +184,10 @@ namespace {
 // 0.5 * d2i/dv2 * dv^2. The EKV current is Ispec (F(xf) - F(xr)) (times slowly varying factors:
 // CLM, mobility), with xf, xr = (VP - VS)/UT, (VP - VD)/UT; the drain enters only through F(xr)
 // (the reverse component), the source only through F(xf), and the charges likewise through the
-// reverse and forward charges. For x <= 0, F''(x) <= F(x) (F ~ e^x in weak inversion), so a drain
-// move dv costs at most 0.5 Ispec ir (dv/UT)^2, where a source move of the plain tolerance d costs
-// up to 0.5 Ispec if (d/UT)^2 (weak inversion, the steepest case). Letting the weak side move
+// reverse and forward charges. The interpolation F(x) = ln^2(1 + e^(x/2)) has F''(x) <= F(x) for
+// every x (both ~ e^x in weak inversion; F'' -> 1/2 while F ~ x^2/4 in strong), so a drain move dv
+// costs at most 0.5 Ispec ir (dv/UT)^2, where a source move of the plain tolerance d may cost up to
+// 0.5 Ispec if (d/UT)^2 (weak inversion, the steepest case). Letting the weak side move
 // d * sqrt(if/ir) keeps its error within the bound the plain tolerance already allows for the
 // strong side. A saturated mirror output, whose drain is a summing node that moves whenever any
 // other current into it changes, is then re-evaluated only when its own gate or source moves:

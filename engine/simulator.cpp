@@ -93,6 +93,7 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
       stats.operating_point_iterations = tran_stats.op_newton_iterations;
       stats.accepted_steps = tran_stats.accepted;
       stats.rejected_truncation = tran_stats.rejected_truncation;
+      stats.repeated_truncation = tran_stats.repeated_truncation;
       stats.rejected_newton = tran_stats.rejected_newton;
       stats.gmin_stepping = tran_stats.op_gmin_stepping;
       stats.source_stepping = tran_stats.op_source_stepping;

@@ -71,6 +71,7 @@ struct AnalysisStatistics {
   long newton_iterations = 0;  // all of them, the operating points' included
   long operating_point_iterations = 0;  // of those, the initial operating point's (tran)
   long accepted_steps = 0, rejected_truncation = 0, rejected_newton = 0;  // transient only
+  long repeated_truncation = 0;  // truncation rejections of a step the test had just shortened
   bool gmin_stepping = false, source_stepping = false;  // an operating point needed homotopy
   bool pseudo_transient = false;
   double seconds = 0;

@@ -17,6 +17,7 @@ namespace picospice {
 struct TransientStatistics {
   int accepted = 0;
   int rejected_truncation = 0;
+  int repeated_truncation = 0;    // of those, retries of a step the truncation test had just shortened
   int rejected_newton = 0;
   int rejected_state_change = 0;  // steps shortened to resolve a switch's switching time
   int state_changes = 0;          // accepted steps in which a discrete state changed

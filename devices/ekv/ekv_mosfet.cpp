@@ -26,6 +26,9 @@ namespace {
 
 constexpr const char* kAcceptedArgs = "w, l, m, dvto, dkp, noise";
 
+// How far the weak-side terminal of a bypassed channel may move at most, in UT (weak_side_scale).
+constexpr double kMaxWeakSideMove = 0.1;
+
 void check_dkp(double dkp, const std::string& what) {
   if (!std::isfinite(dkp) || dkp <= -1.0)
     throw SimulationError(what + ": DKP must be finite and greater than -1 (KP*(1+DKP) > 0), got " +
@@ -170,10 +173,14 @@ ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double
 bool EkvMosfetGroup::bypass_holds(std::size_t i, const EvalRequest& r, const double (&x)[4]) const {
   const Bypass& cache = bypass_[i];
   if (!(r.bypass_fraction > 0) || cache.held < (r.want_reactive ? 2 : 1)) return false;
-  const double tolerance = r.bypass_fraction * model_at_temperature_[model_of_[i]].thermal_voltage;
-  return std::fabs(x[kDrain] - cache.v.d) <= cache.drain_scale * tolerance &&
+  const double ut = model_at_temperature_[model_of_[i]].thermal_voltage;
+  const double tolerance = r.bypass_fraction * ut;
+  // The weak side's further move (weak_side_scale) never exceeds kMaxWeakSideMove UT, whatever
+  // the tolerance.
+  const double weak_cap = std::max(tolerance, kMaxWeakSideMove * ut);
+  return std::fabs(x[kDrain] - cache.v.d) <= std::min(cache.drain_scale * tolerance, weak_cap) &&
          std::fabs(x[kGate] - cache.v.g) <= tolerance &&
-         std::fabs(x[kSource] - cache.v.s) <= cache.source_scale * tolerance &&
+         std::fabs(x[kSource] - cache.v.s) <= std::min(cache.source_scale * tolerance, weak_cap) &&
          std::fabs(x[kBulk] - cache.v.b) <= tolerance;
 }
 
@@ -192,8 +199,9 @@ namespace {
 // strong side. A saturated mirror output, whose drain is a summing node that moves whenever any
 // other current into it changes, is then re-evaluated only when its own gate or source moves:
 // on a lowered 64-unit layer such outputs were 70% of all evaluations.
-// Capped at kMaxWeakSideScale (0.1 UT at the default tolerance): far beyond it the linearization
-// of the slowly varying factors (CLM, the mobility terms) would no longer be negligible.
+// Capped at kMaxWeakSideScale tolerances and at kMaxWeakSideMove UT (bypass_holds): far beyond
+// it the linearization of the slowly varying factors (CLM, the mobility terms) would no longer be
+// negligible.
 constexpr double kMaxWeakSideScale = 100.0;
 
 double weak_side_scale(double strong, double weak) {

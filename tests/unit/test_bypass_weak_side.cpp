@@ -19,7 +19,8 @@ using picospice::test::transient_point;
 
 namespace {
 
-const double kTolerance = 1e-3 * physics::thermal_voltage(300.15);  // the default bypasstol (1e-3 UT) at 27 C, V
+const double kUT = physics::thermal_voltage(300.15);  // at 27 C, V
+const double kTolerance = 1e-2 * kUT;                 // the default bypasstol (1e-2 UT), V
 
 struct Bench {
   std::unique_ptr<Circuit> bypassing, fresh;
@@ -73,11 +74,11 @@ TEST_CASE("bypass: a saturated channel's drain may move further than its gate, w
     Bench b("M1 d g 0 0 nch w=1u l=4u", 0, 0.35, 0.5);
     REQUIRE(b.evaluate());
     REQUIRE(!b.evaluate());  // unchanged: bypassed
-    b.x[b.d] += 50 * kTolerance;  // 1.3 mV on the drain
+    b.x[b.d] += 0.05 * kUT;  // 1.3 mV on the drain: 5 tolerances
     CHECK(!b.evaluate());
-    // 0.5 (1e-3)^2 = 5e-7 of the current: the bound a source move of the plain tolerance allows.
-    CHECK(b.drain_current_error() < 1e-6);
-    CHECK(b.drain_charge_error() < 1e-6);
+    // 0.5 (1e-2)^2 = 5e-5 of the current: the bound a source move of the plain tolerance allows.
+    CHECK(b.drain_current_error() < 5e-5);
+    CHECK(b.drain_charge_error() < 5e-5);
     b.x[b.g] += 2 * kTolerance;  // the gate keeps the plain tolerance
     CHECK(b.evaluate());
   }
@@ -85,10 +86,10 @@ TEST_CASE("bypass: a saturated channel's drain may move further than its gate, w
     Bench b("M1 d g vdd vdd pch w=2u l=4u", 1.8, 1.2, 1.0);
     REQUIRE(b.evaluate());
     b.evaluate();
-    b.x[b.d] -= 50 * kTolerance;
+    b.x[b.d] -= 0.05 * kUT;
     CHECK(!b.evaluate());
-    CHECK(b.drain_current_error() < 1e-6);
-    CHECK(b.drain_charge_error() < 1e-6);
+    CHECK(b.drain_current_error() < 5e-5);
+    CHECK(b.drain_charge_error() < 5e-5);
   }
   SECTION("not in triode: VDS below UT, the drain is as strong as the source") {
     Bench b("M1 d g 0 0 nch w=1u l=4u", 0, 0.35, 0.01);
@@ -101,9 +102,20 @@ TEST_CASE("bypass: a saturated channel's drain may move further than its gate, w
     Bench b("M1 d g 0 0 nch w=1u l=4u", 0, 0.35, 1.5);
     REQUIRE(b.evaluate());
     b.evaluate();
-    b.x[b.d] += 99 * kTolerance;
+    b.x[b.d] += 0.099 * kUT;
     CHECK(!b.evaluate());
-    b.x[b.d] += 2 * kTolerance;  // 101 tolerances from where it was evaluated
+    b.x[b.d] += 0.002 * kUT;  // 0.101 UT from where it was evaluated
+    CHECK(b.evaluate());
+  }
+  SECTION("and never beyond 100 tolerances at a tighter tolerance") {
+    Bench b("M1 d g 0 0 nch w=1u l=4u", 0, 0.35, 1.5);
+    b.bypassing->options.bypass_fraction = 1e-4;
+    b.with = std::make_unique<System>(*b.bypassing);
+    REQUIRE(b.evaluate());
+    b.evaluate();
+    b.x[b.d] += 99e-4 * kUT;
+    CHECK(!b.evaluate());
+    b.x[b.d] += 2e-4 * kUT;  // 101 tolerances
     CHECK(b.evaluate());
   }
 }

@@ -172,8 +172,9 @@ TEST_CASE("bypass: .options bypasstol sets the tolerance, in units of UT, and re
     return static_cast<double>(s.bypassed_instances) / static_cast<double>(s.bypassed_instances + s.evaluated_instances);
   };
   const double by_default = reused("");
-  CHECK(reused(".options bypasstol=1e-3\n") == by_default);  // the default
-  CHECK(reused(".options bypasstol=1e-2\n") > by_default);
+  CHECK(reused(".options bypasstol=1e-2\n") == by_default);  // the default
+  CHECK(reused(".options bypasstol=1e-3\n") < by_default);
+  CHECK(reused(".options bypasstol=3e-2\n") > by_default);
   CHECK(reused(".options bypasstol=0\n") == 0.0);
   CHECK_THROWS_WITH(elaborate_text(test::inverter_chain(2, ".options bypasstol=0.1\n.tran 1n 10n\n.end\n")),
                     Catch::Contains("option 'bypasstol' must be at most 0.05"));

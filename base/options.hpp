@@ -50,9 +50,9 @@ struct SimOptions {
   // linearized (i + g dv, q + C dv). The remainder is second order, below bypass_fraction^2 / 2
   // of the device's current in weak inversion (where I ~ exp(v / (n UT))): with 1e-2 (260 uV at
   // 27 C) 5e-5, a twentieth of reltol. ngspice bypasses on reltol * |v| + vntol, ~500 uV on a
-  // 0.5 V node. 1e-3 until 2026-12-06: at 1e-2 the 64-unit lowered layer runs 1.12x and the 2x64
-  // network 1.1x faster with the outputs at 90% of every frame as close to the run without bypass
-  // (4.9e-12 against 9.8e-12 A; README, 'Benchmarks').
+  // 0.5 V node. 1e-3 until 2026-12-06: at 1e-2 the 64-unit lowered layer runs 1.14x and the 2x64
+  // network 1.10x faster, their outputs at 90% of every frame as close to the runs without bypass
+  // as before or closer (4.9e-12 against 9.8e-12 A on 64 units; README, 'Benchmarks').
   bool bypass = true;
   // Factorization reuse (off with bypass): a Newton matrix whose every entry is within this
   // fraction of the last factored one's keeps that factorization. The iteration is then a chord

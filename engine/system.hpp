@@ -122,7 +122,7 @@ class System {
     // added only there (a 256-unit layer's chunks would otherwise clear and add 8 whole matrices).
     std::vector<std::vector<int>> slots;
     std::vector<std::vector<Index>> rows;
-    std::vector<LatencySums> latent;  // chunk c's latency sums (c >= 1; chunk 0 uses the System's)
+    std::vector<LatencySums> latent;  // chunk c's latency sums
   };
   struct ChunkArrays {
     std::vector<double> f, f_abs, q, jac;

@@ -160,9 +160,9 @@ class System {
   bool linear_ = true;
   int costly_factorization_ = -1;  // unknown until the first factorization
   std::vector<SplitGroup> split_;
-  // Latency (devices/device.hpp, LatentSums): the sums for the System's own arrays (the unsplit
-  // groups and chunk 0 of the split ones), and whether they belong to the evaluations before (any
-  // other kind of evaluation in between makes them start over).
+  // Latency (devices/device.hpp, LatentSums): the sums of the unsplit groups (each chunk of a
+  // split group has its own: SplitGroup::latent), and whether they belong to the evaluations
+  // before (any other kind of evaluation in between makes them start over).
   LatencySums latent_;
   bool latent_current_ = false;
   std::vector<ChunkArrays> chunk_arrays_;

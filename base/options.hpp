@@ -53,6 +53,10 @@ struct SimOptions {
   // 0.5 V node. 1e-3 until 2026-12-06: at 1e-2 the 64-unit lowered layer runs 1.14x and the 2x64
   // network 1.10x faster, their outputs at 90% of every frame as close to the runs without bypass
   // as before or closer (4.9e-12 against 9.8e-12 A on 64 units; README, 'Benchmarks').
+  // DC solves (operating points, DC sweeps: no capacitance) bypass at a tenth of it, 1e-3: next
+  // to the fold of a hysteretic cell the DC solution's sensitivity to a current error has no
+  // bound (at 1e-2 the schmitt9 loop's down sweep put the point just past the switch 50% off
+  // ngspice's, the curve moved by 1e-14 A along a near-vertical edge; at 1e-3 it agrees).
   bool bypass = true;
   // Factorization reuse (off with bypass): a Newton matrix whose every entry is within this
   // fraction of the last factored one's keeps that factorization. The iteration is then a chord

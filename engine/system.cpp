@@ -182,7 +182,9 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   request.small_signal = point.small_signal;
   request.gmin = gmin_;
   const SimOptions& options = circuit_.options;
-  request.bypass_fraction = options.bypass && !point.cold_start ? options.bypass_fraction : 0.0;
+  // DC solves (operating points, sweeps) bypass at a tenth of the tolerance (SimOptions).
+  const double bypass_fraction = point.transient ? options.bypass_fraction : 0.1 * options.bypass_fraction;
+  request.bypass_fraction = options.bypass && !point.cold_start ? bypass_fraction : 0.0;
   request.f = f_.data();
   request.f_abs = f_abs_.data();
   request.q = q_.data();

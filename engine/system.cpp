@@ -105,11 +105,10 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
   const std::size_t chunks = split.bounds.size() - 1;
   chunk_requests_.assign(chunks, ChunkRequest{request});  // capacity kept: no allocation per call
   auto requests = [&](std::size_t c) -> EvalRequest& { return chunk_requests_[c].r; };
-  requests(0).latent = request.latent ? &split.latent[0].sums() : nullptr;
+  for (std::size_t c = 0; c < chunks; ++c) requests(c).latent = request.latent ? &split.latent[c].sums() : nullptr;
   for (std::size_t c = 1; c < chunks; ++c) {
     ChunkArrays& a = chunk_arrays_[c];
     EvalRequest& r = requests(c);
-    r.latent = request.latent ? &split.latent[c].sums() : nullptr;
     r.f = a.f.data();
     r.f_abs = a.f_abs.data();
     r.q = a.q.data();

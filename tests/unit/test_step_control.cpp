@@ -15,25 +15,15 @@ using namespace picospice;
 
 namespace {
 
-// Cross-coupled starved EKV inverters at 1 nA, set and reset by pulses: two regenerative edges of
-// a few microseconds between flat stretches, where the step grows until the truncation test
-// rejects it (tests/regression/latch.cir, the same circuit).
-const std::string kLatch =
-    "latch\n"
-    ".model nch nmos level=ekv vto=0.45 kp=300u n=1.35 gamma=0 lambda=0.05 cox=0\n"
-    ".model pch pmos level=ekv vto=-0.45 kp=70u n=1.35 gamma=0 lambda=0.05 cox=0\n"
-    "Vdd vdd 0 1.0\nIref bp 0 1n\nMref bp bp vdd vdd pch W=1u L=4u\n"
-    "Mp1 q bp vdd vdd pch W=1u L=4u\nMn1 q qb 0 0 nch W=1u L=4u\n"
-    "Mp2 qb bp vdd vdd pch W=1u L=4u\nMn2 qb q 0 0 nch W=1u L=4u\n"
-    "Cq q 0 100f\nCqb qb 0 100f\n"
-    "Vs s 0 PULSE(0 1 1m 10u 10u 0.2m 4m)\nVr r 0 PULSE(0 1 3m 10u 10u 0.2m 4m)\n"
-    "Ms qb s 0 0 nch W=1u L=1u\nMr q r 0 0 nch W=1u L=1u\n"
-    ".ic v(q)=0 v(qb)=1\n.options reltol=1e-4\n.tran 2u 5m uic\n.end\n";
+// Cross-coupled starved EKV inverters at 1 nA, set and reset by pulses (the regression case): two
+// regenerative edges of a few microseconds between flat stretches, where the step grows until the
+// truncation test rejects it.
+const std::string kLatch = std::string(PICOSPICE_SOURCE_DIR) + "/tests/regression/latch.cir";
 
 }  // namespace
 
 TEST_CASE("step control: a step shortened by the truncation test passes at its first retry", "[transient]") {
-  auto circuit = elaborate_text(kLatch, "latch.cir");
+  auto circuit = elaborate_file(kLatch);
   const auto& spec = std::get<TranSpec>(circuit->analyses.at(0));
   System system(*circuit);
   TransientStatistics stats;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace picospice {
@@ -93,10 +94,12 @@ void EkvMosfetGroup::add_instance(const ElementCard& card, CircuitBuilder& build
   last_bias_.emplace_back();
   has_last_bias_.push_back(0);
   bypass_.emplace_back();
+  latent_epoch_.push_back(0);
   noisy_.push_back(noisy);
 }
 
 void EkvMosfetGroup::bind_slots(SlotBinder& binder) {
+  node_watches_.assign(size(), NodeWatchSlot{});
   for (std::size_t i = 0; i < size(); ++i) {
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     for (int c = 0; c < 4; ++c) {
@@ -170,18 +173,97 @@ ekv::EkvEvaluation EkvMosfetGroup::evaluate_instance(std::size_t i, const double
   return ekv::evaluate_ekv(models_[k], model_at_temperature_[k], instance_params(i), v, want_charges);
 }
 
+void EkvMosfetGroup::bypass_tolerances(std::size_t i, const EvalRequest& r, double (&tolerance)[4]) const {
+  const Bypass& cache = bypass_[i];
+  const double ut = model_at_temperature_[model_of_[i]].thermal_voltage;
+  const double plain = r.bypass_fraction * ut;
+  // The weak side's further move (weak_side_scale) never exceeds kMaxWeakSideMove UT, whatever
+  // the tolerance.
+  const double weak_cap = std::max(plain, kMaxWeakSideMove * ut);
+  tolerance[kDrain] = std::min(cache.drain_scale * plain, weak_cap);
+  tolerance[kGate] = plain;
+  tolerance[kSource] = std::min(cache.source_scale * plain, weak_cap);
+  tolerance[kBulk] = plain;
+}
+
 bool EkvMosfetGroup::bypass_holds(std::size_t i, const EvalRequest& r, const double (&x)[4]) const {
   const Bypass& cache = bypass_[i];
   if (!(r.bypass_fraction > 0) || cache.held < (r.want_reactive ? 2 : 1)) return false;
-  const double ut = model_at_temperature_[model_of_[i]].thermal_voltage;
-  const double tolerance = r.bypass_fraction * ut;
-  // The weak side's further move (weak_side_scale) never exceeds kMaxWeakSideMove UT, whatever
-  // the tolerance.
-  const double weak_cap = std::max(tolerance, kMaxWeakSideMove * ut);
-  return std::fabs(x[kDrain] - cache.v.d) <= std::min(cache.drain_scale * tolerance, weak_cap) &&
-         std::fabs(x[kGate] - cache.v.g) <= tolerance &&
-         std::fabs(x[kSource] - cache.v.s) <= std::min(cache.source_scale * tolerance, weak_cap) &&
-         std::fabs(x[kBulk] - cache.v.b) <= tolerance;
+  double tolerance[4];
+  bypass_tolerances(i, r, tolerance);
+  return std::fabs(x[kDrain] - cache.v.d) <= tolerance[kDrain] && std::fabs(x[kGate] - cache.v.g) <= tolerance[kGate] &&
+         std::fabs(x[kSource] - cache.v.s) <= tolerance[kSource] && std::fabs(x[kBulk] - cache.v.b) <= tolerance[kBulk];
+}
+
+EkvMosfetGroup::NodeWatch* EkvMosfetGroup::node_watch(std::size_t begin, std::size_t end) {
+  if (begin >= node_watches_.size()) return nullptr;
+  auto& slot = node_watches_[begin].watch;
+  if (slot && slot->end == end) return slot.get();
+  auto watch = std::make_unique<NodeWatch>();
+  watch->begin = begin;
+  watch->end = end;
+  auto& nodes = watch->nodes;
+  for (std::size_t i = begin; i < end; ++i) nodes.insert(nodes.end(), {drain_[i], gate_[i], source_[i], bulk_[i]});
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  watch->terminal_node.resize(end - begin);
+  std::vector<std::size_t> count(nodes.size() + 1, 0);
+  for (std::size_t i = begin; i < end; ++i) {
+    auto& local = watch->terminal_node[i - begin];
+    const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
+    for (int c = 0; c < 4; ++c)
+      local[c] = static_cast<int>(std::lower_bound(nodes.begin(), nodes.end(), node[c]) - nodes.begin());
+    for (int c = 0; c < 4; ++c)  // once per distinct node of the instance
+      if (std::find(local.begin(), local.begin() + c, local[c]) == local.begin() + c) ++count[local[c] + 1];
+  }
+  for (std::size_t k = 1; k < count.size(); ++k) count[k] += count[k - 1];
+  watch->first = count;
+  watch->at.resize(count.back());
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& local = watch->terminal_node[i - begin];
+    for (int c = 0; c < 4; ++c)
+      if (std::find(local.begin(), local.begin() + c, local[c]) == local.begin() + c) watch->at[count[local[c]]++] = i;
+  }
+  watch->low.assign(nodes.size(), -std::numeric_limits<double>::infinity());
+  watch->high.assign(nodes.size(), std::numeric_limits<double>::infinity());
+  slot = std::move(watch);
+  return slot.get();
+}
+
+void EkvMosfetGroup::narrow_windows(NodeWatch& watch, std::size_t i, const EvalRequest& r) const {
+  double tolerance[4];
+  bypass_tolerances(i, r, tolerance);
+  const Bypass& cache = bypass_[i];
+  const double v[4] = {cache.v.d, cache.v.g, cache.v.s, cache.v.b};
+  const auto& local = watch.terminal_node[i - watch.begin];
+  for (int c = 0; c < 4; ++c) {
+    // A part in 1e9 inside the interval, so that a voltage in the window passes bypass_holds's
+    // |x - v| <= tolerance whatever the rounding of v -+ tolerance (ulps of v: ~1e-16 V).
+    const double reach = tolerance[c] * (1.0 - 1e-9);
+    watch.low[local[c]] = std::max(watch.low[local[c]], v[c] - reach);
+    watch.high[local[c]] = std::min(watch.high[local[c]], v[c] + reach);
+  }
+}
+
+void EkvMosfetGroup::check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentSums& sums) {
+  for (std::size_t k = 0; k < watch.nodes.size(); ++k) {
+    const double v = r.x[watch.nodes[k]];
+    if (v >= watch.low[k] && v <= watch.high[k]) continue;
+    watch.low[k] = -std::numeric_limits<double>::infinity();
+    watch.high[k] = std::numeric_limits<double>::infinity();
+    for (std::size_t m = watch.first[k]; m < watch.first[k + 1]; ++m) {
+      const std::size_t i = watch.at[m];
+      if (latent_epoch_[i] != sums.epoch) continue;
+      const double x[4] = {r.x[drain_[i]], r.x[gate_[i]], r.x[source_[i]], r.x[bulk_[i]]};
+      if (bypass_holds(i, r, x)) {
+        narrow_windows(watch, i, r);  // its other nodes' windows hold its intervals already
+      } else {
+        add_latent(i, r, sums, -1.0);
+        latent_epoch_[i] = 0;
+        ++sums.removals;
+      }
+    }
+  }
 }
 
 namespace {
@@ -287,7 +369,24 @@ const EkvMosfetGroup::Linearization& EkvMosfetGroup::evaluation_for(std::size_t 
 
 void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size_t end) {
   LatentSums* const latent = r.want_reactive ? r.latent : nullptr;
+  NodeWatch* const watch = latent ? node_watch(begin, end) : nullptr;
+  // The windows stand for the sums' members when they were made for these sums and nothing
+  // invalidated cached evaluations since; otherwise every instance is checked below, as without
+  // a watch, and the windows are made again from the members on the way.
+  const bool watched = watch && watch->epoch == latent->epoch && watch->generation == generation_;
+  if (watch && !watched) {
+    std::fill(watch->low.begin(), watch->low.end(), -std::numeric_limits<double>::infinity());
+    std::fill(watch->high.begin(), watch->high.end(), std::numeric_limits<double>::infinity());
+    watch->epoch = latent->epoch;
+    watch->generation = generation_;
+  }
+  if (watched) check_moved_nodes(*watch, r, *latent);
+  long members = 0;  // in the sums, their nodes within their windows
   for (std::size_t i = begin; i < end; ++i) {
+    if (watched && latent_epoch_[i] == latent->epoch) {
+      ++members;
+      continue;
+    }
     const Index node[4] = {drain_[i], gate_[i], source_[i], bulk_[i]};
     const double x[4] = {r.x[node[kDrain]], r.x[node[kGate]], r.x[node[kSource]], r.x[node[kBulk]]};
     const bool bypassed = bypass_holds(i, r, x);
@@ -298,17 +397,19 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
       // between evaluated and bypassed, and each round trip is two loads' work. On a 64-unit layer
       // adding and removing then took 11% of the run.)
       Bypass& cache = bypass_[i];
-      const bool in_sums = cache.latent_epoch == latent->epoch;
+      const bool in_sums = latent_epoch_[i] == latent->epoch;
       if (bypassed) {
         if (in_sums) {
           ++r.bypassed;
           ++r.latent_loads;
+          if (watch) narrow_windows(*watch, i, r);
           continue;
         }
         if (cache.bypassed_before) {
           ++r.bypassed;
           add_latent(i, r, *latent, 1.0);
-          cache.latent_epoch = latent->epoch;
+          latent_epoch_[i] = latent->epoch;
+          if (watch) narrow_windows(*watch, i, r);
           continue;
         }
         cache.bypassed_before = 1;  // loaded below, as any bypassed instance
@@ -316,7 +417,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
         cache.bypassed_before = 0;
         if (in_sums) {
           add_latent(i, r, *latent, -1.0);
-          cache.latent_epoch = 0;
+          latent_epoch_[i] = 0;
           ++latent->removals;
         }
       }
@@ -356,6 +457,8 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
       r.q[node[row]] += charge;
     }
   }
+  r.bypassed += members;
+  r.latent_loads += members;
 }
 
 void EkvMosfetGroup::list_dc_connections(std::vector<DcConnection>& out) const {
@@ -374,12 +477,14 @@ bool EkvMosfetGroup::set_instance_param(std::string_view instance, std::string_v
     if (!std::isfinite(value)) throw SimulationError(names_[i] + ": DVTO must be finite");
     dvto_[i] = value;
     bypass_[i].held = 0;
+    ++generation_;
     return true;
   }
   if (param == "dkp") {
     check_dkp(value, names_[i]);
     dkp_[i] = value;
     bypass_[i].held = 0;
+    ++generation_;
     return true;
   }
   return false;
@@ -392,6 +497,7 @@ void EkvMosfetGroup::reset_state() {
 
 void EkvMosfetGroup::forget_evaluations() {
   for (auto& cache : bypass_) cache.held = 0;
+  ++generation_;
 }
 
 OperatingPointTable EkvMosfetGroup::operating_point_table(const double* x) const {

@@ -5,6 +5,7 @@
 // terms. Instances are stored as structure-of-arrays; model parameters are copied out of the card.
 #pragma once
 #include <array>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -82,6 +83,9 @@ class EkvMosfetGroup final : public DeviceGroup {
   void forget_evaluations();
   // Whether instance i's cached evaluation may stand for one at its terminal voltages x.
   bool bypass_holds(std::size_t i, const EvalRequest& r, const double (&x)[4]) const;
+  // How far each terminal (d, g, s, b) of instance i may move from its cached voltages for the
+  // cached evaluation to stand (bypass_holds).
+  void bypass_tolerances(std::size_t i, const EvalRequest& r, double (&tolerance)[4]) const;
   // Adds (sign +1) or removes (-1) instance i's cached linearization to or from the latency sums.
   void add_latent(std::size_t i, const EvalRequest& r, LatentSums& sums, double sign) const;
 
@@ -115,10 +119,52 @@ class EkvMosfetGroup final : public DeviceGroup {
     float drain_scale = 1.0f, source_scale = 1.0f;
     char held = 0;
     char bypassed_before = 0;        // latency: the last evaluation with latency sums bypassed it
-    unsigned long latent_epoch = 0;  // the evaluation is in the latency sums of this epoch (0: none)
     Linearization evaluation;
   };
   std::vector<Bypass> bypass_;
+  // Latency: instance i's evaluation is in the latency sums of epoch latent_epoch_[i] (0: none).
+  // Compact, as the node watch skips the instances in the sums by it alone.
+  std::vector<unsigned long> latent_epoch_;
+
+  // The node watch of a range of instances that share latency sums (a chunk, or the whole group).
+  // Each instance in the sums may stay there while each terminal stays within its bypass
+  // tolerance of the voltage it was evaluated at; a node's window [low, high] lies within that
+  // interval of every instance in the sums with a terminal there. While a node's voltage stays in
+  // its window none of those instances need a look; only where it left the window are they
+  // checked one by one (and the window made again from those that stay). Windows only narrow as
+  // instances enter; one that leaves leaves the window narrower than needed, which costs a check,
+  // never a wrong result. On a lowered network most instances sit in the sums at nodes that do
+  // not move: checking each of them at every iteration had cost as much as the evaluations.
+  struct NodeWatch {
+    std::size_t begin = 0, end = 0;
+    unsigned long epoch = 0;       // the sums' epoch the windows belong to (0: none yet)
+    unsigned long generation = 0;  // generation_ they were made at
+    std::vector<Index> nodes;      // the distinct terminal nodes of the range
+    std::vector<double> low, high;                  // by index into nodes
+    std::vector<std::size_t> first;                 // instances at nodes[k]: at[first[k] .. first[k+1])
+    std::vector<std::size_t> at;                    // instance indices
+    std::vector<std::array<int, 4>> terminal_node;  // by instance - begin: index into nodes
+  };
+  // A NodeWatch that copies as empty: a clone (another worker's circuit) builds its own.
+  struct NodeWatchSlot {
+    std::unique_ptr<NodeWatch> watch;
+    NodeWatchSlot() = default;
+    NodeWatchSlot(const NodeWatchSlot&) {}
+    NodeWatchSlot& operator=(const NodeWatchSlot&) {
+      watch.reset();
+      return *this;
+    }
+  };
+  std::vector<NodeWatchSlot> node_watches_;  // by the range's first instance; sized in bind_slots
+  // Counts changes that invalidate cached evaluations behind the watch's back (parameters,
+  // temperature, a reset): the next evaluation then checks every instance, as without a watch.
+  unsigned long generation_ = 1;
+  NodeWatch* node_watch(std::size_t begin, std::size_t end);
+  // Narrows the windows of instance i's terminals to its own intervals.
+  void narrow_windows(NodeWatch& watch, std::size_t i, const EvalRequest& r) const;
+  // Checks the instances in the sums at every node that left its window; takes out those whose
+  // bypass no longer holds and makes the window again from the rest.
+  void check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentSums& sums);
   // Transient noise: noise=0 instances, and the (instance, kind) of each listed generator.
   std::vector<char> noisy_;
   struct NoiseGenerator { std::size_t instance; int kind; };  // kind 0 channel, 1 flicker

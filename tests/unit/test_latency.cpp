@@ -35,6 +35,31 @@ void check_close(const std::vector<double>& a, const std::vector<double>& b, dou
   }
 }
 
+// Evaluates both Systems at x and checks that the one with latency sums loads what the one that
+// stamps every device does.
+void evaluate_both(System& latent, System& stamped, const std::vector<double>& x, const EvalPoint& point) {
+  latent.evaluate(x.data(), point);
+  stamped.evaluate(x.data(), point);
+  Loads a = loads_of(latent), b = loads_of(stamped);
+  // The split System keeps its left-out entries after the dummy slot: compare by (row, column).
+  const SparsityPattern& pattern = latent.pattern();
+  std::vector<double> jac_a(b.jac.size(), 0.0);
+  jac_a[stamped.pattern().dummy_slot()] = b.jac[stamped.pattern().dummy_slot()];  // ground's: not compared
+  for (int slot = 0; slot < pattern.values_size(); ++slot) {
+    if (slot == pattern.dummy_slot()) continue;
+    const auto [row, column] = pattern.entry_of(slot);
+    jac_a[stamped.pattern().find(row, column)] = a.jac[slot];
+  }
+  a.jac = jac_a;
+  // f and q: the same linearizations summed in another order.
+  check_close(a.f, b.f, 1e-9, 1e-21, "f");
+  check_close(a.q, b.q, 1e-9, 1e-27, "q");
+  // The Newton matrix, left-out entries included.
+  check_close(a.jac, b.jac, 1e-9, 1e-20, "jac");
+  // f_abs takes |i| at each latent device's own bias: within the bypass tolerance's share.
+  check_close(a.f_abs, b.f_abs, 2e-2, 1e-21, "f_abs");
+}
+
 }  // namespace
 
 TEST_CASE("latency: the sums load what stamping each bypassed device would, as devices go in and out",
@@ -67,30 +92,54 @@ TEST_CASE("latency: the sums load what stamping each bypassed device would, as d
     for (Index i = 1; i <= n; ++i) x[i] += (i % 2 ? small : -small);
     if (step == 4) x[n / 2] += 0.01;
     const EvalPoint point = transient_point(1e-9 * step);
-    latent.evaluate(x.data(), point);
-    stamped.evaluate(x.data(), point);
-    Loads a = loads_of(latent), b = loads_of(stamped);
-    // The split System keeps its left-out entries after the dummy slot: compare by (row, column).
-    std::vector<double> jac_a(b.jac.size(), 0.0);
-    jac_a[stamped.pattern().dummy_slot()] = b.jac[stamped.pattern().dummy_slot()];  // ground's: not compared
-    for (int slot = 0; slot < pattern.values_size(); ++slot) {
-      if (slot == pattern.dummy_slot()) continue;
-      const auto [row, column] = pattern.entry_of(slot);
-      jac_a[stamped.pattern().find(row, column)] = a.jac[slot];
-    }
-    a.jac = jac_a;
-    // f and q: the same linearizations summed in another order.
-    check_close(a.f, b.f, 1e-9, 1e-21, "f");
-    check_close(a.q, b.q, 1e-9, 1e-27, "q");
-    // The Newton matrix, left-out entries included.
-    check_close(a.jac, b.jac, 1e-9, 1e-20, "jac");
-    // f_abs takes |i| at each latent device's own bias: within the bypass tolerance's share.
-    check_close(a.f_abs, b.f_abs, 2e-2, 1e-21, "f_abs");
+    evaluate_both(latent, stamped, x, point);
   }
   const SolverStatistics s = latent.statistics();
   CHECK(s.latent_instances > 0);            // loads went through the sums ...
   CHECK(s.evaluated_instances == stamped.statistics().evaluated_instances);  // ... and the same devices were evaluated
   CHECK(stamped.statistics().latent_instances == 0);
+}
+
+// The node watch (devices/ekv/ekv_mosfet.hpp, NodeWatch) looks at a device in the sums only when
+// one of its nodes left the window its members share. A node that creeps by less than the
+// tolerance per evaluation must still be caught once its drift since a device's evaluation passes
+// the tolerance, and a parameter changed between two evaluations (nothing moved) must take the
+// device out of the sums all the same.
+TEST_CASE("latency: the node watch catches a slow drift and a parameter change that moves no node", "[latency]") {
+  const std::string chain = test::inverter_chain(12, ".end\n");
+  auto with = elaborate_text(chain, "with.cir");
+  auto without = elaborate_text(chain, "without.cir");
+  without->options.latency = false;
+  System latent(*with, PathNeeded::Dc, System::Entries::FeedForwardSplit), stamped(*without);
+  const int n = latent.size();
+  std::vector<double> x(n + 1, 0.0);
+  for (Index i = 1; i <= n; ++i) x[i] = 0.05 + 0.9 * std::fmod(0.37 * i, 1.0);
+  const Index creeping = n / 2;
+  const double tolerance = with->options.bypass_fraction * 0.0259;  // UT near 300 K
+  int step = 0;
+  auto evaluate = [&] {
+    INFO("evaluation " << step);
+    evaluate_both(latent, stamped, x, transient_point(1e-9 * step));
+    ++step;
+  };
+  for (int k = 0; k < 4; ++k) evaluate();  // every device bypassed twice: in the sums
+  const long evaluated_before = latent.statistics().evaluated_instances;
+  // A third of the tolerance per evaluation: no single move leaves a window's width.
+  for (int k = 0; k < 12; ++k) {
+    x[creeping] += tolerance / 3;
+    evaluate();
+  }
+  const long evaluated_by_drift = latent.statistics().evaluated_instances - evaluated_before;
+  CHECK(evaluated_by_drift > 0);  // the devices at the creeping node were evaluated again ...
+  CHECK(latent.statistics().evaluated_instances == stamped.statistics().evaluated_instances);  // ... as without sums
+
+  for (int k = 0; k < 3; ++k) evaluate();  // back in the sums
+  const long evaluated_before_change = latent.statistics().evaluated_instances;
+  for (Circuit* circuit : {with.get(), without.get()})
+    for (auto& group : circuit->groups) group->set_instance_param("mn3", "dvto", 0.02);
+  evaluate();
+  CHECK(latent.statistics().evaluated_instances > evaluated_before_change);
+  CHECK(latent.statistics().evaluated_instances == stamped.statistics().evaluated_instances);
 }
 
 TEST_CASE("latency: a transient with it equals one without, on a switching chain and a weak-inversion mirror bank",

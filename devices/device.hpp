@@ -209,6 +209,7 @@ struct EvalRequest {
   long bypassed = 0;              // devices that can bypass count each instance bypassed ...
   long evaluated = 0;             // ... and each instance evaluated in full
   long latent_loads = 0;          // of the bypassed, those already in the latency sums (nothing loaded)
+  long latent_unvisited = 0;      // of those, the ones not even checked (their nodes had not moved)
 
   // Convenience for the common two-terminal current i(v) leaving `a`, entering `b`.
   void add_current(Index a, Index b, double i) {

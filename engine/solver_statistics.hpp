@@ -15,6 +15,7 @@ struct SolverStatistics {
   long evaluated_instances = 0;  // device instances evaluated in full (of those that can bypass)
   long latent_instances = 0;     // of the bypassed, those the latency sums loaded (nothing stamped)
   long latent_restarts = 0;      // the latency sums started over
+  long latent_unvisited = 0;     // of the latent, those not even checked: their nodes had not moved
   long refactors = 0;          // numeric refactorizations with the previous pivot order
   long full_factors = 0;       // full factorizations (first, or after the pivots degraded)
   long reused_factors = 0;     // the matrix had not changed: the factorization was kept
@@ -42,6 +43,7 @@ struct SolverStatistics {
     evaluated_instances += o.evaluated_instances;
     latent_instances += o.latent_instances;
     latent_restarts += o.latent_restarts;
+    latent_unvisited += o.latent_unvisited;
     refactors += o.refactors;
     full_factors += o.full_factors;
     reused_factors += o.reused_factors;

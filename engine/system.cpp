@@ -117,6 +117,7 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
     r.bypassed = 0;
     r.evaluated = 0;
     r.latent_loads = 0;
+    r.latent_unvisited = 0;
   }
   // Each chunk clears its own arrays on the thread that loads them: cleared here, every cache line
   // they touch would move between the cores once more per evaluation (measured on a 64-unit
@@ -154,6 +155,7 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
     request.bypassed += requests(c).bypassed;
     request.evaluated += requests(c).evaluated;
     request.latent_loads += requests(c).latent_loads;
+    request.latent_unvisited += requests(c).latent_unvisited;
   }
 }
 
@@ -207,6 +209,7 @@ int System::evaluate(const double* x, const EvalPoint& point) {
   stats_.bypassed_instances += request.bypassed;
   stats_.evaluated_instances += request.evaluated;
   stats_.latent_instances += request.latent_loads;
+  stats_.latent_unvisited += request.latent_unvisited;
   stats_.evaluate_seconds += seconds_since(start);
   return request.limited;
 }

@@ -117,9 +117,10 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
                  share(static_cast<double>(v.bypassed_instances), static_cast<double>(v.bypassed_instances + v.evaluated_instances)));
     if (v.latent_instances > 0)
       fmt::print("    latency: {} of the reused evaluations loaded through the latency sums ({}), which started over {} "
-                 "times\n",
+                 "times; {} of them ({}) not even checked, their nodes within the windows of the node watch\n",
                  v.latent_instances, share(static_cast<double>(v.latent_instances), static_cast<double>(v.bypassed_instances)),
-                 v.latent_restarts);
+                 v.latent_restarts, v.latent_unvisited,
+                 share(static_cast<double>(v.latent_unvisited), static_cast<double>(v.latent_instances)));
     fmt::print("    LU factorizations {} ({} refactor, {} full; kept for {} unchanged and {} nearly unchanged matrices) "
                "({:.3f} s, {}); solves {} ({:.3f} s, {})\n",
                factorizations, v.refactors, v.full_factors, v.reused_factors, v.near_reused_factors, v.factor_seconds,

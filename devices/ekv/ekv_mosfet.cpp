@@ -224,6 +224,7 @@ EkvMosfetGroup::NodeWatch* EkvMosfetGroup::node_watch(std::size_t begin, std::si
     for (int c = 0; c < 4; ++c)
       if (std::find(local.begin(), local.begin() + c, local[c]) == local.begin() + c) watch->at[count[local[c]]++] = i;
   }
+  watch->stayed_in_pass.assign(end - begin, 0);
   watch->low.assign(nodes.size(), -std::numeric_limits<double>::infinity());
   watch->high.assign(nodes.size(), std::numeric_limits<double>::infinity());
   slot = std::move(watch);
@@ -245,7 +246,9 @@ void EkvMosfetGroup::narrow_windows(NodeWatch& watch, std::size_t i, const EvalR
   }
 }
 
-void EkvMosfetGroup::check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentSums& sums) {
+long EkvMosfetGroup::check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentSums& sums) {
+  const unsigned long pass = ++watch.pass;
+  long stayed = 0;
   for (std::size_t k = 0; k < watch.nodes.size(); ++k) {
     const double v = r.x[watch.nodes[k]];
     if (v >= watch.low[k] && v <= watch.high[k]) continue;
@@ -255,15 +258,21 @@ void EkvMosfetGroup::check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentS
       const std::size_t i = watch.at[m];
       if (latent_epoch_[i] != sums.epoch) continue;
       const double x[4] = {r.x[drain_[i]], r.x[gate_[i]], r.x[source_[i]], r.x[bulk_[i]]};
+      unsigned long& stayed_in_pass = watch.stayed_in_pass[i - watch.begin];
       if (bypass_holds(i, r, x)) {
         narrow_windows(watch, i, r);  // its other nodes' windows hold its intervals already
+        if (stayed_in_pass != pass) ++stayed;
+        stayed_in_pass = pass;
       } else {
         add_latent(i, r, sums, -1.0);
         latent_epoch_[i] = 0;
         ++sums.removals;
+        if (stayed_in_pass == pass) --stayed;  // it had stayed at a node checked before this one
+        stayed_in_pass = 0;
       }
     }
   }
+  return stayed;
 }
 
 namespace {
@@ -380,7 +389,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
     watch->epoch = latent->epoch;
     watch->generation = generation_;
   }
-  if (watched) check_moved_nodes(*watch, r, *latent);
+  const long checked = watched ? check_moved_nodes(*watch, r, *latent) : 0;
   long members = 0;  // in the sums, their nodes within their windows
   for (std::size_t i = begin; i < end; ++i) {
     if (watched && latent_epoch_[i] == latent->epoch) {
@@ -459,6 +468,7 @@ void EkvMosfetGroup::evaluate_range(EvalRequest& r, std::size_t begin, std::size
   }
   r.bypassed += members;
   r.latent_loads += members;
+  r.latent_unvisited += members - checked;
 }
 
 void EkvMosfetGroup::list_dc_connections(std::vector<DcConnection>& out) const {

@@ -144,6 +144,10 @@ class EkvMosfetGroup final : public DeviceGroup {
     std::vector<std::size_t> first;                 // instances at nodes[k]: at[first[k] .. first[k+1])
     std::vector<std::size_t> at;                    // instance indices
     std::vector<std::array<int, 4>> terminal_node;  // by instance - begin: index into nodes
+    // For --stats: the pass of check_moved_nodes in which each instance was last checked and
+    // stayed, so that one checked at two moved nodes counts once.
+    unsigned long pass = 0;
+    std::vector<unsigned long> stayed_in_pass;  // by instance - begin
   };
   // A NodeWatch that copies as empty: a clone (another worker's circuit) builds its own.
   struct NodeWatchSlot {
@@ -163,8 +167,9 @@ class EkvMosfetGroup final : public DeviceGroup {
   // Narrows the windows of instance i's terminals to its own intervals.
   void narrow_windows(NodeWatch& watch, std::size_t i, const EvalRequest& r) const;
   // Checks the instances in the sums at every node that left its window; takes out those whose
-  // bypass no longer holds and makes the window again from the rest.
-  void check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentSums& sums);
+  // bypass no longer holds and makes the window again from the rest. Returns how many instances
+  // were checked and stayed.
+  long check_moved_nodes(NodeWatch& watch, EvalRequest& r, LatentSums& sums);
   // Transient noise: noise=0 instances, and the (instance, kind) of each listed generator.
   std::vector<char> noisy_;
   struct NoiseGenerator { std::size_t instance; int kind; };  // kind 0 channel, 1 flicker

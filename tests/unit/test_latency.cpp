@@ -132,6 +132,9 @@ TEST_CASE("latency: the node watch catches a slow drift and a parameter change t
   const long evaluated_by_drift = latent.statistics().evaluated_instances - evaluated_before;
   CHECK(evaluated_by_drift > 0);  // the devices at the creeping node were evaluated again ...
   CHECK(latent.statistics().evaluated_instances == stamped.statistics().evaluated_instances);  // ... as without sums
+  // Most devices in the sums were not even checked; those at the creeping node were.
+  CHECK(latent.statistics().latent_unvisited > 0);
+  CHECK(latent.statistics().latent_unvisited < latent.statistics().latent_instances);
 
   for (int k = 0; k < 3; ++k) evaluate();  // back in the sums
   const long evaluated_before_change = latent.statistics().evaluated_instances;

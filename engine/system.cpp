@@ -14,6 +14,9 @@ namespace picospice {
 
 System::System(Circuit& circuit, PathNeeded need, Entries entries) : circuit_(circuit), gmin_(circuit.options.gmin) {
   check_topology(circuit, need);
+  // By unknown, for Newton's loops over every unknown at every iteration (Unknown carries a name).
+  is_node_.assign(circuit.size() + 1, 0);
+  for (Index i = 1; i <= circuit.size(); ++i) is_node_[i] = circuit.unknowns[i].kind == UnknownKind::Voltage;
   for (const auto& group : circuit.groups) linear_ = linear_ && group->is_linear();
   PatternBuilder builder(circuit.size());
   for (auto& group : circuit.groups) group->bind_slots(builder);

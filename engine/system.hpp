@@ -47,7 +47,7 @@ class System {
   const Circuit& circuit() const { return circuit_; }
   const SparsityPattern& pattern() const { return *pattern_; }
   bool is_linear() const { return linear_; }
-  bool is_node(Index unknown) const { return circuit_.unknowns[unknown].kind == UnknownKind::Voltage; }
+  bool is_node(Index unknown) const { return is_node_[unknown] != 0; }
 
   // Loads all devices at x. Returns the number of limited junctions.
   int evaluate(const double* x, const EvalPoint& point);
@@ -138,6 +138,7 @@ class System {
   void plan_chunks();
 
   Circuit& circuit_;
+  std::vector<char> is_node_;  // by unknown: a node voltage (not a branch current)
   std::unique_ptr<SparsityPattern> pattern_;
   std::unique_ptr<KluSolver> klu_;
   // Every entry, the left-out ones included (leaves_out_entries()): its pattern, solver (built on

@@ -50,9 +50,9 @@ bool KluSolver::factor(const double* values, double reuse_tolerance) {
   }
   factored_values_.assign(values, values + nnz);
   choose_row_scale(values);
+  double* const scaled = scale_values(values);
   if (numeric_) {
-    if (klu_refactor(column_start_.data(), row_index_.data(), const_cast<double*>(scale_values(values)), symbolic_,
-                     numeric_, &common_)) {
+    if (klu_refactor(column_start_.data(), row_index_.data(), scaled, symbolic_, numeric_, &common_)) {
       klu_rcond(symbolic_, numeric_, &common_);
       // Picoamp circuits are legitimately badly scaled (1e-18 S next to 1 S), so compare against
       // the estimate of the last full factorization instead of an absolute threshold.
@@ -63,8 +63,7 @@ bool KluSolver::factor(const double* values, double reuse_tolerance) {
     }
     klu_free_numeric(&numeric_, &common_);
   }
-  numeric_ = klu_factor(column_start_.data(), row_index_.data(), const_cast<double*>(scale_values(values)), symbolic_,
-                        &common_);
+  numeric_ = klu_factor(column_start_.data(), row_index_.data(), scaled, symbolic_, &common_);
   ++full_factors_;
   if (numeric_ == nullptr || common_.status != KLU_OK) {
     factored_values_.clear();
@@ -88,7 +87,7 @@ void KluSolver::choose_row_scale(const double* values) {
   }
 }
 
-const double* KluSolver::scale_values(const double* values) {
+double* KluSolver::scale_values(const double* values) {
   scaled_.resize(row_index_.size());
   for (std::size_t k = 0; k < row_index_.size(); ++k) scaled_[k] = values[k] * row_scale_[row_index_[k]];
   return scaled_.data();

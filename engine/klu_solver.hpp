@@ -60,7 +60,7 @@ class KluSolver {
   std::vector<double> row_scale_;  // by row
   std::vector<double> scaled_;     // the scaled values KLU factors
   void choose_row_scale(const double* values);
-  const double* scale_values(const double* values);
+  double* scale_values(const double* values);  // into scaled_ (KLU takes non-const values)
   int refactors_ = 0, full_factors_ = 0, reused_ = 0, near_reused_ = 0;
   double full_factor_rcond_ = 0.0;
   static constexpr double kRcondDropAllowed = 1e-4;

@@ -64,7 +64,7 @@ class EkvMosfetGroup final : public DeviceGroup {
   // For this device's own tests and reports.
   const std::string& instance_name(std::size_t i) const { return names_[i]; }
   const ekv::EkvModelParams& instance_model(std::size_t i) const { return models_[model_of_[i]]; }
-  ekv::EkvInstanceParams instance_params(std::size_t i) const;
+  ekv::EkvInstanceParams instance_params(std::size_t i) const { return {w_[i], l_[i], m_[i], dvto_[i], dkp_[i]}; }
   // The full evaluation of instance i at the unknowns x (no limiting), e.g. for reports and tests.
   ekv::EkvEvaluation evaluate_instance(std::size_t i, const double* x, bool want_charges = true) const;
 

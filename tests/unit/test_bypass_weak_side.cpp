@@ -1,4 +1,4 @@
-// Device bypass on the weak side of a saturated channel (devices/ekv/ekv_mosfet.cpp,
+// Device bypass on the weak side of a saturated channel (devices/ekv/ekv_mosfet_load.cpp,
 // weak_side_scale): the drain of a saturated MOSFET may move further than the bypass tolerance
 // before the device is evaluated anew, because the current and charges depend on it only through
 // the small reverse component; the linearized load must stay as close to a fresh evaluation as the

@@ -42,8 +42,11 @@ struct SimOptions {
                             // a harder point fails fast and is retried with a shorter step)
   double temp = 27.0;       // C: circuit temperature
   double tnom = 27.0;       // C: default model reference temperature
-  bool gmin_stepping = true;
-  bool source_stepping = true;
+  // The operating point's first attempt, plain Newton from the guess (ngspice's `noopiter` skips it;
+  // `picospice lower` writes that, with gminsteps=0, for lowered networks: engine/analyses/operating_point).
+  bool plain_newton_first = true;
+  bool gmin_stepping = true;    // nogmin, or ngspice's gminsteps=0, turns it off
+  bool source_stepping = true;  // nosrcstep, or ngspice's srcsteps=0
   bool pseudo_transient = true;  // the operating point's last resort (engine/analyses/operating_point)
   // Device bypass (`.options bypass=0` turns it off): a nonlinear device whose terminal voltages
   // moved by less than bypass_fraction * UT since it was last evaluated reuses that evaluation,

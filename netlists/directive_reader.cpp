@@ -89,7 +89,7 @@ namespace {
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
       "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl2", "itl4", "temp", "tnom", "maxord", "method",
-      "nogmin", "nosrcstep", "nopseudotran", "bypass", "bypasstol", "ffsplit", "latency", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "nogmin", "nosrcstep", "nopseudotran", "noopiter", "gminsteps", "srcsteps", "bypass", "bypasstol", "ffsplit", "latency", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
 }
@@ -98,7 +98,7 @@ const std::vector<std::string>& known_options() {
 bool ngspice_option_without_effect(const std::string& name) {
   static const std::set<std::string> names = {
       "itl3", "itl5", "itl6", "pivtol", "pivrel", "klu", "sparse", "savecurrents", "interp", "maxstep",
-      "rshunt", "cshunt", "gminsteps", "srcsteps", "noopiter", "xmu", "post", "acct", "noacct", "nopage", "numdgt",
+      "rshunt", "cshunt", "xmu", "post", "acct", "noacct", "nopage", "numdgt",
       "list", "node", "nomod", "opts", "warn", "keepopinfo", "norefvalue", "defad", "defas", "defl", "defw",
       "ramptime", "trytocompact", "noinit", "filetype", "scale", "seed", "gmin_steps"};
   return names.count(name) != 0;
@@ -225,6 +225,18 @@ void DirectiveReader::read_options(const LogicalLine& line) {
     } else if (n == "nogmin" && !has_value) o.gmin_stepping = false;
     else if (n == "nosrcstep" && !has_value) o.source_stepping = false;
     else if (n == "nopseudotran" && !has_value) o.pseudo_transient = false;
+    else if (n == "noopiter") {  // ngspice: skip the operating point's plain Newton attempt
+      const int v = has_value ? integer(0) : 1;
+      if (v > 1) throw NetlistError(tokens[value_begin].location, "option 'noopiter' must be 0 or 1");
+      o.plain_newton_first = v == 0;
+    } else if (n == "gminsteps" || n == "srcsteps") {
+      // ngspice: 0 turns the homotopy off; a count chooses its steps, where picospice's stepping
+      // is adaptive (any count keeps it on).
+      const bool on = integer(0) > 0;
+      (n == "gminsteps" ? o.gmin_stepping : o.source_stepping) = on;
+      if (on && warn_)
+        warn_(name.location.str() + ": warning: '.options " + n + "=N': picospice steps adaptively; only 0 (off) has an effect");
+    }
     else if (n == "bypass") {
       const int v = has_value ? integer(0) : 1;
       if (v > 1) throw NetlistError(tokens[value_begin].location, "option 'bypass' must be 0 or 1");

@@ -334,7 +334,16 @@ TEST_CASE("parser: .options, .temp and extra options", "[parser]") {
   CHECK(o.chgtol == Approx(2e-15));
   CHECK(c->extra_options.at("trannoise") == "1");
   CHECK(c->extra_options.at("post") == "1");
-  CHECK(c->extra_options.at("noopiter") == "1");
+  CHECK_FALSE(o.plain_newton_first);  // ngspice's noopiter: the operating point starts with a homotopy
+  CHECK(elaborate_text("t\nR1 a 0 1k\n")->options.plain_newton_first);
+  CHECK(elaborate_text("t\n.options noopiter=0\nR1 a 0 1k\n")->options.plain_newton_first);
+  // ngspice's step counts: 0 turns a homotopy off, any other count keeps picospice's adaptive one.
+  const auto counts = elaborate_text("t\n.options gminsteps=0 srcsteps=0\nR1 a 0 1k\n");
+  CHECK_FALSE(counts->options.gmin_stepping);
+  CHECK_FALSE(counts->options.source_stepping);
+  const auto kept = elaborate_text("t\n.options gminsteps=10 srcsteps=1\nR1 a 0 1k\n");
+  CHECK(kept->options.gmin_stepping);
+  CHECK(kept->options.source_stepping);
 
   auto hot = elaborate_text("t\n.temp 85\n.options method=trap\nR1 a 0 1k\n");
   CHECK(hot->options.temp == Approx(85));
@@ -342,6 +351,8 @@ TEST_CASE("parser: .options, .temp and extra options", "[parser]") {
   CHECK(elaborate_text("t\n.options method=euler\n")->options.method == IntegrationMethod::BackwardEuler);
 
   check_error("t\n.options reltol=abc\n", 2, 17, "expected a number for option 'reltol'");
+  check_error("t\n.options noopiter=2\n", 2, 19, "option 'noopiter' must be 0 or 1");
+  check_error("t\n.options gminsteps=-1\n", 2, 20, "option 'gminsteps' must be at least 0");
   check_error("t\n.options reltol=1.2.3\n", 2, 17, "malformed number '1.2.3'");
   check_error("t\n.options method=foo\n", 2, 17, "unknown integration method 'foo'");
   check_error("t\n.options reltol\n", 2, 10, "option 'reltol' needs a value");

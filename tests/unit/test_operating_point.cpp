@@ -80,6 +80,13 @@ TEST_CASE("operating point: with every homotopy off, a singular matrix is report
                     Catch::Contains("singular") && Catch::Contains("node 'a'"));
 }
 
+TEST_CASE("operating point: with every method turned off, the error says so", "[op]") {
+  auto circuit = elaborate_text("t\nV1 a 0 1\nR1 a 0 1k\n.options noopiter nogmin nopseudotran nosrcstep\n.end\n", "off.cir");
+  System system(*circuit);
+  std::vector<double> x(circuit->size() + 1, 0.0);
+  CHECK_THROWS_WITH(solve_operating_point(system, x, {}), Catch::Contains("every way to an operating point is turned off"));
+}
+
 TEST_CASE("operating point: pseudo-transient continuation finds what Newton's budget cannot", "[op]") {
   // The cell needs 18 plain Newton iterations from zero; with 10 allowed and the other homotopies
   // off, only the pseudo-transient reaches it.
@@ -102,6 +109,20 @@ TEST_CASE("operating point: pseudo-transient continuation finds what Newton's bu
   std::vector<double> again(limited->size() + 1, 0.0);
   solve_operating_point(again_system, again, {});
   CHECK(again == x_limited);
+
+  // `.options noopiter` (ngspice's) skips plain Newton: with gmin stepping off as well, the
+  // pseudo-transient is the first attempt and lands on the same state without the 10 iterations
+  // spent above (to within Newton's tolerance: the failed attempt's cached device evaluations make
+  // the pseudo-transient's iterations differ slightly). `picospice lower` writes both for lowered
+  // networks.
+  auto straight = elaborate_text(cell_bench(".options noopiter nogmin nosrcstep"), "cell.cir");
+  System straight_system(*straight);
+  std::vector<double> x_straight(straight->size() + 1, 0.0);
+  const OperatingPointReport direct = solve_operating_point(straight_system, x_straight, {});
+  CHECK(direct.used_pseudo_transient);
+  for (std::size_t i = 1; i < x_straight.size(); ++i) CHECK(x_straight[i] == Approx(x_limited[i]).margin(1e-6));
+  CHECK(x_straight[node_x] > 1.5);
+  CHECK(direct.newton_iterations < pseudo.newton_iterations - 10 + 5);
 
   // Without the pseudo-transient the same budget fails.
   limited->options.pseudo_transient = false;

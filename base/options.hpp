@@ -43,7 +43,7 @@ struct SimOptions {
   double temp = 27.0;       // C: circuit temperature
   double tnom = 27.0;       // C: default model reference temperature
   // The operating point's first attempt, plain Newton from the guess (ngspice's `noopiter` skips it;
-  // `picospice lower` writes that, with gminsteps=0, for lowered networks: engine/analyses/operating_point).
+  // `picospice lower` writes it, with nogmin, for lowered networks: engine/analyses/operating_point).
   bool plain_newton_first = true;
   bool gmin_stepping = true;    // nogmin, or ngspice's gminsteps=0, turns it off
   bool source_stepping = true;  // nosrcstep, or ngspice's srcsteps=0

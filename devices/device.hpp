@@ -210,6 +210,16 @@ struct EvalRequest {
   long evaluated = 0;             // ... and each instance evaluated in full
   long latent_loads = 0;          // of the bypassed, those already in the latency sums (nothing loaded)
   long latent_unvisited = 0;      // of those, the ones not even checked (their nodes had not moved)
+  // The counts above, for the engine's chunks of a split group (each chunk counts from zero on
+  // its own request; the engine adds them up in chunk order).
+  void clear_counts() { limited = 0; bypassed = evaluated = latent_loads = latent_unvisited = 0; }
+  void add_counts(const EvalRequest& o) {
+    limited += o.limited;
+    bypassed += o.bypassed;
+    evaluated += o.evaluated;
+    latent_loads += o.latent_loads;
+    latent_unvisited += o.latent_unvisited;
+  }
 
   // Convenience for the common two-terminal current i(v) leaving `a`, entering `b`.
   void add_current(Index a, Index b, double i) {

@@ -116,11 +116,7 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
     r.f_abs = a.f_abs.data();
     r.q = a.q.data();
     r.jac = a.jac.data();
-    r.limited = 0;
-    r.bypassed = 0;
-    r.evaluated = 0;
-    r.latent_loads = 0;
-    r.latent_unvisited = 0;
+    r.clear_counts();
   }
   // Each chunk clears its own arrays on the thread that loads them: cleared here, every cache line
   // they touch would move between the cores once more per evaluation (measured on a 64-unit
@@ -154,11 +150,7 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
       if (request.want_reactive) q_[row] += a.q[row];
     }
     for (int slot : split.slots[c]) jac_[slot] += a.jac[slot];
-    request.limited += requests(c).limited;
-    request.bypassed += requests(c).bypassed;
-    request.evaluated += requests(c).evaluated;
-    request.latent_loads += requests(c).latent_loads;
-    request.latent_unvisited += requests(c).latent_unvisited;
+    request.add_counts(requests(c));
   }
 }
 

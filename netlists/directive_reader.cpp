@@ -230,12 +230,14 @@ void DirectiveReader::read_options(const LogicalLine& line) {
       if (v > 1) throw NetlistError(tokens[value_begin].location, "option 'noopiter' must be 0 or 1");
       o.plain_newton_first = v == 0;
     } else if (n == "gminsteps" || n == "srcsteps") {
-      // ngspice: 0 turns the homotopy off; a count chooses its steps, where picospice's stepping
-      // is adaptive (any count keeps it on).
-      const bool on = integer(0) > 0;
-      (n == "gminsteps" ? o.gmin_stepping : o.source_stepping) = on;
-      if (on && warn_)
-        warn_(name.location.str() + ": warning: '.options " + n + "=N': picospice steps adaptively; only 0 (off) has an effect");
+      // ngspice: 0 turns the homotopy off, 1 (its default) chooses its dynamic (adaptive)
+      // stepping, which is what picospice does; a count above 1 asks for that many fixed steps
+      // (Spice3's stepping), which picospice does not have: it keeps stepping adaptively and says so.
+      const int count = integer(0);
+      (n == "gminsteps" ? o.gmin_stepping : o.source_stepping) = count > 0;
+      if (count > 1 && warn_)
+        warn_(name.location.str() + ": warning: '.options " + n + "=" + std::to_string(count) +
+              "': picospice steps adaptively (as ngspice does for 1); only 0 (off) and 1 have an effect");
     }
     else if (n == "bypass") {
       const int v = has_value ? integer(0) : 1;

@@ -288,6 +288,26 @@ TEST_CASE("parser: include loops and missing include files", "[parser]") {
   CHECK_THROWS_AS(elaborate_file((dir.path / "nope.cir").string()), NetlistError);
 }
 
+// ngspice's gminsteps/srcsteps: 1 (its default) is its dynamic stepping, which is what picospice
+// does, so netlists that spell out the default get no warning; a count above 1 asks for Spice3's
+// fixed steps, which picospice does not have, and says so.
+TEST_CASE("elaborate: gminsteps and srcsteps warn only for fixed step counts", "[elaborate]") {
+  auto warnings_of = [](const std::string& text) {
+    std::vector<std::string> warnings;
+    const WarningSink sink = [&](const std::string& line) { warnings.push_back(line); };
+    auto netlist = std::make_shared<const Netlist>(parse_netlist_text(text, "s.cir", sink));
+    const auto circuit = elaborate_netlist(netlist, ElaborationEdits{}, sink);
+    return std::make_pair(warnings, circuit->options.gmin_stepping && circuit->options.source_stepping);
+  };
+  const auto [quiet, quiet_on] = warnings_of("t\n.options gminsteps=1 srcsteps=1\nR1 a 0 1k\n");
+  CHECK(quiet.empty());
+  CHECK(quiet_on);
+  const auto [fixed, fixed_on] = warnings_of("t\n.options gminsteps=10\nR1 a 0 1k\n");
+  REQUIRE(fixed.size() == 1);
+  CHECK_THAT(fixed[0], Contains("s.cir:2:10: warning: '.options gminsteps=10': picospice steps adaptively"));
+  CHECK(fixed_on);
+}
+
 TEST_CASE("parser: .end stops reading", "[parser]") {
   auto c = elaborate_text("t\nR1 a 0 1k\n.end\nthis is ( not a netlist\n");
   CHECK(resistors(*c).size() == 1);

@@ -27,7 +27,8 @@ def run(*args):
 
 
 status, text = run("--help")
-check("--help", status == 0 and "--compare-to REV" in text and "compare_<sha>.json" in text, text[-500:])
+check("--help", status == 0 and "--compare-to REV" in text and "compare_<sha>.json" in text and
+      "--lowered-by {this,rev,each}" in text, text[-500:])
 
 with tempfile.TemporaryDirectory(prefix="compare_mode_test_") as builds:
     # A picospice path that exists, so that the checks below reach the revision and --only.
@@ -44,6 +45,10 @@ with tempfile.TemporaryDirectory(prefix="compare_mode_test_") as builds:
     check("bad --only builds nothing", os.listdir(builds) == ["picospice"], str(os.listdir(builds)))
     status, text = run("--with-ngspice")
     check("--with-ngspice alone", status == 2 and "--with-ngspice goes with --compare-to" in text, text[-500:])
+    status, text = run("--lowered-by", "each")
+    check("--lowered-by alone", status == 2 and "--lowered-by goes with --compare-to" in text, text[-500:])
+    status, text = run("--compare-to", "HEAD", "--lowered-by", "mine", "--builds-dir", builds, "--picospice", fake)
+    check("bad --lowered-by", status == 2 and "invalid choice: 'mine'" in text, text[-500:])
 
 loader = importlib.machinery.SourceFileLoader("benchmarks_run", RUN)
 spec = importlib.util.spec_from_loader("benchmarks_run", loader)

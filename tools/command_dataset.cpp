@@ -32,6 +32,7 @@ std::string kws_command_line(const KwsCommandOptions& o) {
     line += fmt::format(" --onset {} {}", r.min_onset_s, r.max_onset_s);
   if (r.confusable_fraction > 0) line += fmt::format(" --confusables {}", r.confusable_fraction);
   if (r.babble_fraction > 0) line += fmt::format(" --babble {} --babble-talkers {}", r.babble_fraction, r.babble_talkers);
+  if (r.babble_snr) line += fmt::format(" --babble-snr {} {}", r.min_babble_snr_db, r.max_babble_snr_db);
   if (r.modulated_fraction > 0) line += fmt::format(" --modulated {}", r.modulated_fraction);
   if (r.warp > 0) line += fmt::format(" --warp {}", r.warp);
   if (d.engines != std::vector<std::string>{"espeak"}) line += fmt::format(" --engines {}", fmt::join(d.engines, ","));
@@ -140,6 +141,9 @@ CommandAction add_dataset_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   k->add_option("--babble-talkers", r.babble_talkers, "utterances summed into one babble background (default 4)")
       ->check(CLI::Range(1, 16));
+  add_range_option(k, "--babble-snr", r.min_babble_snr_db, r.max_babble_snr_db,
+                   "SNR range in dB of the babble clips, MIN MAX (default: --snr's); each clip keeps its SNR draw u,\n"
+                   "so a babble clip is the same clip at MIN + u (MAX - MIN) and the others are unchanged");
   k->add_option("--modulated", r.modulated_fraction,
                 "share of the clips whose background is amplitude-modulated, 1 + m sin(2 pi f t), m 0.5-1, f 1-8 Hz\n"
                 "(default 0)")
@@ -172,7 +176,13 @@ CommandAction add_dataset_command(CLI::App& app) {
   g->add_option("--scan", digits->scan, "columns (default) or rows, as `train --scan`")
       ->check(CLI::IsMember({"columns", "rows"}));
   return [cmd, k, kws, g, digits] {
-    if (k->parsed()) return run_dataset_kws(*kws);
+    if (k->parsed()) {
+      kws::RecipeRanges& ranges = kws->dataset.ranges;
+      ranges.babble_snr = k->count("--babble-snr") > 0;
+      if (ranges.babble_snr && !(ranges.babble_fraction > 0))
+        throw std::invalid_argument("dataset kws: --babble-snr sets the SNR of babble clips; it needs --babble F > 0");
+      return run_dataset_kws(*kws);
+    }
     if (g->parsed()) return run_dataset_digits(*digits);
     throw std::runtime_error(fmt::format("picospice dataset: unknown dataset; see `picospice dataset --help`"));
   };

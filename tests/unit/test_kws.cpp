@@ -306,6 +306,37 @@ TEST_CASE("kws mix: confusable words, held-out words only in test, babble withou
   CHECK((modulated > 450 && modulated < 750));
 }
 
+TEST_CASE("kws babble SNR: babble clips take their own range from the same draw; the others are unchanged", "[kws]") {
+  const VoiceSplit voices = split_voices(3, 0.15, 0.15);
+  RecipeRanges mix;
+  mix.babble_fraction = 0.5;
+  RecipeRanges low = mix;
+  low.babble_snr = true;
+  low.min_babble_snr_db = 5;
+  low.max_babble_snr_db = 15;
+  int babble = 0;
+  for (std::size_t i = 0; i < 300; ++i) {
+    const ClipRecipe r = draw_clip_recipe(3, "train", i, int(i % 2), voices.train, low);
+    const ClipRecipe plain = draw_clip_recipe(3, "train", i, int(i % 2), voices.train, mix);
+    // The same clip: word, voice, level, onset, talkers; only a babble clip's SNR moves.
+    CHECK(r.word == plain.word);
+    CHECK(r.voice == plain.voice);
+    CHECK(r.level_db == plain.level_db);
+    CHECK(r.onset_s == plain.onset_s);
+    REQUIRE(r.babble.size() == plain.babble.size());
+    if (r.babble.empty()) {
+      CHECK(r.snr_db == plain.snr_db);
+      continue;
+    }
+    ++babble;
+    CHECK(r.babble[0].word == plain.babble[0].word);
+    // plain.snr_db = 10 + 20 u (the default range), r.snr_db = 5 + 10 u: the same u.
+    CHECK((r.snr_db >= 5 && r.snr_db <= 15));
+    CHECK(r.snr_db == Approx(5 + 10 * (plain.snr_db - 10) / 20).margin(1e-12));
+  }
+  CHECK((babble > 100 && babble < 200));  // 300 clips at 0.5
+}
+
 TEST_CASE("kws warp: drawn in [1 - W, 1 + W] after the other draws; a warped word is shorter and higher", "[kws]") {
   const VoiceSplit voices = split_voices(3, 0.15, 0.15);
   RecipeRanges mix;

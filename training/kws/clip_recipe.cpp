@@ -109,10 +109,13 @@ ClipRecipe draw_clip_recipe(std::uint64_t seed, const std::string& split, std::s
   recipe.words_per_minute = r.min_wpm + draws.below(r.max_wpm - r.min_wpm + 1);
   recipe.pitch = r.min_pitch + draws.below(r.max_pitch - r.min_pitch + 1);
   recipe.level_db = draws.uniform(r.min_level_db, r.max_level_db);
-  recipe.snr_db = draws.uniform(r.min_snr_db, r.max_snr_db);
+  const double snr_draw = draws.uniform();  // as draws.uniform(min, max) draws it
+  recipe.snr_db = r.min_snr_db + (r.max_snr_db - r.min_snr_db) * snr_draw;
   recipe.noise = static_cast<NoiseColor>(draws.below(3));
   recipe.onset_s = draws.uniform(r.min_onset_s, r.max_onset_s);
   draw_mix(draws, split, voices, r, recipe);
+  if (r.babble_snr && !recipe.babble.empty())
+    recipe.snr_db = r.min_babble_snr_db + (r.max_babble_snr_db - r.min_babble_snr_db) * snr_draw;
   return recipe;
 }
 

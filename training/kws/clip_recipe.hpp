@@ -67,6 +67,11 @@ struct RecipeRanges {
   double modulated_fraction = 0;   // share of all clips whose background is amplitude-modulated
   double warp = 0;                 // the word's rate factor w is drawn in [1 - warp, 1 + warp] (0: none)
   int babble_talkers = 4;
+  // A babble clip's SNR from its own range: the clip's SNR draw u (the same draw as for any clip)
+  // maps to min + u (max - min) of this range instead of the common one, so the other clips, and
+  // every clip when it is off, stay those of before.
+  bool babble_snr = false;
+  double min_babble_snr_db = 0, max_babble_snr_db = 0;
 };
 
 // One voice of a babble background.

@@ -139,6 +139,8 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                     {"dct", "orthonormal DCT-II"},
                     {"coefficients", mfcc.coefficients}}},
       {"encoding", encoding_to_json(encoding)}};
+  // Only with their own range, so that a dataset without one is byte for byte the one of before.
+  if (r.babble_snr) d.provenance["mix"]["babble_snr_db"] = {r.min_babble_snr_db, r.max_babble_snr_db};
   // Only with a warp, so that a dataset without one is byte for byte the one of before.
   if (r.warp > 0) {
     d.provenance["mix"]["warp"] = r.warp;

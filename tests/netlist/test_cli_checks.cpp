@@ -64,4 +64,15 @@ TEST_CASE("mc exits non-zero when every sample failed", "[cli]") {
   CHECK_REFUSED_WITH(outcome, "every one of the 3 samples failed");
 }
 
+// --babble-snr sets the SNR of the babble clips: without babble it would change nothing, and a
+// range upside down is not a range. Both are refused before any clip is synthesized.
+TEST_CASE("dataset kws refuses --babble-snr without babble and an inverted range", "[cli]") {
+  const std::string out = (scratch() / "kws_babble_snr").string();
+  CHECK_REFUSED_WITH(testing::run_picospice("dataset kws -o " + out + " --clips 6 --babble-snr 5 15"),
+                     "--babble-snr sets the SNR of babble clips; it needs --babble F > 0");
+  CHECK_REFUSED_WITH(testing::run_picospice("dataset kws -o " + out + " --clips 6 --babble 0.5 --babble-snr 15 5"),
+                     "--babble-snr");
+  CHECK_FALSE(fs::exists(out));
+}
+
 }  // namespace picospice

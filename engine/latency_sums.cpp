@@ -11,17 +11,32 @@ void LatencySums::set_up(const SparsityPattern& pattern, std::vector<int> slots,
   slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-  slots_ = std::move(slots);
   rows_ = std::move(rows);
-  local_.assign(pattern.values_size(), -1);
-  slot_row_.clear();
+  // The slots in row-major order (row, then column), so that load() sums each row's G x and C x
+  // in registers and writes the row once; a slot's index k in this order is its place in
+  // conductance_ and capacitance_ (local_). (Column order, scattering f and q once per slot, took
+  // 18% more instructions in load(): callgrind, 0.06 s of a 64-unit layer, 1.6% of the run.)
+  std::vector<std::pair<Index, Index>> entries;  // (row, column) of slots[k]
+  for (int slot : slots) entries.push_back(pattern.entry_of(slot));
+  std::vector<std::size_t> order(slots.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return entries[a] < entries[b]; });
+  slots_.clear();
   slot_column_.clear();
-  for (std::size_t k = 0; k < slots_.size(); ++k) {
-    local_[slots_[k]] = static_cast<int>(k);
-    const auto [row, column] = pattern.entry_of(slots_[k]);
-    slot_row_.push_back(row);
+  slot_rows_.clear();
+  row_start_.clear();
+  local_.assign(pattern.values_size(), -1);
+  for (std::size_t k : order) {
+    const auto [row, column] = entries[k];
+    if (slot_rows_.empty() || slot_rows_.back() != row) {
+      slot_rows_.push_back(row);
+      row_start_.push_back(slots_.size());
+    }
+    local_[slots[k]] = static_cast<int>(slots_.size());
+    slots_.push_back(slots[k]);
     slot_column_.push_back(column);
   }
+  row_start_.push_back(slots_.size());
   conductance_.assign(slots_.size(), 0.0);
   capacitance_.assign(slots_.size(), 0.0);
   current_.assign(pattern.size() + 1, 0.0);
@@ -58,13 +73,20 @@ void LatencySums::start_over() {
 }
 
 void LatencySums::load(const double* x, double a0, double* f, double* f_abs, double* q, double* jac) const {
-  const double* g = conductance_.data();
-  const double* c = capacitance_.data();
-  for (std::size_t k = 0; k < slots_.size(); ++k) {
-    jac[slots_[k]] += g[k] + a0 * c[k];
-    const double v = x[slot_column_[k]];
-    f[slot_row_[k]] += g[k] * v;
-    q[slot_row_[k]] += c[k] * v;
+  const double* const __restrict g = conductance_.data();
+  const double* const __restrict c = capacitance_.data();
+  const int* const __restrict slot = slots_.data();
+  const Index* const __restrict column = slot_column_.data();
+  for (std::size_t j = 0; j < slot_rows_.size(); ++j) {
+    double current = 0.0, charge = 0.0;
+    for (std::size_t k = row_start_[j]; k < row_start_[j + 1]; ++k) {
+      const double v = x[column[k]];
+      current += g[k] * v;
+      charge += c[k] * v;
+      jac[slot[k]] += g[k] + a0 * c[k];
+    }
+    f[slot_rows_[j]] += current;
+    q[slot_rows_[j]] += charge;
   }
   for (Index r : rows_) {
     f[r] += current_[r];

@@ -30,10 +30,12 @@ class LatencySums {
 
  private:
   LatentSums sums_;
-  std::vector<int> slots_;                    // sorted
-  std::vector<Index> rows_;                   // sorted
+  std::vector<int> slots_;                    // row-major: by row, then column
+  std::vector<Index> slot_column_;            // of slots_[k]
+  std::vector<Index> slot_rows_;              // the distinct rows of slots_, in order
+  std::vector<std::size_t> row_start_;        // slots_[row_start_[j] .. row_start_[j + 1]) in slot_rows_[j]
+  std::vector<Index> rows_;                   // sorted: the rows of currents and charges
   std::vector<int> local_;                    // slot -> index into slots_ (every slot; -1 if absent)
-  std::vector<Index> slot_row_, slot_column_;  // of slots_[k]
   std::vector<double> conductance_, capacitance_;       // by index into slots_
   std::vector<double> current_, charge_, current_abs_;  // by row (every row)
   long removal_limit_ = 0;

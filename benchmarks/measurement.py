@@ -15,6 +15,7 @@ import time
 from rawfile import interpolate
 
 SINGLE_RUN_ABOVE_S = 60        # one run over a minute: the median of one
+NGSPICE_LIMIT_S = 600          # per run (docs/requirements.md, 'Benchmarks')
 
 
 class RunTimeout(Exception):

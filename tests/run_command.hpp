@@ -108,6 +108,14 @@ inline std::filesystem::path write_scratch_file(const std::filesystem::path& dir
   return directory / name;
 }
 
+// The bytes of the file at PATH (empty if it cannot be read).
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace picospice::testing
 
 // The process ended by itself with a non-zero exit status (a crash is not a refusal) and its

@@ -40,11 +40,7 @@ ScriptRun run_script(const std::string& netlist_text, const std::string& file = 
   return run;
 }
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "picospice_control";
-  fs::create_directories(dir);
-  return dir / name;
-}
+fs::path scratch(const std::string& name) { return testing::scratch_directory("picospice_control") / name; }
 
 std::string write_netlist(const std::string& name, const std::string& text) {
   const fs::path path = scratch(name);

@@ -20,6 +20,7 @@
 #include "tests/run_command.hpp"
 
 using namespace picospice;
+using picospice::testing::read_text;
 using picospice::testing::run_picospice;
 namespace fs = std::filesystem;
 
@@ -28,17 +29,8 @@ namespace {
 const std::string kMirror = std::string(PICOSPICE_TEST_DATA) + "/netlist/mc/nmos_mirror_mc.cir";
 const std::string kSubcircuits = std::string(PICOSPICE_TEST_DATA) + "/netlist/mc/subckt_mirror_mc.cir";
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("picospice_mc_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  return testing::scratch_directory("picospice_mc_test_" + std::to_string(getpid())) / name;
 }
 
 // A run stopped by --stop-after ends the way an interrupt does: it exits by itself with status 130

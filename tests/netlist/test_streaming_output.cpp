@@ -13,17 +13,14 @@
 #include <string>
 
 #include "engine/output/raw_reader.hpp"
+#include "tests/run_command.hpp"
 
 namespace picospice {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "picospice_streaming_test";
-  fs::create_directories(dir);
-  return dir / name;
-}
+fs::path scratch(const std::string& name) { return testing::scratch_directory("picospice_streaming_test") / name; }
 
 // A 20-node RC ladder driven by a pulse train, run for `points` fixed steps (tmax = tstep).
 fs::path ladder_netlist(long points, const std::string& extra = "") {

@@ -33,12 +33,7 @@ NoiseExperimentSettings small_settings() {
 
 std::string fmt_id(const std::string& part, int k) { return part + "/s" + std::to_string(k); }
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using picospice::testing::read_text;
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "engine/output/csv_writer.hpp"
 #include "engine/output/raw_reader.hpp"
 #include "engine/output/raw_writer.hpp"
+#include "tests/run_command.hpp"
 #include "tests/skip_test.hpp"
 
 namespace fs = std::filesystem;
@@ -87,12 +88,7 @@ void require_same_plot(const Plot& read, const Plot& written) {
   }
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using picospice::testing::read_text;
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

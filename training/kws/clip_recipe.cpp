@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <tuple>
 
 #include "training/kws/draws.hpp"
 #include "training/kws/speech_engine.hpp"
@@ -149,22 +150,37 @@ std::pair<std::size_t, std::size_t> active_span(const std::vector<double>& sampl
 
 namespace {
 
-// A word at 16 kHz trimmed to its sound (active_span), at most 1 s (its middle second), scaled to
-// unit RMS; empty when espeak-ng renders digital silence.
-std::vector<double> spoken_word(const Voice& voice, const std::string& word, int words_per_minute, int pitch) {
+// A word at 16 kHz (read at `warp` times the engine's rate) and its sound: the span active_span
+// finds, at most 1 s (its middle second), and the RMS over that span (0 when the engine renders
+// digital silence).
+struct WordSound {
+  std::vector<double> samples;
+  std::size_t first = 0, last = 0;
+  double rms = 0;
+};
+
+WordSound word_sound(const Voice& voice, const std::string& word, int words_per_minute, int pitch, double warp) {
   const Audio speech = speech_engine(voice.engine).synthesize({voice.engine_voice(), word, words_per_minute, pitch});
-  const std::vector<double> at_rate = resample(speech.samples, speech.sample_rate, kClipRate);
-  auto [first, last] = active_span(at_rate, kClipRate);
-  if (last - first > std::size_t(kClipSamples)) {
-    first += (last - first - kClipSamples) / 2;
-    last = first + kClipSamples;
+  const int read_rate = warp != 1 ? int(std::lround(speech.sample_rate * warp)) : speech.sample_rate;
+  WordSound w;
+  w.samples = resample(speech.samples, read_rate, kClipRate);
+  std::tie(w.first, w.last) = active_span(w.samples, kClipRate);
+  if (w.last - w.first > std::size_t(kClipSamples)) {  // too long for the clip: keep its middle second
+    w.first += (w.last - w.first - kClipSamples) / 2;
+    w.last = w.first + kClipSamples;
   }
   double power = 0;
-  for (std::size_t i = first; i < last; ++i) power += at_rate[i] * at_rate[i];
-  const double rms = last > first ? std::sqrt(power / double(last - first)) : 0.0;
-  if (!(rms > 0)) return {};
-  std::vector<double> out(at_rate.begin() + long(first), at_rate.begin() + long(last));
-  for (double& v : out) v /= rms;
+  for (std::size_t i = w.first; i < w.last; ++i) power += w.samples[i] * w.samples[i];
+  w.rms = w.last > w.first ? std::sqrt(power / double(w.last - w.first)) : 0.0;
+  return w;
+}
+
+// A babble talker's word: its sound alone, scaled to unit RMS; empty for digital silence.
+std::vector<double> spoken_word(const Voice& voice, const std::string& word, int words_per_minute, int pitch) {
+  const WordSound w = word_sound(voice, word, words_per_minute, pitch, 1.0);
+  if (!(w.rms > 0)) return {};
+  std::vector<double> out(w.samples.begin() + long(w.first), w.samples.begin() + long(w.last));
+  for (double& v : out) v /= w.rms;
   return out;
 }
 
@@ -206,22 +222,11 @@ std::vector<double> render_clip(const ClipRecipe& r) {
   const double speech_rms = std::pow(10.0, r.level_db / 20.0);
   const double noise_rms = speech_rms * std::pow(10.0, -r.snr_db / 20.0);
   if (!r.word.empty()) {
-    const Audio speech =
-        speech_engine(r.voice.engine).synthesize({r.voice.engine_voice(), r.word, r.words_per_minute, r.pitch});
-    const int read_rate = r.warp != 1 ? int(std::lround(speech.sample_rate * r.warp)) : speech.sample_rate;
-    const std::vector<double> at_rate = resample(speech.samples, read_rate, kClipRate);
-    auto [first, last] = active_span(at_rate, kClipRate);
-    if (last - first > std::size_t(kClipSamples)) {  // too long for the clip: keep its middle second
-      first += (last - first - kClipSamples) / 2;
-      last = first + kClipSamples;
-    }
-    double power = 0;
-    for (std::size_t i = first; i < last; ++i) power += at_rate[i] * at_rate[i];
-    const double rms = last > first ? std::sqrt(power / double(last - first)) : 0.0;
-    if (rms > 0) {
-      const std::size_t room = kClipSamples - (last - first);
+    const WordSound w = word_sound(r.voice, r.word, r.words_per_minute, r.pitch, r.warp);
+    if (w.rms > 0) {
+      const std::size_t room = kClipSamples - (w.last - w.first);
       const auto start = std::min(room, static_cast<std::size_t>(std::max(0.0, std::floor(r.onset_s * kClipRate))));
-      for (std::size_t i = first; i < last; ++i) clip[start + (i - first)] = at_rate[i] * (speech_rms / rms);
+      for (std::size_t i = w.first; i < w.last; ++i) clip[start + (i - w.first)] = w.samples[i] * (speech_rms / w.rms);
     }
   }
   const std::vector<double> noise = background(r);

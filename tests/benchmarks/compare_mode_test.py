@@ -49,6 +49,8 @@ with tempfile.TemporaryDirectory(prefix="compare_mode_test_") as builds:
     check("--lowered-by alone", status == 2 and "--lowered-by goes with --compare-to" in text, text[-500:])
     status, text = run("--compare-to", "HEAD", "--lowered-by", "mine", "--builds-dir", builds, "--picospice", fake)
     check("bad --lowered-by", status == 2 and "invalid choice: 'mine'" in text, text[-500:])
+    status, text = run("--runs", "0", "--only", "no_such_row", "--picospice", fake)  # 0 is not "not given"
+    check("--runs 0", status == 2 and "--runs must be at least 1" in text, text[-500:])
 
 loader = importlib.machinery.SourceFileLoader("benchmarks_run", RUN)
 spec = importlib.util.spec_from_loader("benchmarks_run", loader)

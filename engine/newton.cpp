@@ -5,6 +5,14 @@
 
 namespace picospice {
 
+namespace {
+// NewtonProblem::give_up_after: how far (in tolerances) an update that is not contracting must
+// still be for the solve to give up. A transient step longer than a switching cell's regeneration
+// time makes the Newton matrix nearly singular, and the iterates then wander at the cell's nodes
+// (updates of 100-2000 tolerances) until max_iterations; the step is retried shorter anyway.
+constexpr double kWanderingUpdate = 100.0;
+}  // namespace
+
 NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonProblem& problem) {
   const SimOptions& opt = system.circuit().options;
   const int n = system.size();
@@ -95,6 +103,12 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       if (!(ratio <= 1.0)) update_small = false;
     }
     if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
+    if (problem.give_up_after > 0 && iteration + 1 >= problem.give_up_after &&
+        outcome.worst_ratio > kWanderingUpdate && outcome.worst_ratio > 0.5 * last_worst_ratio) {
+      for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
+      outcome.gave_up = true;
+      return outcome;
+    }
     const bool chord = system.near_reused_factorizations() != kept_before;
     factor_exactly = chord && iteration > 0 && outcome.worst_ratio > 0.5 * last_worst_ratio;
     last_worst_ratio = outcome.worst_ratio;

@@ -35,6 +35,10 @@ struct NewtonProblem {
   // SimOptions::factor_reuse). Operating points and sweeps always factor: their answers are
   // compared to 1e-6 and better, where a chord step's linear convergence would show.
   bool allow_chord = false;
+  // Transient steps: from this iteration on (0: never), an update still more than
+  // kWanderingUpdate tolerances away that did not at least halve since the previous iteration
+  // ends the solve as not converged, without the rest of max_iterations (see newton.cpp).
+  int give_up_after = 0;
 };
 
 struct NewtonOutcome {
@@ -43,6 +47,7 @@ struct NewtonOutcome {
   int iterations = 0;
   Index worst = 0;          // the unknown furthest from convergence in the last iteration
   double worst_ratio = 0;   // its |update| / tolerance
+  bool gave_up = false;     // ended by NewtonProblem::give_up_after, not by max_iterations
 };
 
 NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonProblem& problem);

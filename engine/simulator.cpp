@@ -95,6 +95,7 @@ void run_analyses(Circuit& circuit, PlotSink& output, const RunSettings& setting
       stats.rejected_truncation = tran_stats.rejected_truncation;
       stats.repeated_truncation = tran_stats.repeated_truncation;
       stats.rejected_newton = tran_stats.rejected_newton;
+      stats.newton_gave_up = tran_stats.newton_gave_up;
       stats.gmin_stepping = tran_stats.op_gmin_stepping;
       stats.source_stepping = tran_stats.op_source_stepping;
       stats.pseudo_transient = tran_stats.op_pseudo_transient;

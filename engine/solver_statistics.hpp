@@ -74,6 +74,7 @@ struct AnalysisStatistics {
   long operating_point_iterations = 0;  // of those, the initial operating point's (tran)
   long accepted_steps = 0, rejected_truncation = 0, rejected_newton = 0;  // transient only
   long repeated_truncation = 0;  // truncation rejections of a step the test had just shortened
+  long newton_gave_up = 0;       // Newton rejections ended early as not contracting
   bool gmin_stepping = false, source_stepping = false;  // an operating point needed homotopy
   bool pseudo_transient = false;
   double seconds = 0;

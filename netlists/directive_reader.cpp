@@ -89,7 +89,7 @@ namespace {
 const std::vector<std::string>& known_options() {
   static const std::vector<std::string> names = {
       "reltol", "abstol", "vntol", "chgtol", "gmin", "trtol", "itl1", "itl2", "itl4", "temp", "tnom", "maxord", "method",
-      "nogmin", "nosrcstep", "nopseudotran", "noopiter", "gminsteps", "srcsteps", "bypass", "bypasstol", "ffsplit", "latency", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
+      "nogmin", "nosrcstep", "nopseudotran", "noopiter", "gminsteps", "srcsteps", "bypass", "bypasstol", "ffsplit", "latency", "newtongiveup", "factor_reuse", "threads", "trannoise", "noisefmax", "noisetstep", "noiseseed", "noisescale",
       "noiseinterp", "noiseflicker", "mc_avto", "mc_akp", "mc_process_sigma_vt", "mc_process_sigma_kp"};
   return names;
 }
@@ -251,6 +251,13 @@ void DirectiveReader::read_options(const LogicalLine& line) {
       const int v = has_value ? integer(0) : 1;
       if (v > 1) throw NetlistError(tokens[value_begin].location, "option 'latency' must be 0 or 1");
       o.latency = v == 1;
+    } else if (n == "newtongiveup") {
+      const int v = integer(0);
+      if (v == 1 || v > 1000)
+        throw NetlistError(tokens[value_begin].location,
+                           "option 'newtongiveup' must be 0 (off) or an iteration from 2 to 1000 (the first "
+                           "iteration has no earlier update to compare)");
+      o.newton_give_up_after = v;
     } else if (n == "threads") {
       // 0: all cores. Results do not depend on it (engine/system.cpp sums in a fixed order).
       const int v = integer(0);

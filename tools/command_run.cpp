@@ -109,6 +109,9 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
     if (tran && s.rejected_truncation > 0)
       fmt::print("    truncation rejections {}, of which {} retried a step the test had just shortened\n",
                  s.rejected_truncation, s.repeated_truncation);
+    if (tran && s.rejected_newton > 0)
+      fmt::print("    Newton rejections {}, of which {} gave up early (the update far off and not contracting)\n",
+                 s.rejected_newton, s.newton_gave_up);
     fmt::print("    device evaluations {} ({:.3f} s, {}, {:.3g} ms each)\n", v.evaluations, v.evaluate_seconds,
                share(v.evaluate_seconds, s.seconds), v.evaluations ? 1e3 * v.evaluate_seconds / v.evaluations : 0.0);
     if (v.bypassed_instances + v.evaluated_instances > 0)

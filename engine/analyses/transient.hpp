@@ -19,6 +19,7 @@ struct TransientStatistics {
   int rejected_truncation = 0;
   int repeated_truncation = 0;    // of those, retries of a step the truncation test had just shortened
   int rejected_newton = 0;
+  int newton_gave_up = 0;         // of those, solves ended early as not contracting (NewtonProblem::give_up_after)
   int rejected_state_change = 0;  // steps shortened to resolve a switch's switching time
   int state_changes = 0;          // accepted steps in which a discrete state changed
   long newton_iterations = 0;

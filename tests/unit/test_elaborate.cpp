@@ -377,6 +377,11 @@ TEST_CASE("parser: .options, .temp and extra options", "[parser]") {
   check_error("t\n.options method=foo\n", 2, 17, "unknown integration method 'foo'");
   check_error("t\n.options reltol\n", 2, 10, "option 'reltol' needs a value");
   check_error("t\n.options itl1=2.5\n", 2, 15, "must be an integer");
+  // The Newton give-up of transient steps: an iteration from 2 on, or 0 for off.
+  CHECK(elaborate_text("t\nR1 a 0 1k\n")->options.newton_give_up_after == 5);
+  CHECK(elaborate_text("t\n.options newtongiveup=0\nR1 a 0 1k\n")->options.newton_give_up_after == 0);
+  CHECK(elaborate_text("t\n.options newtongiveup=8\nR1 a 0 1k\n")->options.newton_give_up_after == 8);
+  check_error("t\n.options newtongiveup=1\n", 2, 23, "option 'newtongiveup' must be 0 (off) or an iteration from 2");
 }
 
 TEST_CASE("parser: .tran and several analyses in order", "[parser]") {

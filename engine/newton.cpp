@@ -103,12 +103,9 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
       if (!(ratio <= 1.0)) update_small = false;
     }
     if (!std::isfinite(outcome.worst_ratio)) return outcome;  // NaN or overflow: give up now
-    if (problem.give_up_after > 0 && iteration + 1 >= problem.give_up_after &&
-        outcome.worst_ratio > kWanderingUpdate && outcome.worst_ratio > 0.5 * last_worst_ratio) {
-      for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
-      outcome.gave_up = true;
-      return outcome;
-    }
+    // Compared with the update before this one (last_worst_ratio is moved on below).
+    const bool give_up = problem.give_up_after > 0 && iteration + 1 >= problem.give_up_after &&
+                         outcome.worst_ratio > kWanderingUpdate && outcome.worst_ratio > 0.5 * last_worst_ratio;
     const bool chord = system.near_reused_factorizations() != kept_before;
     factor_exactly = chord && iteration > 0 && outcome.worst_ratio > 0.5 * last_worst_ratio;
     last_worst_ratio = outcome.worst_ratio;
@@ -123,6 +120,10 @@ NewtonOutcome newton_solve(System& system, std::vector<double>& x, const NewtonP
     for (Index i = 1; i <= n; ++i) x[i] += rhs[i];
     if (converged) {
       outcome.converged = true;
+      return outcome;
+    }
+    if (give_up) {  // never with converged: it needs an update over 100 tolerances
+      outcome.gave_up = true;
       return outcome;
     }
     if (system.is_linear()) {

@@ -1,6 +1,7 @@
 #include "base/thread_team.hpp"
 
 #include <chrono>
+#include <utility>
 
 namespace picospice {
 
@@ -9,6 +10,10 @@ ThreadTeam::ThreadTeam(int threads) {
 }
 
 ThreadTeam::~ThreadTeam() {
+  try {
+    wait_posted();
+  } catch (...) {  // nobody is left to hear it
+  }
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -57,12 +62,59 @@ void ThreadTeam::worker_loop() {
       if (stopping_) return;
       seen = generation_;
     }
+    run_posted();
     take_chunks();
   }
 }
 
+void ThreadTeam::run_posted() {
+  std::function<void()> task;
+  {
+    std::lock_guard lock(mutex_);
+    if (!posted_) return;
+    task = std::move(posted_);
+    posted_ = nullptr;
+  }
+  std::exception_ptr error;
+  try {
+    task();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    posted_error_ = error;
+    posted_done_ = true;
+  }
+  done_.notify_all();
+}
+
+void ThreadTeam::post(std::function<void()> task) {
+  if (workers_.empty()) {
+    task();
+    return;
+  }
+  wait_posted();
+  {
+    std::lock_guard lock(mutex_);
+    posted_ = std::move(task);
+    posted_done_ = false;
+    ++generation_;
+  }
+  wake_.notify_all();
+}
+
+void ThreadTeam::wait_posted() {
+  if (workers_.empty()) return;
+  const bool done = poll([&] { return posted_done_.load(); });
+  std::unique_lock lock(mutex_);
+  if (!done) done_.wait(lock, [&] { return posted_done_.load(); });
+  if (posted_error_) std::rethrow_exception(std::exchange(posted_error_, nullptr));
+}
+
 void ThreadTeam::run(std::size_t chunks, const std::function<void(std::size_t)>& work) {
   if (chunks == 0) return;
+  wait_posted();
   if (workers_.empty() || chunks == 1) {
     for (std::size_t c = 0; c < chunks; ++c) work(c);
     return;

@@ -5,6 +5,7 @@
 //
 //   ThreadTeam team(2);                          // the caller and one more thread
 //   team.run(chunks, [&](std::size_t c) { ... });  // returns when every chunk is done
+//   team.post([&] { ... });                      // runs on a worker; the next run() waits for it
 //
 // Which thread runs which chunk is not fixed; callers that need results independent of the
 // number of threads give each chunk its own output and combine them in chunk order.
@@ -39,6 +40,12 @@ class ThreadTeam {
   // Runs work(0 .. chunks-1), each once, and returns when all are done. The first exception a
   // chunk throws is rethrown here, after every chunk has finished.
   void run(std::size_t chunks, const std::function<void(std::size_t)>& work);
+  // Hands `task` to a worker and returns at once: work that must be done before the next run()
+  // but not by the caller, who goes on with its own (the System clears the chunks' arrays there
+  // while the caller factors the matrix). The next run(), post() or wait_posted() first waits for
+  // it; an exception it throws is rethrown there. With no workers, `task` runs here and now.
+  void post(std::function<void()> task);
+  void wait_posted();
 
  private:
   static constexpr int kSpinMicroseconds = 200;
@@ -47,6 +54,8 @@ class ThreadTeam {
   // Polls `ready` for up to kSpinMicroseconds; true as soon as it holds.
   template <class Ready>
   static bool poll(Ready&& ready);
+
+  void run_posted();  // on a worker: the posted task, if it is not taken yet
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
@@ -58,6 +67,9 @@ class ThreadTeam {
   std::atomic<unsigned long> generation_{0};
   std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
+  std::function<void()> posted_;        // written under mutex_; taken by one worker
+  std::atomic<bool> posted_done_{true};
+  std::exception_ptr posted_error_;
 };
 
 }  // namespace picospice

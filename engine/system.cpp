@@ -118,22 +118,15 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
     r.jac = a.jac.data();
     r.clear_counts();
   }
-  // Each chunk clears its own arrays on the thread that loads them: cleared here, every cache line
-  // they touch would move between the cores once more per evaluation (measured on a 64-unit
-  // layer with 2 threads: 0.42 against 0.31 ms an evaluation). Chunk 0 loads straight into the
-  // System's arrays (cleared by evaluate), its latency sums included: loaded after the chunks on
-  // one thread, they had kept the other idle (64-unit layer: 0.16 of 1.8 s of evaluation).
+  // The chunk arrays are zero here (clear_chunk_arrays after the last use). Chunk 0 loads straight
+  // into the System's arrays (cleared by evaluate), its latency sums included: loaded after the
+  // chunks on one thread, they had kept the other idle (64-unit layer: 0.16 of 1.8 s of evaluation).
+  if (team_) team_->wait_posted();  // the last clear
+  if (chunk_arrays_dirty_) clear_chunk_arrays(*dirty_split_);  // a run that threw left them
+  chunk_arrays_dirty_ = true;
+  dirty_split_ = &split;
   auto work = [&](std::size_t c) {
     EvalRequest& r = requests(c);
-    if (c > 0) {
-      ChunkArrays& a = chunk_arrays_[c];
-      for (Index row : split.rows[c]) {
-        a.f[row] = 0.0;
-        a.f_abs[row] = 0.0;
-        if (request.want_reactive) a.q[row] = 0.0;
-      }
-      for (int slot : split.slots[c]) a.jac[slot] = 0.0;
-    }
     LatencySums& latent = split.latent[c];
     if (request.latent && (latent_restart || latent.needs_restart())) latent.start_over();
     split.group->evaluate_range(r, split.bounds[c], split.bounds[c + 1]);
@@ -152,6 +145,27 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
     for (int slot : split.slots[c]) jac_[slot] += a.jac[slot];
     request.add_counts(requests(c));
   }
+  // The chunk arrays are cleared for the next evaluation on a worker, while this thread goes on to
+  // factor and solve. Cleared at the start of each chunk instead, on the thread that loads it,
+  // the worker spent 0.15 s of a 2.2 s run on a 64-unit layer in those stores alone (5 times what
+  // the same stores cost the caller): the caller had just read those cache lines in the sum above,
+  // and each store waited for the other core to give its copy up. The caller waited 0.32 s for the
+  // worker's chunks in all.
+  if (team_) team_->post([this, &split] { clear_chunk_arrays(split); });
+  else clear_chunk_arrays(split);
+}
+
+void System::clear_chunk_arrays(const SplitGroup& split) {
+  for (std::size_t c = 1; c + 1 < split.bounds.size(); ++c) {
+    ChunkArrays& a = chunk_arrays_[c];
+    for (Index row : split.rows[c]) {
+      a.f[row] = 0.0;
+      a.f_abs[row] = 0.0;
+      a.q[row] = 0.0;
+    }
+    for (int slot : split.slots[c]) a.jac[slot] = 0.0;
+  }
+  chunk_arrays_dirty_ = false;
 }
 
 namespace {

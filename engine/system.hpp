@@ -166,7 +166,13 @@ class System {
   // before (any other kind of evaluation in between makes them start over).
   LatencySums latent_;
   bool latent_current_ = false;
+  // Zero between evaluations: each split group's chunks add into them, the System sums them and
+  // then clears what they loaded (clear_chunk_arrays, on a worker). dirty_split_ is the group
+  // whose loads may still be in them when chunk_arrays_dirty_ (a chunk threw before the clear).
+  void clear_chunk_arrays(const SplitGroup& split);
   std::vector<ChunkArrays> chunk_arrays_;
+  bool chunk_arrays_dirty_ = false;
+  const SplitGroup* dirty_split_ = nullptr;
   std::vector<ChunkRequest> chunk_requests_;
   std::unique_ptr<ThreadTeam> team_;
   SolverStatistics stats_;

@@ -66,6 +66,39 @@ TEST_CASE("thread team: runs complete whether the threads are caught polling or 
   }
 }
 
+TEST_CASE("thread team: a posted task runs on a worker and the next run waits for it", "[threads]") {
+  ThreadTeam team(2);
+  const auto caller = std::this_thread::get_id();
+  for (int round = 0; round < 100; ++round) {
+    std::atomic<int> posted_ran{0};
+    std::atomic<bool> on_worker{false};
+    // Slow on some rounds, so that run() finds it unfinished and must wait.
+    const auto task_time = std::chrono::microseconds(round % 3 == 0 ? 300 : 0);
+    team.post([&] {
+      std::this_thread::sleep_for(task_time);
+      on_worker = std::this_thread::get_id() != caller;
+      ++posted_ran;
+    });
+    std::vector<std::atomic<int>> seen(4);
+    team.run(seen.size(), [&](std::size_t c) { seen[c] = posted_ran.load(); });
+    REQUIRE(on_worker.load());
+    for (auto& s : seen) REQUIRE(s.load() == 1);  // every chunk saw the task finished
+  }
+  team.post([] { throw std::runtime_error("posted task failed"); });
+  CHECK_THROWS_WITH(team.run(2, [](std::size_t) {}), "posted task failed");
+  std::atomic<int> after{0};
+  team.run(3, [&](std::size_t) { ++after; });  // usable after the error
+  CHECK(after.load() == 3);
+  team.post([&] { ++after; });
+  team.wait_posted();
+  CHECK(after.load() == 4);
+
+  ThreadTeam alone(1);  // no workers: the task runs in post() itself
+  bool ran_here = false;
+  alone.post([&] { ran_here = std::this_thread::get_id() == caller; });
+  CHECK(ran_here);
+}
+
 TEST_CASE("parallel evaluation: results are identical for 1, 2 and 3 threads", "[threads]") {
   std::vector<std::vector<Plot>> runs;
   std::vector<long> evaluated;

@@ -39,15 +39,20 @@ def bsim3_cell_library(work):
     return path
 
 
-def prepare_lowered(bench, work, picospice):
-    """Generates the random network and its input sequence, lowers them with `picospice lower`,
-    and fills in the entry's netlist, transistor count and (BSIM3) variant."""
+def prepare_lowered(bench, work, picospice, network=None):
+    """Generates the random network and its input sequence (or takes `network`, the (network,
+    sequence) paths an earlier call returned), lowers them with `picospice lower`, and fills in the
+    entry's netlist, transistor count and (BSIM3) variant. Returns the (network, sequence) paths."""
     spec = bench["lower"]
     name = bench["name"]
-    net, seq, cir = (os.path.join(work, name + ext) for ext in (".json", ".csv", ".cir"))
-    subprocess.run([sys.executable, RANDOM_NETWORK, "--seed", str(spec["seed"]), "--inputs", str(spec["inputs"]),
-                    "--layers", str(spec["layers"]), "--units", str(spec["units"]), "--frames", str(spec["frames"]),
-                    "-o", net, "--sequence", seq], check=True)
+    cir = os.path.join(work, name + ".cir")
+    if network:
+        net, seq = network
+    else:
+        net, seq = (os.path.join(work, name + ext) for ext in (".json", ".csv"))
+        subprocess.run([sys.executable, RANDOM_NETWORK, "--seed", str(spec["seed"]), "--inputs", str(spec["inputs"]),
+                        "--layers", str(spec["layers"]), "--units", str(spec["units"]), "--frames", str(spec["frames"]),
+                        "-o", net, "--sequence", seq], check=True)
     lowered = subprocess.run([picospice, "lower", net, "--input", seq, "-o", cir, "--library", CELLS_LIB],
                              check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     with open(cir) as f:
@@ -60,6 +65,7 @@ def prepare_lowered(bench, work, picospice):
     bench["bsim3_netlist"] = text.replace(".include " + CELLS_LIB, ".include " + bsim3_cell_library(work))
     if bench["bsim3_netlist"] == text:
         raise RuntimeError("%s: no '.include %s' line to swap for the BSIM3 library" % (cir, CELLS_LIB))
+    return net, seq
 
 
 def ngspice_netlists(bench, work, picospice):

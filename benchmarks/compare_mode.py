@@ -38,11 +38,11 @@ def run_compare(bench, work, args, runs, rev_exe, ngspice):
         # that very netlist; "each" gives each build the netlist its own `picospice lower` writes,
         # as a user of either build would run it (a change of the lowering shows up too).
         row["lowered_by"] = args.lowered_by
-        prepare_lowered(bench, work, rev_exe if args.lowered_by == "rev" else args.picospice)
+        network = prepare_lowered(bench, work, rev_exe if args.lowered_by == "rev" else args.picospice)
         row.update(series=bench.get("series"), units=bench["units"])
-        if args.lowered_by == "each":
+        if args.lowered_by == "each":  # the same network, lowered by REV
             rev_bench = dict(bench, name=name + ".rev")
-            prepare_lowered(rev_bench, work, rev_exe)
+            prepare_lowered(rev_bench, work, rev_exe, network)
             rev_netlist = os.path.join(work, rev_bench["name"] + ".cir")
             row["rev_devices"] = rev_bench["devices"]
     row["devices"] = bench.get("devices")

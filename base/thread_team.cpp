@@ -130,10 +130,12 @@ void ThreadTeam::run(std::size_t chunks, const std::function<void(std::size_t)>&
   }
   wake_.notify_all();
   take_chunks();
+  const auto own_done = std::chrono::steady_clock::now();
   const std::size_t total = chunks;
   const bool done = poll([&] { return finished_.load() == total; });
   std::unique_lock lock(mutex_);
   if (!done) done_.wait(lock, [&] { return finished_ == chunks_; });
+  caller_wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - own_done).count();
   chunks_ = 0;  // late-waking workers find nothing to take
   if (error_) std::rethrow_exception(error_);
 }

@@ -37,6 +37,9 @@ class ThreadTeam {
   ThreadTeam& operator=(const ThreadTeam&) = delete;
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  // Seconds the caller spent in run() after its own chunks, waiting for the others' (since
+  // construction): how far from even the work was.
+  double caller_wait_seconds() const { return caller_wait_seconds_; }
   // Runs work(0 .. chunks-1), each once, and returns when all are done. The first exception a
   // chunk throws is rethrown here, after every chunk has finished.
   void run(std::size_t chunks, const std::function<void(std::size_t)>& work);
@@ -67,6 +70,7 @@ class ThreadTeam {
   std::atomic<unsigned long> generation_{0};
   std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
+  double caller_wait_seconds_ = 0;      // run()'s caller only
   std::function<void()> posted_;        // written under mutex_; taken by one worker
   std::atomic<bool> posted_done_{true};
   std::exception_ptr posted_error_;

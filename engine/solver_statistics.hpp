@@ -11,6 +11,11 @@ namespace picospice {
 struct SolverStatistics {
   long evaluations = 0;        // device loads (every Newton iteration, plus charge evaluations)
   double evaluate_seconds = 0;
+  // Threads that evaluate split device groups (engine/system.cpp; 1: none split, or one thread),
+  // and of evaluate_seconds, how long the calling thread, its own chunks done, waited for the
+  // others' (what the work left unbalanced or the machine took from the other cores).
+  int threads = 1;
+  double thread_wait_seconds = 0;
   long bypassed_instances = 0;   // device instances that reused their last evaluation (bypass)
   long evaluated_instances = 0;  // device instances evaluated in full (of those that can bypass)
   long latent_instances = 0;     // of the bypassed, those the latency sums loaded (nothing stamped)
@@ -39,6 +44,8 @@ struct SolverStatistics {
   void add(const SolverStatistics& o) {
     evaluations += o.evaluations;
     evaluate_seconds += o.evaluate_seconds;
+    threads = std::max(threads, o.threads);
+    thread_wait_seconds += o.thread_wait_seconds;
     bypassed_instances += o.bypassed_instances;
     evaluated_instances += o.evaluated_instances;
     latent_instances += o.latent_instances;

@@ -393,6 +393,10 @@ SolverStatistics System::statistics() const {
   s.full_factors = klu_->full_factor_count() + (full_klu_ ? full_klu_->full_factor_count() : 0);
   s.reused_factors = klu_->reused_count() + (full_klu_ ? full_klu_->reused_count() : 0);
   s.near_reused_factors = near_reused_factorizations();
+  if (team_) {
+    s.threads = team_->threads();
+    s.thread_wait_seconds = team_->caller_wait_seconds();
+  }
   s.latent_restarts = latent_.restarts();
   for (const SplitGroup& split : split_)
     for (const LatencySums& latent : split.latent) s.latent_restarts += latent.restarts();

@@ -114,6 +114,10 @@ void print_statistics(const Circuit& circuit, const std::vector<AnalysisStatisti
                  s.rejected_newton, s.newton_gave_up);
     fmt::print("    device evaluations {} ({:.3f} s, {}, {:.3g} ms each)\n", v.evaluations, v.evaluate_seconds,
                share(v.evaluate_seconds, s.seconds), v.evaluations ? 1e3 * v.evaluate_seconds / v.evaluations : 0.0);
+    if (v.threads > 1)
+      fmt::print("    threads: {} evaluate the large device groups; the calling thread, its own share done, waited {:.3f} s "
+                 "({} of the evaluation time) for the others'\n",
+                 v.threads, v.thread_wait_seconds, share(v.thread_wait_seconds, v.evaluate_seconds));
     if (v.bypassed_instances + v.evaluated_instances > 0)
       fmt::print("    bypass: {} of {} transistor evaluations reused ({})\n", v.bypassed_instances,
                  v.bypassed_instances + v.evaluated_instances,

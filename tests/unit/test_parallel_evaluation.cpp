@@ -3,6 +3,7 @@
 // gives the same numbers, bit for bit, for any thread count.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -112,6 +113,11 @@ TEST_CASE("parallel evaluation: results are identical for 1, 2 and 3 threads", "
     const SolverStatistics& solver = stats[1].solver;
     evaluated.push_back(solver.evaluated_instances + solver.bypassed_instances);
     CHECK(evaluated.back() == 4200L * solver.evaluations);  // every chunk's counts were added
+    // Two chunks (4200 transistors): a third thread would have nothing to take.
+    CHECK(solver.threads == std::min(threads, 2));
+    if (threads == 1) CHECK(solver.thread_wait_seconds == 0.0);
+    CHECK(solver.thread_wait_seconds >= 0.0);
+    CHECK(solver.thread_wait_seconds <= solver.evaluate_seconds);  // part of the evaluation time
   }
   // The chain switched: the pulse reached stage 10 (an even stage follows the input).
   const Plot& tran = runs[0][1];

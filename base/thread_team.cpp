@@ -106,6 +106,10 @@ void ThreadTeam::post(std::function<void()> task) {
 
 void ThreadTeam::wait_posted() {
   if (workers_.empty()) return;
+  // A task no worker has taken yet is run here: on a machine busy with other work the workers may
+  // not get a core for a while, and the caller would otherwise wait for them (as it takes their
+  // chunks in run()).
+  run_posted();
   const bool done = poll([&] { return posted_done_.load(); });
   std::unique_lock lock(mutex_);
   if (!done) done_.wait(lock, [&] { return posted_done_.load(); });

@@ -46,7 +46,8 @@ class ThreadTeam {
   // Hands `task` to a worker and returns at once: work that must be done before the next run()
   // but not by the caller, who goes on with its own (the System clears the chunks' arrays there
   // while the caller factors the matrix). The next run(), post() or wait_posted() first waits for
-  // it; an exception it throws is rethrown there. With no workers, `task` runs here and now.
+  // it, or runs it itself if no worker has taken it yet; an exception it throws is rethrown there.
+  // With no workers, `task` runs here and now.
   void post(std::function<void()> task);
   void wait_posted();
 
@@ -58,7 +59,7 @@ class ThreadTeam {
   template <class Ready>
   static bool poll(Ready&& ready);
 
-  void run_posted();  // on a worker: the posted task, if it is not taken yet
+  void run_posted();  // the posted task, if no thread has taken it yet
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;

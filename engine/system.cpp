@@ -122,9 +122,8 @@ void System::evaluate_split(SplitGroup& split, EvalRequest& request, bool latent
   // into the System's arrays (cleared by evaluate), its latency sums included: loaded after the
   // chunks on one thread, they had kept the other idle (64-unit layer: 0.16 of 1.8 s of evaluation).
   if (team_) team_->wait_posted();  // the last clear
-  if (chunk_arrays_dirty_) clear_chunk_arrays(*dirty_split_);  // a run that threw left them
-  chunk_arrays_dirty_ = true;
-  dirty_split_ = &split;
+  if (uncleared_split_) clear_chunk_arrays(*uncleared_split_);  // a run that threw left them
+  uncleared_split_ = &split;
   auto work = [&](std::size_t c) {
     EvalRequest& r = requests(c);
     LatencySums& latent = split.latent[c];
@@ -165,7 +164,7 @@ void System::clear_chunk_arrays(const SplitGroup& split) {
     }
     for (int slot : split.slots[c]) a.jac[slot] = 0.0;
   }
-  chunk_arrays_dirty_ = false;
+  uncleared_split_ = nullptr;
 }
 
 namespace {

@@ -167,12 +167,11 @@ class System {
   LatencySums latent_;
   bool latent_current_ = false;
   // Zero between evaluations: each split group's chunks add into them, the System sums them and
-  // then clears what they loaded (clear_chunk_arrays, on a worker). dirty_split_ is the group
-  // whose loads may still be in them when chunk_arrays_dirty_ (a chunk threw before the clear).
+  // then clears what they loaded (clear_chunk_arrays, on a worker). uncleared_split_ is the group
+  // whose loads may still be in them (set until the clear; left set when a chunk threw).
   void clear_chunk_arrays(const SplitGroup& split);
   std::vector<ChunkArrays> chunk_arrays_;
-  bool chunk_arrays_dirty_ = false;
-  const SplitGroup* dirty_split_ = nullptr;
+  const SplitGroup* uncleared_split_ = nullptr;
   std::vector<ChunkRequest> chunk_requests_;
   std::unique_ptr<ThreadTeam> team_;
   SolverStatistics stats_;

@@ -92,7 +92,7 @@ int run_evaluate(const EvaluateOptions& o) {
   }
   for (const NamedSplit& split : splits) {
     const training::SplitScore s =
-        training::evaluate(net, *split.clips, o.threads, false, o.loss_on_best_run ? net.detect_run : 0);
+        training::evaluate(net, *split.clips, o.threads, false, training::KeywordFrames{o.loss_on_best_run ? net.detect_run : 0});
     const auto recall = class_recall(net, split.name, *split.clips, csv.is_open() ? &csv : nullptr);
     const BorderlineCount b = count_borderline(net, *split.clips);
     fmt::print("{} ({} clips): frame accuracy {:5.1f}%, vote accuracy {:5.1f}%, loss {:.4f}; borderline unit-frames "

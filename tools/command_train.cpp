@@ -88,7 +88,7 @@ int run_train(TrainCommandOptions& o) {
       if (o.restarts == 1) return;
       bar.finish();
       // Test is printed for information only; the choice below reads validation alone.
-      const SplitScore test = evaluate(r.network, data.test, t.threads, t.loss_on_voted_frames, t.best_run());
+      const SplitScore test = evaluate(r.network, data.test, t.threads, t.loss_on_voted_frames, t.keyword_frames());
       fmt::print("restart {}/{} (seed {}): best epoch {}, validation vote {}, test vote {}\n", r.restart + 1, o.restarts,
                  r.seed, r.best_epoch, percent(r.validation.vote_accuracy), percent(test.vote_accuracy));
       std::fflush(stdout);
@@ -110,8 +110,8 @@ int run_train(TrainCommandOptions& o) {
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const SplitScore validation =
-      evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames, t.best_run());
-  const SplitScore test = evaluate(result.network, data.test, t.threads, t.loss_on_voted_frames, t.best_run());
+      evaluate(result.network, data.validation, t.threads, t.loss_on_voted_frames, t.keyword_frames());
+  const SplitScore test = evaluate(result.network, data.test, t.threads, t.loss_on_voted_frames, t.keyword_frames());
   write_file_atomically(o.output, [&](std::ostream& out) { out << network::network_to_json(result.network).dump(2) << '\n'; });
   fmt::print("best epoch {} of {}: validation frame {} vote {}\n", result.best_epoch, result.epochs_done,
              percent(validation.frame_accuracy), percent(validation.vote_accuracy));
@@ -210,6 +210,13 @@ CommandAction add_train_command(CLI::App& app) {
                 "network already finds k most likely (max-pooling loss), not on every frame: the frames before the\n"
                 "word are background and those early in it cannot know the word yet. Background clips keep every\n"
                 "frame. Fine-tune with it (--init-from): from scratch the chosen run is arbitrary");
+  cmd->add_option("--loss-after-word", o->train.loss_after_word,
+                  "N >= 0: a clip of a class k > 0 is scored against its word span (the dataset's word_spans;\n"
+                  "`dataset kws` writes them): class 0 before the word, k from the word's last N frames on, nothing\n"
+                  "in between, so the keyword is asked for only once its end has been heard (a word that begins\n"
+                  "like it, \"yeah\" for \"yes\", is told apart there). Background clips keep every frame. Not with\n"
+                  "--loss-on-best-run or --loss-on-voted-frames (-1: off)")
+      ->check(CLI::Range(-1, 1000000));
   cmd->add_flag("--loss-on-voted-frames", o->train.loss_on_voted_frames,
                 "with --vote-last K: the cross-entropy covers only the last K frames, the ones the vote counts\n"
                 "(default: every frame)");

@@ -28,7 +28,7 @@ double cross_entropy(const network::Vector& logits, int label, VectorXd& dz) {
 }
 
 // The class each frame's cross-entropy aims at, or -1 for a frame the loss leaves out: the clip's
-// label on the frames from `first` on; with best_run = K > 0 (BackwardOptions::best_run), a clip of
+// label on the frames from `first` on; with best_run = K > 0 (KeywordFrames::best_run), a clip of
 // a class k > 0 is scored only on its K consecutive frames where the network already finds k most
 // likely (the largest sum of log p(k)), the frames run detection needs. Its other frames are left
 // out: before the word they are background, inside it they cannot know the word yet, and asking
@@ -36,9 +36,26 @@ double cross_entropy(const network::Vector& logits, int label, VectorXd& dz) {
 // max-pooling loss for keyword spotting (Sun et al., "Max-pooling loss training of long short-term
 // memory networks for small-footprint keyword spotting", SLT 2016) with a run of K frames in place
 // of their single frame. The window's choice is not differentiated (a subgradient).
-std::vector<int> frame_targets(const network::InferenceResult& r, const Clip& clip, int first, int best_run) {
+//
+// With after_word = N >= 0 (KeywordFrames::after_word), a keyword clip with a word span [b, e) aims
+// at class 0 on frames t < b (nothing of the word has been heard), at its class from frame e - N on
+// (the word's last N frames and everything after: a binary state holds the decision), and leaves
+// out the frames between, where "yes" cannot yet be told from "yeah" or "yet". The every-frame and
+// best-run losses let the network say "yes" on the word's first syllable, which a confusable word
+// shares; this one asks for it only once the word's end has been heard. Needs the span (the
+// trainer refuses a keyword clip without one).
+std::vector<int> frame_targets(const network::InferenceResult& r, const Clip& clip, int first,
+                               const KeywordFrames& keyword) {
   const int T = static_cast<int>(r.logits.size());
   std::vector<int> target(T, -1);
+  if (keyword.after_word >= 0 && clip.label > 0) {
+    if (!clip.has_word_span()) throw std::logic_error("frame_targets: a keyword clip without a word span");
+    const int from = std::max(clip.word_begin, clip.word_end - keyword.after_word);
+    for (int t = 0; t < std::min(clip.word_begin, T); ++t) target[t] = 0;
+    for (int t = std::max(from, 0); t < T; ++t) target[t] = clip.label;
+    return target;
+  }
+  const int best_run = keyword.best_run;
   if (best_run <= 0 || clip.label == 0 || best_run >= T) {
     for (int t = first; t < T; ++t) target[t] = clip.label;
     return target;
@@ -147,10 +164,10 @@ int loss_first_frame(int frames, int vote_last, bool loss_on_voted_frames) {
 }
 
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step,
-                         bool loss_on_voted_frames, const ThresholdMargin& margin, int best_run) {
+                         bool loss_on_voted_frames, const ThresholdMargin& margin, const KeywordFrames& keyword) {
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last, loss_on_voted_frames);
   const network::InferenceResult r = network::infer(net, clip.frames, step);
-  ClipOutcome outcome = score(r, clip, frame_targets(r, clip, first, best_run));
+  ClipOutcome outcome = score(r, clip, frame_targets(r, clip, first, keyword));
   outcome.margin_penalty = margin_penalty(net, r, margin);
   return outcome;
 }
@@ -160,7 +177,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const VectorXd& values, con
   const network::InferenceResult r = network::infer(net, clip.frames, options.step);
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last,
                                      options.loss_on_voted_frames);
-  const std::vector<int> target = frame_targets(r, clip, first, options.best_run);
+  const std::vector<int> target = frame_targets(r, clip, first, options.keyword);
   ClipOutcome outcome = score(r, clip, target);
   outcome.margin_penalty = margin_penalty(net, r, options.margin);
   const ModelShape& shape = layout.shape();

@@ -5,7 +5,8 @@
 // Loss: cross-entropy of the readout's softmax against the clip's label, averaged over the frames:
 // every frame (the default), or only the frames the network's vote counts (its last vote_last
 // frames; BackwardOptions::loss_on_voted_frames), or, for run detection, a keyword clip's best run
-// of K frames (BackwardOptions::best_run, max-pooling loss: bptt.cpp, frame_targets). The voted
+// of K frames (KeywordFrames::best_run, max-pooling loss: bptt.cpp, frame_targets), or a keyword
+// clip's frames after the word (KeywordFrames::after_word, from the clip's word span). The voted
 // frames suit tasks whose early frames cannot know the class (digits: row 0 of an image says little
 // about the digit), so that the training signal is not spent on frames the decision ignores.
 // Backward, with H1 = H(c - beta1), H2 = H(c - beta2), beta2 = beta1 + delta and
@@ -45,14 +46,23 @@ struct ThresholdMargin {
   bool enabled() const { return relative > 0 && weight > 0; }
 };
 
+// Which frames of a keyword clip (class k > 0) the cross-entropy scores instead of the default
+// (bptt.cpp, frame_targets); background clips (class 0) keep every frame.
+struct KeywordFrames {
+  // > 0: only its best run of this many frames (`train --loss-on-best-run` with --detect-run K).
+  int best_run = 0;
+  // >= 0: from its word span [begin, end) (Clip::word_begin/word_end): frames before the word
+  // aim at class 0, frames from end - after_word on at k, the frames between are not scored
+  // (`train --loss-after-word N`). -1: off.
+  int after_word = -1;
+};
+
 struct BackwardOptions {
   network::StateStep step;   // exact (training) or a steep sigmoid (the gradient check)
   double surrogate_a = 1.0;  // the surrogate's sharpness a (used with the exact step)
   bool loss_on_voted_frames = false;  // cross-entropy on the voted window only (else every frame)
   ThresholdMargin margin;
-  // > 0: a clip of a class k > 0 is scored only on its best run of this many frames (bptt.cpp,
-  // frame_targets; `train --loss-on-best-run` with --detect-run K); 0: as above.
-  int best_run = 0;
+  KeywordFrames keyword;      // a keyword clip's scored frames (default: as above)
 };
 
 struct ClipOutcome {
@@ -73,7 +83,7 @@ ClipOutcome clip_gradient(const ModelLayout& layout, const Eigen::VectorXd& valu
 
 // The forward pass alone: the clip's loss (and margin penalty), frame and vote accuracy.
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step = {},
-                         bool loss_on_voted_frames = false, const ThresholdMargin& margin = {}, int best_run = 0);
+                         bool loss_on_voted_frames = false, const ThresholdMargin& margin = {}, const KeywordFrames& keyword = {});
 
 // One candidate's margin term against one threshold: the penalty (1 - |c - beta| / m)^2 with
 // m = rho * beta, and its derivatives by c and by beta (zero outside the margin).

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "base/atomic_file.hpp"
@@ -122,6 +123,45 @@ std::vector<Clip> read_split_csv(const std::filesystem::path& path, int inputs, 
   return clips;
 }
 
+// A split's word spans (`clip,begin,end`): each names a clip of the split, at most once, with
+// 0 <= begin < end <= its frames.
+void read_word_spans_csv(const std::filesystem::path& path, std::vector<Clip>& clips) {
+  std::ifstream in(path);
+  if (!in) fail(path.string(), "cannot open this split's word spans");
+  std::map<std::string, Clip*> by_id;
+  for (Clip& clip : clips) by_id[clip.id] = &clip;
+  std::string line;
+  std::vector<std::string> fields;
+  int line_no = 0;
+  bool header_read = false;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const std::string where = fmt::format("{}:{}", path.string(), line_no);
+    if (trim(line).empty()) continue;
+    split_fields(line, fields);
+    if (!header_read) {
+      if (fields != std::vector<std::string>{"clip", "begin", "end"})
+        fail(where, "expected the header `clip,begin,end`");
+      header_read = true;
+      continue;
+    }
+    if (fields.size() != 3) fail(where, fmt::format("expected 3 fields (clip, begin, end), got {}", fields.size()));
+    const auto found = by_id.find(fields[0]);
+    if (found == by_id.end()) fail(where, fmt::format("clip \"{}\" is not in this split", fields[0]));
+    Clip& clip = *found->second;
+    if (clip.has_word_span()) fail(where, fmt::format("clip \"{}\" has a word span already", clip.id));
+    long begin = 0, end = 0;
+    if (!parse_int(fields[1], begin) || !parse_int(fields[2], end))
+      fail(where, fmt::format("begin and end must be integers, got \"{}\" and \"{}\"", fields[1], fields[2]));
+    if (!(0 <= begin && begin < end && end <= static_cast<long>(clip.frames.size())))
+      fail(where, fmt::format("clip \"{}\": span [{}, {}) is not within its {} frames with begin < end", clip.id,
+                              begin, end, clip.frames.size()));
+    clip.word_begin = static_cast<int>(begin);
+    clip.word_end = static_cast<int>(end);
+  }
+  if (!header_read) fail(path.string(), "empty file (expected at least the header `clip,begin,end`)");
+}
+
 std::string format_number(double v) { return fmt::format("{}", v); }
 
 void write_split_csv(const std::filesystem::path& path, const std::vector<Clip>& clips, int inputs) {
@@ -139,6 +179,21 @@ void write_split_csv(const std::filesystem::path& path, const std::vector<Clip>&
         out << line << '\n';
       }
   });
+}
+
+void write_word_spans_csv(const std::filesystem::path& path, const std::vector<Clip>& clips) {
+  write_file_atomically(path, [&](std::ostream& out) {
+    out << "clip,begin,end\n";
+    for (const Clip& clip : clips)
+      if (clip.has_word_span()) out << fmt::format("{},{},{}\n", clip.id, clip.word_begin, clip.word_end);
+  });
+}
+
+bool any_word_span(const Dataset& d) {
+  for (const std::vector<Clip>* split : {&d.train, &d.validation, &d.test})
+    for (const Clip& clip : *split)
+      if (clip.has_word_span()) return true;
+  return false;
 }
 
 const json& required(const json& doc, const char* key, const std::string& file) {
@@ -165,6 +220,10 @@ void validate_dataset(const Dataset& d) {
       if (clip.label < 0 || clip.label >= d.classes)
         fail(at, fmt::format("label {} is out of range [0, {})", clip.label, d.classes));
       if (clip.frames.empty()) fail(at, "no frames");
+      if ((clip.word_begin != -1 || clip.word_end != -1) &&
+          !(clip.has_word_span() && clip.word_end <= static_cast<int>(clip.frames.size())))
+        fail(at, fmt::format("word span [{}, {}) is not within its {} frames with begin < end", clip.word_begin,
+                             clip.word_end, clip.frames.size()));
       for (std::size_t t = 0; t < clip.frames.size(); ++t) {
         if (static_cast<int>(clip.frames[t].size()) != d.inputs)
           fail(at, fmt::format("frame {} has {} values, expected {}", t, clip.frames[t].size(), d.inputs));
@@ -194,11 +253,11 @@ Dataset load_dataset(const std::filesystem::path& dir_or_json) {
   }
   if (!doc.is_object()) fail(file, "expected a JSON object");
   static const std::set<std::string> known{"format", "name", "inputs", "classes", "class_names", "splits",
-                                           "provenance"};
+                                           "word_spans", "provenance"};
   for (const auto& [key, value] : doc.items())
     if (!known.count(key))
       fail(file, fmt::format("{}: unknown key (expected format, name, inputs, classes, class_names, splits, "
-                             "provenance)", key));
+                             "word_spans, provenance)", key));
   const json& format = required(doc, "format", file);
   if (!format.is_string() || format.get<std::string>() != kDatasetFormatTag)
     fail(file, fmt::format("format: expected \"{}\", got {}", kDatasetFormatTag, format.dump()));
@@ -244,6 +303,20 @@ Dataset load_dataset(const std::filesystem::path& dir_or_json) {
   for (int s = 0; s < 3; ++s)
     *targets[s] = read_split_csv(base / splits[kSplitNames[s]].get<std::string>(), d.inputs, d.classes);
   if (d.train.empty()) fail(file, "the train split holds no clips");
+  if (doc.contains("word_spans")) {
+    const json& spans = doc["word_spans"];
+    if (!spans.is_object()) fail(file, "word_spans: expected an object {\"train\": FILE, \"validation\": FILE, \"test\": FILE}");
+    for (const auto& [key, value] : spans.items())
+      if (key != "train" && key != "validation" && key != "test")
+        fail(file, fmt::format("word_spans.{}: unknown split (expected train, validation, test)", key));
+    for (int s = 0; s < 3; ++s) {
+      if (!spans.contains(kSplitNames[s])) continue;  // a split without spans: none of its clips has one
+      const json& name = spans[kSplitNames[s]];
+      if (!name.is_string() || name.get<std::string>().empty())
+        fail(file, fmt::format("word_spans.{}: expected a CSV file name", kSplitNames[s]));
+      read_word_spans_csv(base / name.get<std::string>(), *targets[s]);
+    }
+  }
   return d;
 }
 
@@ -256,13 +329,21 @@ void save_dataset(const Dataset& d, const std::filesystem::path& dir) {
     write_split_csv(dir / "train.csv", d.train, d.inputs);
     write_split_csv(dir / "validation.csv", d.validation, d.inputs);
     write_split_csv(dir / "test.csv", d.test, d.inputs);
-    const json doc{{"format", kDatasetFormatTag},
-                   {"name", d.name},
-                   {"inputs", d.inputs},
-                   {"classes", d.classes},
-                   {"class_names", d.class_names},
-                   {"splits", {{"train", "train.csv"}, {"validation", "validation.csv"}, {"test", "test.csv"}}},
-                   {"provenance", d.provenance}};
+    json doc{{"format", kDatasetFormatTag},
+             {"name", d.name},
+             {"inputs", d.inputs},
+             {"classes", d.classes},
+             {"class_names", d.class_names},
+             {"splits", {{"train", "train.csv"}, {"validation", "validation.csv"}, {"test", "test.csv"}}},
+             {"provenance", d.provenance}};
+    if (any_word_span(d)) {
+      write_word_spans_csv(dir / "train_word_spans.csv", d.train);
+      write_word_spans_csv(dir / "validation_word_spans.csv", d.validation);
+      write_word_spans_csv(dir / "test_word_spans.csv", d.test);
+      doc["word_spans"] = {{"train", "train_word_spans.csv"},
+                           {"validation", "validation_word_spans.csv"},
+                           {"test", "test_word_spans.csv"}};
+    }
     write_file_atomically(dir / "dataset.json", [&](std::ostream& out) { out << doc.dump(2) << '\n'; });
   } catch (const DatasetError&) {
     throw;

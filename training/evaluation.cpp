@@ -14,10 +14,10 @@ struct Tally {
 };
 
 Tally tally(const network::Network& net, const std::vector<Clip>& clips, std::size_t begin, std::size_t end,
-            bool voted, int best_run) {
+            bool voted, const KeywordFrames& keyword) {
   Tally t;
   for (std::size_t i = begin; i < end; ++i) {
-    const ClipOutcome o = clip_outcome(net, clips[i], {}, voted, {}, best_run);
+    const ClipOutcome o = clip_outcome(net, clips[i], {}, voted, {}, keyword);
     t.loss += o.loss;
     t.frames += o.frames;
     t.frames_correct += o.frames_correct;
@@ -29,13 +29,13 @@ Tally tally(const network::Network& net, const std::vector<Clip>& clips, std::si
 }  // namespace
 
 SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips, int threads, bool voted,
-                    int best_run) {
+                    const KeywordFrames& keyword) {
   SplitScore score;
   score.clips = static_cast<int>(clips.size());
   if (clips.empty()) return score;
   const auto [first, second] = in_two_halves(
       clips.size(), threads,
-      [&](std::size_t begin, std::size_t end) { return tally(net, clips, begin, end, voted, best_run); });
+      [&](std::size_t begin, std::size_t end) { return tally(net, clips, begin, end, voted, keyword); });
   score.frames = first.frames + second.frames;
   score.loss = (first.loss + second.loss) / score.clips;
   score.frame_accuracy = score.frames ? static_cast<double>(first.frames_correct + second.frames_correct) / score.frames : 0;

@@ -1,9 +1,10 @@
 // Scoring a network on a split: mean cross-entropy (over the frames the training loss scores:
-// loss_on_voted_frames and best_run as in BackwardOptions, bptt.hpp), frame accuracy (each
+// loss_on_voted_frames and the keyword frames as in BackwardOptions, bptt.hpp), frame accuracy (each
 // frame's argmax) and sequence accuracy (the network's majority vote, over all frames or its vote_last), through the
 // software model (network::infer).
 #pragma once
 #include "codesign/network.hpp"
+#include "training/bptt.hpp"
 #include "training/dataset.hpp"
 
 namespace picospice::training {
@@ -19,6 +20,6 @@ struct SplitScore {
 // The clips are split in two fixed halves, run on up to `threads` threads and summed in order,
 // so the result does not depend on `threads`.
 SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips, int threads = 2,
-                    bool loss_on_voted_frames = false, int best_run = 0);
+                    bool loss_on_voted_frames = false, const KeywordFrames& keyword = {});
 
 }  // namespace picospice::training

@@ -31,7 +31,7 @@ RestartsResult train_with_restarts(const Dataset& d, const TrainOptions& options
     result.kept = train(d, options, callbacks, stop);
     RestartReport report{0, options.seed, result.kept.best_epoch, {}, result.kept.interrupted, result.kept.network};
     report.validation =
-        evaluate(result.kept.network, d.validation, options.threads, options.loss_on_voted_frames, options.best_run());
+        evaluate(result.kept.network, d.validation, options.threads, options.loss_on_voted_frames, options.keyword_frames());
     result.restarts.push_back(report);
     if (restart_done) restart_done(report);
     return result;
@@ -53,7 +53,7 @@ RestartsResult train_with_restarts(const Dataset& d, const TrainOptions& options
     // The choice uses the validation split only (the training split's running score when there is none).
     report.validation = d.validation.empty() ? run.history.at(std::size_t(run.best_epoch - 1)).train
                                              : evaluate(run.network, d.validation, o.threads,
-                                                        o.loss_on_voted_frames, o.best_run());
+                                                        o.loss_on_voted_frames, o.keyword_frames());
     result.restarts.push_back(report);
     if (restart_done) restart_done(report);
     if (!have_kept || better_restart(report.validation, kept_score)) {

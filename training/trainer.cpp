@@ -97,6 +97,16 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),
           "--detect-run replaces the vote: it cannot be combined with --vote-last or --loss-on-voted-frames");
   require(!o.loss_on_best_run || o.detect_run > 0, "--loss-on-best-run needs --detect-run K (the run it scores)");
+  require(o.loss_after_word < 0 || (!o.loss_on_best_run && !o.loss_on_voted_frames),
+          "--loss-after-word chooses a keyword clip's scored frames itself: not with --loss-on-best-run or "
+          "--loss-on-voted-frames");
+  if (o.loss_after_word >= 0)  // the validation loss scores the same frames, so both splits need the spans
+    for (const auto* split : {&d.train, &d.validation})
+      for (const Clip& clip : *split)
+        require(clip.label == 0 || clip.has_word_span(),
+                fmt::format("--loss-after-word needs the word span of every keyword clip; {} clip \"{}\" has none "
+                            "(the dataset's word_spans: `picospice dataset kws` writes them)",
+                            split == &d.train ? "training" : "validation", clip.id));
   require(o.margin.relative >= 0 && o.margin.relative < 1, "--margin must lie in [0, 1)");
   require(o.margin.weight >= 0 && std::isfinite(o.margin.weight), "--margin-weight must be >= 0");
   require(o.hardware.grid >= 1, "the weight grid must be >= 1");
@@ -142,6 +152,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   if (o.margin.enabled()) config["margin"] = {o.margin.relative, o.margin.weight};
   if (o.detect_run > 0) config["detect_run"] = o.detect_run;  // only when on, as the margin
   if (o.loss_on_best_run) config["loss_on_best_run"] = true;
+  if (o.loss_after_word >= 0) config["loss_after_word"] = o.loss_after_word;  // only when on, as the margin
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
   return config;
@@ -215,7 +226,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
   const std::size_t batch = static_cast<std::size_t>(o.batch);
   const long long steps_per_epoch = static_cast<long long>((n_train + batch - 1) / batch);
   const long long total_steps = steps_per_epoch * o.epochs;
-  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin, o.best_run()};
+  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin, o.keyword_frames()};
   const std::uint64_t noise_name = random::fnv1a64("noise");
 
   TrainResult result;
@@ -284,7 +295,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     report.learning_rate = learning_rate;
     report.train = running.score();
     report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads,
-                                 o.loss_on_voted_frames, o.best_run());
+                                 o.loss_on_voted_frames, o.keyword_frames());
     const SplitScore& ranked = d.validation.empty() ? report.train : report.validation;
     report.best = better(ranked, state.best_score);
     if (report.best) {

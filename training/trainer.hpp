@@ -45,7 +45,8 @@ struct TrainOptions {
   int detect_run = 0;                // stored in the network: > 0 = run detection (inference.hpp)
   bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
   bool loss_on_best_run = false;     // with detect_run K: a keyword clip's loss on its best K-frame run (bptt.hpp)
-  int best_run() const { return loss_on_best_run ? detect_run : 0; }
+  int loss_after_word = -1;          // >= 0: a keyword clip's loss after its word (KeywordFrames::after_word)
+  KeywordFrames keyword_frames() const { return {loss_on_best_run ? detect_run : 0, loss_after_word}; }
   ThresholdMargin margin;            // the threshold-margin term (bptt.hpp); off when relative or weight is 0
   HardwareAware hardware;
   double unit_current = 1e-9;        // A per model unit (as netlists/examples/kws_2x4.json)

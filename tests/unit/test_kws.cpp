@@ -244,8 +244,12 @@ TEST_CASE("kws dataset: reproducible for a seed, balanced, held-out voices, vali
       std::vector<std::string> fields;
       std::stringstream ss(clip.id);
       for (std::string f; std::getline(ss, f, '_');) fields.push_back(f);
+      // A spoken word has its span of frames (train --loss-after-word); silence has none.
+      CHECK(clip.has_word_span() == (fields.at(1) != "silence"));
       if (fields.at(1) == "silence") continue;
       CHECK(voices.count(fields.at(2)) == 1);
+      CHECK(clip.word_end <= 101);
+      CHECK(clip.word_end - clip.word_begin >= 10);  // a word lasts more than 0.1 s
     }
   }
   // Another seed gives other clips.
@@ -385,6 +389,34 @@ TEST_CASE("kws warp: drawn in [1 - W, 1 + W] after the other draws; a warped wor
     return double(n) / double(last - first);
   };
   CHECK(crossings_per_sample(fast) / crossings_per_sample(plain) == Approx(1.2).epsilon(0.1));
+}
+
+TEST_CASE("kws clip: the word's span is where the word's samples were placed", "[kws]") {
+  if (!espeak_available()) SKIP_TEST("espeak-ng is not installed (Debian package espeak-ng)");
+  ClipRecipe r;
+  r.word = "yes";
+  r.voice = {"en-us", ""};
+  r.onset_s = 0.3;
+  r.snr_db = 20;
+  const RenderedClip with_word = render_clip_and_word(r);
+  CHECK(with_word.samples == render_clip(r));
+  CHECK(with_word.word_begin == 4800);  // floor(0.3 s x 16 kHz): the clip has room for the word there
+  REQUIRE(with_word.word_end > with_word.word_begin + 1600);
+  // The same clip without the word is the noise alone: the two differ exactly inside the span.
+  ClipRecipe silent = r;
+  silent.word.clear();
+  const RenderedClip noise = render_clip_and_word(silent);
+  CHECK(noise.word_begin == noise.word_end);
+  std::size_t first_diff = kClipSamples, last_diff = 0;
+  for (std::size_t i = 0; i < noise.samples.size(); ++i)
+    if (noise.samples[i] != with_word.samples[i]) {
+      first_diff = std::min(first_diff, i);
+      last_diff = i;
+    }
+  CHECK(first_diff >= with_word.word_begin);
+  CHECK(last_diff < with_word.word_end);
+  CHECK(first_diff < with_word.word_begin + 160);  // the span is the word's sound, not padding
+  CHECK(last_diff + 160 >= with_word.word_end);
 }
 
 TEST_CASE("kws mix: babble and modulated backgrounds render at the drawn SNR", "[kws]") {

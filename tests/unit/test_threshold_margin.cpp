@@ -151,7 +151,7 @@ TEST_CASE("evaluate command: scores a network file on a dataset and checks its m
   network::Network detecting = net;
   detecting.detect_run = 3;
   detecting.vote_last = 0;
-  const SplitScore every_frame = evaluate(detecting, d.test), best = evaluate(detecting, d.test, 2, false, 3);
+  const SplitScore every_frame = evaluate(detecting, d.test), best = evaluate(detecting, d.test, 2, false, KeywordFrames{3});
   CHECK(best.loss != every_frame.loss);
   CHECK_THAT(best_run.output, Catch::Contains(fmt::format("loss {:.4f}", best.loss)));
   CHECK_REFUSED_WITH(run((dir / "net.json").string() + " --task " + (dir / "pulse").string() + " --loss-on-best-run"),

@@ -75,6 +75,46 @@ TEST_CASE("datasets round-trip through save and load", "[training]") {
     CHECK(back.train[i].frames == d.train[i].frames);  // bit-identical numbers
   }
   CHECK(load_dataset(dir).validation.size() == 30);  // the directory works as well as the file
+  // Without word spans nothing about them is written, so such a dataset is written as before.
+  CHECK_FALSE(fs::exists(dir / "train_word_spans.csv"));
+  CHECK(back.train[1].word_begin == -1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("word spans round-trip and are checked against their split's clips", "[training]") {
+  const fs::path dir = scratch_dir("word_spans");
+  Dataset d = pulse_dataset();
+  d.train[1].word_begin = 0;
+  d.train[1].word_end = 3;
+  d.test[2].word_begin = 4;
+  d.test[2].word_end = 12;
+  save_dataset(d, dir);
+  const Dataset back = load_dataset(dir);
+  CHECK(back.train[1].word_begin == 0);
+  CHECK(back.train[1].word_end == 3);
+  CHECK(back.test[2].word_begin == 4);
+  CHECK(back.test[2].word_end == 12);
+  CHECK_FALSE(back.train[0].has_word_span());
+  CHECK_FALSE(back.validation[1].has_word_span());
+
+  const auto with_spans = [&](const std::string& spans) {
+    write_text(dir / "train_word_spans.csv", spans);
+    return dataset_error(dir);
+  };
+  CHECK(with_spans("clip,begin,end\ntrain1,2,5\n") == "(no error)");
+  CHECK_THAT(with_spans("clip,begin,end\ntrain1,2,13\n"),
+             Catch::Contains("train_word_spans.csv:2") && Catch::Contains("not within its 12 frames"));
+  CHECK_THAT(with_spans("clip,begin,end\ntrain1,5,5\n"), Catch::Contains("not within its 12 frames"));
+  CHECK_THAT(with_spans("clip,begin,end\nnobody,0,1\n"), Catch::Contains("clip \"nobody\" is not in this split"));
+  CHECK_THAT(with_spans("clip,begin,end\ntrain1,0,1\ntrain1,0,2\n"),
+             Catch::Contains("train_word_spans.csv:3") && Catch::Contains("has a word span already"));
+  CHECK_THAT(with_spans("clip,start,end\n"), Catch::Contains("header `clip,begin,end`"));
+  CHECK_THAT(with_spans("clip,begin,end\ntrain1,a,2\n"), Catch::Contains("must be integers"));
+
+  Dataset bad = pulse_dataset();
+  bad.train[0].word_begin = 3;
+  bad.train[0].word_end = 2;
+  CHECK_THROWS_WITH(save_dataset(bad, dir / "out"), Catch::Contains("word span [3, 2)"));
   fs::remove_all(dir);
 }
 
@@ -167,26 +207,29 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   // the first shape with the threshold margin term (bptt.hpp), whose gradient reaches W_c, b_c,
   // beta1 and delta, and through the first layer's outputs the earlier layer too; and the first
   // shape with the loss on a keyword clip's best run of 3 frames (max-pooling, --loss-on-best-run).
-  const int shape_case = GENERATE(0, 1, 2, 3, 4);
+  const int shape_case = GENERATE(0, 1, 2, 3, 4, 5);
   const bool with_front = shape_case == 1;
   const ModelLayout layout(ModelShape{3, 3, 2, 4, with_front ? 5 : 0, shape_case == 2 ? 3 : 0});
   const int vote_last = with_front ? 2 : 0;
   Eigen::VectorXd theta = initial_theta(layout, 5);
   // Spread the thresholds so that units sit in all three regions over the clip.
   for (int i = 0; i < layout.size(); ++i) theta[i] += 0.3 * picospice::random::unit_normal(9, 1, i);
-  const Clip clip = pulse_clips(2, 4, "g")[1];
+  Clip clip = pulse_clips(2, 4, "g")[1];
+  clip.word_begin = 1;  // for the loss after the word: frame 0 aims at class 0, frame 1 is not scored
+  clip.word_end = 3;
   BackwardOptions options;
   options.step.sigmoid_steepness = 12.0;
   options.loss_on_voted_frames = with_front;
   if (shape_case == 3) options.margin = {0.4, 0.7};
-  if (shape_case == 4) options.best_run = 3;
-  REQUIRE(clip.label > 0);  // best_run applies to keyword clips only
+  if (shape_case == 4) options.keyword.best_run = 3;
+  if (shape_case == 5) options.keyword.after_word = 1;
+  REQUIRE(clip.label > 0);  // best_run and after_word apply to keyword clips only
 
   // The objective: cross-entropy plus the margin penalty (zero without a margin).
   const auto loss_at = [&](const Eigen::VectorXd& th) {
     const Realized r = realize(layout, th);
     const ClipOutcome o = clip_outcome(to_network(layout, r.values, vote_last), clip, options.step, with_front,
-                                       options.margin, options.best_run);
+                                       options.margin, options.keyword);
     return o.loss + o.margin_penalty;
   };
   const Realized r = realize(layout, theta);
@@ -244,13 +287,52 @@ TEST_CASE("the best-run loss scores a keyword clip on its most likely run only",
         }
       }
       INFO("clip " << clip.id << " label " << clip.label << " K " << K);
-      CHECK(clip_outcome(net, clip, {}, false, {}, K).loss == Approx(expected).epsilon(1e-12));
+      CHECK(clip_outcome(net, clip, {}, false, {}, KeywordFrames{K}).loss == Approx(expected).epsilon(1e-12));
     }
     // Without it, every frame: the mean (for a keyword clip larger than its best run's).
     double mean = 0;
     for (double e : ce) mean += e / ce.size();
-    CHECK(clip_outcome(net, clip, {}, false, {}, 0).loss == Approx(mean).epsilon(1e-12));
+    CHECK(clip_outcome(net, clip, {}, false, {}, KeywordFrames{0}).loss == Approx(mean).epsilon(1e-12));
   }
+}
+
+TEST_CASE("the loss after the word scores a keyword clip before and after its word, not inside it", "[training]") {
+  // With after_word N and a word span [b, e), a keyword clip aims at class 0 on frames t < b and at
+  // its class on t >= e - N (never before b); a background clip on every frame: recompute from the logits.
+  const ModelLayout layout(ModelShape{3, 3, 2, 4, 0, 0});
+  Eigen::VectorXd theta = initial_theta(layout, 3);
+  for (int i = 0; i < layout.size(); ++i) theta[i] += 0.3 * picospice::random::unit_normal(4, 1, i);
+  const Realized realized = realize(layout, theta);
+  const picospice::network::Network net = to_network(layout, realized.values, 0);
+  for (Clip clip : pulse_clips(3, 6, "w")) {
+    clip.word_begin = 2;
+    clip.word_end = 6;
+    const picospice::network::InferenceResult r = picospice::network::infer(net, clip.frames);
+    const auto ce = [&](int t, int k) {
+      const auto& z = r.logits[t];
+      double top = z[0], total = 0;
+      for (double v : z) top = std::max(top, v);
+      for (double v : z) total += std::exp(v - top);
+      return -(z[k] - top - std::log(total));
+    };
+    for (int N : {0, 2, 9}) {
+      double sum = 0;
+      int scored = 0;
+      for (int t = 0; t < 12; ++t) {
+        const bool before = t < clip.word_begin, after = t >= std::max(clip.word_begin, clip.word_end - N);
+        if (clip.label == 0 || before || after) {
+          sum += ce(t, clip.label == 0 || before ? 0 : clip.label);
+          ++scored;
+        }
+      }
+      INFO("clip " << clip.id << " label " << clip.label << " N " << N);
+      CHECK(clip_outcome(net, clip, {}, false, {}, KeywordFrames{0, N}).loss == Approx(sum / scored).epsilon(1e-12));
+    }
+  }
+  // A keyword clip without a span cannot be scored so (the trainer refuses such a dataset first).
+  const Clip unspanned = pulse_clips(2, 6, "u")[1];
+  REQUIRE(unspanned.label > 0);
+  CHECK_THROWS_AS(clip_outcome(net, unspanned, {}, false, {}, KeywordFrames{0, 2}), std::logic_error);
 }
 
 TEST_CASE("the surrogate is 1/(1+(pi a x)^2)", "[training]") {
@@ -321,6 +403,30 @@ TEST_CASE("training is deterministic for a seed and resumes exactly", "[training
   CHECK_THROWS_WITH(train(d, o), Catch::Contains("--loss-on-best-run needs --detect-run"));
   o.loss_on_best_run = false;
   fs::remove_all(dir);
+}
+
+TEST_CASE("the loss after the word needs every keyword clip's span and trains with it", "[training]") {
+  Dataset d = pulse_dataset();
+  TrainOptions o = pulse_options(4, 3);
+  o.loss_after_word = 1;
+  // The pulse task's clips have no spans: refused, naming a clip.
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("--loss-after-word needs the word span") &&
+                                     Catch::Contains("training clip \"train1\""));
+  for (auto* split : {&d.train, &d.validation, &d.test})
+    for (Clip& clip : *split) {
+      if (clip.label == 0) continue;
+      clip.word_begin = 0;  // the pulse: frames 0..2
+      clip.word_end = 3;
+    }
+  o.loss_on_best_run = true;
+  o.detect_run = 3;
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("not with --loss-on-best-run"));
+  o.loss_on_best_run = false;
+  o.detect_run = 0;
+  const TrainResult r = train(d, o);
+  CHECK(r.epochs_done == 3);
+  CHECK(train_config(d, o).at("loss_after_word") == 1);  // recorded: a checkpoint is not resumed with another loss
+  CHECK_FALSE(train_config(d, pulse_options(4, 3)).contains("loss_after_word"));  // older checkpoints still resume
 }
 
 TEST_CASE("a tiny training run learns a task that needs the hold", "[training]") {

@@ -217,8 +217,12 @@ std::vector<double> background(const ClipRecipe& r) {
 
 }  // namespace
 
-std::vector<double> render_clip(const ClipRecipe& r) {
-  std::vector<double> clip(kClipSamples, 0.0);
+std::vector<double> render_clip(const ClipRecipe& r) { return render_clip_and_word(r).samples; }
+
+RenderedClip render_clip_and_word(const ClipRecipe& r) {
+  RenderedClip out;
+  std::vector<double>& clip = out.samples;
+  clip.assign(kClipSamples, 0.0);
   const double speech_rms = std::pow(10.0, r.level_db / 20.0);
   const double noise_rms = speech_rms * std::pow(10.0, -r.snr_db / 20.0);
   if (!r.word.empty()) {
@@ -227,11 +231,13 @@ std::vector<double> render_clip(const ClipRecipe& r) {
       const std::size_t room = kClipSamples - (w.last - w.first);
       const auto start = std::min(room, static_cast<std::size_t>(std::max(0.0, std::floor(r.onset_s * kClipRate))));
       for (std::size_t i = w.first; i < w.last; ++i) clip[start + (i - w.first)] = w.samples[i] * (speech_rms / w.rms);
+      out.word_begin = start;
+      out.word_end = start + (w.last - w.first);
     }
   }
   const std::vector<double> noise = background(r);
   for (std::size_t i = 0; i < clip.size(); ++i) clip[i] += noise_rms * noise[i];
-  return clip;
+  return out;
 }
 
 }  // namespace picospice::kws

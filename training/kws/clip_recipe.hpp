@@ -109,6 +109,15 @@ std::string describe_recipe(const ClipRecipe& recipe);
 // Renders the recipe: kClipSamples samples at kClipRate. Throws SpeechError when the engine fails.
 std::vector<double> render_clip(const ClipRecipe& recipe);
 
+// The same clip, and where its word's sound lies: samples [word_begin, word_end), the span
+// active_span found, as placed (empty, begin == end, for silence or a word the engine rendered as
+// digital silence).
+struct RenderedClip {
+  std::vector<double> samples;
+  std::size_t word_begin = 0, word_end = 0;
+};
+RenderedClip render_clip_and_word(const ClipRecipe& recipe);
+
 // The span [first, last) of `samples` holding the 10 ms blocks within 40 dB of the loudest one;
 // empty for digital silence.
 std::pair<std::size_t, std::size_t> active_span(const std::vector<double>& samples, int rate);

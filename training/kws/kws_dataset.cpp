@@ -15,7 +15,17 @@ struct PendingClip {
   int split = 0;  // 0 train, 1 validation, 2 test
   ClipRecipe recipe;
   std::vector<std::vector<double>> mfcc;
+  int word_begin = -1, word_end = -1;  // frames, as training::Clip's
 };
+
+// The frames whose window centre (frame t at sample t * hop: the frames are centred) lies in the
+// word's samples [begin, end); -1, -1 when there is no word or no frame centre falls in it.
+std::pair<int, int> word_frames(const RenderedClip& clip, int hop, int frames) {
+  const auto first = static_cast<int>((clip.word_begin + hop - 1) / hop);
+  const auto end = std::min(frames, static_cast<int>((clip.word_end + hop - 1) / hop));
+  if (clip.word_end <= clip.word_begin || first >= end) return {-1, -1};
+  return {first, end};
+}
 
 constexpr const char* kSplitNames[3] = {"train", "validation", "test"};
 
@@ -64,10 +74,16 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
   run_in_order(
       run,
       [&] {
-        return [&, mfcc = MfccExtractor()](std::uint64_t i) mutable { return mfcc.compute(render_clip(pending[i].recipe)); };
+        return [&, mfcc = MfccExtractor()](std::uint64_t i) mutable {
+          const RenderedClip clip = render_clip_and_word(pending[i].recipe);
+          std::vector<std::vector<double>> features = mfcc.compute(clip.samples);
+          const auto span = word_frames(clip, MfccOptions{}.hop, static_cast<int>(features.size()));
+          return std::make_pair(std::move(features), span);
+        };
       },
-      [&](std::uint64_t i, std::vector<std::vector<double>>&& features) {
-        pending[i].mfcc = std::move(features);
+      [&](std::uint64_t i, std::pair<std::vector<std::vector<double>>, std::pair<int, int>>&& result) {
+        pending[i].mfcc = std::move(result.first);
+        std::tie(pending[i].word_begin, pending[i].word_end) = result.second;
         if (progress) progress(i + 1, pending.size());
       });
 
@@ -89,6 +105,8 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                           describe_recipe(p.recipe));
     clip.label = p.recipe.label;
     clip.frames = encoding.encode(p.mfcc);
+    clip.word_begin = p.word_begin;
+    clip.word_end = p.word_end;
     splits[p.split]->push_back(std::move(clip));
   }
   const MfccOptions mfcc;

@@ -215,7 +215,8 @@ CommandAction add_train_command(CLI::App& app) {
                   "`dataset kws` writes them): class 0 before the word, k from the word's last N frames on, nothing\n"
                   "in between, so the keyword is asked for only once its end has been heard (a word that begins\n"
                   "like it, \"yeah\" for \"yes\", is told apart there). Background clips keep every frame. Not with\n"
-                  "--loss-on-best-run or --loss-on-voted-frames (-1: off)")
+                  "--loss-on-best-run or --loss-on-voted-frames (-1: off). On the kws mix it measured worse than\n"
+                  "--loss-on-best-run (README, training section)")
       ->check(CLI::Range(-1, 1000000));
   cmd->add_flag("--loss-on-voted-frames", o->train.loss_on_voted_frames,
                 "with --vote-last K: the cross-entropy covers only the last K frames, the ones the vote counts\n"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 
+#include "training/kws/front_end.hpp"
 #include "training/kws/kws_dataset.hpp"
 #include "training/kws/voices.hpp"
 #include "training/dataset.hpp"
@@ -20,6 +21,7 @@ namespace {
 struct KwsCommandOptions {
   std::string output;
   std::string encoding_file;  // --encoding
+  std::string features;       // --features: mfcc or pcen (empty: mfcc, or --encoding's)
   kws::KwsDatasetOptions dataset;
 };
 
@@ -37,6 +39,7 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   if (r.warp > 0) line += fmt::format(" --warp {}", r.warp);
   if (d.engines != std::vector<std::string>{"espeak"}) line += fmt::format(" --engines {}", fmt::join(d.engines, ","));
   if (!d.test_engine.empty()) line += " --test-engine " + d.test_engine;
+  if (!o.features.empty()) line += " --features " + o.features;
   if (!o.encoding_file.empty()) line += " --encoding " + o.encoding_file;
   return line;
 }
@@ -66,7 +69,16 @@ int run_dataset_kws(KwsCommandOptions o) {
     throw std::invalid_argument(fmt::format("dataset kws --engines/--test-engine: {}", e.what()));
   }
   o.dataset.command = kws_command_line(o);
-  if (!o.encoding_file.empty()) o.dataset.encoding = kws::load_encoding(o.encoding_file);
+  o.dataset.features.pcen = o.features == "pcen";
+  if (!o.encoding_file.empty()) {
+    o.dataset.encoding = kws::load_encoding(o.encoding_file);
+    // Clips for a trained network need its front end too: the encoding's file names it.
+    const kws::MfccOptions front_end = kws::load_front_end(o.encoding_file);
+    if (!o.features.empty() && front_end.pcen != o.dataset.features.pcen)
+      throw std::invalid_argument(fmt::format("dataset kws: --features {} differs from the front end of {} ({})",
+                                              o.features, o.encoding_file, front_end.pcen ? "pcen" : "mfcc"));
+    o.dataset.features = front_end;
+  }
   const auto start = std::chrono::steady_clock::now();
   training::Dataset dataset;
   {
@@ -161,6 +173,11 @@ CommandAction add_dataset_command(CLI::App& app) {
   k->add_option("--test-engine", kws->dataset.test_engine,
                 "hold this engine (one of --engines) out of train and validation: its voices speak only in test")
       ->check(CLI::IsMember({"espeak", "flite", "festival"}));
+  k->add_option("--features", kws->features,
+                "the front end: mfcc (13 MFCCs, the default) or pcen (13 cepstra of per-channel energy\n"
+                "normalized mel energies in place of their log: a per-channel gain control that normalizes\n"
+                "steady backgrounds and levels away; training/kws/mfcc.hpp). With --encoding, the encoding's")
+      ->check(CLI::IsMember({"mfcc", "pcen"}));
   k->add_option("--encoding", kws->encoding_file,
                 "encode every split with this encoding (an encoding.json or a dataset.json) instead of the training\n"
                 "split's statistics: an evaluation set for a trained network")

@@ -27,6 +27,7 @@
 #include "codesign/calibration.hpp"
 #include "codesign/inference.hpp"
 #include "training/kws/clip_recipe.hpp"
+#include "training/kws/front_end.hpp"
 #include "training/kws/input_encoding.hpp"
 #include "training/kws/mfcc.hpp"
 #include "training/kws/resample.hpp"
@@ -160,10 +161,13 @@ int run_demo_kws(const DemoOptions& o) {
   }
   if (!o.save_wav.empty()) kws::write_wav16({kws::kClipRate, clip}, o.save_wav);
 
-  kws::MfccExtractor mfcc;
+  // The front end the network was trained on, from the same file as the encoding (front_end.hpp).
+  const kws::MfccOptions front_end = kws::load_front_end(encoding_path);
+  kws::MfccExtractor mfcc(front_end);
   const std::vector<Vector> inputs = encoding.encode(mfcc.compute(clip));
   fmt::print("input      {}\n", source);
-  fmt::print("features   {} frames x {} MFCCs -> input currents (mean {:.3f} nA)\n", inputs.size(), net.inputs, [&] {
+  fmt::print("features   {} frames x {} {} -> input currents (mean {:.3f} nA)\n", inputs.size(), net.inputs,
+             front_end.pcen ? "PCEN cepstra" : "MFCCs", [&] {
     double s = 0;
     for (const auto& f : inputs)
       for (double x : f) s += x;

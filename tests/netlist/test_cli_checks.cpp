@@ -75,4 +75,15 @@ TEST_CASE("dataset kws refuses --babble-snr without babble and an inverted range
   CHECK_FALSE(fs::exists(out));
 }
 
+// An evaluation set for a trained network takes the network's front end from its encoding file:
+// asking for another one is refused before any clip is synthesized.
+TEST_CASE("dataset kws refuses --features other than the --encoding file's front end", "[cli]") {
+  const fs::path encoding = fs::path(PICOSPICE_SOURCE_DIR) / "netlists" / "examples" / "kws_trained" / "encoding.json";
+  const std::string out = (scratch() / "kws_features").string();
+  CHECK_REFUSED_WITH(testing::run_picospice("dataset kws -o " + out + " --clips 6 --features pcen --encoding " +
+                                            encoding.string()),
+                     "--features pcen differs from the front end of");
+  CHECK_FALSE(fs::exists(out));
+}
+
 }  // namespace picospice

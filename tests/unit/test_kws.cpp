@@ -14,6 +14,7 @@
 
 #include "training/kws/clip_recipe.hpp"
 #include "training/kws/espeak.hpp"
+#include "training/kws/front_end.hpp"
 #include "training/kws/input_encoding.hpp"
 #include "training/kws/kws_dataset.hpp"
 #include "training/kws/mfcc.hpp"
@@ -104,6 +105,61 @@ TEST_CASE("MFCC: 101 frames per second and the direct-DFT reference", "[kws]") {
       CHECK(features[t][q] == Approx(reference[q]).margin(1e-9).epsilon(1e-9));
     }
   }
+}
+
+TEST_CASE("PCEN cepstra: the documented formula on the mel energies, then the same DCT; level-invariant", "[kws]") {
+  const auto x = test_signal(16000, 16000);
+  MfccOptions options;
+  options.pcen = true;
+  MfccExtractor pcen(options);
+  const auto features = pcen.compute(x);
+  REQUIRE(features.size() == 101);
+  // Independently: M_0 = E_0, M_t = (1 - s) M_{t-1} + s E_t, (E / (eps + M)^alpha + delta)^r - delta^r.
+  const auto energy = pcen.mel_energies(x);
+  std::vector<double> smoothed = energy[0];
+  for (int t = 0; t < 101; ++t) {
+    std::vector<double> normalized(40);
+    for (int m = 0; m < 40; ++m) {
+      smoothed[m] = 0.975 * smoothed[m] + 0.025 * energy[t][m];
+      normalized[m] = std::sqrt(energy[t][m] / std::pow(1e-6 + smoothed[m], 0.98) + 2) - std::sqrt(2.0);
+    }
+    if (t != 0 && t != 50 && t != 100) continue;
+    for (int q = 0; q < 13; ++q) {
+      double sum = 0;
+      for (int m = 0; m < 40; ++m) sum += normalized[m] * std::cos(kPi * q * (m + 0.5) / 40);
+      INFO("frame " << t << " coefficient " << q);
+      CHECK(features[t][q] == Approx(sum * std::sqrt((q == 0 ? 1.0 : 2.0) / 40)).margin(1e-12).epsilon(1e-12));
+    }
+  }
+  // 20 dB louder: the log's c0 moves by ln(100) sqrt(40) ~ 29; PCEN's by a factor 100^0.02 at most.
+  std::vector<double> louder = x;
+  for (double& v : louder) v *= 10;
+  const auto loud = pcen.compute(louder);
+  MfccExtractor mfcc;
+  CHECK(mfcc.compute(louder)[50][0] - mfcc.compute(x)[50][0] == Approx(std::log(100.0) * std::sqrt(40.0)).epsilon(1e-6));
+  for (int t : {0, 50, 100}) CHECK(std::abs(loud[t][0] - features[t][0]) < 0.1 * std::abs(features[t][0]));
+}
+
+TEST_CASE("The front end's description: MFCCs as before, PCEN with its settings, unknown types refused", "[kws]") {
+  const nlohmann::json mfcc = front_end_to_json(MfccOptions{});
+  CHECK(mfcc.at("type") == "mfcc");
+  CHECK(mfcc.contains("log"));
+  CHECK_FALSE(mfcc.contains("pcen"));
+  CHECK_FALSE(front_end_from_json(mfcc, "m").pcen);
+  MfccOptions p;
+  p.pcen = true;
+  p.pcen_smoothing = 0.04;
+  const MfccOptions back = front_end_from_json({{"provenance", {{"features", front_end_to_json(p)}}}}, "dataset.json");
+  CHECK(back.pcen);
+  CHECK(back.pcen_smoothing == 0.04);
+  CHECK(back.pcen_gain == p.pcen_gain);
+  CHECK(front_end_from_json({{"features", front_end_to_json(p)}}, "encoding.json").pcen);  // an encoding.json
+  CHECK_FALSE(front_end_from_json({{"encoding", {}}}, "old.json").pcen);  // written before the choice: MFCCs
+  CHECK_THROWS_WITH(front_end_from_json({{"features", {{"type", "plp"}}}}, "x.json"),
+                    Catch::Contains("x.json") && Catch::Contains("unknown type \"plp\""));
+  nlohmann::json broken = front_end_to_json(p);
+  broken["pcen"]["smoothing"] = 0;
+  CHECK_THROWS_WITH(front_end_from_json(broken, "y.json"), Catch::Contains("y.json: features.pcen"));
 }
 
 TEST_CASE("MFCC: a pure tone's energy lands in the mel band centred on it", "[kws]") {

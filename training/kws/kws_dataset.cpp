@@ -6,6 +6,7 @@
 
 #include "base/worker_pool.hpp"
 #include "training/kws/speech_engine.hpp"
+#include "training/kws/front_end.hpp"
 #include "training/kws/mfcc.hpp"
 
 namespace picospice::kws {
@@ -74,10 +75,10 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
   run_in_order(
       run,
       [&] {
-        return [&, mfcc = MfccExtractor()](std::uint64_t i) mutable {
+        return [&, mfcc = MfccExtractor(o.features)](std::uint64_t i) mutable {
           const RenderedClip clip = render_clip_and_word(pending[i].recipe);
           std::vector<std::vector<double>> features = mfcc.compute(clip.samples);
-          const auto span = word_frames(clip, MfccOptions{}.hop, static_cast<int>(features.size()));
+          const auto span = word_frames(clip, o.features.hop, static_cast<int>(features.size()));
           return std::make_pair(std::move(features), span);
         };
       },
@@ -94,7 +95,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
 
   training::Dataset d;
   d.name = "kws";
-  d.inputs = MfccOptions{}.coefficients;
+  d.inputs = o.features.coefficients;
   d.classes = 2;
   d.class_names = {"other", keyword()};
   std::vector<training::Clip>* splits[3] = {&d.train, &d.validation, &d.test};
@@ -109,7 +110,6 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
     clip.word_end = p.word_end;
     splits[p.split]->push_back(std::move(clip));
   }
-  const MfccOptions mfcc;
   const RecipeRanges& r = o.ranges;
   nlohmann::json other = other_words();
   other.push_back("(silence)");
@@ -142,20 +142,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                   {"train", voices_json(voices.train)},
                   {"validation", voices_json(voices.validation)},
                   {"test", voices_json(voices.test)}}},
-      {"features", {{"type", "mfcc"},
-                    {"sample_rate", mfcc.sample_rate},
-                    {"window", mfcc.window},
-                    {"window_function", "periodic Hamming"},
-                    {"hop", mfcc.hop},
-                    {"fft_size", mfcc.fft_size},
-                    {"padding", "centred, reflect (x[-1] = x[1])"},
-                    {"frames_per_clip", mfcc_frames(kClipSamples, mfcc)},
-                    {"mel_filters", mfcc.mel_filters},
-                    {"mel_scale", "HTK: 2595 log10(1 + f/700)"},
-                    {"mel_range_hz", {mfcc.low_hz, mfcc.high_hz}},
-                    {"log", "natural, floored at 1e-10"},
-                    {"dct", "orthonormal DCT-II"},
-                    {"coefficients", mfcc.coefficients}}},
+      {"features", front_end_to_json(o.features)},
       {"encoding", encoding_to_json(encoding)}};
   // Only with their own range, so that a dataset without one is byte for byte the one of before.
   if (r.babble_snr) d.provenance["mix"]["babble_snr_db"] = {r.min_babble_snr_db, r.max_babble_snr_db};

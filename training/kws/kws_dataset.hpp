@@ -21,6 +21,7 @@
 
 #include "training/kws/clip_recipe.hpp"
 #include "training/kws/input_encoding.hpp"
+#include "training/kws/mfcc.hpp"
 #include "training/dataset.hpp"
 
 namespace picospice::kws {
@@ -40,6 +41,8 @@ struct KwsDatasetOptions {
   // Given: every split is encoded with it instead of the training split's statistics (an evaluation
   // set for a trained network, encoded exactly as its training data were; `dataset kws --encoding`).
   std::optional<InputEncoding> encoding;
+  // The front end (mfcc.hpp): MFCCs by default, PCEN cepstra with `pcen` (`dataset kws --features`).
+  MfccOptions features;
   std::string command;              // recorded in the provenance
 };
 

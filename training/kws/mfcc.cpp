@@ -82,6 +82,29 @@ MfccExtractor::~MfccExtractor() {
 }
 
 std::vector<std::vector<double>> MfccExtractor::log_mel_energies(const std::vector<double>& samples) {
+  std::vector<std::vector<double>> energy = mel_energies(samples);
+  for (auto& frame : energy)
+    for (double& e : frame) e = std::log(std::max(e, options_.log_floor));
+  return energy;
+}
+
+namespace {
+
+// Per-channel energy normalization over the frames, in place (mfcc.hpp).
+void pcen_in_place(std::vector<std::vector<double>>& energy, const MfccOptions& o) {
+  if (energy.empty()) return;
+  std::vector<double> smoothed = energy.front();
+  const double bias_root = std::pow(o.pcen_bias, o.pcen_power);
+  for (auto& frame : energy)
+    for (std::size_t m = 0; m < frame.size(); ++m) {
+      smoothed[m] = (1 - o.pcen_smoothing) * smoothed[m] + o.pcen_smoothing * frame[m];
+      frame[m] = std::pow(frame[m] / std::pow(o.pcen_eps + smoothed[m], o.pcen_gain) + o.pcen_bias, o.pcen_power) - bias_root;
+    }
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> MfccExtractor::mel_energies(const std::vector<double>& samples) {
   const MfccOptions& o = options_;
   if (samples.size() <= static_cast<std::size_t>(o.window / 2))
     throw std::invalid_argument(fmt::format("MFCC: a clip of {} samples is too short (need more than {})", samples.size(),
@@ -89,7 +112,7 @@ std::vector<std::vector<double>> MfccExtractor::log_mel_energies(const std::vect
   const int frames = mfcc_frames(samples.size(), o);
   const int bins = o.fft_size / 2 + 1;
   std::vector<double> power(bins);
-  std::vector<std::vector<double>> log_energy(frames, std::vector<double>(o.mel_filters));
+  std::vector<std::vector<double>> energy(frames, std::vector<double>(o.mel_filters));
   for (int t = 0; t < frames; ++t) {
     const long start = static_cast<long>(t) * o.hop - o.window / 2;
     for (int n = 0; n < o.fft_size; ++n) fftw_->input[n] = n < o.window ? reflected(samples, start + n) * window_[n] : 0.0;
@@ -99,21 +122,27 @@ std::vector<std::vector<double>> MfccExtractor::log_mel_energies(const std::vect
     for (int m = 0; m < o.mel_filters; ++m) {
       double e = 0;
       for (int k = 0; k < bins; ++k) e += filterbank_[m][k] * power[k];
-      log_energy[t][m] = std::log(std::max(e, o.log_floor));
+      energy[t][m] = e;
     }
   }
-  return log_energy;
+  return energy;
 }
 
 std::vector<std::vector<double>> MfccExtractor::compute(const std::vector<double>& samples) {
   const MfccOptions& o = options_;
-  const auto log_energy = log_mel_energies(samples);
+  std::vector<std::vector<double>> compressed;  // step 4: the log, or PCEN
+  if (o.pcen) {
+    compressed = mel_energies(samples);
+    pcen_in_place(compressed, o);
+  } else {
+    compressed = log_mel_energies(samples);
+  }
   const int filters = o.mel_filters;
-  std::vector<std::vector<double>> features(log_energy.size(), std::vector<double>(o.coefficients));
-  for (std::size_t t = 0; t < log_energy.size(); ++t)
+  std::vector<std::vector<double>> features(compressed.size(), std::vector<double>(o.coefficients));
+  for (std::size_t t = 0; t < compressed.size(); ++t)
     for (int c = 0; c < o.coefficients; ++c) {
       double sum = 0;
-      for (int m = 0; m < filters; ++m) sum += log_energy[t][m] * std::cos(std::numbers::pi * c * (m + 0.5) / filters);
+      for (int m = 0; m < filters; ++m) sum += compressed[t][m] * std::cos(std::numbers::pi * c * (m + 0.5) / filters);
       features[t][c] = sum * std::sqrt((c == 0 ? 1.0 : 2.0) / filters);
     }
   return features;

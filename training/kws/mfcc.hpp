@@ -13,6 +13,16 @@
 //   4. natural log of each filter energy, floored at 1e-10 (silence stays finite);
 //   5. orthonormal DCT-II of the 40 log energies, keeping coefficients 0..12 (c0 included).
 // No pre-emphasis, no liftering, no dither (nothing in the features is random).
+//
+// With `pcen` (`dataset kws --features pcen`), step 4 is per-channel energy normalization instead
+// of the log (Wang et al., "Trainable frontend for robust and far-field keyword spotting", ICASSP
+// 2017), with their fixed (untrained) settings: M_t = (1 - s) M_{t-1} + s E_t, a causal smoother of
+// each filter's energy E (M starts at the first frame's E, as if the clip had been preceded by
+// it), and PCEN_t = (E_t / (eps + M_t)^alpha + delta)^r - delta^r, s = 0.025 (a time constant of
+// about 0.4 s at 10 ms frames), alpha = 0.98, delta = 2, r = 0.5, eps = 1e-6. Dividing by the
+// smoothed energy is an automatic gain control per channel: a steady background or a level
+// change is normalized away within ~0.4 s while onsets stand out; the root compresses. Step 5 is
+// the same DCT of these 40 values ("PCEN cepstra"). The features stay causal (streaming).
 #pragma once
 #include <memory>
 #include <vector>
@@ -28,6 +38,8 @@ struct MfccOptions {
   double low_hz = 20, high_hz = 8000;  // high_hz <= sample_rate / 2
   int coefficients = 13;   // <= mel_filters
   double log_floor = 1e-10;
+  bool pcen = false;             // step 4: PCEN instead of the log (above)
+  double pcen_smoothing = 0.025, pcen_gain = 0.98, pcen_bias = 2, pcen_power = 0.5, pcen_eps = 1e-6;
 };
 
 double hz_to_mel(double hz);
@@ -53,6 +65,8 @@ class MfccExtractor {
   std::vector<std::vector<double>> compute(const std::vector<double>& samples);
   // Steps 1-4 only: log_energies[frame][filter] (natural log, floored).
   std::vector<std::vector<double>> log_mel_energies(const std::vector<double>& samples);
+  // Steps 1-3: energies[frame][filter].
+  std::vector<std::vector<double>> mel_energies(const std::vector<double>& samples);
   const MfccOptions& options() const { return options_; }
 
  private:

@@ -56,32 +56,47 @@ bool parse_int(const std::string& s, long& v) {
   return ec == std::errc() && p == end;
 }
 
-std::vector<Clip> read_split_csv(const std::filesystem::path& path, int inputs, int classes) {
+// Reads a CSV file line by line: blank lines skipped, each other line split into `fields`; the
+// first goes to header(where, fields), the others to row(where, fields), `where` being "file:line".
+// An empty file (no header) is an error quoting `expected_header`.
+template <class Header, class Row>
+void read_csv_rows(const std::filesystem::path& path, const char* what, const char* expected_header,
+                   const Header& header, const Row& row) {
   std::ifstream in(path);
-  if (!in) fail(path.string(), "cannot open this split's CSV");
-  std::vector<Clip> clips;
-  std::set<std::string> seen;  // clip ids already closed, to catch a clip split in two
+  if (!in) fail(path.string(), fmt::format("cannot open this split's {}", what));
   std::string line;
   std::vector<std::string> fields;
   int line_no = 0;
   bool header_read = false;
-  const std::size_t columns = 3 + static_cast<std::size_t>(inputs);
   while (std::getline(in, line)) {
     ++line_no;
     const std::string where = fmt::format("{}:{}", path.string(), line_no);
     if (trim(line).empty()) continue;
     split_fields(line, fields);
-    if (!header_read) {
-      std::string expected = "clip,frame,label";
-      for (int k = 0; k < inputs; ++k) expected += fmt::format(",x{}", k);
-      std::string got;
-      for (std::size_t i = 0; i < fields.size(); ++i) got += (i ? "," : "") + fields[i];
-      if (got != expected)
-        fail(where, fmt::format("expected the header `clip,frame,label,x0,...,x{}` ({} columns), got `{}`",
-                                inputs - 1, columns, got.size() > 200 ? got.substr(0, 200) + "..." : got));
+    if (header_read) {
+      row(where, fields);
+    } else {
+      header(where, fields);
       header_read = true;
-      continue;
     }
+  }
+  if (!header_read) fail(path.string(), fmt::format("empty file (expected at least the header `{}`)", expected_header));
+}
+
+std::vector<Clip> read_split_csv(const std::filesystem::path& path, int inputs, int classes) {
+  std::vector<Clip> clips;
+  std::set<std::string> seen;  // clip ids already closed, to catch a clip split in two
+  const std::size_t columns = 3 + static_cast<std::size_t>(inputs);
+  const auto header = [&](const std::string& where, const std::vector<std::string>& fields) {
+    std::string expected = "clip,frame,label";
+    for (int k = 0; k < inputs; ++k) expected += fmt::format(",x{}", k);
+    std::string got;
+    for (std::size_t i = 0; i < fields.size(); ++i) got += (i ? "," : "") + fields[i];
+    if (got != expected)
+      fail(where, fmt::format("expected the header `clip,frame,label,x0,...,x{}` ({} columns), got `{}`",
+                              inputs - 1, columns, got.size() > 200 ? got.substr(0, 200) + "..." : got));
+  };
+  const auto row = [&](const std::string& where, const std::vector<std::string>& fields) {
     if (fields.size() != columns)
       fail(where, fmt::format("expected {} fields (clip, frame, label and {} inputs), got {}", columns, inputs,
                               fields.size()));
@@ -118,33 +133,20 @@ std::vector<Clip> read_split_csv(const std::filesystem::path& path, int inputs, 
       if (x[k] < 0) fail(where, fmt::format("x{}: negative input {} (inputs are non-negative currents)", k, x[k]));
     }
     clips.back().frames.push_back(std::move(x));
-  }
-  if (!header_read) fail(path.string(), "empty file (expected at least the header `clip,frame,label,x0,...`)");
+  };
+  read_csv_rows(path, "CSV", "clip,frame,label,x0,...", header, row);
   return clips;
 }
 
 // A split's word spans (`clip,begin,end`): each names a clip of the split, at most once, with
 // 0 <= begin < end <= its frames.
 void read_word_spans_csv(const std::filesystem::path& path, std::vector<Clip>& clips) {
-  std::ifstream in(path);
-  if (!in) fail(path.string(), "cannot open this split's word spans");
   std::map<std::string, Clip*> by_id;
   for (Clip& clip : clips) by_id[clip.id] = &clip;
-  std::string line;
-  std::vector<std::string> fields;
-  int line_no = 0;
-  bool header_read = false;
-  while (std::getline(in, line)) {
-    ++line_no;
-    const std::string where = fmt::format("{}:{}", path.string(), line_no);
-    if (trim(line).empty()) continue;
-    split_fields(line, fields);
-    if (!header_read) {
-      if (fields != std::vector<std::string>{"clip", "begin", "end"})
-        fail(where, "expected the header `clip,begin,end`");
-      header_read = true;
-      continue;
-    }
+  const auto header = [](const std::string& where, const std::vector<std::string>& fields) {
+    if (fields != std::vector<std::string>{"clip", "begin", "end"}) fail(where, "expected the header `clip,begin,end`");
+  };
+  const auto row = [&](const std::string& where, const std::vector<std::string>& fields) {
     if (fields.size() != 3) fail(where, fmt::format("expected 3 fields (clip, begin, end), got {}", fields.size()));
     const auto found = by_id.find(fields[0]);
     if (found == by_id.end()) fail(where, fmt::format("clip \"{}\" is not in this split", fields[0]));
@@ -158,8 +160,8 @@ void read_word_spans_csv(const std::filesystem::path& path, std::vector<Clip>& c
                               begin, end, clip.frames.size()));
     clip.word_begin = static_cast<int>(begin);
     clip.word_end = static_cast<int>(end);
-  }
-  if (!header_read) fail(path.string(), "empty file (expected at least the header `clip,begin,end`)");
+  };
+  read_csv_rows(path, "word spans", "clip,begin,end", header, row);
 }
 
 std::string format_number(double v) { return fmt::format("{}", v); }

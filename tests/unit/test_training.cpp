@@ -257,23 +257,34 @@ TEST_CASE("the BPTT gradient equals finite differences of the smooth-step networ
   CHECK(nonzero > compared / 5);  // the check covered real gradients, not only zeros
 }
 
-TEST_CASE("the best-run loss scores a keyword clip on its most likely run only", "[training]") {
-  // With best_run K, a clip of class k > 0 is scored on the K consecutive frames of largest
-  // summed log p(k), a background clip on every frame: recompute both from the logits.
+namespace {
+
+// A small untrained 2-layer network whose readout is not yet decided, for the loss tests.
+picospice::network::Network loss_test_network() {
   const ModelLayout layout(ModelShape{3, 3, 2, 4, 0, 0});
   Eigen::VectorXd theta = initial_theta(layout, 3);
   for (int i = 0; i < layout.size(); ++i) theta[i] += 0.3 * picospice::random::unit_normal(4, 1, i);
-  const Realized realized = realize(layout, theta);
-  const picospice::network::Network net = to_network(layout, realized.values, 0);
+  return to_network(layout, realize(layout, theta).values, 0);
+}
+
+// Softmax cross-entropy of logits z against class k, written out independently of bptt.cpp.
+double frame_cross_entropy(const picospice::network::Vector& z, int k) {
+  double top = z[0], total = 0;
+  for (double v : z) top = std::max(top, v);
+  for (double v : z) total += std::exp(v - top);
+  return -(z[k] - top - std::log(total));
+}
+
+}  // namespace
+
+TEST_CASE("the best-run loss scores a keyword clip on its most likely run only", "[training]") {
+  // With best_run K, a clip of class k > 0 is scored on the K consecutive frames of largest
+  // summed log p(k), a background clip on every frame: recompute both from the logits.
+  const picospice::network::Network net = loss_test_network();
   for (const Clip& clip : pulse_clips(3, 6, "b")) {
     const picospice::network::InferenceResult r = picospice::network::infer(net, clip.frames);
     std::vector<double> ce;  // each frame's cross-entropy against the clip's label
-    for (const auto& z : r.logits) {
-      double top = z[0], total = 0;
-      for (double v : z) top = std::max(top, v);
-      for (double v : z) total += std::exp(v - top);
-      ce.push_back(-(z[clip.label] - top - std::log(total)));
-    }
+    for (const auto& z : r.logits) ce.push_back(frame_cross_entropy(z, clip.label));
     for (int K : {1, 3, 5}) {
       double expected = 0;
       if (clip.label == 0) {
@@ -299,22 +310,12 @@ TEST_CASE("the best-run loss scores a keyword clip on its most likely run only",
 TEST_CASE("the loss after the word scores a keyword clip before and after its word, not inside it", "[training]") {
   // With after_word N and a word span [b, e), a keyword clip aims at class 0 on frames t < b and at
   // its class on t >= e - N (never before b); a background clip on every frame: recompute from the logits.
-  const ModelLayout layout(ModelShape{3, 3, 2, 4, 0, 0});
-  Eigen::VectorXd theta = initial_theta(layout, 3);
-  for (int i = 0; i < layout.size(); ++i) theta[i] += 0.3 * picospice::random::unit_normal(4, 1, i);
-  const Realized realized = realize(layout, theta);
-  const picospice::network::Network net = to_network(layout, realized.values, 0);
+  const picospice::network::Network net = loss_test_network();
   for (Clip clip : pulse_clips(3, 6, "w")) {
     clip.word_begin = 2;
     clip.word_end = 6;
     const picospice::network::InferenceResult r = picospice::network::infer(net, clip.frames);
-    const auto ce = [&](int t, int k) {
-      const auto& z = r.logits[t];
-      double top = z[0], total = 0;
-      for (double v : z) top = std::max(top, v);
-      for (double v : z) total += std::exp(v - top);
-      return -(z[k] - top - std::log(total));
-    };
+    const auto ce = [&](int t, int k) { return frame_cross_entropy(r.logits[t], k); };
     for (int N : {0, 2, 9}) {
       double sum = 0;
       int scored = 0;

@@ -21,7 +21,7 @@ namespace {
 struct KwsCommandOptions {
   std::string output;
   std::string encoding_file;  // --encoding
-  std::string features;       // --features: mfcc or pcen (empty: mfcc, or --encoding's)
+  std::string features;       // --features: mfcc, pcen or mfcc+pcen (empty: mfcc, or --encoding's)
   kws::KwsDatasetOptions dataset;
 };
 
@@ -69,14 +69,18 @@ int run_dataset_kws(KwsCommandOptions o) {
     throw std::invalid_argument(fmt::format("dataset kws --engines/--test-engine: {}", e.what()));
   }
   o.dataset.command = kws_command_line(o);
-  o.dataset.features.pcen = o.features == "pcen";
+  using Compression = kws::MfccOptions::Compression;
+  o.dataset.features.compression = o.features == "pcen"        ? Compression::pcen
+                                   : o.features == "mfcc+pcen" ? Compression::log_and_pcen
+                                                               : Compression::log;
   if (!o.encoding_file.empty()) {
     o.dataset.encoding = kws::load_encoding(o.encoding_file);
     // Clips for a trained network need its front end too: the encoding's file names it.
     const kws::MfccOptions front_end = kws::load_front_end(o.encoding_file);
-    if (!o.features.empty() && front_end.pcen != o.dataset.features.pcen)
+    if (!o.features.empty() && front_end.compression != o.dataset.features.compression)
       throw std::invalid_argument(fmt::format("dataset kws: --features {} differs from the front end of {} ({})",
-                                              o.features, o.encoding_file, front_end.pcen ? "pcen" : "mfcc"));
+                                              o.features, o.encoding_file,
+                                              kws::front_end_to_json(front_end).at("type").get<std::string>()));
     o.dataset.features = front_end;
   }
   const auto start = std::chrono::steady_clock::now();
@@ -176,8 +180,9 @@ CommandAction add_dataset_command(CLI::App& app) {
   k->add_option("--features", kws->features,
                 "the front end: mfcc (13 MFCCs, the default) or pcen (13 cepstra of per-channel energy\n"
                 "normalized mel energies in place of their log: a per-channel gain control that normalizes\n"
-                "steady backgrounds and levels away; training/kws/mfcc.hpp). With --encoding, the encoding's")
-      ->check(CLI::IsMember({"mfcc", "pcen"}));
+                "steady backgrounds and levels away; training/kws/mfcc.hpp), or mfcc+pcen (both, 26 inputs).\n"
+                "With --encoding, the encoding's")
+      ->check(CLI::IsMember({"mfcc", "pcen", "mfcc+pcen"}));
   k->add_option("--encoding", kws->encoding_file,
                 "encode every split with this encoding (an encoding.json or a dataset.json) instead of the training\n"
                 "split's statistics: an evaluation set for a trained network")

@@ -166,8 +166,11 @@ int run_demo_kws(const DemoOptions& o) {
   kws::MfccExtractor mfcc(front_end);
   const std::vector<Vector> inputs = encoding.encode(mfcc.compute(clip));
   fmt::print("input      {}\n", source);
+  const auto kind = front_end.compression;
   fmt::print("features   {} frames x {} {} -> input currents (mean {:.3f} nA)\n", inputs.size(), net.inputs,
-             front_end.pcen ? "PCEN cepstra" : "MFCCs", [&] {
+             kind == kws::MfccOptions::Compression::log    ? "MFCCs"
+             : kind == kws::MfccOptions::Compression::pcen ? "PCEN cepstra"
+                                                           : "MFCCs and PCEN cepstra", [&] {
     double s = 0;
     for (const auto& f : inputs)
       for (double x : f) s += x;

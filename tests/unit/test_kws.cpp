@@ -110,7 +110,7 @@ TEST_CASE("MFCC: 101 frames per second and the direct-DFT reference", "[kws]") {
 TEST_CASE("PCEN cepstra: the documented formula on the mel energies, then the same DCT; level-invariant", "[kws]") {
   const auto x = test_signal(16000, 16000);
   MfccOptions options;
-  options.pcen = true;
+  options.compression = MfccOptions::Compression::pcen;
   MfccExtractor pcen(options);
   const auto features = pcen.compute(x);
   REQUIRE(features.size() == 101);
@@ -138,6 +138,17 @@ TEST_CASE("PCEN cepstra: the documented formula on the mel energies, then the sa
   MfccExtractor mfcc;
   CHECK(mfcc.compute(louder)[50][0] - mfcc.compute(x)[50][0] == Approx(std::log(100.0) * std::sqrt(40.0)).epsilon(1e-6));
   for (int t : {0, 50, 100}) CHECK(std::abs(loud[t][0] - features[t][0]) < 0.1 * std::abs(features[t][0]));
+  // Both: the 13 MFCCs, then the 13 PCEN cepstra, each exactly as alone.
+  options.compression = MfccOptions::Compression::log_and_pcen;
+  MfccExtractor both(options);
+  const auto joint = both.compute(x);
+  const auto mfccs = mfcc.compute(x);
+  REQUIRE(joint[50].size() == 26);
+  for (int t : {0, 50, 100})
+    for (int q = 0; q < 13; ++q) {
+      CHECK(joint[t][q] == mfccs[t][q]);
+      CHECK(joint[t][13 + q] == features[t][q]);
+    }
 }
 
 TEST_CASE("The front end's description: MFCCs as before, PCEN with its settings, unknown types refused", "[kws]") {
@@ -145,16 +156,18 @@ TEST_CASE("The front end's description: MFCCs as before, PCEN with its settings,
   CHECK(mfcc.at("type") == "mfcc");
   CHECK(mfcc.contains("log"));
   CHECK_FALSE(mfcc.contains("pcen"));
-  CHECK_FALSE(front_end_from_json(mfcc, "m").pcen);
+  CHECK_FALSE(front_end_from_json(mfcc, "m").uses_pcen());
   MfccOptions p;
-  p.pcen = true;
+  p.compression = MfccOptions::Compression::pcen;
   p.pcen_smoothing = 0.04;
   const MfccOptions back = front_end_from_json({{"provenance", {{"features", front_end_to_json(p)}}}}, "dataset.json");
-  CHECK(back.pcen);
+  CHECK(back.compression == MfccOptions::Compression::pcen);
   CHECK(back.pcen_smoothing == 0.04);
   CHECK(back.pcen_gain == p.pcen_gain);
-  CHECK(front_end_from_json({{"features", front_end_to_json(p)}}, "encoding.json").pcen);  // an encoding.json
-  CHECK_FALSE(front_end_from_json({{"encoding", {}}}, "old.json").pcen);  // written before the choice: MFCCs
+  CHECK(front_end_from_json({{"features", front_end_to_json(p)}}, "encoding.json").uses_pcen());  // an encoding.json
+  CHECK_FALSE(front_end_from_json({{"encoding", {}}}, "old.json").uses_pcen());  // written before the choice: MFCCs
+  p.compression = MfccOptions::Compression::log_and_pcen;
+  CHECK(front_end_from_json(front_end_to_json(p), "both").compression == MfccOptions::Compression::log_and_pcen);
   CHECK_THROWS_WITH(front_end_from_json({{"features", {{"type", "plp"}}}}, "x.json"),
                     Catch::Contains("x.json") && Catch::Contains("unknown type \"plp\""));
   nlohmann::json broken = front_end_to_json(p);

@@ -25,9 +25,14 @@ nlohmann::json front_end_to_json(const MfccOptions& o) {
                       {"log", "natural, floored at 1e-10"},
                       {"dct", "orthonormal DCT-II"},
                       {"coefficients", o.coefficients}};
-  if (o.pcen) {
-    j["type"] = "pcen-cepstra";
-    j.erase("log");
+  if (o.uses_pcen()) {
+    const bool both = o.compression == MfccOptions::Compression::log_and_pcen;
+    j["type"] = both ? "mfcc+pcen-cepstra" : "pcen-cepstra";
+    if (both) {
+      j["order"] = "the 13 MFCCs, then the 13 PCEN cepstra";
+    } else {
+      j.erase("log");
+    }
     j["pcen"] = {{"formula", "(E / (eps + M)^gain + bias)^power - bias^power, M_t = (1 - s) M_{t-1} + s E_t, M_0 = E_0"},
                  {"smoothing", o.pcen_smoothing},
                  {"gain", o.pcen_gain},
@@ -49,9 +54,10 @@ MfccOptions front_end_from_json(const nlohmann::json& document, const std::strin
   if (!j->is_object() || !j->contains("type")) return o;  // from before the choice: MFCCs
   const std::string type = j->value("type", "");
   if (type == "mfcc") return o;
-  if (type != "pcen-cepstra")
-    throw std::runtime_error(fmt::format("{}: features: unknown type \"{}\" (expected mfcc or pcen-cepstra)", source, type));
-  o.pcen = true;
+  if (type != "pcen-cepstra" && type != "mfcc+pcen-cepstra")
+    throw std::runtime_error(
+        fmt::format("{}: features: unknown type \"{}\" (expected mfcc, pcen-cepstra or mfcc+pcen-cepstra)", source, type));
+  o.compression = type == "pcen-cepstra" ? MfccOptions::Compression::pcen : MfccOptions::Compression::log_and_pcen;
   try {
     const nlohmann::json& p = j->at("pcen");
     o.pcen_smoothing = p.at("smoothing").get<double>();

@@ -2,7 +2,8 @@
 // object of a kws dataset.json's provenance and of the encoding.json beside a network. It names
 // what turns audio into the coefficients the encoding then z-scores (mfcc.hpp): MFCCs ("type":
 // "mfcc", the log of the mel energies) or PCEN cepstra ("type": "pcen-cepstra", per-channel energy
-// normalization in place of the log, with its settings under "pcen"). A network must be fed the
+// normalization in place of the log, with its settings under "pcen"), or both ("type":
+// "mfcc+pcen-cepstra": the MFCCs, then the PCEN cepstra). A network must be fed the
 // features it was trained on, so `dataset kws --encoding` and `demo kws` take the front end from
 // the same file as the encoding.
 #pragma once

@@ -95,7 +95,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
 
   training::Dataset d;
   d.name = "kws";
-  d.inputs = o.features.coefficients;
+  d.inputs = o.features.features();
   d.classes = 2;
   d.class_names = {"other", keyword()};
   std::vector<training::Clip>* splits[3] = {&d.train, &d.validation, &d.test};

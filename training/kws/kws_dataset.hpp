@@ -41,7 +41,7 @@ struct KwsDatasetOptions {
   // Given: every split is encoded with it instead of the training split's statistics (an evaluation
   // set for a trained network, encoded exactly as its training data were; `dataset kws --encoding`).
   std::optional<InputEncoding> encoding;
-  // The front end (mfcc.hpp): MFCCs by default, PCEN cepstra with `pcen` (`dataset kws --features`).
+  // The front end (mfcc.hpp): MFCCs by default; PCEN cepstra, or both (`dataset kws --features`).
   MfccOptions features;
   std::string command;              // recorded in the provenance
 };

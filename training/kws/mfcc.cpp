@@ -81,14 +81,13 @@ MfccExtractor::~MfccExtractor() {
   fftw_free(fftw_->output);
 }
 
-std::vector<std::vector<double>> MfccExtractor::log_mel_energies(const std::vector<double>& samples) {
-  std::vector<std::vector<double>> energy = mel_energies(samples);
-  for (auto& frame : energy)
-    for (double& e : frame) e = std::log(std::max(e, options_.log_floor));
-  return energy;
-}
-
 namespace {
+
+// Step 4 of the MFCCs, in place: the natural log, floored.
+void log_in_place(std::vector<std::vector<double>>& energy, double floor) {
+  for (auto& frame : energy)
+    for (double& e : frame) e = std::log(std::max(e, floor));
+}
 
 // Per-channel energy normalization over the frames, in place (mfcc.hpp).
 void pcen_in_place(std::vector<std::vector<double>>& energy, const MfccOptions& o) {
@@ -103,6 +102,12 @@ void pcen_in_place(std::vector<std::vector<double>>& energy, const MfccOptions& 
 }
 
 }  // namespace
+
+std::vector<std::vector<double>> MfccExtractor::log_mel_energies(const std::vector<double>& samples) {
+  std::vector<std::vector<double>> energy = mel_energies(samples);
+  log_in_place(energy, options_.log_floor);
+  return energy;
+}
 
 std::vector<std::vector<double>> MfccExtractor::mel_energies(const std::vector<double>& samples) {
   const MfccOptions& o = options_;
@@ -128,23 +133,38 @@ std::vector<std::vector<double>> MfccExtractor::mel_energies(const std::vector<d
   return energy;
 }
 
-std::vector<std::vector<double>> MfccExtractor::compute(const std::vector<double>& samples) {
-  const MfccOptions& o = options_;
-  std::vector<std::vector<double>> compressed;  // step 4: the log, or PCEN
-  if (o.pcen) {
-    compressed = mel_energies(samples);
-    pcen_in_place(compressed, o);
-  } else {
-    compressed = log_mel_energies(samples);
-  }
-  const int filters = o.mel_filters;
-  std::vector<std::vector<double>> features(compressed.size(), std::vector<double>(o.coefficients));
-  for (std::size_t t = 0; t < compressed.size(); ++t)
-    for (int c = 0; c < o.coefficients; ++c) {
+namespace {
+
+// Step 5: the orthonormal DCT-II of each frame's compressed energies, coefficients 0.. into
+// features[t][first + c].
+void dct_into(const std::vector<std::vector<double>>& compressed, int coefficients, int first,
+              std::vector<std::vector<double>>& features) {
+  for (std::size_t t = 0; t < compressed.size(); ++t) {
+    const int filters = static_cast<int>(compressed[t].size());
+    for (int c = 0; c < coefficients; ++c) {
       double sum = 0;
       for (int m = 0; m < filters; ++m) sum += compressed[t][m] * std::cos(std::numbers::pi * c * (m + 0.5) / filters);
-      features[t][c] = sum * std::sqrt((c == 0 ? 1.0 : 2.0) / filters);
+      features[t][first + c] = sum * std::sqrt((c == 0 ? 1.0 : 2.0) / filters);
     }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> MfccExtractor::compute(const std::vector<double>& samples) {
+  const MfccOptions& o = options_;
+  using Compression = MfccOptions::Compression;
+  std::vector<std::vector<double>> energy = mel_energies(samples);
+  std::vector<std::vector<double>> features(energy.size(), std::vector<double>(o.features()));
+  if (o.compression != Compression::pcen) {  // the MFCCs first
+    std::vector<std::vector<double>> log_energy = energy;
+    log_in_place(log_energy, o.log_floor);
+    dct_into(log_energy, o.coefficients, 0, features);
+  }
+  if (o.uses_pcen()) {
+    pcen_in_place(energy, o);
+    dct_into(energy, o.coefficients, o.compression == Compression::pcen ? 0 : o.coefficients, features);
+  }
   return features;
 }
 

@@ -23,6 +23,7 @@
 // smoothed energy is an automatic gain control per channel: a steady background or a level
 // change is normalized away within ~0.4 s while onsets stand out; the root compresses. Step 5 is
 // the same DCT of these 40 values ("PCEN cepstra"). The features stay causal (streaming).
+// `dataset kws --features mfcc+pcen` gives both, the 13 MFCCs and then the 13 PCEN cepstra.
 #pragma once
 #include <memory>
 #include <vector>
@@ -38,8 +39,11 @@ struct MfccOptions {
   double low_hz = 20, high_hz = 8000;  // high_hz <= sample_rate / 2
   int coefficients = 13;   // <= mel_filters
   double log_floor = 1e-10;
-  bool pcen = false;             // step 4: PCEN instead of the log (above)
+  // Step 4: the log (MFCCs), PCEN (above), or both side by side (MFCCs, then PCEN cepstra).
+  enum class Compression { log, pcen, log_and_pcen } compression = Compression::log;
   double pcen_smoothing = 0.025, pcen_gain = 0.98, pcen_bias = 2, pcen_power = 0.5, pcen_eps = 1e-6;
+  bool uses_pcen() const { return compression != Compression::log; }
+  int features() const { return compression == Compression::log_and_pcen ? 2 * coefficients : coefficients; }
 };
 
 double hz_to_mel(double hz);
@@ -60,7 +64,7 @@ class MfccExtractor {
   MfccExtractor(const MfccExtractor&) = delete;
   MfccExtractor& operator=(const MfccExtractor&) = delete;
 
-  // features[frame][coefficient]. Throws std::invalid_argument for a clip of no more than window/2
+  // features[frame][k], k < options().features(). Throws std::invalid_argument for a clip of no more than window/2
   // samples (reflection needs that many).
   std::vector<std::vector<double>> compute(const std::vector<double>& samples);
   // Steps 1-4 only: log_energies[frame][filter] (natural log, floored).

@@ -94,8 +94,9 @@ int run_dataset_kws(KwsCommandOptions o) {
   training::save_dataset(dataset, o.output);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto& voices = dataset.provenance["voices"];
-  fmt::print("kws dataset in {}: {} train, {} validation, {} test clips of 101 frames x 13 inputs ({:.1f} s)\n", o.output,
-             dataset.train.size(), dataset.validation.size(), dataset.test.size(), seconds);
+  fmt::print("kws dataset in {}: {} train, {} validation, {} test clips of {} frames x {} inputs ({:.1f} s)\n", o.output,
+             dataset.train.size(), dataset.validation.size(), dataset.test.size(), dataset.train.front().frames.size(),
+             dataset.inputs, seconds);
   if (o.dataset.engines == std::vector<std::string>{"espeak"})
     fmt::print("held-out voices: {} train, {} validation, {} test (accent+variant combinations)\n", voices["train"].size(),
                voices["validation"].size(), voices["test"].size());

@@ -100,13 +100,14 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.loss_after_word < 0 || (!o.loss_on_best_run && !o.loss_on_voted_frames),
           "--loss-after-word chooses a keyword clip's scored frames itself: not with --loss-on-best-run or "
           "--loss-on-voted-frames");
-  if (o.loss_after_word >= 0)  // the validation loss scores the same frames, so both splits need the spans
-    for (const auto* split : {&d.train, &d.validation})
+  // The validation and test scores use the same frames, so every split needs the spans.
+  if (o.loss_after_word >= 0)
+    for (const auto& [split, name] : {std::pair{&d.train, "training"}, {&d.validation, "validation"}, {&d.test, "test"}})
       for (const Clip& clip : *split)
-        require(clip.label == 0 || clip.has_word_span(),
-                fmt::format("--loss-after-word needs the word span of every keyword clip; {} clip \"{}\" has none "
-                            "(the dataset's word_spans: `picospice dataset kws` writes them)",
-                            split == &d.train ? "training" : "validation", clip.id));
+        if (clip.label > 0 && !clip.has_word_span())
+          throw std::invalid_argument(
+              fmt::format("--loss-after-word needs the word span of every keyword clip; {} clip \"{}\" has none "
+                          "(the dataset's word_spans: `picospice dataset kws` writes them)", name, clip.id));
   require(o.margin.relative >= 0 && o.margin.relative < 1, "--margin must lie in [0, 1)");
   require(o.margin.weight >= 0 && std::isfinite(o.margin.weight), "--margin-weight must be >= 0");
   require(o.hardware.grid >= 1, "the weight grid must be >= 1");

@@ -419,6 +419,10 @@ TEST_CASE("the loss after the word needs every keyword clip's span and trains wi
       clip.word_begin = 0;  // the pulse: frames 0..2
       clip.word_end = 3;
     }
+  // The test split is scored with the same frames after training: its spans are needed too.
+  Dataset no_test_span = d;
+  no_test_span.test[1].word_begin = no_test_span.test[1].word_end = -1;
+  CHECK_THROWS_WITH(train(no_test_span, o), Catch::Contains("test clip \"test1\" has none"));
   o.loss_on_best_run = true;
   o.detect_run = 3;
   CHECK_THROWS_WITH(train(d, o), Catch::Contains("not with --loss-on-best-run"));

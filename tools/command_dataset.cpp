@@ -79,8 +79,7 @@ int run_dataset_kws(KwsCommandOptions o) {
     const kws::MfccOptions front_end = kws::load_front_end(o.encoding_file);
     if (!o.features.empty() && front_end.compression != o.dataset.features.compression)
       throw std::invalid_argument(fmt::format("dataset kws: --features {} differs from the front end of {} ({})",
-                                              o.features, o.encoding_file,
-                                              kws::front_end_to_json(front_end).at("type").get<std::string>()));
+                                              o.features, o.encoding_file, kws::front_end_type(front_end)));
     o.dataset.features = front_end;
   }
   const auto start = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "codesign/json_file.hpp"
@@ -10,8 +11,16 @@
 
 namespace picospice::kws {
 
+namespace {
+
+constexpr const char* kTypes[] = {"mfcc", "pcen-cepstra", "mfcc+pcen-cepstra"};  // by MfccOptions::Compression
+
+}  // namespace
+
+std::string front_end_type(const MfccOptions& o) { return kTypes[static_cast<int>(o.compression)]; }
+
 nlohmann::json front_end_to_json(const MfccOptions& o) {
-  nlohmann::json j = {{"type", "mfcc"},
+  nlohmann::json j = {{"type", front_end_type(o)},
                       {"sample_rate", o.sample_rate},
                       {"window", o.window},
                       {"window_function", "periodic Hamming"},
@@ -25,14 +34,10 @@ nlohmann::json front_end_to_json(const MfccOptions& o) {
                       {"log", "natural, floored at 1e-10"},
                       {"dct", "orthonormal DCT-II"},
                       {"coefficients", o.coefficients}};
+  if (o.compression == MfccOptions::Compression::pcen) j.erase("log");
+  if (o.compression == MfccOptions::Compression::log_and_pcen)
+    j["order"] = fmt::format("the {0} MFCCs, then the {0} PCEN cepstra", o.coefficients);
   if (o.uses_pcen()) {
-    const bool both = o.compression == MfccOptions::Compression::log_and_pcen;
-    j["type"] = both ? "mfcc+pcen-cepstra" : "pcen-cepstra";
-    if (both) {
-      j["order"] = "the 13 MFCCs, then the 13 PCEN cepstra";
-    } else {
-      j.erase("log");
-    }
     j["pcen"] = {{"formula", "(E / (eps + M)^gain + bias)^power - bias^power, M_t = (1 - s) M_{t-1} + s E_t, M_0 = E_0"},
                  {"smoothing", o.pcen_smoothing},
                  {"gain", o.pcen_gain},
@@ -53,11 +58,12 @@ MfccOptions front_end_from_json(const nlohmann::json& document, const std::strin
   MfccOptions o;
   if (!j->is_object() || !j->contains("type")) return o;  // from before the choice: MFCCs
   const std::string type = j->value("type", "");
-  if (type == "mfcc") return o;
-  if (type != "pcen-cepstra" && type != "mfcc+pcen-cepstra")
+  const auto known = std::find(std::begin(kTypes), std::end(kTypes), type);
+  if (known == std::end(kTypes))
     throw std::runtime_error(
         fmt::format("{}: features: unknown type \"{}\" (expected mfcc, pcen-cepstra or mfcc+pcen-cepstra)", source, type));
-  o.compression = type == "pcen-cepstra" ? MfccOptions::Compression::pcen : MfccOptions::Compression::log_and_pcen;
+  o.compression = static_cast<MfccOptions::Compression>(known - std::begin(kTypes));
+  if (!o.uses_pcen()) return o;
   try {
     const nlohmann::json& p = j->at("pcen");
     o.pcen_smoothing = p.at("smoothing").get<double>();

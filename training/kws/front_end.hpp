@@ -16,6 +16,9 @@
 
 namespace picospice::kws {
 
+// The front end's "type": "mfcc", "pcen-cepstra" or "mfcc+pcen-cepstra".
+std::string front_end_type(const MfccOptions& options);
+
 // The description written into provenance and encoding.json (for MFCCs exactly the object of
 // before PCEN existed).
 nlohmann::json front_end_to_json(const MfccOptions& options);

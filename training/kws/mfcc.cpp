@@ -156,8 +156,8 @@ std::vector<std::vector<double>> MfccExtractor::compute(const std::vector<double
   using Compression = MfccOptions::Compression;
   std::vector<std::vector<double>> energy = mel_energies(samples);
   std::vector<std::vector<double>> features(energy.size(), std::vector<double>(o.features()));
-  if (o.compression != Compression::pcen) {  // the MFCCs first
-    std::vector<std::vector<double>> log_energy = energy;
+  if (o.compression != Compression::pcen) {  // the MFCCs first; a copy of the energies only when PCEN needs them too
+    std::vector<std::vector<double>> log_energy = o.uses_pcen() ? energy : std::move(energy);
     log_in_place(log_energy, o.log_floor);
     dct_into(log_energy, o.coefficients, 0, features);
   }

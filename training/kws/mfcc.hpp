@@ -40,6 +40,7 @@ struct MfccOptions {
   int coefficients = 13;   // <= mel_filters
   double log_floor = 1e-10;
   // Step 4: the log (MFCCs), PCEN (above), or both side by side (MFCCs, then PCEN cepstra).
+  // (front_end.cpp names them in this order.)
   enum class Compression { log, pcen, log_and_pcen } compression = Compression::log;
   double pcen_smoothing = 0.025, pcen_gain = 0.98, pcen_bias = 2, pcen_power = 0.5, pcen_eps = 1e-6;
   bool uses_pcen() const { return compression != Compression::log; }

@@ -2,6 +2,7 @@
 // model (accuracy, loss, how close its candidates come to the switching points) and runs the
 // software mismatch check (training/software_mismatch.hpp) at a device area.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 
@@ -29,16 +30,20 @@ struct EvaluateOptions {
 };
 
 // Per class: clips of that label and how many the vote got right (its recall); optionally every
-// clip's decision as CSV lines "split,id,label,decision".
+// clip's decision as CSV lines "split,id,label,decision,readout", the readout being the class of
+// every frame (argmax of the logits), space-separated: what a decision rule other than the
+// network's own would see.
 std::vector<std::pair<int, int>> class_recall(const network::Network& net, const std::string& split,
                                               const std::vector<training::Clip>& clips, std::ostream* csv) {
   std::vector<std::pair<int, int>> recall(std::size_t(net.classes()), {0, 0});
   for (const training::Clip& clip : clips) {
-    const int decision = network::infer(net, clip.frames).vote.decision;
+    const network::InferenceResult result = network::infer(net, clip.frames);
+    const int decision = result.vote.decision;
     auto& [total, right] = recall.at(std::size_t(clip.label));
     ++total;
     right += decision == clip.label;
-    if (csv) *csv << split << ',' << clip.id << ',' << clip.label << ',' << decision << '\n';
+    if (csv) *csv << split << ',' << clip.id << ',' << clip.label << ',' << decision << ','
+                  << fmt::format("{}", fmt::join(result.frame_class, " ")) << '\n';
   }
   return recall;
 }
@@ -88,7 +93,7 @@ int run_evaluate(const EvaluateOptions& o) {
   if (!o.clip_results.empty()) {
     csv.open(o.clip_results);
     if (!csv) throw std::runtime_error(o.clip_results + ": cannot write");
-    csv << "split,id,label,decision\n";
+    csv << "split,id,label,decision,readout\n";
   }
   for (const NamedSplit& split : splits) {
     const training::SplitScore s =
@@ -137,8 +142,9 @@ CommandAction add_evaluate_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--grid", o->grid, "the mirror grid weights are rounded to (as `lower --grid`)")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", o->seed, "seed of the mismatch draws")->capture_default_str();
-  cmd->add_option("--clip-results", o->clip_results, "write every clip's decision as CSV (split,id,label,decision)");
+  cmd->add_option("--clip-results", o->clip_results,
+                  "write every clip's decision and per-frame readout class as CSV (split,id,label,decision,readout;\n"
+                  "readout: the class of each frame, space-separated)");
   cmd->add_option("--threads", o->threads, "threads (1 or 2; the result does not depend on it)")
       ->capture_default_str()->check(CLI::Range(1, 2));
   cmd->add_option("--detect-run", o->detect_run,

@@ -33,6 +33,7 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   if (r.min_onset_s != kws::RecipeRanges{}.min_onset_s || r.max_onset_s != kws::RecipeRanges{}.max_onset_s)
     line += fmt::format(" --onset {} {}", r.min_onset_s, r.max_onset_s);
   if (r.confusable_fraction > 0) line += fmt::format(" --confusables {}", r.confusable_fraction);
+  if (r.near_miss_fraction > 0) line += fmt::format(" --near-misses {}", r.near_miss_fraction);
   if (r.babble_fraction > 0) line += fmt::format(" --babble {} --babble-talkers {}", r.babble_fraction, r.babble_talkers);
   if (r.babble_snr) line += fmt::format(" --babble-snr {} {}", r.min_babble_snr_db, r.max_babble_snr_db);
   if (r.modulated_fraction > 0) line += fmt::format(" --modulated {}", r.modulated_fraction);
@@ -151,6 +152,11 @@ CommandAction add_dataset_command(CLI::App& app) {
                 "share of the \"other\" clips that say a word sounding like \"yes\" (yet, yeah, less, guess, chess, ...;\n"
                 "10 more only in the test split: held out of training) (default 0)")
       ->check(CLI::Range(0.0, 1.0));
+  k->add_option("--near-misses", r.near_miss_fraction,
+                "share of those confusable clips that say a near miss instead: a word that begins as \"yes\" does\n"
+                "(yet, yeah, yep, yell, yen; yelp only in the test split), the pairs networks decide wrongly on \"ye\"\n"
+                "(default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   k->add_option("--babble", r.babble_fraction,
                 "share of the clips whose background is babble: other synthesized words of the split's voices\n"
                 "(default 0)")
@@ -203,6 +209,9 @@ CommandAction add_dataset_command(CLI::App& app) {
       ranges.babble_snr = k->count("--babble-snr") > 0;
       if (ranges.babble_snr && !(ranges.babble_fraction > 0))
         throw std::invalid_argument("dataset kws: --babble-snr sets the SNR of babble clips; it needs --babble F > 0");
+      if (ranges.near_miss_fraction > 0 && !(ranges.confusable_fraction > 0))
+        throw std::invalid_argument(
+            "dataset kws: --near-misses is a share of the confusable clips; it needs --confusables F > 0");
       return run_dataset_kws(*kws);
     }
     if (g->parsed()) return run_dataset_digits(*digits);

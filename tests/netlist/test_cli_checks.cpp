@@ -75,6 +75,16 @@ TEST_CASE("dataset kws refuses --babble-snr without babble and an inverted range
   CHECK_FALSE(fs::exists(out));
 }
 
+// --near-misses is a share of the confusable clips: without them it would change nothing.
+TEST_CASE("dataset kws refuses --near-misses without confusable words", "[cli]") {
+  const std::string out = (scratch() / "kws_near_misses").string();
+  CHECK_REFUSED_WITH(testing::run_picospice("dataset kws -o " + out + " --clips 6 --near-misses 0.5"),
+                     "--near-misses is a share of the confusable clips; it needs --confusables F > 0");
+  CHECK_REFUSED_WITH(testing::run_picospice("dataset kws -o " + out + " --clips 6 --confusables 0.3 --near-misses 1.5"),
+                     "--near-misses");
+  CHECK_FALSE(fs::exists(out));
+}
+
 // An evaluation set for a trained network takes the network's front end from its encoding file:
 // asking for another one is refused before any clip is synthesized.
 TEST_CASE("dataset kws refuses --features other than the --encoding file's front end", "[cli]") {

@@ -410,6 +410,44 @@ TEST_CASE("kws babble SNR: babble clips take their own range from the same draw;
   CHECK((babble > 100 && babble < 200));  // 300 clips at 0.5
 }
 
+TEST_CASE("kws near misses: a share of the confusable clips says a /jE/ word; yelp only in test; others unchanged", "[kws]") {
+  const VoiceSplit voices = split_voices(3, 0.15, 0.15);
+  RecipeRanges mix;
+  mix.confusable_fraction = 0.5;
+  RecipeRanges near = mix;
+  near.near_miss_fraction = 0.6;
+  const std::set<std::string> near_words(near_miss_words().begin(), near_miss_words().end());
+  int confusable = 0, near_in_mix = 0, near_in_near = 0, yelp = 0;
+  for (const char* split : {"train", "validation", "test"})
+    for (std::size_t i = 0; i < 600; ++i) {
+      const ClipRecipe r = draw_clip_recipe(3, split, i, int(i % 2), voices.train, near);
+      const ClipRecipe plain = draw_clip_recipe(3, split, i, int(i % 2), voices.train, mix);
+      CHECK(r.voice == plain.voice);
+      CHECK(r.onset_s == plain.onset_s);
+      const bool was_confusable = plain.label == 0 && std::count(other_words().begin(), other_words().end(),
+                                                                 plain.word) == 0 && !plain.word.empty();
+      if (!was_confusable) {  // keyword, ordinary word or silence: the same clip, draw for draw
+        CHECK(r.word == plain.word);
+        CHECK(r.snr_db == plain.snr_db);
+        continue;
+      }
+      ++confusable;
+      near_in_mix += near_words.count(plain.word) == 1;
+      near_in_near += near_words.count(r.word) == 1;
+      if (r.word == "yelp") {
+        ++yelp;
+        CHECK(std::string(split) == "test");
+      }
+    }
+  // Without the option 5 of the 24 (34 in test) confusable words are near misses (about 19%); with
+  // 0.6, 0.6 + 0.4 * 19%, about 68%.
+  REQUIRE(confusable > 300);
+  CHECK(near_in_mix < 0.3 * confusable);
+  CHECK(near_in_near > 0.55 * confusable);
+  CHECK(near_in_near < 0.8 * confusable);
+  CHECK(yelp > 5);
+}
+
 TEST_CASE("kws warp: drawn in [1 - W, 1 + W] after the other draws; a warped word is shorter and higher", "[kws]") {
   const VoiceSplit voices = split_voices(3, 0.15, 0.15);
   RecipeRanges mix;

@@ -38,6 +38,18 @@ const std::vector<std::string>& held_out_confusable_words() {
   return words;
 }
 
+// Networks trained on the mix accepted nearly every one of these while rejecting most -ess words
+// (issue 22's note): they decide on "ye" before the coda.
+const std::vector<std::string>& near_miss_words() {
+  static const std::vector<std::string> words = {"yet", "yeah", "yep", "yell", "yen"};
+  return words;
+}
+
+const std::vector<std::string>& held_out_near_miss_words() {
+  static const std::vector<std::string> words = {"yelp"};
+  return words;
+}
+
 namespace {
 
 // A voice of the pool. With one engine (espeak alone, the default) it is the draw of before; with
@@ -66,8 +78,16 @@ void draw_mix(Draws& draws, const std::string& split, const std::vector<Voice>& 
     const auto& extra = held_out_confusable_words();
     const int n = int(common.size() + (held_out ? extra.size() : 0));
     const int k = draws.below(n);
-    if (recipe.label == 0 && u < r.confusable_fraction)
+    if (recipe.label == 0 && u < r.confusable_fraction) {
       recipe.word = k < int(common.size()) ? common[std::size_t(k)] : extra[std::size_t(k) - common.size()];
+      // Drawn only when asked for, so that a mix without near misses draws the clips of before.
+      if (r.near_miss_fraction > 0 && draws.uniform() < r.near_miss_fraction) {
+        const auto& near = near_miss_words();
+        const auto& near_extra = held_out_near_miss_words();
+        const int m = draws.below(int(near.size() + (held_out ? near_extra.size() : 0)));
+        recipe.word = m < int(near.size()) ? near[std::size_t(m)] : near_extra[std::size_t(m) - near.size()];
+      }
+    }
   }
   if (r.babble_fraction > 0 && draws.uniform() < r.babble_fraction) {
     for (int t = 0; t < r.babble_talkers; ++t) {

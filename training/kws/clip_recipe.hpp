@@ -20,7 +20,10 @@
 // clips of before; issue 22):
 // - confusable words: a share of the "other" clips says a word that sounds like "yes" (minimal pairs
 //   and near-rhymes, confusable_words()); the held-out ones (held_out_confusable_words()) are said
-//   only in the test split, so no training or validation clip ever contains them.
+//   only in the test split, so no training or validation clip ever contains them. A share of those
+//   clips (near_miss_fraction) says a near miss instead (near_miss_words()): a word that begins as
+//   "yes" does and differs only in its last sound, the pairs a network that decides on "ye" gets
+//   wrong.
 // - babble: the background is `babble_talkers` other synthesized utterances (other words and
 //   training confusables, never the keyword, voices of the clip's split), each at unit RMS over its
 //   sound and starting at a random point of the second (wrapping around its end), summed.
@@ -55,6 +58,10 @@ const std::vector<std::string>& other_words();
 const std::vector<std::string>& confusable_words();
 // and those said only in the test split (held out of training and validation entirely).
 const std::vector<std::string>& held_out_confusable_words();
+// The confusable words that share "yes"'s onset and vowel (/jE/) and differ in the coda, then the
+// held-out ones of that kind (test split only).
+const std::vector<std::string>& near_miss_words();
+const std::vector<std::string>& held_out_near_miss_words();
 
 struct RecipeRanges {
   int min_wpm = 130, max_wpm = 210;     // espeak-ng -s
@@ -63,6 +70,7 @@ struct RecipeRanges {
   double min_snr_db = 10, max_snr_db = 30;
   double min_onset_s = 0.05, max_onset_s = 0.35;  // where the word starts in the clip
   double confusable_fraction = 0;  // share of the "other" clips that say a confusable word
+  double near_miss_fraction = 0;   // share of those that say a near miss (near_miss_words())
   double babble_fraction = 0;      // share of all clips whose background is babble
   double modulated_fraction = 0;   // share of all clips whose background is amplitude-modulated
   double warp = 0;                 // the word's rate factor w is drawn in [1 - warp, 1 + warp] (0: none)

@@ -42,7 +42,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
   if (o.clips < 6) throw std::invalid_argument("dataset kws: need at least 6 clips (each split needs both classes)");
   if (o.jobs < 1) throw std::invalid_argument("dataset kws: jobs must be at least 1");
   const RecipeRanges& mix = o.ranges;
-  for (double f : {mix.confusable_fraction, mix.babble_fraction, mix.modulated_fraction})
+  for (double f : {mix.confusable_fraction, mix.near_miss_fraction, mix.babble_fraction, mix.modulated_fraction})
     if (!(f >= 0 && f <= 1)) throw std::invalid_argument("dataset kws: the mix's fractions must lie in [0, 1]");
   if (!(mix.min_onset_s >= 0 && mix.min_onset_s <= mix.max_onset_s && mix.max_onset_s < 1))
     throw std::invalid_argument("dataset kws: the onset range must satisfy 0 <= MIN <= MAX < 1 s");
@@ -144,6 +144,12 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
                   {"test", voices_json(voices.test)}}},
       {"features", front_end_to_json(o.features)},
       {"encoding", encoding_to_json(encoding)}};
+  // Only when asked for, so that a dataset without them is byte for byte the one of before.
+  if (r.near_miss_fraction > 0) {
+    d.provenance["mix"]["near_miss_fraction"] = r.near_miss_fraction;
+    d.provenance["mix"]["near_miss_words"] = near_miss_words();
+    d.provenance["mix"]["held_out_near_miss_words_test_only"] = held_out_near_miss_words();
+  }
   // Only with their own range, so that a dataset without one is byte for byte the one of before.
   if (r.babble_snr) d.provenance["mix"]["babble_snr_db"] = {r.min_babble_snr_db, r.max_babble_snr_db};
   // Only with a warp, so that a dataset without one is byte for byte the one of before.

@@ -95,14 +95,17 @@ Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_la
   return vote;
 }
 
-Vote run_detection(const std::vector<int>& frame_class, int classes, int run) {
+Vote run_detection(const std::vector<int>& frame_class, int classes, int run, int decrement) {
   Vote vote;
   const int frames = static_cast<int>(frame_class.size());
-  vote.counts.assign(classes, 0);  // the longest run of each class
-  for (int t = 0, length = 0; t < frames; ++t) {
-    length = (t > 0 && frame_class[t] == frame_class[t - 1]) ? length + 1 : 1;
-    vote.counts[frame_class[t]] = std::max(vote.counts[frame_class[t]], length);
-  }
+  vote.counts.assign(classes, 0);  // the longest run (highest count) of each class
+  std::vector<int> count(std::size_t(classes), 0);
+  for (int t = 0; t < frames; ++t)
+    for (int k = 0; k < classes; ++k) {
+      int& c = count[std::size_t(k)];
+      c = frame_class[t] == k ? c + 1 : (decrement > 0 ? std::max(0, c - decrement) : 0);
+      vote.counts[k] = std::max(vote.counts[k], c);
+    }
   int longest = 0;  // the keyword class (> 0) with the longest run, detected or not
   for (int k = 1; k < classes; ++k)
     if (longest == 0 || vote.counts[k] > vote.counts[longest]) longest = k;
@@ -113,7 +116,7 @@ Vote run_detection(const std::vector<int>& frame_class, int classes, int run) {
 }
 
 Vote decide(const std::vector<int>& frame_class, const Network& network) {
-  return network.detect_run > 0 ? run_detection(frame_class, network.classes(), network.detect_run)
+  return network.detect_run > 0 ? run_detection(frame_class, network.classes(), network.detect_run, network.detect_decrement)
                                 : majority_vote(frame_class, network.classes(), network.vote_last);
 }
 

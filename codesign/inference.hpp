@@ -18,6 +18,11 @@
 // detected. It does not depend on where the word falls in the clip: a window of any length can be
 // scored as it streams, and a word late in the clip needs only K frames after its recognition,
 // where a vote over all frames needs half the clip. Its "counts" are each class's longest run.
+// With `detect_decrement` d > 0 the run becomes an up/down count: each class's count rises by 1 on
+// its frames and falls by d (not below 0) on the others, and a class is detected when its count
+// reaches K; a dip of a frame or two inside a long run (babble) then costs 2d frames, not the run.
+// Its "counts" are each class's highest count; d = 0 is the run rule. Both are a small counter on
+// chip, streaming the same way.
 #pragma once
 #include <functional>
 #include <variant>
@@ -110,7 +115,8 @@ Vote majority_vote(const std::vector<int>& frame_class, int classes, int vote_la
 // Run detection with runs of `run` frames (see 'Decision' above). The margin is the deciding run's
 // distance from `run` frames (the longest run of a class > 0, detected or not), and the clip is
 // borderline when that distance is at most 5% of the frames, as for the vote.
-Vote run_detection(const std::vector<int>& frame_class, int classes, int run);
+// `decrement` > 0: the up/down count above instead of the run.
+Vote run_detection(const std::vector<int>& frame_class, int classes, int run, int decrement = 0);
 // The network's own rule: run_detection when network.detect_run > 0, else majority_vote.
 Vote decide(const std::vector<int>& frame_class, const Network& network);
 

@@ -197,7 +197,8 @@ std::size_t layer_output_width(const Layer& layer) {
 
 Network network_from_json(const json& doc) {
   if (!doc.is_object()) fail("(top level)", "expected a JSON object, got " + type_of(doc));
-  check_keys(doc, "", {"format", "unit_current", "frame", "inputs", "vote_last", "detect_run", "layers"});
+  check_keys(doc, "", {"format", "unit_current", "frame", "inputs", "vote_last", "detect_run", "detect_decrement",
+                     "layers"});
   if (!doc.contains("format")) fail("format", std::string("missing (expected \"") + kFormatTag + "\")");
   if (!doc.at("format").is_string() || doc.at("format").get<std::string>() != kFormatTag)
     fail("format", fmt::format("expected \"{}\", got {}", kFormatTag, doc.at("format").dump()));
@@ -210,6 +211,9 @@ Network network_from_json(const json& doc) {
   if (doc.contains("detect_run")) net.detect_run = read_count(doc.at("detect_run"), "detect_run", 0);
   if (net.detect_run > 0 && net.vote_last > 0)
     fail("detect_run", "the run-detection rule replaces the vote: vote_last must then be 0");
+  if (doc.contains("detect_decrement")) net.detect_decrement = read_count(doc.at("detect_decrement"), "detect_decrement", 0);
+  if (net.detect_decrement > 0 && net.detect_run <= 0)
+    fail("detect_decrement", "the up/down count is a form of run detection: it needs detect_run K > 0");
 
   const json& layers = required(doc, "", "layers");
   if (!layers.is_array() || layers.empty()) fail("layers", "expected a non-empty list of layers");
@@ -267,16 +271,22 @@ json network_to_json(const Network& net) {
   json doc{{"format", kFormatTag}, {"unit_current", net.unit_current}, {"frame", net.frame},
            {"inputs", net.inputs}, {"vote_last", net.vote_last}, {"layers", layers}};
   if (net.detect_run > 0) doc["detect_run"] = net.detect_run;  // only when used: files without it stay as they were
+  if (net.detect_decrement > 0) doc["detect_decrement"] = net.detect_decrement;  // likewise
   return doc;
 }
 
-std::string decision_rule_text(int vote_last, int detect_run) {
+std::string decision_rule_text(int vote_last, int detect_run, int detect_decrement) {
+  if (detect_run > 0 && detect_decrement > 0)
+    return fmt::format("a class > 0 counted to {} on the readout, +1 on its frames and -{} on others (else class 0)",
+                       detect_run, detect_decrement);
   if (detect_run > 0)
     return fmt::format("a class > 0 on the readout for {} consecutive frames (else class 0)", detect_run);
   return vote_last > 0 ? fmt::format("majority of the readout over the last {} frames", vote_last)
                        : std::string("majority of the readout over all frames");
 }
 
-std::string decision_rule_text(const Network& net) { return decision_rule_text(net.vote_last, net.detect_run); }
+std::string decision_rule_text(const Network& net) {
+  return decision_rule_text(net.vote_last, net.detect_run, net.detect_decrement);
+}
 
 }  // namespace picospice::network

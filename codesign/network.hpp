@@ -10,6 +10,9 @@
 //     "detect_run": 0,                     keyword detection instead of a vote: a class other than 0
 //                                          held for K consecutive frames (optional, 0 = off;
 //                                          not with vote_last; inference.hpp, 'Decision')
+//     "detect_decrement": 0,               with detect_run: 0 = the K frames must be consecutive;
+//                                          d > 0 = an up/down count, +1 on the class's frames and
+//                                          -d (not below 0) on others, reaching K (optional)
 //     "layers": [                          required; the last layer must be the readout
 //       {"type": "linear",  "W": [[..]], "b": [..]},                 y = max(W x + b, 0)
 //       {"type": "bmru",    "W_c": [[..]], "b_c": [..],              c = max(W_c x + b_c, 0)
@@ -78,6 +81,7 @@ struct Network {
   int inputs = 0;
   int vote_last = 0;           // 0: vote over all frames
   int detect_run = 0;          // > 0: the run-detection rule instead of the vote (inference.hpp)
+  int detect_decrement = 0;    // with detect_run: 0 = a run; d > 0 = an up/down count (inference.hpp)
   std::vector<Layer> layers;   // ends with exactly one ReadoutLayer
 
   const ReadoutLayer& readout() const { return std::get<ReadoutLayer>(layers.back()); }
@@ -88,7 +92,7 @@ struct Network {
 // last 10 frames"), "a class > 0 on the readout for 30 consecutive frames (else class 0)".
 std::string decision_rule_text(const Network& network);
 // The same for a rule not yet in a network (a trainer's options).
-std::string decision_rule_text(int vote_last, int detect_run);
+std::string decision_rule_text(int vote_last, int detect_run, int detect_decrement = 0);
 
 // "linear", "bmru" or "readout".
 std::string layer_type_name(const Layer& layer);

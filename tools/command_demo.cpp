@@ -188,7 +188,7 @@ int run_demo_kws(const DemoOptions& o) {
   };
   fmt::print("rule       {}\n", network::decision_rule_text(net));
   fmt::print("software   decision: {:<6} ({}: {}{})\n", class_names[software.vote.decision],
-             net.detect_run > 0 ? "longest runs" : "frame votes", votes(software.vote.counts),
+             net.detect_run > 0 ? (net.detect_decrement > 0 ? "highest counts" : "longest runs") : "frame votes", votes(software.vote.counts),
              software.vote.borderline ? "; borderline" : "");
   if (const int settled = settled_from(software.frame_class, software.vote.decision); settled > 0)
     fmt::print("           the readout says {} from frame {} ({:.2f} s) on\n", class_names[software.vote.decision], settled,

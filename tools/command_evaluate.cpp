@@ -26,6 +26,7 @@ struct EvaluateOptions {
   int threads = 2;
   std::string clip_results;  // CSV of every clip's decision
   int detect_run = -1;       // >= 0: score with this run-detection rule (0: the vote) instead of the network's
+  int detect_decrement = -1;  // >= 0: with it, the run's up/down decrement (0: consecutive frames)
   bool loss_on_best_run = false;  // the printed loss is train --loss-on-best-run's
 };
 
@@ -69,7 +70,14 @@ int run_evaluate(const EvaluateOptions& o) {
   network::Network net = network::load_network(o.network);
   if (o.detect_run >= 0) {  // another decision rule for the same network (nothing is written)
     net.detect_run = o.detect_run;
+    net.detect_decrement = 0;
     if (o.detect_run > 0) net.vote_last = 0;
+  }
+  if (o.detect_decrement >= 0) {
+    if (net.detect_run <= 0)
+      throw std::runtime_error(o.network + ": --detect-decrement changes run detection, and this network decides by a "
+                               "vote; give --detect-run K");
+    net.detect_decrement = o.detect_decrement;
   }
   if (o.loss_on_best_run && net.detect_run <= 0)
     throw std::runtime_error(o.network + ": --loss-on-best-run scores a keyword clip on its best run of the "
@@ -150,6 +158,10 @@ CommandAction add_evaluate_command(CLI::App& app) {
   cmd->add_option("--detect-run", o->detect_run,
                   "score with run detection instead of the network's own rule: a class k > 0 is the decision when\n"
                   "the readout says k on K consecutive frames (`train --detect-run`); 0: the network's vote")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--detect-decrement", o->detect_decrement,
+                  "score run detection as an up/down count instead (`train --detect-decrement`): +1 on a frame of\n"
+                  "class k, -D on others, k decided at a count of K; 0: consecutive frames (the network's own if not given)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--loss-on-best-run", o->loss_on_best_run,
                 "print the loss `train --loss-on-best-run` minimizes (a keyword clip scored on its best K consecutive\n"

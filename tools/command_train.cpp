@@ -57,7 +57,7 @@ int run_train(TrainCommandOptions& o) {
   fmt::print("network: {}{} BMRU layer{} of {} units, readout of {}; decision: {}; seed {}{}\n",
              t.linear > 0 ? fmt::format("linear layer of {}, ", t.linear) : std::string(), t.layers,
              t.layers > 1 ? "s" : "", t.units, data.classes,
-             network::decision_rule_text(t.vote_last, t.detect_run), t.seed,
+             network::decision_rule_text(t.vote_last, t.detect_run, t.detect_decrement), t.seed,
              t.resume ? fmt::format("; resuming from {}", t.checkpoint)
                       : o.restarts > 1 ? fmt::format("; {} restarts, the best on validation kept", o.restarts) : "");
   if (t.hardware.enabled) {
@@ -204,6 +204,12 @@ CommandAction add_train_command(CLI::App& app) {
                   "keyword detection instead of a vote: class 0 is the background, and a class k > 0 is the decision\n"
                   "when the readout says k on K consecutive frames anywhere in the clip (0: off); saved in the network.\n"
                   "Onset-independent and streaming; the loss stays on every frame (see --loss-on-best-run)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--detect-decrement", o->train.detect_decrement,
+                  "with --detect-run K: count instead of requiring K consecutive frames: +1 on a frame of class k,\n"
+                  "-D (not below 0) on any other, k decided when its count reaches K; a dip of a frame or two inside\n"
+                  "a long run (babble) no longer restarts it. 0: the run (default); saved in the network. The loss is\n"
+                  "the same (--loss-on-best-run scores the best K consecutive frames)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--loss-on-best-run", o->train.loss_on_best_run,
                 "with --detect-run K: a clip of a class k > 0 is scored only on its K consecutive frames where the\n"

@@ -73,7 +73,7 @@ Realized realize(const ModelLayout& layout, const Eigen::VectorXd& theta) {
 }
 
 network::Network to_network(const ModelLayout& layout, const Eigen::VectorXd& v, int vote_last,
-                            double unit_current, double frame, int detect_run) {
+                            double unit_current, double frame, int detect_run, int detect_decrement) {
   const ModelShape& s = layout.shape();
   const auto vector_at = [&](int offset, int count) {
     return network::Vector(v.data() + offset, v.data() + offset + count);
@@ -89,6 +89,7 @@ network::Network to_network(const ModelLayout& layout, const Eigen::VectorXd& v,
   net.inputs = s.inputs;
   net.vote_last = vote_last;
   net.detect_run = detect_run;
+  net.detect_decrement = detect_decrement;
   const int n = s.units;
   if (s.linear > 0)
     net.layers.emplace_back(network::LinearLayer{matrix_at(layout.linear_W(), s.linear, s.inputs),

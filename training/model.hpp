@@ -94,7 +94,8 @@ Realized realize(const ModelLayout& layout, const Eigen::VectorXd& theta);
 
 // The network the values describe (unit_current, frame and the decision rule as given).
 network::Network to_network(const ModelLayout& layout, const Eigen::VectorXd& values, int vote_last,
-                            double unit_current = 1e-9, double frame = 0.01, int detect_run = 0);
+                            double unit_current = 1e-9, double frame = 0.01, int detect_run = 0,
+                            int detect_decrement = 0);
 
 // Initial theta for a seed (addressed draws, so it does not depend on anything else):
 //   linear W ~ N(0, (1.5 / sqrt(inputs))^2), b = 0.1 (most neurons active on some frames),

@@ -97,6 +97,8 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),
           "--detect-run replaces the vote: it cannot be combined with --vote-last or --loss-on-voted-frames");
   require(!o.loss_on_best_run || o.detect_run > 0, "--loss-on-best-run needs --detect-run K (the run it scores)");
+  require(o.detect_decrement >= 0, "--detect-decrement must be >= 0");
+  require(o.detect_decrement == 0 || o.detect_run > 0, "--detect-decrement changes the run of --detect-run K: give K too");
   require(o.loss_after_word < 0 || (!o.loss_on_best_run && !o.loss_on_voted_frames),
           "--loss-after-word chooses a keyword clip's scored frames itself: not with --loss-on-best-run or "
           "--loss-on-voted-frames");
@@ -152,6 +154,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   // Only when on, so that checkpoints from before the option still resume.
   if (o.margin.enabled()) config["margin"] = {o.margin.relative, o.margin.weight};
   if (o.detect_run > 0) config["detect_run"] = o.detect_run;  // only when on, as the margin
+  if (o.detect_decrement > 0) config["detect_decrement"] = o.detect_decrement;
   if (o.loss_on_best_run) config["loss_on_best_run"] = true;
   if (o.loss_after_word >= 0) config["loss_after_word"] = o.loss_after_word;  // only when on, as the margin
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
@@ -180,7 +183,7 @@ void write_start_checkpoint(const Dataset& d, const TrainOptions& o, const std::
 network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& theta, const TrainOptions& o) {
   Realized r = realize(layout, theta);
   apply_hardware(layout, o.hardware, o.seed, 0, r.values, r.derivative);
-  return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame, o.detect_run);
+  return to_network(layout, r.values, o.vote_last, o.unit_current, o.frame, o.detect_run, o.detect_decrement);
 }
 
 namespace {
@@ -247,7 +250,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
       // Without hardware noise one network serves the whole minibatch.
       const bool shared = !o.hardware.enabled;
       network::Network shared_net;
-      if (shared) shared_net = to_network(layout, realized.values, o.vote_last, o.unit_current, o.frame, o.detect_run);
+      if (shared) shared_net = to_network(layout, realized.values, o.vote_last, o.unit_current, o.frame, o.detect_run, o.detect_decrement);
 
       // d loss / d theta summed over clips [lo, hi) of this minibatch, and their tally.
       const auto shard = [&](std::size_t lo, std::size_t hi) {
@@ -265,7 +268,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
           Eigen::VectorXd values = realized.values, factor = Eigen::VectorXd::Ones(layout.size());
           const std::uint64_t sample = static_cast<std::uint64_t>(epoch) * n_train + i;
           apply_hardware(layout, o.hardware, o.seed, random::mix_stream(sample, noise_name), values, factor);
-          const network::Network net = to_network(layout, values, o.vote_last, o.unit_current, o.frame, o.detect_run);
+          const network::Network net = to_network(layout, values, o.vote_last, o.unit_current, o.frame, o.detect_run, o.detect_decrement);
           clip_gradient_values = Eigen::VectorXd::Zero(layout.size());
           sum.tally.add(clip_gradient(layout, values, net, clip, backward, scale, clip_gradient_values));
           sum.gradient += clip_gradient_values.cwiseProduct(factor);

@@ -43,6 +43,7 @@ struct TrainOptions {
   double surrogate_a = 1.0;
   int vote_last = 0;                 // stored in the network: 0 = vote over all frames
   int detect_run = 0;                // stored in the network: > 0 = run detection (inference.hpp)
+  int detect_decrement = 0;          // stored in the network: with detect_run, > 0 = an up/down count
   bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
   bool loss_on_best_run = false;     // with detect_run K: a keyword clip's loss on its best K-frame run (bptt.hpp)
   int loss_after_word = -1;          // >= 0: a keyword clip's loss after its word (KeywordFrames::after_word)

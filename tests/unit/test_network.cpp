@@ -207,6 +207,41 @@ TEST_CASE("run detection: a class > 0 held for K frames anywhere, else the backg
   CHECK_THROWS_WITH(network_from_json(j), Catch::Contains("detect_run") && Catch::Contains("vote_last must then be 0"));
 }
 
+TEST_CASE("run detection with a decrement: an up/down count that a short dip does not restart", "[network]") {
+  // 1 1 0 1 1: no run of 3, but the count goes 1 2 1 2 3 with decrement 1 (and 1 2 0 1 2 with 2).
+  const std::vector<int> dipped{1, 1, 0, 1, 1};
+  const Vote one = run_detection(dipped, 2, 3, 1);
+  CHECK(one.decision == 1);
+  CHECK(one.counts == std::vector<int>{1, 3});  // each class's highest count
+  CHECK(run_detection(dipped, 2, 3, 2).decision == 0);
+  CHECK(run_detection(dipped, 2, 3, 2).counts == std::vector<int>{1, 2});
+  // The count never goes below 0: a long background does not bank a debt.
+  CHECK(run_detection({0, 0, 0, 0, 0, 1, 1, 1}, 2, 3, 1).decision == 1);
+  // Decrement 0 is the run rule, on every sequence.
+  const std::vector<std::vector<int>> sequences{{0, 1, 1, 0, 1, 1, 1}, {1, 0, 1, 0, 1, 0}, {2, 2, 0, 1, 1, 1, 2}};
+  for (const auto& seq : sequences) {
+    const Vote run = run_detection(seq, 3, 3);
+    const Vote zero = run_detection(seq, 3, 3, 0);
+    CHECK(zero.decision == run.decision);
+    CHECK(zero.counts == run.counts);
+  }
+  // Stored with detect_run, refused without it, used by infer, written only when used.
+  json j = latch_json();
+  j["detect_run"] = 3;
+  j["detect_decrement"] = 1;
+  const Network n = network_from_json(j);
+  CHECK(n.detect_decrement == 1);
+  CHECK(network_to_json(n).at("detect_decrement") == 1);
+  CHECK_FALSE(network_to_json(network_from_json(latch_json())).contains("detect_decrement"));
+  CHECK(decision_rule_text(n) == "a class > 0 counted to 3 on the readout, +1 on its frames and -1 on others (else class 0)");
+  CHECK(decide({1, 1, 0, 1, 1}, n).decision == 1);
+  Network consecutive = n;
+  consecutive.detect_decrement = 0;
+  CHECK(decide({1, 1, 0, 1, 1}, consecutive).decision == 0);
+  j.erase("detect_run");
+  CHECK_THROWS_WITH(network_from_json(j), Catch::Contains("detect_decrement") && Catch::Contains("needs detect_run"));
+}
+
 TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or beta2", "[network]") {
   CHECK(borderline_margin(0.3) == 0.01);                 // the 0.01-unit floor
   CHECK(borderline_margin(3.0) == Approx(0.06));         // 2% of the threshold

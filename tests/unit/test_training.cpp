@@ -403,6 +403,18 @@ TEST_CASE("training is deterministic for a seed and resumes exactly", "[training
   o.loss_on_best_run = true;  // the best run needs a run length
   CHECK_THROWS_WITH(train(d, o), Catch::Contains("--loss-on-best-run needs --detect-run"));
   o.loss_on_best_run = false;
+  o.detect_decrement = 1;  // so does the up/down count
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("--detect-decrement changes the run of --detect-run K"));
+  // With a run length, the count is the trained network's rule, and recorded with the settings.
+  o.detect_run = 2;
+  o.checkpoint.clear();
+  const TrainResult counted = train(d, o);
+  CHECK(counted.network.detect_run == 2);
+  CHECK(counted.network.detect_decrement == 1);
+  CHECK(train_config(d, o).at("detect_decrement") == 1);
+  CHECK_FALSE(train_config(d, pulse_options(4, 3)).contains("detect_decrement"));  // older checkpoints still resume
+  o.detect_run = 0;
+  o.detect_decrement = 0;
   fs::remove_all(dir);
 }
 

@@ -1,5 +1,8 @@
 // The picospice-bmru/1 network format and the software model (codesign/).
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/latch_network.hpp"
@@ -240,6 +243,25 @@ TEST_CASE("run detection with a decrement: an up/down count that a short dip doe
   CHECK(decide({1, 1, 0, 1, 1}, consecutive).decision == 0);
   j.erase("detect_run");
   CHECK_THROWS_WITH(network_from_json(j), Catch::Contains("detect_decrement") && Catch::Contains("needs detect_run"));
+}
+
+// The shipped example networks (netlists/examples/*/network.json) are read as users read them, and
+// each encoding.json beside one encodes as many inputs as the network takes.
+TEST_CASE("every shipped example network loads and matches its encoding", "[network]") {
+  namespace fs = std::filesystem;
+  int networks = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(PICOSPICE_SOURCE_DIR) / "netlists" / "examples")) {
+    const fs::path file = entry.path() / "network.json";
+    if (!entry.is_directory() || !fs::exists(file)) continue;
+    INFO(file.string());
+    const Network net = load_network(file);
+    ++networks;
+    if (const fs::path encoding = entry.path() / "encoding.json"; fs::exists(encoding)) {
+      const json e = json::parse(std::ifstream(encoding));
+      CHECK(e.at("encoding").at("means").size() == static_cast<std::size_t>(net.inputs));
+    }
+  }
+  CHECK(networks >= 4);  // kws_trained, kws_best_run, kws_2x16_best_run, kws_near_miss
 }
 
 TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or beta2", "[network]") {

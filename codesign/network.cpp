@@ -285,6 +285,11 @@ std::string decision_rule_text(int vote_last, int detect_run, int detect_decreme
                        : std::string("majority of the readout over all frames");
 }
 
+std::string decision_counts_name(const Network& net) {
+  if (net.detect_run <= 0) return "frame votes";
+  return net.detect_decrement > 0 ? "highest counts" : "longest runs";
+}
+
 std::string decision_rule_text(const Network& net) {
   return decision_rule_text(net.vote_last, net.detect_run, net.detect_decrement);
 }

@@ -93,6 +93,8 @@ struct Network {
 std::string decision_rule_text(const Network& network);
 // The same for a rule not yet in a network (a trainer's options).
 std::string decision_rule_text(int vote_last, int detect_run, int detect_decrement = 0);
+// What the rule's Vote::counts hold, for reports: "frame votes", "longest runs" or "highest counts".
+std::string decision_counts_name(const Network& network);
 
 // "linear", "bmru" or "readout".
 std::string layer_type_name(const Layer& layer);

@@ -70,10 +70,7 @@ int run_dataset_kws(KwsCommandOptions o) {
     throw std::invalid_argument(fmt::format("dataset kws --engines/--test-engine: {}", e.what()));
   }
   o.dataset.command = kws_command_line(o);
-  using Compression = kws::MfccOptions::Compression;
-  o.dataset.features.compression = o.features == "pcen"        ? Compression::pcen
-                                   : o.features == "mfcc+pcen" ? Compression::log_and_pcen
-                                                               : Compression::log;
+  o.dataset.features = kws::front_end_from_option(o.features.empty() ? "mfcc" : o.features);
   if (!o.encoding_file.empty()) {
     o.dataset.encoding = kws::load_encoding(o.encoding_file);
     // Clips for a trained network need its front end too: the encoding's file names it.

@@ -166,11 +166,8 @@ int run_demo_kws(const DemoOptions& o) {
   kws::MfccExtractor mfcc(front_end);
   const std::vector<Vector> inputs = encoding.encode(mfcc.compute(clip));
   fmt::print("input      {}\n", source);
-  const auto kind = front_end.compression;
   fmt::print("features   {} frames x {} {} -> input currents (mean {:.3f} nA)\n", inputs.size(), net.inputs,
-             kind == kws::MfccOptions::Compression::log    ? "MFCCs"
-             : kind == kws::MfccOptions::Compression::pcen ? "PCEN cepstra"
-                                                           : "MFCCs and PCEN cepstra", [&] {
+             kws::front_end_description(front_end), [&] {
     double s = 0;
     for (const auto& f : inputs)
       for (double x : f) s += x;
@@ -188,7 +185,7 @@ int run_demo_kws(const DemoOptions& o) {
   };
   fmt::print("rule       {}\n", network::decision_rule_text(net));
   fmt::print("software   decision: {:<6} ({}: {}{})\n", class_names[software.vote.decision],
-             net.detect_run > 0 ? (net.detect_decrement > 0 ? "highest counts" : "longest runs") : "frame votes", votes(software.vote.counts),
+             network::decision_counts_name(net), votes(software.vote.counts),
              software.vote.borderline ? "; borderline" : "");
   if (const int settled = settled_from(software.frame_class, software.vote.decision); settled > 0)
     fmt::print("           the readout says {} from frame {} ({:.2f} s) on\n", class_names[software.vote.decision], settled,

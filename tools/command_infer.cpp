@@ -52,7 +52,7 @@ void print_table(const Network& net, const InferenceResult& r) {
   for (std::size_t k = 0; k < r.vote.counts.size(); ++k) counts += fmt::format("{}{}:{}", k ? " " : "", k, r.vote.counts[k]);
   if (net.detect_run > 0)  // run detection: the counts are each class's longest run, the margin its distance from K
     fmt::print("decision: class {} ({}: {}; detection needs {}{}; margin {}{})\n", r.vote.decision,
-               net.detect_decrement > 0 ? "highest counts" : "longest runs", counts, net.detect_run,
+               network::decision_counts_name(net), counts, net.detect_run,
                net.detect_decrement > 0 ? "" : " frames", r.vote.margin, r.vote.borderline ? ", borderline clip" : "");
   else
     fmt::print("decision: class {} (votes over frames {}..{}: {}; margin {}{})\n", r.vote.decision, r.vote.first_frame,

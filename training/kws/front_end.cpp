@@ -13,11 +13,33 @@ namespace picospice::kws {
 
 namespace {
 
-constexpr const char* kTypes[] = {"mfcc", "pcen-cepstra", "mfcc+pcen-cepstra"};  // by MfccOptions::Compression
+// One row per MfccOptions::Compression, in its order: the JSON "type", the `--features` name, and
+// the words reports use.
+struct FrontEndNames {
+  const char* type;
+  const char* option;
+  const char* description;
+};
+constexpr FrontEndNames kNames[] = {{"mfcc", "mfcc", "MFCCs"},
+                                    {"pcen-cepstra", "pcen", "PCEN cepstra"},
+                                    {"mfcc+pcen-cepstra", "mfcc+pcen", "MFCCs and PCEN cepstra"}};
+
+const FrontEndNames& names_of(const MfccOptions& o) { return kNames[static_cast<int>(o.compression)]; }
 
 }  // namespace
 
-std::string front_end_type(const MfccOptions& o) { return kTypes[static_cast<int>(o.compression)]; }
+std::string front_end_type(const MfccOptions& o) { return names_of(o).type; }
+std::string front_end_description(const MfccOptions& o) { return names_of(o).description; }
+
+MfccOptions front_end_from_option(const std::string& option) {
+  for (int k = 0; k < static_cast<int>(std::size(kNames)); ++k)
+    if (option == kNames[k].option) {
+      MfccOptions o;
+      o.compression = static_cast<MfccOptions::Compression>(k);
+      return o;
+    }
+  throw std::invalid_argument("unknown front end \"" + option + "\" (expected mfcc, pcen or mfcc+pcen)");
+}
 
 nlohmann::json front_end_to_json(const MfccOptions& o) {
   nlohmann::json j = {{"type", front_end_type(o)},
@@ -58,11 +80,12 @@ MfccOptions front_end_from_json(const nlohmann::json& document, const std::strin
   MfccOptions o;
   if (!j->is_object() || !j->contains("type")) return o;  // from before the choice: MFCCs
   const std::string type = j->value("type", "");
-  const auto known = std::find(std::begin(kTypes), std::end(kTypes), type);
-  if (known == std::end(kTypes))
+  const auto known = std::find_if(std::begin(kNames), std::end(kNames),
+                                  [&](const FrontEndNames& n) { return type == n.type; });
+  if (known == std::end(kNames))
     throw std::runtime_error(
         fmt::format("{}: features: unknown type \"{}\" (expected mfcc, pcen-cepstra or mfcc+pcen-cepstra)", source, type));
-  o.compression = static_cast<MfccOptions::Compression>(known - std::begin(kTypes));
+  o.compression = static_cast<MfccOptions::Compression>(known - std::begin(kNames));
   if (!o.uses_pcen()) return o;
   try {
     const nlohmann::json& p = j->at("pcen");

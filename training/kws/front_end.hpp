@@ -18,6 +18,11 @@ namespace picospice::kws {
 
 // The front end's "type": "mfcc", "pcen-cepstra" or "mfcc+pcen-cepstra".
 std::string front_end_type(const MfccOptions& options);
+// The front end a `dataset kws --features` name selects ("mfcc", "pcen", "mfcc+pcen"; throws
+// std::invalid_argument for another), and its words for reports ("MFCCs", "PCEN cepstra",
+// "MFCCs and PCEN cepstra").
+MfccOptions front_end_from_option(const std::string& option);
+std::string front_end_description(const MfccOptions& options);
 
 // The description written into provenance and encoding.json (for MFCCs exactly the object of
 // before PCEN existed).

@@ -40,6 +40,7 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   if (r.warp > 0) line += fmt::format(" --warp {}", r.warp);
   if (d.engines != std::vector<std::string>{"espeak"}) line += fmt::format(" --engines {}", fmt::join(d.engines, ","));
   if (!d.test_engine.empty()) line += " --test-engine " + d.test_engine;
+  if (d.test_engine_only) line += " --test-engine-only";
   if (!o.features.empty()) line += " --features " + o.features;
   if (!o.encoding_file.empty()) line += " --encoding " + o.encoding_file;
   return line;
@@ -65,9 +66,10 @@ CLI::Option* add_range_option(CLI::App* app, const std::string& name, double& lo
 int run_dataset_kws(KwsCommandOptions o) {
   try {  // the engines are checked here, before any clip is drawn, so the error names the options
     kws::split_engine_voices(o.dataset.seed, o.dataset.engines, o.dataset.validation_fraction, o.dataset.test_fraction,
-                             o.dataset.test_engine);
+                             o.dataset.test_engine, o.dataset.test_engine_only);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("dataset kws --engines/--test-engine: {}", e.what()));
+    throw std::invalid_argument(fmt::format("dataset kws --engines/--test-engine{}: {}",
+                                            o.dataset.test_engine_only ? "/--test-engine-only" : "", e.what()));
   }
   o.dataset.command = kws_command_line(o);
   o.dataset.features = kws::front_end_from_option(o.features.empty() ? "mfcc" : o.features);
@@ -100,7 +102,9 @@ int run_dataset_kws(KwsCommandOptions o) {
   else
     fmt::print("held-out voices: {} train, {} validation, {} test (engines {}{})\n", voices["train"].size(),
                voices["validation"].size(), voices["test"].size(), fmt::join(o.dataset.engines, ","),
-               o.dataset.test_engine.empty() ? "" : "; " + o.dataset.test_engine + " only in test");
+               o.dataset.test_engine.empty() ? ""
+               : o.dataset.test_engine_only ? "; test: " + o.dataset.test_engine + " alone"
+                                            : "; " + o.dataset.test_engine + " only in test");
   fmt::print("reproduce: {}\n", o.dataset.command);
   return 0;
 }
@@ -180,6 +184,9 @@ CommandAction add_dataset_command(CLI::App& app) {
   k->add_option("--test-engine", kws->dataset.test_engine,
                 "hold this engine (one of --engines) out of train and validation: its voices speak only in test")
       ->check(CLI::IsMember({"espeak", "flite", "festival"}));
+  k->add_flag("--test-engine-only", kws->dataset.test_engine_only,
+              "with --test-engine: the test split is that engine alone, and the other engines' voices go to train\n"
+              "and validation only (flite's four voices: three train instead of two)");
   k->add_option("--features", kws->features,
                 "the front end: mfcc (13 MFCCs, the default) or pcen (13 cepstra of per-channel energy\n"
                 "normalized mel energies in place of their log: a per-channel gain control that normalizes\n"

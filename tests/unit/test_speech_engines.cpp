@@ -80,6 +80,27 @@ TEST_CASE("speech engines: voices split per engine, espeak's as before, a test e
   CHECK_THROWS_AS(split_engine_voices(1, {"espeak", "nosuch"}, 0.15, 0.15), std::invalid_argument);
 }
 
+TEST_CASE("speech engines: with test_engine_only the test split is the held-out engine alone", "[kws]") {
+  for (std::uint64_t seed : {1, 2, 9}) {
+    const VoiceSplit usual = split_engine_voices(seed, {"espeak", "flite", "festival"}, 0.15, 0.15, "festival");
+    const VoiceSplit only = split_engine_voices(seed, {"espeak", "flite", "festival"}, 0.15, 0.15, "festival", true);
+    REQUIRE(only.test.size() == 3);
+    for (const auto& v : only.test) CHECK(v.engine == "festival");
+    int flite[2] = {0, 0};
+    for (const auto& v : only.train) flite[0] += v.engine == "flite";
+    for (const auto& v : only.validation) flite[1] += v.engine == "flite";
+    CHECK(flite[0] == 3);  // of flite's four voices, one validates and none is kept for test
+    CHECK(flite[1] == 1);
+    // every voice of the training engines is still used, each in one split
+    const auto tr = names(only.train), va = names(only.validation);
+    CHECK(tr.size() + va.size() == all_voices().size() + 4);
+    for (const auto& n : va) CHECK(tr.count(n) == 0);
+    CHECK(only.train.size() > usual.train.size());
+    CHECK(only.validation.size() == usual.validation.size());
+  }
+  CHECK_THROWS_AS(split_engine_voices(1, {"espeak", "flite"}, 0.15, 0.15, "", true), std::invalid_argument);
+}
+
 TEST_CASE("speech engines: a clip draws an engine, then one of its voices; names carry the engine", "[kws]") {
   const VoiceSplit split = split_engine_voices(4, {"espeak", "flite", "festival"}, 0.15, 0.15);
   const auto pool = names(split.train);
@@ -187,6 +208,21 @@ TEST_CASE("dataset kws --test-engine: the held-out engine speaks only in test", 
   CHECK(flite_in_test >= 1);  // 4 test clips, each flite with probability 1/2 (silence aside): seed 5 has some
   CHECK(d.provenance["voices"]["test_engine"] == "flite");
   for (const auto& v : d.provenance["voices"]["train"]) CHECK(v.get<std::string>().rfind("flite-", 0) == std::string::npos);
+  CHECK_FALSE(d.provenance["voices"].contains("test_engine_only"));
+
+  o.engines = {"espeak", "flite", "festival"};
+  o.test_engine = "festival";
+  o.test_engine_only = true;
+  o.clips = 6;  // the voice split is what is checked; festival is slow
+  if (!speech_engine("festival").available()) SKIP_TEST("--test-engine-only part needs festival");
+  const auto only = build_kws_dataset(o);
+  CHECK(only.provenance["voices"]["test_engine_only"] == true);
+  for (const auto& v : only.provenance["voices"]["test"]) CHECK(v.get<std::string>().rfind("festival-", 0) == 0);
+  int flite_training = 0;
+  for (const auto& v : only.provenance["voices"]["train"]) flite_training += v.get<std::string>().rfind("flite-", 0) == 0;
+  CHECK(flite_training == 3);
+  for (const auto& clip : only.test)  // a word is festival's; an "other" clip may be silence
+    CHECK((clip.id.find("_festival-") != std::string::npos || clip.id.find("_silence_") != std::string::npos));
 }
 
 TEST_CASE("dataset kws --engines/--test-engine: bad combinations are refused with the option named", "[kws]") {
@@ -204,4 +240,9 @@ TEST_CASE("dataset kws --engines/--test-engine: bad combinations are refused wit
   CHECK(c.exited);
   CHECK(c.exit_status != 0);
   CHECK_THAT(c.output, Catch::Contains("not among the engines"));
+  const auto d = run_picospice("dataset kws -o " + (dir / "d").string() + " --clips 6 --engines espeak,flite --test-engine-only");
+  CHECK(d.exited);
+  CHECK(d.exit_status != 0);
+  CHECK_THAT(d.output, Catch::Contains("--test-engine-only"));
+  CHECK_THAT(d.output, Catch::Contains("needs a test engine"));
 }

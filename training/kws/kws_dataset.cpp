@@ -50,7 +50,7 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
   if (mix.babble_talkers < 1 || mix.babble_talkers > 16)
     throw std::invalid_argument("dataset kws: babble talkers must be 1..16");
   const VoiceSplit voices =
-      split_engine_voices(o.seed, o.engines, o.validation_fraction, o.test_fraction, o.test_engine);
+      split_engine_voices(o.seed, o.engines, o.validation_fraction, o.test_fraction, o.test_engine, o.test_engine_only);
   for (const std::string& engine : o.engines) require_engine(speech_engine(engine));
   const std::vector<Voice>* pools[3] = {&voices.train, &voices.validation, &voices.test};
 
@@ -172,6 +172,8 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
         "espeak-ng units; other engines: duration x 175/wpm, F0 x 2^((pitch - 50)/120) (training/kws/speech_engine.hpp)";
     d.provenance["voices"]["rule"] = "held out: each voice belongs to one split only";
     d.provenance["voices"]["test_engine"] = o.test_engine.empty() ? nlohmann::json() : nlohmann::json(o.test_engine);
+    // Only when asked for, so that the datasets of before keep their bytes.
+    if (o.test_engine_only) d.provenance["voices"]["test_engine_only"] = true;
   }
   return d;
 }

@@ -38,6 +38,9 @@ struct KwsDatasetOptions {
   std::vector<std::string> engines = {"espeak"};
   // Non-empty: this engine's voices speak only in the test split (`dataset kws --test-engine`).
   std::string test_engine;
+  // With test_engine: the test split is that engine alone; the other engines' voices are dealt to
+  // train and validation only (`dataset kws --test-engine-only`; split_engine_voices).
+  bool test_engine_only = false;
   // Given: every split is encoded with it instead of the training split's statistics (an evaluation
   // set for a trained network, encoded exactly as its training data were; `dataset kws --encoding`).
   std::optional<InputEncoding> encoding;

@@ -30,14 +30,16 @@ std::vector<Voice> all_voices() {
 
 namespace {
 
+// With `with_test` false the test group stays empty (its voices go to train): the engine's voices
+// are not needed in test when another engine is the test (split_engine_voices' test_engine_only).
 VoiceSplit deal_voices(std::vector<Voice> voices, std::uint64_t seed, std::uint64_t stream, double validation_fraction,
-                       double test_fraction) {
+                       double test_fraction, bool with_test = true) {
   if (!(validation_fraction > 0) || !(test_fraction > 0) || validation_fraction + test_fraction >= 0.9)
     throw std::invalid_argument("split_voices: fractions must be positive and leave most voices for training");
   Draws draws(seed, stream);
   for (std::size_t i = voices.size() - 1; i > 0; --i) std::swap(voices[i], voices[draws.below(int(i + 1))]);
   const auto count = [&](double f) { return std::max<std::size_t>(1, std::size_t(std::lround(f * voices.size()))); };
-  const std::size_t n_test = count(test_fraction), n_validation = count(validation_fraction);
+  const std::size_t n_test = with_test ? count(test_fraction) : 0, n_validation = count(validation_fraction);
   if (n_test + n_validation >= voices.size())
     throw std::invalid_argument("split_voices: too few voices to leave one for training");
   VoiceSplit split;
@@ -61,7 +63,9 @@ std::vector<Voice> engine_voices(const std::string& engine) {
 }
 
 VoiceSplit split_engine_voices(std::uint64_t seed, const std::vector<std::string>& engines, double validation_fraction,
-                               double test_fraction, const std::string& test_engine) {
+                               double test_fraction, const std::string& test_engine, bool test_engine_only) {
+  if (test_engine_only && test_engine.empty())
+    throw std::invalid_argument("a test split of the test engine alone needs a test engine");
   if (engines.empty()) throw std::invalid_argument("no speech engines given");
   for (std::size_t i = 0; i < engines.size(); ++i) {
     speech_engine(engines[i]);  // throws for an unknown name
@@ -86,7 +90,7 @@ VoiceSplit split_engine_voices(std::uint64_t seed, const std::vector<std::string
       throw std::invalid_argument("speech engine \"" + engine + "\" has fewer than 3 voices: too few to hold any out");
     const std::uint64_t stream =
         engine == "espeak" ? random::fnv1a64("kws voice split") : random::fnv1a64("kws voice split " + engine);
-    VoiceSplit part = deal_voices(std::move(voices), seed, stream, validation_fraction, test_fraction);
+    VoiceSplit part = deal_voices(std::move(voices), seed, stream, validation_fraction, test_fraction, !test_engine_only);
     if (part.train.empty()) throw std::invalid_argument("speech engine \"" + engine + "\" has no voice left for training");
     split.train.insert(split.train.end(), part.train.begin(), part.train.end());
     split.validation.insert(split.validation.end(), part.validation.begin(), part.validation.end());

@@ -51,9 +51,14 @@ std::vector<Voice> engine_voices(const std::string& engine);
 // another engine's shuffled by (seed, "kws voice split ENGINE") and dealt like espeak's (at least
 // one voice each for test and validation, at least one left for train). `test_engine` (empty:
 // none) puts all of that engine's voices in test, so none of its clips is in train or validation.
+// With `test_engine_only` as well, the other engines keep no voice for test (what would have been
+// their test voices trains instead): the test split is the held-out engine alone, and an engine
+// with few voices (flite's four) trains on three instead of two.
 // Throws std::invalid_argument for an unknown or repeated engine, a test engine not among
-// `engines` or the only one, and an engine with fewer than 3 voices.
+// `engines` or the only one, test_engine_only without a test engine, and an engine with fewer than
+// 3 voices.
 VoiceSplit split_engine_voices(std::uint64_t seed, const std::vector<std::string>& engines, double validation_fraction,
-                               double test_fraction, const std::string& test_engine = {});
+                               double test_fraction, const std::string& test_engine = {},
+                               bool test_engine_only = false);
 
 }  // namespace picospice::kws

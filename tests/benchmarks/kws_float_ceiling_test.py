@@ -17,6 +17,14 @@ source = sys.argv[1]
 script = os.path.join(source, "benchmarks", "kws_float_ceiling")
 failures = []
 
+# The script needs numpy (Debian's python3-numpy, which tools/setup installs); CMake may have found
+# another interpreter first (a pyenv shim, say), so take the first of the two that has it.
+python = next((p for p in (sys.executable, "/usr/bin/python3")
+               if subprocess.run([p, "-c", "import numpy"], capture_output=True).returncode == 0), None)
+if python is None:
+    print("SKIPPED: no python3 with numpy (Debian package python3-numpy; tools/setup installs it)")
+    sys.exit(77)
+
 
 def check(condition, what):
     print(("ok   " if condition else "FAIL ") + what)
@@ -49,7 +57,7 @@ def write_dataset(directory, clips=48, frames=40, inputs=4):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, script, *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([python, script, *args], capture_output=True, text=True, timeout=600)
 
 
 with tempfile.TemporaryDirectory() as d:

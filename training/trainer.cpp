@@ -92,6 +92,11 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.final_learning_rate >= 0 && o.final_learning_rate <= o.learning_rate,
           "the final learning rate must lie in [0, --lr]");
   require(o.surrogate_a > 0 && std::isfinite(o.surrogate_a), "--surrogate-a must be a positive number");
+  require((o.relax_from == 0 && o.relax_to == 0) ||
+              (std::isfinite(o.relax_from) && o.relax_to > 0 && o.relax_to <= o.relax_from),
+          "--relax TAU0 TAU1 needs 0 < TAU1 <= TAU0 (step widths in model units)");
+  require(!o.relaxed() || !o.hardware.enabled,
+          "--relax trains a graded state; fine-tune its network with --hardware-aware in a second run (--init-from)");
   require(o.vote_last >= 0, "--vote-last must be >= 0");
   require(o.detect_run >= 0, "--detect-run must be >= 0");
   require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),
@@ -126,6 +131,12 @@ void check_options(const Dataset& d, const TrainOptions& o) {
 
 }  // namespace
 
+double TrainOptions::relax_width(int epoch) const {
+  if (!relaxed()) return 0;
+  const double f = epochs > 1 ? static_cast<double>(epoch) / (epochs - 1) : 1.0;
+  return relax_from * std::pow(relax_to / relax_from, f);
+}
+
 json train_config(const Dataset& d, const TrainOptions& o) {
   const MismatchSigmas s = o.hardware.resolved_sigmas();
   json config = {{"dataset", d.name},
@@ -156,6 +167,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   if (o.detect_run > 0) config["detect_run"] = o.detect_run;  // only when on, as the margin
   if (o.detect_decrement > 0) config["detect_decrement"] = o.detect_decrement;
   if (o.loss_on_best_run) config["loss_on_best_run"] = true;
+  if (o.relaxed()) config["relax"] = {o.relax_from, o.relax_to};  // only when on, as the margin
   if (o.loss_after_word >= 0) config["loss_after_word"] = o.loss_after_word;  // only when on, as the margin
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
@@ -230,13 +242,18 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
   const std::size_t batch = static_cast<std::size_t>(o.batch);
   const long long steps_per_epoch = static_cast<long long>((n_train + batch - 1) / batch);
   const long long total_steps = steps_per_epoch * o.epochs;
-  const BackwardOptions backward{network::StateStep{}, o.surrogate_a, o.loss_on_voted_frames, o.margin, o.keyword_frames()};
+  const auto backward_in = [&](int epoch) {
+    network::StateStep step;  // the exact step unless relaxed
+    if (o.relaxed()) step.sigmoid_steepness = 1.0 / o.relax_width(epoch);
+    return BackwardOptions{step, o.surrogate_a, o.loss_on_voted_frames, o.margin, o.keyword_frames()};
+  };
   const std::uint64_t noise_name = random::fnv1a64("noise");
 
   TrainResult result;
   for (int epoch = state.epochs_done; epoch < o.epochs && !result.interrupted; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
     const std::vector<std::size_t> order = epoch_order(n_train, o.seed, epoch);
+    const BackwardOptions backward = backward_in(epoch);
     Tally running;
     double learning_rate = o.learning_rate;
     for (long long b = 0; b < steps_per_epoch; ++b) {

@@ -41,6 +41,14 @@ struct TrainOptions {
   double final_learning_rate = 1e-4; // and its end
   AdamWSettings adamw;
   double surrogate_a = 1.0;
+  // > 0: train on a graded state instead of the exact step and its surrogate (`train --relax`):
+  // each step is a sigmoid 1 / (1 + exp(-(c - beta) / tau)) (network::StateStep), its width tau
+  // shrinking geometrically from relax_from in the first epoch to relax_to in the last, so the
+  // trained cell ends close to the latch the chip has. Validation (the epoch kept) and everything
+  // after training use the exact step. 0: off.
+  double relax_from = 0, relax_to = 0;
+  bool relaxed() const { return relax_from > 0; }
+  double relax_width(int epoch) const;  // tau in epoch (0-based) of `epochs`
   int vote_last = 0;                 // stored in the network: 0 = vote over all frames
   int detect_run = 0;                // stored in the network: > 0 = run detection (inference.hpp)
   int detect_decrement = 0;          // stored in the network: with detect_run, > 0 = an up/down count

@@ -81,6 +81,20 @@ with tempfile.TemporaryDirectory() as d:
     else:
         print(r.stdout, r.stderr)
 
+    net = os.path.join(d, "net.json")
+    r = run(d, "--cell", "soft-bmru", "--units", "6", "--epochs", "12", "--run", "8", "--lr", "0.02",
+            "--tau", "0.1", "--tau-end", "0.005", "--hard", "--export", net, "--json", out)
+    check(r.returncode == 0, "soft-bmru annealed to the hard latch trains")
+    if r.returncode == 0:
+        result, exported = json.load(open(out)), json.load(open(net))
+        check(result["test"]["accuracy"] >= 90.0,
+              f"the hard latch learns the separable task: test {result['test']['accuracy']:.1f}% >= 90%")
+        check(exported["format"] == "picospice-bmru/1" and exported["detect_run"] == result["validation"]["K"]
+              and len(exported["layers"]) == 3 and min(exported["layers"][0]["delta"]) >= 0,
+              "--export writes a picospice-bmru/1 network with the K chosen on validation")
+    r = run(d, "--export", net)
+    check(r.returncode != 0 and "soft-bmru" in (r.stdout + r.stderr), "--export without --cell soft-bmru is refused")
+
     other = os.path.join(d, "other_encoding")
     os.makedirs(other)
     write_dataset(other)

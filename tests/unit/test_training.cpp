@@ -459,6 +459,34 @@ TEST_CASE("a tiny training run learns a task that needs the hold", "[training]")
   CHECK(reread.layers.size() == 2);
 }
 
+TEST_CASE("train --relax learns the hold through a graded state annealed to the step", "[training]") {
+  const Dataset d = pulse_dataset();
+  TrainOptions o = pulse_options(8, 15);
+  o.relax_from = 0.2;
+  o.relax_to = 0.005;
+  CHECK(o.relax_width(0) == Approx(0.2));  // geometric from TAU0 in the first epoch to TAU1 in the last
+  CHECK(o.relax_width(14) == Approx(0.005));
+  CHECK(o.relax_width(7) == Approx(std::sqrt(0.2 * 0.005)));
+  const TrainResult r = train(d, o);
+  // Scored with the exact step (evaluate's default): the chip's latch, not the graded state trained.
+  const SplitScore test = evaluate(r.network, d.test);
+  INFO("test vote accuracy " << test.vote_accuracy << ", frame accuracy " << test.frame_accuracy);
+  CHECK(test.vote_accuracy >= 0.9);
+  CHECK(test.frame_accuracy >= 0.9);
+  CHECK(train_config(d, o).at("relax") == nlohmann::json{0.2, 0.005});  // a checkpoint is not resumed otherwise
+  CHECK_FALSE(train_config(d, pulse_options(8, 15)).contains("relax"));  // older checkpoints still resume
+
+  TrainOptions bad = pulse_options(8, 2);
+  bad.relax_from = 0.01;
+  bad.relax_to = 0.1;  // widening
+  CHECK_THROWS_WITH(train(d, bad), Catch::Contains("--relax"));
+  bad.relax_to = 0;
+  CHECK_THROWS_WITH(train(d, bad), Catch::Contains("--relax"));
+  bad.relax_to = 0.005;
+  bad.hardware.enabled = true;
+  CHECK_THROWS_WITH(train(d, bad), Catch::Contains("--hardware-aware"));
+}
+
 TEST_CASE("hardware-aware mismatch sigmas fall as 1/sqrt(area factor)", "[training][hw]") {
   const MismatchSigmas one = mismatch_sigmas_from_cells(), four = mismatch_sigmas_from_cells(4);
   // Pelgrom: sigma ~ 1/sqrt(W L); W and L both times sqrt(K) make the area K times.

@@ -60,6 +60,9 @@ int run_train(TrainCommandOptions& o) {
              network::decision_rule_text(t.vote_last, t.detect_run, t.detect_decrement), t.seed,
              t.resume ? fmt::format("; resuming from {}", t.checkpoint)
                       : o.restarts > 1 ? fmt::format("; {} restarts, the best on validation kept", o.restarts) : "");
+  if (t.relaxed())
+    fmt::print("relaxed: a graded state, step width tau {} -> {} over the epochs; the epoch kept is chosen with the "
+               "exact step\n", t.relax_from, t.relax_to);
   if (t.hardware.enabled) {
     const training::MismatchSigmas s = t.hardware.resolved_sigmas();
     fmt::print("hardware-aware: weights on the 1/{} mirror grid; mismatch noise sigma weight {:.1f}%, bias {:.1f}%, "

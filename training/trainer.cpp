@@ -95,8 +95,6 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require((o.relax_from == 0 && o.relax_to == 0) ||
               (std::isfinite(o.relax_from) && o.relax_to > 0 && o.relax_to <= o.relax_from),
           "--relax TAU0 TAU1 needs 0 < TAU1 <= TAU0 (step widths in model units)");
-  require(!o.relaxed() || !o.hardware.enabled,
-          "--relax trains a graded state; fine-tune its network with --hardware-aware in a second run (--init-from)");
   require(o.vote_last >= 0, "--vote-last must be >= 0");
   require(o.detect_run >= 0, "--detect-run must be >= 0");
   require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),

@@ -45,7 +45,8 @@ struct TrainOptions {
   // each step is a sigmoid 1 / (1 + exp(-(c - beta) / tau)) (network::StateStep), its width tau
   // shrinking geometrically from relax_from in the first epoch to relax_to in the last, so the
   // trained cell ends close to the latch the chip has. Validation (the epoch kept) and everything
-  // after training use the exact step. 0: off.
+  // after training use the exact step. With hardware-aware training each noisy copy is relaxed
+  // alike. 0: off.
   double relax_from = 0, relax_to = 0;
   bool relaxed() const { return relax_from > 0; }
   double relax_width(int epoch) const;  // tau in epoch (0-based) of `epochs`

@@ -33,7 +33,13 @@ fs::path data_file(const std::string& relative) {
   for (const fs::path& dir : data_directories()) {
     const fs::path candidate = dir / relative;
     std::error_code error;
-    if (fs::is_regular_file(candidate, error)) return candidate;
+    // Absolute, because the path is written into netlists (the lowering's .include of the cell
+    // library) that are read from other directories: a relative PICOSPICE_DATA_DIR would then be
+    // resolved against the netlist's folder instead of the working directory.
+    if (fs::is_regular_file(candidate, error)) {
+      const fs::path absolute = fs::absolute(candidate, error);
+      return error ? candidate : absolute;
+    }
     looked += "\n  " + candidate.string();
   }
   throw std::runtime_error("cannot find the data file '" + relative +

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/data_files.hpp"
 #include "codesign/agreement.hpp"
 #include "codesign/agreement_mc.hpp"
 #include "codesign/borderline_dependence.hpp"
@@ -321,4 +322,18 @@ TEST_CASE("acceptance: random networks agree on 99% of their determined frames w
   // Calibration must improve the agreement measurably.
   CHECK(agreeing_c * compared_u > agreeing_u * compared_c);
   CHECK(mae_c < 0.5 * mae_u);
+}
+
+TEST_CASE("a relative PICOSPICE_DATA_DIR finds the cell library from any netlist's folder", "[agree]") {
+  namespace fs = std::filesystem;
+  // The lowering writes the cell library's path into a netlist read from the network's folder.
+  const fs::path relative = fs::relative(fs::path(PICOSPICE_SOURCE_DIR) / "netlists", fs::current_path());
+  const char* saved = std::getenv("PICOSPICE_DATA_DIR");
+  const std::string restore = saved ? saved : "";
+  ::setenv("PICOSPICE_DATA_DIR", relative.c_str(), 1);
+  const fs::path found = picospice::data_file("cells/cells.lib");
+  if (saved) ::setenv("PICOSPICE_DATA_DIR", restore.c_str(), 1);
+  else ::unsetenv("PICOSPICE_DATA_DIR");
+  CHECK(found.is_absolute());
+  CHECK(fs::equivalent(found, fs::path(PICOSPICE_SOURCE_DIR) / "netlists" / "cells" / "cells.lib"));
 }

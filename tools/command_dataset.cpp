@@ -13,6 +13,7 @@
 #include "training/dataset.hpp"
 #include "training/digits.hpp"
 #include "tools/command.hpp"
+#include "tools/number_pair_option.hpp"
 #include "tools/progress_bar.hpp"
 
 namespace picospice::tools {
@@ -44,23 +45,6 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   if (!o.features.empty()) line += " --features " + o.features;
   if (!o.encoding_file.empty()) line += " --encoding " + o.encoding_file;
   return line;
-}
-
-// A "MIN MAX" option of two finite numbers, MIN <= MAX.
-CLI::Option* add_range_option(CLI::App* app, const std::string& name, double& low, double& high,
-                              const std::string& help) {
-  return app
-      ->add_option(name, [&low, &high](const std::vector<std::string>& v) {
-        double a = 0, b = 0;
-        if (v.size() != 2 || !CLI::detail::lexical_cast(v[0], a) || !CLI::detail::lexical_cast(v[1], b) ||
-            !std::isfinite(a) || !std::isfinite(b) || a > b)
-          return false;  // CLI11 reports "NAME: ... could not be converted"
-        low = a;
-        high = b;
-        return true;
-      }, help)
-      ->expected(2)
-      ->type_name("MIN MAX");
 }
 
 int run_dataset_kws(KwsCommandOptions o) {

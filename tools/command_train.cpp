@@ -12,6 +12,7 @@
 #include "training/restarts.hpp"
 #include "training/trainer.hpp"
 #include "tools/command.hpp"
+#include "tools/number_pair_option.hpp"
 #include "tools/dataset_task.hpp"
 #include "tools/mismatch_report.hpp"
 #include "tools/progress_bar.hpp"
@@ -201,17 +202,12 @@ CommandAction add_train_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--surrogate-a", o->train.surrogate_a, "sharpness a of the surrogate derivative 1/(1+(pi a x)^2)")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--relax", [o](const std::vector<std::string>& v) {
-        double a = 0, b = 0;
-        if (v.size() != 2 || !CLI::detail::lexical_cast(v[0], a) || !CLI::detail::lexical_cast(v[1], b)) return false;
-        o->train.relax_from = a;
-        o->train.relax_to = b;
-        return true;  // the range (0 < TAU1 <= TAU0) is checked with the other options
-      },
+  add_number_pair_option(
+      cmd, "--relax", o->train.relax_from, o->train.relax_to,
       "train on a graded state instead of the exact step and its surrogate: each switch a sigmoid of width\n"
       "tau (model units), tau shrinking geometrically from TAU0 in the first epoch to TAU1 in the last, so the\n"
-      "cell ends near the latch; the epoch kept is chosen with the exact step (e.g. --relax 0.1 0.002)")
-      ->expected(2)->type_name("TAU0 TAU1");
+      "cell ends near the latch; the epoch kept is chosen with the exact step (e.g. --relax 0.1 0.002)",
+      "TAU0 TAU1");  // 0 < TAU1 <= TAU0 is checked with the other options (trainer.cpp)
   cmd->add_option("--vote-last", o->train.vote_last, "decide by majority over the last K frames (0: all); saved in the network")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--detect-run", o->train.detect_run,

@@ -29,6 +29,7 @@ struct TrainCommandOptions {
   MismatchOptions mismatch;  // --sigma / --area
   std::string init_from;  // a finished run's checkpoint: start from its best parameters
   int mismatch_check = 20;  // perturbed software copies in the closing mismatch check (0: none)
+  std::vector<int> choose_run;  // --choose-run KMIN KMAX (TrainOptions::choose_run_from, choose_run_to)
   int restarts = 1;         // training runs from different initializations; the best on validation is kept
   bool quiet = false;
   TrainOptions train;
@@ -40,8 +41,13 @@ int run_train(TrainCommandOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   const Dataset data = load_task(o.task);
   TrainOptions& t = o.train;
+  if (o.choose_run.size() == 2) {
+    t.choose_run_from = o.choose_run[0];
+    t.choose_run_to = o.choose_run[1];
+  }
   t.hardware.sigmas = o.mismatch.sigmas();
   if (t.checkpoint.empty()) t.checkpoint = o.output + ".checkpoint";
+  check_options(data, t);  // a bad option is refused before anything is printed or written
   if (o.restarts > 1 && (t.resume || !o.init_from.empty()))
     throw std::runtime_error("--restarts N > 1 starts N new runs; it cannot be combined with --resume or --init-from");
   if (t.resume && !std::filesystem::exists(t.checkpoint))
@@ -61,6 +67,9 @@ int run_train(TrainCommandOptions& o) {
              network::decision_rule_text(t.vote_last, t.detect_run, t.detect_decrement), t.seed,
              t.resume ? fmt::format("; resuming from {}", t.checkpoint)
                       : o.restarts > 1 ? fmt::format("; {} restarts, the best on validation kept", o.restarts) : "");
+  if (t.choosing_run())
+    fmt::print("run length chosen on validation each epoch from {} to {} frames (the loss scores {})\n",
+               t.choose_run_from, t.choose_run_to, t.detect_run);
   if (t.relaxed())
     fmt::print("relaxed: a graded state, step width tau {} -> {} over the epochs; the epoch kept is chosen with the "
                "exact step\n", t.relax_from, t.relax_to);
@@ -82,7 +91,7 @@ int run_train(TrainCommandOptions& o) {
     fmt::print("{:>6}  {:7.1e}  {:8.4f} {} {}  {:8.4f} {} {}  {:5.1f}s{}\n", r.epoch, r.learning_rate, r.train.loss,
                percent(r.train.frame_accuracy), percent(r.train.vote_accuracy), r.validation.loss,
                percent(r.validation.frame_accuracy), percent(r.validation.vote_accuracy), r.seconds,
-               r.best ? "  best" : "");
+               (t.choosing_run() ? fmt::format("  K {}", r.detect_run) : std::string()) + (r.best ? "  best" : ""));
     std::fflush(stdout);
   };
   TrainResult result;
@@ -221,6 +230,11 @@ CommandAction add_train_command(CLI::App& app) {
                   "a long run (babble) no longer restarts it. 0: the run (default); saved in the network. The loss is\n"
                   "the same (--loss-on-best-run scores the best K consecutive frames)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--choose-run", o->choose_run,
+                  "with --detect-run K: score every epoch on validation with the best run length in KMIN..KMAX\n"
+                  "(the count rule's K with --detect-decrement) and keep the epoch and its length together; the\n"
+                  "network stores the chosen length, the loss still scores K frames (e.g. --choose-run 10 36)")
+      ->expected(2)->type_name("KMIN KMAX")->check(CLI::Range(1, 100000));
   cmd->add_flag("--loss-on-best-run", o->train.loss_on_best_run,
                 "with --detect-run K: a clip of a class k > 0 is scored only on its K consecutive frames where the\n"
                 "network already finds k most likely (max-pooling loss), not on every frame: the frames before the\n"

@@ -22,4 +22,12 @@ struct SplitScore {
 SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips, int threads = 2,
                     bool loss_on_voted_frames = false, const KeywordFrames& keyword = {});
 
+// The split's decision accuracy under run detection (the network's detect_decrement) for every
+// run length K in [first, last], element K - first: `train --choose-run`. One pass of the software
+// model per clip serves every K, since a clip's longest run (or highest count) of each class does
+// not depend on K; the decision for K is the keyword class with the longest run when that run
+// reaches K, else class 0 (network::run_detection). Halves and threads as evaluate().
+std::vector<double> run_rule_accuracies(const network::Network& net, const std::vector<Clip>& clips, int first,
+                                        int last, int threads = 2);
+
 }  // namespace picospice::training

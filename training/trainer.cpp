@@ -77,6 +77,20 @@ bool better(const SplitScore& a, const json& best) {
   return a.vote_accuracy > vote || (a.vote_accuracy == vote && a.frame_accuracy > frame);
 }
 
+// `--choose-run`: the run length with the best accuracy (accuracy[j] is K = first + j); on a tie the
+// K nearest the training run `preferred`, then the shorter.
+int best_run(const std::vector<double>& accuracy, int first, int preferred) {
+  int best = first;
+  for (int j = 0; j < static_cast<int>(accuracy.size()); ++j) {
+    const int run = first + j;
+    const double a = accuracy[static_cast<std::size_t>(j)], b = accuracy[static_cast<std::size_t>(best - first)];
+    if (a > b || (a == b && std::abs(run - preferred) < std::abs(best - preferred))) best = run;
+  }
+  return best;
+}
+
+}  // namespace
+
 void check_options(const Dataset& d, const TrainOptions& o) {
   const auto require = [](bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
@@ -99,6 +113,10 @@ void check_options(const Dataset& d, const TrainOptions& o) {
   require(o.detect_run >= 0, "--detect-run must be >= 0");
   require(o.detect_run == 0 || (o.vote_last == 0 && !o.loss_on_voted_frames),
           "--detect-run replaces the vote: it cannot be combined with --vote-last or --loss-on-voted-frames");
+  require(!o.choosing_run() || (o.detect_run > 0 && o.choose_run_from <= o.choose_run_to),
+          "--choose-run KMIN KMAX needs 1 <= KMIN <= KMAX and --detect-run K (the run the loss scores, and the\n"
+          "rule of the epochs before one is chosen)");
+  require(!o.choosing_run() || !d.validation.empty(), "--choose-run chooses on the validation split, and it is empty");
   require(!o.loss_on_best_run || o.detect_run > 0, "--loss-on-best-run needs --detect-run K (the run it scores)");
   require(o.detect_decrement >= 0, "--detect-decrement must be >= 0");
   require(o.detect_decrement == 0 || o.detect_run > 0, "--detect-decrement changes the run of --detect-run K: give K too");
@@ -126,8 +144,6 @@ void check_options(const Dataset& d, const TrainOptions& o) {
             fmt::format("--detect-run {} is longer than every training clip ({} frames at most)", o.detect_run, longest));
   }
 }
-
-}  // namespace
 
 double TrainOptions::relax_width(int epoch) const {
   if (!relaxed()) return 0;
@@ -166,6 +182,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   if (o.detect_decrement > 0) config["detect_decrement"] = o.detect_decrement;
   if (o.loss_on_best_run) config["loss_on_best_run"] = true;
   if (o.relaxed()) config["relax"] = {o.relax_from, o.relax_to};  // only when on, as the margin
+  if (o.choosing_run()) config["choose_run"] = {o.choose_run_from, o.choose_run_to};  // only when on, as the margin
   if (o.loss_after_word >= 0) config["loss_after_word"] = o.loss_after_word;  // only when on, as the margin
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
@@ -313,14 +330,22 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     report.epoch = epoch + 1;
     report.learning_rate = learning_rate;
     report.train = running.score();
-    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads,
-                                 o.loss_on_voted_frames, o.keyword_frames());
+    const network::Network clean = network_for(layout, state.theta, o);
+    report.validation = evaluate(clean, d.validation, o.threads, o.loss_on_voted_frames, o.keyword_frames());
+    report.detect_run = o.detect_run;
+    if (o.choosing_run()) {
+      const std::vector<double> accuracy =
+          run_rule_accuracies(clean, d.validation, o.choose_run_from, o.choose_run_to, o.threads);
+      report.detect_run = best_run(accuracy, o.choose_run_from, o.detect_run);
+      report.validation.vote_accuracy = accuracy[static_cast<std::size_t>(report.detect_run - o.choose_run_from)];
+    }
     const SplitScore& ranked = d.validation.empty() ? report.train : report.validation;
     report.best = better(ranked, state.best_score);
     if (report.best) {
       state.best_epoch = report.epoch;
       state.best_theta = state.theta;
       state.best_score = score_json(ranked);
+      if (o.choosing_run()) state.best_score["detect_run"] = report.detect_run;
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     state.epochs_done = epoch + 1;
@@ -329,6 +354,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
                              {"train", score_json(report.train)},
                              {"validation", score_json(report.validation)},
                              {"best", report.best}});
+    if (o.choosing_run()) state.history.back()["detect_run"] = report.detect_run;
     if (!o.checkpoint.empty()) save_checkpoint(state, o.checkpoint);
     result.history.push_back(report);
     if (callbacks.epoch_done) callbacks.epoch_done(report);
@@ -336,6 +362,8 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
   result.epochs_done = state.epochs_done;
   result.best_epoch = state.best_epoch;
   result.network = network_for(layout, state.best_theta, o);
+  if (o.choosing_run() && state.best_score.contains("detect_run"))
+    result.network.detect_run = state.best_score["detect_run"].get<int>();
   return result;
 }
 

@@ -53,6 +53,12 @@ struct TrainOptions {
   int vote_last = 0;                 // stored in the network: 0 = vote over all frames
   int detect_run = 0;                // stored in the network: > 0 = run detection (inference.hpp)
   int detect_decrement = 0;          // stored in the network: with detect_run, > 0 = an up/down count
+  // > 0 (`train --choose-run KMIN KMAX`): each epoch is scored on validation with the best run
+  // length K in [choose_run_from, choose_run_to] (evaluation.hpp run_rule_accuracies), and the epoch
+  // kept stores its K in the network; detect_run stays the K the loss scores (loss_on_best_run).
+  // Epoch and rule are then chosen together, as a rule chosen after training cannot be. 0: off.
+  int choose_run_from = 0, choose_run_to = 0;
+  bool choosing_run() const { return choose_run_from > 0; }
   bool loss_on_voted_frames = false; // cross-entropy on the last vote_last frames only (bptt.hpp)
   bool loss_on_best_run = false;     // with detect_run K: a keyword clip's loss on its best K-frame run (bptt.hpp)
   int loss_after_word = -1;          // >= 0: a keyword clip's loss after its word (KeywordFrames::after_word)
@@ -70,7 +76,8 @@ struct EpochReport {
   int epoch = 0;  // 1-based
   double learning_rate = 0;  // at the epoch's end
   SplitScore train;          // running: the training passes themselves (with noise when hardware-aware)
-  SplitScore validation;     // the clean network after the epoch
+  SplitScore validation;     // the clean network after the epoch (with --choose-run: its vote accuracy at detect_run)
+  int detect_run = 0;        // the network's run length for this epoch (with --choose-run: the best on validation)
   bool best = false;
   double seconds = 0;
 };
@@ -100,6 +107,10 @@ network::Network network_for(const ModelLayout& layout, const Eigen::VectorXd& t
 // deterministic and as resumable as any other. Throws std::runtime_error when `source` cannot be
 // read, holds no finished epoch, or was made for another network shape.
 void write_start_checkpoint(const Dataset& dataset, const TrainOptions& options, const std::string& source);
+
+// Throws std::invalid_argument for options train() would refuse (train() calls it first): a command
+// checks before it prints what it is about to do.
+void check_options(const Dataset& dataset, const TrainOptions& options);
 
 // Throws std::invalid_argument for bad options or a dataset without training clips, and
 // std::runtime_error for a checkpoint that cannot be read or does not match.

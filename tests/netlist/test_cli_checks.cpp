@@ -96,4 +96,16 @@ TEST_CASE("dataset kws refuses --features other than the --encoding file's front
   CHECK_FALSE(fs::exists(out));
 }
 
+// A training option train() would refuse is refused before the command prints its plan or writes a
+// checkpoint (it used to print the task and network lines first).
+TEST_CASE("train refuses --choose-run without --detect-run before printing or writing anything", "[cli]") {
+  const std::string out = (scratch() / "choose_run.json").string();
+  const auto refused = testing::run_picospice("train --task digits --layers 1 --units 4 --epochs 1 --choose-run 3 5 -o " + out);
+  CHECK_REFUSED_WITH(refused, "--choose-run KMIN KMAX needs 1 <= KMIN <= KMAX and --detect-run K");
+  CHECK(refused.output.find("task digits") == std::string::npos);
+  CHECK_FALSE(fs::exists(out + ".checkpoint"));
+  CHECK_REFUSED_WITH(testing::run_picospice("train --task digits --layers 1 --units 4 --choose-run 5 -o " + out),
+                     "--choose-run: At least 2 required");
+}
+
 }  // namespace picospice

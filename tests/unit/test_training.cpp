@@ -491,6 +491,56 @@ TEST_CASE("train --relax learns the hold through a graded state annealed to the 
   CHECK_THROWS_WITH(train(d, bad), Catch::Contains("--relax"));
 }
 
+TEST_CASE("train --choose-run keeps the epoch and the run length best on validation together", "[training]") {
+  const Dataset d = pulse_dataset();
+  TrainOptions o = pulse_options(8, 6);
+  o.detect_run = 6;  // what the loss would score, and the rule before a choice
+  o.choose_run_from = 1;
+  o.choose_run_to = 12;  // every run length a 12-frame clip allows
+  std::vector<EpochReport> reports;
+  TrainCallbacks callbacks;
+  callbacks.epoch_done = [&](const EpochReport& r) { reports.push_back(r); };
+  const TrainResult r = train(d, o, callbacks);
+  REQUIRE(r.best_epoch >= 1);
+  const EpochReport& kept = reports[static_cast<std::size_t>(r.best_epoch - 1)];
+  // The network stores the kept epoch's length, and scoring it with that rule gives the score the
+  // epoch was ranked by; no other length in the range does better on validation.
+  CHECK(r.network.detect_run == kept.detect_run);
+  CHECK(evaluate(r.network, d.validation).vote_accuracy == Approx(kept.validation.vote_accuracy));
+  for (int run = o.choose_run_from; run <= o.choose_run_to; ++run) {
+    picospice::network::Network other = r.network;
+    other.detect_run = run;
+    CHECK(evaluate(other, d.validation).vote_accuracy <= kept.validation.vote_accuracy + 1e-12);
+  }
+  for (const EpochReport& e : reports) CHECK((e.detect_run >= 1 && e.detect_run <= 12));
+
+  // One pass serves every length: the same accuracies as scoring each rule on its own, for the run
+  // and for the up/down count.
+  for (const int decrement : {0, 1}) {
+    picospice::network::Network net = r.network;
+    net.detect_decrement = decrement;
+    const std::vector<double> accuracy = run_rule_accuracies(net, d.test, 2, 11, 1);
+    REQUIRE(accuracy.size() == 10);
+    for (int run = 2; run <= 11; ++run) {
+      net.detect_run = run;
+      INFO("decrement " << decrement << ", run " << run);
+      CHECK(accuracy[static_cast<std::size_t>(run - 2)] == Approx(evaluate(net, d.test).vote_accuracy));
+    }
+  }
+
+  CHECK(train_config(d, o).at("choose_run") == nlohmann::json{1, 12});  // a checkpoint is not resumed otherwise
+  CHECK_FALSE(train_config(d, pulse_options(8, 6)).contains("choose_run"));  // older checkpoints still resume
+  TrainOptions bad = o;
+  bad.detect_run = 0;  // no rule to train the loss on
+  CHECK_THROWS_WITH(train(d, bad), Catch::Contains("--choose-run KMIN KMAX needs"));
+  bad = o;
+  bad.choose_run_from = 13;  // KMIN > KMAX
+  CHECK_THROWS_WITH(train(d, bad), Catch::Contains("--choose-run KMIN KMAX needs"));
+  Dataset no_validation = d;
+  no_validation.validation.clear();
+  CHECK_THROWS_WITH(train(no_validation, o), Catch::Contains("--choose-run chooses on the validation split"));
+}
+
 TEST_CASE("hardware-aware mismatch sigmas fall as 1/sqrt(area factor)", "[training][hw]") {
   const MismatchSigmas one = mismatch_sigmas_from_cells(), four = mismatch_sigmas_from_cells(4);
   // Pelgrom: sigma ~ 1/sqrt(W L); W and L both times sqrt(K) make the area K times.

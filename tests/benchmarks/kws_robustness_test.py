@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""benchmarks/kws_robustness: the 95% interval it prints beside every recall (Wilson score
+interval) against published values, and its refusals of a missing network or encoding (no clip is
+synthesized here). Usage: kws_robustness_test.py SOURCE_ROOT"""
+
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(sys.argv[1])
+SCRIPT = os.path.join(ROOT, "benchmarks", "kws_robustness")
+failures = []
+
+
+def check(name, ok, detail=""):
+    if not ok:
+        failures.append("%s: %s" % (name, detail))
+
+
+loader = importlib.machinery.SourceFileLoader("kws_robustness", SCRIPT)
+spec = importlib.util.spec_from_loader("kws_robustness", loader)
+module = importlib.util.module_from_spec(spec)
+loader.exec_module(module)
+
+# Newcombe (Statistics in Medicine 17, 1998), table I: 81/263 -> 0.2553-0.3662; 15/148 ->
+# 0.0624-0.1605; 0/20 -> 0-0.1611; 1/29 -> 0.0061-0.1718.
+for right, total, low, high in [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
+                                (1, 29, 0.0061, 0.1718)]:
+    got = module.wilson_interval(right, total)
+    check("wilson %d/%d" % (right, total), abs(got[0] - low) < 6e-5 and abs(got[1] - high) < 6e-5, str(got))
+# All right: the upper end is 1 and the lower end below it (not a zero-width interval).
+low, high = module.wilson_interval(150, 150)
+check("wilson 150/150", high == 1.0 and 0.97 < low < 0.98, str((low, high)))
+try:
+    module.wilson_interval(0, 0)
+    check("wilson 0/0", False, "no error")
+except ValueError:
+    pass
+
+
+def run(*args):
+    done = subprocess.run([sys.executable, SCRIPT] + list(args), capture_output=True, text=True, cwd=ROOT)
+    return done.returncode, done.stdout + done.stderr
+
+
+with tempfile.TemporaryDirectory(prefix="kws_robustness_test_") as work:
+    status, text = run("conditions", "--network", os.path.join(work, "none.json"), "--work", work)
+    check("missing network", status == 2 and "--network" in text and "no such file" in text, text[-400:])
+    network = os.path.join(work, "network.json")
+    open(network, "w").close()
+    status, text = run("conditions", "--network", network, "--work", work)
+    check("missing encoding", status == 2 and "--encoding" in text and "encoding.json: no such file" in text, text[-400:])
+    check("nothing made", os.listdir(work) == ["network.json"], str(os.listdir(work)))
+
+if failures:
+    print("FAILED:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("kws_robustness: Wilson intervals and refusals checked")

@@ -1,7 +1,8 @@
 // `picospice demo kws [WAV]`: the flagship demo (docs/requirements.md, 'Training and the
 // keyword-spotting dataset'). A spoken word (a user's WAV, or one
-// espeak-ng says) becomes 101 frames of 13 MFCC input currents, encoded exactly as the trained
-// network's training data were (training/kws/); the trained 2-layer, 4-state network then
+// espeak-ng says) becomes 101 frames of input currents (the features its encoding names: 13 MFCCs,
+// or 13 MFCCs and 13 PCEN cepstra), encoded exactly as the trained network's training data were
+// (training/kws/); the trained network (the shipped one: 2 layers of 16 units) then
 // runs in software (infer) and as a transistor circuit (lowered, simulated and compared by the
 // agreement code), and the demo prints both decisions, the power and the energy per inference, and
 // plots the unit-state rasters.
@@ -9,10 +10,10 @@
 // The audio is never shifted: a WAV is classified as recorded (its first second), and the decision
 // does not depend on where the word falls. The network streams frame by frame, its units' binary
 // states carrying what it has heard; the decision rule is the network's own, stored in the network
-// file (codesign/inference.hpp, 'Decision'). The shipped network uses run detection (`train
-// --detect-run 30`): "yes" when the readout says yes on 30 consecutive frames anywhere in the clip,
-// trained on onsets of 0.05-0.55 s. The demo also prints the frame from which the readout stays on
-// its final class.
+// file (codesign/inference.hpp, 'Decision'). The shipped network (netlists/examples/kws_robust/)
+// uses run detection as an up/down count: +1 on a "yes" frame, -1 on another, "yes" when the count
+// reaches 22 anywhere in the clip; trained on onsets of 0.05-0.55 s. The demo also prints the frame
+// from which the readout stays on its final class.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,7 +55,7 @@ struct DemoOptions {
   double onset_s = 0.2;
 };
 
-fs::path default_network() { return data_file("examples/kws_trained/network.json"); }
+fs::path default_network() { return data_file("examples/kws_robust/network.json"); }
 
 // The encoding beside the network: encoding.json in its directory.
 fs::path default_encoding(const fs::path& network) { return network.parent_path() / "encoding.json"; }
@@ -231,12 +232,12 @@ CommandAction add_demo_command(CLI::App& app) {
   auto o = std::make_shared<DemoOptions>();
   auto* k = cmd->add_subcommand(
       "kws",
-      "Keyword spotting on a transistor circuit: a WAV (or a word espeak-ng says) -> 13 MFCC input currents\n"
-      "-> the trained 2-layer, 4-state BMRU network, run in software and as a lowered, simulated circuit.\n"
+      "Keyword spotting on a transistor circuit: a WAV (or a word espeak-ng says) -> MFCC and PCEN input\n"
+      "currents -> the trained 2 x 16 BMRU network, run in software and as a lowered, simulated circuit.\n"
       "Prints both decisions, the power and the energy per inference; --plot draws the state raster.");
   k->add_option("wav", o->wav, "a WAV recording (16 kHz preferred; other rates are resampled); default: espeak-ng says --say")
       ->check(CLI::ExistingFile);
-  k->add_option("--network", o->network, "the network (default netlists/examples/kws_trained/network.json)")
+  k->add_option("--network", o->network, "the network (default netlists/examples/kws_robust/network.json)")
       ->check(CLI::ExistingFile);
   k->add_option("--encoding", o->encoding,
                 "the input encoding: encoding.json or the dataset.json trained on (default: encoding.json beside the network)")

@@ -13,12 +13,8 @@ import tempfile
 
 ROOT = os.path.abspath(sys.argv[1])
 RUN = os.path.join(ROOT, "benchmarks", "run")
-failures = []
-
-
-def check(name, ok, detail=""):
-    if not ok:
-        failures.append("%s: %s" % (name, detail))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
 
 
 def run(*args):
@@ -66,7 +62,4 @@ other_points = {"vars": ["time", "v(x)"], "data": [[0.0, 2.0], [0.0, 1.0]]}
 d, signal, at = bench.waveform_difference(ramp, other_points, ["v(x)"])
 check("interpolated", abs(d - 0.5) < 1e-12 and at == 1.0, str((d, signal, at)))
 
-for f in failures:
-    print("FAIL " + f)
-print("%d failures" % len(failures))
-sys.exit(1 if failures else 0)
+finish("benchmarks/run --compare-to: errors, --help and comparisons checked")

@@ -10,12 +10,8 @@ import tempfile
 
 ROOT = os.path.abspath(sys.argv[1])
 SCRIPT = os.path.join(ROOT, "benchmarks", "kws_decision_rules")
-failures = []
-
-
-def check(name, ok, detail=""):
-    if not ok:
-        failures.append("%s: %s" % (name, detail))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
 
 
 def run(*args):
@@ -49,7 +45,4 @@ with tempfile.TemporaryDirectory(prefix="kws_decision_rules_test_") as work:
     status, text = run(path, path, "--choose")
     check("one file", status == 2 and "--choose reads one file" in text, text)
 
-if failures:
-    print("FAILED:\n  " + "\n  ".join(failures))
-    sys.exit(1)
-print("kws_decision_rules --choose: choices and refusals checked")
+finish("kws_decision_rules --choose: choices and refusals checked")

@@ -12,12 +12,8 @@ import tempfile
 
 ROOT = os.path.abspath(sys.argv[1])
 SCRIPT = os.path.join(ROOT, "benchmarks", "kws_robustness")
-failures = []
-
-
-def check(name, ok, detail=""):
-    if not ok:
-        failures.append("%s: %s" % (name, detail))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
 
 
 loader = importlib.machinery.SourceFileLoader("kws_robustness", SCRIPT)
@@ -55,7 +51,4 @@ with tempfile.TemporaryDirectory(prefix="kws_robustness_test_") as work:
     check("missing encoding", status == 2 and "--encoding" in text and "encoding.json: no such file" in text, text[-400:])
     check("nothing made", os.listdir(work) == ["network.json"], str(os.listdir(work)))
 
-if failures:
-    print("FAILED:\n  " + "\n  ".join(failures))
-    sys.exit(1)
-print("kws_robustness: Wilson intervals and refusals checked")
+finish("kws_robustness: Wilson intervals and refusals checked")

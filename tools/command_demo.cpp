@@ -2,17 +2,17 @@
 // keyword-spotting dataset'). A spoken word (a user's WAV, or one
 // espeak-ng says) becomes 101 frames of input currents (the features its encoding names: 13 MFCCs,
 // or 13 MFCCs and 13 PCEN cepstra), encoded exactly as the trained network's training data were
-// (training/kws/); the trained network (the shipped one: 2 layers of 16 units) then
-// runs in software (infer) and as a transistor circuit (lowered, simulated and compared by the
-// agreement code), and the demo prints both decisions, the power and the energy per inference, and
+// (training/kws/); the trained network (the shipped one: a linear layer of 32, then 2 BMRU layers
+// of 16 units) then runs in software (infer) and as a transistor circuit (lowered, simulated and
+// compared by the agreement code), and the demo prints both decisions, the power and the energy per inference, and
 // plots the unit-state rasters.
 //
 // The audio is never shifted: a WAV is classified as recorded (its first second), and the decision
 // does not depend on where the word falls. The network streams frame by frame, its units' binary
 // states carrying what it has heard; the decision rule is the network's own, stored in the network
 // file (codesign/inference.hpp, 'Decision'). The shipped network (netlists/examples/kws_robust/)
-// uses run detection as an up/down count: +1 on a "yes" frame, -1 on another, "yes" when the count
-// reaches 22 anywhere in the clip; trained on onsets of 0.05-0.55 s. The demo also prints the frame
+// uses run detection as an up/down count: +1 on a "yes" frame, -2 on another, "yes" when the count
+// reaches 21 anywhere in the clip; trained on onsets of 0.05-0.55 s. The demo also prints the frame
 // from which the readout stays on its final class.
 #include <fmt/format.h>
 
@@ -233,7 +233,8 @@ CommandAction add_demo_command(CLI::App& app) {
   auto* k = cmd->add_subcommand(
       "kws",
       "Keyword spotting on a transistor circuit: a WAV (or a word espeak-ng says) -> MFCC and PCEN input\n"
-      "currents -> the trained 2 x 16 BMRU network, run in software and as a lowered, simulated circuit.\n"
+      "currents -> the trained BMRU network (a linear layer, 2 x 16 units), run in software and as a lowered,\n"
+      "simulated circuit.\n"
       "Prints both decisions, the power and the energy per inference; --plot draws the state raster.");
   k->add_option("wav", o->wav, "a WAV recording (16 kHz preferred; other rates are resampled); default: espeak-ng says --say")
       ->check(CLI::ExistingFile);

@@ -164,11 +164,13 @@ int loss_first_frame(int frames, int vote_last, bool loss_on_voted_frames) {
 }
 
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step,
-                         bool loss_on_voted_frames, const ThresholdMargin& margin, const KeywordFrames& keyword) {
+                         bool loss_on_voted_frames, const ThresholdMargin& margin, const KeywordFrames& keyword,
+                         std::vector<int>* frame_class) {
   const int first = loss_first_frame(static_cast<int>(clip.frames.size()), net.vote_last, loss_on_voted_frames);
   const network::InferenceResult r = network::infer(net, clip.frames, step);
   ClipOutcome outcome = score(r, clip, frame_targets(r, clip, first, keyword));
   outcome.margin_penalty = margin_penalty(net, r, margin);
+  if (frame_class) *frame_class = r.frame_class;
   return outcome;
 }
 

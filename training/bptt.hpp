@@ -81,9 +81,11 @@ double surrogate_derivative(double x, double a);
 ClipOutcome clip_gradient(const ModelLayout& layout, const Eigen::VectorXd& values, const network::Network& net,
                           const Clip& clip, const BackwardOptions& options, double scale, Eigen::VectorXd& gradient);
 
-// The forward pass alone: the clip's loss (and margin penalty), frame and vote accuracy.
+// The forward pass alone: the clip's loss (and margin penalty), frame and vote accuracy; with
+// `frame_class`, also each frame's argmax (for scoring other decision rules on the same pass).
 ClipOutcome clip_outcome(const network::Network& net, const Clip& clip, const network::StateStep& step = {},
-                         bool loss_on_voted_frames = false, const ThresholdMargin& margin = {}, const KeywordFrames& keyword = {});
+                         bool loss_on_voted_frames = false, const ThresholdMargin& margin = {}, const KeywordFrames& keyword = {},
+                         std::vector<int>* frame_class = nullptr);
 
 // One candidate's margin term against one threshold: the penalty (1 - |c - beta| / m)^2 with
 // m = rho * beta, and its derivatives by c and by beta (zero outside the margin).

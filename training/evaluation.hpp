@@ -3,11 +3,20 @@
 // frame's argmax) and sequence accuracy (the network's majority vote, over all frames or its vote_last), through the
 // software model (network::infer).
 #pragma once
+#include <vector>
+
 #include "codesign/network.hpp"
 #include "training/bptt.hpp"
 #include "training/dataset.hpp"
 
 namespace picospice::training {
+
+// Run lengths K in [first, last] to score besides the network's own rule (`train --choose-run`);
+// first = 0: none.
+struct RunLengths {
+  int first = 0, last = 0;
+  bool enabled() const { return first > 0; }
+};
 
 struct SplitScore {
   int clips = 0;
@@ -15,18 +24,20 @@ struct SplitScore {
   double loss = 0;            // mean over clips of the per-clip mean cross-entropy
   double frame_accuracy = 0;  // over all frames of all clips
   double vote_accuracy = 0;   // over clips
+  // With RunLengths: the decision accuracy under run detection (the network's detect_decrement)
+  // with each K, element K - first. The same pass serves every K, since a clip's longest run (or
+  // highest count) of each class does not depend on K; the decision for K is the keyword class with
+  // the longest run when that run reaches K, else class 0 (network::run_detection).
+  std::vector<double> run_accuracy;
 };
 
 // The clips are split in two fixed halves, run on up to `threads` threads and summed in order,
-// so the result does not depend on `threads`.
+// so the result does not depend on `threads`. Throws std::invalid_argument for RunLengths other
+// than 1 <= first <= last.
 SplitScore evaluate(const network::Network& net, const std::vector<Clip>& clips, int threads = 2,
-                    bool loss_on_voted_frames = false, const KeywordFrames& keyword = {});
+                    bool loss_on_voted_frames = false, const KeywordFrames& keyword = {}, const RunLengths& runs = {});
 
-// The split's decision accuracy under run detection (the network's detect_decrement) for every
-// run length K in [first, last], element K - first: `train --choose-run`. One pass of the software
-// model per clip serves every K, since a clip's longest run (or highest count) of each class does
-// not depend on K; the decision for K is the keyword class with the longest run when that run
-// reaches K, else class 0 (network::run_detection). Halves and threads as evaluate().
+// evaluate(...).run_accuracy for K in [first, last].
 std::vector<double> run_rule_accuracies(const network::Network& net, const std::vector<Clip>& clips, int first,
                                         int last, int threads = 2);
 

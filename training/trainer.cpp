@@ -330,12 +330,12 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
     report.epoch = epoch + 1;
     report.learning_rate = learning_rate;
     report.train = running.score();
-    const network::Network clean = network_for(layout, state.theta, o);
-    report.validation = evaluate(clean, d.validation, o.threads, o.loss_on_voted_frames, o.keyword_frames());
+    // With --choose-run the same pass also scores every run length.
+    report.validation = evaluate(network_for(layout, state.theta, o), d.validation, o.threads, o.loss_on_voted_frames,
+                                 o.keyword_frames(), RunLengths{o.choose_run_from, o.choose_run_to});
     report.detect_run = o.detect_run;
     if (o.choosing_run()) {
-      const std::vector<double> accuracy =
-          run_rule_accuracies(clean, d.validation, o.choose_run_from, o.choose_run_to, o.threads);
+      const std::vector<double>& accuracy = report.validation.run_accuracy;
       report.detect_run = best_run(accuracy, o.choose_run_from, o.detect_run);
       report.validation.vote_accuracy = accuracy[static_cast<std::size_t>(report.detect_run - o.choose_run_from)];
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """benchmarks/kws_robustness: the 95% interval it prints beside every recall (Wilson score
-interval) against published values, and its refusals of a missing network or encoding (no clip is
-synthesized here). Usage: kws_robustness_test.py SOURCE_ROOT"""
+interval) against published values, its tally of clip decisions (per class, word group and
+voice), and its refusals of a missing network or encoding (no clip is synthesized here). Usage: kws_robustness_test.py SOURCE_ROOT"""
 
 import importlib.machinery
 import importlib.util
@@ -36,6 +36,20 @@ try:
 except ValueError:
     pass
 
+# The tally of clip decisions: per class always, per held-out/trained word for confusables, per
+# voice for an engine condition ("yes" clips only); a decision counts right when it is the label.
+rows = [{"id": "tr00000_yes_festival-ked_s150_p50_white_snr20", "label": "1", "decision": "1"},
+        {"id": "tr00001_yes_festival-ked_s150_p50_white_snr20", "label": "1", "decision": "0"},
+        {"id": "tr00002_yes_festival-slt_s150_p50_white_snr20", "label": "1", "decision": "1"},
+        {"id": "tr00003_no_festival-kal_s150_p50_white_snr20", "label": "0", "decision": "0"},
+        {"id": "tr00004_yet_en-us_s150_p50_white_snr20", "label": "0", "decision": "1"}]
+got = module.tally_decisions(rows, "engine festival", set())
+check("engine tally", got == {"yes": [3, 2], "other": [2, 1], "yes festival-ked": [2, 1], "yes festival-slt": [1, 1]},
+      str(got))
+got = module.tally_decisions(rows, "confusable", {"yet"})
+check("confusable tally", got == {"yes": [3, 2], "other": [2, 1], "trained words": [1, 1], "held-out words": [1, 0]},
+      str(got))
+
 
 def run(*args):
     done = subprocess.run([sys.executable, SCRIPT] + list(args), capture_output=True, text=True, cwd=ROOT)
@@ -51,4 +65,4 @@ with tempfile.TemporaryDirectory(prefix="kws_robustness_test_") as work:
     check("missing encoding", status == 2 and "--encoding" in text and "encoding.json: no such file" in text, text[-400:])
     check("nothing made", os.listdir(work) == ["network.json"], str(os.listdir(work)))
 
-finish("kws_robustness: Wilson intervals and refusals checked")
+finish("kws_robustness: Wilson intervals, decision tallies and refusals checked")

@@ -31,6 +31,7 @@ std::string kws_command_line(const KwsCommandOptions& o) {
   const kws::RecipeRanges& r = d.ranges;
   std::string line = fmt::format("picospice dataset kws -o {} --seed {} --clips {} --offset {} --scale {} --snr {} {}", o.output,
                                  d.seed, d.clips, d.offset, d.scale, r.min_snr_db, r.max_snr_db);
+  if (d.test_clip_fraction > 0) line += fmt::format(" --test-fraction {}", d.test_clip_fraction);
   if (r.min_onset_s != kws::RecipeRanges{}.min_onset_s || r.max_onset_s != kws::RecipeRanges{}.max_onset_s)
     line += fmt::format(" --onset {} {}", r.min_onset_s, r.max_onset_s);
   if (r.confusable_fraction > 0) line += fmt::format(" --confusables {}", r.confusable_fraction);
@@ -121,8 +122,13 @@ CommandAction add_dataset_command(CLI::App& app) {
       "The harder mix (--confusables, --babble, --modulated, --onset, --snr down to 0, --warp) keeps the format.");
   k->add_option("-o,--output", kws->output, "output directory (dataset.json + train/validation/test.csv)")->required();
   k->add_option("--seed", kws->dataset.seed, "seed of every random choice (default 1)");
-  k->add_option("--clips", kws->dataset.clips, "clips over all splits: 70% train, 15% validation, 15% test (default 4000)")
+  k->add_option("--clips", kws->dataset.clips, "clips over all splits: 70% train, 15% validation, 15% test (default 4000; --test-fraction)")
       ->check(CLI::Range(6, 1000000));
+  k->add_option("--test-fraction", kws->dataset.test_clip_fraction,
+                "share of the clips in the test split (default 0.15; validation keeps 0.15, training the rest). The\n"
+                "voices are split as without it, and each clip is drawn from its own index, so the training split\n"
+                "only gains clips: for a held-out engine that synthesizes slowly (festival)")
+      ->check(CLI::Range(0.01, 0.5));
   k->add_option("--jobs", kws->dataset.jobs, "synthesis threads (default 2; the result does not depend on it)")
       ->check(CLI::Range(1, 64));
   k->add_option("--offset", kws->dataset.offset, "encoding offset, in standard deviations (default 2)");

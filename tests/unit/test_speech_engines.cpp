@@ -225,6 +225,31 @@ TEST_CASE("dataset kws --test-engine: the held-out engine speaks only in test", 
     CHECK((clip.id.find("_festival-") != std::string::npos || clip.id.find("_silence_") != std::string::npos));
 }
 
+TEST_CASE("dataset kws --test-fraction: a smaller test split, the same training clips and more of them", "[kws]") {
+  if (!speech_engine("espeak").available()) SKIP_TEST("needs espeak-ng (Debian package espeak-ng)");
+  KwsDatasetOptions o;
+  o.clips = 40;
+  o.seed = 3;
+  const auto standard = build_kws_dataset(o);
+  o.test_clip_fraction = 0.05;
+  const auto small_test = build_kws_dataset(o);
+  REQUIRE(standard.test.size() == 6);
+  CHECK(small_test.test.size() == 2);
+  CHECK(small_test.validation.size() == standard.validation.size());
+  REQUIRE(small_test.train.size() == standard.train.size() + 4);
+  for (std::size_t i = 0; i < standard.train.size(); ++i) CHECK(small_test.train[i].id == standard.train[i].id);
+
+  using picospice::testing::run_picospice;
+  const auto dir = picospice::testing::scratch_directory("kws_test_fraction_cli");
+  const auto run = run_picospice("dataset kws -o " + (dir / "a").string() + " --clips 20 --test-fraction 0.1");
+  CHECK(run.exit_status == 0);
+  CHECK_THAT(run.output, Catch::Contains("15 train, 3 validation, 2 test"));
+  CHECK_THAT(run.output, Catch::Contains("--test-fraction 0.1"));  // in the reproduce line
+  const auto refused = run_picospice("dataset kws -o " + (dir / "b").string() + " --clips 20 --test-fraction 0.7");
+  CHECK(refused.exit_status != 0);
+  CHECK_THAT(refused.output, Catch::Contains("--test-fraction"));
+}
+
 TEST_CASE("dataset kws --engines/--test-engine: bad combinations are refused with the option named", "[kws]") {
   using picospice::testing::run_picospice;
   const auto dir = picospice::testing::scratch_directory("kws_engines_cli");

@@ -30,6 +30,10 @@ struct KwsDatasetOptions {
   std::uint64_t seed = 1;
   int clips = 4000;                 // over all splits
   double validation_fraction = 0.15, test_fraction = 0.15;  // of the clips and of the voices
+  // > 0: the test split's share of the clips instead of test_fraction (`dataset kws --test-fraction`),
+  // the voices still dealt by test_fraction, so that every other clip stays the one it was (a
+  // held-out engine that synthesizes slowly needs fewer test clips, not other training voices).
+  double test_clip_fraction = 0;
   int jobs = 2;                     // synthesis threads
   double offset = 2.0, scale = 0.25;  // the input encoding (input_encoding.hpp)
   RecipeRanges ranges;              // incl. the harder mix (clip_recipe.hpp)

@@ -261,7 +261,8 @@ TEST_CASE("every shipped example network loads and matches its encoding", "[netw
       CHECK(e.at("encoding").at("means").size() == static_cast<std::size_t>(net.inputs));
     }
   }
-  CHECK(networks >= 6);  // kws_trained, kws_best_run, kws_2x16_best_run, kws_near_miss, kws_relaxed, kws_robust
+  CHECK(networks >= 7);  // kws_trained, kws_best_run, kws_2x16_best_run, kws_near_miss, kws_relaxed, kws_robust,
+                         // kws_two_engines
 }
 
 TEST_CASE("borderline frames: within max(2% of the threshold, 0.01) of beta1 or beta2", "[network]") {

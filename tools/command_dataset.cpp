@@ -122,7 +122,7 @@ CommandAction add_dataset_command(CLI::App& app) {
       "The harder mix (--confusables, --babble, --modulated, --onset, --snr down to 0, --warp) keeps the format.");
   k->add_option("-o,--output", kws->output, "output directory (dataset.json + train/validation/test.csv)")->required();
   k->add_option("--seed", kws->dataset.seed, "seed of every random choice (default 1)");
-  k->add_option("--clips", kws->dataset.clips, "clips over all splits: 70% train, 15% validation, 15% test (default 4000; --test-fraction)")
+  k->add_option("--clips", kws->dataset.clips, "clips over all splits: 70% train, 15% validation, 15% test unless --test-fraction (default 4000)")
       ->check(CLI::Range(6, 1000000));
   k->add_option("--test-fraction", kws->dataset.test_clip_fraction,
                 "share of the clips in the test split (default 0.15; validation keeps 0.15, training the rest). The\n"

@@ -57,7 +57,8 @@ training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCa
   // Clips per split, each at least 2 so that both classes appear.
   int counts[3];
   counts[1] = std::max(2, int(std::lround(o.validation_fraction * o.clips)));
-  counts[2] = std::max(2, int(std::lround((o.test_clip_fraction > 0 ? o.test_clip_fraction : o.test_fraction) * o.clips)));
+  const double test_share = o.test_clip_fraction > 0 ? o.test_clip_fraction : o.test_fraction;
+  counts[2] = std::max(2, int(std::lround(test_share * o.clips)));
   counts[0] = o.clips - counts[1] - counts[2];
   if (counts[0] < 2) throw std::invalid_argument("dataset kws: too few clips left for the training split");
 

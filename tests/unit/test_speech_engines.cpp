@@ -238,6 +238,10 @@ TEST_CASE("dataset kws --test-fraction: a smaller test split, the same training 
   CHECK(small_test.validation.size() == standard.validation.size());
   REQUIRE(small_test.train.size() == standard.train.size() + 4);
   for (std::size_t i = 0; i < standard.train.size(); ++i) CHECK(small_test.train[i].id == standard.train[i].id);
+  o.test_clip_fraction = -0.1;  // refused by the library too, not silently read as unset
+  CHECK_THROWS_WITH(build_kws_dataset(o), Catch::Contains("test split's share"));
+  o.test_clip_fraction = 0.8;
+  CHECK_THROWS_WITH(build_kws_dataset(o), Catch::Contains("test split's share"));
 
   using picospice::testing::run_picospice;
   const auto dir = picospice::testing::scratch_directory("kws_test_fraction_cli");

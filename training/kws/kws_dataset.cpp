@@ -41,6 +41,8 @@ nlohmann::json voices_json(const std::vector<Voice>& voices) {
 training::Dataset build_kws_dataset(const KwsDatasetOptions& o, const ProgressCallback& progress) {
   if (o.clips < 6) throw std::invalid_argument("dataset kws: need at least 6 clips (each split needs both classes)");
   if (o.jobs < 1) throw std::invalid_argument("dataset kws: jobs must be at least 1");
+  if (!(o.test_clip_fraction >= 0 && o.test_clip_fraction <= 0.5))  // 0: unset (test_fraction)
+    throw std::invalid_argument("dataset kws: the test split's share of the clips must lie in (0, 0.5]");
   const RecipeRanges& mix = o.ranges;
   for (double f : {mix.confusable_fraction, mix.near_miss_fraction, mix.babble_fraction, mix.modulated_fraction})
     if (!(f >= 0 && f <= 1)) throw std::invalid_argument("dataset kws: the mix's fractions must lie in [0, 1]");

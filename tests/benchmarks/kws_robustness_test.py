@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """benchmarks/kws_robustness: the 95% interval it prints beside every recall (Wilson score
 interval) against published values, its tally of clip decisions (per class, word group and
-voice), and its refusals of a missing network or encoding (no clip is synthesized here). Usage: kws_robustness_test.py SOURCE_ROOT"""
+voice, voices weighed equally), how a condition set is made (whole or not at all), and its refusals of a missing network or encoding (no clip is synthesized here). Usage: kws_robustness_test.py SOURCE_ROOT"""
 
 import importlib.machinery
 import importlib.util
@@ -49,6 +49,22 @@ check("engine tally", got == {"yes": [3, 2], "other": [2, 1], "yes festival-ked"
 got = module.tally_decisions(rows, "confusable", {"yet"})
 check("confusable tally", got == {"yes": [3, 2], "other": [2, 1], "trained words": [1, 1], "held-out words": [1, 0]},
       str(got))
+
+# Voices weighed equally: ked 1/2 and slt 1/1 -> 75%, where the pooled "yes" is 2/3.
+got = module.voices_equal(module.tally_decisions(rows, "engine festival", set()))
+check("voices equal", got is not None and abs(got - 0.75) < 1e-12, str(got))
+check("voices equal, no voices", module.voices_equal(module.tally_decisions(rows, "confusable", {"yet"})) is None)
+
+# A condition set is made in a temporary directory and renamed into place: whole or absent, and a
+# second maker that finds the set already there keeps that one.
+with tempfile.TemporaryDirectory(prefix="kws_robustness_set_") as work:
+    target = os.path.join(work, "eval_set")
+    maker = [sys.executable, "-c", "import os, sys; d = sys.argv[-1]; os.makedirs(d); "
+             "open(os.path.join(d, 'dataset.json'), 'w').write(sys.argv[1])"]
+    module.make_condition_set(target, maker + ["first"])
+    module.make_condition_set(target, maker + ["second"])  # as if a concurrent run had finished first
+    check("set made once", open(os.path.join(target, "dataset.json")).read() == "first"
+          and os.listdir(work) == ["eval_set"], str(os.listdir(work)))
 
 
 def run(*args):

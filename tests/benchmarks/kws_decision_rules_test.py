@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""benchmarks/kws_decision_rules --choose: on readouts made so that the answer is known, it picks the
-rule with the most clips right, breaks ties as documented, and refuses more than one file.
+"""benchmarks/kws_decision_rules: with --choose, on readouts made so that the answer is known, it picks the
+rule with the most clips right, breaks ties as documented, and refuses more than one file; the
+table reads d = 0 as the run rule, as evaluate does.
 Usage: kws_decision_rules_test.py SOURCE_ROOT"""
 
 import os
@@ -42,6 +43,13 @@ with tempfile.TemporaryDirectory(prefix="kws_decision_rules_test_") as work:
     # Without K = 5 only counts are perfect: d = 1 at K 6 and 7 (d = 2 reaches 6 only: 5 - 2 + 3);
     # the smaller d, then the larger K.
     check("count, larger K", status == 0 and "up/down K=7 d=1, 100.0% right" in text, text)
+    # The table: d = 0 is the run rule (as evaluate's --detect-decrement 0), so it adds no row; a
+    # count that never fell would accept the other clips at K = 4 (4 yes frames) and this one does not.
+    status, text = run(path, "--runs", "4", "--decrements", "0", "1")
+    check("table, d = 0", status == 0 and "up/down K=4 d=0" not in text and "run K=4" in text
+          and "up/down K=4 d=1" in text, text)
+    status, text = run(path, "--runs", "4", "--decrements", "-1")
+    check("table, negative d", status == 2 and "--decrements >= 0" in text, text)
     status, text = run(path, path, "--choose")
     check("one file", status == 2 and "--choose reads one file" in text, text)
 

@@ -31,6 +31,12 @@ struct SplitScore {
   std::vector<double> run_accuracy;
 };
 
+// How epochs (trainer.cpp) and restarts (restarts.cpp) are ranked: by vote accuracy, then frame
+// accuracy; true when `a` ranks strictly above `b` (a tie keeps the earlier one).
+inline bool ranks_above(const SplitScore& a, const SplitScore& b) {
+  return a.vote_accuracy > b.vote_accuracy || (a.vote_accuracy == b.vote_accuracy && a.frame_accuracy > b.frame_accuracy);
+}
+
 // The clips are split in two fixed halves, run on up to `threads` threads and summed in order,
 // so the result does not depend on `threads`. Throws std::invalid_argument for RunLengths other
 // than 1 <= first <= last.

@@ -12,15 +12,6 @@ std::uint64_t restart_seed(std::uint64_t seed, int restart) {
   return random::mix_stream(static_cast<std::uint64_t>(restart), random::splitmix64(seed ^ random::fnv1a64("restart")));
 }
 
-namespace {
-
-bool better_restart(const SplitScore& a, const SplitScore& b) {
-  return a.vote_accuracy > b.vote_accuracy ||
-         (a.vote_accuracy == b.vote_accuracy && a.frame_accuracy > b.frame_accuracy);
-}
-
-}  // namespace
-
 RestartsResult train_with_restarts(const Dataset& d, const TrainOptions& options, int restarts,
                                    const TrainCallbacks& callbacks,
                                    const std::function<void(const RestartReport&)>& restart_done,
@@ -56,7 +47,7 @@ RestartsResult train_with_restarts(const Dataset& d, const TrainOptions& options
                                                         o.loss_on_voted_frames, o.keyword_frames());
     result.restarts.push_back(report);
     if (restart_done) restart_done(report);
-    if (!have_kept || better_restart(report.validation, kept_score)) {
+    if (!have_kept || ranks_above(report.validation, kept_score)) {
       have_kept = true;
       kept_score = report.validation;
       result.kept = std::move(run);

@@ -70,11 +70,13 @@ json score_json(const SplitScore& s) {
   return {{"clips", s.clips}, {"loss", s.loss}, {"frame_accuracy", s.frame_accuracy}, {"vote_accuracy", s.vote_accuracy}};
 }
 
-// The ranking of epochs: vote accuracy, then frame accuracy.
+// The ranking of epochs (ranks_above) against the best so far, kept as score_json in the checkpoint.
 bool better(const SplitScore& a, const json& best) {
   if (best.is_null()) return true;
-  const double vote = best.at("vote_accuracy").get<double>(), frame = best.at("frame_accuracy").get<double>();
-  return a.vote_accuracy > vote || (a.vote_accuracy == vote && a.frame_accuracy > frame);
+  SplitScore kept;
+  kept.vote_accuracy = best.at("vote_accuracy").get<double>();
+  kept.frame_accuracy = best.at("frame_accuracy").get<double>();
+  return ranks_above(a, kept);
 }
 
 // `--choose-run`: the run length with the best accuracy (accuracy[j] is K = first + j); on a tie the

@@ -646,3 +646,20 @@ TEST_CASE("train --restarts keeps the restart with the best validation score", "
   CHECK_THROWS_AS(train_with_restarts(d, o, 0), std::invalid_argument);
   fs::remove_all(dir);
 }
+
+TEST_CASE("epochs and restarts rank by vote accuracy, then frame accuracy, a tie keeping the earlier", "[training]") {
+  using picospice::training::ranks_above;
+  using picospice::training::SplitScore;
+  SplitScore a, b;
+  a.vote_accuracy = 0.9;
+  a.frame_accuracy = 0.5;
+  b.vote_accuracy = 0.8;
+  b.frame_accuracy = 0.99;
+  CHECK(ranks_above(a, b));   // the vote decides first
+  CHECK_FALSE(ranks_above(b, a));
+  b.vote_accuracy = 0.9;
+  CHECK(ranks_above(b, a));   // equal votes: the frames decide
+  b.frame_accuracy = a.frame_accuracy;
+  CHECK_FALSE(ranks_above(a, b));  // a full tie is not better
+  CHECK_FALSE(ranks_above(b, a));
+}

@@ -70,6 +70,7 @@ int run_train(TrainCommandOptions& o) {
   if (t.choosing_run())
     fmt::print("run length chosen on validation each epoch from {} to {} frames (the loss scores {})\n",
                t.choose_run_from, t.choose_run_to, t.detect_run);
+  if (t.freeze_linear) fmt::print("frozen: the linear layer keeps its starting parameters\n");
   if (t.relaxed())
     fmt::print("relaxed: a graded state, step width tau {} -> {} over the epochs; the epoch kept is chosen with the "
                "exact step\n", t.relax_from, t.relax_to);
@@ -273,6 +274,9 @@ CommandAction add_train_command(CLI::App& app) {
                   "start from the best parameters of another run's checkpoint (same network shape), e.g. to\n"
                   "fine-tune a trained network with --hardware-aware (use a smaller --lr)")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--freeze-linear", o->train.freeze_linear,
+                "the linear layer (--linear) keeps its starting parameters, with --init-from the other run's:\n"
+                "a fine-tune moves only the BMRU layers and the readout");
   cmd->add_option("--mismatch-check", o->mismatch_check,
                   "after training, run this many software copies of the network with the circuit's mismatch\n"
                   "(sigmas of --area or --sigma, weights on --grid) over the validation and test clips and print\n"

@@ -120,6 +120,7 @@ void check_options(const Dataset& d, const TrainOptions& o) {
           "rule of the epochs before one is chosen)");
   require(!o.choosing_run() || !d.validation.empty(), "--choose-run chooses on the validation split, and it is empty");
   require(!o.loss_on_best_run || o.detect_run > 0, "--loss-on-best-run needs --detect-run K (the run it scores)");
+  require(!o.freeze_linear || o.linear > 0, "--freeze-linear needs a linear layer (--linear N)");
   require(o.detect_decrement >= 0, "--detect-decrement must be >= 0");
   require(o.detect_decrement == 0 || o.detect_run > 0, "--detect-decrement changes the run of --detect-run K: give K too");
   require(o.loss_after_word < 0 || (!o.loss_on_best_run && !o.loss_on_voted_frames),
@@ -186,6 +187,7 @@ json train_config(const Dataset& d, const TrainOptions& o) {
   if (o.relaxed()) config["relax"] = {o.relax_from, o.relax_to};  // only when on, as the margin
   if (o.choosing_run()) config["choose_run"] = {o.choose_run_from, o.choose_run_to};  // only when on, as the margin
   if (o.loss_after_word >= 0) config["loss_after_word"] = o.loss_after_word;  // only when on, as the margin
+  if (o.freeze_linear) config["freeze_linear"] = true;  // only when on, as the margin
   // How the dataset was encoded (digits: its scan), so that a run is not resumed on other frames.
   if (d.provenance.contains("encoding")) config["encoding"] = d.provenance["encoding"];
   return config;
@@ -255,6 +257,10 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
 
   Eigen::VectorXd decay_mask(layout.size());
   for (int i = 0; i < layout.size(); ++i) decay_mask[i] = layout.is_weight(i) ? 1.0 : 0.0;
+  // --freeze-linear: the linear layer's W and b (contiguous, W first) are put back after every step.
+  const int frozen_begin = o.freeze_linear ? layout.linear_W() : 0;
+  const int frozen_count = o.freeze_linear ? layout.linear_b() + o.linear - layout.linear_W() : 0;
+  const Eigen::VectorXd frozen = state.theta.segment(frozen_begin, frozen_count);
   const std::size_t n_train = d.train.size();
   const std::size_t batch = static_cast<std::size_t>(o.batch);
   const long long steps_per_epoch = static_cast<long long>((n_train + batch - 1) / batch);
@@ -319,6 +325,7 @@ TrainResult train(const Dataset& d, const TrainOptions& o, const TrainCallbacks&
       learning_rate = cosine_learning_rate(o.learning_rate, o.final_learning_rate, state.adam.step, total_steps);
       adamw_step(o.adamw, learning_rate, decay_mask, gradient, state.theta, state.adam);
       project(layout, state.theta);
+      state.theta.segment(frozen_begin, frozen_count) = frozen;
       if (callbacks.progress) {
         const SplitScore s = running.score();
         callbacks.progress(static_cast<double>(epoch * steps_per_epoch + b + 1) / static_cast<double>(total_steps),

@@ -33,6 +33,11 @@ namespace picospice::training {
 struct TrainOptions {
   int layers = 1, units = 8;
   int linear = 0;                    // width of a linear ReLU layer before the BMRU layers (0: none)
+  // The linear layer keeps its starting parameters (with --init-from, the other run's): a fine-tune
+  // then moves only the BMRU layers and the readout. Why: the hardware-aware fine-tune refits the
+  // whole network to the training voices, and the front layer is where a network that hears an
+  // unseen speech engine may carry that (issue 22).
+  bool freeze_linear = false;
   int projection = 0;                // width of each BMRU layer's trained W_p (0: W_p = I; model.hpp)
   int epochs = 30;
   int batch = 32;

@@ -663,3 +663,29 @@ TEST_CASE("epochs and restarts rank by vote accuracy, then frame accuracy, a tie
   CHECK_FALSE(ranks_above(a, b));  // a full tie is not better
   CHECK_FALSE(ranks_above(b, a));
 }
+
+TEST_CASE("train --freeze-linear keeps the linear layer's starting parameters and trains the rest", "[training]") {
+  const Dataset d = pulse_dataset();
+  TrainOptions o = pulse_options(2, 3);
+  o.linear = 3;
+  o.freeze_linear = true;
+  const ModelLayout layout(ModelShape{d.inputs, d.classes, o.layers, o.units, o.linear});
+  Eigen::VectorXd start = initial_theta(layout, o.seed);
+  picospice::training::project(layout, start);
+  const picospice::network::Network initial = network_for(layout, start, o);
+  const TrainResult r = train(d, o);
+  REQUIRE(r.best_epoch > 0);
+  const auto& before = std::get<picospice::network::LinearLayer>(initial.layers[0]);
+  const auto& after = std::get<picospice::network::LinearLayer>(r.network.layers[0]);
+  CHECK(after.W == before.W);
+  CHECK(after.b == before.b);
+  const auto& bmru_before = std::get<picospice::network::BmruLayer>(initial.layers[1]);
+  const auto& bmru_after = std::get<picospice::network::BmruLayer>(r.network.layers[1]);
+  CHECK(bmru_after.W_c != bmru_before.W_c);  // the rest did train
+  // Without the flag the same run moves the linear layer; the flag needs a linear layer.
+  o.freeze_linear = false;
+  CHECK(std::get<picospice::network::LinearLayer>(train(d, o).network.layers[0]).W != before.W);
+  o.freeze_linear = true;
+  o.linear = 0;
+  CHECK_THROWS_WITH(train(d, o), Catch::Contains("--freeze-linear needs a linear layer"));
+}
